@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const url = (what: string) =>
+  z.string().refine((v) => URL.canParse(v), { message: `${what} must be a URL such as scheme://host/path` });
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+/**
+ * Every setting foryou reads, from the environment (upper-case names) with an optional YAML/JSON file
+ * named by FORYOU_CONFIG underneath it. Backends are picked by URL scheme.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Where clients reach this API; used to build signed URLs of the local object store. */
+  PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').default('http://127.0.0.1:8080'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  METADATA_URL: url('METADATA_URL').default('sqlite://./data/foryou.db'),
+  OBJECTS_URL: url('OBJECTS_URL').default('file://./data/objects'),
+  EVENTS_URL: url('EVENTS_URL').default('sqlite://./data/events.db'),
+  QUEUE_URL: url('QUEUE_URL').default('sqlite://./data/queue.db'),
+  CACHE_URL: url('CACHE_URL').default('memory://'),
+  /** HMAC key for signed URLs and playback tokens; generated into DATA_DIR/secret when unset. */
+  SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must be at least 32 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Requests per minute per authenticated user and per client IP. */
+  RATE_LIMIT_USER_PER_MIN: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
+  /** Seconds a session token stays valid. */
+  SESSION_TTL_S: z.coerce.number().int().positive().default(30 * 24 * 3600),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+  /** Run the transcode worker and event consumers inside the API process (the one-machine mode). */
+  EMBEDDED_WORKERS: bool.default(true),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+/** The parsed, frozen configuration. */
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/** Raised with every bad variable at once, so an operator fixes them in one go. */
+export class ConfigError extends Error {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ConfigError([`FORYOU_CONFIG: file not found: ${path}`]);
+  const text = readFileSync(path, 'utf8');
+  const data: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError([`FORYOU_CONFIG: ${path} must hold a mapping of VARIABLE: value`]);
+  }
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * Parses the configuration once. The only place that reads `process.env`; pass `env` in tests.
+ * Empty strings count as unset.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const fromFile = env.FORYOU_CONFIG ? readConfigFile(env.FORYOU_CONFIG) : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return Object.freeze(result.data);
+}
+
+/** Configuration for tests: defaults overridden by `overrides`, never reading the real environment. */
+export function testConfig(overrides: Partial<Record<keyof z.infer<typeof configSchema>, string>> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides } as NodeJS.ProcessEnv);
+}

@@ -1,0 +1,53 @@
+/**
+ * Every error the API can answer with: a stable code, its HTTP status and a default message.
+ * Domain code throws `AppError('CODE')`; only the HTTP layer turns a code into a status.
+ * `docs/errors.md` documents each code (a test fails when one is missing).
+ */
+export const errorRegistry = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is invalid; see details.' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  INVALID_CURSOR: { status: 400, message: 'The cursor is malformed or expired.' },
+  INVALID_RANGE: { status: 416, message: 'The requested byte range cannot be satisfied.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported here.' },
+  UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'The handle or password is wrong.' },
+  FORBIDDEN: { status: 403, message: 'You may not do this.' },
+  INVALID_SIGNATURE: { status: 403, message: 'The signed URL is invalid or has expired.' },
+  NOT_FOUND: { status: 404, message: 'No such route.' },
+  USER_NOT_FOUND: { status: 404, message: 'No such user.' },
+  VIDEO_NOT_FOUND: { status: 404, message: 'No such video.' },
+  COMMENT_NOT_FOUND: { status: 404, message: 'No such comment.' },
+  OBJECT_NOT_FOUND: { status: 404, message: 'No such object.' },
+  MODEL_NOT_FOUND: { status: 404, message: 'No such model version.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this route.' },
+  HANDLE_TAKEN: { status: 409, message: 'That handle is already registered.' },
+  VIDEO_NOT_UPLOADABLE: { status: 409, message: 'The video is not waiting for an upload.' },
+  UPLOAD_MISSING: { status: 409, message: 'No uploaded file was found for this video.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the given delay.' },
+  BACKEND_UNAVAILABLE: { status: 503, message: 'A backend is unavailable; retry shortly.' },
+  SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },
+  INTERNAL: { status: 500, message: 'An unexpected error occurred.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** A stable, documented error code. */
+export type ErrorCode = keyof typeof errorRegistry;
+
+/** An error with a registered code; `details` is safe to show to the caller. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? errorRegistry[code].message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorRegistry[code].status;
+    this.details = details;
+  }
+}
+
+/** True when `err` is an AppError carrying `code` (or any code when omitted). */
+export function isAppError(err: unknown, code?: ErrorCode): err is AppError {
+  return err instanceof AppError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,53 @@
+/** An event before it is appended. `key` picks the partition (e.g. the user id) so per-key order holds. */
+export interface NewEvent {
+  key: string;
+  /** JSON-serialisable payload. */
+  value: unknown;
+  /** Epoch ms; defaults to the append time. */
+  timestamp?: number;
+}
+
+/** An event as stored: its position is (topic, partition, offset). */
+export interface LoggedEvent {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string;
+  value: unknown;
+  timestamp: number;
+}
+
+/** Handler for a batch; the batch's offsets are committed only after it resolves (at-least-once). */
+export type BatchHandler = (batch: readonly LoggedEvent[]) => Promise<void>;
+
+export interface Subscription {
+  /** Stops fetching, waits for the in-flight batch and commits it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * An append-only, partitioned event log with consumer groups.
+ * - `append` resolves only when every event is durable; it returns their positions in order.
+ * - A group's committed offset survives restarts; a new group starts at the beginning (or end, if asked).
+ * - Delivery is at-least-once: a handler that throws, or a process that dies, gets the batch again.
+ * @remarks No transactions or exactly-once: consumers are idempotent by event id instead.
+ */
+export interface EventLog {
+  readonly kind: 'sqlite' | 'kafka';
+  append(topic: string, events: readonly NewEvent[]): Promise<LoggedEvent[]>;
+  subscribe(opts: {
+    topic: string;
+    group: string;
+    handler: BatchHandler;
+    fromBeginning?: boolean;
+    maxBatch?: number;
+  }): Promise<Subscription>;
+  /** Replay: events of one partition from `offset` (inclusive), at most `limit`. */
+  read(topic: string, partition: number, offset: number, limit: number): Promise<LoggedEvent[]>;
+  /** Number of partitions of a topic (1 for the embedded log). */
+  partitions(topic: string): Promise<number>;
+  /** The committed next offset per partition for a group (0 when nothing was committed). */
+  committed(topic: string, group: string): Promise<number[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

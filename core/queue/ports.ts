@@ -1,0 +1,62 @@
+/** A job as a handler sees it. */
+export interface Job<T = unknown> {
+  id: string;
+  queue: string;
+  name: string;
+  data: T;
+  /** 1 on the first run. */
+  attempt: number;
+}
+
+export type JobStatus = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+
+export interface JobState {
+  id: string;
+  status: JobStatus;
+  attempts: number;
+  failedReason?: string;
+}
+
+export interface EnqueueOptions {
+  /** Idempotency: enqueueing an existing id is a no-op returning that id. */
+  jobId?: string;
+  /** Total tries including the first (default 3). */
+  attempts?: number;
+  /** First retry delay; doubles each retry (default 1000 ms). */
+  backoffMs?: number;
+  delayMs?: number;
+}
+
+/** Throw from a handler to fail the job at once, without retries (a corrupt upload, say). */
+export class PermanentJobError extends Error {
+  readonly reason: string;
+  constructor(reason: string, message?: string) {
+    super(message ?? reason);
+    this.name = 'PermanentJobError';
+    this.reason = reason;
+  }
+}
+
+export interface Worker {
+  /** Stops taking jobs and waits for the running ones. */
+  close(): Promise<void>;
+}
+
+/**
+ * A durable job queue with retries and leases.
+ * - Any other thrown error retries with exponential backoff until `attempts` is used up.
+ * - A job whose worker dies is run again once its lease (`leaseMs`) expires.
+ * @remarks No priorities, no cron: nothing here needs them yet.
+ */
+export interface JobQueue {
+  readonly kind: 'sqlite' | 'bullmq';
+  enqueue<T>(queue: string, name: string, data: T, opts?: EnqueueOptions): Promise<string>;
+  work<T>(
+    queue: string,
+    handler: (job: Job<T>) => Promise<void>,
+    opts?: { concurrency?: number; leaseMs?: number },
+  ): Worker;
+  getJob(queue: string, id: string): Promise<JobState | undefined>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
