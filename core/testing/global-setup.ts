@@ -1,24 +1,17 @@
 /**
  * Starts the servers the contract suites need that the machine does not run (an S3-compatible server,
- * a Kafka-protocol broker) and publishes their URLs to the test workers through the environment.
- * Each starter lives in its own module next to this one.
+ * a Kafka-protocol broker) and hands their URLs to the test workers through the environment.
+ * Each server is a `core/testing/<name>.server.ts` module.
  */
-import type { TestProject } from 'vitest/node';
+import { loadTestServers } from './servers.ts';
 
-type Stop = () => Promise<void>;
-const stops: Stop[] = [];
+const stops: (() => Promise<void>)[] = [];
 
-export async function setup(project: TestProject): Promise<void> {
-  const starters: { name: string; start: () => Promise<{ env: Record<string, string>; stop: Stop }> }[] = [];
-  // Starters are registered by the modules that own each service (see core/testing/*.server.ts).
-  for (const mod of await import('./servers.ts').then((m) => m.testServers)) starters.push(mod);
-  for (const s of starters) {
-    const { env, stop } = await s.start();
+export async function setup(): Promise<void> {
+  for (const server of await loadTestServers()) {
+    const { env, stop } = await server.start();
     stops.push(stop);
-    for (const [k, v] of Object.entries(env)) {
-      process.env[k] = v;
-      project.provide?.(k as never, v as never);
-    }
+    Object.assign(process.env, env);
   }
 }
 
