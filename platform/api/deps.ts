@@ -1,0 +1,20 @@
+import type { Cache } from '../../core/cache/ports.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Config } from '../../core/config/config.ts';
+import type { EventLog } from '../../core/events/ports.ts';
+import type { MetadataStore } from '../../core/metadata/ports.ts';
+import type { ObjectStore } from '../../core/objects/ports.ts';
+import type { JobQueue } from '../../core/queue/ports.ts';
+
+/** Everything a route plugin may use: the opened ports and the frozen config. Wired by `buildApp`. */
+export interface AppDeps {
+  config: Config;
+  /** HMAC key for signed URLs and playback tokens. */
+  secret: string;
+  metadata: MetadataStore;
+  objects: ObjectStore;
+  events: EventLog;
+  queue: JobQueue;
+  cache: Cache;
+  clock: Clock;
+}

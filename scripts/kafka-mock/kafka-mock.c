@@ -1,0 +1,61 @@
+/*
+ * An in-memory Kafka-protocol cluster for client tests, from librdkafka's mock cluster.
+ * Usage: kafka-mock [--brokers N] [topic:partitions ...]
+ * Prints the bootstrap servers as one line on stdout, then serves until stdin closes or SIGTERM/SIGINT,
+ * so a test runner that dies takes the broker with it.
+ * The mock has no CreateTopics API: clients rely on auto-creation (4 partitions by default) or on
+ * topics pre-created here.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+static volatile sig_atomic_t stopping = 0;
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+int main(int argc, char **argv) {
+  int brokers = 3, i = 1;
+  char errstr[512];
+  if (argc > 2 && strcmp(argv[1], "--brokers") == 0) { brokers = atoi(argv[2]); i = 3; }
+  if (brokers < 1) { fprintf(stderr, "kafka-mock: --brokers must be >= 1\n"); return 2; }
+
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  /* The handle only hosts the cluster; silence its notice that it has no bootstrap servers. */
+  rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof errstr);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!rk) { fprintf(stderr, "kafka-mock: %s\n", errstr); return 1; }
+  rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, brokers);
+  if (!mc) { fprintf(stderr, "kafka-mock: could not create the mock cluster\n"); return 1; }
+
+  for (; i < argc; i++) {
+    char *colon = strrchr(argv[i], ':');
+    int parts = colon ? atoi(colon + 1) : 0;
+    if (!colon || parts < 1) { fprintf(stderr, "kafka-mock: expected topic:partitions, got %s\n", argv[i]); return 2; }
+    *colon = '\0';
+    rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mc, argv[i], parts, brokers < 3 ? brokers : 3);
+    if (err) { fprintf(stderr, "kafka-mock: topic %s: %s\n", argv[i], rd_kafka_err2str(err)); return 1; }
+  }
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal; /* no SA_RESTART: the blocking read below returns EINTR */
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+
+  printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
+  fflush(stdout);
+
+  char buf[256];
+  while (!stopping) {
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n == 0 || (n < 0 && errno != EINTR)) break;
+  }
+  rd_kafka_mock_cluster_destroy(mc);
+  rd_kafka_destroy(rk);
+  return 0;
+}
