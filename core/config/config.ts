@@ -30,6 +30,8 @@ export const configSchema = z.object({
   /** Requests per minute per authenticated user and per client IP. */
   RATE_LIMIT_USER_PER_MIN: z.coerce.number().int().positive().default(600),
   RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
+  /** Register/login attempts per minute per client IP. */
+  RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().positive().default(30),
   /** Seconds a session token stays valid. */
   SESSION_TTL_S: z.coerce.number().int().positive().default(30 * 24 * 3600),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),

@@ -41,6 +41,8 @@ export interface EventLog {
     handler: BatchHandler;
     fromBeginning?: boolean;
     maxBatch?: number;
+    /** Told about each handler failure (the batch is then redelivered after a backoff) and client errors. */
+    onError?: (err: unknown) => void;
   }): Promise<Subscription>;
   /** Replay: events of one partition from `offset` (inclusive), at most `limit`. */
   read(topic: string, partition: number, offset: number, limit: number): Promise<LoggedEvent[]>;

@@ -1,0 +1,190 @@
+import { Queue, UnrecoverableError, Worker as BullWorker, type Job as BullJob, type JobState as BullState } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { newId } from '../ids.ts';
+import { redact } from '../open-by-url.ts';
+import { checkJobId, checkQueueName, errorMessage, resolveEnqueue, resolveWork } from './job-options.ts';
+import type { EnqueueOptions, Job, JobQueue, JobState, JobStatus, Worker } from './ports.ts';
+import { PermanentJobError } from './ports.ts';
+
+/** Connection settings parsed from `redis://[user:pass@]host:port/db?prefix=foryou`. */
+export interface BullmqSettings {
+  redis: RedisOptions;
+  /** Namespaces every key this queue writes, so tests and deployments can share one Redis. */
+  prefix: string;
+}
+
+/** Parses a `redis:` or `rediss:` URL; throws a clear error on anything it does not understand. */
+export function parseBullmqUrl(url: URL): BullmqSettings {
+  const where = redact(url.href);
+  const dbText = url.pathname.replace(/^\//, '') || '0';
+  const db = Number(dbText);
+  if (!Number.isSafeInteger(db) || db < 0) throw new Error(`JobQueue: bad database number "${dbText}" in ${where}`);
+  let prefix = 'foryou';
+  for (const [key, value] of url.searchParams) {
+    if (key !== 'prefix') throw new Error(`JobQueue: unknown option "${key}" in ${where} (known: prefix)`);
+    if (!/^[A-Za-z0-9._-]+$/.test(value)) throw new Error(`JobQueue: prefix must match [A-Za-z0-9._-]+ in ${where}`);
+    prefix = value;
+  }
+  const redis: RedisOptions = {
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 6379,
+    db,
+  };
+  if (url.username) redis.username = decodeURIComponent(url.username);
+  if (url.password) redis.password = decodeURIComponent(url.password);
+  if (url.protocol === 'rediss:') redis.tls = {};
+  return { redis, prefix };
+}
+
+// BullMQ rejects custom ids containing ':' or spelling an integer; escaping keeps any port-level id
+// usable and reversible. '%i' cannot come out of the '%' escaping, so it marks the integer case.
+function encodeId(id: string): string {
+  const escaped = id.replaceAll('%', '%25').replaceAll(':', '%3A');
+  return `${Number.parseInt(escaped, 10)}` === escaped ? `%i${escaped}` : escaped;
+}
+
+function decodeId(id: string): string {
+  return id.replace(/^%i/, '').replace(/%(25|3A)/g, (_, code: string) => (code === '25' ? '%' : ':'));
+}
+
+const STATUS: Record<BullState, JobStatus> = {
+  waiting: 'waiting',
+  'waiting-children': 'waiting',
+  prioritized: 'waiting',
+  delayed: 'delayed',
+  active: 'active',
+  completed: 'completed',
+  failed: 'failed',
+};
+
+/** Opens a BullMQ-backed queue and checks that Redis answers. */
+export async function openBullmqQueue(url: URL): Promise<JobQueue> {
+  const settings = parseBullmqUrl(url);
+  // Queues share one connection that fails commands fast; workers get their own blocking ones.
+  const conn = new Redis({ ...settings.redis, maxRetriesPerRequest: 2, lazyConnect: true });
+  conn.on('error', () => {}); // reconnects on its own; the failing command reports the error
+  try {
+    await conn.connect();
+    await conn.ping();
+  } catch (err) {
+    conn.disconnect();
+    throw new Error(`JobQueue: cannot reach Redis at ${redact(url.href)}: ${errorMessage(err)}`);
+  }
+  return new BullmqJobQueue(conn, settings);
+}
+
+/**
+ * The port on BullMQ. Every start of a job counts as an attempt, a stalled one (its worker died and
+ * its lock expired) included, matching the SQLite backend; BullMQ itself counts only failures.
+ */
+export class BullmqJobQueue implements JobQueue {
+  readonly kind = 'bullmq' as const;
+  readonly #conn: Redis;
+  readonly #settings: BullmqSettings;
+  readonly #queues = new Map<string, Queue>();
+  readonly #workers = new Set<BullWorker>();
+  #closed: Promise<void> | undefined;
+
+  constructor(conn: Redis, settings: BullmqSettings) {
+    this.#conn = conn;
+    this.#settings = settings;
+  }
+
+  async enqueue<T>(queue: string, name: string, data: T, opts?: EnqueueOptions): Promise<string> {
+    const o = resolveEnqueue(queue, name, opts);
+    const id = o.jobId ?? newId();
+    // An existing id makes BullMQ return the stored job untouched: the idempotency the port promises.
+    await this.#queue(queue).add(name, data ?? null, {
+      jobId: encodeId(id),
+      attempts: o.attempts,
+      backoff: { type: 'exponential', delay: o.backoffMs },
+      ...(o.delayMs > 0 ? { delay: o.delayMs } : {}),
+    });
+    return id;
+  }
+
+  work<T>(
+    queue: string,
+    handler: (job: Job<T>) => Promise<void>,
+    opts?: { concurrency?: number; leaseMs?: number },
+  ): Worker {
+    const { concurrency, leaseMs } = resolveWork(queue, opts);
+    this.#assertOpen();
+    const processor = async (job: BullJob) => {
+      const attempt = job.attemptsStarted;
+      const attempts = job.opts.attempts ?? 1;
+      if (attempt > attempts) {
+        throw new UnrecoverableError(`lease expired on attempt ${attempt - 1} of ${attempts} (worker lost)`);
+      }
+      try {
+        await handler({ id: decodeId(job.id ?? ''), queue, name: job.name, data: job.data as T, attempt });
+      } catch (err) {
+        if (err instanceof PermanentJobError) throw new UnrecoverableError(err.reason);
+        // BullMQ would retry again here when an earlier start stalled; our count says this was the last.
+        if (attempt >= attempts) throw new UnrecoverableError(errorMessage(err));
+        throw err instanceof Error ? err : new Error(errorMessage(err));
+      }
+    };
+    const worker = new BullWorker(queue, processor, {
+      connection: { ...this.#settings.redis, maxRetriesPerRequest: null },
+      prefix: this.#settings.prefix,
+      concurrency,
+      lockDuration: leaseMs,
+      // Stalled checks every lease, so a dead worker's job is back within about two leases.
+      stalledInterval: leaseMs,
+      // Stalls are bounded by `attempts` in the processor above, not by BullMQ's separate counter.
+      maxStalledCount: 1_000_000,
+    });
+    worker.on('error', (err) => process.emitWarning(`JobQueue bullmq worker on "${queue}": ${errorMessage(err)}`));
+    this.#workers.add(worker);
+    let closing: Promise<void> | undefined;
+    return {
+      close: () => {
+        closing ??= worker.close().finally(() => this.#workers.delete(worker));
+        return closing;
+      },
+    };
+  }
+
+  async getJob(queue: string, id: string): Promise<JobState | undefined> {
+    checkQueueName(queue);
+    checkJobId(id);
+    const job = await this.#queue(queue).getJob(encodeId(id));
+    if (!job) return undefined;
+    const state = await job.getState();
+    if (state === 'unknown') return undefined;
+    const result: JobState = { id, status: STATUS[state], attempts: job.attemptsStarted };
+    // BullMQ keeps the last error after a retry succeeds; the port reports it only while it matters.
+    if (job.failedReason && state !== 'completed') result.failedReason = job.failedReason;
+    return result;
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    await this.#conn.ping();
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await Promise.all([...this.#workers].map((w) => w.close()));
+      await Promise.all([...this.#queues.values()].map((q) => q.close()));
+      await this.#conn.quit();
+    })();
+    return this.#closed;
+  }
+
+  #queue(name: string): Queue {
+    this.#assertOpen();
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.#conn, prefix: this.#settings.prefix });
+      queue.on('error', (err) => process.emitWarning(`JobQueue bullmq queue "${name}": ${errorMessage(err)}`));
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('JobQueue: the bullmq queue is closed');
+  }
+}

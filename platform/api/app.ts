@@ -1,0 +1,89 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { authService } from './auth/auth.service.ts';
+import { authRoutes, installAuthHook } from './auth/auth.routes.ts';
+import type { AppDeps } from './deps.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { healthRoutes } from './health.routes.ts';
+import { createMetrics, installMetrics } from './metrics.ts';
+import { installRateLimits } from './rate-limit.ts';
+import { requestIdFrom } from './request-id.ts';
+import { apiAreas } from './areas.ts';
+
+/** Options for tests and the server; `logger: false` silences request logs. */
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The app and the switch `server.ts` flips when it starts draining. */
+export interface BuiltApp {
+  app: FastifyInstance;
+  beginShutdown(): void;
+}
+
+/**
+ * Wires the HTTP API from opened ports. Does not listen: `server.ts` does, tests use `app.inject()`.
+ * Order matters: request id → auth (sets request.user) → rate limits → the area's handler.
+ */
+export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<BuiltApp> {
+  let shuttingDown = false;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    genReqId: requestIdFrom,
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: deps.config.NODE_ENV === 'production' ? 'loopback' : false,
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'foryou API', version: '1', description: 'Short-video platform with a For You feed.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const metrics = createMetrics();
+  installMetrics(app, metrics);
+  const auth = authService({
+    metadata: deps.metadata,
+    cache: deps.cache,
+    clock: deps.clock,
+    sessionTtlS: deps.config.SESSION_TTL_S,
+  });
+  installAuthHook(app, auth);
+  installRateLimits(app, deps.cache, deps.clock, {
+    perUserPerMin: deps.config.RATE_LIMIT_USER_PER_MIN,
+    perIpPerMin: deps.config.RATE_LIMIT_IP_PER_MIN,
+    authPerIpPerMin: deps.config.RATE_LIMIT_AUTH_PER_MIN,
+  });
+
+  const checks = [
+    { name: 'metadata', ping: () => deps.metadata.ping() },
+    { name: 'objects', ping: () => deps.objects.ping() },
+    { name: 'events', ping: () => deps.events.ping() },
+    { name: 'queue', ping: () => deps.queue.ping() },
+    { name: 'cache', ping: () => deps.cache.ping() },
+  ];
+  await app.register(healthRoutes(checks, () => shuttingDown));
+  await app.register(authRoutes(auth), { prefix: '/api/v1' });
+  for (const area of apiAreas) await app.register(area.plugin(deps), { prefix: area.prefix });
+
+  return {
+    app,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Cache } from '../../../core/cache/ports.ts';
+import type { Clock } from '../../../core/clock.ts';
+import { AppError } from '../../../core/errors/registry.ts';
+import { newId } from '../../../core/ids.ts';
+import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import type { AuthUser } from './current-user.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import { sessionsRepo, type UserRecord, usersRepo } from './users.repo.ts';
+
+/** What register and login return: the user and a bearer token shown exactly once. */
+export interface SessionGrant {
+  user: UserRecord;
+  token: string;
+  expires_at: number;
+}
+
+// A fixed hash to verify against when the handle is unknown, so timing does not reveal which handles exist.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const SESSION_CACHE_MS = 30_000;
+
+function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; errcode?: number; message?: string };
+  return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
+}
+
+/** Registration, login, logout and token resolution. Sessions are server-side and revocable at once. */
+export function authService(deps: { metadata: MetadataStore; cache: Cache; clock: Clock; sessionTtlS: number }) {
+  const { metadata, cache, clock } = deps;
+
+  async function grant(user: UserRecord): Promise<SessionGrant> {
+    const token = randomBytes(32).toString('base64url');
+    const now = clock.now();
+    const expires_at = now + deps.sessionTtlS * 1000;
+    await sessionsRepo.insert(metadata, { token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at });
+    return { user, token, expires_at };
+  }
+
+  return {
+    async register(input: { handle: string; password: string; display_name?: string }): Promise<SessionGrant> {
+      const handle = input.handle.toLowerCase();
+      const user: UserRecord = {
+        id: newId(clock.now()),
+        handle,
+        display_name: input.display_name ?? input.handle,
+        bio: '',
+        created_at: clock.now(),
+      };
+      const password_hash = await hashPassword(input.password);
+      try {
+        await usersRepo.insert(metadata, { ...user, password_hash });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AppError('HANDLE_TAKEN');
+        throw err;
+      }
+      return grant(user);
+    },
+
+    async login(input: { handle: string; password: string }): Promise<SessionGrant> {
+      const found = await usersRepo.byHandleWithHash(metadata, input.handle.toLowerCase());
+      const ok = await verifyPassword(input.password, found?.password_hash ?? DUMMY_HASH);
+      if (!found || !ok) throw new AppError('INVALID_CREDENTIALS');
+      const { password_hash: _omit, ...user } = found;
+      return grant(user);
+    },
+
+    async logout(token: string): Promise<void> {
+      const hash = tokenHash(token);
+      await sessionsRepo.revoke(metadata, hash, clock.now());
+      await cache.del(`session:${hash}`);
+    },
+
+    /** The user behind a token, or undefined when it is unknown, expired or revoked. */
+    async resolve(token: string): Promise<AuthUser | undefined> {
+      const hash = tokenHash(token);
+      const cached = await cache.get(`session:${hash}`);
+      if (cached) {
+        const s = JSON.parse(cached) as AuthUser & { expires_at: number };
+        if (s.expires_at > clock.now()) return { id: s.id, handle: s.handle };
+      }
+      const row = await sessionsRepo.live(metadata, hash, clock.now());
+      if (!row) return undefined;
+      const user = { id: row.user_id, handle: row.handle };
+      await cache.set(`session:${hash}`, JSON.stringify({ ...user, expires_at: row.expires_at }), SESSION_CACHE_MS);
+      return user;
+    },
+
+    me(id: string): Promise<UserRecord | undefined> {
+      return usersRepo.byId(metadata, id);
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof authService>;

@@ -1,0 +1,50 @@
+import type { SqlExecutor } from '../../../core/metadata/ports.ts';
+
+/** A user as the API shows it. */
+export interface UserRecord {
+  id: string;
+  handle: string;
+  display_name: string;
+  bio: string;
+  created_at: number;
+}
+
+const COLUMNS = 'id, handle, display_name, bio, created_at';
+
+/** Reads and writes of `users`; handles are stored lower-case so lookups are case-insensitive. */
+export const usersRepo = {
+  async insert(db: SqlExecutor, u: UserRecord & { password_hash: string }): Promise<void> {
+    await db.run(
+      'INSERT INTO users (id, handle, display_name, password_hash, bio, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [u.id, u.handle, u.display_name, u.password_hash, u.bio, u.created_at],
+    );
+  },
+  byId(db: SqlExecutor, id: string): Promise<UserRecord | undefined> {
+    return db.get<UserRecord>(`SELECT ${COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL`, [id]);
+  },
+  byHandleWithHash(db: SqlExecutor, handle: string): Promise<(UserRecord & { password_hash: string }) | undefined> {
+    return db.get(`SELECT ${COLUMNS}, password_hash FROM users WHERE handle = $1 AND deleted_at IS NULL`, [handle]);
+  },
+};
+
+/** Server-side sessions: only the SHA-256 of a token is stored, so a leaked table grants nothing. */
+export const sessionsRepo = {
+  async insert(db: SqlExecutor, s: { token_hash: string; user_id: string; created_at: number; expires_at: number }) {
+    await db.run('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
+      s.token_hash,
+      s.user_id,
+      s.created_at,
+      s.expires_at,
+    ]);
+  },
+  live(db: SqlExecutor, tokenHash: string, now: number) {
+    return db.get<{ user_id: string; handle: string; expires_at: number }>(
+      `SELECT s.user_id, u.handle, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.deleted_at IS NULL`,
+      [tokenHash, now],
+    );
+  },
+  async revoke(db: SqlExecutor, tokenHash: string, now: number): Promise<void> {
+    await db.run('UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL', [now, tokenHash]);
+  },
+};

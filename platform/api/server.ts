@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from '../../core/config/config.ts';
+import { buildApp } from './app.ts';
+import { embeddedServices } from './background.ts';
+import { closeDeps, openDeps } from './open-deps.ts';
+
+/**
+ * The process entry: parse config once, open ports, start embedded workers, listen, and on
+ * SIGTERM/SIGINT drain — stop accepting, finish in-flight requests, stop consumers, close ports.
+ */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const deps = await openDeps(config);
+  const { app, beginShutdown } = await buildApp(deps, {
+    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
+  });
+  const running: { name: string; stop(): Promise<void> }[] = [];
+  if (config.EMBEDDED_WORKERS) {
+    for (const s of embeddedServices) running.push({ name: s.name, ...(await s.start(deps)) });
+  }
+  await app.listen({ host: config.HOST, port: config.PORT });
+  app.log.info({ services: running.map((r) => r.name) }, `foryou listening on ${config.PUBLIC_BASE_URL}`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'draining');
+    beginShutdown();
+    const force = setTimeout(() => {
+      app.log.error('drain timed out; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS);
+    force.unref();
+    await app.close();
+    for (const r of running.reverse()) await r.stop().catch((err) => app.log.error({ err }, `${r.name} stop failed`));
+    await closeDeps(deps).catch((err) => app.log.error({ err }, 'closing ports failed'));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`foryou failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import { AppError } from '../../core/errors/registry.ts';
+import type { SqlExecutor } from '../../core/metadata/ports.ts';
+
+/** The video fields engagement needs. */
+export interface VideoRef {
+  id: string;
+  authorId: string;
+  durationMs: number | null;
+  hashtags: string[];
+}
+
+interface VideoRow {
+  id: string;
+  author_id: string;
+  privacy: string;
+  status: string;
+  duration_ms: number | null;
+  hashtags: string;
+}
+
+function toRef(row: VideoRow): VideoRef {
+  let tags: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(row.hashtags);
+    if (Array.isArray(parsed)) tags = parsed.filter((t): t is string => typeof t === 'string');
+  } catch {
+    // A corrupt hashtag column only loses tags, never the engagement.
+  }
+  return { id: row.id, authorId: row.author_id, durationMs: row.duration_ms, hashtags: tags };
+}
+
+/**
+ * A video the viewer may engage with, or 404 VIDEO_NOT_FOUND. Private videos exist only for their
+ * author and `friends` videos for mutual followers, so their existence never leaks to others.
+ */
+export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: string | undefined): Promise<VideoRef> {
+  const row = await db.get<VideoRow>(
+    'SELECT id, author_id, privacy, status, duration_ms, hashtags FROM videos WHERE id = $1 AND deleted_at IS NULL',
+    [videoId],
+  );
+  if (!row) throw new AppError('VIDEO_NOT_FOUND');
+  const own = viewerId !== undefined && row.author_id === viewerId;
+  if (own) return toRef(row);
+  if (row.status !== 'ready') throw new AppError('VIDEO_NOT_FOUND');
+  if (row.privacy === 'public') return toRef(row);
+  if (row.privacy === 'friends' && viewerId !== undefined) {
+    const mutual = await db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM follows
+        WHERE (follower_id = $1 AND followee_id = $2) OR (follower_id = $2 AND followee_id = $1)`,
+      [viewerId, row.author_id],
+    );
+    if (Number(mutual?.n ?? 0) === 2) return toRef(row);
+  }
+  throw new AppError('VIDEO_NOT_FOUND');
+}
+
+/** Videos by id regardless of privacy (consumers apply events already accepted by the API). */
+export async function videosById(db: SqlExecutor, ids: readonly string[]): Promise<Map<string, VideoRef>> {
+  const out = new Map<string, VideoRef>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 200) {
+    const chunk = unique.slice(i, i + 200);
+    const marks = chunk.map((_, j) => `$${j + 1}`).join(', ');
+    const rows = await db.all<VideoRow>(
+      `SELECT id, author_id, privacy, status, duration_ms, hashtags FROM videos WHERE id IN (${marks})`,
+      chunk,
+    );
+    for (const r of rows) out.set(r.id, toRef(r));
+  }
+  return out;
+}
+
+/** Throws 404 USER_NOT_FOUND unless the user exists and is not deleted. */
+export async function requireActiveUser(db: SqlExecutor, userId: string): Promise<{ id: string; handle: string }> {
+  const row = await db.get<{ id: string; handle: string }>(
+    'SELECT id, handle FROM users WHERE id = $1 AND deleted_at IS NULL',
+    [userId],
+  );
+  if (!row) throw new AppError('USER_NOT_FOUND');
+  return row;
+}

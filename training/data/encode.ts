@@ -1,0 +1,78 @@
+/** Encodings shared by every loader, so KuaiRand, platform events and synthetic data agree. */
+
+/** Duration bucket upper bounds in ms; bucket 0 means unknown, bucket i covers (bound[i-2], bound[i-1]]. */
+export const DURATION_BUCKET_BOUNDS_MS = [7_000, 15_000, 30_000, 60_000, 120_000, 300_000] as const;
+
+/** Number of duration buckets including the unknown bucket 0. */
+export const DURATION_BUCKETS = DURATION_BUCKET_BOUNDS_MS.length + 2;
+
+/** Bucket of a duration in ms; 0 when unknown (not finite or not positive). */
+export function durationBucket(ms: number): number {
+  if (!Number.isFinite(ms) || ms <= 0) return 0;
+  for (let i = 0; i < DURATION_BUCKET_BOUNDS_MS.length; i++) if (ms <= DURATION_BUCKET_BOUNDS_MS[i]!) return i + 1;
+  return DURATION_BUCKETS - 1;
+}
+
+/** play/duration clipped to [0, 5]; 0 when the duration is unknown. */
+export function watchRatio(playMs: number, durationMs: number): number {
+  if (!(durationMs > 0) || !Number.isFinite(playMs)) return 0;
+  return Math.min(5, Math.max(0, playMs / durationMs));
+}
+
+/** KuaiRand's long_view rule: the whole video when it lasts 18 s or less, else at least 18 s. */
+export function isLongView(playMs: number, durationMs: number): boolean {
+  if (durationMs > 0 && durationMs <= 18_000) return playMs >= durationMs;
+  return playMs >= 18_000;
+}
+
+/** Values that mean "unknown" in the sources: empty, KuaiRand's -124 sentinel, UNKNOWN. */
+const UNKNOWN = new Set(['', '-124', 'UNKNOWN', 'nan', 'NaN']);
+
+/** `1.0` → `1` so float-written one-hot columns share a vocabulary with integer ones. */
+export function normaliseCategory(raw: string | undefined): string {
+  const v = (raw ?? '').trim();
+  if (UNKNOWN.has(v)) return '';
+  return /^-?\d+\.0+$/.test(v) ? v.slice(0, v.indexOf('.')) : v;
+}
+
+/**
+ * Maps the distinct values of one categorical column to 1..n (0 = unknown), numbers sorted numerically
+ * and strings lexically, so the same input always gives the same indices.
+ */
+export function buildCategoryIndex(values: Iterable<string | undefined>): Map<string, number> {
+  const distinct = new Set<string>();
+  for (const raw of values) {
+    const v = normaliseCategory(raw);
+    if (v !== '') distinct.add(v);
+  }
+  const sorted = [...distinct].sort((a, b) => {
+    const na = Number(a);
+    const nb = Number(b);
+    if (Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  return new Map(sorted.map((v, i) => [v, i + 1]));
+}
+
+/** log1p then standardise each column to mean 0 / sd 1, clipped to [-5, 5]; NaN becomes 0 (the mean). */
+export function standardiseLog1p(columns: number[][]): number[][] {
+  return columns.map((col) => {
+    const logs = col.map((v) => (Number.isFinite(v) && v >= 0 ? Math.log1p(v) : Number.NaN));
+    const known = logs.filter((v) => !Number.isNaN(v));
+    const mean = known.reduce((s, v) => s + v, 0) / Math.max(1, known.length);
+    const sd = Math.sqrt(known.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, known.length)) || 1;
+    return logs.map((v) => (Number.isNaN(v) ? 0 : Math.max(-5, Math.min(5, (v - mean) / sd))));
+  });
+}
+
+/** A small seeded PRNG (mulberry32): same seed, same sequence, on every platform. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
