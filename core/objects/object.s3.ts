@@ -222,7 +222,9 @@ export class S3ObjectStore implements ObjectStore {
     headers: Record<string, string>,
   ): Promise<SignedUrl> {
     const signingDate = new Date(this.#clock.now());
-    const url = await getSignedUrl(this.#client, cmd, { expiresIn, signingDate });
+    // Sign the content type too, so S3 refuses an upload declaring a different one.
+    const signableHeaders = method === 'PUT' ? new Set(['content-type']) : undefined;
+    const url = await getSignedUrl(this.#client, cmd, { expiresIn, signingDate, signableHeaders });
     return { url, method, headers, expiresAt: signingDate.getTime() + expiresIn * 1000 };
   }
 

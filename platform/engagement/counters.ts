@@ -1,0 +1,151 @@
+import type { Cache } from '../../core/cache/ports.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { MetadataStore, SqlExecutor } from '../../core/metadata/ports.ts';
+
+/** The counted engagements of a video. */
+export const COUNTER_FIELDS = ['views', 'likes', 'comments', 'shares'] as const;
+export type CounterField = (typeof COUNTER_FIELDS)[number];
+/** Counts of one video. */
+export type VideoCounts = Record<CounterField, number>;
+
+const DIRTY = 'vc:dirty';
+const key = (videoId: string, f: CounterField | 'seeded') => `vc:${videoId}:${f}`;
+const zero = (): VideoCounts => ({ views: 0, likes: 0, comments: 0, shares: 0 });
+
+/**
+ * Real-time video counters: absolute counts live in the Cache (incrBy), written behind to
+ * `video_counters` by `flush()`, and recomputed from the durable records by `reconcile()`.
+ * A video's keys are seeded from `video_counters` the first time they are touched, so a cold or
+ * restarted cache starts from the last flush instead of zero.
+ * @remarks Increments made after the last flush are lost if the cache loses its data; reconcile
+ * restores exact counts from the records (likes, comments, shares, views tables).
+ */
+export class VideoCounters {
+  readonly #cache: Cache;
+  readonly #db: MetadataStore;
+  readonly #clock: Clock;
+
+  constructor(deps: { cache: Cache; metadata: MetadataStore; clock: Clock }) {
+    this.#cache = deps.cache;
+    this.#db = deps.metadata;
+    this.#clock = deps.clock;
+  }
+
+  /** Adds deltas (negative to undo) and marks the video for the next flush; returns the new counts. */
+  async add(videoId: string, deltas: Partial<VideoCounts>): Promise<VideoCounts> {
+    await this.#seed(videoId);
+    for (const f of COUNTER_FIELDS) {
+      const d = deltas[f];
+      if (d) await this.#cache.incrBy(key(videoId, f), d);
+    }
+    // Marked after the increment so a concurrent flush either sees the new value or leaves it dirty.
+    await this.#cache.zAdd(DIRTY, [{ score: this.#clock.now(), member: videoId }]);
+    return (await this.get([videoId])).get(videoId)!;
+  }
+
+  /** Current counts of each video (zeros for a video never counted). */
+  async get(videoIds: readonly string[]): Promise<Map<string, VideoCounts>> {
+    const out = new Map<string, VideoCounts>();
+    if (videoIds.length === 0) return out;
+    const width = COUNTER_FIELDS.length + 1;
+    const read = async () =>
+      this.#cache.mget(videoIds.flatMap((v) => [...COUNTER_FIELDS.map((f) => key(v, f)), key(v, 'seeded')]));
+    let values = await read();
+    const cold = videoIds.filter((_, i) => values[i * width + COUNTER_FIELDS.length] === undefined);
+    if (cold.length > 0) {
+      for (const v of cold) await this.#seed(v);
+      values = await read();
+    }
+    videoIds.forEach((v, i) => {
+      const c = zero();
+      COUNTER_FIELDS.forEach((f, j) => {
+        c[f] = Math.max(0, Number(values[i * width + j] ?? 0));
+      });
+      out.set(v, c);
+    });
+    return out;
+  }
+
+  /** Writes the counts of up to `limit` changed videos to `video_counters`; returns how many. */
+  async flush(limit = 500): Promise<number> {
+    const dirty = (await this.#cache.zRevRange(DIRTY, 0, limit - 1)).map((e) => e.member);
+    if (dirty.length === 0) return 0;
+    await this.#cache.zRem(DIRTY, dirty);
+    const counts = await this.get(dirty);
+    const now = this.#clock.now();
+    await this.#db.transaction(async (tx) => {
+      for (const [videoId, c] of counts) await upsert(tx, videoId, c, now);
+    });
+    return dirty.length;
+  }
+
+  /**
+   * Recomputes the counts of the given videos from the durable records, stores them in
+   * `video_counters` and overwrites the cached values. Returns the recomputed counts.
+   * @remarks An increment landing between the recount and the cache write is overwritten; run it
+   * when drift is suspected (after a cache loss or a crash), not on every request.
+   */
+  async reconcile(videoIds: readonly string[]): Promise<Map<string, VideoCounts>> {
+    const out = new Map<string, VideoCounts>();
+    const now = this.#clock.now();
+    for (const videoId of videoIds) {
+      const c = await recount(this.#db, videoId);
+      await upsert(this.#db, videoId, c, now);
+      for (const f of COUNTER_FIELDS) await this.#cache.set(key(videoId, f), String(c[f]));
+      await this.#cache.set(key(videoId, 'seeded'), '1');
+      out.set(videoId, c);
+    }
+    return out;
+  }
+
+  /** Reconciles every video, in id order, `pageSize` at a time; returns how many were checked. */
+  async reconcileAll(pageSize = 200): Promise<number> {
+    let after = '';
+    let n = 0;
+    for (;;) {
+      const rows = await this.#db.all<{ id: string }>('SELECT id FROM videos WHERE id > $1 ORDER BY id LIMIT $2', [
+        after,
+        pageSize,
+      ]);
+      if (rows.length === 0) return n;
+      await this.reconcile(rows.map((r) => r.id));
+      n += rows.length;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  async #seed(videoId: string): Promise<void> {
+    // No TTL: the marker must live exactly as long as the counter keys it vouches for.
+    if (!(await this.#cache.setIfAbsent(key(videoId, 'seeded'), '1', 0))) return;
+    const row = await this.#db.get<VideoCounts>(
+      'SELECT views, likes, comments, shares FROM video_counters WHERE video_id = $1',
+      [videoId],
+    );
+    if (!row) return;
+    for (const f of COUNTER_FIELDS) {
+      const base = Number(row[f]);
+      if (base) await this.#cache.incrBy(key(videoId, f), base);
+    }
+  }
+}
+
+async function upsert(db: SqlExecutor, videoId: string, c: VideoCounts, now: number): Promise<void> {
+  await db.run(
+    `INSERT INTO video_counters (video_id, views, likes, comments, shares, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (video_id) DO UPDATE SET views = excluded.views, likes = excluded.likes,
+       comments = excluded.comments, shares = excluded.shares, updated_at = excluded.updated_at`,
+    [videoId, c.views, c.likes, c.comments, c.shares, now],
+  );
+}
+
+/** Exact counts of one video from its durable records. */
+export async function recount(db: SqlExecutor, videoId: string): Promise<VideoCounts> {
+  const n = async (sql: string) => Number((await db.get<{ n: number }>(sql, [videoId]))?.n ?? 0);
+  return {
+    views: await n('SELECT COUNT(*) AS n FROM views WHERE video_id = $1'),
+    likes: await n('SELECT COUNT(*) AS n FROM likes WHERE video_id = $1'),
+    comments: await n('SELECT COUNT(*) AS n FROM comments WHERE video_id = $1 AND deleted_at IS NULL'),
+    shares: await n('SELECT COUNT(*) AS n FROM shares WHERE video_id = $1'),
+  };
+}
