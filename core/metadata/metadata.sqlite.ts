@@ -1,12 +1,12 @@
 /**
- * The embedded MetadataStore on `node:sqlite`: one synchronous connection per store, WAL with
+ * The embedded MetadataStore on `node:sqlite`: one synchronous connection per file, WAL with
  * synchronous=FULL so a resolved write survives a crash. Because transaction callbacks are async,
  * an async lock serialises the store: while a transaction runs, statements from elsewhere wait.
  * Transactions start with BEGIN IMMEDIATE, so another process writing the same file waits (busy_timeout)
  * instead of failing half-way.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { pathFromUrl } from '../open-by-url.ts';
 import { applyMigrations, loadMigrations } from './migrations.ts';
@@ -17,9 +17,27 @@ import { type Connection, Mutex, type TxExecutor, TxScopes } from './tx-scope.ts
 const BUSY_TIMEOUT_MS = 10_000;
 const STATEMENT_CACHE_SIZE = 256;
 
-/** Opens `sqlite://relative/path.db`, `sqlite:///abs/path.db` or `sqlite::memory:`, creating the parent folder. */
+/** Connections open in this process, by resolved file path. */
+const shared = new Map<string, Handle>();
+
+/**
+ * Opens `sqlite://relative/path.db`, `sqlite:///abs/path.db` or `sqlite::memory:`, creating the parent
+ * folder. Stores opened on the same file in one process share one connection: two synchronous
+ * connections would block the thread waiting for each other's write lock.
+ */
 export async function openSqliteMetadataStore(url: URL): Promise<MetadataStore> {
-  const path = url.pathname === ':memory:' && url.host === '' ? ':memory:' : pathFromUrl(url);
+  const memory = url.pathname === ':memory:' && url.host === '';
+  const path = memory ? ':memory:' : resolve(pathFromUrl(url));
+  let handle = memory ? undefined : shared.get(path);
+  if (!handle) {
+    handle = new Handle(path, openDatabase(path));
+    if (!memory) shared.set(path, handle);
+  }
+  handle.refs++;
+  return new SqliteMetadataStore(handle);
+}
+
+function openDatabase(path: string): DatabaseSync {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
   try {
@@ -32,29 +50,67 @@ export async function openSqliteMetadataStore(url: URL): Promise<MetadataStore> 
     db.close();
     throw new Error(`MetadataStore: cannot open SQLite database at ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return new SqliteMetadataStore(db);
+  return db;
 }
 
-class SqliteMetadataStore implements MetadataStore {
-  readonly dialect = 'sqlite' as const;
-  readonly #db: DatabaseSync;
-  readonly #lock = new Mutex();
-  readonly #scopes = new TxScopes();
+/** One connection and the lock, transaction scopes and statement cache that go with it. */
+class Handle {
+  readonly lock = new Mutex();
+  readonly scopes = new TxScopes();
+  readonly conn: Connection;
+  readonly path: string;
+  readonly db: DatabaseSync;
+  refs = 0;
   readonly #statements = new Map<string, StatementSync>();
-  readonly #conn: Connection;
-  #closed = false;
 
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-    this.#conn = {
-      all: async (sql, params) => this.#prepare(sql).all(...params).map(plain),
+  constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.db = db;
+    this.conn = {
+      all: async (sql, params) =>
+        this.#prepare(sql)
+          .all(...params)
+          .map(plain),
       get: async (sql, params) => {
         const row = this.#prepare(sql).get(...params);
         return row === undefined ? undefined : plain(row);
       },
       run: async (sql, params) => ({ changes: Number(this.#prepare(sql).run(...params).changes) }),
-      exec: async (sql) => this.#db.exec(sql),
+      exec: async (sql) => this.db.exec(sql),
     };
+  }
+
+  /** Drops one reference; the last one closes the connection. The caller holds the lock. */
+  release(): void {
+    if (--this.refs > 0) return;
+    if (shared.get(this.path) === this) shared.delete(this.path);
+    this.#statements.clear();
+    this.db.close();
+  }
+
+  #prepare(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (stmt) {
+      // Re-insert so the map's order stays least-recently-used first.
+      this.#statements.delete(sql);
+    } else {
+      stmt = this.db.prepare(toSqlitePlaceholders(sql));
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        this.#statements.delete(this.#statements.keys().next().value!);
+      }
+    }
+    this.#statements.set(sql, stmt);
+    return stmt;
+  }
+}
+
+class SqliteMetadataStore implements MetadataStore {
+  readonly dialect = 'sqlite' as const;
+  readonly #handle: Handle;
+  #closed = false;
+
+  constructor(handle: Handle) {
+    this.#handle = handle;
   }
 
   async all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -84,25 +140,26 @@ class SqliteMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    const release = await this.#lock.lock();
+    const release = await this.#handle.lock.lock();
     try {
       if (this.#closed) return;
       this.#closed = true;
-      this.#statements.clear();
-      this.#db.close();
+      this.#handle.release();
     } finally {
       release();
     }
   }
 
   async #transact<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T> {
-    const outer = this.#scopes.active();
-    if (outer) return this.#scopes.nested(outer, fn);
-    const release = await this.#lock.lock();
+    const { scopes, lock, db, conn } = this.#handle;
+    this.#assertOpen();
+    const outer = scopes.active();
+    if (outer) return scopes.nested(outer, fn);
+    const release = await lock.lock();
     try {
       this.#assertOpen();
-      this.#db.exec('BEGIN IMMEDIATE');
-      return await this.#scopes.root(this.#conn, fn, async () => this.#db.exec('COMMIT'));
+      db.exec('BEGIN IMMEDIATE');
+      return await scopes.root(conn, fn, async () => db.exec('COMMIT'));
     } finally {
       release();
     }
@@ -110,30 +167,16 @@ class SqliteMetadataStore implements MetadataStore {
 
   /** Runs a statement in the caller's transaction, or alone once no transaction holds the connection. */
   async #statement<T>(op: (conn: Connection) => Promise<T>): Promise<T> {
-    const scope = this.#scopes.active();
-    if (scope) return this.#scopes.inScope(scope, op);
-    const release = await this.#lock.lock();
+    this.#assertOpen();
+    const scope = this.#handle.scopes.active();
+    if (scope) return this.#handle.scopes.inScope(scope, op);
+    const release = await this.#handle.lock.lock();
     try {
       this.#assertOpen();
-      return await op(this.#conn);
+      return await op(this.#handle.conn);
     } finally {
       release();
     }
-  }
-
-  #prepare(sql: string): StatementSync {
-    let stmt = this.#statements.get(sql);
-    if (stmt) {
-      // Re-insert so the map's order stays least-recently-used first.
-      this.#statements.delete(sql);
-    } else {
-      stmt = this.#db.prepare(toSqlitePlaceholders(sql));
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
-        this.#statements.delete(this.#statements.keys().next().value!);
-      }
-    }
-    this.#statements.set(sql, stmt);
-    return stmt;
   }
 
   #assertOpen(): void {

@@ -43,10 +43,10 @@ function skipQuotedOrComment(sql: string, i: number): number {
   if (c === "'" || c === '"' || c === '`') {
     let j = i + 1;
     while (j < sql.length) {
-      if (sql[j] === c) {
-        if (sql[j + 1] === c) j += 2; // a doubled quote escapes itself
-        else return j + 1;
-      } else j++;
+      // A doubled quote stands for itself and does not end the text.
+      if (sql[j] !== c) j++;
+      else if (sql[j + 1] === c) j += 2;
+      else return j + 1;
     }
     return sql.length;
   }

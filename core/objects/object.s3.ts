@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import {
   AbortMultipartUploadCommand,
@@ -36,6 +36,24 @@ const PART_BYTES = 8 * 1024 * 1024;
 const httpStatus = (e: unknown): number | undefined =>
   (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 const unquote = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
+
+/** The first `n` bytes of a stream; the rest is never read. */
+async function* take(body: Readable, n: number): AsyncGenerator<Buffer> {
+  let left = n;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      if (buf.length >= left) {
+        yield buf.subarray(0, left);
+        return;
+      }
+      left -= buf.length;
+      yield buf;
+    }
+  } finally {
+    body.destroy();
+  }
+}
 
 /** Reads a stream into parts of `size` bytes (the last may be shorter), holding one part in memory at a time. */
 async function* parts(body: Readable, size: number): AsyncGenerator<Buffer> {
@@ -153,9 +171,14 @@ export class S3ObjectStore implements ObjectStore {
       if (httpStatus(e) === 416) throw new AppError('INVALID_RANGE', `Range is outside the object "${key}"`, range);
       throw e;
     }
-    const body = r.Body as Readable;
+    let body = r.Body as Readable;
     // A ranged response carries the full size after the slash: "bytes 0-99/12345".
-    const total = r.ContentRange ? Number(r.ContentRange.split('/')[1]) : (r.ContentLength ?? 0);
+    const served = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(r.ContentRange ?? '');
+    const total = served ? Number(served[3]) : (r.ContentLength ?? 0);
+    if (range && served && Number(served[1]) === range.start && Number(served[2]) > range.end) {
+      // Some S3-compatible servers (s3rver) read an end of 0 as "to the end": cut to what was asked.
+      body = Readable.from(take(body, range.end - range.start + 1));
+    }
     const info: ObjectInfo = {
       key,
       size: total,

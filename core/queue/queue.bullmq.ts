@@ -1,5 +1,11 @@
-import { Queue, UnrecoverableError, Worker as BullWorker, type Job as BullJob, type JobState as BullState } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import {
+  type Job as BullJob,
+  type JobState as BullState,
+  Worker as BullWorker,
+  Queue,
+  UnrecoverableError,
+} from 'bullmq';
+import { Redis } from 'ioredis';
 import { newId } from '../ids.ts';
 import { redact } from '../open-by-url.ts';
 import { checkJobId, checkQueueName, errorMessage, resolveEnqueue, resolveWork } from './job-options.ts';
@@ -8,7 +14,8 @@ import { PermanentJobError } from './ports.ts';
 
 /** Connection settings parsed from `redis://[user:pass@]host:port/db?prefix=foryou`. */
 export interface BullmqSettings {
-  redis: RedisOptions;
+  /** Plain options both ioredis and BullMQ accept. */
+  redis: { host: string; port: number; db: number; username?: string; password?: string; tls?: object };
   /** Namespaces every key this queue writes, so tests and deployments can share one Redis. */
   prefix: string;
 }
@@ -25,7 +32,7 @@ export function parseBullmqUrl(url: URL): BullmqSettings {
     if (!/^[A-Za-z0-9._-]+$/.test(value)) throw new Error(`JobQueue: prefix must match [A-Za-z0-9._-]+ in ${where}`);
     prefix = value;
   }
-  const redis: RedisOptions = {
+  const redis: BullmqSettings['redis'] = {
     host: url.hostname || '127.0.0.1',
     port: url.port ? Number(url.port) : 6379,
     db,
@@ -149,11 +156,16 @@ export class BullmqJobQueue implements JobQueue {
   async getJob(queue: string, id: string): Promise<JobState | undefined> {
     checkQueueName(queue);
     checkJobId(id);
-    const job = await this.#queue(queue).getJob(encodeId(id));
-    if (!job) return undefined;
-    const state = await job.getState();
+    const q = this.#queue(queue);
+    // State first: the job's fields are written together with each move, so read after the state
+    // they are at least as new (a failed job always shows its reason).
+    const state = await q.getJobState(encodeId(id));
     if (state === 'unknown') return undefined;
-    const result: JobState = { id, status: STATUS[state], attempts: job.attemptsStarted };
+    const job = await q.getJob(encodeId(id));
+    if (!job) return undefined;
+    // A start past the last attempt only records the lost lease (see the processor): not an attempt.
+    const attempts = Math.min(job.attemptsStarted, job.opts.attempts ?? job.attemptsStarted);
+    const result: JobState = { id, status: STATUS[state], attempts };
     // BullMQ keeps the last error after a retry succeeds; the port reports it only while it matters.
     if (job.failedReason && state !== 'completed') result.failedReason = job.failedReason;
     return result;

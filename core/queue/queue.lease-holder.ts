@@ -1,11 +1,12 @@
 /**
  * A worker process that claims jobs and never finishes them, for the contract suite to kill -9:
- * `node queue.lease-holder.ts <queue-url> <queue> <leaseMs>`. Prints one JSON line per job it starts.
+ * `node queue.lease-holder.ts <queue-url> <queue> <leaseMs> <concurrency>`. Prints one JSON line per job it starts.
  */
 import { openJobQueue } from './open.ts';
 
-const [url, queue, leaseMs] = process.argv.slice(2);
-if (!url || !queue || !leaseMs) throw new Error('usage: queue.lease-holder.ts <queue-url> <queue> <leaseMs>');
+const [url, queue, leaseMs, concurrency = '1'] = process.argv.slice(2);
+if (!url || !queue || !leaseMs)
+  throw new Error('usage: queue.lease-holder.ts <queue-url> <queue> <leaseMs> [concurrency]');
 const jobs = await openJobQueue(url);
 jobs.work(
   queue,
@@ -14,5 +15,5 @@ jobs.work(
     // Never settles: the lease is held (and renewed) until this process is killed.
     await new Promise<never>(() => {});
   },
-  { leaseMs: Number(leaseMs) },
+  { leaseMs: Number(leaseMs), concurrency: Number(concurrency) },
 );

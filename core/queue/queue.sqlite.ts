@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { newId } from '../ids.ts';
 import { pathFromUrl } from '../open-by-url.ts';
-import { errorMessage, resolveEnqueue, resolveWork, serializeData, checkJobId, checkQueueName } from './job-options.ts';
+import { checkJobId, checkQueueName, errorMessage, resolveEnqueue, resolveWork, serializeData } from './job-options.ts';
 import type { EnqueueOptions, Job, JobQueue, JobState, JobStatus, Worker } from './ports.ts';
 import { PermanentJobError } from './ports.ts';
 
@@ -52,7 +52,8 @@ export async function openSqliteQueue(url: URL): Promise<JobQueue> {
       throw new Error(`JobQueue: unknown option "${key}" in sqlite URL (known: pollMs, busyTimeoutMs)`);
     }
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`JobQueue: ${key} must be a positive integer (got "${value}")`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new Error(`JobQueue: ${key} must be a positive integer (got "${value}")`);
     opts[key] = n;
   }
   const path = pathFromUrl(url);

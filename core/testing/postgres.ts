@@ -10,7 +10,10 @@ const DEFAULT_BASE = 'postgres://root@127.0.0.1:5432/test';
 /** A URL to a fresh, unique schema (created on first open) for the test file called `name`. */
 export function testPostgresUrl(name: string): string {
   const base = new URL(process.env.TEST_PG_URL ?? DEFAULT_BASE);
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
   base.searchParams.set('schema', `t_${slug}_${process.pid}_${randomBytes(4).toString('hex')}`);
   return base.href;
 }

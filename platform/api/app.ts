@@ -20,6 +20,8 @@ export interface BuildAppOptions {
 /** The app and the switch `server.ts` flips when it starts draining. */
 export interface BuiltApp {
   app: FastifyInstance;
+  /** Every route registered, for the malformed-input table test and docs. */
+  routes: readonly { method: string; url: string }[];
   beginShutdown(): void;
 }
 
@@ -36,6 +38,10 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     bodyLimit: 1024 * 1024,
     trustProxy: deps.config.NODE_ENV === 'production' ? 'loopback' : false,
     routerOptions: { maxParamLength: 200 },
+  });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -82,6 +88,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
 
   return {
     app,
+    routes,
     beginShutdown: () => {
       shuttingDown = true;
     },

@@ -26,8 +26,10 @@ async function main(): Promise<void> {
   if (config.EMBEDDED_WORKERS) {
     for (const s of embeddedServices) running.push({ name: s.name, ...(await s.start(deps)) });
   }
-  await app.listen({ host: config.HOST, port: config.PORT });
-  app.log.info({ services: running.map((r) => r.name) }, `foryou listening on ${config.PUBLIC_BASE_URL}`);
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  app.log.info({ services: running.map((r) => r.name), address }, `foryou listening on ${address}`);
+  // One plain line for scripts and tests that start the server with PORT=0.
+  process.stdout.write(`FORYOU_LISTENING ${address}\n`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openJobQueue } from './open.ts';
+import { describeJobQueueContract } from './queue.contract.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'foryou-queue-'));
+// A short poll so jobs enqueued through another handle or process are seen quickly.
+const url = `sqlite://${join(dir, 'queue.db')}?pollMs=50`;
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeJobQueueContract('sqlite', () => openJobQueue(url), { url });
+
+describe('sqlite queue URL', () => {
+  it('is the sqlite backend', async () => {
+    const q = await openJobQueue(url);
+    expect(q.kind).toBe('sqlite');
+    await q.close();
+  });
+
+  it('rejects unknown options and bad numbers', async () => {
+    await expect(openJobQueue(`sqlite://${join(dir, 'x.db')}?poll=5`)).rejects.toThrow(/unknown option "poll"/);
+    await expect(openJobQueue(`sqlite://${join(dir, 'x.db')}?pollMs=0`)).rejects.toThrow(/pollMs/);
+    await expect(openJobQueue('ftp://x')).rejects.toThrow(/unsupported scheme/);
+  });
+});

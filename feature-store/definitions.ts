@@ -1,0 +1,380 @@
+/**
+ * The ranker's dense features, defined once. Training replays logged examples through `applyExample`
+ * (point in time, see `pointInTimeFeatures`); serving feeds live events through `applyEvent` into the
+ * same `FeatureState`, so both compute `featureVector` with this code.
+ * @remarks Imports nothing from training: serving loads this module on its own.
+ */
+
+/** A user, video, author or tag id: dense indices in training, string ids in serving. */
+export type EntityKey = number | string;
+
+/** Static user attributes the features read: the normalised numeric profile (follows, fans, friends, age). */
+export interface FeatureUser {
+  id: EntityKey;
+  nums: readonly number[];
+}
+
+/** Static video attributes the features read. */
+export interface FeatureVideo {
+  id: EntityKey;
+  author: EntityKey;
+  tags: readonly EntityKey[];
+  /** 0 = unknown, up to `DURATION_BUCKET_MAX`. */
+  durationBucket: number;
+  /** Epoch ms; 0 when unknown. */
+  uploadMs: number;
+}
+
+/** What happened on one impression; missing fields count as 0. */
+export interface InteractionSignals {
+  impression?: number;
+  click?: number;
+  longView?: number;
+  like?: number;
+  follow?: number;
+  comment?: number;
+  forward?: number;
+  hate?: number;
+}
+
+/** Decay horizons and weights; part of the model metadata because features depend on them. */
+export interface FeatureConfig {
+  affinityHalfLifeMs: number;
+  shortHalfLifeMs: number;
+  longHalfLifeMs: number;
+  recentMax: number;
+}
+
+/** Defaults: affinities halve in 3 days, video counters in 1 and 7 days, 50 recent videos per user. */
+export const DEFAULT_FEATURE_CONFIG: FeatureConfig = Object.freeze({
+  affinityHalfLifeMs: 3 * 86_400_000,
+  shortHalfLifeMs: 86_400_000,
+  longHalfLifeMs: 7 * 86_400_000,
+  recentMax: 50,
+});
+
+const DURATION_BUCKET_MAX = 7;
+const STATIC_USER_NUMS = 4;
+/** How much each signal moves a user's affinity to the video's author and tags. */
+const AFFINITY_WEIGHTS = { click: 0.5, longView: 1, like: 2, follow: 3, comment: 2, forward: 2, hate: -3 } as const;
+/** Counter slots: impressions, clicks, long views, likes, hates. */
+const IMP = 0;
+const CLICK = 1;
+const LONG = 2;
+const LIKE = 3;
+const HATE = 4;
+const SLOTS = 5;
+
+/** Exponentially decayed counters at two horizons (short then long), last updated at `timeMs`. */
+export interface DecayedCounters {
+  timeMs: number;
+  values: Float64Array;
+}
+
+/** What the features remember of a user. */
+export interface UserFeatureState {
+  recent: { video: EntityKey; timeMs: number }[];
+  authorAffinity: Map<EntityKey, { value: number; timeMs: number }>;
+  tagAffinity: Map<EntityKey, { value: number; timeMs: number }>;
+  counters: DecayedCounters;
+  lastTimeMs: number;
+}
+
+/** The whole mutable feature state: per user, per video and global counters. */
+export interface FeatureState {
+  config: FeatureConfig;
+  users: Map<EntityKey, UserFeatureState>;
+  videos: Map<EntityKey, DecayedCounters>;
+  global: DecayedCounters;
+}
+
+/** Feature names in `featureVector` order; saved in model metadata and checked on load. */
+export const FEATURE_NAMES = [
+  'u_follow_num',
+  'u_fans_num',
+  'u_friend_num',
+  'u_register_days',
+  'u_log_impressions_7d',
+  'u_click_rate_7d',
+  'u_long_rate_7d',
+  'u_like_rate_7d',
+  'u_log_hours_since_last',
+  'u_recent_len',
+  'v_duration_bucket',
+  'v_log_age_hours',
+  'v_log_impressions_1d',
+  'v_log_impressions_7d',
+  'v_click_rate_7d',
+  'v_long_rate_1d',
+  'v_long_rate_7d',
+  'v_like_rate_7d',
+  'v_hate_rate_7d',
+  'x_author_affinity',
+  'x_author_share',
+  'x_tag_affinity_max',
+  'x_tag_affinity_mean',
+  'x_seen_recently',
+] as const;
+
+/** An empty state. */
+export function newFeatureState(config: FeatureConfig = DEFAULT_FEATURE_CONFIG): FeatureState {
+  return { config, users: new Map(), videos: new Map(), global: newCounters() };
+}
+
+function newCounters(): DecayedCounters {
+  return { timeMs: Number.NEGATIVE_INFINITY, values: new Float64Array(2 * SLOTS) };
+}
+
+/** Decays counters to `timeMs` in place (never backwards: late events count as if at the last update). */
+function advance(c: DecayedCounters, cfg: FeatureConfig, timeMs: number): void {
+  if (c.timeMs === Number.NEGATIVE_INFINITY) {
+    c.timeMs = timeMs;
+    return;
+  }
+  if (timeMs <= c.timeMs) return;
+  const dt = timeMs - c.timeMs;
+  const s = 2 ** (-dt / cfg.shortHalfLifeMs);
+  const l = 2 ** (-dt / cfg.longHalfLifeMs);
+  for (let i = 0; i < SLOTS; i++) {
+    c.values[i] = c.values[i]! * s;
+    c.values[SLOTS + i] = c.values[SLOTS + i]! * l;
+  }
+  c.timeMs = timeMs;
+}
+
+/** Counter values decayed to `timeMs` without mutating: [short..., long...]. */
+function read(c: DecayedCounters | undefined, cfg: FeatureConfig, timeMs: number): Float64Array {
+  const out = new Float64Array(2 * SLOTS);
+  if (!c || c.timeMs === Number.NEGATIVE_INFINITY) return out;
+  const dt = Math.max(0, timeMs - c.timeMs);
+  const s = 2 ** (-dt / cfg.shortHalfLifeMs);
+  const l = 2 ** (-dt / cfg.longHalfLifeMs);
+  for (let i = 0; i < SLOTS; i++) {
+    out[i] = c.values[i]! * s;
+    out[SLOTS + i] = c.values[SLOTS + i]! * l;
+  }
+  return out;
+}
+
+function bump(c: DecayedCounters, cfg: FeatureConfig, timeMs: number, s: InteractionSignals): void {
+  advance(c, cfg, timeMs);
+  const add = [s.impression ?? 0, s.click ?? 0, s.longView ?? 0, s.like ?? 0, s.hate ?? 0];
+  for (let i = 0; i < SLOTS; i++) {
+    c.values[i] = c.values[i]! + add[i]!;
+    c.values[SLOTS + i] = c.values[SLOTS + i]! + add[i]!;
+  }
+}
+
+function decayedValue(a: { value: number; timeMs: number } | undefined, halfLifeMs: number, timeMs: number): number {
+  if (!a) return 0;
+  return a.value * 2 ** (-Math.max(0, timeMs - a.timeMs) / halfLifeMs);
+}
+
+function addAffinity(map: Map<EntityKey, { value: number; timeMs: number }>, key: EntityKey, w: number, cfg: FeatureConfig, timeMs: number): void {
+  const now = Math.max(timeMs, map.get(key)?.timeMs ?? timeMs);
+  map.set(key, { value: decayedValue(map.get(key), cfg.affinityHalfLifeMs, now) + w, timeMs: now });
+}
+
+function userState(state: FeatureState, user: EntityKey): UserFeatureState {
+  let u = state.users.get(user);
+  if (!u) {
+    u = { recent: [], authorAffinity: new Map(), tagAffinity: new Map(), counters: newCounters(), lastTimeMs: 0 };
+    state.users.set(user, u);
+  }
+  return u;
+}
+
+/** Folds one interaction of `user` with `video` at `timeMs` into the state. */
+export function applyInteraction(
+  state: FeatureState,
+  user: EntityKey,
+  video: FeatureVideo,
+  timeMs: number,
+  signals: InteractionSignals,
+): void {
+  const cfg = state.config;
+  const u = userState(state, user);
+  bump(u.counters, cfg, timeMs, signals);
+  let vc = state.videos.get(video.id);
+  if (!vc) {
+    vc = newCounters();
+    state.videos.set(video.id, vc);
+  }
+  bump(vc, cfg, timeMs, signals);
+  bump(state.global, cfg, timeMs, signals);
+  if (signals.impression) {
+    u.recent.push({ video: video.id, timeMs });
+    if (u.recent.length > cfg.recentMax) u.recent.shift();
+    u.lastTimeMs = Math.max(u.lastTimeMs, timeMs);
+  }
+  let w = 0;
+  for (const [k, weight] of Object.entries(AFFINITY_WEIGHTS)) w += (signals[k as keyof InteractionSignals] ?? 0) * weight;
+  if (w !== 0) {
+    addAffinity(u.authorAffinity, video.author, w, cfg, timeMs);
+    for (const t of video.tags) addAffinity(u.tagAffinity, t, w, cfg, timeMs);
+  }
+}
+
+/** Folds one logged impression with its labels (the training path). */
+export function applyExample(
+  state: FeatureState,
+  user: EntityKey,
+  video: FeatureVideo,
+  timeMs: number,
+  labels: Omit<InteractionSignals, 'impression'>,
+): void {
+  applyInteraction(state, user, video, timeMs, { ...labels, impression: 1 });
+}
+
+/** A live platform event, as the serving consumers see it. */
+export interface FeatureEvent {
+  type: string;
+  userId: EntityKey;
+  video: FeatureVideo;
+  timeMs: number;
+  watchMs?: number;
+  durationMs?: number;
+}
+
+/**
+ * Folds one live event (the serving path). Terminal watch events (`complete`, `skip`) count a long
+ * view when the watch meets KuaiRand's rule; `progress` events change nothing, so repeats never double count.
+ */
+export function applyEvent(state: FeatureState, ev: FeatureEvent): void {
+  const longView = (): number => {
+    const watch = ev.watchMs ?? 0;
+    const d = ev.durationMs ?? 0;
+    if (ev.type === 'complete') return 1;
+    return d > 0 && d <= 18_000 ? Number(watch >= d) : Number(watch >= 18_000);
+  };
+  const signals: Record<string, InteractionSignals> = {
+    impression: { impression: 1 },
+    play_start: { click: 1 },
+    complete: { longView: 1 },
+    skip: { longView: longView() },
+    like: { like: 1 },
+    follow: { follow: 1 },
+    comment: { comment: 1 },
+    share: { forward: 1 },
+    not_interested: { hate: 1 },
+  };
+  const s = signals[ev.type];
+  if (s) applyInteraction(state, ev.userId, ev.video, ev.timeMs, s);
+}
+
+const log1p = Math.log1p;
+const rate = (pos: number, imp: number, prior: number) => (pos + 5 * prior) / (imp + 5);
+
+/** The dense features of showing `video` to `user` at `timeMs`, given the state; never mutates it. */
+export function featureVector(state: FeatureState, user: FeatureUser, video: FeatureVideo, timeMs: number): Float32Array {
+  const cfg = state.config;
+  const out = new Float32Array(FEATURE_NAMES.length);
+  for (let i = 0; i < STATIC_USER_NUMS; i++) out[i] = user.nums[i] ?? 0;
+  const g = read(state.global, cfg, timeMs);
+  const gImp = Math.max(1, g[SLOTS + IMP]!);
+  const prior = (slot: number) => g[SLOTS + slot]! / gImp;
+  const us = state.users.get(user.id);
+  const uc = read(us?.counters, cfg, timeMs);
+  const uImp = uc[SLOTS + IMP]!;
+  out[4] = log1p(uImp);
+  out[5] = rate(uc[SLOTS + CLICK]!, uImp, prior(CLICK));
+  out[6] = rate(uc[SLOTS + LONG]!, uImp, prior(LONG));
+  out[7] = rate(uc[SLOTS + LIKE]!, uImp, prior(LIKE)) * 10;
+  out[8] = us && us.lastTimeMs > 0 ? log1p(Math.max(0, timeMs - us.lastTimeMs) / 3_600_000) : log1p(24 * 30);
+  out[9] = log1p(us?.recent.length ?? 0);
+  out[10] = video.durationBucket / DURATION_BUCKET_MAX;
+  out[11] = video.uploadMs > 0 ? log1p(Math.max(0, timeMs - video.uploadMs) / 3_600_000) : 0;
+  const vc = read(state.videos.get(video.id), cfg, timeMs);
+  const vImp1 = vc[IMP]!;
+  const vImp7 = vc[SLOTS + IMP]!;
+  out[12] = log1p(vImp1);
+  out[13] = log1p(vImp7);
+  out[14] = rate(vc[SLOTS + CLICK]!, vImp7, prior(CLICK));
+  out[15] = rate(vc[LONG]!, vImp1, prior(LONG));
+  out[16] = rate(vc[SLOTS + LONG]!, vImp7, prior(LONG));
+  out[17] = rate(vc[SLOTS + LIKE]!, vImp7, prior(LIKE)) * 10;
+  out[18] = rate(vc[SLOTS + HATE]!, vImp7, prior(HATE)) * 100;
+  if (us) {
+    const authorAff = decayedValue(us.authorAffinity.get(video.author), cfg.affinityHalfLifeMs, timeMs);
+    let total = 0;
+    for (const a of us.authorAffinity.values()) total += Math.max(0, decayedValue(a, cfg.affinityHalfLifeMs, timeMs));
+    out[19] = Math.sign(authorAff) * log1p(Math.abs(authorAff));
+    out[20] = total > 0 ? Math.max(0, authorAff) / total : 0;
+    let max = 0;
+    let sum = 0;
+    for (const t of video.tags) {
+      const v = decayedValue(us.tagAffinity.get(t), cfg.affinityHalfLifeMs, timeMs);
+      max = Math.max(max, v);
+      sum += v;
+    }
+    out[21] = log1p(max);
+    out[22] = video.tags.length > 0 ? Math.sign(sum) * log1p(Math.abs(sum) / video.tags.length) : 0;
+    out[23] = us.recent.some((r) => r.video === video.id) ? 1 : 0;
+  }
+  return out;
+}
+
+/** The data `pointInTimeFeatures` needs; a training `Dataset` satisfies it. */
+export interface FeatureDataset {
+  users: readonly { nums: readonly number[]; historyWatch: readonly number[]; historyLike: readonly number[]; historyLong: readonly number[] }[];
+  videos: readonly { author: number; tags: readonly number[]; durationBucket: number; uploadMs: number }[];
+}
+
+/** An example as the replay reads it. */
+export interface FeatureExample {
+  user: number;
+  video: number;
+  timeMs: number;
+  labels: Omit<InteractionSignals, 'impression'>;
+}
+
+/**
+ * Features for every example, each computed from the state built by strictly earlier examples (ties
+ * in time see none of each other), after seeding users' pre-period histories. Output is aligned with
+ * the input order; the vectors share one buffer.
+ */
+export function pointInTimeFeatures(
+  ds: FeatureDataset,
+  examples: readonly FeatureExample[],
+  config: FeatureConfig = DEFAULT_FEATURE_CONFIG,
+): { features: Float32Array[]; state: FeatureState } {
+  const state = newFeatureState(config);
+  const videos: FeatureVideo[] = ds.videos.map((v, i) => ({ ...v, id: i }));
+  const users: FeatureUser[] = ds.users.map((u, i) => ({ id: i, nums: u.nums }));
+  const order = [...examples.keys()].sort((a, b) => examples[a]!.timeMs - examples[b]!.timeMs || a - b);
+  const firstMs = examples[order[0] ?? 0]?.timeMs ?? 0;
+  // The pre-period has no per-item times: it is folded in just before the first example.
+  const seedMs = firstMs - 1;
+  ds.users.forEach((u, i) => {
+    const liked = new Set(u.historyLike);
+    const long = new Set(u.historyLong);
+    // The long and like sequences reach further back than the last 50 impressions.
+    const seen = [...new Set([...u.historyLike, ...u.historyLong, ...u.historyWatch])];
+    for (const v of seen) {
+      const l = long.has(v) ? 1 : 0;
+      const k = liked.has(v) ? 1 : 0;
+      applyExample(state, i, videos[v]!, seedMs, { click: l | k, longView: l, like: k });
+    }
+  });
+  const dim = FEATURE_NAMES.length;
+  const buffer = new Float32Array(examples.length * dim);
+  const features: Float32Array[] = new Array(examples.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    const t = examples[order[start]!]!.timeMs;
+    while (end < order.length && examples[order[end]!]!.timeMs === t) end++;
+    for (let k = start; k < end; k++) {
+      const i = order[k]!;
+      const ex = examples[i]!;
+      const row = buffer.subarray(i * dim, (i + 1) * dim);
+      row.set(featureVector(state, users[ex.user]!, videos[ex.video]!, ex.timeMs));
+      features[i] = row;
+    }
+    for (let k = start; k < end; k++) {
+      const ex = examples[order[k]!]!;
+      applyExample(state, ex.user, videos[ex.video]!, ex.timeMs, ex.labels);
+    }
+    start = end;
+  }
+  return { features, state };
+}

@@ -1,0 +1,182 @@
+import { AppError } from '../../core/errors/registry.ts';
+import { newId } from '../../core/ids.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { EngagementDeps } from './deps.ts';
+import { actorKey } from './events.ts';
+import { visibleVideo } from './lookups.ts';
+import { recordAndAppend } from './record.ts';
+
+/** Longest comment, in characters after trimming. */
+export const MAX_COMMENT_CHARS = 500;
+
+/** A comment as the API shows it. */
+export interface CommentView {
+  id: string;
+  video_id: string;
+  parent_id: string | null;
+  user: { id: string; handle: string };
+  content: string;
+  created_at: number;
+  reply_count: number;
+}
+
+/** One page of comments; `next_cursor` is null on the last page. */
+export interface CommentPage {
+  items: CommentView[];
+  next_cursor: string | null;
+}
+
+interface CommentRow {
+  id: string;
+  video_id: string;
+  parent_id: string | null;
+  user_id: string;
+  handle: string;
+  content: string;
+  created_at: number;
+  reply_count: number;
+}
+
+const toView = (r: CommentRow): CommentView => ({
+  id: r.id,
+  video_id: r.video_id,
+  parent_id: r.parent_id,
+  user: { id: r.user_id, handle: r.handle },
+  content: r.content,
+  created_at: Number(r.created_at),
+  reply_count: Number(r.reply_count),
+});
+
+/**
+ * Comments with one level of replies: a reply to a reply is attached to the top-level comment, so
+ * threads stay two levels deep. Top-level pages are newest first, reply pages oldest first (reading
+ * order of a conversation). Deleted comments are soft-deleted and no longer listed.
+ */
+export function commentsService(deps: EngagementDeps) {
+  return {
+    /** Adds a comment (1–500 chars after trim) to a visible video, optionally replying to one of its comments. */
+    async create(userId: string, videoId: string, content: string, parentId?: string): Promise<CommentView> {
+      const text = content.trim();
+      if (text.length < 1 || text.length > MAX_COMMENT_CHARS) {
+        throw new AppError('VALIDATION_FAILED', `A comment must be 1 to ${MAX_COMMENT_CHARS} characters.`);
+      }
+      const video = await visibleVideo(deps.metadata, videoId, userId);
+      let parent: string | null = null;
+      if (parentId !== undefined) {
+        const p = await deps.metadata.get<{ id: string; parent_id: string | null }>(
+          'SELECT id, parent_id FROM comments WHERE id = $1 AND video_id = $2 AND deleted_at IS NULL',
+          [parentId, videoId],
+        );
+        if (!p) throw new AppError('COMMENT_NOT_FOUND', 'The parent comment does not exist on this video.');
+        parent = p.parent_id ?? p.id;
+      }
+      const now = deps.clock.now();
+      const id = newId(now);
+      await recordAndAppend(deps, async (tx) => {
+        await tx.run(
+          'INSERT INTO comments (id, video_id, user_id, parent_id, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+          [id, videoId, userId, parent, text, now],
+        );
+        const event = {
+          v: 1 as const,
+          id,
+          type: 'comment' as const,
+          actor: actorKey({ userId }),
+          userId,
+          videoId,
+          authorId: video.authorId,
+          commentId: id,
+          ts: now,
+        };
+        return { result: undefined, events: [event] };
+      });
+      await deps.counters.add(videoId, { comments: 1 });
+      const handle = await deps.metadata.get<{ handle: string }>('SELECT handle FROM users WHERE id = $1', [userId]);
+      return toView({
+        id,
+        video_id: videoId,
+        parent_id: parent,
+        user_id: userId,
+        handle: handle?.handle ?? '',
+        content: text,
+        created_at: now,
+        reply_count: 0,
+      });
+    },
+
+    /** A page of top-level comments (or of one comment's replies) of a visible video. */
+    async list(
+      videoId: string,
+      viewerId: string | undefined,
+      opts: { limit: number; cursor?: string; parentId?: string },
+    ): Promise<CommentPage> {
+      await visibleVideo(deps.metadata, videoId, viewerId);
+      const limit = Math.max(1, Math.min(100, Math.floor(opts.limit)));
+      const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
+      const replies = opts.parentId !== undefined;
+      const [cmp, dir] = replies ? ['>', 'ASC'] : ['<', 'DESC'];
+      const params: (string | number)[] = [videoId];
+      let where = 'c.video_id = $1 AND c.deleted_at IS NULL';
+      if (replies) {
+        params.push(opts.parentId!);
+        where += ` AND c.parent_id = $${params.length}`;
+      } else {
+        where += ' AND c.parent_id IS NULL';
+      }
+      if (after) {
+        params.push(after.t, after.id);
+        const t = `$${params.length - 1}`;
+        const i = `$${params.length}`;
+        where += ` AND (c.created_at ${cmp} ${t} OR (c.created_at = ${t} AND c.id ${cmp} ${i}))`;
+      }
+      params.push(limit + 1);
+      const rows = await deps.metadata.all<CommentRow>(
+        `SELECT c.id, c.video_id, c.parent_id, c.user_id, COALESCE(u.handle, '') AS handle, c.content, c.created_at,
+                (SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL) AS reply_count
+           FROM comments c LEFT JOIN users u ON u.id = c.user_id
+          WHERE ${where}
+          ORDER BY c.created_at ${dir}, c.id ${dir}
+          LIMIT $${params.length}`,
+        params,
+      );
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const next = rows.length > limit && last ? encodeCursor({ t: Number(last.created_at), id: last.id }) : null;
+      return { items: page.map(toView), next_cursor: next };
+    },
+
+    /** Soft-deletes a comment; its author or the video's author may do so, anyone else gets 403. */
+    async remove(userId: string, commentId: string): Promise<void> {
+      const c = await deps.metadata.get<{ id: string; video_id: string; user_id: string; author_id: string | null }>(
+        `SELECT c.id, c.video_id, c.user_id, v.author_id FROM comments c LEFT JOIN videos v ON v.id = c.video_id
+          WHERE c.id = $1 AND c.deleted_at IS NULL`,
+        [commentId],
+      );
+      if (!c) throw new AppError('COMMENT_NOT_FOUND');
+      if (c.user_id !== userId && c.author_id !== userId) throw new AppError('FORBIDDEN');
+      const now = deps.clock.now();
+      const changed = await recordAndAppend(deps, async (tx) => {
+        const r = await tx.run('UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL', [
+          now,
+          commentId,
+        ]);
+        if (r.changes === 0) return { result: false, events: [] };
+        const event = {
+          v: 1 as const,
+          id: newId(now),
+          type: 'comment_delete' as const,
+          actor: actorKey({ userId }),
+          userId,
+          videoId: c.video_id,
+          commentId,
+          ts: now,
+        };
+        return { result: true, events: [event] };
+      });
+      if (changed) await deps.counters.add(c.video_id, { comments: -1 });
+    },
+  };
+}
+
+/** The comments service's type. */
+export type CommentsService = ReturnType<typeof commentsService>;

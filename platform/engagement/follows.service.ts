@@ -1,0 +1,66 @@
+import { AppError } from '../../core/errors/registry.ts';
+import { newId } from '../../core/ids.ts';
+import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import type { EngagementDeps } from './deps.ts';
+import { actorKey } from './events.ts';
+import { requireActiveUser } from './lookups.ts';
+import { recordAndAppend } from './record.ts';
+
+/** The caller's follow state of a user after a follow or unfollow. */
+export interface FollowResult {
+  following: boolean;
+  follower_count: number;
+}
+
+/** Follower and following counts of a user. */
+export async function followCounts(
+  db: SqlExecutor,
+  userId: string,
+): Promise<{ follower_count: number; following_count: number }> {
+  const row = await db.get<{ followers: number; following: number }>(
+    `SELECT (SELECT COUNT(*) FROM follows WHERE followee_id = $1) AS followers,
+            (SELECT COUNT(*) FROM follows WHERE follower_id = $1) AS following`,
+    [userId],
+  );
+  return { follower_count: Number(row?.followers ?? 0), following_count: Number(row?.following ?? 0) };
+}
+
+/** Follows: idempotent follow/unfollow of another existing user. */
+export function followsService(deps: EngagementDeps) {
+  async function setFollowing(userId: string, targetId: string, following: boolean): Promise<FollowResult> {
+    if (userId === targetId) throw new AppError('VALIDATION_FAILED', 'You cannot follow yourself.');
+    await requireActiveUser(deps.metadata, targetId);
+    const now = deps.clock.now();
+    await recordAndAppend(deps, async (tx) => {
+      const r = following
+        ? await tx.run(
+            'INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+            [userId, targetId, now],
+          )
+        : await tx.run('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2', [userId, targetId]);
+      if (r.changes === 0) return { result: undefined, events: [] };
+      const event = {
+        v: 1 as const,
+        id: newId(now),
+        type: following ? ('follow' as const) : ('unfollow' as const),
+        actor: actorKey({ userId }),
+        userId,
+        targetUserId: targetId,
+        ts: now,
+      };
+      return { result: undefined, events: [event] };
+    });
+    const { follower_count } = await followCounts(deps.metadata, targetId);
+    return { following, follower_count };
+  }
+
+  return {
+    /** Follows a user; following twice is a no-op. 400 for yourself, 404 for an unknown user. */
+    follow: (userId: string, targetId: string) => setFollowing(userId, targetId, true),
+    /** Unfollows; unfollowing someone not followed is a no-op. */
+    unfollow: (userId: string, targetId: string) => setFollowing(userId, targetId, false),
+  };
+}
+
+/** The follows service's type. */
+export type FollowsService = ReturnType<typeof followsService>;

@@ -1,0 +1,53 @@
+import { newId } from '../../core/ids.ts';
+import type { EngagementDeps } from './deps.ts';
+import { actorKey } from './events.ts';
+import { visibleVideo } from './lookups.ts';
+import { recordAndAppend } from './record.ts';
+
+/** The caller's like state of a video after a like or unlike. */
+export interface LikeResult {
+  liked: boolean;
+  like_count: number;
+}
+
+/** Likes: idempotent like/unlike; only a real change is recorded, appended and counted. */
+export function likesService(deps: EngagementDeps) {
+  async function setLiked(userId: string, videoId: string, liked: boolean): Promise<LikeResult> {
+    const video = await visibleVideo(deps.metadata, videoId, userId);
+    const now = deps.clock.now();
+    const changed = await recordAndAppend(deps, async (tx) => {
+      const r = liked
+        ? await tx.run(
+            'INSERT INTO likes (user_id, video_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+            [userId, videoId, now],
+          )
+        : await tx.run('DELETE FROM likes WHERE user_id = $1 AND video_id = $2', [userId, videoId]);
+      if (r.changes === 0) return { result: false, events: [] };
+      const event = {
+        v: 1 as const,
+        id: newId(now),
+        type: liked ? ('like' as const) : ('unlike' as const),
+        actor: actorKey({ userId }),
+        userId,
+        videoId,
+        authorId: video.authorId,
+        ts: now,
+      };
+      return { result: true, events: [event] };
+    });
+    const counts = changed
+      ? await deps.counters.add(videoId, { likes: liked ? 1 : -1 })
+      : (await deps.counters.get([videoId])).get(videoId)!;
+    return { liked, like_count: counts.likes };
+  }
+
+  return {
+    /** Likes a visible video; liking twice is a no-op that answers the same. */
+    like: (userId: string, videoId: string) => setLiked(userId, videoId, true),
+    /** Removes a like; unliking a video never liked is a no-op. */
+    unlike: (userId: string, videoId: string) => setLiked(userId, videoId, false),
+  };
+}
+
+/** The likes service's type. */
+export type LikesService = ReturnType<typeof likesService>;

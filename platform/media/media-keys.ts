@@ -1,0 +1,31 @@
+/**
+ * Where a video's files live in the ObjectStore. Everything a transcode writes sits under a versioned
+ * prefix, so a re-transcode never overwrites files a CDN may have cached as immutable.
+ */
+export const mediaKeys = {
+  /** The client's upload, outside the served prefix: the origin never serves sources. */
+  source: (videoId: string) => `uploads/${videoId}/source`,
+  /** Everything of a video, all versions (for deletion). */
+  videoRoot: (videoId: string) => `videos/${videoId}/`,
+  prefix: (videoId: string, version: number) => `videos/${videoId}/v${version}`,
+  master: (videoId: string, version: number) => `videos/${videoId}/v${version}/master.m3u8`,
+  rungDir: (videoId: string, version: number, rung: string) => `videos/${videoId}/v${version}/${rung}`,
+  rungPlaylist: (videoId: string, version: number, rung: string) => `videos/${videoId}/v${version}/${rung}/index.m3u8`,
+  thumbs: (videoId: string, version: number) => `videos/${videoId}/v${version}/thumbs`,
+  thumb: (videoId: string, version: number, file: string) => `videos/${videoId}/v${version}/thumbs/${file}`,
+};
+
+const TYPES: Record<string, string> = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  ts: 'video/mp2t',
+  m4s: 'video/iso.segment',
+  mp4: 'video/mp4',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+};
+
+/** The content type of a served media file by extension; undefined for anything the origin must not serve. */
+export function mediaContentType(key: string): string | undefined {
+  const dot = key.lastIndexOf('.');
+  return dot < 0 ? undefined : TYPES[key.slice(dot + 1).toLowerCase()];
+}

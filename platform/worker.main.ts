@@ -1,0 +1,37 @@
+import { ConfigError, loadConfig } from '../core/config/config.ts';
+import { embeddedServices } from './api/background.ts';
+import { closeDeps, openDeps } from './api/open-deps.ts';
+
+/**
+ * The worker process of the scaled mode: every background service (transcoding, event consumers,
+ * counter flushes) without the HTTP API. Run as many as the load needs; jobs and consumer groups
+ * spread the work between them.
+ */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const deps = await openDeps(config);
+  const running: { name: string; stop(): Promise<void> }[] = [];
+  for (const s of embeddedServices) running.push({ name: s.name, ...(await s.start(deps)) });
+  process.stdout.write(`foryou worker running: ${running.map((r) => r.name).join(', ') || '(no services)'}\n`);
+  const shutdown = async () => {
+    for (const r of running.reverse()) await r.stop().catch(() => {});
+    await closeDeps(deps).catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
+
+main().catch((err) => {
+  process.stderr.write(`foryou worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
