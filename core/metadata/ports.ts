@@ -23,7 +23,11 @@ export interface SqlExecutor {
  */
 export interface MetadataStore extends SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Nested calls join the outer one. */
+  /**
+   * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Nested calls
+   * join the outer one as savepoints. On PostgreSQL (SERIALIZABLE) a transaction that loses a
+   * serialization race is retried, so `fn` may run more than once: keep side effects out of it.
+   */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Applies pending migrations from `core/metadata/migrations`; safe to call on every start. */
   migrate(): Promise<void>;

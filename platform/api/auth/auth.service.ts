@@ -3,6 +3,7 @@ import type { Cache } from '../../../core/cache/ports.ts';
 import type { Clock } from '../../../core/clock.ts';
 import { AppError } from '../../../core/errors/registry.ts';
 import { newId } from '../../../core/ids.ts';
+import { isUniqueViolation } from '../../../core/metadata/open.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
 import type { AuthUser } from './current-user.ts';
 import { hashPassword, verifyPassword } from './password.ts';
@@ -23,10 +24,6 @@ function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; errcode?: number; message?: string };
-  return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
-}
 
 /** Registration, login, logout and token resolution. Sessions are server-side and revocable at once. */
 export function authService(deps: { metadata: MetadataStore; cache: Cache; clock: Clock; sessionTtlS: number }) {
