@@ -284,7 +284,7 @@ export function describeJobQueueContract(
       expect(seen).toEqual([{ id: 'keep-me', queue, name: 'persisted', data: { keep: true }, attempt: 1 }]);
     });
 
-    it('runs a job again as a new attempt once its killed worker's lease expires, or fails it with none left', async () => {
+    it('runs a job again as a new attempt once the lease of its killed worker expires, or fails it with none left', async () => {
       const q = await openQueue();
       const queue = queueName();
       const leaseMs = 1000;

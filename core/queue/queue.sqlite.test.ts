@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openJobQueue } from './open.ts';
 import { describeJobQueueContract } from './queue.contract.ts';
@@ -17,6 +18,15 @@ describe('sqlite queue URL', () => {
   it('is the sqlite backend', async () => {
     const q = await openJobQueue(url);
     expect(q.kind).toBe('sqlite');
+    await q.close();
+  });
+
+  it('leaves the file in WAL mode, so other processes can read while a worker claims', async () => {
+    const q = await openJobQueue(url);
+    await q.ping();
+    const db = new DatabaseSync(join(dir, 'queue.db'), { readOnly: true });
+    expect({ ...db.prepare('PRAGMA journal_mode').get() }).toEqual({ journal_mode: 'wal' });
+    db.close();
     await q.close();
   });
 

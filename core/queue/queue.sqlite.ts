@@ -288,14 +288,13 @@ class SqliteWorker implements Worker {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.#resume = undefined;
-        self.#woken = false;
+        this.#resume = undefined;
+        this.#woken = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.#resume = done;
     });
   }
