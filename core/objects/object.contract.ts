@@ -34,7 +34,19 @@ function chunked(buf: Buffer, size: number): Readable {
   );
 }
 
-const BAD_KEYS = ['', '/abs/path', 'a/../b', '..', 'a//b', 'a/', 'a\u0000b', 'a\\b', '.hidden', 'a/./b', 'x'.repeat(1025)];
+const BAD_KEYS = [
+  '',
+  '/abs/path',
+  'a/../b',
+  '..',
+  'a//b',
+  'a/',
+  'a\u0000b',
+  'a\\b',
+  '.hidden',
+  'a/./b',
+  'x'.repeat(1025),
+];
 
 /** Every behaviour the ObjectStore port promises, run against one backend. */
 export function describeObjectStoreContract(name: string, open: OpenObjectStoreFixture): void {

@@ -112,7 +112,9 @@ describe('file object store specifics', () => {
       publicBaseUrl: 'http://a',
       secret: 'x'.repeat(32),
     });
-    expect((rel as unknown as { root: string }).root).toBe(join(process.cwd(), 'node_modules/.cache/foryou-objects-test'));
+    expect((rel as unknown as { root: string }).root).toBe(
+      join(process.cwd(), 'node_modules/.cache/foryou-objects-test'),
+    );
     await rm(join(process.cwd(), 'node_modules/.cache/foryou-objects-test'), { recursive: true, force: true });
   });
 

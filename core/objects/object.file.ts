@@ -1,6 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, type Dirent } from 'node:fs';
-import { access, constants, type FileHandle, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rmdir,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -154,9 +166,9 @@ export class FileObjectStore implements ObjectStore {
       await new Promise((r) => setTimeout(r, 5));
     }
     // No matching sidecar (a file copied in by hand, or a crash mid-put): derive what we can.
-    const etag = createHash('md5')
-      .update(await buffer(createReadStream(path)))
-      .digest('hex');
+    const hash = createHash('md5');
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    const etag = hash.digest('hex');
     const meta = await this.#readSidecar(key);
     return { ...base, contentType: meta?.contentType ?? DEFAULT_TYPE, etag };
   }

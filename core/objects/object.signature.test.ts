@@ -8,7 +8,14 @@ const grant = { op: 'put' as const, key: 'uploads/a b/ü.mp4', exp: now / 1000 +
 function check(url: string, overrides: Partial<Parameters<typeof verifyObjectSignature>[0]> = {}) {
   const u = new URL(url);
   const key = decodeURIComponent(u.pathname.replace(/^\/objects\//, ''));
-  return verifyObjectSignature({ secret, key, op: 'put', query: Object.fromEntries(u.searchParams), nowMs: now, ...overrides });
+  return verifyObjectSignature({
+    secret,
+    key,
+    op: 'put',
+    query: Object.fromEntries(u.searchParams),
+    nowMs: now,
+    ...overrides,
+  });
 }
 
 describe('signed object URLs', () => {

@@ -54,7 +54,8 @@ export function checkRange(range: ByteRange, size: number): void {
 }
 
 /** A media type like `video/mp4` or `text/plain; charset=utf-8`. */
-const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\r\n]*"|[a-z0-9!#$&^_.+-]+))*$/i;
+const MEDIA_TYPE =
+  /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\r\n]*"|[a-z0-9!#$&^_.+-]+))*$/i;
 
 /** Longest lifetime of a signed URL; S3's own limit for presigned URLs. */
 export const MAX_SIGNED_URL_S = 7 * 24 * 3600;

@@ -15,6 +15,7 @@ const secret = randomBytes(32).toString('hex');
 let dir: string;
 let store: ObjectStore;
 let app: FastifyInstance;
+/** One clock for signing and verifying, so expiry tests do not depend on how long the run takes. */
 let nowMs = Date.now();
 
 /** Path and query of a signed URL, for inject. */
@@ -25,7 +26,11 @@ const pathOf = (url: string) => {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'foryou-objects-routes-'));
-  store = await openObjectStore(pathToFileURL(dir).href, { publicBaseUrl: 'http://api.test', secret });
+  store = await openObjectStore(pathToFileURL(dir).href, {
+    publicBaseUrl: 'http://api.test',
+    secret,
+    clock: { now: () => nowMs },
+  });
   app = Fastify();
   app.setErrorHandler((err, _request, reply) => {
     if (isAppError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
@@ -141,9 +146,11 @@ describe('PUT /objects/* (signed upload)', () => {
 
   it('answers 413 for a chunked body that grows past the limit, leaving no file behind', async () => {
     const signed = await upload('up/stream.mp4', 100_000);
-    const chunks = Readable.from((function* () {
-      for (let i = 0; i < 20; i++) yield Buffer.alloc(10_000, i);
-    })());
+    const chunks = Readable.from(
+      (function* () {
+        for (let i = 0; i < 20; i++) yield Buffer.alloc(10_000, i);
+      })(),
+    );
     const res = await app.inject({ method: 'PUT', url: pathOf(signed.url), headers: signed.headers, payload: chunks });
     expect(res.statusCode).toBe(413);
     expect(await store.head('up/stream.mp4')).toBeUndefined();
@@ -259,5 +266,42 @@ describe('parseRange', () => {
     expect(parseRange('bytes=-0', 10)).toBe('unsatisfiable');
     expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable');
     expect(parseRange('bytes=-20', 10)).toEqual({ start: 0, end: 9 });
+  });
+});
+
+describe('over real HTTP', () => {
+  let base: string;
+  let server: FastifyInstance;
+  beforeAll(async () => {
+    server = Fastify();
+    server.setErrorHandler((err, _request, reply) => {
+      if (isAppError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+      return reply.code(500).send({ error: { code: 'INTERNAL', message: String(err) } });
+    });
+    await server.register(objectsRoutes({ objects: store, secret }));
+    base = await server.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => server.close());
+
+  it('answers 413 to a 5 MB upload over a 100 kB limit, declared or chunked, and stores nothing', async () => {
+    const signed = await upload('http/big.mp4', 100_000);
+    const url = base + pathOf(signed.url);
+    const declared = await fetch(url, { method: 'PUT', headers: signed.headers, body: Buffer.alloc(5_000_000) });
+    expect([declared.status, (await declared.json()).error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 500; i++) c.enqueue(new Uint8Array(10_000));
+        c.close();
+      },
+    });
+    const chunkedRes = await fetch(url, {
+      method: 'PUT',
+      headers: signed.headers,
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect([chunkedRes.status, (await chunkedRes.json()).error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(await store.head('http/big.mp4')).toBeUndefined();
+    expect(await readdir(join(dir, '.tmp'))).toEqual([]);
   });
 });

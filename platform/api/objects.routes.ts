@@ -18,9 +18,10 @@ type ObjectRequest = FastifyRequest<{ Params: { '*': string }; Querystring: Reco
 const essence = (ct: string | undefined): string => (ct ?? '').split(';')[0]!.trim().toLowerCase();
 
 /** Yields the body while counting; throws PAYLOAD_TOO_LARGE past `max`, so the store discards the temp file. */
-async function* limited(body: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+async function* limited(body: Readable, max: number): AsyncGenerator<Buffer> {
   let seen = 0;
-  for await (const chunk of body) {
+  // Leave the request open on exit: the 413 reply still has to go out over its socket.
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
     seen += chunk.length;
     if (seen > max) throw new AppError('PAYLOAD_TOO_LARGE', `The upload exceeds its limit of ${max} bytes`, { max });
     yield chunk;
@@ -66,7 +67,8 @@ function objectHeaders(reply: FastifyReply, info: ObjectInfo): void {
 /**
  * Serves the file store's signed URLs: `PUT /objects/<key>` streams an upload into the store within the signed
  * size and content type; `GET|HEAD /objects/<key>` serves it with ETag/304 and single byte ranges (206/416).
- * Register it without fastify-plugin: it replaces the body parsers of its own scope only.
+ * Register it without fastify-plugin (it replaces the body parsers of its own scope only) and without a
+ * prefix: the store signs `<publicBaseUrl>/objects/<key>`, so a prefix belongs in publicBaseUrl instead.
  */
 export function objectsRoutes(deps: ObjectsRoutesDeps): FastifyPluginAsync {
   const now = deps.clock ?? Date.now;
@@ -96,14 +98,20 @@ export function objectsRoutes(deps: ObjectsRoutesDeps): FastifyPluginAsync {
       }
       const declared = Number(request.headers['content-length']);
       if (declared > grant.max) {
+        reply.header('connection', 'close');
         throw new AppError('PAYLOAD_TOO_LARGE', `The upload exceeds its limit of ${grant.max} bytes`, {
           max: grant.max,
         });
       }
       const body = (request.body as Readable | undefined) ?? request.raw;
-      const info = await deps.objects.put(grant.key, Readable.from(limited(body, grant.max)), {
-        contentType: grant.ct,
-      });
+      let info: ObjectInfo;
+      try {
+        info = await deps.objects.put(grant.key, Readable.from(limited(body, grant.max)), { contentType: grant.ct });
+      } catch (e) {
+        // The rest of the body is still on the wire: close the connection after the reply rather than read it.
+        reply.header('connection', 'close');
+        throw e;
+      }
       reply.header('etag', `"${info.etag}"`);
       return { key: info.key, size: info.size, contentType: info.contentType, etag: info.etag };
     });

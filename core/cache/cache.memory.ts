@@ -1,0 +1,214 @@
+import type { Cache } from './ports.ts';
+import { checkIncrement, checkKeep, checkScore, checkTtl, compareMembers } from './validate.ts';
+
+type Value =
+  | { type: 'string'; value: string }
+  | { type: 'set'; members: Set<string> }
+  | { type: 'zset'; scores: Map<string, number> };
+
+/** A value and when it expires (epoch ms; 0 = never). */
+interface Entry {
+  v: Value;
+  expiresAt: number;
+}
+
+/** Redis's own wording, so callers see one message whichever backend is configured. */
+const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+const NOT_INTEGER = 'ERR value is not an integer or out of range';
+const DEFAULT_SWEEP_MS = 1000;
+
+/**
+ * The Cache port in this process's memory, for one-machine installs and tests. Expired keys vanish on
+ * access and a periodic sweep (an unref'd timer, so it never keeps the process alive) frees the rest.
+ * Follows Redis semantics: wrong-type errors, empty collections disappear, equal scores order by member.
+ * @remarks Not shared between processes; nothing survives a restart.
+ */
+export class MemoryCache implements Cache {
+  readonly kind = 'memory' as const;
+  readonly #entries = new Map<string, Entry>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(opts: { sweepMs?: number } = {}) {
+    this.#timer = setInterval(() => this.sweep(), opts.sweepMs ?? DEFAULT_SWEEP_MS);
+    this.#timer.unref();
+  }
+
+  /** Entries held, counting expired ones the sweep has not reached yet. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Drops every expired entry now. */
+  sweep(): void {
+    const now = Date.now();
+    for (const [key, e] of this.#entries) if (e.expiresAt !== 0 && e.expiresAt <= now) this.#entries.delete(key);
+  }
+
+  #live(key: string): Entry | undefined {
+    const e = this.#entries.get(key);
+    if (e && e.expiresAt !== 0 && e.expiresAt <= Date.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  #typed<T extends Value['type']>(key: string, type: T): (Entry & { v: Extract<Value, { type: T }> }) | undefined {
+    const e = this.#live(key);
+    if (e && e.v.type !== type) throw new Error(WRONGTYPE);
+    return e as (Entry & { v: Extract<Value, { type: T }> }) | undefined;
+  }
+
+  #expiry(ttlMs: number): number {
+    return ttlMs > 0 ? Date.now() + ttlMs : 0;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.#typed(key, 'string')?.v.value;
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return keys.map((k) => {
+      const e = this.#live(k);
+      return e?.v.type === 'string' ? e.v.value : undefined;
+    });
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const ttl = checkTtl(ttlMs);
+    this.#entries.set(key, { v: { type: 'string', value: String(value) }, expiresAt: this.#expiry(ttl) });
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl(ttlMs);
+    if (this.#live(key)) return false;
+    this.#entries.set(key, { v: { type: 'string', value: String(value) }, expiresAt: this.#expiry(ttl) });
+    return true;
+  }
+
+  async del(key: string): Promise<void> {
+    this.#entries.delete(key);
+  }
+
+  async incrBy(key: string, by: number, ttlMs?: number): Promise<number> {
+    checkIncrement(by);
+    const ttl = checkTtl(ttlMs);
+    const e = this.#typed(key, 'string');
+    if (!e) {
+      this.#entries.set(key, { v: { type: 'string', value: String(by) }, expiresAt: this.#expiry(ttl) });
+      return by;
+    }
+    if (!/^-?\d+$/.test(e.v.value)) throw new Error(NOT_INTEGER);
+    const next = Number(e.v.value) + by;
+    if (!Number.isSafeInteger(next)) throw new Error(NOT_INTEGER);
+    e.v.value = String(next);
+    return next;
+  }
+
+  async ttl(key: string): Promise<number> {
+    const e = this.#live(key);
+    if (!e) return -2;
+    return e.expiresAt === 0 ? -1 : e.expiresAt - Date.now();
+  }
+
+  async sAdd(key: string, members: readonly string[], ttlMs?: number): Promise<number> {
+    const ttl = checkTtl(ttlMs);
+    if (members.length === 0) return 0;
+    let e = this.#typed(key, 'set');
+    if (!e) {
+      e = { v: { type: 'set', members: new Set() }, expiresAt: 0 };
+      this.#entries.set(key, e);
+    }
+    const before = e.v.members.size;
+    for (const m of members) e.v.members.add(String(m));
+    if (ttl > 0) e.expiresAt = this.#expiry(ttl);
+    return e.v.members.size - before;
+  }
+
+  async sIsMember(key: string, member: string): Promise<boolean> {
+    return this.#typed(key, 'set')?.v.members.has(member) ?? false;
+  }
+
+  async sMembers(key: string): Promise<string[]> {
+    return [...(this.#typed(key, 'set')?.v.members ?? [])];
+  }
+
+  #zset(key: string): Map<string, number> {
+    let e = this.#typed(key, 'zset');
+    if (!e) {
+      e = { v: { type: 'zset', scores: new Map() }, expiresAt: 0 };
+      this.#entries.set(key, e);
+    }
+    return e.v.scores;
+  }
+
+  async zIncrBy(key: string, by: number, member: string): Promise<number> {
+    checkScore(by);
+    const scores = this.#zset(key);
+    const next = (scores.get(member) ?? 0) + by;
+    scores.set(String(member), next);
+    return next;
+  }
+
+  async zAdd(key: string, entries: readonly { score: number; member: string }[]): Promise<void> {
+    for (const { score } of entries) checkScore(score);
+    if (entries.length === 0) return;
+    const scores = this.#zset(key);
+    for (const { score, member } of entries) scores.set(String(member), score);
+  }
+
+  /** Members highest first; ties in reverse member order, as ZREVRANGE gives them. */
+  #ranked(key: string): { member: string; score: number }[] {
+    const scores = this.#typed(key, 'zset')?.v.scores;
+    if (!scores) return [];
+    return [...scores]
+      .map(([member, score]) => ({ member, score }))
+      .sort((a, b) => b.score - a.score || compareMembers(b.member, a.member));
+  }
+
+  async zRevRange(key: string, start: number, stop: number): Promise<{ member: string; score: number }[]> {
+    const ranked = this.#ranked(key);
+    const n = ranked.length;
+    // Redis index rules: negatives count from the end, out-of-range ends are clamped, an empty span is [].
+    const from = Math.max(0, start < 0 ? n + start : start);
+    const to = Math.min(n - 1, stop < 0 ? n + stop : stop);
+    return from > to ? [] : ranked.slice(from, to + 1);
+  }
+
+  async zRem(key: string, members: readonly string[]): Promise<void> {
+    const scores = this.#typed(key, 'zset')?.v.scores;
+    if (!scores) return;
+    for (const m of members) scores.delete(m);
+    if (scores.size === 0) this.#entries.delete(key);
+  }
+
+  async zTrimTop(key: string, keep: number): Promise<void> {
+    checkKeep(keep);
+    const ranked = this.#ranked(key);
+    if (ranked.length <= keep) return;
+    await this.zRem(
+      key,
+      ranked.slice(keep).map((e) => e.member),
+    );
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#entries.clear();
+  }
+}
+
+/** Opens `memory://` (optionally `memory://?sweepMs=1000`, how often expired keys are swept). */
+export async function openMemoryCache(url: URL): Promise<MemoryCache> {
+  const raw = url.searchParams.get('sweepMs');
+  for (const name of url.searchParams.keys()) {
+    if (name !== 'sweepMs') throw new Error(`Cache: unknown memory:// option "${name}" (supported: sweepMs)`);
+  }
+  const sweepMs = raw === null ? DEFAULT_SWEEP_MS : Number(raw);
+  if (!Number.isInteger(sweepMs) || sweepMs < 1) {
+    throw new Error(`Cache: sweepMs must be a positive integer of milliseconds, got "${raw}"`);
+  }
+  return new MemoryCache({ sweepMs });
+}

@@ -1,0 +1,31 @@
+/** Throws unless `ttlMs` is omitted, 0 (no expiry) or a positive integer number of milliseconds. */
+export function checkTtl(ttlMs: number | undefined): number {
+  if (ttlMs === undefined) return 0;
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) {
+    throw new Error(`Cache: ttlMs must be a non-negative integer of milliseconds, got ${ttlMs}`);
+  }
+  return ttlMs;
+}
+
+/** Throws unless `by` is a safe integer, the only increments both backends agree on. */
+export function checkIncrement(by: number): number {
+  if (!Number.isSafeInteger(by)) throw new Error(`Cache: incrBy takes an integer, got ${by}`);
+  return by;
+}
+
+/** Throws unless `score` is a finite number (Redis refuses NaN; infinities would not survive a round trip). */
+export function checkScore(score: number): number {
+  if (!Number.isFinite(score)) throw new Error(`Cache: a sorted-set score must be a finite number, got ${score}`);
+  return score;
+}
+
+/** Throws unless `keep` is a non-negative integer. */
+export function checkKeep(keep: number): number {
+  if (!Number.isSafeInteger(keep) || keep < 0) throw new Error(`Cache: zTrimTop keeps a count >= 0, got ${keep}`);
+  return keep;
+}
+
+/** Orders members like Redis does on equal scores: by their bytes. */
+export function compareMembers(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
