@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
+// A Kafka broker list (`kafka://a:9092,b:9092`) is not a WHATWG URL, so backend URLs are checked by
+// shape here and parsed fully by the backend that opens them.
 const url = (what: string) =>
-  z.string().refine((v) => URL.canParse(v), { message: `${what} must be a URL such as scheme://host/path` });
+  z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S*$/i, { message: `${what} must be a URL such as scheme://host/path` });
 const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
