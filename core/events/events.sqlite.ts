@@ -46,7 +46,8 @@ export async function openSqliteEventLog(url: URL, options: SqliteEventLogOption
     const raw = url.searchParams.get(name);
     if (raw === null) return fallback;
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw new TypeError(`EventLog: sqlite URL param ${name}=${raw} must be a positive integer`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new TypeError(`EventLog: sqlite URL param ${name}=${raw} must be a positive integer`);
     return n;
   };
   return new SqliteEventLog(pathFromUrl(url), {
@@ -102,7 +103,9 @@ export class SqliteEventLog implements EventLog {
       rollback: p('ROLLBACK'),
       nextOffset: p('SELECT COALESCE(MAX("offset"), -1) + 1 AS n FROM events WHERE topic = ?'),
       insert: p('INSERT INTO events (topic, "offset", key, value, ts) VALUES (?, ?, ?, ?, ?)'),
-      read: p('SELECT "offset", key, value, ts FROM events WHERE topic = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?'),
+      read: p(
+        'SELECT "offset", key, value, ts FROM events WHERE topic = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?',
+      ),
       committed: p('SELECT next_offset AS n FROM group_offsets WHERE topic = ? AND grp = ?'),
       commitOffset: p(
         `INSERT INTO group_offsets (topic, grp, next_offset) VALUES (?, ?, ?)
@@ -132,7 +135,14 @@ export class SqliteEventLog implements EventLog {
       for (let i = 0; i < encoded.length; i++) {
         const e = encoded[i]!;
         st.insert.run(topic, base + i, e.key, e.json, e.timestamp);
-        out[i] = { topic, partition: 0, offset: base + i, key: e.key, value: JSON.parse(e.json), timestamp: e.timestamp };
+        out[i] = {
+          topic,
+          partition: 0,
+          offset: base + i,
+          key: e.key,
+          value: JSON.parse(e.json),
+          timestamp: e.timestamp,
+        };
       }
       st.commit.run();
     } catch (err) {
@@ -153,7 +163,8 @@ export class SqliteEventLog implements EventLog {
   }): Promise<Subscription> {
     this.#open();
     checkTopic(opts.topic);
-    if (typeof opts.group !== 'string' || opts.group === '') throw new TypeError('EventLog: group must be a non-empty string');
+    if (typeof opts.group !== 'string' || opts.group === '')
+      throw new TypeError('EventLog: group must be a non-empty string');
     if (typeof opts.handler !== 'function') throw new TypeError('EventLog: handler must be a function');
     const maxBatch = opts.maxBatch ?? 500;
     checkCount('maxBatch', maxBatch, 1);
@@ -168,7 +179,8 @@ export class SqliteEventLog implements EventLog {
   async read(topic: string, partition: number, offset: number, limit: number): Promise<LoggedEvent[]> {
     this.#open();
     checkTopic(topic);
-    if (partition !== 0) throw new RangeError(`EventLog: topic ${topic} has 1 partition; partition ${partition} does not exist`);
+    if (partition !== 0)
+      throw new RangeError(`EventLog: topic ${topic} has 1 partition; partition ${partition} does not exist`);
     checkCount('offset', offset, 0);
     checkCount('limit', limit, 0);
     return this.readRows(topic, offset, limit);
@@ -178,7 +190,14 @@ export class SqliteEventLog implements EventLog {
   readRows(topic: string, offset: number, limit: number): LoggedEvent[] {
     if (limit === 0) return [];
     const rows = this.#st.read.all(topic, offset, limit) as unknown as Row[];
-    return rows.map((r) => ({ topic, partition: 0, offset: r.offset, key: r.key, value: JSON.parse(r.value), timestamp: r.ts }));
+    return rows.map((r) => ({
+      topic,
+      partition: 0,
+      offset: r.offset,
+      key: r.key,
+      value: JSON.parse(r.value),
+      timestamp: r.ts,
+    }));
   }
 
   async partitions(topic: string): Promise<number> {
@@ -221,8 +240,8 @@ export class SqliteEventLog implements EventLog {
   /** Registers `wake` to run on each append to `topic` in this process; returns its removal. */
   onLocalAppend(topic: string, wake: () => void): () => void {
     const key = this.#topicKey(topic);
-    let set = localWaiters.get(key);
-    if (!set) localWaiters.set(key, (set = new Set()));
+    const set = localWaiters.get(key) ?? new Set();
+    localWaiters.set(key, set);
     set.add(wake);
     return () => {
       set.delete(wake);

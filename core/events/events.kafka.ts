@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
+import { type Clock, systemClock } from '../clock.ts';
+import { Alarm, checkCount, checkTopic, encodeEvents, redeliveryBackoffMs } from './events.common.ts';
+import { type KafkaSettings, parseKafkaUrl } from './events.kafka.url.ts';
+import type { BatchHandler, EventLog, LoggedEvent, NewEvent, Subscription } from './ports.ts';
+
+/** Opens and connects a Kafka-backed event log from a `kafka://` URL. */
+export async function openKafkaEventLog(
+  url: string,
+  options: { onError?: (err: unknown) => void; clock?: Clock } = {},
+): Promise<EventLog> {
+  const log = new KafkaEventLog(parseKafkaUrl(url), options.onError ?? (() => {}), options.clock ?? systemClock);
+  await log.connect();
+  return log;
+}
+
+const decode = (topic: string, partition: number, m: KafkaMessage): LoggedEvent => ({
+  topic,
+  partition,
+  offset: Number(m.offset),
+  key: m.key?.toString() ?? '',
+  value: m.value === null ? null : JSON.parse(m.value.toString()),
+  timestamp: Number(m.timestamp),
+});
+
+/**
+ * The event log on Kafka: topics are created with the configured partitions, events are partitioned by key
+ * (KafkaJS's Java-compatible partitioner), appends wait for all in-sync replicas (acks=-1), and each
+ * subscription is a consumer group that commits a batch only after its handler resolved.
+ */
+export class KafkaEventLog implements EventLog {
+  readonly kind = 'kafka' as const;
+  readonly s: KafkaSettings;
+  readonly kafka: Kafka;
+  readonly onError: (err: unknown) => void;
+  readonly #clock: Clock;
+  readonly #admin: Admin;
+  #producer: Producer | undefined;
+  /** The partition the partitioner chose for each message object of an in-flight send. */
+  readonly #chosen = new WeakMap<object, number>();
+  readonly #topics = new Map<string, Promise<void>>();
+  readonly #closers = new Set<() => Promise<void>>();
+  #canCreateTopics = false;
+  #closed = false;
+
+  constructor(s: KafkaSettings, onError: (err: unknown) => void, clock: Clock) {
+    this.s = s;
+    this.onError = onError;
+    this.#clock = clock;
+    this.kafka = new Kafka({
+      clientId: s.clientId,
+      brokers: s.brokers,
+      connectionTimeout: s.connectionTimeout,
+      requestTimeout: s.requestTimeout,
+      retry: { retries: s.retries, initialRetryTime: s.initialRetryTime },
+      logLevel: logLevel.ERROR,
+      // KafkaJS logs to the console by default; ours go to the caller instead.
+      logCreator: () => (entry) => onError(new Error(`kafkajs ${entry.namespace}: ${entry.log.message}`)),
+    });
+    this.#admin = this.kafka.admin();
+  }
+
+  async connect(): Promise<void> {
+    await this.#admin.connect();
+    // KafkaJS sends CreateTopics and InitProducerId to the controller; a cluster that names none (librdkafka's
+    // mock broker reports controller 0 among brokers 1..n) gets auto-created topics and a plain producer.
+    const cluster = await this.#admin.describeCluster();
+    this.#canCreateTopics = cluster.brokers.some((b) => b.nodeId === cluster.controller);
+    const idempotent = this.s.idempotent === 'auto' ? this.#canCreateTopics : this.s.idempotent;
+    const chosen = this.#chosen;
+    this.#producer = this.kafka.producer({
+      idempotent,
+      ...(idempotent ? { maxInFlightRequests: 1 } : {}),
+      metadataMaxAge: this.s.metadataMaxAge,
+      createPartitioner: () => {
+        const partition = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const p = partition(args);
+          chosen.set(args.message, p);
+          return p;
+        };
+      },
+    });
+    await this.#producer.connect();
+  }
+
+  /** Creates the topic with the configured partitions unless it exists (or lets the broker auto-create it). */
+  ensureTopic(topic: string): Promise<void> {
+    let done = this.#topics.get(topic);
+    if (!done) {
+      done = (async () => {
+        if (this.#canCreateTopics) {
+          await this.#admin.createTopics({
+            topics: [{ topic, numPartitions: this.s.partitions, replicationFactor: this.s.replication }],
+            waitForLeaders: true,
+          });
+        } else {
+          await this.#admin.fetchTopicMetadata({ topics: [topic] });
+        }
+      })();
+      this.#topics.set(topic, done);
+      done.catch(() => this.#topics.delete(topic));
+    }
+    return done;
+  }
+
+  async append(topic: string, events: readonly NewEvent[]): Promise<LoggedEvent[]> {
+    this.#open();
+    checkTopic(topic);
+    const encoded = encodeEvents(events, this.#clock.now());
+    if (encoded.length === 0) return [];
+    await this.ensureTopic(topic);
+    const messages: Message[] = encoded.map((e) => ({ key: e.key, value: e.json, timestamp: String(e.timestamp) }));
+    const results = await this.#producer!.send({ topic, messages, acks: -1 });
+    const base = new Map(results.map((r) => [r.partition, Number(r.baseOffset)]));
+    const rank = new Map<number, number>();
+    return encoded.map((e, i) => {
+      const partition = this.#chosen.get(messages[i]!);
+      const b = partition === undefined ? undefined : base.get(partition);
+      if (partition === undefined || b === undefined)
+        throw new Error(`EventLog: no offset reported for event ${i} of ${topic}`);
+      const r = rank.get(partition) ?? 0;
+      rank.set(partition, r + 1);
+      return { topic, partition, offset: b + r, key: e.key, value: JSON.parse(e.json), timestamp: e.timestamp };
+    });
+  }
+
+  async subscribe(opts: {
+    topic: string;
+    group: string;
+    handler: BatchHandler;
+    fromBeginning?: boolean;
+    maxBatch?: number;
+    onError?: (err: unknown) => void;
+  }): Promise<Subscription> {
+    this.#open();
+    checkTopic(opts.topic);
+    if (typeof opts.group !== 'string' || opts.group === '')
+      throw new TypeError('EventLog: group must be a non-empty string');
+    if (typeof opts.handler !== 'function') throw new TypeError('EventLog: handler must be a function');
+    const maxBatch = opts.maxBatch ?? 500;
+    checkCount('maxBatch', maxBatch, 1);
+    await this.ensureTopic(opts.topic);
+    const sub = new KafkaSubscription(this, { ...opts, maxBatch, onError: opts.onError ?? this.onError });
+    const close = () => sub.stop();
+    this.#closers.add(close);
+    sub.onStopped = () => this.#closers.delete(close);
+    await sub.start(opts.fromBeginning ?? true);
+    return sub;
+  }
+
+  /** A consumer with this log's timeouts, its errors reported and its crashes always restarted. */
+  newConsumer(groupId: string, onError: (err: unknown) => void): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: this.s.sessionTimeout,
+      rebalanceTimeout: this.s.rebalanceTimeout,
+      heartbeatInterval: this.s.heartbeatInterval,
+      metadataMaxAge: this.s.metadataMaxAge,
+      maxWaitTimeInMs: this.s.maxWaitTime,
+      retry: {
+        retries: this.s.retries,
+        initialRetryTime: this.s.initialRetryTime,
+        // A subscription never dies: whatever crashed the consumer, it rejoins and resumes from its commits.
+        restartOnFailure: async (err) => {
+          onError(err);
+          return true;
+        },
+      },
+    });
+    consumer.on(consumer.events.CRASH, (e) => onError(e.payload.error));
+    return consumer;
+  }
+
+  async read(topic: string, partition: number, offset: number, limit: number): Promise<LoggedEvent[]> {
+    this.#open();
+    checkTopic(topic);
+    checkCount('partition', partition, 0);
+    checkCount('offset', offset, 0);
+    checkCount('limit', limit, 0);
+    await this.ensureTopic(topic);
+    const marks = await this.#admin.fetchTopicOffsets(topic);
+    const mark = marks.find((m) => m.partition === partition);
+    if (!mark)
+      throw new RangeError(`EventLog: topic ${topic} has ${marks.length} partitions; ${partition} does not exist`);
+    const end = Math.min(Number(mark.high), offset + limit);
+    if (limit === 0 || offset >= end) return [];
+    if (offset < Number(mark.low))
+      throw new RangeError(`EventLog: offset ${offset} of ${topic}/${partition} was deleted by retention`);
+    return this.#fetchRange(topic, partition, marks.length, offset, end);
+  }
+
+  /**
+   * Reads [from, end) of one partition. KafkaJS has no manual assignment, so a throwaway group joins, pauses
+   * the other partitions and seeks; joining costs the broker's initial rebalance delay (3 s by default).
+   */
+  async #fetchRange(
+    topic: string,
+    partition: number,
+    count: number,
+    from: number,
+    end: number,
+  ): Promise<LoggedEvent[]> {
+    const got = new Map<number, LoggedEvent>(); // by offset: a refetch after the seek may repeat events
+    let finish!: () => void;
+    const done = new Promise<void>((r) => {
+      finish = r;
+    });
+    const consumer = this.newConsumer(`${this.s.clientId}-read-${randomUUID()}`, this.onError);
+    const close = () => consumer.disconnect();
+    this.#closers.add(close);
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset }) => {
+          if (batch.partition !== partition) return;
+          for (const m of batch.messages) {
+            resolveOffset(m.offset);
+            const e = decode(topic, partition, m);
+            if (e.offset >= from && e.offset < end) got.set(e.offset, e);
+            if (e.offset >= end - 1) finish();
+          }
+        },
+      });
+      const others = Array.from({ length: count }, (_, p) => p).filter((p) => p !== partition);
+      if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+      consumer.seek({ topic, partition, offset: String(from) });
+      const deadline = this.s.rebalanceTimeout + this.s.requestTimeout;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`EventLog: reading ${topic}/${partition} timed out`)), deadline);
+      });
+      try {
+        await Promise.race([done, timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      this.#closers.delete(close);
+      await consumer.disconnect().catch(this.onError);
+    }
+    return [...got.values()].sort((a, b) => a.offset - b.offset);
+  }
+
+  async partitions(topic: string): Promise<number> {
+    this.#open();
+    checkTopic(topic);
+    await this.ensureTopic(topic);
+    const meta = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]?.partitions.length ?? 0;
+  }
+
+  async committed(topic: string, group: string): Promise<number[]> {
+    this.#open();
+    checkTopic(topic);
+    await this.ensureTopic(topic);
+    const [offsets] = await this.#admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const out = new Array<number>(offsets?.partitions.length ?? 0).fill(0);
+    for (const p of offsets?.partitions ?? []) out[p.partition] = Math.max(0, Number(p.offset));
+    return out;
+  }
+
+  async ping(): Promise<void> {
+    this.#open();
+    await this.#admin.describeCluster();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#closers].map((c) => c().catch(this.onError)));
+    await this.#producer?.disconnect().catch(this.onError);
+    await this.#admin.disconnect().catch(this.onError);
+  }
+
+  #open(): void {
+    if (this.#closed) throw new Error('EventLog: the kafka event log is closed');
+  }
+}
+
+interface KafkaSubOptions {
+  topic: string;
+  group: string;
+  handler: BatchHandler;
+  maxBatch: number;
+  onError: (err: unknown) => void;
+}
+
+/** One consumer-group member: hands fetched batches to the handler in chunks and commits each after it. */
+class KafkaSubscription implements Subscription {
+  readonly #o: KafkaSubOptions;
+  readonly #consumer: Consumer;
+  readonly #alarm = new Alarm();
+  #stopping: Promise<void> | undefined;
+  onStopped: () => void = () => {};
+
+  readonly #joinWaitMs: number;
+
+  constructor(log: KafkaEventLog, o: KafkaSubOptions) {
+    this.#o = o;
+    this.#consumer = log.newConsumer(o.group, o.onError);
+    this.#joinWaitMs = log.s.rebalanceTimeout + log.s.sessionTimeout;
+  }
+
+  /** Resolves once the consumer joined its group, so what is appended afterwards reaches it. */
+  async start(fromBeginning: boolean): Promise<void> {
+    const c = this.#consumer;
+    const joined = new Promise<void>((resolve) => {
+      const off = c.on(c.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
+    await c.connect();
+    await c.subscribe({ topic: this.#o.topic, fromBeginning });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+    // A group that cannot form yet must not hang the caller; the consumer keeps trying in the background.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(true), this.#joinWaitMs);
+    });
+    if (await Promise.race([joined.then(() => false), late])) {
+      this.#o.onError(new Error(`EventLog: group ${this.#o.group} has not joined yet; still trying`));
+    }
+    clearTimeout(timer);
+  }
+
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    const events = batch.messages.map((m) => decode(topic, partition, m));
+    for (let i = 0; i < events.length; i += this.#o.maxBatch) {
+      const chunk = events.slice(i, i + this.#o.maxBatch);
+      for (let failures = 0; ; ) {
+        // Stopped or rebalanced away: leave the chunk uncommitted for whoever owns the partition next.
+        if (!isRunning() || isStale()) return;
+        try {
+          await this.#o.handler(chunk);
+          break;
+        } catch (err) {
+          this.#o.onError(err);
+          failures++;
+          if (this.#stopping) return;
+          await this.#alarm.sleep(redeliveryBackoffMs(failures));
+          await heartbeat();
+        }
+      }
+      const last = chunk[chunk.length - 1]!.offset;
+      resolveOffset(String(last));
+      // Through the batch, not consumer.commitOffsets: that one silently skips the commit once stop() began.
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: String(last + 1) }] }],
+      });
+      await heartbeat();
+    }
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#alarm.wake();
+      // KafkaJS's disconnect waits for the batch in flight, whose commit happens before it returns.
+      await this.#consumer.disconnect();
+      this.onStopped();
+    })();
+    return this.#stopping;
+  }
+}
