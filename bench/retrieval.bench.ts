@@ -6,8 +6,8 @@
  * `--quick` shrinks the sets for CI. Writes bench/results/retrieval.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { recallAgainst } from '../retrieval/ann/ann.contract.ts';
 import { BruteForceIndex } from '../retrieval/ann/ann.brute-force.ts';
+import { recallAgainst } from '../retrieval/ann/ann.contract.ts';
 import { createAnnIndex } from '../retrieval/ann/open.ts';
 import type { AnnIndex, AnnParams, AnnResult } from '../retrieval/ann/ports.ts';
 import { clusteredUnitVectors } from '../retrieval/ann/synthetic-vectors.ts';
@@ -59,7 +59,6 @@ function timeBatch(index: AnnIndex, queries: Float32Array, rounds = 3): number {
 
 function runSet(set: string, data: Float32Array, queries: Float32Array, backends: [string, number][]): Row[] {
   const rows: Row[] = [];
-  const nAll = data.length / DIMS;
   for (const [backend, n] of backends) {
     const sub = data.subarray(0, n * DIMS);
     const keys = Array.from({ length: n }, (_, i) => i);
@@ -87,7 +86,6 @@ function runSet(set: string, data: Float32Array, queries: Float32Array, backends
       speedup: round(single.qps / exact.qps, 1),
     });
   }
-  void nAll;
   return rows;
 }
 
@@ -104,10 +102,20 @@ function splitDraw(n: number, q: number, clusters: number, seed: number) {
 const rss = rssSampler();
 const rows: Row[] = [];
 const clustered = splitDraw(N_MAIN, QUERIES, 1000, 101);
-rows.push(...runSet('clustered', clustered.data, clustered.queries, [['usearch', N_MAIN], ['hnswlib', N_HNSWLIB]]));
+rows.push(
+  ...runSet('clustered', clustered.data, clustered.queries, [
+    ['usearch', N_MAIN],
+    ['hnswlib', N_HNSWLIB],
+  ]),
+);
 const nUniform = quick ? 20_000 : 200_000;
 const uniform = splitDraw(nUniform, QUERIES, 0, 202);
-rows.push(...runSet('uniform', uniform.data, uniform.queries, [['usearch', nUniform], ['hnswlib', nUniform]]));
+rows.push(
+  ...runSet('uniform', uniform.data, uniform.queries, [
+    ['usearch', nUniform],
+    ['hnswlib', nUniform],
+  ]),
+);
 
 const realPath = argValue('--embeddings') ?? 'artifacts/two_tower/video_embeddings.f32';
 if (existsSync(realPath)) {
@@ -116,8 +124,13 @@ if (existsSync(realPath)) {
   const n = real.length / DIMS;
   const qIdx = Array.from({ length: Math.min(QUERIES, n) }, (_, i) => Math.floor((i * n) / QUERIES));
   const queries = new Float32Array(qIdx.length * DIMS);
-  qIdx.forEach((r, i) => queries.set(real.subarray(r * DIMS, (r + 1) * DIMS), i * DIMS));
-  rows.push(...runSet('real', real, queries, [['usearch', n], ['hnswlib', n]]));
+  for (const [i, r] of qIdx.entries()) queries.set(real.subarray(r * DIMS, (r + 1) * DIMS), i * DIMS);
+  rows.push(
+    ...runSet('real', real, queries, [
+      ['usearch', n],
+      ['hnswlib', n],
+    ]),
+  );
 }
 
 const main = rows.find((r) => r.set === 'clustered' && r.backend === 'usearch')!;

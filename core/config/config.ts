@@ -6,9 +6,7 @@ import { z } from 'zod';
 // shape here and parsed fully by the backend that opens them.
 const url = (what: string) =>
   z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S*$/i, { message: `${what} must be a URL such as scheme://host/path` });
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
  * Every setting foryou reads, from the environment (upper-case names) with an optional YAML/JSON file
@@ -35,8 +33,16 @@ export const configSchema = z.object({
   /** Register/login attempts per minute per client IP. */
   RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().positive().default(30),
   /** Seconds a session token stays valid. */
-  SESSION_TTL_S: z.coerce.number().int().positive().default(30 * 24 * 3600),
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+  SESSION_TTL_S: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 24 * 3600),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
   /** Run the transcode worker and event consumers inside the API process (the one-machine mode). */
   EMBEDDED_WORKERS: bool.default(true),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

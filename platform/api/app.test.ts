@@ -12,9 +12,12 @@ describe('the HTTP shell', () => {
     expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await t.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().backends.map((b: { name: string }) => b.name).sort()).toEqual(
-      ['cache', 'events', 'metadata', 'objects', 'queue'].sort(),
-    );
+    expect(
+      ready
+        .json()
+        .backends.map((b: { name: string }) => b.name)
+        .sort(),
+    ).toEqual(['cache', 'events', 'metadata', 'objects', 'queue'].sort());
   });
 
   it('reports 503 on /readyz once draining has begun', async () => {

@@ -2,15 +2,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { authService } from './auth/auth.service.ts';
+import { apiAreas } from './areas.ts';
 import { authRoutes, installAuthHook } from './auth/auth.routes.ts';
+import { authService } from './auth/auth.service.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
 import { createMetrics, installMetrics } from './metrics.ts';
 import { installRateLimits } from './rate-limit.ts';
 import { requestIdFrom } from './request-id.ts';
-import { apiAreas } from './areas.ts';
 
 /** Options for tests and the server; `logger: false` silences request logs. */
 export interface BuildAppOptions {

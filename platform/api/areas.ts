@@ -5,5 +5,9 @@ import { objectsRoutes } from './objects.routes.ts';
 /** The feature areas mounted by `buildApp`, each an encapsulated plugin under its prefix. */
 export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) => FastifyPluginAsync }[] = [
   // Signed URLs of the file store point at <PUBLIC_BASE_URL>/objects/<key>: no prefix.
-  { name: 'objects', prefix: '', plugin: (d) => objectsRoutes({ objects: d.objects, secret: d.secret, clock: () => d.clock.now() }) },
+  {
+    name: 'objects',
+    prefix: '',
+    plugin: (d) => objectsRoutes({ objects: d.objects, secret: d.secret, clock: () => d.clock.now() }),
+  },
 ];

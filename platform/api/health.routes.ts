@@ -5,7 +5,10 @@ import { z } from 'zod';
 export type ReadinessCheck = { name: string; ping: () => Promise<void> };
 
 const backendStatus = z.object({ name: z.string(), ok: z.boolean(), ms: z.number(), error: z.string().optional() });
-const readyBody = z.object({ status: z.enum(['ready', 'not_ready', 'shutting_down']), backends: z.array(backendStatus) });
+const readyBody = z.object({
+  status: z.enum(['ready', 'not_ready', 'shutting_down']),
+  backends: z.array(backendStatus),
+});
 
 async function check(c: ReadinessCheck, timeoutMs: number): Promise<z.infer<typeof backendStatus>> {
   const start = performance.now();
@@ -33,10 +36,14 @@ export function healthRoutes(checks: readonly ReadinessCheck[], isShuttingDown: 
       { schema: { tags: ['ops'], response: { 200: z.object({ status: z.literal('ok') }) } } },
       async () => ({ status: 'ok' as const }),
     );
-    app.get('/readyz', { schema: { tags: ['ops'], response: { 200: readyBody, 503: readyBody } } }, async (_req, reply) => {
-      const backends = await Promise.all(checks.map((c) => check(c, 2000)));
-      const status = isShuttingDown() ? 'shutting_down' : backends.every((b) => b.ok) ? 'ready' : 'not_ready';
-      return reply.status(status === 'ready' ? 200 : 503).send({ status, backends });
-    });
+    app.get(
+      '/readyz',
+      { schema: { tags: ['ops'], response: { 200: readyBody, 503: readyBody } } },
+      async (_req, reply) => {
+        const backends = await Promise.all(checks.map((c) => check(c, 2000)));
+        const status = isShuttingDown() ? 'shutting_down' : backends.every((b) => b.ok) ? 'ready' : 'not_ready';
+        return reply.status(status === 'ready' ? 200 : 503).send({ status, backends });
+      },
+    );
   };
 }

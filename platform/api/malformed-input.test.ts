@@ -5,7 +5,15 @@ import { buildTestApp } from './testing/harness.ts';
  * Every route of the app, found at build time, gets a table of malformed ids, bodies and headers.
  * None may answer 5xx, and every 4xx carries a registry code. New routes join the table by existing.
  */
-const BAD_IDS = ['', 'x'.repeat(300), '..%2F..%2Fetc%2Fpasswd', '%00', '-1', '00000000000000000000000000', '%F0%9F%92%A9'];
+const BAD_IDS = [
+  '',
+  'x'.repeat(300),
+  '..%2F..%2Fetc%2Fpasswd',
+  '%00',
+  '-1',
+  '00000000000000000000000000',
+  '%F0%9F%92%A9',
+];
 const BAD_BODIES: [string, string | undefined][] = [
   ['not json', 'application/json'],
   ['{"unterminated":', 'application/json'],

@@ -32,5 +32,9 @@ export async function closeDeps(deps: AppDeps): Promise<void> {
   ]);
   await deps.metadata.close();
   const failed = results.filter((r) => r.status === 'rejected');
-  if (failed.length) throw new AggregateError(failed.map((f) => (f as PromiseRejectedResult).reason), 'close failed');
+  if (failed.length)
+    throw new AggregateError(
+      failed.map((f) => (f as PromiseRejectedResult).reason),
+      'close failed',
+    );
 }

@@ -55,7 +55,8 @@ export function describeAnnContract(name: string, create: (dims: number) => AnnI
     it('finds a vector as its own nearest neighbour', () => {
       const index = create(dims);
       index.add(keys.slice(0, 500), data.subarray(0, 500 * dims));
-      for (const i of [0, 17, 499]) expect(index.search(data.subarray(i * dims, (i + 1) * dims), 1).keys).toEqual([keys[i]]);
+      for (const i of [0, 17, 499])
+        expect(index.search(data.subarray(i * dims, (i + 1) * dims), 1).keys).toEqual([keys[i]]);
     });
 
     it('replaces the vector of a key added again, and forgets removed keys', () => {

@@ -12,7 +12,15 @@ describeAnnContract('hnswlib', (d) => new HnswlibIndex(d, { expansionSearch: 64 
 describe('TopK', () => {
   it('keeps the k largest, best first, ties by smaller key', () => {
     const top = new TopK(3);
-    for (const [s, k] of [[0.1, 1], [0.9, 2], [0.5, 3], [0.9, 0], [0.2, 4], [0.7, 5]] as const) top.push(s, k);
+    for (const [s, k] of [
+      [0.1, 1],
+      [0.9, 2],
+      [0.5, 3],
+      [0.9, 0],
+      [0.2, 4],
+      [0.7, 5],
+    ] as const)
+      top.push(s, k);
     expect(top.sorted()).toEqual({ keys: [0, 2, 5], scores: [0.9, 0.9, 0.7] });
   });
 

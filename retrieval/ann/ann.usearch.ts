@@ -1,4 +1,4 @@
-import usearch from 'usearch';
+import { type BatchMatches, MetricKind, ScalarKind, Index as UsearchNative } from 'usearch';
 import { type AnnIndex, type AnnParams, type AnnResult, assertRows, defaultAnnParams } from './ports.ts';
 import { frame, readBack, unframe, viaTempFile } from './temp-file.ts';
 
@@ -10,15 +10,15 @@ export class UsearchIndex implements AnnIndex {
   readonly kind = 'usearch' as const;
   readonly dims: number;
   private readonly params: AnnParams;
-  private readonly index: usearch.Index;
+  private readonly index: UsearchNative;
 
   constructor(dims: number, params: Partial<AnnParams> = {}) {
     this.dims = dims;
     this.params = { ...defaultAnnParams, ...params };
-    this.index = new usearch.Index({
+    this.index = new UsearchNative({
       dimensions: dims,
-      metric: usearch.MetricKind.IP,
-      quantization: usearch.ScalarKind.F32,
+      metric: MetricKind.IP,
+      quantization: ScalarKind.F32,
       connectivity: this.params.connectivity,
       expansion_add: this.params.expansionAdd,
       expansion_search: this.params.expansionSearch,
@@ -49,14 +49,15 @@ export class UsearchIndex implements AnnIndex {
     if (query.length !== this.dims) throw new Error(`ANN: query has ${query.length} dims, index has ${this.dims}`);
     if (this.size() === 0 || k <= 0) return { keys: [], scores: [] };
     const m = this.index.search(query, Math.min(k, this.size()), 0);
-    return { keys: Array.from(m.keys, Number), scores: Array.from(m.distances, (d) => 1 - d) };
+    return { keys: Array.from(m.keys, Number), scores: Array.from(m.distances, (d: number) => 1 - d) };
   }
 
   searchBatch(queries: Float32Array, k: number): AnnResult[] {
     const rows = assertRows(queries, this.dims);
-    if (this.size() === 0 || k <= 0 || rows === 0) return Array.from({ length: rows }, () => ({ keys: [], scores: [] }));
+    if (this.size() === 0 || k <= 0 || rows === 0)
+      return Array.from({ length: rows }, () => ({ keys: [], scores: [] }));
     const kk = Math.min(k, this.size());
-    const m = this.index.search(queries, kk, this.params.threads);
+    const m = this.index.search(queries, kk, this.params.threads) as unknown as BatchMatches;
     return Array.from({ length: rows }, (_, r) => {
       const count = Number(m.counts[r]);
       const keys: number[] = [];

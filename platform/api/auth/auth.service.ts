@@ -24,7 +24,6 @@ function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-
 /** Registration, login, logout and token resolution. Sessions are server-side and revocable at once. */
 export function authService(deps: { metadata: MetadataStore; cache: Cache; clock: Clock; sessionTtlS: number }) {
   const { metadata, cache, clock } = deps;
@@ -33,7 +32,12 @@ export function authService(deps: { metadata: MetadataStore; cache: Cache; clock
     const token = randomBytes(32).toString('base64url');
     const now = clock.now();
     const expires_at = now + deps.sessionTtlS * 1000;
-    await sessionsRepo.insert(metadata, { token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at });
+    await sessionsRepo.insert(metadata, {
+      token_hash: tokenHash(token),
+      user_id: user.id,
+      created_at: now,
+      expires_at,
+    });
     return { user, token, expires_at };
   }
 
