@@ -1,4 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+/**
+ * Helpers for benchmark scripts: command-line flags, order statistics, and thin wrappers over
+ * `bench/lib` (tables, RSS sampling, result files) for scripts that print object rows.
+ */
+import { writeResults as writeResultFile } from './lib/results.ts';
+import { startRssSampler } from './lib/rss.ts';
+import { formatTable } from './lib/table.ts';
 
 /** True when the flag is on the command line. */
 export function argFlag(name: string): boolean {
@@ -26,49 +32,23 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
-/** Samples this process's RSS every 100 ms; `stop()` returns the peak in MB. */
+/** Samples RSS; `stop()` returns the peak in MB. */
 export function rssSampler(): { stop(): number } {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 100);
-  timer.unref();
-  return {
-    stop() {
-      clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage.rss());
-      return Math.round(peak / 1024 / 1024);
-    },
-  };
+  const sampler = startRssSampler();
+  return { stop: () => Math.round(sampler.stop().peakMb) };
 }
 
-/** Prints rows as an aligned table on stdout. */
+/** Prints object rows (same keys) as an aligned table under a title. */
 export function printTable(title: string, rows: readonly object[]): void {
   if (rows.length === 0) return;
-  const cols = Object.keys(rows[0]!);
-  const cells = rows.map((r) => cols.map((c) => fmt((r as Record<string, unknown>)[c])));
-  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i]!)).join('  ');
-  process.stdout.write(`\n${title}\n${line(cols)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const row of cells) process.stdout.write(`${line(row)}\n`);
+  const headers = Object.keys(rows[0]!);
+  const cells = rows.map((r) => headers.map((h) => (r as Record<string, string | number | null | undefined>)[h]));
+  process.stdout.write(`\n${title}\n${formatTable(headers, cells, 3)}\n`);
 }
 
-function fmt(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(v < 10 ? 3 : 1);
-  return String(v ?? '');
-}
-
-/** Writes `bench/results/<name>.json` with the machine and time the figures came from. */
-export function writeResults(name: string, data: object): string {
-  const dir = new URL('./results/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const file = new URL(`${name}.json`, dir);
-  const meta = { measured_at: new Date().toISOString(), node: process.version, cpus: navigatorCores() };
-  writeFileSync(file, `${JSON.stringify({ ...meta, ...data }, null, 2)}\n`);
-  process.stdout.write(`\nwrote ${file.pathname.replace(process.cwd() + '/', '')}\n`);
-  return file.pathname;
-}
-
-function navigatorCores(): number {
-  return (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 0;
+/** Writes `bench/results/<name>.json` and says where. */
+export function writeResults(name: string, data: Record<string, unknown>): string {
+  const path = writeResultFile(name, data);
+  process.stdout.write(`\nwrote ${path}\n`);
+  return path;
 }

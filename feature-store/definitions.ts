@@ -170,7 +170,13 @@ function decayedValue(a: { value: number; timeMs: number } | undefined, halfLife
   return a.value * 2 ** (-Math.max(0, timeMs - a.timeMs) / halfLifeMs);
 }
 
-function addAffinity(map: Map<EntityKey, { value: number; timeMs: number }>, key: EntityKey, w: number, cfg: FeatureConfig, timeMs: number): void {
+function addAffinity(
+  map: Map<EntityKey, { value: number; timeMs: number }>,
+  key: EntityKey,
+  w: number,
+  cfg: FeatureConfig,
+  timeMs: number,
+): void {
   const now = Math.max(timeMs, map.get(key)?.timeMs ?? timeMs);
   map.set(key, { value: decayedValue(map.get(key), cfg.affinityHalfLifeMs, now) + w, timeMs: now });
 }
@@ -208,7 +214,8 @@ export function applyInteraction(
     u.lastTimeMs = Math.max(u.lastTimeMs, timeMs);
   }
   let w = 0;
-  for (const [k, weight] of Object.entries(AFFINITY_WEIGHTS)) w += (signals[k as keyof InteractionSignals] ?? 0) * weight;
+  for (const [k, weight] of Object.entries(AFFINITY_WEIGHTS))
+    w += (signals[k as keyof InteractionSignals] ?? 0) * weight;
   if (w !== 0) {
     addAffinity(u.authorAffinity, video.author, w, cfg, timeMs);
     for (const t of video.tags) addAffinity(u.tagAffinity, t, w, cfg, timeMs);
@@ -266,7 +273,12 @@ const log1p = Math.log1p;
 const rate = (pos: number, imp: number, prior: number) => (pos + 5 * prior) / (imp + 5);
 
 /** The dense features of showing `video` to `user` at `timeMs`, given the state; never mutates it. */
-export function featureVector(state: FeatureState, user: FeatureUser, video: FeatureVideo, timeMs: number): Float32Array {
+export function featureVector(
+  state: FeatureState,
+  user: FeatureUser,
+  video: FeatureVideo,
+  timeMs: number,
+): Float32Array {
   const cfg = state.config;
   const out = new Float32Array(FEATURE_NAMES.length);
   for (let i = 0; i < STATIC_USER_NUMS; i++) out[i] = user.nums[i] ?? 0;
@@ -316,7 +328,12 @@ export function featureVector(state: FeatureState, user: FeatureUser, video: Fea
 
 /** The data `pointInTimeFeatures` needs; a training `Dataset` satisfies it. */
 export interface FeatureDataset {
-  users: readonly { nums: readonly number[]; historyWatch: readonly number[]; historyLike: readonly number[]; historyLong: readonly number[] }[];
+  users: readonly {
+    nums: readonly number[];
+    historyWatch: readonly number[];
+    historyLike: readonly number[];
+    historyLong: readonly number[];
+  }[];
   videos: readonly { author: number; tags: readonly number[]; durationBucket: number; uploadMs: number }[];
 }
 

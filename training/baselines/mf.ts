@@ -1,6 +1,7 @@
 import { seededRandom } from '../data/encode.ts';
 import type { Dataset, Example } from '../data/schema.ts';
-import type { RetrievalModel, RetrievalQuery } from '../models/types.ts';
+import type { RetrievalQuery } from '../models/types.ts';
+import { f32ToBuffer, type SaveableRetrieval } from './artifacts.ts';
 import { userPositives } from './interactions.ts';
 
 /** Implicit-feedback ALS settings (Hu, Koren and Volinsky 2008). */
@@ -61,7 +62,15 @@ function gram(y: Float32Array, n: number, k: number, reg: number): Float64Array 
 }
 
 /** One row's least-squares solution given the other side's factors and Gram matrix. */
-function solveRow(items: readonly number[], other: Float32Array, g: Float64Array, k: number, alpha: number, out: Float32Array, outOffset: number): void {
+function solveRow(
+  items: readonly number[],
+  other: Float32Array,
+  g: Float64Array,
+  k: number,
+  alpha: number,
+  out: Float32Array,
+  outOffset: number,
+): void {
   const a = Float64Array.from(g);
   const b = new Float64Array(k);
   for (const j of items) {
@@ -86,7 +95,7 @@ export function trainMf(
   fit: readonly Example[] = ds.train,
   cfg: Partial<MfConfig> = {},
   onProgress?: (iteration: number, total: number) => void,
-): RetrievalModel {
+): SaveableRetrieval {
   const c = { ...DEFAULT_MF, ...cfg };
   const k = c.factors;
   const nU = ds.users.length;
@@ -106,13 +115,32 @@ export function trainMf(
     for (let v = 0; v < nV; v++) solveRow(byItem[v]!, X, gx, k, c.alpha, Y, v * k);
     onProgress?.(it + 1, c.iterations);
   }
+  return mfFromItemFactors(Y, c);
+}
+
+/** An MF model from item factors (videos × factors, row-major): users are folded in per query. */
+export function mfFromItemFactors(Y: Float32Array, c: MfConfig): SaveableRetrieval {
+  const k = c.factors;
+  if (Y.length % k !== 0) throw new Error(`mf: ${Y.length} factor values is not a multiple of ${k} factors`);
+  const nV = Y.length / k;
   const gy = gram(Y, nV, k, c.regularization);
   return {
     name: 'mf',
+    artifact: () => ({ files: { 'item_factors.f32': f32ToBuffer(Y) }, dims: { videos: nV, factors: k }, config: c }),
+    /** The video embeddings an ANN index is built from. */
+    videoEmbeddings: () => ({ dim: k, vectors: Y }),
     scoreAll(queries: readonly RetrievalQuery[]): Float32Array[] {
       const x = new Float32Array(k);
       return queries.map((q) => {
-        solveRow([...new Set(q.history)], Y, gy, k, c.alpha, x, 0);
+        solveRow(
+          [...new Set(q.history)].filter((v) => v >= 0 && v < nV),
+          Y,
+          gy,
+          k,
+          c.alpha,
+          x,
+          0,
+        );
         const s = new Float32Array(nV);
         for (let v = 0; v < nV; v++) {
           let dot = 0;

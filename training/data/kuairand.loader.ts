@@ -139,7 +139,9 @@ export async function loadKuaiRand(opts: KuaiRandOptions = {}): Promise<Dataset>
     r.music_type ?? '',
     orientation(r.server_width, r.server_height),
   ];
-  const videoCatIndex = KUAIRAND_VIDEO_CATS.map((_, j) => buildCategoryIndex(videoRecords.map((r) => videoCatValues(r)[j])));
+  const videoCatIndex = KUAIRAND_VIDEO_CATS.map((_, j) =>
+    buildCategoryIndex(videoRecords.map((r) => videoCatValues(r)[j])),
+  );
   const videos: VideoRow[] = [];
   const videoIndex = new Map<string, number>();
   const videoDurationMs: number[] = [];
@@ -189,15 +191,19 @@ export async function loadKuaiRand(opts: KuaiRandOptions = {}): Promise<Dataset>
       v = videos.length;
       videoIndex.set(id, v);
       videoDurationMs.push(0);
-      videos.push({ externalId: id, author: 0, tags: [], durationBucket: 0, uploadMs: 0, cats: KUAIRAND_VIDEO_CATS.map(() => 0) });
+      videos.push({
+        externalId: id,
+        author: 0,
+        tags: [],
+        durationBucket: 0,
+        uploadMs: 0,
+        cats: KUAIRAND_VIDEO_CATS.map(() => 0),
+      });
     }
     return v;
   };
 
   const examples = parseLog(logBuf!.toString('utf8'), userOf, videoOf, videoDurationMs);
-  for (const v of videos.keys()) {
-    if (videos[v]!.durationBucket === 0) videos[v]!.durationBucket = durationBucket(videoDurationMs[v]!);
-  }
   parseHistory(historyBuf!.toString('utf8'), userOf, videoOf, users);
 
   const vocab = {
@@ -225,18 +231,18 @@ function parseLog(
   text: string,
   userOf: (id: string) => number,
   videoOf: (id: string) => number,
-  videoDurationMs: number[],
+  videoDurationMs: readonly number[],
 ): Example[] {
   const lines = text.split('\n');
   const header = lines[0]!.trim().split(',');
-  const col = Object.fromEntries(LOG_COLUMNS.map((c) => [c, header.indexOf(c)])) as Record<(typeof LOG_COLUMNS)[number], number>;
+  const col = Object.fromEntries(LOG_COLUMNS.map((c) => [c, header.indexOf(c)])) as Record<
+    (typeof LOG_COLUMNS)[number],
+    number
+  >;
   const missing = LOG_COLUMNS.filter((c) => col[c] < 0);
   if (missing.length > 0) throw new Error(`${KUAIRAND_FILES.log}: missing column(s) ${missing.join(', ')}`);
   const seen = new Set<string>();
   const examples: Example[] = [];
-  // Videos with duration unknown in the features borrow the longest logged duration.
-  const loggedDuration = new Map<number, number>();
-  const pending: { ex: Example; play: number }[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.length === 0) continue;
@@ -251,7 +257,6 @@ function parseLog(
     const video = videoOf(videoId);
     const play = Number(f[col.play_time_ms]);
     const logged = Number(f[col.duration_ms]);
-    if (logged > 0) loggedDuration.set(video, Math.max(loggedDuration.get(video) ?? 0, logged));
     const ex: Example = {
       user: userOf(userId),
       video,
@@ -268,12 +273,10 @@ function parseLog(
         watchRatio: 0,
       },
     };
-    if (logged > 0) ex.labels.watchRatio = watchRatio(play, logged);
-    else pending.push({ ex, play });
+    // A logged duration of 0 means unknown: fall back to the feature file's duration (0 if unknown too).
+    ex.labels.watchRatio = watchRatio(play, logged > 0 ? logged : (videoDurationMs[video] ?? 0));
     examples.push(ex);
   }
-  for (const [v, d] of loggedDuration) if (!(videoDurationMs[v]! > 0)) videoDurationMs[v] = d;
-  for (const { ex, play } of pending) ex.labels.watchRatio = watchRatio(play, videoDurationMs[ex.video]!);
   return examples.sort(compareExamples);
 }
 

@@ -88,6 +88,10 @@ export function formatStats(s: DatasetStats): string {
     );
   }
   lines.push('', `cold in test: ${s.coldInTest.users} users, ${s.coldInTest.videos} videos never seen in train`, '');
-  lines.push(`rows per day (UTC+8): ${Object.entries(s.rowsPerDay).map(([d, n]) => `${d.slice(5)}=${n}`).join(' ')}`);
+  lines.push(
+    `rows per day (UTC+8): ${Object.entries(s.rowsPerDay)
+      .map(([d, n]) => `${d.slice(5)}=${n}`)
+      .join(' ')}`,
+  );
   return lines.join('\n');
 }

@@ -16,7 +16,15 @@ export interface SyntheticOptions {
 }
 
 const DAY_MS = 86_400_000;
-const DEFAULTS = { users: 2000, videos: 1000, examples: 60_000, clusters: 8, days: 14, seed: 42, startMs: 1650816000000 };
+const DEFAULTS = {
+  users: 2000,
+  videos: 1000,
+  examples: 60_000,
+  clusters: 8,
+  days: 14,
+  seed: 42,
+  startMs: 1650816000000,
+};
 
 /** The split of a synthetic dataset: the last 4 of 14 days are validation (2) and test (2), like KuaiRand's. */
 export function syntheticSplit(opts: SyntheticOptions = {}): SplitBounds {
@@ -98,7 +106,9 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
     };
   });
   const byCluster = Array.from({ length: C }, () => [] as number[]);
-  videoCluster.forEach((c, v) => byCluster[c]!.push(v));
+  videoCluster.forEach((c, v) => {
+    byCluster[c]!.push(v);
+  });
   const clusterCum = byCluster.map((vs) => cumulative(vs.map((v) => popularity[v]!)));
   const globalCum = cumulative(popularity);
 
@@ -106,7 +116,9 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
     for (let tries = 0; tries < 20; tries++) {
       const c = userCluster[u]!;
       const v =
-        rand() < 0.7 && byCluster[c]!.length > 0 ? byCluster[c]![sample(clusterCum[c]!, rand())]! : sample(globalCum, rand());
+        rand() < 0.7 && byCluster[c]!.length > 0
+          ? byCluster[c]![sample(clusterCum[c]!, rand())]!
+          : sample(globalCum, rand());
       if (videos[v]!.uploadMs <= t) return v;
     }
     return sample(globalCum, rand());
@@ -148,7 +160,9 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
     return row;
   });
 
-  const times = Array.from({ length: o.examples }, () => o.startMs + rand() * (endMs - o.startMs)).sort((a, b) => a - b);
+  const times = Array.from({ length: o.examples }, () => o.startMs + rand() * (endMs - o.startMs)).sort(
+    (a, b) => a - b,
+  );
   const examples: Example[] = times.map((t) => {
     const timeMs = Math.floor(t);
     let u = sample(activity, rand());

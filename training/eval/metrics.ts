@@ -95,7 +95,11 @@ export function auc(preds: ArrayLike<number>, labels: ArrayLike<number>): number
 }
 
 /** Per-group AUC averaged with impression-count weights, over groups holding both classes; NaN if none does. */
-export function gauc(preds: ArrayLike<number>, labels: ArrayLike<number>, groups: ArrayLike<number>): { value: number; groups: number } {
+export function gauc(
+  preds: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  groups: ArrayLike<number>,
+): { value: number; groups: number } {
   const byGroup = new Map<number, number[]>();
   for (let i = 0; i < preds.length; i++) {
     const g = byGroup.get(groups[i]!);
@@ -138,8 +142,18 @@ export interface ReliabilityBin {
 }
 
 /** Mean predicted over mean observed (1 = calibrated on average) and a table of equal-width bins. */
-export function calibration(preds: ArrayLike<number>, labels: ArrayLike<number>, bins = 10): { ratio: number; table: ReliabilityBin[] } {
-  const table: ReliabilityBin[] = Array.from({ length: bins }, (_, b) => ({ from: b / bins, to: (b + 1) / bins, count: 0, meanPredicted: 0, meanObserved: 0 }));
+export function calibration(
+  preds: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  bins = 10,
+): { ratio: number; table: ReliabilityBin[] } {
+  const table: ReliabilityBin[] = Array.from({ length: bins }, (_, b) => ({
+    from: b / bins,
+    to: (b + 1) / bins,
+    count: 0,
+    meanPredicted: 0,
+    meanObserved: 0,
+  }));
   let sp = 0;
   let sl = 0;
   for (let i = 0; i < preds.length; i++) {

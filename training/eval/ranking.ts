@@ -35,7 +35,10 @@ export interface RankingResult {
 /** Runs the model over the inputs in batches and computes per-head metrics. */
 export function evaluateRanking(model: RankingModel, inputs: readonly RankingInput[], batchSize = 4096): RankingResult {
   const n = inputs.length;
-  const preds = Object.fromEntries(model.heads.map((h) => [h, new Float32Array(n)])) as Record<RankingHead, Float32Array>;
+  const preds = Object.fromEntries(model.heads.map((h) => [h, new Float32Array(n)])) as Record<
+    RankingHead,
+    Float32Array
+  >;
   for (let start = 0; start < n; start += batchSize) {
     const out = model.predict(inputs.slice(start, start + batchSize));
     for (const h of model.heads) preds[h].set(out[h], start);

@@ -31,23 +31,40 @@ export function toMarkdown(r: EvalReport): string {
     lines.push('');
   }
   if (r.ranking.length > 0) {
-    lines.push('## Ranking', '', '| model | head | positive rate | AUC | GAUC (users) | log loss | calibration |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '## Ranking',
+      '',
+      '| model | head | positive rate | AUC | GAUC (users) | log loss | calibration |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const m of r.ranking) {
       for (const [head, h] of Object.entries(m.heads)) {
-        lines.push(`| ${m.model} | ${head} | ${f(h.positiveRate)} | ${f(h.auc)} | ${f(h.gauc)} (${h.gaucUsers}) | ${f(h.logLoss)} | ${f(h.calibration, 3)} |`);
+        lines.push(
+          `| ${m.model} | ${head} | ${f(h.positiveRate)} | ${f(h.auc)} | ${f(h.gauc)} (${h.gaucUsers}) | ${f(h.logLoss)} | ${f(h.calibration, 3)} |`,
+        );
       }
       if (m.watchRatio) {
         const w = m.watchRatio;
-        lines.push(`| ${m.model} | watchRatio | mean ${f(w.meanObserved, 3)} | AUC vs long view ${f(w.aucLongView)} | RMSE ${f(w.rmse)} | MAE ${f(w.mae)} | ${f(w.meanPredicted / w.meanObserved, 3)} |`);
+        lines.push(
+          `| ${m.model} | watchRatio | mean ${f(w.meanObserved, 3)} | AUC vs long view ${f(w.aucLongView)} | RMSE ${f(w.rmse)} | MAE ${f(w.mae)} | ${f(w.meanPredicted / w.meanObserved, 3)} |`,
+        );
       }
     }
     lines.push('');
     for (const m of r.ranking) {
       const lv = m.heads.longView;
       if (!lv) continue;
-      lines.push(`### Reliability of ${m.model} longView`, '', '| predicted bin | count | mean predicted | observed |', '|---|---|---|---|');
+      lines.push(
+        `### Reliability of ${m.model} longView`,
+        '',
+        '| predicted bin | count | mean predicted | observed |',
+        '|---|---|---|---|',
+      );
       for (const b of lv.reliability) {
-        if (b.count > 0) lines.push(`| ${b.from.toFixed(1)}–${b.to.toFixed(1)} | ${b.count} | ${f(b.meanPredicted, 3)} | ${f(b.meanObserved, 3)} |`);
+        if (b.count > 0)
+          lines.push(
+            `| ${b.from.toFixed(1)}–${b.to.toFixed(1)} | ${b.count} | ${f(b.meanPredicted, 3)} | ${f(b.meanObserved, 3)} |`,
+          );
       }
       lines.push('');
     }
@@ -55,7 +72,18 @@ export function toMarkdown(r: EvalReport): string {
   return lines.join('\n');
 }
 
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLORS = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A line chart of recall@K (K = 10…200) per model, as a standalone SVG document. */
@@ -90,7 +118,9 @@ export function recallCurveSvg(results: readonly RetrievalResult[], title = 'rec
     const color = COLORS[i % COLORS.length];
     const pts = r.recallCurve.map((p) => `${x(p.k).toFixed(1)},${y(p.recall).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    parts.push(`<line x1="${W - m.r + 12}" y1="${m.t + 10 + i * 18}" x2="${W - m.r + 32}" y2="${m.t + 10 + i * 18}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${W - m.r + 12}" y1="${m.t + 10 + i * 18}" x2="${W - m.r + 32}" y2="${m.t + 10 + i * 18}" stroke="${color}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${W - m.r + 38}" y="${m.t + 14 + i * 18}">${esc(r.model)}</text>`);
   });
   parts.push('</svg>');

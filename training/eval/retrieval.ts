@@ -19,6 +19,15 @@ export function isPositive(ex: Example): boolean {
   return ex.labels.longView === 1 || ex.labels.like === 1;
 }
 
+function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) {
+    v = make();
+    m.set(k, v);
+  }
+  return v;
+}
+
 /** One evaluation query with its targets. */
 export interface RetrievalCase {
   query: RetrievalQuery;
@@ -38,21 +47,12 @@ export function buildRetrievalCases(ds: Dataset, period: 'validation' | 'test'):
   const seen = new Map<number, Set<number>>();
   const history = new Map<number, number[]>();
   for (const ex of before) {
-    let s = seen.get(ex.user);
-    if (!s) seen.set(ex.user, (s = new Set()));
-    s.add(ex.video);
-    if (isPositive(ex)) {
-      let h = history.get(ex.user);
-      if (!h) history.set(ex.user, (h = []));
-      h.push(ex.video);
-    }
+    getOr(seen, ex.user, () => new Set()).add(ex.video);
+    if (isPositive(ex)) getOr(history, ex.user, () => []).push(ex.video);
   }
   const targets = new Map<number, Set<number>>();
   for (const ex of target) {
-    if (!isPositive(ex)) continue;
-    let t = targets.get(ex.user);
-    if (!t) targets.set(ex.user, (t = new Set()));
-    t.add(ex.video);
+    if (isPositive(ex)) getOr(targets, ex.user, () => new Set()).add(ex.video);
   }
   const cases: RetrievalCase[] = [];
   for (const [user, pos] of [...targets].sort((a, b) => a[0] - b[0])) {

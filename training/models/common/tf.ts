@@ -2,8 +2,9 @@
  * One place that picks the tfjs backend for training: `wasm` (SIMD, ~4× the JS `cpu` backend here),
  * with the one kernel our models need that the wasm backend lacks registered in plain JS.
  */
-import { dirname } from 'node:path';
+
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { generateSynthetic } from '../training/data/synthetic.ts';
+import {
+  applyEvent,
+  applyExample,
+  FEATURE_NAMES,
+  type FeatureVideo,
+  featureVector,
+  newFeatureState,
+  pointInTimeFeatures,
+} from './definitions.ts';
+
+const ds = generateSynthetic({ users: 120, videos: 80, examples: 3000, seed: 11 });
+const all = [...ds.train, ...ds.validation, ...ds.test];
+const idx = (name: (typeof FEATURE_NAMES)[number]) => FEATURE_NAMES.indexOf(name);
+
+describe('pointInTimeFeatures', () => {
+  it('returns one vector of FEATURE_NAMES.length per example, aligned with the input', () => {
+    const { features } = pointInTimeFeatures(ds, all);
+    expect(features).toHaveLength(all.length);
+    expect(features.every((f) => f.length === FEATURE_NAMES.length && f.every(Number.isFinite))).toBe(true);
+  });
+
+  it('does not leak: changing labels at or after a time leaves features up to that time unchanged', () => {
+    const cut = all[Math.floor(all.length / 2)]!.timeMs;
+    const base = pointInTimeFeatures(ds, all).features;
+    const flipped = all.map((e) =>
+      e.timeMs >= cut ? { ...e, labels: { ...e.labels, longView: 1 - e.labels.longView, like: 1 - e.labels.like } } : e,
+    );
+    const after = pointInTimeFeatures(ds, flipped).features;
+    all.forEach((e, i) => {
+      if (e.timeMs <= cut) expect(after[i]).toEqual(base[i]);
+    });
+    // The change does reach later examples, so the comparison above can fail.
+    const later = all.findIndex((e) => e.timeMs > cut + 3_600_000);
+    expect(after[later]).not.toEqual(base[later]);
+  });
+
+  it('gives examples sharing a timestamp none of each other', () => {
+    const v = ds.videos[0]!;
+    const twins = [
+      { user: 0, video: 0, timeMs: 1000, labels: { longView: 1, like: 1 } },
+      { user: 0, video: 0, timeMs: 1000, labels: { longView: 1, like: 1 } },
+      { user: 0, video: 0, timeMs: 2000, labels: { longView: 0, like: 0 } },
+    ];
+    const empty = { users: [{ nums: [0, 0, 0, 0], historyWatch: [], historyLike: [], historyLong: [] }], videos: [v] };
+    const { features } = pointInTimeFeatures(empty, twins);
+    expect(features[0]).toEqual(features[1]);
+    expect(features[0]![idx('v_log_impressions_7d')]).toBe(0);
+    expect(features[2]![idx('v_log_impressions_7d')]).toBeGreaterThan(1);
+    expect(features[2]![idx('x_seen_recently')]).toBe(1);
+  });
+
+  it('is independent of the input order', () => {
+    const shuffled = [...all].reverse();
+    const a = pointInTimeFeatures(ds, all).features;
+    const b = pointInTimeFeatures(ds, shuffled).features;
+    expect(b[shuffled.length - 1]).toEqual(a[0]);
+  });
+});
+
+describe('online updates', () => {
+  const video: FeatureVideo = { id: 'v1', author: 'a1', tags: ['t1'], durationBucket: 3, uploadMs: 0 };
+  const user = { id: 'u1', nums: [0.5, 0, 0, 0] };
+
+  it('build the same state from events as from the equivalent example', () => {
+    const fromEvents = newFeatureState();
+    applyEvent(fromEvents, { type: 'impression', userId: 'u1', video, timeMs: 1000 });
+    applyEvent(fromEvents, {
+      type: 'complete',
+      userId: 'u1',
+      video,
+      timeMs: 1000,
+      watchMs: 20_000,
+      durationMs: 20_000,
+    });
+    applyEvent(fromEvents, { type: 'like', userId: 'u1', video, timeMs: 1000 });
+    const fromExample = newFeatureState();
+    applyExample(fromExample, 'u1', video, 1000, { longView: 1, like: 1 });
+    expect(featureVector(fromEvents, user, video, 5000)).toEqual(featureVector(fromExample, user, video, 5000));
+  });
+
+  it('decays author affinity with the configured half-life', () => {
+    const s = newFeatureState();
+    applyExample(s, 'u1', video, 0, { longView: 1 });
+    const now = featureVector(s, user, video, 0)[idx('x_author_affinity')]!;
+    const later = featureVector(s, user, video, s.config.affinityHalfLifeMs)[idx('x_author_affinity')]!;
+    expect(now).toBeCloseTo(Math.log1p(1));
+    expect(later).toBeCloseTo(Math.log1p(0.5));
+  });
+
+  it('ignores progress events so repeated heartbeats never double count', () => {
+    const s = newFeatureState();
+    applyEvent(s, { type: 'progress', userId: 'u1', video, timeMs: 10, watchMs: 30_000 });
+    expect(s.users.size).toBe(0);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { buildRankingInputs } from '../data/features.ts';
+import { generateSynthetic } from '../data/synthetic.ts';
+import { evaluateRanking } from '../eval/ranking.ts';
+import { buildRetrievalCases, evaluateRetrieval } from '../eval/retrieval.ts';
+import { itemKnn } from './item-knn.ts';
+import { trainLogReg } from './logreg.ts';
+import { trainMf } from './mf.ts';
+import { mostPopular, randomModel, tunedDecayedPopular } from './popular.ts';
+
+const ds = generateSynthetic({ users: 800, videos: 1000, examples: 30_000, seed: 21 });
+const cases = buildRetrievalCases(ds, 'test');
+const recall = (m: Parameters<typeof evaluateRetrieval>[0]) =>
+  evaluateRetrieval(m, cases, ds.videos.length).overall.recall_at_100;
+
+describe('retrieval baselines on planted clusters', () => {
+  const randomRecall = recall(randomModel(ds.videos.length));
+
+  it('has test queries to judge by', () => {
+    expect(cases.length).toBeGreaterThan(100);
+  });
+
+  it('most popular beats random', () => {
+    expect(recall(mostPopular(ds))).toBeGreaterThan(randomRecall + 0.05);
+  });
+
+  it('decayed popular beats random and reports its tuning grid', () => {
+    const tuned = tunedDecayedPopular(ds);
+    expect(tuned.grid.length).toBeGreaterThan(3);
+    expect(tuned.grid.map((g) => g.hours)).toContain(tuned.halfLifeHours);
+    expect(recall(tuned.model)).toBeGreaterThan(randomRecall + 0.05);
+  });
+
+  it('item-kNN beats random and popularity (it sees the clusters)', () => {
+    const knn = recall(itemKnn(ds));
+    expect(knn).toBeGreaterThan(randomRecall + 0.2);
+    expect(knn).toBeGreaterThan(recall(mostPopular(ds)));
+  });
+
+  it('matrix factorisation beats random and popularity', () => {
+    const mf = recall(trainMf(ds, ds.train, { iterations: 4, factors: 16 }));
+    expect(mf).toBeGreaterThan(randomRecall + 0.2);
+    expect(mf).toBeGreaterThan(recall(mostPopular(ds)));
+  });
+
+  it('random scores are seeded', () => {
+    const q = cases.slice(0, 2).map((c) => c.query);
+    expect(randomModel(ds.videos.length, 9).scoreAll(q)).toEqual(randomModel(ds.videos.length, 9).scoreAll(q));
+  });
+});
+
+describe('logistic regression ranker', () => {
+  it('ranks long views and likes better than chance on test impressions', () => {
+    const inputs = buildRankingInputs(ds);
+    const { model, weights } = trainLogReg(inputs.train, { epochs: 1 });
+    const r = evaluateRanking(model, inputs.test);
+    expect(r.heads.longView!.gauc).toBeGreaterThan(0.55);
+    expect(r.heads.longView!.auc).toBeGreaterThan(0.6);
+    expect(r.heads.like!.auc).toBeGreaterThan(0.6);
+    expect(r.heads.longView!.calibration).toBeGreaterThan(0.8);
+    expect(r.heads.longView!.calibration).toBeLessThan(1.25);
+    expect(r.watchRatio!.aucLongView).toBeGreaterThan(0.6);
+    expect(weights.mean).toHaveLength(inputs.train[0]!.features.length);
+  });
+});

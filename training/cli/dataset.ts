@@ -1,0 +1,13 @@
+import { loadKuaiRand } from '../data/kuairand.loader.ts';
+import type { Dataset } from '../data/schema.ts';
+import { generateSynthetic } from '../data/synthetic.ts';
+import type { Experiment } from './experiment.ts';
+
+/** Loads the dataset an experiment names; `dataDir` (a CLI option) overrides the KuaiRand folder. */
+export async function loadExperimentData(data: Experiment['data'], dataDir?: string): Promise<Dataset> {
+  if (data.source === 'synthetic') {
+    const { source: _s, ...opts } = data;
+    return generateSynthetic(opts);
+  }
+  return loadKuaiRand({ dir: dataDir ?? data.dir });
+}

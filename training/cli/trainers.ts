@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs';
+import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
+import type { Artifact } from '../baselines/artifacts.ts';
+import { itemKnn } from '../baselines/item-knn.ts';
+import { trainLogReg } from '../baselines/logreg.ts';
+import { trainMf } from '../baselines/mf.ts';
+import { decayedPopular, mostPopular, randomModel, tunedDecayedPopular } from '../baselines/popular.ts';
+import type { Dataset } from '../data/schema.ts';
+import type { OnProgress, RankingInput, RankingModel, RetrievalModel } from '../models/types.ts';
+import type { ModelSpec } from './experiment.ts';
+
+/** A trained model as the CLI handles it: what it predicts, how to save it, and what it cost. */
+export interface TrainedModel {
+  family: ModelSpec['type'];
+  retrieval?: RetrievalModel;
+  ranking?: RankingModel;
+  /** Null when the family offers no way to save itself yet: such a model is evaluated but not registered. */
+  artifact: Artifact | null;
+  /** Feature names the model reads (ranking models); empty otherwise. */
+  featureNames: readonly string[];
+  /** Training examples processed (per epoch × epochs for iterative trainers), for throughput. */
+  examplesProcessed: number;
+  trainMs: number;
+  videoEmbeddings?: { dim: number; vectors: Float32Array };
+  notes?: Record<string, unknown>;
+}
+
+/** What a neural trainer module must export; the trainers validate their own params. */
+type NeuralTrainer = (ds: Dataset, cfg: unknown, onProgress?: OnProgress) => Promise<unknown>;
+
+const NEURAL = {
+  two_tower: { module: '../models/two-tower/train.ts', fn: 'trainTwoTower' },
+  ranker: { module: '../models/ranker/train.ts', fn: 'trainRanker' },
+} as const;
+
+/** Imported lazily so the baselines keep working while (or where) the neural trainers are absent. */
+async function neuralTrainer(type: keyof typeof NEURAL): Promise<NeuralTrainer> {
+  const { module, fn } = NEURAL[type];
+  const url = new URL(module, import.meta.url);
+  if (!existsSync(url)) throw new Error(`${type}: trainer ${module} is not available in this checkout`);
+  const mod = (await import(url.href)) as Record<string, unknown>;
+  if (typeof mod[fn] !== 'function') throw new Error(`${type}: ${module} does not export ${fn}()`);
+  return mod[fn] as NeuralTrainer;
+}
+
+/** Adapts whatever a neural trainer returns to `TrainedModel`, accepting the common shapes. */
+function fromNeural(
+  family: 'two_tower' | 'ranker',
+  out: unknown,
+  ds: Dataset,
+  trainMs: number,
+  params: unknown,
+): TrainedModel {
+  const o = out as Record<string, unknown>;
+  const model = (o.model ?? o) as Record<string, unknown>;
+  const retrieval = typeof model.scoreAll === 'function' ? (model as unknown as RetrievalModel) : undefined;
+  const ranking = typeof model.predict === 'function' ? (model as unknown as RankingModel) : undefined;
+  const artifactFn = (o.artifact ?? model.artifact ?? o.save ?? model.save) as (() => Artifact) | Artifact | undefined;
+  const saved: Artifact | null =
+    typeof artifactFn === 'function' ? (artifactFn as () => Artifact).call(model) : (artifactFn ?? null);
+  const artifact = saved ? { ...saved, config: saved.config ?? params } : null;
+  const embFn = (o.videoEmbeddings ?? model.videoEmbeddings) as (() => unknown) | undefined;
+  const emb = typeof embFn === 'function' ? embFn.call(model) : undefined;
+  // Either { dim, vectors } or a bare row-major Float32Array beside a `dim` property.
+  const videoEmbeddings =
+    emb instanceof Float32Array && typeof model.dim === 'number'
+      ? { dim: model.dim, vectors: emb }
+      : (emb as { dim: number; vectors: Float32Array } | undefined);
+  const stats = (o.stats ?? model.stats) as { examplesPerSec?: number; seconds?: number } | undefined;
+  const processed =
+    stats?.examplesPerSec && stats.seconds
+      ? stats.examplesPerSec * stats.seconds
+      : Number(o.examplesProcessed ?? ds.train.length);
+  return {
+    family,
+    ...(retrieval ? { retrieval } : {}),
+    ...(ranking ? { ranking } : {}),
+    artifact,
+    featureNames: (o.featureNames as string[] | undefined) ?? (ranking ? [...FEATURE_NAMES] : []),
+    examplesProcessed: Math.round(processed),
+    trainMs,
+    ...(videoEmbeddings ? { videoEmbeddings } : {}),
+  };
+}
+
+/** Trains one model of the experiment. `inputs` are the point-in-time ranking inputs (built once per run). */
+export async function trainModel(
+  spec: ModelSpec,
+  ds: Dataset,
+  inputs: () => { train: RankingInput[] },
+  seed: number,
+  onProgress?: OnProgress,
+): Promise<TrainedModel> {
+  const start = performance.now();
+  const done = (m: Omit<TrainedModel, 'trainMs' | 'family'>): TrainedModel => ({
+    ...m,
+    family: spec.type,
+    trainMs: performance.now() - start,
+  });
+  const positives = ds.train.length;
+  switch (spec.type) {
+    case 'random': {
+      const m = randomModel(ds.videos.length, seed);
+      return done({ retrieval: m, artifact: m.artifact(), featureNames: [], examplesProcessed: 0 });
+    }
+    case 'most_popular': {
+      const m = mostPopular(ds);
+      return done({ retrieval: m, artifact: m.artifact(), featureNames: [], examplesProcessed: positives });
+    }
+    case 'decayed_popular': {
+      if (spec.halfLifeHours) {
+        const m = decayedPopular(ds, spec.halfLifeHours * 3_600_000);
+        return done({ retrieval: m, artifact: m.artifact(), featureNames: [], examplesProcessed: positives });
+      }
+      onProgress?.({ phase: 'tune half-life', step: 0, total: 1 });
+      const t = tunedDecayedPopular(ds);
+      return done({
+        retrieval: t.model,
+        artifact: t.model.artifact(),
+        featureNames: [],
+        examplesProcessed: positives * t.grid.length,
+        notes: { halfLifeHours: t.halfLifeHours, grid: t.grid },
+      });
+    }
+    case 'item_knn': {
+      const { name: _n, type: _t, ...cfg } = spec;
+      const m = itemKnn(ds, ds.train, cfg);
+      return done({ retrieval: m, artifact: m.artifact(), featureNames: [], examplesProcessed: positives });
+    }
+    case 'mf': {
+      const { name: _n, type: _t, ...cfg } = spec;
+      const m = trainMf(ds, ds.train, { ...cfg, seed }, (step, total) => onProgress?.({ phase: 'als', step, total }));
+      const iterations = (m.artifact().config as { iterations: number }).iterations;
+      return done({
+        retrieval: m,
+        artifact: m.artifact(),
+        featureNames: [],
+        examplesProcessed: positives * iterations,
+        ...(m.videoEmbeddings ? { videoEmbeddings: m.videoEmbeddings() } : {}),
+      });
+    }
+    case 'logreg': {
+      const { name: _n, type: _t, ...cfg } = spec;
+      const train = inputs().train;
+      const { model, weights } = trainLogReg(train, { ...cfg, seed }, (step, total, loss) =>
+        onProgress?.({ phase: 'sgd', step, total, loss }),
+      );
+      const epochs = cfg.epochs ?? 2;
+      return done({
+        ranking: model,
+        artifact: {
+          files: { 'weights.json': Buffer.from(JSON.stringify(weights)) },
+          dims: { features: FEATURE_NAMES.length },
+          config: cfg,
+        },
+        featureNames: [...FEATURE_NAMES],
+        examplesProcessed: train.length * epochs,
+      });
+    }
+    case 'two_tower':
+    case 'ranker': {
+      const train = await neuralTrainer(spec.type);
+      const params = { seed, ...spec.params };
+      const out = await train(ds, params, onProgress);
+      return fromNeural(spec.type, out, ds, performance.now() - start, params);
+    }
+  }
+}

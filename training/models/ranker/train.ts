@@ -1,0 +1,142 @@
+/**
+ * Trains the multi-task ranker on every training impression: weighted binary cross-entropy per binary
+ * head (positive class up-weighted where configured) plus squared error on log1p(watch ratio).
+ */
+import { FEATURE_NAMES, pointInTimeFeatures } from '../../../feature-store/definitions.ts';
+import type { Artifact } from '../../baselines/artifacts.ts';
+import type { Dataset } from '../../data/schema.ts';
+import { rankerArtifact } from '../../export/ranker.export.ts';
+import { feedToTf } from '../common/feed.tf.ts';
+import { tfOps } from '../common/ops.tf.ts';
+import { fromVariables, initParams, rng, shuffle, toVariables } from '../common/params.ts';
+import { initTf, tf } from '../common/tf.ts';
+import type { OnProgress, RankingInput } from '../types.ts';
+import {
+  BINARY_HEADS,
+  buildRanker,
+  DEFAULT_RANKER_HP,
+  encodeRanker,
+  type RankerHp,
+  type RankerSpec,
+  rankerLogits,
+} from './model.ts';
+import { RankerModel } from './ranker.model.ts';
+
+/** Training configuration: hyperparameters to override, and optionally precomputed training inputs. */
+export interface RankerConfig extends Partial<RankerHp> {
+  /** Training inputs aligned with `ds.train`; computed with the shared feature module when absent. */
+  inputs?: readonly RankingInput[];
+  /** Names of the dense features (defaults to the shared module's `FEATURE_NAMES`). */
+  featureNames?: readonly string[];
+}
+
+function featureStats(inputs: readonly RankingInput[], F: number): { mean: number[]; invStd: number[] } {
+  const sum = new Float64Array(F);
+  const sq = new Float64Array(F);
+  for (const i of inputs) {
+    for (let f = 0; f < F; f++) {
+      const v = i.features[f] as number;
+      sum[f]! += v;
+      sq[f]! += v * v;
+    }
+  }
+  const n = Math.max(1, inputs.length);
+  const mean = Array.from(sum, (s) => s / n);
+  const invStd = Array.from(sq, (s, f) => 1 / Math.sqrt(Math.max(s / n - mean[f]! ** 2, 1e-6)));
+  return { mean, invStd };
+}
+
+/** Trains a ranker on `ds.train`; deterministic for a given seed and backend; `artifact()` exports it. */
+export async function trainRanker(
+  ds: Dataset,
+  cfg: RankerConfig = {},
+  onProgress?: OnProgress,
+): Promise<RankerModel & { artifact(): Artifact }> {
+  const backend = await initTf();
+  const { inputs: given, featureNames: givenNames, ...overrides } = cfg;
+  const hp: RankerHp = { ...DEFAULT_RANKER_HP, ...overrides };
+  const inputs =
+    given ?? pointInTimeFeatures(ds, ds.train).features.map((features, i) => ({ example: ds.train[i]!, features }));
+  if (inputs.length < 2) throw new Error('ranker: fewer than 2 training examples');
+  const F = inputs[0]!.features.length;
+  const featureNames = [
+    ...(givenNames ?? (F === FEATURE_NAMES.length ? FEATURE_NAMES : Array.from({ length: F }, (_, i) => `f${i}`))),
+  ];
+  if (featureNames.length !== F)
+    throw new Error(`ranker: ${featureNames.length} feature names for vectors of width ${F}`);
+  const { mean, invStd } = featureStats(inputs, F);
+  const spec: RankerSpec = { vocab: ds.vocab, hp, featureNames, featureMean: mean, featureInvStd: invStd };
+  const vars = toVariables(initParams(buildRanker(spec), hp.seed));
+  const videoAuthors = Int32Array.from(ds.videos, (v) => v.author);
+
+  const nb = BINARY_HEADS.length;
+  const posW = Float32Array.from(BINARY_HEADS, (h) => hp.positiveWeights[h]);
+  const headW = Float32Array.from(BINARY_HEADS, (h) => hp.headWeights[h]);
+  const rand = rng(hp.seed + 1);
+  const order = Int32Array.from(inputs.keys());
+  const B = Math.min(hp.batchSize, inputs.length);
+  const stepsPerEpoch = Math.floor(inputs.length / B);
+  const total = stepsPerEpoch * hp.epochs;
+  const optimizer = tf.train.adam(hp.learningRate);
+  const started = performance.now();
+  let step = 0;
+  let lastLoss = Number.NaN;
+  for (let epoch = 0; epoch < hp.epochs; epoch++) {
+    shuffle(order, rand);
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      const batch = Array.from(order.subarray(s * B, (s + 1) * B), (i) => inputs[i]!);
+      const feed = encodeRanker(
+        spec,
+        batch.map((r) => ({
+          user: rand() < hp.idDropout ? undefined : r.example.user,
+          video: rand() < hp.idDropout ? undefined : r.example.video,
+          author: videoAuthors[r.example.video] ?? 0,
+          features: r.features,
+        })),
+      );
+      const y = new Float32Array(B * nb);
+      const w = new Float32Array(B);
+      batch.forEach((r, b) => {
+        BINARY_HEADS.forEach((h, j) => {
+          y[b * nb + j] = r.example.labels[h];
+        });
+        w[b] = Math.log1p(r.example.labels.watchRatio);
+      });
+      const loss = optimizer.minimize(() => {
+        const logits = rankerLogits(tfOps(vars, feedToTf(feed)), spec);
+        const z = tf.slice(logits, [0, 0], [-1, nb]);
+        const yt = tf.tensor2d(y, [B, nb]);
+        // Weighted BCE: (1 − y)·softplus(z) + w₊·y·softplus(−z).
+        const bce = tf.add(
+          tf.mul(tf.sub(1, yt), tf.softplus(z)),
+          tf.mul(tf.mul(yt, tf.tensor1d(posW)), tf.softplus(tf.neg(z))),
+        );
+        const binary = tf.sum(tf.mul(tf.mean(bce, 0), tf.tensor1d(headW)));
+        const wr = tf.reshape(tf.slice(logits, [0, nb], [-1, 1]), [B]);
+        const mse = tf.mean(tf.square(tf.sub(wr, tf.tensor1d(w))));
+        return tf.add(binary, tf.mul(mse, hp.headWeights.watchRatio)) as tf.Scalar;
+      }, true);
+      step++;
+      if (loss && (step % 20 === 0 || step === total)) {
+        lastLoss = loss.dataSync()[0]!;
+        onProgress?.({ phase: 'ranker', step, total, loss: lastLoss });
+      }
+      loss?.dispose();
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  optimizer.dispose();
+  const params = fromVariables(vars);
+  for (const v of vars.values()) v.dispose();
+  const ids = { users: ds.users.map((u) => u.externalId), videos: ds.videos.map((v) => v.externalId) };
+  const model = new RankerModel(spec, params, videoAuthors, ids, {
+    seconds,
+    steps: step,
+    examplesPerSec: (step * B) / seconds,
+    finalLoss: lastLoss,
+    backend,
+    dataset: ds.name,
+    dataHash: ds.dataHash,
+  });
+  return Object.assign(model, { artifact: () => rankerArtifact(model) });
+}

@@ -1,0 +1,153 @@
+/**
+ * Trains the two-tower model with an in-batch sampled softmax over positives (long view or like, the
+ * evaluation's definition), logQ-corrected by each video's frequency among training positives.
+ */
+
+import type { Artifact } from '../../baselines/artifacts.ts';
+import type { Dataset } from '../../data/schema.ts';
+import { twoTowerArtifact } from '../../export/two-tower.export.ts';
+import { feedToTf } from '../common/feed.tf.ts';
+import { tfOps } from '../common/ops.tf.ts';
+import { fromVariables, initParams, rng, shuffle, toVariables } from '../common/params.ts';
+import { initTf, tf } from '../common/tf.ts';
+import type { OnProgress } from '../types.ts';
+import {
+  buildTwoTower,
+  DEFAULT_TWO_TOWER_HP,
+  encodeUsers,
+  encodeVideos,
+  type TwoTowerHp,
+  userTower,
+  videoTower,
+} from './model.ts';
+import { TwoTowerModel } from './two-tower.model.ts';
+
+/** Training configuration: any hyperparameter may be overridden. */
+export interface TwoTowerConfig extends Partial<TwoTowerHp> {
+  /** Called after each epoch with a snapshot of the model so far (for validation curves). */
+  onEpoch?: (epoch: number, snapshot: () => TwoTowerModel) => void;
+}
+
+const isPositive = (l: { longView: number; like: number }) => l.longView === 1 || l.like === 1;
+
+/**
+ * Each positive with the user's history as of that moment: pre-period long-view and like sequences,
+ * then the user's earlier positives in the log (strictly earlier rows; the log is sorted by time).
+ */
+export function pointInTimeHistories(ds: Dataset): { examples: number[]; history: (i: number) => number[] } {
+  const lists = new Map<number, number[]>();
+  const list = (u: number) => {
+    let l = lists.get(u);
+    if (!l) {
+      const row = ds.users[u];
+      l = row ? [...new Set([...row.historyLong, ...row.historyLike])] : [];
+      lists.set(u, l);
+    }
+    return l;
+  };
+  const examples: number[] = [];
+  const cut: number[] = [];
+  ds.train.forEach((ex, i) => {
+    if (!isPositive(ex.labels)) return;
+    const l = list(ex.user);
+    examples.push(i);
+    cut.push(l.length);
+    l.push(ex.video);
+  });
+  const pos = new Map(examples.map((e, k) => [e, k]));
+  return {
+    examples,
+    history: (i) => {
+      const ex = ds.train[i]!;
+      return list(ex.user).slice(0, cut[pos.get(i)!]);
+    },
+  };
+}
+
+/** Trains a two-tower model on `ds.train`; deterministic for a given seed and backend; `artifact()` exports it. */
+export async function trainTwoTower(
+  ds: Dataset,
+  cfg: TwoTowerConfig = {},
+  onProgress?: OnProgress,
+): Promise<TwoTowerModel & { artifact(): Artifact }> {
+  const backend = await initTf();
+  const { onEpoch, ...overrides } = cfg;
+  const hp: TwoTowerHp = { ...DEFAULT_TWO_TOWER_HP, ...overrides };
+  const ids = { users: ds.users.map((u) => u.externalId), videos: ds.videos.map((v) => v.externalId) };
+  const { spec, params: specs } = buildTwoTower(ds.vocab, hp);
+  const vars = toVariables(initParams(specs, hp.seed));
+  const { examples, history } = pointInTimeHistories(ds);
+  if (examples.length < 2) throw new Error('two-tower: the training split has fewer than 2 positives');
+
+  const counts = new Float64Array(ds.vocab.videos);
+  for (const i of examples) counts[ds.train[i]!.video]! += 1;
+  const logQ = Float32Array.from(counts, (c) => hp.logQWeight * Math.log(Math.max(c, 1) / examples.length));
+
+  const rand = rng(hp.seed + 1);
+  const order = Int32Array.from(examples);
+  const B = Math.min(hp.batchSize, examples.length);
+  const stepsPerEpoch = Math.floor(examples.length / B);
+  const total = stepsPerEpoch * hp.epochs;
+  const optimizer = tf.train.adam(hp.learningRate);
+  const started = performance.now();
+  let step = 0;
+  let lastLoss = Number.NaN;
+  for (let epoch = 0; epoch < hp.epochs; epoch++) {
+    shuffle(order, rand);
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      const batch = Array.from(order.subarray(s * B, (s + 1) * B), (i) => ds.train[i]!);
+      const userFeed = encodeUsers(
+        spec,
+        batch.map((ex, k) => ({
+          user: rand() < hp.userIdDropout ? undefined : ex.user,
+          attrs: ds.users[ex.user],
+          history: history(order[s * B + k]!),
+        })),
+      );
+      const videoFeed = encodeVideos(
+        spec,
+        batch.map((ex) => ({ id: ex.video, keepId: rand() >= hp.videoIdDropout, attrs: ds.videos[ex.video]! })),
+      );
+      // The same video twice in a batch is a positive, not a negative, for both rows: mask it out.
+      const dup = new Float32Array(B * B);
+      for (let i = 0; i < B; i++) {
+        for (let j = 0; j < B; j++) if (i !== j && batch[i]!.video === batch[j]!.video) dup[i * B + j] = -1e9;
+      }
+      const bq = Float32Array.from(batch, (ex) => logQ[ex.video]!);
+      const loss = optimizer.minimize(() => {
+        const inputs = { ...feedToTf(userFeed), ...feedToTf(videoFeed) };
+        const o = tfOps(vars, inputs);
+        const u = userTower(o, spec);
+        const v = videoTower(o, spec);
+        const q = tf.tensor1d(bq);
+        const logits = tf.add(
+          tf.sub(tf.div(tf.matMul(u, v, false, true), hp.temperature), q),
+          tf.tensor2d(dup, [B, B]),
+        );
+        const pos = tf.sub(tf.div(tf.sum(tf.mul(u, v), 1), hp.temperature), q);
+        return tf.mean(tf.sub(tf.logSumExp(logits, 1), pos)) as tf.Scalar;
+      }, true);
+      step++;
+      if (loss && (step % 20 === 0 || step === total)) {
+        lastLoss = loss.dataSync()[0]!;
+        onProgress?.({ phase: 'two_tower', step, total, loss: lastLoss });
+      }
+      loss?.dispose();
+    }
+    onEpoch?.(epoch, () => new TwoTowerModel(spec, fromVariables(vars), ds.users, ds.videos, ids));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  optimizer.dispose();
+  const params = fromVariables(vars);
+  for (const v of vars.values()) v.dispose();
+  const model = new TwoTowerModel(spec, params, ds.users, ds.videos, ids, {
+    seconds,
+    steps: step,
+    examplesPerSec: (step * B) / seconds,
+    finalLoss: lastLoss,
+    backend,
+    dataset: ds.name,
+    dataHash: ds.dataHash,
+  });
+  return Object.assign(model, { artifact: () => twoTowerArtifact(model) });
+}
