@@ -1,9 +1,10 @@
 import {
+  applyEvent,
   type DecayedCounters,
   type FeatureConfig,
   type FeatureState,
+  newFeatureState,
   type UserFeatureState,
-  applyEvent,
 } from './definitions.ts';
 import type { AuthorWindowStats, FeatureStoreEvent, HistoryEntry, VideoWindowStats } from './ports.ts';
 
@@ -98,7 +99,7 @@ export function fold(slice: Slice, events: readonly FeatureStoreEvent[], config:
     config,
     users: new Map([...slice.users].map(([k, u]) => [k, u.features])),
     videos: new Map([...slice.videos].map(([k, v]) => [k, v.counters])),
-    global: slice.global ?? { timeMs: Number.NEGATIVE_INFINITY, values: new Float64Array(10) },
+    global: slice.global ?? newFeatureState(config).global,
   };
   for (const e of events) {
     if (e.video) {
@@ -138,9 +139,9 @@ export function fold(slice: Slice, events: readonly FeatureStoreEvent[], config:
     }
   }
   for (const [k, c] of state.videos) {
-    const v = slice.videos.get(k);
+    const v = slice.videos.get(String(k));
     if (v) v.counters = c;
-    else slice.videos.set(k, { counters: c, window: [] });
+    else slice.videos.set(String(k), { counters: c, window: [] });
   }
   slice.global = state.global;
 }

@@ -54,8 +54,8 @@ export interface HistoryEntry {
  */
 export interface FeatureStore {
   readonly kind: 'sqlite' | 'redis';
-  /** Folds events in order; returns how many were new. */
-  applyEvents(events: readonly FeatureStoreEvent[]): Promise<{ applied: number }>;
+  /** Folds events in order; returns how many were new and their ids (repeats are skipped). */
+  applyEvents(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] }>;
   /** A `FeatureState` holding only the asked users and videos plus the global counters, for `featureVector`. */
   loadState(q: { users: readonly string[]; videos: readonly string[] }): Promise<FeatureState>;
   /** Windowed stats at `timeMs` (zeros for unknown videos). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
 import type { EngagementDeps } from './deps.ts';
-import { CLIENT_EVENT_TYPES, type EngagementEvent, actorKey } from './events.ts';
+import { actorKey, CLIENT_EVENT_TYPES, type EngagementEvent } from './events.ts';
 import { appendEngagement } from './record.ts';
 
 /** Most events one POST /events may carry. */
@@ -53,30 +53,29 @@ export function clientEventsService(deps: Pick<EngagementDeps, 'events' | 'cache
       }
       const actor = actorKey(who);
       const now = deps.clock.now();
-      const fresh: EngagementEvent[] = [];
-      const markers: string[] = [];
-      const seen = new Set<string>();
-      for (const e of batch) {
-        if (seen.has(e.client_event_id)) continue;
-        seen.add(e.client_event_id);
-        const marker = `ce:${actor}:${e.client_event_id}`;
-        if (!(await deps.cache.setIfAbsent(marker, '1', CLIENT_EVENT_DEDUP_TTL_MS))) continue;
-        markers.push(marker);
-        fresh.push({
-          v: 1,
-          id: `${actor}:${e.client_event_id}`,
-          type: e.type,
-          actor,
-          ...(who.userId ? { userId: who.userId } : {}),
-          videoId: e.video_id,
-          // The server's clock orders events; a client clock can be skewed or forged.
-          ts: now,
-          ...(e.watch_ms !== undefined ? { watchMs: e.watch_ms } : {}),
-          ...(e.duration_ms !== undefined ? { durationMs: e.duration_ms } : {}),
-          ...(e.request_id !== undefined ? { requestId: e.request_id } : {}),
-          ...(e.position !== undefined ? { position: e.position } : {}),
-        });
-      }
+      const firstOf = new Map<string, ClientEvent>();
+      for (const e of batch) if (!firstOf.has(e.client_event_id)) firstOf.set(e.client_event_id, e);
+      const unique = [...firstOf.values()];
+      const markerOf = (e: ClientEvent) => `ce:${actor}:${e.client_event_id}`;
+      const won = await Promise.all(
+        unique.map((e) => deps.cache.setIfAbsent(markerOf(e), '1', CLIENT_EVENT_DEDUP_TTL_MS)),
+      );
+      const accepted = unique.filter((_, i) => won[i]);
+      const markers = accepted.map(markerOf);
+      const fresh: EngagementEvent[] = accepted.map((e) => ({
+        v: 1,
+        id: `${actor}:${e.client_event_id}`,
+        type: e.type,
+        actor,
+        ...(who.userId ? { userId: who.userId } : {}),
+        videoId: e.video_id,
+        // The server's clock orders events; a client clock can be skewed or forged.
+        ts: now,
+        ...(e.watch_ms !== undefined ? { watchMs: e.watch_ms } : {}),
+        ...(e.duration_ms !== undefined ? { durationMs: e.duration_ms } : {}),
+        ...(e.request_id !== undefined ? { requestId: e.request_id } : {}),
+        ...(e.position !== undefined ? { position: e.position } : {}),
+      }));
       if (fresh.length > 0) {
         try {
           await appendEngagement(deps.events, fresh);

@@ -33,6 +33,12 @@ export class VideoCounters {
 
   /** Adds deltas (negative to undo) and marks the video for the next flush; returns the new counts. */
   async add(videoId: string, deltas: Partial<VideoCounts>): Promise<VideoCounts> {
+    await this.increment(videoId, deltas);
+    return (await this.get([videoId])).get(videoId)!;
+  }
+
+  /** `add` without reading the counts back, for consumers that do not answer anyone. */
+  async increment(videoId: string, deltas: Partial<VideoCounts>): Promise<void> {
     await this.#seed(videoId);
     for (const f of COUNTER_FIELDS) {
       const d = deltas[f];
@@ -40,7 +46,6 @@ export class VideoCounters {
     }
     // Marked after the increment so a concurrent flush either sees the new value or leaves it dirty.
     await this.#cache.zAdd(DIRTY, [{ score: this.#clock.now(), member: videoId }]);
-    return (await this.get([videoId])).get(videoId)!;
   }
 
   /** Current counts of each video (zeros for a video never counted). */
@@ -71,11 +76,20 @@ export class VideoCounters {
     const dirty = (await this.#cache.zRevRange(DIRTY, 0, limit - 1)).map((e) => e.member);
     if (dirty.length === 0) return 0;
     await this.#cache.zRem(DIRTY, dirty);
-    const counts = await this.get(dirty);
     const now = this.#clock.now();
-    await this.#db.transaction(async (tx) => {
-      for (const [videoId, c] of counts) await upsert(tx, videoId, c, now);
-    });
+    try {
+      const counts = await this.get(dirty);
+      await this.#db.transaction(async (tx) => {
+        for (const [videoId, c] of counts) await upsert(tx, videoId, c, now);
+      });
+    } catch (err) {
+      // Still dirty: the next flush retries them.
+      await this.#cache.zAdd(
+        DIRTY,
+        dirty.map((member) => ({ score: now, member })),
+      );
+      throw err;
+    }
     return dirty.length;
   }
 

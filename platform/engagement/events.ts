@@ -1,10 +1,18 @@
 import { z } from 'zod';
+import type { PlatformEngagementEvent } from '../../training/data/events.loader.ts';
 
 /** The one topic every engagement and client event goes to, keyed by the actor so per-user order holds. */
 export const ENGAGEMENT_TOPIC = 'engagement';
 
 /** Client-reported playback and feed events (POST /events). */
-export const CLIENT_EVENT_TYPES = ['impression', 'play_start', 'progress', 'complete', 'skip', 'not_interested'] as const;
+export const CLIENT_EVENT_TYPES = [
+  'impression',
+  'play_start',
+  'progress',
+  'complete',
+  'skip',
+  'not_interested',
+] as const;
 /** Events the API itself emits when it records an engagement. */
 export const SERVER_EVENT_TYPES = [
   'like',
@@ -53,4 +61,34 @@ export function actorKey(who: { userId?: string; deviceId?: string }): string {
   if (who.userId) return `u:${who.userId}`;
   if (who.deviceId) return `d:${who.deviceId}`;
   throw new TypeError('actorKey: a user id or a device id is required');
+}
+
+/** Log event types the training loader understands (`training/data/events.loader.ts`). */
+const TRAINING_TYPES = new Set<string>([
+  'impression',
+  'play_start',
+  'progress',
+  'complete',
+  'skip',
+  'like',
+  'follow',
+  'comment',
+  'share',
+  'not_interested',
+]);
+
+/**
+ * The training loader's view of a logged engagement, or undefined for events it does not use (undos,
+ * follows without a video). The user is the actor key, so anonymous devices train as their own users.
+ */
+export function toPlatformEvent(e: EngagementEvent): PlatformEngagementEvent | undefined {
+  if (!TRAINING_TYPES.has(e.type) || e.videoId === undefined) return undefined;
+  return {
+    type: e.type as PlatformEngagementEvent['type'],
+    userId: e.actor,
+    videoId: e.videoId,
+    timeMs: e.ts,
+    ...(e.watchMs !== undefined ? { watchMs: e.watchMs } : {}),
+    ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
+  };
 }

@@ -17,10 +17,11 @@ export function likesService(deps: EngagementDeps) {
     const now = deps.clock.now();
     const changed = await recordAndAppend(deps, async (tx) => {
       const r = liked
-        ? await tx.run(
-            'INSERT INTO likes (user_id, video_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-            [userId, videoId, now],
-          )
+        ? await tx.run('INSERT INTO likes (user_id, video_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+            userId,
+            videoId,
+            now,
+          ])
         : await tx.run('DELETE FROM likes WHERE user_id = $1 AND video_id = $2', [userId, videoId]);
       if (r.changes === 0) return { result: false, events: [] };
       const event = {

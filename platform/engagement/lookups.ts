@@ -7,6 +7,7 @@ export interface VideoRef {
   authorId: string;
   durationMs: number | null;
   hashtags: string[];
+  createdAt: number;
 }
 
 interface VideoRow {
@@ -16,6 +17,7 @@ interface VideoRow {
   status: string;
   duration_ms: number | null;
   hashtags: string;
+  created_at: number;
 }
 
 function toRef(row: VideoRow): VideoRef {
@@ -26,7 +28,13 @@ function toRef(row: VideoRow): VideoRef {
   } catch {
     // A corrupt hashtag column only loses tags, never the engagement.
   }
-  return { id: row.id, authorId: row.author_id, durationMs: row.duration_ms, hashtags: tags };
+  return {
+    id: row.id,
+    authorId: row.author_id,
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    hashtags: tags,
+    createdAt: Number(row.created_at),
+  };
 }
 
 /**
@@ -35,7 +43,7 @@ function toRef(row: VideoRow): VideoRef {
  */
 export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: string | undefined): Promise<VideoRef> {
   const row = await db.get<VideoRow>(
-    'SELECT id, author_id, privacy, status, duration_ms, hashtags FROM videos WHERE id = $1 AND deleted_at IS NULL',
+    'SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id = $1 AND deleted_at IS NULL',
     [videoId],
   );
   if (!row) throw new AppError('VIDEO_NOT_FOUND');
@@ -62,7 +70,7 @@ export async function videosById(db: SqlExecutor, ids: readonly string[]): Promi
     const chunk = unique.slice(i, i + 200);
     const marks = chunk.map((_, j) => `$${j + 1}`).join(', ');
     const rows = await db.all<VideoRow>(
-      `SELECT id, author_id, privacy, status, duration_ms, hashtags FROM videos WHERE id IN (${marks})`,
+      `SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id IN (${marks})`,
       chunk,
     );
     for (const r of rows) out.set(r.id, toRef(r));

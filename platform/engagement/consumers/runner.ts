@@ -1,5 +1,5 @@
-import type { BatchHandler, EventLog, LoggedEvent, Subscription } from '../../../core/events/ports.ts';
 import type { Clock } from '../../../core/clock.ts';
+import type { BatchHandler, EventLog, LoggedEvent, Subscription } from '../../../core/events/ports.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
 import { ENGAGEMENT_TOPIC, type EngagementEvent, engagementEventSchema } from '../events.ts';
 

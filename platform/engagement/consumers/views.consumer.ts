@@ -2,8 +2,9 @@ import type { Cache } from '../../../core/cache/ports.ts';
 import type { Clock } from '../../../core/clock.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
 import type { VideoCounters } from '../counters.ts';
-import { videosById } from '../lookups.ts';
-import { type EngagementConsumer, type Rejected, applyOne } from './runner.ts';
+import type { EngagementEvent } from '../events.ts';
+import { type VideoRef, videosById } from '../lookups.ts';
+import { applyOne, type EngagementConsumer, type ParsedEvent, type Rejected } from './runner.ts';
 
 /** A view counts once this much is watched… */
 export const VIEW_MIN_WATCH_MS = 2_000;
@@ -41,6 +42,35 @@ export function viewsConsumer(deps: {
       return false;
     }
   };
+  /** Writes the records of some work items in one transaction, then counts and marks what was new. */
+  async function record(work: readonly Work[]): Promise<void> {
+    const fresh: Work[] = [];
+    await deps.metadata.transaction(async (tx) => {
+      for (const w of work) {
+        const { e, video } = w;
+        if (w.marker === undefined) {
+          await tx.run(
+            `INSERT INTO not_interested (user_id, video_id, author_id, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING`,
+            [e.userId ?? e.actor, video.id, video.authorId, e.ts],
+          );
+          continue;
+        }
+        const ins = await tx.run(
+          `INSERT INTO views (user_key, video_id, hour_bucket, watch_ms, created_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT DO NOTHING`,
+          [e.actor, video.id, Math.floor(e.ts / HOUR_MS), e.watchMs ?? video.durationMs ?? 0, e.ts],
+        );
+        if (ins.changes === 1) fresh.push(w);
+      }
+    });
+    const perVideo = new Map<string, number>();
+    for (const w of fresh) perVideo.set(w.video.id, (perVideo.get(w.video.id) ?? 0) + 1);
+    await Promise.all([...perVideo].map(([videoId, n]) => deps.counters.increment(videoId, { views: n })));
+    // Set only after the rows exist, so a crash before this point can never lose a view.
+    await Promise.all(work.flatMap((w) => (w.marker ? [deps.cache.set(w.marker, '1', 2 * HOUR_MS)] : [])));
+  }
+
   return {
     group: 'engagement-views',
     async apply(items) {
@@ -50,45 +80,54 @@ export function viewsConsumer(deps: {
         relevant.map((i) => i.event.videoId!),
       );
       const rejected: Rejected[] = [];
+      const candidates: Work[] = [];
+      const seen = new Set<string>();
       for (const item of relevant) {
         const e = item.event;
         const video = videos.get(e.videoId!);
         if (!video) {
           rejected.push({ logged: item.logged, reason: `unknown video ${e.videoId}` });
-          continue;
+        } else if (e.type === 'not_interested') {
+          candidates.push({ item, e, video });
+        } else if (isQualifiedView(e.type, e.watchMs, e.durationMs ?? video.durationMs)) {
+          const marker = `view:${e.actor}:${video.id}:${Math.floor(e.ts / HOUR_MS)}`;
+          if (!seen.has(marker)) candidates.push({ item, e, video, marker });
+          seen.add(marker);
         }
-        const r = await applyOne(
-          item,
-          async () => {
-            if (e.type === 'not_interested') {
-              await deps.metadata.run(
-                `INSERT INTO not_interested (user_id, video_id, author_id, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING`,
-                [e.userId ?? e.actor, video.id, video.authorId, e.ts],
-              );
-              return;
-            }
-            if (!isQualifiedView(e.type, e.watchMs, e.durationMs ?? video.durationMs)) return;
-            const hour = Math.floor(e.ts / HOUR_MS);
-            const marker = `view:${e.actor}:${video.id}:${hour}`;
-            if ((await deps.cache.get(marker)) !== undefined) return;
-            const ins = await deps.metadata.run(
-              `INSERT INTO views (user_key, video_id, hour_bucket, watch_ms, created_at) VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT DO NOTHING`,
-              [e.actor, video.id, hour, e.watchMs ?? video.durationMs ?? 0, e.ts],
-            );
-            if (ins.changes === 1) await deps.counters.add(video.id, { views: 1 });
-            await deps.cache.set(marker, '1', 2 * HOUR_MS);
-          },
-          healthy,
-        );
-        if (r) rejected.push(r);
+      }
+      const markers = candidates.flatMap((w) => (w.marker ? [w.marker] : []));
+      const marked = new Set<string>();
+      const values = markers.length > 0 ? await deps.cache.mget(markers) : [];
+      markers.forEach((m, i) => {
+        if (values[i] !== undefined) marked.add(m);
+      });
+      const work = candidates.filter((w) => w.marker === undefined || !marked.has(w.marker));
+      if (work.length === 0) return rejected;
+      try {
+        await record(work);
+      } catch (err) {
+        if (!(await healthy())) throw err;
+        // Something in the batch is poison: redo it one by one so only the culprit is refused.
+        for (const w of work) {
+          const r = await applyOne(w.item, () => record([w]), healthy);
+          if (r) rejected.push(r);
+        }
       }
       return rejected;
     },
   };
 }
 
+/** One event's pending view or not-interested record; no marker means not_interested. */
+interface Work {
+  item: ParsedEvent;
+  e: EngagementEvent;
+  video: VideoRef;
+  marker?: string;
+}
+
 function isClientEvent(type: string): boolean {
-  return type === 'play_start' || type === 'progress' || type === 'complete' || type === 'skip' || type === 'not_interested';
+  return (
+    type === 'play_start' || type === 'progress' || type === 'complete' || type === 'skip' || type === 'not_interested'
+  );
 }

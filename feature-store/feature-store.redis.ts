@@ -1,0 +1,142 @@
+/**
+ * The FeatureStore on Redis: one JSON string per user, video and author under a key prefix, plus a
+ * marker per applied event id. A batch loads what it touches, folds in memory, then writes records and
+ * markers in one MULTI/EXEC, so a crash leaves either all of a batch or none of it.
+ */
+import { Redis } from 'ioredis';
+import { redisOptionsFromUrl } from '../core/cache/cache.redis.ts';
+import { redact } from '../core/open-by-url.ts';
+import {
+  decodeAuthor,
+  decodeGlobal,
+  decodeUser,
+  decodeVideo,
+  encodeAuthor,
+  encodeGlobal,
+  encodeUser,
+  encodeVideo,
+} from './codec.ts';
+import { DEFAULT_FEATURE_CONFIG, type FeatureConfig, type FeatureState, newFeatureState } from './definitions.ts';
+import { authorWindowStats, fold, keysOf, type Slice, videoWindowStats } from './fold.ts';
+import type { FeatureStore, FeatureStoreEvent } from './ports.ts';
+
+/** Applied-event markers outlive any redelivery or client retry by far. */
+const APPLIED_TTL_MS = 30 * 86_400_000;
+
+/** Opens `redis://host:port/db?prefix=name:` (the Cache's URL rules); the prefix isolates stores sharing one Redis. */
+export async function openRedisFeatureStore(url: URL, config = DEFAULT_FEATURE_CONFIG): Promise<FeatureStore> {
+  const redis = new Redis({ ...redisOptionsFromUrl(url), enableAutoPipelining: false });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`FeatureStore: cannot reach Redis at ${redact(url.href)}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return new RedisFeatureStore(redis, 'fs:', config);
+}
+
+class RedisFeatureStore implements FeatureStore {
+  readonly kind = 'redis' as const;
+  readonly #redis: Redis;
+  readonly #p: string;
+  readonly #config: FeatureConfig;
+  // One batch at a time per instance: a batch's read-fold-write must not interleave with the next.
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(redis: Redis, prefix: string, config: FeatureConfig) {
+    this.#redis = redis;
+    this.#p = prefix;
+    this.#config = config;
+  }
+
+  async #load(kind: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (ids.length === 0) return out;
+    const values = await this.#redis.mget(ids.map((id) => `${this.#p}${kind}:${id}`));
+    ids.forEach((id, i) => {
+      const v = values[i];
+      if (v !== null && v !== undefined) out.set(id, v);
+    });
+    return out;
+  }
+
+  applyEvents(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] }> {
+    const run = this.#tail.then(() => this.#apply(events));
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  async #apply(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] }> {
+    if (events.length === 0) return { applied: 0, ids: [] };
+    const marks = await this.#redis.mget(events.map((e) => `${this.#p}e:${e.id}`));
+    const ids = new Set<string>();
+    const fresh = events.filter((e, i) => {
+      if (marks[i] !== null || ids.has(e.id)) return false;
+      ids.add(e.id);
+      return true;
+    });
+    if (fresh.length === 0) return { applied: 0, ids: [] };
+    const keys = keysOf(fresh);
+    const g = await this.#redis.get(`${this.#p}g`);
+    const slice: Slice = {
+      users: new Map([...(await this.#load('u', keys.users))].map(([k, s]) => [k, decodeUser(s)])),
+      videos: new Map([...(await this.#load('v', keys.videos))].map(([k, s]) => [k, decodeVideo(s)])),
+      authors: new Map([...(await this.#load('a', keys.authors))].map(([k, s]) => [k, decodeAuthor(s)])),
+      global: g === null ? undefined : decodeGlobal(g),
+    };
+    fold(slice, fresh, this.#config);
+    const multi = this.#redis.multi();
+    for (const [k, u] of slice.users) multi.set(`${this.#p}u:${k}`, encodeUser(u));
+    for (const [k, v] of slice.videos) multi.set(`${this.#p}v:${k}`, encodeVideo(v));
+    for (const [k, a] of slice.authors) multi.set(`${this.#p}a:${k}`, encodeAuthor(a));
+    if (slice.global) multi.set(`${this.#p}g`, encodeGlobal(slice.global));
+    for (const e of fresh) multi.set(`${this.#p}e:${e.id}`, '1', 'PX', APPLIED_TTL_MS);
+    const result = await multi.exec();
+    const failed = result?.find(([err]) => err);
+    if (!result || failed)
+      throw new Error(`FeatureStore: Redis transaction failed: ${failed?.[0]?.message ?? 'aborted'}`);
+    return { applied: fresh.length, ids: fresh.map((e) => e.id) };
+  }
+
+  async loadState(q: { users: readonly string[]; videos: readonly string[] }): Promise<FeatureState> {
+    const g = await this.#redis.get(`${this.#p}g`);
+    return {
+      config: this.#config,
+      users: new Map([...(await this.#load('u', q.users))].map(([k, s]) => [k, decodeUser(s).features])),
+      videos: new Map([...(await this.#load('v', q.videos))].map(([k, s]) => [k, decodeVideo(s).counters])),
+      global: g === null ? newFeatureState(this.#config).global : decodeGlobal(g),
+    };
+  }
+
+  async videoStats(videoIds: readonly string[], timeMs: number) {
+    const rows = await this.#load('v', videoIds);
+    return new Map(
+      videoIds.map((id) => [id, videoWindowStats(rows.has(id) ? decodeVideo(rows.get(id)!) : undefined, timeMs)]),
+    );
+  }
+
+  async authorStats(authorIds: readonly string[], timeMs: number) {
+    const rows = await this.#load('a', authorIds);
+    return new Map(
+      authorIds.map((id) => [id, authorWindowStats(rows.has(id) ? decodeAuthor(rows.get(id)!) : undefined, timeMs)]),
+    );
+  }
+
+  async history(user: string) {
+    const row = (await this.#load('u', [user])).get(user);
+    return row === undefined ? [] : decodeUser(row).history;
+  }
+
+  async ping(): Promise<void> {
+    await this.#redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.#tail;
+    if (this.#redis.status !== 'end') await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+}

@@ -1,0 +1,95 @@
+import type { Cache } from '../../../core/cache/ports.ts';
+import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import type { FeatureStore, FeatureStoreEvent } from '../../../feature-store/ports.ts';
+import { durationBucket } from '../../../training/data/encode.ts';
+import { type VideoRef, videosById } from '../lookups.ts';
+import type { EngagementConsumer, ParsedEvent, Rejected } from './runner.ts';
+
+/** The Cache sorted set of trending videos, highest score first. */
+export const TRENDING_KEY = 'trending';
+/** Videos kept in the trending set. */
+export const TRENDING_KEEP = 1000;
+/** A trending score halves every this long without new engagement. */
+export const TRENDING_HALF_LIFE_MS = 2 * 3600_000;
+
+/**
+ * A trending score that needs no rescoring as time passes: log2(velocity) + t / halfLife. Comparing two
+ * scores compares the velocities decayed to any common time, and the number grows only linearly.
+ */
+export function trendingScore(velocity: number, timeMs: number): number {
+  return Math.log2(velocity) + timeMs / TRENDING_HALF_LIFE_MS;
+}
+
+/** The feature store's view of a video. */
+export function featureVideo(v: VideoRef): NonNullable<FeatureStoreEvent['video']> {
+  return {
+    id: v.id,
+    author: v.authorId,
+    tags: v.hashtags,
+    durationBucket: v.durationMs === null ? 0 : durationBucket(v.durationMs),
+    uploadMs: v.createdAt,
+  };
+}
+
+/** Maps a parsed log event to a feature-store event (the video's attributes come from the metadata store). */
+export function toFeatureEvent(item: ParsedEvent, video: VideoRef | undefined): FeatureStoreEvent {
+  const e = item.event;
+  return {
+    id: e.id,
+    type: e.type,
+    user: e.actor,
+    ...(video ? { video: featureVideo(video) } : {}),
+    ...(e.targetUserId ? { targetUser: e.targetUserId } : {}),
+    timeMs: e.ts,
+    ...(e.watchMs !== undefined ? { watchMs: e.watchMs } : {}),
+    ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
+  };
+}
+
+/**
+ * Folds every engagement into the feature store (idempotent by event id there) and refreshes the
+ * trending set for the videos a batch touched. Events naming an unknown video are refused.
+ */
+export function featuresConsumer(deps: {
+  metadata: MetadataStore;
+  cache: Cache;
+  featureStore: FeatureStore;
+}): EngagementConsumer {
+  return {
+    group: 'engagement-features',
+    async apply(items) {
+      const videos = await videosById(
+        deps.metadata,
+        items.flatMap((i) => (i.event.videoId ? [i.event.videoId] : [])),
+      );
+      const rejected: Rejected[] = [];
+      const events: FeatureStoreEvent[] = [];
+      for (const item of items) {
+        const id = item.event.videoId;
+        const video = id === undefined ? undefined : videos.get(id);
+        if (id !== undefined && !video) rejected.push({ logged: item.logged, reason: `unknown video ${id}` });
+        else events.push(toFeatureEvent(item, video));
+      }
+      if (events.length === 0) return rejected;
+      const { ids } = await deps.featureStore.applyEvents(events);
+      const fresh = new Set(ids);
+      // Each video is scored at its own latest newly applied event, so the set does not depend on how the
+      // log was batched or redelivered.
+      const lastSeen = new Map<string, number>();
+      for (const e of events)
+        if (e.video && fresh.has(e.id)) lastSeen.set(e.video.id, Math.max(lastSeen.get(e.video.id) ?? 0, e.timeMs));
+      const scored = await Promise.all(
+        [...lastSeen].map(async ([videoId, at]) => {
+          const s = (await deps.featureStore.videoStats([videoId], at)).get(videoId)!;
+          return { member: videoId, velocity: s.velocity, score: trendingScore(s.velocity, at) };
+        }),
+      );
+      const entries = scored.filter((e) => e.velocity > 0).map(({ member, score }) => ({ member, score }));
+      if (entries.length > 0) {
+        await deps.cache.zAdd(TRENDING_KEY, entries);
+        await deps.cache.zTrimTop(TRENDING_KEY, TRENDING_KEEP);
+      }
+      return rejected;
+    },
+  };
+}

@@ -1,0 +1,236 @@
+import type { MetadataStore, SqlValue } from '../../core/metadata/ports.ts';
+import { isLongView, watchRatio } from '../../training/data/encode.ts';
+import type { Labels } from '../../training/data/schema.ts';
+
+/** One served feed position, with what produced it. */
+export interface ServedItem {
+  requestId: string;
+  position: number;
+  userId: string;
+  videoId: string;
+  modelVersion: string;
+  indexVersion: string;
+  /** Probability the policy showed this item here (for off-policy estimates); null when unknown. */
+  propensity: number | null;
+  /** The feature values the scorer used, by name. */
+  features: Record<string, number>;
+  servedAt: number;
+}
+
+const COLUMNS = 9;
+const ROWS_PER_INSERT = 100;
+
+/**
+ * Buffers served items and writes them to `served_items` in batches: when `maxBatch` are waiting, every
+ * `flushMs`, and on `close()`. `log` never blocks the feed request; a failed write keeps the items for
+ * the next flush (bounded by `maxBuffered`, oldest dropped first, and counted in `dropped`).
+ */
+export class ServeLog {
+  readonly #db: MetadataStore;
+  readonly #maxBatch: number;
+  readonly #maxBuffered: number;
+  readonly #timer: NodeJS.Timeout;
+  #buffer: ServedItem[] = [];
+  #flushing: Promise<number> | undefined;
+  /** Items given up on because the buffer overflowed while the store was failing. */
+  dropped = 0;
+
+  constructor(
+    deps: { metadata: MetadataStore },
+    opts: { maxBatch?: number; flushMs?: number; maxBuffered?: number } = {},
+  ) {
+    this.#db = deps.metadata;
+    this.#maxBatch = opts.maxBatch ?? 500;
+    this.#maxBuffered = opts.maxBuffered ?? 50_000;
+    this.#timer = setInterval(() => void this.flush().catch(() => {}), opts.flushMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  /** Queues a page's items for writing. */
+  log(items: readonly ServedItem[]): void {
+    this.#buffer.push(...items);
+    const over = this.#buffer.length - this.#maxBuffered;
+    if (over > 0) {
+      this.#buffer.splice(0, over);
+      this.dropped += over;
+    }
+    if (this.#buffer.length >= this.#maxBatch) void this.flush().catch(() => {});
+  }
+
+  /** Writes everything buffered; resolves with how many rows were written. */
+  async flush(): Promise<number> {
+    while (this.#flushing) await this.#flushing.catch(() => {});
+    if (this.#buffer.length === 0) return 0;
+    const batch = this.#buffer;
+    this.#buffer = [];
+    this.#flushing = writeServed(this.#db, batch).catch((err) => {
+      this.#buffer = batch.concat(this.#buffer);
+      throw err;
+    });
+    try {
+      return await this.#flushing;
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  /** Stops the timer and writes what is left. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+}
+
+/** Inserts served items in one transaction; a (request_id, position) already stored is kept as is. */
+export async function writeServed(db: MetadataStore, items: readonly ServedItem[]): Promise<number> {
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < items.length; i += ROWS_PER_INSERT) {
+      const chunk = items.slice(i, i + ROWS_PER_INSERT);
+      const params: SqlValue[] = [];
+      const rows = chunk.map((it, r) => {
+        params.push(
+          it.requestId,
+          it.position,
+          it.userId,
+          it.videoId,
+          it.modelVersion,
+          it.indexVersion,
+          it.propensity,
+          JSON.stringify(it.features),
+          it.servedAt,
+        );
+        return `(${Array.from({ length: COLUMNS }, (_, c) => `$${r * COLUMNS + c + 1}`).join(', ')})`;
+      });
+      await tx.run(
+        `INSERT INTO served_items (request_id, position, user_id, video_id, model_version, index_version, propensity,
+           features, served_at) VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
+        params,
+      );
+    }
+  });
+  return items.length;
+}
+
+/** Served items of a time range [fromMs, toMs), oldest first. */
+export async function readServed(db: MetadataStore, fromMs: number, toMs: number): Promise<ServedItem[]> {
+  const rows = await db.all<Record<string, unknown>>(
+    `SELECT request_id, position, user_id, video_id, model_version, index_version, propensity, features, served_at
+       FROM served_items WHERE served_at >= $1 AND served_at < $2 ORDER BY served_at, request_id, position`,
+    [fromMs, toMs],
+  );
+  return rows.map((r) => ({
+    requestId: String(r.request_id),
+    position: Number(r.position),
+    userId: String(r.user_id),
+    videoId: String(r.video_id),
+    modelVersion: String(r.model_version),
+    indexVersion: String(r.index_version),
+    propensity: r.propensity === null || r.propensity === undefined ? null : Number(r.propensity),
+    features: JSON.parse(String(r.features)) as Record<string, number>,
+    servedAt: Number(r.served_at),
+  }));
+}
+
+/** An engagement as the join needs it (a subset of the log's event). */
+export interface JoinEvent {
+  type: string;
+  /** The user id, or the actor key for anonymous devices. */
+  user: string;
+  videoId?: string;
+  targetUserId?: string;
+  ts: number;
+  watchMs?: number;
+  durationMs?: number;
+}
+
+/** A served item with the labels its later engagement earned. */
+export interface ServedExample extends ServedItem {
+  labels: Labels;
+}
+
+/** Options of `joinServedWithEngagement`. */
+export interface JoinOptions {
+  /** Engagement later than this after the serve no longer counts (default 30 min). */
+  windowMs?: number;
+  /** Only items whose window closed by this time are emitted: their labels can no longer change. */
+  asOfMs: number;
+  /** Video → author, to credit a follow of the author after the serve. */
+  authorOf?: ReadonlyMap<string, string>;
+  /** Video → duration ms, when events do not carry it. */
+  durationOf?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Training examples from served items and the engagement that followed them. An event labels a served
+ * item when it is the same user and video, at or after the serve, within the window and before the
+ * same video was served to that user again. Events before the serve never count, and features come
+ * from serve time only, so nothing from the future leaks in. Input order does not matter.
+ */
+export function joinServedWithEngagement(
+  served: readonly ServedItem[],
+  events: readonly JoinEvent[],
+  opts: JoinOptions,
+): ServedExample[] {
+  const windowMs = opts.windowMs ?? 30 * 60_000;
+  const byPair = new Map<string, ServedItem[]>();
+  for (const s of served) {
+    const k = `${s.userId}\u0000${s.videoId}`;
+    const list = byPair.get(k) ?? [];
+    list.push(s);
+    byPair.set(k, list);
+  }
+  for (const list of byPair.values()) list.sort((a, b) => a.servedAt - b.servedAt || a.position - b.position);
+  const acc = new Map<ServedItem, { labels: Labels; watch: number; duration: number }>();
+  const slot = (s: ServedItem) => {
+    let a = acc.get(s);
+    if (!a) {
+      a = {
+        labels: { click: 0, longView: 0, like: 0, follow: 0, comment: 0, forward: 0, hate: 0, watchRatio: 0 },
+        watch: 0,
+        duration: opts.durationOf?.get(s.videoId) ?? 0,
+      };
+      acc.set(s, a);
+    }
+    return a;
+  };
+  // Follows name a user, not a video: credit every served video of that author in the window.
+  const authorVideos = new Map<string, string[]>();
+  for (const [video, author] of opts.authorOf ?? [])
+    authorVideos.set(author, [...(authorVideos.get(author) ?? []), video]);
+
+  for (const e of events) {
+    const videos = e.type === 'follow' ? (authorVideos.get(e.targetUserId ?? '') ?? []) : e.videoId ? [e.videoId] : [];
+    for (const videoId of videos) {
+      const list = byPair.get(`${e.user}\u0000${videoId}`);
+      if (!list) continue;
+      let target: ServedItem | undefined;
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        const next = list[i + 1];
+        if (e.ts >= s.servedAt && e.ts < s.servedAt + windowMs && (!next || e.ts < next.servedAt)) target = s;
+      }
+      if (!target) continue;
+      const a = slot(target);
+      const l = a.labels;
+      if (e.durationMs) a.duration = e.durationMs;
+      if (e.watchMs !== undefined) a.watch = Math.max(a.watch, e.watchMs);
+      if (e.type === 'play_start' || e.type === 'progress' || e.type === 'complete') l.click = 1;
+      if (e.type === 'complete') l.longView = 1;
+      if (e.type === 'like') l.like = 1;
+      if (e.type === 'comment') l.comment = 1;
+      if (e.type === 'share') l.forward = 1;
+      if (e.type === 'not_interested') l.hate = 1;
+      if (e.type === 'follow') l.follow = 1;
+    }
+  }
+  return served
+    .filter((s) => s.servedAt + windowMs <= opts.asOfMs)
+    .map((s) => {
+      const a = acc.get(s);
+      if (!a) return { ...s, labels: slot(s).labels };
+      if (a.watch > 0 && isLongView(a.watch, a.duration)) a.labels.longView = 1;
+      if (a.watch > 0) a.labels.click = 1;
+      a.labels.watchRatio = watchRatio(a.watch, a.duration);
+      return { ...s, labels: a.labels };
+    });
+}
