@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../core/config/config.ts';
-import { embeddedServices } from './api/background.ts';
+import { backgroundServices } from './api/background.ts';
 import { closeDeps, openDeps } from './api/open-deps.ts';
 
 /**
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   const deps = await openDeps(config);
   const running: { name: string; stop(): Promise<void> }[] = [];
-  for (const s of embeddedServices) running.push({ name: s.name, ...(await s.start(deps)) });
+  for (const s of backgroundServices(deps)) running.push({ name: s.name, ...(await s.start(deps)) });
   process.stdout.write(`foryou worker running: ${running.map((r) => r.name).join(', ') || '(no services)'}\n`);
   const shutdown = async () => {
     for (const r of running.reverse()) await r.stop().catch(() => {});

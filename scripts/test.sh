@@ -4,6 +4,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_npm
 need_apt ffmpeg ffmpeg
 need_apt nginx nginx
+bash scripts/install-browser.sh
 need_apt gcc gcc libc6-dev
 need_pkg librdkafka-dev
 bash scripts/ensure-services.sh

@@ -8,7 +8,7 @@ const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'))
   services: Record<string, { environment?: Record<string, string>; command?: string[]; volumes?: string[] }>;
 };
 const services = compose.services;
-const BACKEND_URLS = ['METADATA_URL', 'OBJECTS_URL', 'EVENTS_URL', 'QUEUE_URL', 'CACHE_URL'] as const;
+const BACKEND_URLS = ['METADATA_URL', 'OBJECTS_URL', 'EVENTS_URL', 'QUEUE_URL', 'CACHE_URL', 'FEATURES_URL'] as const;
 
 describe('docker-compose.yml (scaled mode)', () => {
   it('names every service the scaled mode needs', () => {
@@ -39,6 +39,7 @@ describe('docker-compose.yml (scaled mode)', () => {
       EVENTS_URL: ['kafka:', 'kafka'],
       QUEUE_URL: ['redis:', 'redis'],
       CACHE_URL: ['redis:', 'redis'],
+      FEATURES_URL: ['redis:', 'redis'],
     };
     for (const [key, [scheme, host]] of Object.entries(expected)) {
       const u = new URL(env[key]!);

@@ -24,6 +24,8 @@ export const configSchema = z.object({
   EVENTS_URL: url('EVENTS_URL').default('sqlite://./data/events.db'),
   QUEUE_URL: url('QUEUE_URL').default('sqlite://./data/queue.db'),
   CACHE_URL: url('CACHE_URL').default('memory://'),
+  /** Online features (user histories, affinities, windowed video stats) read by the feed. */
+  FEATURES_URL: url('FEATURES_URL').default('sqlite://./data/features.db'),
   /** HMAC key for signed URLs and playback tokens; generated into DATA_DIR/secret when unset. */
   SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -8,6 +8,7 @@ export const errorRegistry = {
   INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
   INVALID_CURSOR: { status: 400, message: 'The cursor is malformed or expired.' },
   INVALID_RANGE: { status: 416, message: 'The requested byte range cannot be satisfied.' },
+  URI_TOO_LONG: { status: 414, message: 'A path parameter is too long.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported here.' },
   UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required.' },

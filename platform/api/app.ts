@@ -6,7 +6,7 @@ import { apiAreas } from './areas.ts';
 import { authRoutes, installAuthHook } from './auth/auth.routes.ts';
 import { authService } from './auth/auth.service.ts';
 import type { AppDeps } from './deps.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
 import { createMetrics, installMetrics } from './metrics.ts';
 import { installRateLimits } from './rate-limit.ts';
@@ -38,6 +38,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     bodyLimit: 1024 * 1024,
     trustProxy: deps.config.NODE_ENV === 'production' ? 'loopback' : false,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler,
   });
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (r) => {

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from './deps.ts';
+import { engagementRoutes } from '../engagement/engagement.routes.ts';
+import { webRoutes } from '../web/web.routes.ts';
 import { objectsRoutes } from './objects.routes.ts';
 
 /** The feature areas mounted by `buildApp`, each an encapsulated plugin under its prefix. */
@@ -10,4 +12,6 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
     prefix: '',
     plugin: (d) => objectsRoutes({ objects: d.objects, secret: d.secret, clock: () => d.clock.now() }),
   },
+  { name: 'web', prefix: '', plugin: () => webRoutes() },
+  { name: 'engagement', prefix: '/api/v1', plugin: (d) => engagementRoutes(d) },
 ];

@@ -1,3 +1,4 @@
+import { engagementBackground } from '../engagement/engagement.background.ts';
 import type { AppDeps } from './deps.ts';
 
 /** Something long-running beside the API: a queue worker or an event-log consumer. */
@@ -6,5 +7,10 @@ export interface BackgroundService {
   start(deps: AppDeps): Promise<{ stop(): Promise<void> }>;
 }
 
-/** Services the one-machine mode runs inside the API process (EMBEDDED_WORKERS=true). */
-export const embeddedServices: BackgroundService[] = [];
+/**
+ * Every background service: run inside the API process in the one-machine mode (EMBEDDED_WORKERS=true),
+ * or by `platform/worker.main.ts` processes when scaled.
+ */
+export function backgroundServices(deps: AppDeps): BackgroundService[] {
+  return [...engagementBackground({ featureStore: deps.featureStore })];
+}

@@ -5,6 +5,7 @@ import type { EventLog } from '../../core/events/ports.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
+import type { FeatureStore } from '../../feature-store/ports.ts';
 
 /** Everything a route plugin may use: the opened ports and the frozen config. Wired by `buildApp`. */
 export interface AppDeps {
@@ -16,5 +17,6 @@ export interface AppDeps {
   events: EventLog;
   queue: JobQueue;
   cache: Cache;
+  featureStore: FeatureStore;
   clock: Clock;
 }

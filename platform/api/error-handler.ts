@@ -16,6 +16,7 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
   FST_ERR_NOT_FOUND: 'NOT_FOUND',
   FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
 };
 
 /** Turns any thrown value into a registry error; unknown failures become INTERNAL. */
@@ -52,6 +53,14 @@ function send(reply: FastifyReply, request: FastifyRequest, e: AppError): Fastif
     reply.header('retry-after', String((e.details as { retry_after_s: number }).retry_after_s));
   }
   return reply.status(e.status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * For fastify's `frameworkErrors` option: errors raised before routing (a malformed URL, an over-long
+ * parameter) answer in the same shape as every other error.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  send(reply, request, toAppError(err));
 }
 
 /** Installs the error and not-found handlers: every failure answers `{ error: { code, message } }`. */

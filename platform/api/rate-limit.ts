@@ -22,7 +22,8 @@ const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
 export function installRateLimits(app: FastifyInstance, cache: Cache, clock: Clock, limits: RateLimits): void {
   app.addHook('preHandler', async (request: FastifyRequest) => {
     const route = request.routeOptions.url ?? '';
-    if (EXEMPT.has(route) || route.startsWith('/docs')) return;
+    // Static client assets and CDN-cached media are not API calls; budgets protect the API.
+    if (EXEMPT.has(route) || route === '/' || /^\/(docs|app|media)\//.test(route) || route === '/docs') return;
     const now = clock.now();
     const window = Math.floor(now / WINDOW_MS);
     const retryAfterS = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));

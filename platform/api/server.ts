@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../core/config/config.ts';
 import { buildApp } from './app.ts';
-import { embeddedServices } from './background.ts';
+import { backgroundServices } from './background.ts';
 import { closeDeps, openDeps } from './open-deps.ts';
 
 /**
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   });
   const running: { name: string; stop(): Promise<void> }[] = [];
   if (config.EMBEDDED_WORKERS) {
-    for (const s of embeddedServices) running.push({ name: s.name, ...(await s.start(deps)) });
+    for (const s of backgroundServices(deps)) running.push({ name: s.name, ...(await s.start(deps)) });
   }
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   app.log.info({ services: running.map((r) => r.name), address }, `foryou listening on ${address}`);

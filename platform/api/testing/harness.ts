@@ -29,6 +29,7 @@ export function testBackendConfig(set: BackendSet, name: string, overrides: Reco
       EVENTS_URL: `sqlite://${dir}/events.db`,
       QUEUE_URL: `sqlite://${dir}/queue.db`,
       CACHE_URL: 'memory://',
+      FEATURES_URL: `sqlite://${dir}/features.db`,
       ...overrides,
     });
   }
@@ -46,6 +47,7 @@ export function testBackendConfig(set: BackendSet, name: string, overrides: Reco
     EVENTS_URL: kafka,
     QUEUE_URL: queue.href,
     CACHE_URL: testRedisUrl(name),
+    FEATURES_URL: testRedisUrl(`${name}-features`),
     ...overrides,
   });
 }

@@ -1,0 +1,120 @@
+// Entry point: wires the feed, tabs, bottom navigation, the upload page and the debug overlay.
+import { api, currentUser, type Item, onSessionChange, toItem, type User } from './api.ts';
+import { openAuthSheet, signOut } from './auth.ts';
+import { initDebug } from './debug.ts';
+import { EventBatcher } from './events.ts';
+import { Feed, type FeedType } from './feed.ts';
+import { h, openSheet, toast } from './ui.ts';
+import { initUpload } from './upload.ts';
+
+declare global {
+  interface Window {
+    /** For the console and the browser tests: the live feed and event batcher. */
+    foryou?: { feed: Feed; events: EventBatcher };
+  }
+}
+
+const feedEl = document.getElementById('feed')!;
+const uploadEl = document.getElementById('upload')!;
+const events = new EventBatcher();
+const feed = new Feed(feedEl, events);
+window.foryou = { feed, events };
+initDebug(document.getElementById('debug')!, feed, events);
+
+let feedType: FeedType = 'for_you';
+const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[data-feed]'));
+
+function selectTab(type: FeedType): void {
+  feedType = type;
+  for (const t of tabs) t.setAttribute('aria-selected', String(t.dataset.feed === type));
+}
+
+for (const tab of tabs) {
+  tab.addEventListener('click', async () => {
+    const type = tab.dataset.feed as FeedType;
+    if (type === feedType) return;
+    if (type === 'following' && !currentUser()) {
+      if (!(await openAuthSheet('Log in to see videos from creators you follow.'))) return;
+    }
+    selectTab(type);
+    location.hash = '';
+    void feed.reset(type);
+  });
+}
+
+function route(): void {
+  const upload = location.hash === '#upload';
+  uploadEl.hidden = !upload;
+  feedEl.hidden = upload;
+  document.querySelector('.topbar')!.classList.toggle('hidden', upload);
+  for (const b of Array.from(document.querySelectorAll<HTMLElement>('[data-nav]'))) {
+    b.classList.toggle('current', b.dataset.nav === (upload ? 'upload' : 'home'));
+  }
+  if (upload) feed.pause();
+  else feed.resume();
+}
+window.addEventListener('hashchange', route);
+
+function openMe(user: User): void {
+  const sheet = openSheet(`@${user.handle}`);
+  const out = h('button', { class: 'primary' }, 'Sign out');
+  out.addEventListener('click', async () => {
+    sheet.close();
+    await signOut();
+  });
+  sheet.body.append(h('p', { class: 'muted' }, user.display_name), out);
+}
+
+document.querySelector('[data-nav=home]')!.addEventListener('click', () => {
+  location.hash = '';
+});
+document.querySelector('[data-nav=upload]')!.addEventListener('click', () => {
+  location.hash = 'upload';
+});
+document.querySelector('[data-nav=me]')!.addEventListener('click', () => {
+  const user = currentUser();
+  if (user) openMe(user);
+  else void openAuthSheet();
+});
+
+function showUser(user: User | null): void {
+  const me = document.querySelector<HTMLElement>('[data-nav=me] .label')!;
+  me.textContent = user ? `@${user.handle}` : 'Log in';
+}
+
+onSessionChange((user) => {
+  showUser(user);
+  // Signing in mid-feed (to like, to follow) keeps the viewer where they are; the next pages are theirs.
+  if (!user && feedType === 'following') {
+    selectTab('for_you');
+    void feed.reset('for_you');
+  }
+});
+showUser(currentUser());
+
+initUpload(uploadEl, (id) => {
+  location.hash = '';
+  void openShared(id);
+});
+
+/** A shared link (`/?v=<id>`) puts that video first, above the For You page. */
+async function openShared(id: string): Promise<void> {
+  let first: Item | undefined;
+  try {
+    const raw = await api<Record<string, unknown> & { id: string; author_id: string }>(
+      'GET',
+      `/videos/${encodeURIComponent(id)}`,
+    );
+    const author = await api<User>('GET', `/users/${encodeURIComponent(raw.author_id)}`).catch(() => undefined);
+    first = toItem({ ...raw, ...(author ? { author } : {}) }, null, 0) ?? undefined;
+  } catch (err) {
+    toast(err);
+  }
+  selectTab('for_you');
+  await feed.reset('for_you', first);
+}
+
+route();
+const shared = new URLSearchParams(location.search).get('v');
+if (shared) void openShared(shared);
+else void feed.reset('for_you');

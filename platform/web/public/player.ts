@@ -1,0 +1,164 @@
+// One video element and its HLS pipeline. hls.js (loaded as a classic script, global `Hls`) plays
+// HLS through MediaSource where the browser has no native HLS (Chromium, Firefox); Safari plays it natively.
+import type Hls from 'hls.js';
+
+declare global {
+  interface Window {
+    Hls?: typeof Hls;
+  }
+}
+
+/** Whether sound is on for every video: off until the viewer taps, as browsers block audible autoplay. */
+export const sound = { on: false };
+
+/** Where a player is in its life: released, manifest only, buffering ahead, or on screen. */
+export type PlayerState = 'idle' | 'manifest' | 'buffering' | 'active';
+
+const HLS_CONFIG = {
+  autoStartLoad: false,
+  // Short clips: a few seconds ahead is enough, and preloaded neighbours must stay cheap.
+  maxBufferLength: 8,
+  maxMaxBufferLength: 16,
+  capLevelToPlayerSize: true,
+  startFragPrefetch: true,
+  backBufferLength: 10,
+};
+
+/**
+ * Plays one item's master playlist. `prepare('manifest')` fetches only the playlists, `prepare('buffer')`
+ * also buffers the first segments, so the next item starts at once; `activate()` plays and measures the
+ * time to the first presented frame; `release()` frees the decoder and buffers.
+ */
+export class Player {
+  readonly video: HTMLVideoElement;
+  readonly src: string;
+  state: PlayerState = 'idle';
+  /** Ms from the item becoming visible to its first frame on screen, for the last activation. */
+  firstFrameMs: number | null = null;
+  error: string | null = null;
+  private hls: Hls | null = null;
+  private loading = false;
+  private activation = 0;
+  private onFirstFrame: ((ms: number) => void) | null = null;
+
+  constructor(video: HTMLVideoElement, src: string) {
+    this.video = video;
+    this.src = src;
+  }
+
+  private get native(): boolean {
+    return !window.Hls?.isSupported() && this.video.canPlayType('application/vnd.apple.mpegurl') !== '';
+  }
+
+  /** Loads the manifest (and with 'buffer' the first segments) without playing. */
+  prepare(depth: 'manifest' | 'buffer'): void {
+    if (this.state === 'idle') this.attach();
+    if (depth === 'buffer' && !this.loading) {
+      this.loading = true;
+      if (this.hls) this.hls.startLoad(-1);
+      else this.video.preload = 'auto';
+      if (this.state === 'manifest') this.state = 'buffering';
+    }
+  }
+
+  private attach(): void {
+    this.state = 'manifest';
+    this.error = null;
+    const HlsCtor = window.Hls;
+    if (this.native || !HlsCtor) {
+      this.video.preload = 'metadata';
+      this.video.src = this.src;
+      return;
+    }
+    const hls = new HlsCtor(HLS_CONFIG);
+    this.hls = hls;
+    hls.on(HlsCtor.Events.ERROR, (_e, data) => {
+      if (!data.fatal) return;
+      if (data.type === HlsCtor.ErrorTypes.NETWORK_ERROR && this.error === null) {
+        this.error = `network: ${data.details}`;
+        hls.startLoad(-1);
+      } else if (data.type === HlsCtor.ErrorTypes.MEDIA_ERROR && this.error === null) {
+        this.error = `media: ${data.details}`;
+        hls.recoverMediaError();
+      } else {
+        this.error = `fatal: ${data.details}`;
+        this.release();
+      }
+    });
+    hls.loadSource(this.src);
+    hls.attachMedia(this.video);
+  }
+
+  /** Plays from the current position; `visibleAt` (performance.now()) starts the first-frame clock. */
+  activate(visibleAt: number, onFirstFrame?: (ms: number) => void): void {
+    this.prepare('buffer');
+    this.state = 'active';
+    this.firstFrameMs = null;
+    this.onFirstFrame = onFirstFrame ?? null;
+    const activation = ++this.activation;
+    const done = () => {
+      if (activation !== this.activation || this.firstFrameMs !== null) return;
+      this.firstFrameMs = Math.round(performance.now() - visibleAt);
+      this.onFirstFrame?.(this.firstFrameMs);
+    };
+    if (typeof this.video.requestVideoFrameCallback === 'function') this.video.requestVideoFrameCallback(done);
+    else this.video.addEventListener('playing', done, { once: true });
+    void this.play();
+  }
+
+  /** Starts playback; when the browser refuses sound without a gesture, falls back to muted. */
+  async play(): Promise<void> {
+    this.video.muted = !sound.on;
+    try {
+      await this.video.play();
+    } catch (err) {
+      const name = (err as DOMException).name;
+      if (name === 'NotAllowedError' && !this.video.muted) {
+        sound.on = false;
+        this.video.muted = true;
+        await this.video.play().catch(() => {});
+      }
+      // AbortError: paused or released before it started, which is what the viewer asked for.
+    }
+  }
+
+  /** Pauses; keeps the buffer so coming back is instant. */
+  deactivate(): void {
+    this.activation++;
+    this.video.pause();
+    if (this.state === 'active') this.state = 'buffering';
+  }
+
+  /** Frees the pipeline; the poster stays. `prepare()` can attach again later. */
+  release(): void {
+    this.activation++;
+    this.video.pause();
+    this.hls?.destroy();
+    this.hls = null;
+    this.loading = false;
+    this.video.removeAttribute('src');
+    this.video.load();
+    this.state = 'idle';
+  }
+
+  /** What the debug overlay shows: rendition, buffer ahead, dropped frames. */
+  stats(): { level: string; bufferAheadS: number; dropped: number } {
+    const v = this.video;
+    const lv = this.hls && this.hls.currentLevel >= 0 ? this.hls.levels[this.hls.currentLevel] : undefined;
+    let ahead = 0;
+    for (let i = 0; i < v.buffered.length; i++) {
+      if (v.buffered.start(i) <= v.currentTime && v.currentTime <= v.buffered.end(i)) {
+        ahead = v.buffered.end(i) - v.currentTime;
+      }
+    }
+    return {
+      level: lv
+        ? `${lv.width}x${lv.height}@${Math.round(lv.bitrate / 1000)}k`
+        : v.videoWidth
+          ? `${v.videoWidth}x${v.videoHeight}`
+          : '-',
+      bufferAheadS: Math.round(ahead * 10) / 10,
+      dropped: v.getVideoPlaybackQuality?.().droppedVideoFrames ?? 0,
+    };
+  }
+}

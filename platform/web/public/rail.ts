@@ -1,0 +1,173 @@
+// One feed item on screen: the video, the side rail (follow, like, comments, share) and the caption.
+import { api, currentUser, type Item } from './api.ts';
+import { ensureSignedIn } from './auth.ts';
+import { openComments } from './comments.ts';
+import { formatCount, h, icon, toast } from './ui.ts';
+
+/** An item's elements and the actions the feed triggers on it (double-tap likes). */
+export interface ItemView {
+  el: HTMLElement;
+  video: HTMLVideoElement;
+  /** Likes (or with `toggle`, flips the like); resolves when the server answered. */
+  like(toggle: boolean): Promise<void>;
+  /** Plays the heart animation where the viewer double-tapped. */
+  burst(x: number, y: number): void;
+}
+
+function railButton(name: string, label: string, count: number): HTMLButtonElement {
+  return h(
+    'button',
+    { class: `rail-btn ${name}`, 'aria-label': label },
+    icon(name),
+    h('span', { class: 'count' }, formatCount(count)),
+  );
+}
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Clipboard API refused (no permission, insecure origin): the legacy path still works on most browsers.
+    const ta = h('textarea', { readonly: true }, text);
+    document.body.append(ta);
+    ta.select();
+    const ok = document.execCommand('copy');
+    ta.remove();
+    return ok;
+  }
+}
+
+/** Builds the DOM of one item; nothing loads until the feed prepares its player. */
+export function buildItemView(item: Item, index: number): ItemView {
+  const video = h('video', {
+    class: 'video',
+    playsinline: true,
+    muted: true,
+    loop: true,
+    preload: 'none',
+    disablepictureinpicture: true,
+    poster: item.poster ?? undefined,
+  });
+  video.muted = true;
+
+  const like = railButton('heart', 'Like', item.stats.likes);
+  like.setAttribute('aria-pressed', String(item.likedByMe));
+  const comments = railButton('comment', 'Comments', item.stats.comments);
+  const share = railButton('share', 'Share', item.stats.shares);
+  const follow = h('button', { class: 'follow', 'aria-label': `Follow @${item.author.handle}` }, icon('plus'));
+  if (currentUser()?.id === item.author.id) follow.hidden = true;
+  const avatar = h(
+    'div',
+    { class: 'avatar-wrap' },
+    h('div', { class: 'avatar', 'aria-hidden': 'true' }, (item.author.handle[0] ?? '?').toUpperCase()),
+    follow,
+  );
+
+  const meta = h(
+    'div',
+    { class: 'meta' },
+    h('div', { class: 'handle' }, `@${item.author.handle}`),
+    item.caption ? h('p', { class: 'caption' }, item.caption) : null,
+    item.hashtags.length ? h('p', { class: 'tags' }, item.hashtags.map((t) => `#${t}`).join(' ')) : null,
+  );
+  const el = h(
+    'article',
+    { class: 'item', 'data-id': item.id, 'data-index': index },
+    video,
+    h('div', { class: 'burst-layer' }),
+    h('div', { class: 'paused-hint' }, icon('play')),
+    h('button', { class: 'mute-hint' }, icon('sound-off'), 'Tap for sound'),
+    h('aside', { class: 'rail' }, avatar, like, comments, share),
+    meta,
+    h('div', { class: 'progress' }, h('div', { class: 'bar' })),
+  );
+
+  const setCount = (btn: HTMLElement, n: number) => {
+    btn.querySelector('.count')!.textContent = formatCount(n);
+  };
+
+  let likeBusy: Promise<void> | null = null;
+  async function doLike(toggle: boolean): Promise<void> {
+    if (likeBusy) return likeBusy;
+    if (!(await ensureSignedIn('Log in to like videos.'))) return;
+    const want = toggle ? !item.likedByMe : true;
+    if (want === item.likedByMe) return;
+    const before = { liked: item.likedByMe, likes: item.stats.likes };
+    item.likedByMe = want;
+    item.stats.likes += want ? 1 : -1;
+    like.setAttribute('aria-pressed', String(want));
+    setCount(like, item.stats.likes);
+    likeBusy = (async () => {
+      try {
+        const r = await api<{ liked: boolean; like_count: number }>(
+          want ? 'POST' : 'DELETE',
+          `/videos/${encodeURIComponent(item.id)}/like`,
+        );
+        item.likedByMe = r.liked;
+        item.stats.likes = r.like_count;
+      } catch (err) {
+        item.likedByMe = before.liked;
+        item.stats.likes = before.likes;
+        toast(err);
+      } finally {
+        like.setAttribute('aria-pressed', String(item.likedByMe));
+        setCount(like, item.stats.likes);
+        likeBusy = null;
+      }
+    })();
+    return likeBusy;
+  }
+
+  like.addEventListener('click', () => void doLike(true));
+  comments.addEventListener('click', () => openComments(item, (n) => setCount(comments, n)));
+  share.addEventListener('click', async () => {
+    const link = `${location.origin}/?v=${encodeURIComponent(item.id)}`;
+    toast((await copyText(link)) ? 'Link copied' : link);
+    if (!currentUser()) return;
+    try {
+      const r = await api<{ share_count: number }>('POST', `/videos/${encodeURIComponent(item.id)}/share`, {
+        channel: 'copy_link',
+      });
+      item.stats.shares = r.share_count;
+      setCount(share, r.share_count);
+    } catch (err) {
+      toast(err);
+    }
+  });
+  follow.addEventListener('click', async () => {
+    if (!(await ensureSignedIn(`Log in to follow @${item.author.handle}.`))) return;
+    const following = follow.classList.contains('following');
+    try {
+      const r = await api<{ following: boolean }>(
+        following ? 'DELETE' : 'POST',
+        `/users/${encodeURIComponent(item.author.id)}/follow`,
+      );
+      // Every item by this author on the page shares the state.
+      const selector = `.item[data-author="${CSS.escape(item.author.id)}"] .follow`;
+      for (const b of Array.from(document.querySelectorAll<HTMLElement>(selector))) {
+        b.classList.toggle('following', r.following);
+        b.replaceChildren(icon(r.following ? 'check' : 'plus'));
+      }
+      toast(r.following ? `Following @${item.author.handle}` : `Unfollowed @${item.author.handle}`);
+    } catch (err) {
+      toast(err);
+    }
+  });
+  el.dataset.author = item.author.id;
+
+  return {
+    el,
+    video,
+    like: doLike,
+    burst(x, y) {
+      const layer = el.querySelector('.burst-layer')!;
+      const heart = h('div', { class: 'burst' }, icon('heart'));
+      // CSSOM, not a style attribute: the page's CSP allows no inline styles.
+      heart.style.left = `${x}px`;
+      heart.style.top = `${y}px`;
+      heart.addEventListener('animationend', () => heart.remove());
+      layer.append(heart);
+    },
+  };
+}
