@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from './deps.ts';
 import { engagementRoutes } from '../engagement/engagement.routes.ts';
+import { originRoutes } from '../media/origin.routes.ts';
+import { videosRoutes } from '../media/videos.routes.ts';
 import { webRoutes } from '../web/web.routes.ts';
 import { objectsRoutes } from './objects.routes.ts';
 
@@ -13,5 +15,8 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
     plugin: (d) => objectsRoutes({ objects: d.objects, secret: d.secret, clock: () => d.clock.now() }),
   },
   { name: 'web', prefix: '', plugin: () => webRoutes() },
+  { name: 'videos', prefix: '/api/v1', plugin: (d) => videosRoutes(d) },
+  // The media origin the CDN caches: /media/videos/<id>/v<version>/...
+  { name: 'origin', prefix: '', plugin: (d) => originRoutes(d) },
   { name: 'engagement', prefix: '/api/v1', plugin: (d) => engagementRoutes(d) },
 ];

@@ -1,4 +1,5 @@
 import { engagementBackground } from '../engagement/engagement.background.ts';
+import { transcodeService } from '../media/transcode.service.ts';
 import type { AppDeps } from './deps.ts';
 
 /** Something long-running beside the API: a queue worker or an event-log consumer. */
@@ -12,5 +13,5 @@ export interface BackgroundService {
  * or by `platform/worker.main.ts` processes when scaled.
  */
 export function backgroundServices(deps: AppDeps): BackgroundService[] {
-  return [...engagementBackground({ featureStore: deps.featureStore })];
+  return [transcodeService, ...engagementBackground({ featureStore: deps.featureStore })];
 }

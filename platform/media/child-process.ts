@@ -49,9 +49,7 @@ export function findExecutable(name: string): string | undefined {
 export function runProcess(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const prlimit = opts.memoryBytes ? findExecutable('prlimit') : undefined;
   // prlimit execs the tool in place, so the pid we kill on timeout is the tool itself.
-  const [file, argv] = prlimit
-    ? [prlimit, [`--as=${opts.memoryBytes}`, '--', cmd, ...args]]
-    : [cmd, [...args]];
+  const [file, argv] = prlimit ? [prlimit, [`--as=${opts.memoryBytes}`, '--', cmd, ...args]] : [cmd, [...args]];
   const started = performance.now();
   const maxErr = opts.maxStderrBytes ?? 64 * 1024;
   return new Promise((resolve, reject) => {

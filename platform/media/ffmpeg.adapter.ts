@@ -37,7 +37,8 @@ export class FfmpegError extends Error {
   }
 }
 
-const INPUT_ERRORS = /Invalid data found when processing input|moov atom not found|Error while decoding|corrupt|truncat/i;
+const INPUT_ERRORS =
+  /Invalid data found when processing input|moov atom not found|Error while decoding|corrupt|truncat/i;
 
 /** The full argument list, for logs and tests. */
 export function ffmpegArgs(job: FfmpegJob): string[] {

@@ -72,7 +72,7 @@ export function parseRate(rate: unknown): number {
   if (typeof rate !== 'string') return 0;
   const [n, d] = rate.split('/').map(Number);
   if (n === undefined || !Number.isFinite(n)) return 0;
-  if (d === undefined) return n > 0 ? n : 0;
+  if (d === undefined) return Math.max(n, 0);
   return Number.isFinite(d) && d > 0 && n > 0 ? n / d : 0;
 }
 
@@ -82,7 +82,7 @@ function rotationOf(stream: Json): number {
   const fromTag = num((stream.tags as Json | undefined)?.rotate);
   // The display matrix counts counter-clockwise, the legacy `rotate` tag clockwise.
   const clockwise = fromMatrix !== undefined ? -fromMatrix : (fromTag ?? 0);
-  return ((Math.round(clockwise / 90) * 90) % 360 + 360) % 360;
+  return (((Math.round(clockwise / 90) * 90) % 360) + 360) % 360;
 }
 
 function kindOf(t: unknown): StreamSummary['kind'] {

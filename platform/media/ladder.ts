@@ -75,7 +75,9 @@ export function h264Level(width: number, height: number, fps: number): string {
 
 /** `avc1.PPCCLL`: profile_idc, constraint flags (x264 sets set1 for main), level_idc. */
 export function avcCodecString(profile: 'main' | 'high', level: string): string {
-  const levelIdc = Math.round(Number(level) * 10).toString(16).padStart(2, '0');
+  const levelIdc = Math.round(Number(level) * 10)
+    .toString(16)
+    .padStart(2, '0');
   return profile === 'main' ? `avc1.4d40${levelIdc}` : `avc1.6400${levelIdc}`;
 }
 
@@ -95,7 +97,8 @@ function sizeFor(src: LadderSource, short: number): { width: number; height: num
  * 360p gets one rung at its own (even) size.
  */
 export function planLadder(src: LadderSource): LadderPlan {
-  if (!(src.displayWidth > 0 && src.displayHeight > 0)) throw new Error('planLadder: source dimensions must be positive');
+  if (!(src.displayWidth > 0 && src.displayHeight > 0))
+    throw new Error('planLadder: source dimensions must be positive');
   let fps = src.fps > 0 ? src.fps : 30;
   while (fps > 60) fps /= 2;
   const rateFactor = fps > 31 ? 1.5 : 1;
@@ -155,9 +158,11 @@ export interface RungIo {
 export function rungArgs(plan: LadderPlan, rung: Rung, io: RungIo): string[] {
   const filters = [`scale=${rung.width}:${rung.height}:flags=bicubic`, 'setsar=1', 'format=yuv420p'];
   if (plan.resampleFps) filters.unshift(`fps=${plan.fps}`);
+  // biome-ignore format: flag/value pairs read better side by side
   const audio = plan.hasAudio
     ? ['-map', '0:a:0', '-c:a', 'aac', '-b:a', `${rung.audioKbps}k`, '-ac', '2', '-ar', '48000']
     : ['-an'];
+  // biome-ignore format: flag/value pairs read better side by side
   return [
     '-map', '0:v:0',
     ...audio,

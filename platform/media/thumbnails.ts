@@ -13,16 +13,16 @@ export interface ThumbnailPlan {
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
-function fit(w: number, h: number, maxShort: number): { width: number; height: number } {
+function fitWithin(w: number, h: number, maxShort: number): { width: number; height: number } {
   const scale = Math.min(1, maxShort / Math.min(w, h));
   return { width: even(w * scale), height: even(h * scale) };
 }
 
 /** Plans the images for a video of the given display size and duration. Pure. */
 export function planThumbnails(displayWidth: number, displayHeight: number, durationS: number): ThumbnailPlan {
-  const poster = fit(displayWidth, displayHeight, 720);
-  const preview = fit(displayWidth, displayHeight, 360);
-  const tile = fit(displayWidth, displayHeight, 90);
+  const poster = fitWithin(displayWidth, displayHeight, 720);
+  const preview = fitWithin(displayWidth, displayHeight, 360);
+  const tile = fitWithin(displayWidth, displayHeight, 90);
   const cols = 5;
   const rows = 2;
   return {
@@ -38,7 +38,11 @@ export function planThumbnails(displayWidth: number, displayHeight: number, dura
 }
 
 /** Output files of `thumbnailArgs`, relative to its output directory. */
-export const THUMBNAIL_FILES = { poster: 'poster.jpg', sprite: 'sprite.jpg', preview: (i: number) => `preview_${String(i).padStart(2, '0')}.jpg` };
+export const THUMBNAIL_FILES = {
+  poster: 'poster.jpg',
+  sprite: 'sprite.jpg',
+  preview: (i: number) => `preview_${String(i).padStart(2, '0')}.jpg`,
+};
 
 // A rational frame rate string ffmpeg parses exactly: frames per `seconds`.
 const rate = (frames: number, seconds: number) => `${frames * 1000}/${Math.max(1, Math.round(seconds * 1000))}`;
@@ -55,6 +59,7 @@ export function thumbnailArgs(plan: ThumbnailPlan, durationS: number, outDir: st
     `[b]fps=${rate(plan.previewCount, durationS)},scale=${plan.previewWidth}:${plan.previewHeight},setsar=1[previews]`,
     `[c]fps=${rate(s.cols * s.rows, durationS)},scale=${s.tileWidth}:${s.tileHeight},setsar=1,tile=${s.cols}x${s.rows}[sprite]`,
   ].join(';');
+  // biome-ignore format: flag/value pairs read better side by side
   return [
     '-filter_complex', graph,
     '-map', '[poster]', '-frames:v', '1', '-q:v', '3', '-update', '1', `${outDir}/${THUMBNAIL_FILES.poster}`,

@@ -43,7 +43,20 @@ const CONTAINERS: readonly { match: RegExp; demuxer: string }[] = [
 const PLAYLIST_FORMATS = /(^|,)(hls|applehttp|dash|concat|ffconcat|sdp|rtsp|rtp|tee|m3u8?)(,|$)/;
 
 export const VIDEO_CODECS: ReadonlySet<string> = new Set(['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4']);
-export const AUDIO_CODECS: ReadonlySet<string> = new Set(['aac', 'mp3', 'opus', 'vorbis', 'ac3', 'eac3', 'alac', 'flac', 'pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_f32le']);
+export const AUDIO_CODECS: ReadonlySet<string> = new Set([
+  'aac',
+  'mp3',
+  'opus',
+  'vorbis',
+  'ac3',
+  'eac3',
+  'alac',
+  'flac',
+  'pcm_s16le',
+  'pcm_s16be',
+  'pcm_s24le',
+  'pcm_f32le',
+]);
 // Containers round durations up a little; a 180.02 s file was still meant as a 3-minute clip.
 const DURATION_GRACE_S = 0.5;
 

@@ -1,0 +1,229 @@
+/**
+ * Media benchmark:
+ *  - ladder: a generated 1080×1920 vertical clip (30 s; 6 s with --quick) through the full H.264 HLS
+ *    ladder, rungs in parallel (one ffmpeg each, as the worker runs them) and one after another:
+ *    wall time, realtime factor (clip seconds per wall second), and CPU core-seconds per minute of
+ *    video from ffmpeg's own `-benchmark` rusage;
+ *  - CDN: many segments requested under a Zipf(1.1) popularity, straight from the origin and through
+ *    the nginx cache: requests/s, MB/s and the cache hit ratio.
+ * The test pattern is easier to encode than camera footage: treat the CPU figures as a lower bound.
+ * Writes bench/results/media.json.
+ */
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { newId } from '../core/ids.ts';
+import { runFfmpeg } from '../platform/media/ffmpeg.adapter.ts';
+import { probe } from '../platform/media/ffprobe.adapter.ts';
+import { type LadderPlan, planLadder, rungArgs } from '../platform/media/ladder.ts';
+import { mediaContentType } from '../platform/media/media-keys.ts';
+import { buildMediaApp, makeClip, openMediaTestEnv, startNginx } from '../platform/media/testing/media.testkit.ts';
+import { validateProbe } from '../platform/media/validate.ts';
+import { writeResults } from './lib/results.ts';
+import { formatTable } from './lib/table.ts';
+
+const quick = process.argv.includes('--quick');
+const CLIP_S = quick ? 6 : 30;
+const VIDEOS = quick ? 20 : 60;
+const REQUESTS = quick ? 1500 : 6000;
+const CONCURRENCY = 16;
+const ZIPF_S = 1.1;
+const cores = availableParallelism();
+
+interface LadderRun {
+  mode: string;
+  wallS: number;
+  cpuS: number;
+  realtime: number;
+  coreSPerMin: number;
+}
+
+async function runLadder(
+  src: string,
+  demuxer: string,
+  plan: LadderPlan,
+  outRoot: string,
+  parallel: boolean,
+): Promise<LadderRun> {
+  await rm(outRoot, { recursive: true, force: true });
+  // Every ffmpeg may use every core: when the small rungs finish, the big one gets the whole machine.
+  const threads = cores;
+  const one = async (i: number) => {
+    const rung = plan.rungs[i]!;
+    const outDir = join(outRoot, rung.name);
+    await mkdir(outDir, { recursive: true });
+    const args = rungArgs(plan, rung, { input: src, demuxer, outDir, threads, preset: 'veryfast' });
+    return runFfmpeg({ input: src, demuxer, outputArgs: args, timeoutMs: 30 * 60_000 });
+  };
+  const started = performance.now();
+  const stats = [];
+  if (parallel) {
+    // As the worker runs them: at most `cores` rungs at once, the biggest first.
+    const order = plan.rungs.map((_, i) => i).reverse();
+    const lane = async () => {
+      for (let i = order.shift(); i !== undefined; i = order.shift()) stats.push(await one(i));
+    };
+    await Promise.all(Array.from({ length: Math.min(cores, plan.rungs.length) }, lane));
+  } else {
+    for (let i = 0; i < plan.rungs.length; i++) stats.push(await one(i));
+  }
+  const wallS = (performance.now() - started) / 1000;
+  const cpuS = stats.reduce((s, x) => s + (x.cpuS ?? 0), 0);
+  return {
+    mode: parallel ? 'parallel' : 'serial',
+    wallS,
+    cpuS,
+    realtime: CLIP_S / wallS,
+    coreSPerMin: cpuS / (CLIP_S / 60),
+  };
+}
+
+/** A seeded PRNG (mulberry32), so every run asks for the same sequence. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Indices 0..n-1 drawn with P(k) ∝ 1/(k+1)^s. */
+function zipfSampler(n: number, s: number, rand: () => number): () => number {
+  const cdf: number[] = [];
+  let total = 0;
+  for (let k = 1; k <= n; k++) {
+    total += 1 / k ** s;
+    cdf.push(total);
+  }
+  return () => {
+    const u = rand() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+async function load(base: string, paths: readonly string[]) {
+  let next = 0;
+  let bytes = 0;
+  let hits = 0;
+  let errors = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < paths.length) {
+      const res = await fetch(`${base}${paths[next++]}`);
+      const body = await res.arrayBuffer();
+      if (res.status !== 200) errors++;
+      bytes += body.byteLength;
+      if (res.headers.get('x-cache-status') === 'HIT') hits++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  const s = (performance.now() - started) / 1000;
+  return { rps: paths.length / s, mbps: bytes / 1e6 / s, hitRatio: hits / paths.length, errors };
+}
+
+async function main(): Promise<void> {
+  const env = await openMediaTestEnv('file');
+  try {
+    process.stdout.write(`generating a ${CLIP_S} s 1080×1920 clip…\n`);
+    const src = await makeClip(join(env.dir, 'clip.mp4'), { width: 1080, height: 1920, durationS: CLIP_S });
+    const verdict = validateProbe(await probe(src));
+    if (!verdict.ok) throw new Error(`the generated clip failed validation: ${verdict.code}`);
+    const v = verdict.info.video!;
+    const plan = planLadder({
+      displayWidth: v.displayWidth,
+      displayHeight: v.displayHeight,
+      fps: v.fps,
+      hasAudio: true,
+    });
+
+    const parallel = await runLadder(src, verdict.demuxer, plan, join(env.dir, 'ladder'), true);
+    const serial = await runLadder(src, verdict.demuxer, plan, join(env.dir, 'ladder-serial'), false);
+    process.stdout.write(
+      `\nladder (${plan.rungs.map((r) => r.name).join(', ')}) on ${cores} cores, ${CLIP_S} s clip\n${formatTable(
+        ['mode', 'wall_s', 'cpu_s', 'realtime_x', 'core_s_per_min'],
+        [parallel, serial].map((r) => [r.mode, r.wallS, r.cpuS, r.realtime, r.coreSPerMin]),
+        2,
+      )}\n`,
+    );
+
+    // CDN: the 480p segments of the run above, stored as VIDEOS public videos.
+    const segDir = join(env.dir, 'ladder', '480p');
+    const segments = (await readdir(segDir)).filter((f) => f.endsWith('.ts')).sort();
+    const segBodies = await Promise.all(segments.map((f) => readFile(join(segDir, f))));
+    const paths: string[] = [];
+    for (let i = 0; i < VIDEOS; i++) {
+      const id = newId();
+      await env.deps.metadata.run(
+        `INSERT INTO videos (id, author_id, status, privacy, version, created_at) VALUES ($1, 'bench', 'ready', 'public', 1, $2)`,
+        [id, Date.now()],
+      );
+      for (const [j, f] of segments.entries()) {
+        await env.deps.objects.put(`videos/${id}/v1/480p/${f}`, segBodies[j]!, { contentType: mediaContentType(f) });
+        paths.push(`/media/videos/${id}/v1/480p/${f}`);
+      }
+    }
+    const rand = rng(42);
+    // Popularity rank is independent of upload order.
+    const ranked = [...paths].sort(() => rand() - 0.5);
+    const draw = zipfSampler(ranked.length, ZIPF_S, rand);
+    const workload = Array.from({ length: REQUESTS }, () => ranked[draw()]!);
+
+    let originRequests = 0;
+    const app = await buildMediaApp(env.deps, { onRequest: () => originRequests++ });
+    const origin = await app.listen({ host: '127.0.0.1', port: 0 });
+    const nginxDir = join('/tmp', `foryou-bench-nginx-${process.pid}`);
+    const nginx = await startNginx(nginxDir, new URL(origin).host);
+    try {
+      const direct = await load(origin, workload);
+      const before = originRequests;
+      const cdn = await load(nginx.base, workload);
+      const cdnOrigin = originRequests - before;
+      process.stdout.write(
+        `\nsegments: ${ranked.length} objects (${(segBodies[0]!.length / 1024).toFixed(0)} KiB each), ${REQUESTS} requests, Zipf s=${ZIPF_S}, ${CONCURRENCY} concurrent\n${formatTable(
+          ['path', 'req_per_s', 'MB_per_s', 'hit_ratio', 'origin_requests', 'errors'],
+          [
+            ['origin', direct.rps, direct.mbps, null, REQUESTS, direct.errors],
+            ['nginx (cold start)', cdn.rps, cdn.mbps, cdn.hitRatio, cdnOrigin, cdn.errors],
+          ],
+          2,
+        )}\n`,
+      );
+      const path = writeResults('media', {
+        quick,
+        clip_s: CLIP_S,
+        rungs: plan.rungs.map((r) => ({ name: r.name, width: r.width, height: r.height, kbps: r.videoKbps })),
+        ladder_realtime_factor: Number(parallel.realtime.toFixed(3)),
+        core_s_per_min: Number(parallel.coreSPerMin.toFixed(1)),
+        ladder: { parallel, serial },
+        cdn: {
+          objects: ranked.length,
+          requests: REQUESTS,
+          zipf_s: ZIPF_S,
+          concurrency: CONCURRENCY,
+          origin_only: direct,
+          through_nginx: { ...cdn, origin_requests: cdnOrigin },
+        },
+        cache_hit_ratio: Number(cdn.hitRatio.toFixed(4)),
+      });
+      process.stdout.write(`\nwrote ${path}\n`);
+    } finally {
+      nginx.proc.kill('SIGTERM');
+      await app.close();
+      await rm(nginxDir, { recursive: true, force: true });
+    }
+  } finally {
+    await env.cleanup();
+  }
+}
+
+await main();

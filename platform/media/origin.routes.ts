@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors/registry.ts';
+import { isId } from '../../core/ids.ts';
+import type { ByteRange } from '../../core/objects/ports.ts';
+import { validateObjectKey } from '../../core/objects/validate.ts';
+import type { AppDeps } from '../api/deps.ts';
+import { parseRange } from '../api/objects.routes.ts';
+import { rewritePlaylistUris } from './hls.ts';
+import { mediaContentType } from './media-keys.ts';
+import { verifyPlaybackToken } from './playback-token.ts';
+import { videosRepo } from './videos.repo.ts';
+
+/** Cache lifetimes: files under a versioned prefix never change; playlists are re-read often. */
+export const CACHE_CONTROL = {
+  immutable: 'public, max-age=31536000, immutable',
+  playlist: 'public, max-age=2',
+  // Token-gated media must never sit in a shared cache, where a request without the token could hit it.
+  privateImmutable: 'private, max-age=3600',
+  privatePlaylist: 'private, no-cache',
+} as const;
+
+type MediaRequest = FastifyRequest<{
+  Params: { id: string; version: string; '*': string };
+  Querystring: { token?: string };
+}>;
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
+}
+
+/**
+ * The media origin: `GET|HEAD /media/videos/<id>/v<version>/<path>` streams renditions, playlists and
+ * images from the ObjectStore with strong ETags (304), single byte ranges (206/416) and cache headers
+ * a CDN can follow. Media of private and friends-only videos needs `?token=` from `GET /videos/:id`;
+ * without a valid one it is a 404, exactly like a video that does not exist. Playlists served with a
+ * token are rewritten so every URI in them carries it too.
+ */
+export function originRoutes(deps: Pick<AppDeps, 'metadata' | 'objects' | 'secret' | 'clock'>): FastifyPluginAsync {
+  const repo = videosRepo(deps.metadata);
+
+  async function handle(request: MediaRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const { id, version, '*': rest } = request.params;
+    const versionNo = /^v([1-9]\d{0,8})$/.exec(version)?.[1];
+    const contentType = mediaContentType(rest);
+    if (!isId(id) || !versionNo || !contentType) throw new AppError('VIDEO_NOT_FOUND');
+    const key = `videos/${id}/${version}/${rest}`;
+    try {
+      validateObjectKey(key);
+    } catch {
+      throw new AppError('VIDEO_NOT_FOUND');
+    }
+    const video = await repo.get(id);
+    if (!video || video.deletedAt !== null || video.status !== 'ready' || Number(versionNo) > video.version) {
+      throw new AppError('VIDEO_NOT_FOUND');
+    }
+    const gated = video.privacy !== 'public';
+    const token = request.query.token;
+    if (gated && !verifyPlaybackToken(deps.secret, id, token, deps.clock.now())) throw new AppError('VIDEO_NOT_FOUND');
+
+    const playlist = contentType === 'application/vnd.apple.mpegurl';
+    reply.header(
+      'cache-control',
+      gated
+        ? playlist
+          ? CACHE_CONTROL.privatePlaylist
+          : CACHE_CONTROL.privateImmutable
+        : playlist
+          ? CACHE_CONTROL.playlist
+          : CACHE_CONTROL.immutable,
+    );
+    reply.header('content-type', contentType);
+    reply.header('accept-ranges', 'bytes');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('access-control-allow-origin', '*');
+
+    // A token-carrying playlist is rewritten, so it is served from memory with an ETag of its own bytes.
+    let body: Buffer | undefined;
+    let size: number;
+    let etag: string;
+    if (gated && playlist) {
+      const stored = await deps.objects.getBuffer(key).catch(() => {
+        throw new AppError('OBJECT_NOT_FOUND');
+      });
+      const q = `token=${encodeURIComponent(String(token))}`;
+      body = Buffer.from(
+        rewritePlaylistUris(stored.toString('utf8'), (uri) => `${uri}${uri.includes('?') ? '&' : '?'}${q}`),
+      );
+      size = body.length;
+      etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+    } else {
+      const info = await deps.objects.head(key);
+      if (!info) throw new AppError('OBJECT_NOT_FOUND');
+      size = info.size;
+      etag = `"${info.etag.replace(/^"|"$/g, '')}"`;
+      reply.header('last-modified', new Date(info.lastModified).toUTCString());
+    }
+    reply.header('etag', etag);
+    if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
+
+    const range = parseRange(request.headers.range, size);
+    if (range === 'unsatisfiable') {
+      reply.header('content-range', `bytes */${size}`);
+      throw new AppError('INVALID_RANGE');
+    }
+    const r: ByteRange = range ?? { start: 0, end: size - 1 };
+    if (range) {
+      reply.status(206);
+      reply.header('content-range', `bytes ${r.start}-${r.end}/${size}`);
+    }
+    reply.header('content-length', String(size === 0 ? 0 : r.end - r.start + 1));
+    if (request.method === 'HEAD' || size === 0) return reply.send();
+    if (body) return reply.send(body.subarray(r.start, r.end + 1));
+    const { body: stream } = await deps.objects.get(key, range ?? undefined);
+    return reply.send(stream);
+  }
+
+  return async (app) => {
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: '/media/videos/:id/:version/*',
+      exposeHeadRoute: false,
+      schema: { hide: true },
+      handler: handle,
+    });
+  };
+}

@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Worker } from '../../core/queue/ports.ts';
+import {
+  buildMediaApp,
+  type MediaTestEnv,
+  makeClip,
+  newUserId,
+  openMediaTestEnv,
+  uploadThroughApi,
+  waitFor,
+} from './testing/media.testkit.ts';
+import { startTranscodeWorker, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
+import { videosRepo } from './videos.repo.ts';
+
+const WORKER_MAIN = new URL('./worker.main.ts', import.meta.url).pathname;
+
+describe('a transcode worker killed mid-ladder', () => {
+  let env: MediaTestEnv;
+  let app: FastifyInstance;
+  let child: ChildProcess | undefined;
+  let worker: Worker | undefined;
+
+  beforeAll(async () => {
+    env = await openMediaTestEnv('file');
+    app = await buildMediaApp(env.deps);
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await worker?.close();
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('is resumed by another worker to ready without redoing the rungs it finished', async () => {
+    const src = await makeClip(join(env.dir, 'clip.mp4'), { width: 480, height: 854, durationS: 4 });
+    const id = await uploadThroughApi(app, newUserId(), await readFile(src));
+    const repo = videosRepo(env.deps.metadata);
+    const childTmp = join(env.dir, 'child-tmp');
+    await mkdir(childTmp);
+
+    // A separate worker process, one rung at a time, with a short lease so the job is free soon after the kill.
+    child = spawn(process.execPath, [WORKER_MAIN, '--rung-concurrency', '1', '--lease-ms', '1500'], {
+      env: {
+        PATH: process.env.PATH,
+        TMPDIR: childTmp,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATA_DIR: env.dir,
+        SIGNING_SECRET: env.config.SIGNING_SECRET,
+        PUBLIC_BASE_URL: env.config.PUBLIC_BASE_URL,
+        METADATA_URL: env.config.METADATA_URL,
+        OBJECTS_URL: env.config.OBJECTS_URL,
+        QUEUE_URL: env.config.QUEUE_URL,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await waitFor(
+      'the first rung to be recorded',
+      async () => ((await repo.progress(id)).size > 0 ? true : undefined),
+      60_000,
+      20,
+    );
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+
+    const before = await env.deps.metadata.all<{ rung: string; updated_at: number }>(
+      `SELECT rung, updated_at FROM transcode_progress WHERE video_id = $1 AND status = 'done' ORDER BY rung`,
+      [id],
+    );
+    const finished = before.map((r) => r.rung);
+    expect(finished.length).toBeGreaterThan(0);
+    // The kill must have landed mid-ladder, or this test would prove nothing.
+    expect(finished.length).toBeLessThan(3);
+    expect((await repo.get(id))!.status).toBe('processing');
+
+    const redone: string[] = [];
+    worker = startTranscodeWorker(env.deps, { rungConcurrency: 2, onStepDone: (_v, step) => redone.push(step) });
+    const ready = await waitFor(
+      'the video to be ready',
+      async () => {
+        const v = await repo.get(id);
+        return v?.status === 'ready' || v?.status === 'failed' ? v : undefined;
+      },
+      90_000,
+    );
+    expect([ready.status, ready.failureCode]).toEqual(['ready', null]);
+    expect(ready.renditions.map((r) => r.name)).toEqual(['360p', '480p']);
+    for (const step of finished) expect(redone).not.toContain(step);
+    expect([...redone, ...finished].sort()).toEqual(['360p', '480p', 'thumbs']);
+
+    const after = await env.deps.metadata.all<{ rung: string; updated_at: number }>(
+      `SELECT rung, updated_at FROM transcode_progress WHERE video_id = $1 AND rung IN (${finished.map((_, i) => `$${i + 2}`).join(', ')}) ORDER BY rung`,
+      [id, ...finished],
+    );
+    expect(after).toEqual(before);
+    // The queue records completion just after the handler marked the video ready.
+    const job = await waitFor('the job to complete', async () => {
+      const j = await env.deps.queue.getJob(TRANSCODE_QUEUE, transcodeJobId(id, 1));
+      return j?.status === 'active' ? undefined : j;
+    });
+    expect(job).toMatchObject({ status: 'completed', attempts: 2 });
+    const master = (await env.deps.objects.getBuffer(`videos/${id}/v1/master.m3u8`)).toString();
+    expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(2);
+  }, 150_000);
+});

@@ -1,0 +1,11 @@
+import type { BackgroundService } from '../api/background.ts';
+import { startTranscodeWorker } from './transcode.worker.ts';
+
+/** The transcode worker as an embedded service of the API process (EMBEDDED_WORKERS=true). */
+export const transcodeService: BackgroundService = {
+  name: 'transcode',
+  async start(deps) {
+    const worker = startTranscodeWorker(deps);
+    return { stop: () => worker.close() };
+  },
+};

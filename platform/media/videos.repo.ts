@@ -1,0 +1,192 @@
+import type { MetadataStore, SqlExecutor } from '../../core/metadata/ports.ts';
+
+export type VideoStatus = 'uploading' | 'processing' | 'ready' | 'failed';
+export type Privacy = 'public' | 'private' | 'friends';
+
+/** One HLS variant of a ready video, as stored in `videos.renditions` (JSON array). */
+export interface Rendition {
+  name: string;
+  width: number;
+  height: number;
+  bandwidth: number;
+  average_bandwidth: number;
+  codecs: string;
+  playlist_key: string;
+}
+
+/** A `videos` row with its JSON columns parsed. */
+export interface VideoRow {
+  id: string;
+  authorId: string;
+  caption: string;
+  hashtags: string[];
+  musicId: string | null;
+  privacy: Privacy;
+  status: VideoStatus;
+  failureCode: string | null;
+  failureDetail: string | null;
+  durationMs: number | null;
+  width: number | null;
+  height: number | null;
+  sourceKey: string | null;
+  renditions: Rendition[];
+  posterKey: string | null;
+  version: number;
+  createdAt: number;
+  processedAt: number | null;
+  deletedAt: number | null;
+}
+
+const COLUMNS =
+  'id, author_id, caption, hashtags, music_id, privacy, status, failure_code, failure_detail, duration_ms, width, ' +
+  'height, source_key, renditions, poster_key, version, created_at, processed_at, deleted_at';
+
+function parseJsonArray<T>(text: unknown): T[] {
+  try {
+    const v = JSON.parse(String(text ?? '[]'));
+    return Array.isArray(v) ? (v as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function toRow(r: Record<string, unknown>): VideoRow {
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: String(r.id),
+    authorId: String(r.author_id),
+    caption: String(r.caption ?? ''),
+    hashtags: parseJsonArray<string>(r.hashtags),
+    musicId: (r.music_id as string | null) ?? null,
+    privacy: r.privacy as Privacy,
+    status: r.status as VideoStatus,
+    failureCode: (r.failure_code as string | null) ?? null,
+    failureDetail: (r.failure_detail as string | null) ?? null,
+    durationMs: n(r.duration_ms),
+    width: n(r.width),
+    height: n(r.height),
+    sourceKey: (r.source_key as string | null) ?? null,
+    renditions: parseJsonArray<Rendition>(r.renditions),
+    posterKey: (r.poster_key as string | null) ?? null,
+    version: Number(r.version),
+    createdAt: Number(r.created_at),
+    processedAt: n(r.processed_at),
+    deletedAt: n(r.deleted_at),
+  };
+}
+
+/** What a new upload starts with. */
+export interface NewVideo {
+  id: string;
+  authorId: string;
+  caption: string;
+  hashtags: string[];
+  musicId: string | null;
+  privacy: Privacy;
+  sourceKey: string;
+  createdAt: number;
+}
+
+/** The SQL of the media area: the `videos`, `video_hashtags` and `transcode_progress` tables. */
+export function videosRepo(db: MetadataStore) {
+  return {
+    /** The row, including soft-deleted ones (callers decide what deleted means to them). */
+    async get(id: string, tx: SqlExecutor = db): Promise<VideoRow | undefined> {
+      const r = await tx.get(`SELECT ${COLUMNS} FROM videos WHERE id = $1`, [id]);
+      return r ? toRow(r) : undefined;
+    },
+
+    async create(v: NewVideo): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.run(
+          `INSERT INTO videos (id, author_id, caption, hashtags, music_id, privacy, status, source_key, version, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, 1, $8)`,
+          [v.id, v.authorId, v.caption, JSON.stringify(v.hashtags), v.musicId, v.privacy, v.sourceKey, v.createdAt],
+        );
+        for (const tag of v.hashtags) {
+          await tx.run('INSERT INTO video_hashtags (video_id, tag) VALUES ($1, $2)', [v.id, tag]);
+        }
+      });
+    },
+
+    /** uploading → processing; false when the row was not waiting for an upload. */
+    async markProcessing(id: string): Promise<boolean> {
+      const r = await db.run(
+        `UPDATE videos SET status = 'processing', failure_code = NULL, failure_detail = NULL
+         WHERE id = $1 AND status = 'uploading' AND deleted_at IS NULL`,
+        [id],
+      );
+      return r.changes === 1;
+    },
+
+    /** Fails the given version, unless it is already ready (a late failure must not undo a success). */
+    async markFailed(id: string, version: number, code: string, detail: string, now: number): Promise<void> {
+      await db.run(
+        `UPDATE videos SET status = 'failed', failure_code = $3, failure_detail = $4, processed_at = $5
+         WHERE id = $1 AND version = $2 AND status <> 'ready'`,
+        [id, version, code, detail.slice(0, 1000), now],
+      );
+    },
+
+    async markReady(
+      id: string,
+      version: number,
+      r: { durationMs: number; width: number; height: number; renditions: Rendition[]; posterKey: string; now: number },
+    ): Promise<boolean> {
+      const res = await db.run(
+        `UPDATE videos SET status = 'ready', failure_code = NULL, failure_detail = NULL, duration_ms = $3, width = $4,
+           height = $5, renditions = $6, poster_key = $7, processed_at = $8
+         WHERE id = $1 AND version = $2 AND status = 'processing' AND deleted_at IS NULL`,
+        [id, version, r.durationMs, r.width, r.height, JSON.stringify(r.renditions), r.posterKey, r.now],
+      );
+      return res.changes === 1;
+    },
+
+    async softDelete(id: string, now: number): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.run('UPDATE videos SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL', [id, now]);
+        await tx.run('DELETE FROM video_hashtags WHERE video_id = $1', [id]);
+      });
+    },
+
+    /** Rungs (and the `thumbs` step) finished for a video, with the key each one wrote. */
+    async progress(id: string): Promise<Map<string, string>> {
+      const rows = await db.all<{ rung: string; output_key: string | null }>(
+        `SELECT rung, output_key FROM transcode_progress WHERE video_id = $1 AND status = 'done'`,
+        [id],
+      );
+      return new Map(rows.map((r) => [r.rung, r.output_key ?? '']));
+    },
+
+    async recordDone(id: string, rung: string, outputKey: string, now: number): Promise<void> {
+      await db.run(
+        `INSERT INTO transcode_progress (video_id, rung, status, output_key, updated_at) VALUES ($1, $2, 'done', $3, $4)
+         ON CONFLICT (video_id, rung) DO UPDATE SET status = excluded.status, output_key = excluded.output_key,
+           updated_at = excluded.updated_at`,
+        [id, rung, outputKey, now],
+      );
+    },
+
+    /** True when `a` and `b` follow each other: what `friends` privacy means. */
+    async areFriends(a: string, b: string): Promise<boolean> {
+      const r = await db.get<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM follows
+         WHERE (follower_id = $1 AND followee_id = $2) OR (follower_id = $2 AND followee_id = $1)`,
+        [a, b],
+      );
+      return Number(r?.n ?? 0) === 2;
+    },
+  };
+}
+
+/** The repository type, for signatures. */
+export type VideosRepo = ReturnType<typeof videosRepo>;
+
+/** Whether `viewerId` may see `video`: public to all, private to its author, friends to mutual follows. */
+export async function canView(repo: VideosRepo, video: VideoRow, viewerId: string | undefined): Promise<boolean> {
+  if (video.deletedAt !== null) return false;
+  if (video.privacy === 'public') return true;
+  if (viewerId === undefined) return false;
+  if (viewerId === video.authorId) return true;
+  return video.privacy === 'friends' && repo.areFriends(video.authorId, viewerId);
+}

@@ -1,0 +1,326 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../core/errors/registry.ts';
+import { isId, newId } from '../../core/ids.ts';
+import type { AuthUser } from '../api/auth/current-user.ts';
+import { optionalUser, requireUser } from '../api/auth/current-user.ts';
+import type { AppDeps } from '../api/deps.ts';
+import { mediaKeys } from './media-keys.ts';
+import { signPlaybackToken } from './playback-token.ts';
+import { planThumbnails, THUMBNAIL_FILES } from './thumbnails.ts';
+import { TRANSCODE_ATTEMPTS, TRANSCODE_JOB, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
+import { canView, type VideoRow, videosRepo } from './videos.repo.ts';
+
+/** How long a signed upload URL and a playback token stay valid. */
+export const UPLOAD_URL_TTL_S = 3600;
+export const PLAYBACK_TOKEN_TTL_S = 6 * 3600;
+
+const UPLOAD_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'] as const;
+
+const hashtag = z
+  .string()
+  .transform((s) => s.trim().replace(/^#/, '').toLowerCase())
+  .pipe(z.string().regex(/^[a-z0-9_]{1,50}$/, 'hashtag: 1–50 of a-z, 0-9 or _'));
+/** The metadata a new video is created with, shared by the signed-URL and the direct upload. */
+const videoMeta = z.object({
+  caption: z.string().max(2200).default(''),
+  hashtags: z
+    .array(hashtag)
+    .max(30)
+    .default([])
+    .transform((tags) => [...new Set(tags)]),
+  music_id: z.string().min(1).max(64).nullish(),
+  privacy: z.enum(['public', 'private', 'friends']).default('public'),
+});
+const createBody = videoMeta.extend({ content_type: z.enum(UPLOAD_TYPES).default('video/mp4') });
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const accepted = z.object({ video_id: z.string(), status: z.literal('processing') });
+
+const rendition = z.object({
+  name: z.string(),
+  width: z.number(),
+  height: z.number(),
+  bandwidth: z.number(),
+  average_bandwidth: z.number(),
+  codecs: z.string(),
+});
+const videoView = z.object({
+  id: z.string(),
+  author_id: z.string(),
+  caption: z.string(),
+  hashtags: z.array(z.string()),
+  music_id: z.string().nullable(),
+  privacy: z.enum(['public', 'private', 'friends']),
+  status: z.enum(['uploading', 'processing', 'ready', 'failed']),
+  failure_code: z.string().nullable(),
+  duration_ms: z.number().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  created_at: z.number(),
+  processed_at: z.number().nullable(),
+  playback: z
+    .object({
+      master_url: z.string(),
+      poster_url: z.string(),
+      preview_urls: z.array(z.string()),
+      sprite: z.object({
+        url: z.string(),
+        cols: z.number(),
+        rows: z.number(),
+        tile_width: z.number(),
+        tile_height: z.number(),
+        interval_s: z.number(),
+      }),
+      renditions: z.array(rendition),
+      /** Set for private and friends-only videos: every media URL already carries it. */
+      token_expires_at: z.number().nullable(),
+    })
+    .nullable(),
+});
+
+/**
+ * The upload API under `/api/v1`: create a video and get a signed upload URL, complete it (enqueues
+ * the transcode), upload small files directly, read a video with its playback URLs, delete it.
+ * Private and friends-only videos are invisible (404) to everyone the privacy rule excludes.
+ */
+export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
+  const repo = videosRepo(deps.metadata);
+  const maxBytes = deps.config.MAX_UPLOAD_BYTES;
+  const mediaBase = `${deps.config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/media/`;
+
+  /** The video when `viewer` may see it, else VIDEO_NOT_FOUND: the same answer whether it exists or not. */
+  async function visible(id: string, viewer: AuthUser | undefined): Promise<VideoRow> {
+    const video = isId(id) ? await repo.get(id) : undefined;
+    if (!video || !(await canView(repo, video, viewer?.id))) throw new AppError('VIDEO_NOT_FOUND');
+    // Only the author follows an upload through processing or failure.
+    if (video.status !== 'ready' && video.authorId !== viewer?.id) throw new AppError('VIDEO_NOT_FOUND');
+    return video;
+  }
+
+  async function owned(id: string, user: AuthUser): Promise<VideoRow> {
+    const video = await visible(id, user);
+    if (video.authorId !== user.id) throw new AppError('FORBIDDEN', 'Only the author may change this video.');
+    return video;
+  }
+
+  async function enqueue(video: VideoRow): Promise<void> {
+    await deps.queue.enqueue(
+      TRANSCODE_QUEUE,
+      TRANSCODE_JOB,
+      { videoId: video.id, version: video.version },
+      { jobId: transcodeJobId(video.id, video.version), attempts: TRANSCODE_ATTEMPTS, backoffMs: 5000 },
+    );
+  }
+
+  async function create(user: AuthUser, meta: z.infer<typeof videoMeta>): Promise<VideoRow> {
+    const id = newId(deps.clock.now());
+    await repo.create({
+      id,
+      authorId: user.id,
+      caption: meta.caption,
+      hashtags: meta.hashtags,
+      musicId: meta.music_id ?? null,
+      privacy: meta.privacy,
+      sourceKey: mediaKeys.source(id),
+      createdAt: deps.clock.now(),
+    });
+    return (await repo.get(id))!;
+  }
+
+  function view(video: VideoRow): z.infer<typeof videoView> {
+    let playback: z.infer<typeof videoView>['playback'] = null;
+    if (video.status === 'ready' && video.durationMs !== null && video.width !== null && video.height !== null) {
+      const expiresAt = deps.clock.now() + PLAYBACK_TOKEN_TTL_S * 1000;
+      const query = video.privacy === 'public' ? '' : `?token=${signPlaybackToken(deps.secret, video.id, expiresAt)}`;
+      const url = (key: string) => `${mediaBase}${key}${query}`;
+      const t = planThumbnails(video.width, video.height, video.durationMs / 1000);
+      playback = {
+        master_url: url(mediaKeys.master(video.id, video.version)),
+        poster_url: url(mediaKeys.thumb(video.id, video.version, THUMBNAIL_FILES.poster)),
+        preview_urls: Array.from({ length: t.previewCount }, (_, i) =>
+          url(mediaKeys.thumb(video.id, video.version, THUMBNAIL_FILES.preview(i + 1))),
+        ),
+        sprite: {
+          url: url(mediaKeys.thumb(video.id, video.version, THUMBNAIL_FILES.sprite)),
+          cols: t.sprite.cols,
+          rows: t.sprite.rows,
+          tile_width: t.sprite.tileWidth,
+          tile_height: t.sprite.tileHeight,
+          interval_s: t.sprite.intervalS,
+        },
+        renditions: video.renditions.map(({ playlist_key: _, ...r }) => r),
+        token_expires_at: query ? Math.floor(expiresAt / 1000) * 1000 : null,
+      };
+    }
+    return {
+      id: video.id,
+      author_id: video.authorId,
+      caption: video.caption,
+      hashtags: video.hashtags,
+      music_id: video.musicId,
+      privacy: video.privacy,
+      status: video.status,
+      failure_code: video.failureCode,
+      duration_ms: video.durationMs,
+      width: video.width,
+      height: video.height,
+      created_at: video.createdAt,
+      processed_at: video.processedAt,
+      playback,
+    };
+  }
+
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    await app.register(multipart, {
+      limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 16 * 1024, parts: 12 },
+    });
+
+    app.post(
+      '/videos',
+      {
+        schema: {
+          tags: ['videos'],
+          summary: 'Create a video and get a signed URL to upload its file to',
+          body: createBody,
+          response: {
+            201: z.object({
+              video_id: z.string(),
+              upload_url: z.string(),
+              upload_method: z.literal('PUT'),
+              upload_headers: z.record(z.string(), z.string()),
+              expires_at: z.number(),
+              status: z.literal('uploading'),
+              max_bytes: z.number(),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const user = requireUser(request);
+        const video = await create(user, request.body);
+        const signed = await deps.objects.signedUpload(video.sourceKey!, {
+          expiresInS: UPLOAD_URL_TTL_S,
+          contentType: request.body.content_type,
+          maxBytes,
+        });
+        return reply.status(201).send({
+          video_id: video.id,
+          upload_url: signed.url,
+          upload_method: 'PUT' as const,
+          upload_headers: signed.headers,
+          expires_at: signed.expiresAt,
+          status: 'uploading' as const,
+          max_bytes: maxBytes,
+        });
+      },
+    );
+
+    app.post(
+      '/videos/:id/complete',
+      {
+        schema: {
+          tags: ['videos'],
+          summary: 'Declare the upload finished and start processing',
+          params: idParams,
+          response: { 202: accepted },
+        },
+      },
+      async (request, reply) => {
+        const user = requireUser(request);
+        const video = await owned(request.params.id, user);
+        // A retried complete (the first reply was lost) must not fail: re-enqueueing is a no-op.
+        if (video.status === 'processing') {
+          await enqueue(video);
+          return reply.status(202).send({ video_id: video.id, status: 'processing' as const });
+        }
+        if (video.status !== 'uploading') throw new AppError('VIDEO_NOT_UPLOADABLE');
+        const info = await deps.objects.head(video.sourceKey!);
+        if (!info) throw new AppError('UPLOAD_MISSING');
+        if (info.size > maxBytes) {
+          await deps.objects.delete(video.sourceKey!);
+          throw new AppError('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes.`, { max_bytes: maxBytes });
+        }
+        if (!(await repo.markProcessing(video.id))) throw new AppError('VIDEO_NOT_UPLOADABLE');
+        await enqueue(video);
+        return reply.status(202).send({ video_id: video.id, status: 'processing' as const });
+      },
+    );
+
+    app.post(
+      '/videos/direct',
+      {
+        schema: {
+          tags: ['videos'],
+          summary: 'Upload a small video in one multipart request (metadata fields first, then `file`)',
+          consumes: ['multipart/form-data'],
+          response: { 202: accepted },
+        },
+      },
+      async (request, reply) => {
+        const user = requireUser(request);
+        if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data.');
+        const file = await request.file();
+        if (file?.fieldname !== 'file') {
+          throw new AppError('VALIDATION_FAILED', 'Send the metadata fields first, then the video as field "file".');
+        }
+        const fields: Record<string, unknown> = {};
+        for (const [name, part] of Object.entries(file.fields)) {
+          const value = Array.isArray(part) ? part[0] : part;
+          if (value?.type === 'field') fields[name] = value.value;
+        }
+        if (typeof fields.hashtags === 'string') {
+          fields.hashtags = fields.hashtags.split(/[\s,]+/).filter((t) => t !== '');
+        }
+        const meta = videoMeta.safeParse(fields);
+        if (!meta.success) {
+          file.file.resume();
+          throw new AppError('VALIDATION_FAILED', 'Invalid video fields.', meta.error.issues);
+        }
+        const video = await create(user, meta.data);
+        try {
+          await deps.objects.put(video.sourceKey!, file.file, { contentType: file.mimetype });
+        } catch (err) {
+          await repo.softDelete(video.id, deps.clock.now());
+          throw err;
+        }
+        if (file.file.truncated) {
+          await deps.objects.delete(video.sourceKey!);
+          await repo.softDelete(video.id, deps.clock.now());
+          throw new AppError('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes.`, { max_bytes: maxBytes });
+        }
+        await repo.markProcessing(video.id);
+        await enqueue(video);
+        return reply.status(202).send({ video_id: video.id, status: 'processing' as const });
+      },
+    );
+
+    app.get(
+      '/videos/:id',
+      {
+        schema: {
+          tags: ['videos'],
+          summary: 'A video with its status and playback URLs',
+          params: idParams,
+          response: { 200: videoView },
+        },
+      },
+      async (request) => view(await visible(request.params.id, optionalUser(request))),
+    );
+
+    app.delete(
+      '/videos/:id',
+      { schema: { tags: ['videos'], summary: 'Delete your video and its media', params: idParams } },
+      async (request, reply) => {
+        const video = await owned(request.params.id, requireUser(request));
+        await repo.softDelete(video.id, deps.clock.now());
+        // The row is gone for readers already; removing files is best effort and may be retried by a sweeper.
+        const keys = [...(await deps.objects.list(mediaKeys.videoRoot(video.id))), video.sourceKey!];
+        await Promise.allSettled(keys.map((k) => deps.objects.delete(k)));
+        return reply.status(204).send();
+      },
+    );
+  };
+}
