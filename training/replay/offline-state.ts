@@ -1,7 +1,7 @@
 import {
+  applyExample,
   type FeatureState,
   type FeatureVideo,
-  applyExample,
   newFeatureState,
 } from '../../feature-store/definitions.ts';
 import type { FeatureStore, HistoryEntry } from '../../feature-store/ports.ts';

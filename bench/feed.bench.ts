@@ -1,0 +1,264 @@
+/**
+ * Feed benchmark: For You latency (p50/p99) and requests/s on one node, through a real listening
+ * server, with a per-stage breakdown, on the embedded backends (SQLite + in-memory cache) and on
+ * PostgreSQL + Redis. Generates 100k videos and 10k users (random unit embeddings in a usearch index,
+ * follows, counters, trending set, engagement in the feature store). `--quick` shrinks it for CI.
+ * Writes bench/results/feed.json.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testConfig } from '../core/config/config.ts';
+import { newId } from '../core/ids.ts';
+import type { MetadataStore, SqlValue } from '../core/metadata/ports.ts';
+import { dropTestSchema, testPostgresUrl } from '../core/testing/postgres.ts';
+import { cleanupTestRedis, testRedisUrl } from '../core/testing/redis.ts';
+import { openFeatureStore } from '../feature-store/open.ts';
+import type { FeatureStoreEvent } from '../feature-store/ports.ts';
+import { buildApp } from '../platform/api/app.ts';
+import { closeDeps, openDeps } from '../platform/api/open-deps.ts';
+import { TRENDING_KEY } from '../platform/engagement/consumers/features.consumer.ts';
+import { ServeLog } from '../platform/engagement/serve-log.ts';
+import { feedRoutes } from '../platform/feed/feed.routes.ts';
+import { createFeedRuntime } from '../platform/feed/feed-runtime.ts';
+import { clusteredUnitVectors, mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
+import { buildSnapshot } from '../retrieval/index-holder.ts';
+import { argFlag, argValue, median, printTable, quantile, rssSampler, writeResults } from './report.ts';
+
+const quick = argFlag('--quick');
+const VIDEOS = Number(argValue('--videos') ?? (quick ? 10_000 : 100_000));
+const USERS = Number(argValue('--users') ?? (quick ? 1_000 : 10_000));
+const DURATION_S = Number(argValue('--seconds') ?? (quick ? 5 : 20));
+const CONCURRENCY = Number(argValue('--concurrency') ?? 16);
+const DIMS = 64;
+const sets = (argValue('--backends') ?? 'embedded,scaled').split(',');
+
+async function insertRows(db: MetadataStore, table: string, cols: string[], rows: SqlValue[][]): Promise<void> {
+  const per = Math.floor(900 / cols.length);
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += per) {
+      const chunk = rows.slice(i, i + per);
+      const values = chunk.map((_, r) => `(${cols.map((_, c) => `$${r * cols.length + c + 1}`).join(', ')})`);
+      await tx.run(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values.join(', ')}`, chunk.flat());
+    }
+  });
+}
+
+/** Users, sessions, videos, follows, counters: returns bearer tokens and video ids. */
+async function seed(db: MetadataStore, rand: () => number) {
+  const now = Date.now();
+  const users = Array.from({ length: USERS }, (_, i) => ({
+    id: newId(now - i),
+    token: randomBytes(24).toString('base64url'),
+  }));
+  await insertRows(
+    db,
+    'users',
+    ['id', 'handle', 'display_name', 'password_hash', 'created_at'],
+    users.map((u, i) => [u.id, `user${i}`, `User ${i}`, 'x', now]),
+  );
+  await insertRows(
+    db,
+    'sessions',
+    ['token_hash', 'user_id', 'created_at', 'expires_at'],
+    users.map((u) => [createHash('sha256').update(u.token).digest('hex'), u.id, now, now + 86_400_000]),
+  );
+  const tags = Array.from({ length: 200 }, (_, i) => `tag${i}`);
+  const videos = Array.from({ length: VIDEOS }, (_, i) => ({
+    id: newId(now - i * 1000),
+    author: users[Math.floor(rand() ** 2 * USERS)]!.id,
+    createdAt: now - Math.floor(rand() * 30 * 86_400_000),
+    tags: [tags[Math.floor(rand() * tags.length)]!, tags[Math.floor(rand() * tags.length)]!],
+  }));
+  await insertRows(
+    db,
+    'videos',
+    ['id', 'author_id', 'hashtags', 'status', 'duration_ms', 'version', 'poster_key', 'created_at', 'processed_at'],
+    videos.map((v) => [
+      v.id,
+      v.author,
+      JSON.stringify(v.tags),
+      'ready',
+      15_000,
+      1,
+      `videos/${v.id}/v1/thumbs/poster.jpg`,
+      v.createdAt,
+      now,
+    ]),
+  );
+  const follows = new Set<string>();
+  const followRows: SqlValue[][] = [];
+  for (const u of users) {
+    for (let k = 0; k < 20; k++) {
+      const f = users[Math.floor(rand() ** 2 * USERS)]!.id;
+      if (f === u.id || follows.has(`${u.id}|${f}`)) continue;
+      follows.add(`${u.id}|${f}`);
+      followRows.push([u.id, f, now]);
+    }
+  }
+  await insertRows(db, 'follows', ['follower_id', 'followee_id', 'created_at'], followRows);
+  await insertRows(
+    db,
+    'video_counters',
+    ['video_id', 'views', 'likes', 'comments', 'shares', 'updated_at'],
+    videos.map((v) => {
+      const views = Math.floor(rand() ** 4 * 100_000);
+      return [v.id, views, Math.floor(views * rand() * 0.1), Math.floor(views * 0.01), 0, now];
+    }),
+  );
+  return { users, videos };
+}
+
+interface SetResult {
+  backend: string;
+  p50_ms: number;
+  p99_ms: number;
+  rps: number;
+  requests: number;
+  errors: number;
+  seed_s: number;
+  index_build_s: number;
+  peak_rss_mb: number;
+  stages_ms: Record<string, number>;
+}
+
+async function runSet(set: string): Promise<SetResult> {
+  const rand = mulberry32(11);
+  const dir = mkdtempSync(join(tmpdir(), `foryou-feedbench-${set}-`));
+  const scaled = set === 'scaled';
+  const config = testConfig({
+    DATA_DIR: dir,
+    SIGNING_SECRET: randomBytes(32).toString('hex'),
+    METADATA_URL: scaled ? testPostgresUrl('feed-bench') : `sqlite://${dir}/foryou.db`,
+    OBJECTS_URL: `file://${dir}/objects`,
+    EVENTS_URL: `sqlite://${dir}/events.db`,
+    QUEUE_URL: `sqlite://${dir}/queue.db`,
+    CACHE_URL: scaled ? testRedisUrl('feed-bench') : 'memory://',
+    RATE_LIMIT_USER_PER_MIN: '100000000',
+    RATE_LIMIT_IP_PER_MIN: '100000000',
+  });
+  const deps = await openDeps(config);
+  const featureStore = await openFeatureStore(scaled ? `${testRedisUrl('feed-bench-fs')}` : 'sqlite://:memory:');
+  const rss = rssSampler();
+  let t0 = performance.now();
+  const { users, videos } = await seed(deps.metadata, rand);
+  // Some engagement: each user watched and liked a few videos; the trending set holds 1,000.
+  const events: FeatureStoreEvent[] = [];
+  for (const u of users) {
+    for (let k = 0; k < 5; k++) {
+      const v = videos[Math.floor(rand() * videos.length)]!;
+      const video = { id: v.id, author: v.author, tags: v.tags, durationBucket: 2, uploadMs: v.createdAt };
+      const at = Date.now() - Math.floor(rand() * 3_600_000);
+      events.push({ id: newId(), type: 'play_start', user: `u:${u.id}`, video, timeMs: at });
+      if (k < 2) events.push({ id: newId(), type: 'like', user: `u:${u.id}`, video, timeMs: at + 1 });
+    }
+  }
+  for (let i = 0; i < events.length; i += 2000) await featureStore.applyEvents(events.slice(i, i + 2000));
+  await deps.cache.zAdd(
+    TRENDING_KEY,
+    videos.slice(0, 1000).map((v, i) => ({ member: v.id, score: 1000 - i })),
+  );
+  const seedS = (performance.now() - t0) / 1000;
+
+  t0 = performance.now();
+  const snapshot = buildSnapshot(
+    'bench-random',
+    videos.map((v) => v.id),
+    clusteredUnitVectors(videos.length, DIMS, 0, 5),
+    'usearch',
+  );
+  const buildS = (performance.now() - t0) / 1000;
+  const serveLog = new ServeLog({ metadata: deps.metadata });
+  const runtime = createFeedRuntime({ ...deps, featureStore, serveLog, catalogRefreshMs: 2_000 });
+  runtime.index.swap(snapshot);
+  await runtime.start();
+  const { app } = await buildApp(deps);
+  await app.register(feedRoutes({ ...deps, featureStore, feedRuntime: runtime }), { prefix: '/api/v1' });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+
+  // Stage breakdown: in-process pages with explain (the trace) for a sample of users.
+  const stages: Record<string, number[]> = {};
+  for (let i = 0; i < 100; i++) {
+    const u = users[i % users.length]!;
+    const page = await runtime.service.page({
+      requestId: newId(),
+      feedType: 'for_you',
+      actor: `u:${u.id}`,
+      userId: u.id,
+      limit: 10,
+      explain: true,
+    });
+    for (const [k, ms] of Object.entries((page.explain?.stages_ms ?? {}) as Record<string, number>)) {
+      stages[k] = [...(stages[k] ?? []), ms];
+    }
+  }
+
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + DURATION_S * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (let i = w; performance.now() < end; i += CONCURRENCY) {
+        const u = users[i % users.length]!;
+        const s = performance.now();
+        try {
+          const res = await fetch(`${base}/api/v1/feed?limit=10`, { headers: { authorization: `Bearer ${u.token}` } });
+          await res.arrayBuffer();
+          if (res.status !== 200) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  await app.close();
+  await runtime.close();
+  await serveLog.close().catch(() => {});
+  await featureStore.close();
+  if (scaled) {
+    await cleanupTestRedis(config.CACHE_URL).catch(() => {});
+  }
+  await closeDeps(deps).catch(() => {});
+  if (scaled) await dropTestSchema(config.METADATA_URL).catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    backend: scaled ? 'postgres+redis' : 'sqlite+memory',
+    p50_ms: quantile(latencies, 0.5),
+    p99_ms: quantile(latencies, 0.99),
+    rps: latencies.length / elapsed,
+    requests: latencies.length,
+    errors,
+    seed_s: seedS,
+    index_build_s: buildS,
+    peak_rss_mb: rss.stop(),
+    stages_ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
+  };
+}
+
+const results: SetResult[] = [];
+for (const set of sets) {
+  process.stdout.write(`\n${set}: seeding ${VIDEOS.toLocaleString()} videos, ${USERS.toLocaleString()} users…\n`);
+  results.push(await runSet(set));
+}
+printTable(
+  `For You, ${CONCURRENCY} concurrent clients for ${DURATION_S}s, limit 10`,
+  results.map(({ stages_ms: _s, ...r }) => r),
+);
+printTable(
+  'Median ms per stage (in-process, explain trace)',
+  results.map((r) => ({ backend: r.backend, ...r.stages_ms })),
+);
+writeResults('feed', {
+  quick,
+  videos: VIDEOS,
+  users: USERS,
+  concurrency: CONCURRENCY,
+  duration_s: DURATION_S,
+  results: Object.fromEntries(results.map((r) => [r.backend, r])),
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cache } from '../../core/cache/ports.ts';
+import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-app.ts';
+
+/** Fault injection: a cache whose every call fails, as when Redis is unreachable. */
+function unreachable(cache: Cache): Cache {
+  return new Proxy(cache, {
+    get(target, prop, recv) {
+      const v = Reflect.get(target, prop, recv);
+      if (typeof v !== 'function' || prop === 'close') return v;
+      return async () => Promise.reject(new Error('ECONNREFUSED cache'));
+    },
+  });
+}
+
+describe('feed with the model, the index and the cache missing', () => {
+  let t: FeedTestApp;
+
+  beforeAll(async () => {
+    t = await buildFeedTestApp('feed-degraded', (deps) => ({
+      cache: unreachable(deps.cache),
+      featureStore: undefined,
+      // No index can be built: the content embedder fails too.
+      contentEmbedder: { dims: 8, embed: async () => Promise.reject(new Error('no content tower')) },
+      loadRanker: async () => Promise.reject(new Error('no ranker artifact')),
+    }));
+    const author = await t.register('solo_creator');
+    const now = Date.now();
+    await seedVideos(
+      t.deps.metadata,
+      Array.from({ length: 12 }, (_, i) => ({ authorId: author.id, createdAt: now - i * 60_000 })),
+    );
+    await t.runtime.catalog.load(t.deps.metadata);
+  });
+  afterAll(async () => t?.cleanup());
+
+  it('answers 200 with a page, reporting no index and the fallback scorer', async () => {
+    expect(t.runtime.index.current()).toBeUndefined();
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/feed?limit=5&explain=1',
+      headers: { 'x-device-id': 'dev-x' },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.items.length).toBeGreaterThan(0);
+    expect(body.index_version).toBe('none');
+    expect(body.model_version).toBe('fallback-v1');
+    const failed = (body.explain.errors as { component: string }[]).map((e) => e.component);
+    expect(failed).toEqual(expect.arrayContaining(['trending', 'fresh', 'exposure', 'session_seen']));
+  });
+
+  it('still pages with a cursor when the session set cannot be stored', async () => {
+    const first = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/feed?limit=2', headers: { 'x-device-id': 'dev-y' } })
+    ).json();
+    const next = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/feed?limit=2&cursor=${first.next_cursor}`,
+      headers: { 'x-device-id': 'dev-y' },
+    });
+    expect(next.statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,145 @@
+import type { Cache } from '../../core/cache/ports.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { MetadataStore } from '../../core/metadata/ports.ts';
+import type { ObjectStore } from '../../core/objects/ports.ts';
+import type { FeatureStore } from '../../feature-store/ports.ts';
+import { type FeedConfig, loadFeedConfig } from '../../ranking/feed-config.ts';
+import { followingPipeline, forYouPipeline } from '../../ranking/feed-pipelines.ts';
+import { RankerHolder, type RankerModel } from '../../ranking/ranker-holder.ts';
+import { OnnxRanker } from '../../ranking/scorer.onnx.ts';
+import type { ServedItemSink } from '../../ranking/side-effects/serve-log.side-effect.ts';
+import { downloadArtifacts } from '../../retrieval/artifact-dir.ts';
+import { Catalog } from '../../retrieval/catalog.ts';
+import { type ContentEmbedder, hashedContentEmbedder } from '../../retrieval/content-embedding.ts';
+import {
+  IndexHolder,
+  type IndexSnapshot,
+  type QueryEmbedder,
+  readIndexArtifact,
+  withQueryTower,
+} from '../../retrieval/index-holder.ts';
+import { IndexMaintainer } from '../../retrieval/index-maintainer.ts';
+import { ModelWatcher, type ProductionModel } from '../../retrieval/model-watcher.ts';
+import { QueryTower } from '../../retrieval/query-tower.ts';
+import { VideoCounters } from '../engagement/counters.ts';
+import { FeedService } from './feed.service.ts';
+
+/** Registry names of the models the feed follows. */
+export const FEED_MODELS = { retrieval: 'two-tower', ranker: 'ranker' } as const;
+
+/** Options of `createFeedRuntime`; every model loader is optional (the feed degrades without it). */
+export interface FeedRuntimeOptions {
+  metadata: MetadataStore;
+  objects: ObjectStore;
+  cache: Cache;
+  clock: Clock;
+  secret: string;
+  featureStore?: FeatureStore;
+  serveLog?: ServedItemSink;
+  feedConfig?: FeedConfig;
+  contentEmbedder?: ContentEmbedder;
+  /** Loads the query tower of a promoted two-tower version (its item vectors come from the index artifact). */
+  loadQueryTower?: (m: ProductionModel) => Promise<QueryEmbedder | undefined>;
+  loadRanker?: (m: ProductionModel) => Promise<RankerModel>;
+  catalogRefreshMs?: number;
+  modelPollMs?: number;
+  random?: () => number;
+}
+
+/** Everything the feed serves from, started and stopped together. */
+export interface FeedRuntime {
+  catalog: Catalog;
+  index: IndexHolder;
+  ranker: RankerHolder;
+  maintainer: IndexMaintainer;
+  retrievalWatcher: ModelWatcher<IndexSnapshot>;
+  rankerWatcher: ModelWatcher<RankerModel>;
+  service: FeedService;
+  counters: VideoCounters;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Wires catalogue, index, ranker, pipelines and service; `start()` loads them (failures degrade, never throw). */
+export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
+  const config = o.feedConfig ?? loadFeedConfig();
+  const catalog = new Catalog();
+  const index = new IndexHolder();
+  const ranker = new RankerHolder();
+  const maintainer = new IndexMaintainer({
+    holder: index,
+    catalog,
+    embedder: o.contentEmbedder ?? hashedContentEmbedder(64),
+  });
+  const counters = new VideoCounters({ cache: o.cache, metadata: o.metadata, clock: o.clock });
+  const retrievalWatcher = new ModelWatcher<IndexSnapshot>({
+    db: o.metadata,
+    name: FEED_MODELS.retrieval,
+    load: async (m) => {
+      const snap = await readIndexArtifact(o.objects, m.artifactPrefix);
+      if (!snap) throw new Error(`model ${m.name} ${m.version} has no ANN index under ${m.artifactPrefix}`);
+      const tower = await loadQueryTower(m);
+      return tower ? withQueryTower(snap, tower) : snap;
+    },
+    install: (snap) => index.swap(snap),
+  });
+  // By default the ONNX artifacts of the promoted versions are fetched from the object store and loaded.
+  const loadQueryTower =
+    o.loadQueryTower ??
+    (async (m: ProductionModel) => QueryTower.load(await downloadArtifacts(o.objects, m.artifactPrefix)));
+  const loadRanker =
+    o.loadRanker ??
+    (async (m: ProductionModel) =>
+      OnnxRanker.load(await downloadArtifacts(o.objects, m.artifactPrefix), { version: `${m.name}@${m.version}` }));
+  const rankerWatcher = new ModelWatcher<RankerModel>({
+    db: o.metadata,
+    name: FEED_MODELS.ranker,
+    load: loadRanker,
+    install: (m) => ranker.swap(m),
+  });
+  const parts = {
+    metadata: o.metadata,
+    cache: o.cache,
+    catalog,
+    ranker,
+    ...(o.featureStore ? { featureStore: o.featureStore } : {}),
+    ...(o.serveLog ? { serveLog: o.serveLog } : {}),
+    sessionTtlMs: () => config.sessionTtlS * 1000,
+    ...(o.random ? { random: o.random } : {}),
+  };
+  const service = new FeedService({
+    metadata: o.metadata,
+    cache: o.cache,
+    clock: o.clock,
+    secret: o.secret,
+    catalog,
+    index,
+    config: () => config,
+    pipelines: { for_you: forYouPipeline(parts), following: followingPipeline(parts) },
+    counts: (ids) => counters.get(ids),
+  });
+  return {
+    catalog,
+    index,
+    ranker,
+    maintainer,
+    retrievalWatcher,
+    rankerWatcher,
+    service,
+    counters,
+    async start() {
+      await catalog.load(o.metadata).catch(() => {});
+      catalog.start(o.metadata, o.clock, { refreshMs: o.catalogRefreshMs ?? 2_000 });
+      await retrievalWatcher.poll();
+      await rankerWatcher.poll();
+      await maintainer.backfill().catch(() => {});
+      retrievalWatcher.start(o.modelPollMs ?? 5_000);
+      rankerWatcher.start(o.modelPollMs ?? 5_000);
+    },
+    async close() {
+      catalog.stop();
+      retrievalWatcher.stop();
+      rankerWatcher.stop();
+    },
+  };
+}

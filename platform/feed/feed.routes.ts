@@ -1,0 +1,131 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../core/errors/registry.ts';
+import type { FeatureStore } from '../../feature-store/ports.ts';
+import { optionalUser, requireUser } from '../api/auth/current-user.ts';
+import type { AppDeps } from '../api/deps.ts';
+import { ServeLog } from '../engagement/serve-log.ts';
+import { createFeedRuntime, type FeedRuntime } from './feed-runtime.ts';
+
+const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+const tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[\p{L}\p{N}_]{1,50}$/u, 'a tag is 1-50 letters, digits or _');
+
+const stats = z.object({ views: z.number(), likes: z.number(), comments: z.number(), shares: z.number() });
+const item = z.object({
+  id: z.string(),
+  playback: z.object({ master_url: z.string(), poster_url: z.string().nullable() }),
+  author: z.object({ id: z.string(), handle: z.string(), display_name: z.string() }),
+  hashtags: z.array(z.string()),
+  duration_ms: z.number().nullable(),
+  stats,
+  created_at: z.number(),
+  explain: z.record(z.string(), z.unknown()).optional(),
+});
+const feedResponse = z.object({
+  request_id: z.string(),
+  items: z.array(item),
+  next_cursor: z.string().nullable(),
+  model_version: z.string(),
+  index_version: z.string(),
+  explain: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The viewer's feature-store key: the signed-in user, else the X-Device-Id header. */
+function viewerOf(request: FastifyRequest, feedType: 'for_you' | 'following'): { actor: string; userId?: string } {
+  const user = optionalUser(request);
+  if (user) return { actor: `u:${user.id}`, userId: user.id };
+  if (feedType === 'following') requireUser(request);
+  const raw = request.headers['x-device-id'];
+  if (raw === undefined) throw new AppError('UNAUTHENTICATED', 'Send a bearer token or an X-Device-Id header.');
+  if (typeof raw !== 'string' || !DEVICE_ID.test(raw)) {
+    throw new AppError('VALIDATION_FAILED', 'X-Device-Id must be 1-100 of [A-Za-z0-9_.:-].');
+  }
+  return { actor: `d:${raw}` };
+}
+
+/**
+ * GET /feed (For You and Following) and POST /me/interests, mounted under `/api/v1`. The feed never
+ * answers 5xx for a missing model, index or cache: the pipeline degrades and the service falls back.
+ * Pass `feedRuntime` to share one (tests, the benchmark); otherwise the plugin creates and starts its own.
+ */
+export function feedRoutes(
+  deps: AppDeps & { featureStore?: FeatureStore; feedRuntime?: FeedRuntime; serveLog?: ServeLog },
+): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    let runtime = deps.feedRuntime;
+    if (!runtime) {
+      const serveLog = deps.serveLog ?? new ServeLog({ metadata: deps.metadata });
+      const own = createFeedRuntime({
+        ...deps,
+        serveLog,
+        ...(deps.featureStore ? { featureStore: deps.featureStore } : {}),
+      });
+      await own.start();
+      runtime = own;
+      app.addHook('onClose', async () => {
+        await own.close();
+        if (!deps.serveLog) await serveLog.close().catch(() => {});
+      });
+    }
+    const service = runtime.service;
+
+    app.get(
+      '/feed',
+      {
+        schema: {
+          tags: ['feed'],
+          summary: 'A page of the For You or Following feed',
+          querystring: z.object({
+            feed_type: z.enum(['for_you', 'following']).default('for_you'),
+            cursor: z.string().min(1).max(1000).optional(),
+            limit: z.coerce.number().int().min(1).max(50).default(10),
+            explain: z.enum(['0', '1', 'true', 'false']).optional(),
+          }),
+          response: { 200: feedResponse },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const viewer = viewerOf(request, q.feed_type);
+        return service.page({
+          requestId: String(request.id),
+          feedType: q.feed_type,
+          ...viewer,
+          limit: q.limit,
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+          explain: q.explain === '1' || q.explain === 'true',
+        });
+      },
+    );
+
+    app.post(
+      '/me/interests',
+      {
+        schema: {
+          tags: ['feed'],
+          summary: 'Replace the interests a new viewer picked (tags), used until they have history',
+          body: z.object({ tags: z.array(tag).min(1).max(20) }),
+          response: { 200: z.object({ tags: z.array(z.string()) }) },
+        },
+      },
+      async (request) => {
+        const userId = requireUser(request).id;
+        const tags = [...new Set(request.body.tags)].sort();
+        const now = deps.clock.now();
+        await deps.metadata.transaction(async (tx) => {
+          await tx.run('DELETE FROM user_interests WHERE user_id = $1', [userId]);
+          for (const t of tags) {
+            await tx.run('INSERT INTO user_interests (user_id, tag, created_at) VALUES ($1, $2, $3)', [userId, t, now]);
+          }
+        });
+        return { tags };
+      },
+    );
+  };
+}

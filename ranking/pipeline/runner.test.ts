@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../retrieval/catalog.ts';
+import { alreadySeenFilter } from '../filters/already-seen.filter.ts';
+import { fallbackScorer } from '../scorers/fallback.scorer.ts';
+import { topSelector } from '../selector.ts';
+import { ids, query, video } from '../testing/fixtures.ts';
+import { runPipeline } from './runner.ts';
+import type { CandidateSource, PipelineConfig, Scorer } from './types.ts';
+
+const catalog = Catalog.fromVideos(
+  Array.from({ length: 30 }, (_, i) => video(`v${i}`, { stats: { views: i, likes: 0, comments: 0, shares: 0 } })),
+);
+const listSource = (id: string, videoIds: string[]): CandidateSource => ({
+  id,
+  fetch: async (_q, quota) => videoIds.slice(0, quota).map((videoId, i) => ({ videoId, score: -i })),
+});
+const throwing: CandidateSource = { id: 'two_tower', fetch: async () => Promise.reject(new Error('index exploded')) };
+const hanging: CandidateSource = { id: 'similar', fetch: () => new Promise(() => {}) };
+const badScorer: Scorer = {
+  id: 'ranker',
+  version: () => 'm1',
+  score: async () => Promise.reject(new Error('onnx failed')),
+};
+
+function pipeline(over: Partial<PipelineConfig> = {}): PipelineConfig {
+  return {
+    id: 'test',
+    queryHydrators: [],
+    sources: [listSource('trending', ['v1', 'v2', 'v3']), listSource('popular', ['v3', 'v4', 'v5', 'v6'])],
+    hydrators: [],
+    filters: [alreadySeenFilter],
+    scorer: fallbackScorer,
+    fallbackScorer,
+    rerankers: [],
+    selector: topSelector,
+    sideEffects: [],
+    ...over,
+  };
+}
+
+describe('runPipeline', () => {
+  it('merges sources, records every source of a candidate and the filters removals', async () => {
+    const q = query({ sessionSeen: new Set(['v2']) });
+    const r = await runPipeline(pipeline(), q, (id) => catalog.get(id));
+    expect(new Set(ids(r.page))).toEqual(new Set(['v1', 'v3', 'v4', 'v5', 'v6']));
+    expect(r.page.find((c) => c.video.id === 'v3')!.sources.map((s) => s.source)).toEqual(['trending', 'popular']);
+    expect(r.trace.removed.already_seen).toEqual(['v2']);
+    expect(r.trace.sources.trending!.count).toBe(3);
+    expect(Object.keys(r.trace.stages)).toEqual([
+      'query_hydrate',
+      'sources',
+      'hydrate',
+      'filter',
+      'score',
+      'rerank',
+      'select',
+      'side_effects',
+    ]);
+  });
+
+  it('still builds a page when a source throws and another never answers (timeout)', async () => {
+    const q = query();
+    q.settings = {
+      ...q.settings,
+      sources: { ...q.settings.sources, similar: { ...q.settings.sources.similar, timeout_ms: 20 } },
+    };
+    const r = await runPipeline(
+      pipeline({ sources: [throwing, hanging, listSource('popular', ['v7', 'v8'])] }),
+      q,
+      (id) => catalog.get(id),
+    );
+    expect(ids(r.page).sort()).toEqual(['v7', 'v8']);
+    expect(r.trace.sources.two_tower!.error).toBe('index exploded');
+    expect(r.trace.sources.similar!.error).toMatch(/timed out/);
+    expect(r.trace.errors.map((e) => e.component).sort()).toEqual(['similar', 'two_tower']);
+  });
+
+  it('falls back to the fallback scorer when the ranker throws, and reports its version', async () => {
+    const r = await runPipeline(pipeline({ scorer: badScorer }), query(), (id) => catalog.get(id));
+    expect(r.page.length).toBeGreaterThan(0);
+    expect(r.trace.scorer).toBe('fallback');
+    expect(r.modelVersion).toBe('fallback-v1');
+    expect(r.trace.errors).toEqual([{ component: 'ranker', message: 'onnx failed' }]);
+    // popularity orders the page: v6 has the most views.
+    expect(r.page[0]!.video.id).toBe('v6');
+  });
+
+  it('keeps retrieval order when both scorers fail, and skips a failing hydrator and filter', async () => {
+    const r = await runPipeline(
+      pipeline({
+        scorer: badScorer,
+        fallbackScorer: { ...badScorer, id: 'fallback' },
+        hydrators: [{ id: 'features', hydrate: async () => Promise.reject(new Error('store down')) }],
+        filters: [
+          {
+            id: 'broken',
+            apply: () => {
+              throw new Error('bug');
+            },
+          },
+        ],
+      }),
+      query(),
+      (id) => catalog.get(id),
+    );
+    expect(ids(r.page)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+    expect(r.trace.scorer).toBe('retrieval-order');
+    expect(r.trace.errors.map((e) => e.component)).toEqual(['features', 'broken', 'ranker', 'fallback']);
+  });
+
+  it('drops ids the catalogue does not know and honours each source quota', async () => {
+    const q = query();
+    q.settings = { ...q.settings, sources: { ...q.settings.sources, trending: { quota: 2, timeout_ms: 100 } } };
+    const r = await runPipeline(pipeline({ sources: [listSource('trending', ['ghost', 'v1', 'v2'])] }), q, (id) =>
+      catalog.get(id),
+    );
+    expect(ids(r.page)).toEqual(['v1']);
+  });
+
+  it('awaits blocking side effects and survives a failing one', async () => {
+    const seen: string[] = [];
+    const r = await runPipeline(
+      pipeline({
+        sideEffects: [
+          { id: 'record', blocking: true, run: async (_q, page) => void seen.push(...ids(page)) },
+          { id: 'log', blocking: false, run: async () => Promise.reject(new Error('log down')) },
+        ],
+      }),
+      query(),
+      (id) => catalog.get(id),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(ids(r.page));
+    expect(r.trace.errors).toEqual([{ component: 'log', message: 'log down' }]);
+  });
+});

@@ -1,0 +1,20 @@
+import type { Reranker } from '../pipeline/types.ts';
+
+/**
+ * Lifts recent uploads: the score moves up by a factor 1 + boost·2^(−age/halfLife) (a negative score
+ * is divided by it), then the list is re-sorted. The factor is recorded on every item it moved.
+ */
+export const freshnessBoostReranker: Reranker = {
+  id: 'freshness_boost',
+  rerank(query, candidates) {
+    const { freshness_boost: boost, freshness_half_life_hours: halfLifeH } = query.settings.rerank;
+    if (boost <= 0) return { kept: candidates, removed: [] };
+    for (const c of candidates) {
+      const ageH = Math.max(0, query.nowMs - c.video.createdAt) / 3_600_000;
+      const factor = 1 + boost * 2 ** (-ageH / halfLifeH);
+      c.score = c.score >= 0 ? c.score * factor : c.score / factor;
+      if (factor > 1.01) c.rules.push(`freshness_boost x${factor.toFixed(2)}`);
+    }
+    return { kept: [...candidates].sort((a, b) => b.score - a.score), removed: [] };
+  },
+};

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMetadataStore } from '../core/metadata/open.ts';
+import type { MetadataStore } from '../core/metadata/ports.ts';
+import { seedVideos } from '../platform/feed/testing/feed-app.ts';
+import { Catalog } from './catalog.ts';
+
+describe('Catalog', () => {
+  let dir: string;
+  let db: MetadataStore;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'foryou-catalog-'));
+    db = await openMetadataStore(`sqlite://${dir}/meta.db`);
+    await db.migrate();
+  });
+  afterAll(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads ready videos only, then applies new, deleted and recounted videos incrementally', async () => {
+    const now = Date.now();
+    const [a, b] = await seedVideos(db, [
+      { authorId: 'ann', createdAt: now - 2000, hashtags: ['Cats'] },
+      { authorId: 'ann', createdAt: now - 1000 },
+    ]);
+    await db.run("INSERT INTO videos (id, author_id, status, created_at) VALUES ('pending', 'ann', 'processing', $1)", [
+      now,
+    ]);
+    const c = new Catalog();
+    const added: string[] = [];
+    c.onAdded((vs) => added.push(...vs.map((v) => v.id)));
+    await c.load(db);
+    expect(c.size).toBe(2);
+    expect(c.byAuthor('ann').map((v) => v.id)).toEqual([b, a]);
+    expect(c.byTag('cats').map((v) => v.id)).toEqual([a]);
+
+    await db.run("UPDATE videos SET status = 'ready', processed_at = $1 WHERE id = 'pending'", [Date.now()]);
+    await db.run('UPDATE videos SET deleted_at = $1 WHERE id = $2', [Date.now(), a!]);
+    await db.run(
+      'INSERT INTO video_counters (video_id, views, likes, comments, shares, updated_at) VALUES ($1, 10, 3, 0, 0, $2)',
+      [b!, Date.now()],
+    );
+    await c.refresh(db);
+    expect(c.get(a!)).toBeUndefined();
+    expect(c.get('pending')).toBeDefined();
+    expect(c.get(b!)!.stats.likes).toBe(3);
+    expect(c.popular()[0]!.id).toBe(b);
+    expect(added).toEqual([a, b, 'pending']);
+  });
+});

@@ -1,0 +1,308 @@
+import type { Clock } from '../core/clock.ts';
+import type { SqlExecutor } from '../core/metadata/ports.ts';
+
+/** Engagement counts as of the last counter flush (the API reads live counts separately). */
+export interface CatalogStats {
+  views: number;
+  likes: number;
+  comments: number;
+  shares: number;
+}
+
+/** A servable video as retrieval needs it. */
+export interface CatalogVideo {
+  id: string;
+  authorId: string;
+  privacy: 'public' | 'private' | 'friends';
+  hashtags: string[];
+  createdAt: number;
+  durationMs: number | null;
+  /** The rendition version (the media path's `v<version>`). */
+  version: number;
+  posterKey: string | null;
+  stats: CatalogStats;
+}
+
+const COLUMNS =
+  'id, author_id, privacy, hashtags, created_at, duration_ms, version, poster_key, processed_at, deleted_at, status';
+/** Shortest interval between two popularity sorts of the whole catalogue. */
+const POPULAR_RESORT_MS = 10_000;
+/** Rows a writer's clock may lag behind ours; the incremental refresh re-reads this much overlap. */
+const SKEW_MS = 5_000;
+
+function parseTags(text: unknown): string[] {
+  try {
+    const v = JSON.parse(String(text ?? '[]'));
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+function sameVideo(a: CatalogVideo, b: CatalogVideo): boolean {
+  return (
+    a.authorId === b.authorId &&
+    a.privacy === b.privacy &&
+    a.createdAt === b.createdAt &&
+    a.version === b.version &&
+    a.posterKey === b.posterKey &&
+    a.durationMs === b.durationMs &&
+    a.hashtags.join('\u0000') === b.hashtags.join('\u0000')
+  );
+}
+
+const zero = (): CatalogStats => ({ views: 0, likes: 0, comments: 0, shares: 0 });
+
+/**
+ * An in-memory view of every servable video (ready and not deleted), indexed by id, author, tag and
+ * upload time. `refresh()` applies what changed since the last call (new ready videos by `processed_at`,
+ * deletions by `deleted_at`, counters by `updated_at`); `load()` re-reads everything, which is also how
+ * a privacy change without a timestamp is picked up. Per-request checks re-read live state, so a lag
+ * of seconds here never serves a deleted or private video.
+ */
+export class Catalog {
+  readonly #videos = new Map<string, CatalogVideo>();
+  #list: CatalogVideo[] = [];
+  #listDirty = false;
+  #byAuthor = new Map<string, CatalogVideo[]>();
+  #byTag = new Map<string, CatalogVideo[]>();
+  #indexesDirty = false;
+  #popular: CatalogVideo[] = [];
+  #newest: CatalogVideo[] = [];
+  #popularSortedAt = 0;
+  #newestDirty = false;
+  #popularDirty = false;
+  /** Our clock when the last successful read began (0 before the first load). */
+  #readAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #listeners: ((added: CatalogVideo[]) => void)[] = [];
+  /** Ms the last refresh took, and when it ran. */
+  lastRefresh = { ms: 0, atMs: 0, error: undefined as string | undefined };
+
+  /** A catalogue of fixed videos (tests, offline replay). */
+  static fromVideos(videos: readonly CatalogVideo[]): Catalog {
+    const c = new Catalog();
+    c.#upsert(videos);
+    return c;
+  }
+
+  get size(): number {
+    return this.#videos.size;
+  }
+
+  get(id: string): CatalogVideo | undefined {
+    return this.#videos.get(id);
+  }
+
+  /** Every video, in no particular order (stable between changes). */
+  all(): readonly CatalogVideo[] {
+    if (this.#listDirty) {
+      this.#list = [...this.#videos.values()];
+      this.#listDirty = false;
+    }
+    return this.#list;
+  }
+
+  /** An author's videos, newest first. */
+  byAuthor(authorId: string): readonly CatalogVideo[] {
+    this.#reindex();
+    return this.#byAuthor.get(authorId) ?? [];
+  }
+
+  /** Videos carrying a tag, newest first. */
+  byTag(tag: string): readonly CatalogVideo[] {
+    this.#reindex();
+    return this.#byTag.get(tag.toLowerCase()) ?? [];
+  }
+
+  /** Every video, newest upload first. */
+  newest(): readonly CatalogVideo[] {
+    if (this.#newestDirty) {
+      this.#newest = [...this.#videos.values()].sort((a, b) => b.createdAt - a.createdAt);
+      this.#newestDirty = false;
+    }
+    return this.#newest;
+  }
+
+  /** Videos by likes then views, most popular first. */
+  popular(): readonly CatalogVideo[] {
+    // Counters change constantly; re-sorting the whole catalogue at most every few seconds bounds the cost.
+    if (
+      this.#popularDirty &&
+      (this.#popular.length === 0 || performance.now() - this.#popularSortedAt > POPULAR_RESORT_MS)
+    ) {
+      this.#popularSortedAt = performance.now();
+      this.#popular = [...this.#videos.values()].sort(
+        (a, b) => popularity(b) - popularity(a) || b.createdAt - a.createdAt,
+      );
+      this.#popularDirty = false;
+    }
+    return this.#popular;
+  }
+
+  /** Called with videos that became servable (the new-video indexer listens). */
+  onAdded(listener: (added: CatalogVideo[]) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Re-reads every servable video and counter. `nowMs` is our clock when the read starts. */
+  async load(db: SqlExecutor, nowMs: number = Date.now()): Promise<void> {
+    const rows = await db.all(`SELECT ${COLUMNS} FROM videos WHERE status = 'ready' AND deleted_at IS NULL`);
+    const counters = await db.all('SELECT video_id, views, likes, comments, shares, updated_at FROM video_counters');
+    const fresh = rows.map(toVideo);
+    const keep = new Set(fresh.map((v) => v.id));
+    this.#remove([...this.#videos.keys()].filter((id) => !keep.has(id)));
+    this.#upsert(fresh);
+    this.#applyCounters(counters);
+    this.#readAt = nowMs;
+  }
+
+  /**
+   * Applies changes since the last load or refresh: rows stamped after the previous read began, less
+   * the writers' clock skew. The watermark is our read time, not the newest row's stamp, so a burst
+   * of rows sharing one stamp is read once rather than on every refresh.
+   */
+  async refresh(db: SqlExecutor, nowMs: number = Date.now()): Promise<void> {
+    if (this.#readAt === 0) return this.load(db, nowMs);
+    const since = this.#readAt - SKEW_MS;
+    const rows = await db.all(`SELECT ${COLUMNS} FROM videos WHERE processed_at > $1 OR deleted_at > $1`, [since]);
+    const counters = await db.all(
+      'SELECT video_id, views, likes, comments, shares, updated_at FROM video_counters WHERE updated_at > $1',
+      [since],
+    );
+    const ready = rows.filter((r) => r.status === 'ready' && (r.deleted_at === null || r.deleted_at === undefined));
+    this.#remove(rows.filter((r) => !ready.includes(r)).map((r) => String(r.id)));
+    this.#upsert(ready.map(toVideo));
+    this.#applyCounters(counters);
+    this.#readAt = nowMs;
+  }
+
+  /** Refreshes every `refreshMs` and fully reloads every `reloadMs`; failures keep the last view. */
+  start(db: SqlExecutor, clock: Clock, opts: { refreshMs?: number; reloadMs?: number } = {}): void {
+    const refreshMs = opts.refreshMs ?? 2_000;
+    const reloadMs = opts.reloadMs ?? 10 * 60_000;
+    let lastLoad = clock.now();
+    let running = false;
+    this.#timer = setInterval(async () => {
+      if (running) return;
+      running = true;
+      const t0 = performance.now();
+      try {
+        const full = clock.now() - lastLoad >= reloadMs;
+        await (full ? this.load(db, clock.now()) : this.refresh(db, clock.now()));
+        if (full) lastLoad = clock.now();
+        this.#warm();
+        this.lastRefresh = { ms: performance.now() - t0, atMs: clock.now(), error: undefined };
+      } catch (err) {
+        this.lastRefresh = { ms: performance.now() - t0, atMs: clock.now(), error: (err as Error).message };
+      } finally {
+        running = false;
+      }
+    }, refreshMs);
+    this.#timer.unref();
+  }
+
+  /** Rebuilds derived views between requests so a request rarely pays for a re-sort. */
+  #warm(): void {
+    this.all();
+    this.newest();
+    this.popular();
+    this.#reindex();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #upsert(videos: readonly CatalogVideo[]): void {
+    const added: CatalogVideo[] = [];
+    let changed = 0;
+    for (const v of videos) {
+      const old = this.#videos.get(v.id);
+      // The refresh overlap re-reads recent rows every time: unchanged ones must not invalidate indexes.
+      if (old && sameVideo(old, v)) continue;
+      if (old) v.stats = old.stats;
+      else added.push(v);
+      this.#videos.set(v.id, v);
+      changed++;
+    }
+    if (changed > 0) this.#touch();
+    if (added.length > 0) for (const l of this.#listeners) l(added);
+  }
+
+  #remove(ids: readonly string[]): void {
+    let n = 0;
+    for (const id of ids) if (this.#videos.delete(id)) n++;
+    if (n > 0) this.#touch();
+  }
+
+  #applyCounters(rows: readonly Record<string, unknown>[]): void {
+    let changedCounters = 0;
+    for (const r of rows) {
+      const v = this.#videos.get(String(r.video_id));
+      if (!v) continue;
+      const s = v.stats;
+      if (
+        s.views === Number(r.views) &&
+        s.likes === Number(r.likes) &&
+        s.comments === Number(r.comments) &&
+        s.shares === Number(r.shares)
+      )
+        continue;
+      changedCounters++;
+      v.stats = {
+        views: Number(r.views),
+        likes: Number(r.likes),
+        comments: Number(r.comments),
+        shares: Number(r.shares),
+      };
+    }
+    if (changedCounters > 0) this.#popularDirty = true;
+  }
+
+  #touch(): void {
+    this.#listDirty = true;
+    this.#indexesDirty = true;
+    this.#popularDirty = true;
+    this.#newestDirty = true;
+  }
+
+  #reindex(): void {
+    if (!this.#indexesDirty) return;
+    const byAuthor = new Map<string, CatalogVideo[]>();
+    const byTag = new Map<string, CatalogVideo[]>();
+    const push = (m: Map<string, CatalogVideo[]>, k: string, v: CatalogVideo) => {
+      const list = m.get(k);
+      if (list) list.push(v);
+      else m.set(k, [v]);
+    };
+    for (const v of this.#videos.values()) {
+      push(byAuthor, v.authorId, v);
+      for (const t of v.hashtags) push(byTag, t.toLowerCase(), v);
+    }
+    for (const list of byAuthor.values()) list.sort((a, b) => b.createdAt - a.createdAt);
+    for (const list of byTag.values()) list.sort((a, b) => b.createdAt - a.createdAt);
+    this.#byAuthor = byAuthor;
+    this.#byTag = byTag;
+    this.#indexesDirty = false;
+  }
+}
+
+/** The popularity the fallback ranking uses: likes weigh as much as five views. */
+export function popularity(v: CatalogVideo): number {
+  return v.stats.views + 5 * v.stats.likes + 8 * v.stats.comments + 10 * v.stats.shares;
+}
+
+function toVideo(r: Record<string, unknown>): CatalogVideo {
+  return {
+    id: String(r.id),
+    authorId: String(r.author_id),
+    privacy: r.privacy as CatalogVideo['privacy'],
+    hashtags: parseTags(r.hashtags),
+    createdAt: Number(r.created_at),
+    durationMs: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
+    version: Number(r.version ?? 1),
+    posterKey: (r.poster_key as string | null) ?? null,
+    stats: zero(),
+  };
+}

@@ -1,0 +1,93 @@
+import type { Catalog, CatalogVideo } from './catalog.ts';
+import type { ContentEmbedder } from './content-embedding.ts';
+import { buildSnapshot, type IndexHolder } from './index-holder.ts';
+
+/**
+ * Keeps every servable video in the serving index: videos that become ready are embedded with the
+ * content embedder and added within one catalogue refresh, and after a swap the videos the new index
+ * lacks (uploaded after its export) are back-filled. With no index at all it builds one from content
+ * embeddings, so item-to-item retrieval works before any model is trained.
+ */
+export class IndexMaintainer {
+  readonly #holder: IndexHolder;
+  readonly #catalog: Catalog;
+  readonly #embedder: ContentEmbedder;
+  #pending = new Map<string, CatalogVideo>();
+  #running: Promise<void> | undefined;
+  /** Videos added from content embeddings since start. */
+  added = 0;
+  lastError: string | undefined;
+
+  constructor(deps: { holder: IndexHolder; catalog: Catalog; embedder: ContentEmbedder }) {
+    this.#holder = deps.holder;
+    this.#catalog = deps.catalog;
+    this.#embedder = deps.embedder;
+    this.#catalog.onAdded((videos) => {
+      for (const v of videos) this.#pending.set(v.id, v);
+      void this.flush();
+    });
+    this.#holder.onSwap(() => {
+      void this.backfill();
+    });
+  }
+
+  /**
+   * Adds every catalogue video the current index lacks (or builds a content index when there is none).
+   * Never rejects: a failure is kept in `lastError` and retried on the next added video or swap.
+   */
+  async backfill(): Promise<void> {
+    const s = this.#holder.current();
+    if (!s) {
+      const videos = this.#catalog.all();
+      if (videos.length === 0) return;
+      try {
+        const vectors = await this.#embedder.embed(videos);
+        if (this.#holder.current()) return this.backfill();
+        const ids = videos.map((v) => v.id);
+        this.#holder.swap(buildSnapshot(`content-${videos.length}`, ids, vectors));
+      } catch (err) {
+        this.lastError = (err as Error).message;
+      }
+      return;
+    }
+    for (const v of this.#catalog.all()) if (!s.keyOf.has(v.id)) this.#pending.set(v.id, v);
+    await this.flush();
+  }
+
+  /** Embeds and adds the pending videos; concurrent calls share one run. */
+  flush(): Promise<void> {
+    this.#running ??= this.#drain().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.size > 0) {
+      const batch = [...this.#pending.values()].slice(0, 512);
+      for (const v of batch) this.#pending.delete(v.id);
+      const s = this.#holder.current();
+      if (!s) {
+        await this.backfill();
+        return;
+      }
+      if (s.dims !== this.#embedder.dims) {
+        this.lastError = `content embedder has ${this.#embedder.dims} dims, index ${s.version} has ${s.dims}`;
+        return;
+      }
+      try {
+        const todo = batch.filter((v) => !s.keyOf.has(v.id));
+        if (todo.length === 0) continue;
+        const vectors = await this.#embedder.embed(todo);
+        this.added += this.#holder.add(
+          todo.map((v) => v.id),
+          vectors,
+        );
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        for (const v of batch) this.#pending.set(v.id, v);
+        return;
+      }
+    }
+  }
+}
