@@ -3,6 +3,7 @@ import type { AppDeps } from './deps.ts';
 import { engagementRoutes } from '../engagement/engagement.routes.ts';
 import { originRoutes } from '../media/origin.routes.ts';
 import { videosRoutes } from '../media/videos.routes.ts';
+import { feedRoutes } from '../feed/feed.routes.ts';
 import { webRoutes } from '../web/web.routes.ts';
 import { objectsRoutes } from './objects.routes.ts';
 
@@ -19,4 +20,5 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
   // The media origin the CDN caches: /media/videos/<id>/v<version>/...
   { name: 'origin', prefix: '', plugin: (d) => originRoutes(d) },
   { name: 'engagement', prefix: '/api/v1', plugin: (d) => engagementRoutes(d) },
+  { name: 'feed', prefix: '/api/v1', plugin: (d) => feedRoutes(d) },
 ];

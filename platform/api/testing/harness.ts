@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type Config, testConfig } from '../../../core/config/config.ts';
 import { dropTestSchema, testPostgresUrl } from '../../../core/testing/postgres.ts';
 import { testRedisUrl } from '../../../core/testing/redis.ts';
-import { type BuiltApp, buildApp } from '../app.ts';
+import { type BuildAppOptions, type BuiltApp, buildApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
 import { closeDeps, openDeps } from '../open-deps.ts';
 
@@ -75,9 +75,10 @@ export async function buildTestApp(
   set: BackendSet,
   name: string,
   overrides: Record<string, string> = {},
+  opts: BuildAppOptions = {},
 ): Promise<BuiltApp & { deps: AppDeps; cleanup: () => Promise<void> }> {
   const { deps, cleanup } = await openTestDeps(set, name, overrides);
-  const built = await buildApp(deps);
+  const built = await buildApp(deps, opts);
   return {
     ...built,
     deps,

@@ -26,7 +26,8 @@ export async function buildFeedTestApp(
   name: string,
   over: (deps: AppDeps) => Partial<FeedRuntimeOptions> = () => ({}),
 ): Promise<FeedTestApp> {
-  const t = await buildTestApp('embedded', name);
+  // The feed area is mounted below with a runtime the test controls (fast refresh, injected failures).
+  const t = await buildTestApp('embedded', name, {}, { skipAreas: ['feed'] });
   const featureStore = await openFeatureStore('sqlite://:memory:');
   const serveLog = new ServeLog({ metadata: t.deps.metadata }, { flushMs: 50 });
   const runtime = createFeedRuntime({

@@ -87,7 +87,8 @@ export async function buildMediaApp(
   deps: AppDeps,
   opts: { onRequest?: (method: string, url: string) => void } = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 200 } });
+  // Tests may leave a response half-read (a probe that stops after one frame); close must not wait for it.
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 200 }, forceCloseConnections: true });
   if (opts.onRequest) {
     const see = opts.onRequest;
     app.addHook('onRequest', async (request) => see(request.method, request.url));
