@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   }
   const deps = await openDeps(config);
   const running: { name: string; stop(): Promise<void> }[] = [];
-  for (const s of backgroundServices(deps)) running.push({ name: s.name, ...(await s.start(deps)) });
+  for (const s of backgroundServices(deps)) {
+    // Keep the handle itself: a class instance's stop() lives on its prototype, which a spread drops.
+    const handle = await s.start(deps);
+    running.push({ name: s.name, stop: () => handle.stop() });
+  }
   process.stdout.write(`foryou worker running: ${running.map((r) => r.name).join(', ') || '(no services)'}\n`);
   const shutdown = async () => {
     for (const r of running.reverse()) await r.stop().catch(() => {});

@@ -52,6 +52,11 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // While draining, every response closes its connection, so keep-alive clients cannot hold the
+  // server open after their in-flight requests finish.
+  app.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) reply.header('connection', 'close');
+  });
 
   await app.register(swagger, {
     openapi: {

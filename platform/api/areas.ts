@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from './deps.ts';
 import { engagementRoutes } from '../engagement/engagement.routes.ts';
+import { feedRoutes } from '../feed/feed.routes.ts';
 import { originRoutes } from '../media/origin.routes.ts';
 import { videosRoutes } from '../media/videos.routes.ts';
-import { feedRoutes } from '../feed/feed.routes.ts';
 import { webRoutes } from '../web/web.routes.ts';
+import type { AppDeps } from './deps.ts';
 import { objectsRoutes } from './objects.routes.ts';
 
 /** The feature areas mounted by `buildApp`, each an encapsulated plugin under its prefix. */

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,32 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openMetadataStore } from '../../core/metadata/open.ts';
 import { dropTestSchema, testPostgresUrl } from '../../core/testing/postgres.ts';
-
-const serverEntry = new URL('./server.ts', import.meta.url).pathname;
-
-function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [serverEntry], {
-    env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'warn', EMBEDDED_WORKERS: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
-    child.stderr!.on('data', (d) => {
-      err += d;
-    });
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /FORYOU_LISTENING (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, base: m[1]! });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
-}
+import { startServerProcess } from './testing/server-process.ts';
 
 const cases = [
   ['SQLite', (dir: string) => `sqlite://${dir}/foryou.db`],
@@ -47,7 +21,7 @@ describe.each(cases)('a kill -9 of the server on %s', (_name, metadataUrl) => {
   });
 
   it('loses no acknowledged write', async () => {
-    const { child, base } = await startServer({
+    const { child, base } = await startServerProcess({
       DATA_DIR: dir,
       METADATA_URL: url,
       OBJECTS_URL: `file://${dir}/objects`,

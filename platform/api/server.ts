@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   });
   const running: { name: string; stop(): Promise<void> }[] = [];
   if (config.EMBEDDED_WORKERS) {
-    for (const s of backgroundServices(deps)) running.push({ name: s.name, ...(await s.start(deps)) });
+    for (const s of backgroundServices(deps)) {
+      // Keep the handle itself: a class instance's stop() lives on its prototype, which a spread drops.
+      const handle = await s.start(deps);
+      running.push({ name: s.name, stop: () => handle.stop() });
+    }
   }
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   app.log.info({ services: running.map((r) => r.name), address }, `foryou listening on ${address}`);
@@ -42,9 +46,17 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_GRACE_MS);
     force.unref();
+    // Connections busy when close() began become idle later; close those as they free up.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
-    for (const r of running.reverse()) await r.stop().catch((err) => app.log.error({ err }, `${r.name} stop failed`));
+    clearInterval(sweep);
+    app.log.info('http server closed');
+    for (const r of running.reverse()) {
+      await r.stop().catch((err) => app.log.error({ err }, `${r.name} stop failed`));
+      app.log.info(`${r.name} stopped`);
+    }
     await closeDeps(deps).catch((err) => app.log.error({ err }, 'closing ports failed'));
+    app.log.info('ports closed; bye');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
