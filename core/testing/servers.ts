@@ -9,7 +9,9 @@ export interface TestServer {
 /** Every `core/testing/*.server.ts` module's default export, in name order. */
 export async function loadTestServers(): Promise<TestServer[]> {
   const dir = new URL('.', import.meta.url);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.server.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.server.ts'))
+    .sort();
   const servers: TestServer[] = [];
   for (const f of files) servers.push((await import(new URL(f, dir).href)).default as TestServer);
   return servers;
