@@ -19,7 +19,16 @@ export interface RetrievalModel {
 }
 
 /** The ranker's prediction heads; all but `watchRatio` are probabilities. */
-export const RANKING_HEADS = ['click', 'longView', 'like', 'follow', 'comment', 'forward', 'hate', 'watchRatio'] as const;
+export const RANKING_HEADS = [
+  'click',
+  'longView',
+  'like',
+  'follow',
+  'comment',
+  'forward',
+  'hate',
+  'watchRatio',
+] as const;
 export type RankingHead = (typeof RANKING_HEADS)[number];
 
 /** Per-example context a ranker may use besides the example itself (point-in-time features). */
