@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { IDS_FILE, METADATA_FILE } from '../training/export/artifact-files.ts';
 import { checkMetadata, type GraphInfo, type ModelMetadata } from '../training/export/metadata.ts';
-import type { Feed } from '../training/models/common/feed.ts';
+import { checkSessionAgainst, toOrtFeed } from '../training/export/onnx-session.ts';
 import { encodeUsers, type TowerUser, type TwoTowerSpec } from '../training/models/two-tower/model.ts';
 import type { QueryEmbedder } from './index-holder.ts';
 
@@ -30,26 +30,6 @@ export interface QueryTowerOptions {
 function sessionOptions(): ort.InferenceSession.SessionOptions {
   // One request embeds one user: threads would cost more to wake than the ~100 µs graph takes.
   return { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
-}
-
-/** Checks that the graph's inputs and outputs are exactly those the metadata declares. */
-export function checkSessionAgainst(session: ort.InferenceSession, info: GraphInfo, what: string): void {
-  const want = info.inputs.map((i) => i.name).sort();
-  const have = [...session.inputNames].sort();
-  if (want.join() !== have.join()) throw new Error(`${what}: graph inputs [${have}] differ from metadata [${want}]`);
-  const outs = info.outputs.map((o) => o.name);
-  if (!outs.every((o) => session.outputNames.includes(o))) throw new Error(`${what}: graph lacks output(s) ${outs}`);
-}
-
-/** Turns a feed into onnxruntime tensors for the graph's declared inputs. */
-export function toOrtFeed(feed: Feed, info: GraphInfo): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = {};
-  for (const i of info.inputs) {
-    const t = feed[i.name];
-    if (!t) throw new Error(`missing input '${i.name}'`);
-    out[i.name] = new ort.Tensor(i.kind === 'int' ? 'int32' : 'float32', t.data, t.shape);
-  }
-  return out;
 }
 
 /** A loaded query tower; also a `QueryEmbedder` for the retrieval index (platform ids in, vector out). */

@@ -1,93 +1,35 @@
 /**
- * Offline replay of the serving pipeline over KuaiRand's test days:
- *   node training/replay/replay.ts --data ../shared/data/kuairand-pure [--users 2000] [--no-models] [--epochs 2]
- * Each (user, test day) asks for a page at the time of the user's first impression that day, with
- * features as of then (the shared definitions folded over the log), the catalogue = KuaiRand's videos,
- * and the real sources, filters, scorer and rerankers. The page is scored against what the user
- * long-viewed or liked from then to the end of that day: NDCG@10 and recall@50, beside most-popular
- * and retrieval-only. Trains a two-tower and a ranker on the train split unless --no-models (then the
- * two-tower source and the ranker are skipped: the fallback scorer ranks). Writes bench/results/replay.json.
+ * Offline replay of the serving pipeline over KuaiRand's test (or validation) days:
+ *   node training/replay/replay.ts --data ../shared/data/kuairand-pure [--split test|validation]
+ *     [--users 2000] [--no-models] [--epochs 2]
+ * Each (user, day) asks for a page at the time of the user's first impression that day, with features
+ * as of then (the shared definitions folded over the log, through the serving features hydrator), the
+ * catalogue = KuaiRand's videos, and the For You parts the server builds its pipeline from
+ * (`forYouSources`, `forYouRanking`). The page is scored against what the user long-viewed or liked
+ * from then to the end of that day: NDCG@10 and recall@50, for most-popular and for an ablation that
+ * adds one stage at a time. Trains a two-tower and a ranker on the train split unless --no-models.
+ * Writes bench/results/replay.json (test) or bench/results/replay-validation.json.
  */
-import { createHash } from 'node:crypto';
 import { argFlag, argValue, printTable, writeResults } from '../../bench/report.ts';
 import { MemoryCache } from '../../core/cache/cache.memory.ts';
 import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
-import { TRENDING_KEY } from '../../platform/engagement/consumers/features.consumer.ts';
 import { loadFeedConfig } from '../../ranking/feed-config.ts';
-import { FOR_YOU_FILTERS, FOR_YOU_RERANKERS, forYouSources } from '../../ranking/feed-pipelines.ts';
+import { forYouRanking, forYouSources } from '../../ranking/feed-pipelines.ts';
 import { featuresHydrator } from '../../ranking/hydrators/features.hydrator.ts';
 import { runPipeline } from '../../ranking/pipeline/runner.ts';
 import { emptyViewer, type FeedQuery, type PipelineConfig, type Scorer } from '../../ranking/pipeline/types.ts';
 import { RankerHolder } from '../../ranking/ranker-holder.ts';
-import { fallbackScorer } from '../../ranking/scorers/fallback.scorer.ts';
-import { modelScorer } from '../../ranking/scorers/model.scorer.ts';
-import { topSelector } from '../../ranking/selector.ts';
 import { mulberry32 } from '../../retrieval/ann/synthetic-vectors.ts';
-import { Catalog, type CatalogVideo } from '../../retrieval/catalog.ts';
 import { hashedContentEmbedder } from '../../retrieval/content-embedding.ts';
 import { buildSnapshot, type IndexSnapshot, withQueryTower } from '../../retrieval/index-holder.ts';
 import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../data/kuairand.loader.ts';
-import type { Dataset } from '../data/schema.ts';
 import { ndcgAtK, recallAtK } from '../eval/metrics.ts';
 import { trainRanker } from '../models/ranker/train.ts';
 import { trainTwoTower } from '../models/two-tower/train.ts';
 import { OfflineState, replayKeys } from './offline-state.ts';
+import { type ReplaySplit, ReplayTrending, replayCatalog, replayRequests } from './requests.ts';
 
-const DAY_MS = 86_400_000;
-/** KuaiRand's days are Beijing days (UTC+8). */
-const TZ_MS = 8 * 3_600_000;
-const HOUR_MS = 3_600_000;
-
-interface ReplayRequest {
-  user: number;
-  timeMs: number;
-  positives: Set<number>;
-}
-
-/** One request per (user, test day) with a positive: at the first impression, positives from then to midnight. */
-function testRequests(ds: Dataset, maxUsers: number): ReplayRequest[] {
-  const byKey = new Map<string, ReplayRequest>();
-  for (const ex of ds.test) {
-    const key = `${ex.user}:${Math.floor((ex.timeMs + TZ_MS) / DAY_MS)}`;
-    let r = byKey.get(key);
-    if (!r) {
-      r = { user: ex.user, timeMs: ex.timeMs, positives: new Set() };
-      byKey.set(key, r);
-    }
-    if (ex.labels.longView || ex.labels.like) r.positives.add(ex.video);
-  }
-  const hash = (k: string) => createHash('sha256').update(k).digest().readUInt32BE(0);
-  return [...byKey]
-    .filter(([, r]) => r.positives.size > 0)
-    .sort((a, b) => hash(a[0]) - hash(b[0]))
-    .slice(0, maxUsers)
-    .map(([, r]) => r)
-    .sort((a, b) => a.timeMs - b.timeMs);
-}
-
-/** The catalogue as of the test start: every video, with popularity counted on train + validation only. */
-function catalogOf(ds: Dataset): Catalog {
-  const views = new Float64Array(ds.videos.length);
-  const likes = new Float64Array(ds.videos.length);
-  for (const ex of [...ds.train, ...ds.validation]) {
-    views[ex.video]! += ex.labels.click;
-    likes[ex.video]! += ex.labels.like;
-  }
-  const videos: CatalogVideo[] = ds.videos.map((v, i) => ({
-    id: replayKeys.video(i),
-    authorId: replayKeys.author(v.author),
-    privacy: 'public',
-    hashtags: v.tags.filter((t) => t > 0).map(replayKeys.tag),
-    createdAt: v.uploadMs,
-    durationMs: null,
-    version: 1,
-    posterKey: null,
-    stats: { views: views[i]!, likes: likes[i]!, comments: 0, shares: 0 },
-  }));
-  return Catalog.fromVideos(videos);
-}
-
-/** Retrieval-only: candidates in the order their best source ranked them, no model and no rules. */
+/** Retrieval order: candidates by their best source rank, no model and no rules. */
 const retrievalOrder: Scorer = {
   id: 'retrieval_order',
   version: () => 'retrieval-order',
@@ -96,56 +38,61 @@ const retrievalOrder: Scorer = {
   },
 };
 
+/** The retrieval prior alone (what the value model adds the ranker to). */
+const priorOnly: Scorer = {
+  id: 'prior',
+  version: () => 'prior',
+  async score(_q, candidates) {
+    for (const c of candidates) c.score = c.prior ?? 0;
+  },
+};
+
 async function main(): Promise<void> {
   const dir = argValue('--data') ?? DEFAULT_KUAIRAND_DIR;
+  const split = (argValue('--split') ?? 'test') as ReplaySplit;
+  if (split !== 'test' && split !== 'validation') throw new Error('--split must be test or validation');
   const maxUsers = Number(argValue('--users') ?? 2000);
   const epochs = Number(argValue('--epochs') ?? 2);
   const ds = await loadKuaiRand({ dir });
-  const requests = testRequests(ds, maxUsers);
-  process.stdout.write(`replaying ${requests.length} (user, test day) requests over ${ds.videos.length} videos\n`);
-  const catalog = catalogOf(ds);
+  const requests = replayRequests(ds, split, maxUsers);
+  process.stdout.write(`replaying ${requests.length} (user, ${split} day) requests over ${ds.videos.length} videos\n`);
+  const catalog = replayCatalog(ds, split);
   const offline = new OfflineState(ds);
+  const trending = new ReplayTrending(ds);
   const cache = new MemoryCache();
   const holder = new RankerHolder();
 
-  let snapshot: IndexSnapshot;
-  let twoTower = false;
+  let snapshot: IndexSnapshot | undefined;
   if (!argFlag('--no-models')) {
-    try {
-      const tt = await trainTwoTower(ds, { epochs });
-      const ids = ds.videos.map((_, i) => replayKeys.video(i));
-      snapshot = withQueryTower(buildSnapshot('two-tower', ids, tt.videoEmbeddings()), {
+    const tt = await trainTwoTower(ds, { epochs });
+    snapshot = withQueryTower(
+      buildSnapshot(
+        'two-tower',
+        ds.videos.map((_, i) => replayKeys.video(i)),
+        tt.videoEmbeddings(),
+      ),
+      {
         dims: tt.dim,
         embed: async (q) =>
           tt.userEmbedding({ user: Number(q.actor.slice(2)), timeMs: q.nowMs, history: q.history.map(Number) }),
-      });
-      twoTower = true;
-      const rk = await trainRanker(ds, { epochs });
-      holder.swap({
-        version: 'replay-ranker',
-        featureDims: FEATURE_NAMES.length,
-        async predict(x, rows, ids) {
-          const d = FEATURE_NAMES.length;
-          const user = Number(ids?.userId ?? -1);
-          return rk.predict(
-            Array.from({ length: rows }, (_, i) => ({
-              example: {
-                user,
-                video: Number(ids?.videoIds?.[i] ?? -1),
-                timeMs: 0,
-                tab: 0,
-                labels: { click: 0, longView: 0, like: 0, follow: 0, comment: 0, forward: 0, hate: 0, watchRatio: 0 },
-              },
-              features: x.subarray(i * d, (i + 1) * d),
-            })),
-          );
-        },
-      });
-    } catch (err) {
-      process.stdout.write(
-        `models unavailable (${(err as Error).message}); skipping the two-tower source and the ranker\n`,
-      );
-    }
+      },
+    );
+    const rk = await trainRanker(ds, { epochs });
+    const d = FEATURE_NAMES.length;
+    const noLabels = { click: 0, longView: 0, like: 0, follow: 0, comment: 0, forward: 0, hate: 0, watchRatio: 0 };
+    holder.swap({
+      version: 'replay-ranker',
+      featureDims: d,
+      async predict(x, rows, ids) {
+        const user = Number(ids?.userId ?? -1);
+        return rk.predict(
+          Array.from({ length: rows }, (_, i) => ({
+            example: { user, video: Number(ids?.videoIds?.[i] ?? -1), timeMs: 0, tab: 0, labels: noLabels },
+            features: x.subarray(i * d, (i + 1) * d),
+          })),
+        );
+      },
+    });
   }
   snapshot ??= buildSnapshot(
     'content',
@@ -165,63 +112,55 @@ async function main(): Promise<void> {
     },
   };
   const sources = forYouSources({ cache, catalog, random: mulberry32(1) });
+  // The dataset's static profile is what training read for these users; serving passes its own.
+  const profiles = async (q: FeedQuery) => ds.users[Number(q.userId)]?.nums;
   const full: PipelineConfig = {
     id: 'replay',
     queryHydrators: [replayViewer],
     sources,
-    hydrators: [featuresHydrator(offline.store())],
-    filters: FOR_YOU_FILTERS,
-    scorer: modelScorer(holder),
-    fallbackScorer,
-    rerankers: FOR_YOU_RERANKERS,
-    selector: topSelector,
+    // Live state (status, privacy) and creator exposure are platform data KuaiRand has none of.
+    hydrators: [featuresHydrator(offline.store(), { profiles })],
+    ...forYouRanking(holder),
     sideEffects: [],
   };
-  const retrievalOnly: PipelineConfig = {
-    ...full,
-    sources: twoTower ? sources.filter((s) => s.id === 'two_tower') : sources.filter((s) => s.id !== 'explore'),
-    hydrators: [],
-    scorer: retrievalOrder,
-    fallbackScorer: retrievalOrder,
-    rerankers: [],
-  };
-
   const settings = loadFeedConfig().defaults;
-  const sums = { pipeline: [0, 0], retrieval: [0, 0], popular: [0, 0] };
+  const { preRanker: _prior, ...unranked } = full;
+  const twoTowerOnly = holder.current() ? ['two_tower'] : sources.map((s) => s.id).filter((id) => id !== 'explore');
+  const variants: { name: string; config: PipelineConfig; settings?: typeof settings }[] = [
+    {
+      name: `retrieval only (${holder.current() ? 'two-tower' : 'sources'}, source order, filters)`,
+      config: {
+        ...unranked,
+        sources: sources.filter((s) => twoTowerOnly.includes(s.id)),
+        hydrators: [],
+        scorer: retrievalOrder,
+        fallbackScorer: retrievalOrder,
+        rerankers: [],
+      },
+    },
+    {
+      name: '+ all sources, filters, retrieval prior',
+      config: { ...full, hydrators: [], scorer: priorOnly, fallbackScorer: priorOnly, rerankers: [] },
+    },
+    {
+      // The previous value model: the ranker's weighted heads alone, over every candidate.
+      name: '+ ranker alone (no prior, no cut)',
+      config: { ...full, rerankers: [] },
+      settings: { ...settings, value_model: { ...settings.value_model, retrieval_weight: 0, rank_top_n: 5000 } },
+    },
+    { name: '+ value model (prior + ranker, top-N)', config: { ...full, rerankers: [] } },
+    { name: 'full pipeline (+ rerankers)', config: full },
+  ];
+
+  const sums = new Map<string, [number, number]>([
+    ['most-popular', [0, 0]],
+    ...variants.map((v) => [v.name, [0, 0]] as [string, [number, number]]),
+  ]);
   const stages: Record<string, number> = {};
-  const log = [...ds.train, ...ds.validation, ...ds.test].sort((a, b) => a.timeMs - b.timeMs);
-  let lo = 0;
-  let hi = 0;
-  const velocity = new Map<number, number>();
   for (const r of requests) {
     offline.advanceTo(r.timeMs);
-    // Trending as the features consumer would have it: engagement velocity over the last hour.
-    for (; hi < log.length && log[hi]!.timeMs < r.timeMs; hi++) {
-      const l = log[hi]!.labels;
-      velocity.set(
-        log[hi]!.video,
-        (velocity.get(log[hi]!.video) ?? 0) + l.click + 3 * l.like + 4 * l.comment + 5 * l.forward,
-      );
-    }
-    for (; lo < hi && log[lo]!.timeMs < r.timeMs - HOUR_MS; lo++) {
-      const l = log[lo]!.labels;
-      velocity.set(
-        log[lo]!.video,
-        velocity.get(log[lo]!.video)! - (l.click + 3 * l.like + 4 * l.comment + 5 * l.forward),
-      );
-    }
-    await cache.del(TRENDING_KEY);
-    const top = [...velocity]
-      .filter(([, v]) => v > 0)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 200);
-    if (top.length > 0)
-      await cache.zAdd(
-        TRENDING_KEY,
-        top.map(([v, s]) => ({ member: replayKeys.video(v), score: s })),
-      );
-
-    const query = (): FeedQuery => ({
+    await trending.advanceTo(r.timeMs, cache);
+    const query = (s = settings): FeedQuery => ({
       requestId: `replay-${r.user}-${r.timeMs}`,
       feedType: 'for_you',
       actor: replayKeys.actor(r.user),
@@ -230,30 +169,28 @@ async function main(): Promise<void> {
       nowMs: r.timeMs,
       sessionId: `replay-${r.user}`,
       sessionSeen: new Set(),
-      settings,
+      settings: s,
       arms: [],
       index: snapshot,
       viewer: emptyViewer(),
     });
-    const score = (name: keyof typeof sums, ids: readonly string[]) => {
+    const score = (name: string, ids: readonly string[]) => {
       const ranked = ids.map(Number);
-      sums[name][0]! += ndcgAtK(ranked, r.positives, 10);
-      sums[name][1]! += recallAtK(ranked, r.positives, 50);
+      const s = sums.get(name)!;
+      s[0] += ndcgAtK(ranked, r.positives, 10);
+      s[1] += recallAtK(ranked, r.positives, 50);
     };
-    const page = await runPipeline(full, query(), (id) => catalog.get(id));
-    for (const [k, ms] of Object.entries(page.trace.stages)) stages[k] = (stages[k] ?? 0) + ms;
-    score(
-      'pipeline',
-      page.page.map((c) => c.video.id),
-    );
-    const retrieved = await runPipeline(retrievalOnly, query(), (id) => catalog.get(id));
-    score(
-      'retrieval',
-      retrieved.page.map((c) => c.video.id),
-    );
+    for (const v of variants) {
+      const page = await runPipeline(v.config, query(v.settings), (id) => catalog.get(id));
+      if (v.config === full) for (const [k, ms] of Object.entries(page.trace.stages)) stages[k] = (stages[k] ?? 0) + ms;
+      score(
+        v.name,
+        page.page.map((c) => c.video.id),
+      );
+    }
     const seen = new Set((offline.state.users.get(replayKeys.actor(r.user))?.recent ?? []).map((x) => String(x.video)));
     score(
-      'popular',
+      'most-popular',
       catalog
         .popular()
         .filter((v) => !seen.has(v.id))
@@ -263,26 +200,20 @@ async function main(): Promise<void> {
   }
 
   const n = Math.max(1, requests.length);
-  const rows = [
-    { policy: 'most-popular', ndcg_at_10: sums.popular[0]! / n, recall_at_50: sums.popular[1]! / n },
-    {
-      policy: twoTower ? 'retrieval-only (two-tower)' : 'retrieval-only (sources, unranked)',
-      ndcg_at_10: sums.retrieval[0]! / n,
-      recall_at_50: sums.retrieval[1]! / n,
-    },
-    {
-      policy: `pipeline (${holder.current() ? 'ranker' : 'fallback scorer'})`,
-      ndcg_at_10: sums.pipeline[0]! / n,
-      recall_at_50: sums.pipeline[1]! / n,
-    },
-  ];
-  printTable(`KuaiRand test-day replay, ${requests.length} requests`, rows);
+  const rows = [...sums].map(([policy, [ndcg, recall]]) => ({
+    policy,
+    ndcg_at_10: ndcg / n,
+    recall_at_50: recall / n,
+  }));
+  printTable(`KuaiRand ${split}-day replay, ${requests.length} requests`, rows);
   const stageMs = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v / n]));
-  printTable('Mean ms per pipeline stage', [stageMs]);
-  writeResults('replay', {
+  printTable('Mean ms per pipeline stage (full pipeline)', [stageMs]);
+  writeResults(split === 'test' ? 'replay' : 'replay-validation', {
     data: dir,
+    split,
     requests: requests.length,
-    models: { two_tower: twoTower, ranker: !!holder.current(), epochs },
+    models: { two_tower: !!holder.current(), ranker: !!holder.current(), epochs },
+    value_model: settings.value_model,
     results: rows,
     stages_ms: stageMs,
   });

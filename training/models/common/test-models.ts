@@ -12,10 +12,11 @@ export function tinyDataset(): Dataset {
   return generateSynthetic({ users: 300, videos: 200, examples: 6000, clusters: 4, seed: 11 });
 }
 
-/** A tiny two-tower model trained for a few steps on `tinyDataset()`. */
+/** A tiny two-tower model trained for a few steps on `tinyDataset()`; hyperparameters pinned for golden values. */
 export function tinyTwoTower(ds: Dataset = tinyDataset()): Promise<TwoTowerModel> {
   return trainTwoTower(ds, {
     epochs: 1,
+    logQWeight: 1,
     batchSize: 128,
     dim: 16,
     userIdDim: 8,

@@ -25,8 +25,10 @@ export interface TwoTowerHp {
   /** Softmax temperature of the in-batch loss. */
   temperature: number;
   /**
-   * Multiplier of the logQ correction (1 = full correction, 0 = none). Below 1 the model keeps part
-   * of the popularity prior, which the feed wants because popularity predicts engagement here.
+   * Multiplier of the logQ correction. In-batch negatives are drawn in proportion to popularity, so an
+   * uncorrected model is biased against popular videos; 1 removes that bias, and above 1 adds a
+   * popularity prior, which pays on KuaiRand where popularity predicts engagement (1.5: validation
+   * recall@100 0.342 vs 0.296 at 0.5 and 0.087 at 0).
    */
   logQWeight: number;
   /** Fraction of training rows whose video id is zeroed, so the content-only path learns too. */
@@ -39,7 +41,7 @@ export interface TwoTowerHp {
   seed: number;
 }
 
-/** Defaults tuned on the KuaiRand slice (see the training report). */
+/** Defaults tuned on the KuaiRand slice's validation days (more epochs overfit the id embeddings). */
 export const DEFAULT_TWO_TOWER_HP: TwoTowerHp = Object.freeze({
   dim: 64,
   userIdDim: 32,
@@ -52,12 +54,12 @@ export const DEFAULT_TWO_TOWER_HP: TwoTowerHp = Object.freeze({
   historyLen: 50,
   maxTags: 4,
   temperature: 0.07,
-  logQWeight: 1,
+  logQWeight: 1.5,
   videoIdDropout: 0.2,
   userIdDropout: 0.05,
   learningRate: 0.003,
   batchSize: 512,
-  epochs: 4,
+  epochs: 2,
   seed: 7,
 });
 
