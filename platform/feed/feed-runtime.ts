@@ -25,7 +25,8 @@ import { VideoCounters } from '../engagement/counters.ts';
 import { FeedService } from './feed.service.ts';
 
 /** Registry names of the models the feed follows. */
-export const FEED_MODELS = { retrieval: 'two-tower', ranker: 'ranker' } as const;
+// The names `foryou-train train` registers the model families under.
+export const FEED_MODELS = { retrieval: 'two_tower', ranker: 'ranker' } as const;
 
 /** Options of `createFeedRuntime`; every model loader is optional (the feed degrades without it). */
 export interface FeedRuntimeOptions {

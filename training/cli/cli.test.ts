@@ -33,7 +33,7 @@ describe('foryou-train', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('--force');
     expect(r.out).toContain('--metadata <url>');
-    expect((await run(['index', '--help'])).out).toContain('--from <dir>');
+    expect((await run(['index', '--help'])).out).toContain('--backend <kind>');
   });
 
   it('rejects an unknown command and an unknown option with usage', async () => {
@@ -115,5 +115,52 @@ describe('foryou-train', () => {
     expect(rows.map((r) => `${r.name}:${r.stage}`).sort()).toEqual(['logreg:production', 'most_popular:candidate']);
     const e = await run(['eval', '--config', file, '--stage', 'production', '--out', join(dir, 'eval'), ...stores]);
     expect(e.err).toMatch(/no production version of most_popular/);
+  });
+});
+
+describe('foryou-train index', () => {
+  it('writes the serving ANN snapshot beside a registered model, where the feed reads it', async () => {
+    const { openRegistry } = await import('../registry/open.ts');
+    const { readIndexArtifact } = await import('../../retrieval/index-holder.ts');
+    const metadata = `sqlite://${dir}/index.db`;
+    const objects = `file://${dir}/index-objects`;
+    const n = 300;
+    const dims = 16;
+    const { clusteredUnitVectors } = await import('../../retrieval/ann/synthetic-vectors.ts');
+    const vectors = clusteredUnitVectors(n, dims, 0, 5);
+    const ids = Array.from({ length: n }, (_, i) => `video-${i}`);
+    const { registry, close } = await openRegistry({ metadataUrl: metadata, objectsUrl: objects });
+    const rec = await registry.register({
+      metadata: { name: 'two_tower', version: 'v1', family: 'two_tower' } as never,
+      files: {
+        'video_embeddings.f32': Buffer.from(vectors.buffer),
+        'video_ids.json': Buffer.from(JSON.stringify(ids)),
+      },
+    });
+    const r = await run([
+      'index',
+      '--name',
+      'two_tower',
+      '--backend',
+      'hnswlib',
+      '--metadata',
+      metadata,
+      '--objects',
+      objects,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/recall@10 against brute force on 100 queries: (0\.9\d\d|1\.000)/);
+    const snap = await readIndexArtifact(registry.objects, rec.artifactPrefix);
+    await close();
+    expect(snap?.version).toBe('two_tower@v1');
+    expect(snap?.index.kind).toBe('hnswlib');
+    expect(snap?.ids).toEqual(ids);
+    expect(snap?.index.search(vectors.subarray(5 * dims, 6 * dims), 1).keys).toEqual([5]);
+  });
+
+  it('refuses an unknown backend with the list of known ones', async () => {
+    const r = await run(['index', '--name', 'two_tower', '--backend', 'faiss']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/usearch, hnswlib/);
   });
 });

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ANN_KINDS, type AnnKind } from '../../retrieval/ann/open.ts';
+import { writeIndexArtifact } from '../../retrieval/index-holder.ts';
 import { bufferToF32 } from '../baselines/artifacts.ts';
 import { openRegistry } from '../registry/open.ts';
 import type { ModelRecord, ModelStage } from '../registry/registry.ts';
@@ -59,34 +61,49 @@ export const exportCommand: Command = {
 
 /** `foryou-train index`. */
 export const indexCommand: Command = {
-  summary: 'build an ANN index file from exported video embeddings',
-  usage: 'foryou-train index --from <export dir> [--out <file>] [--brute-force]',
-  help: `  --from <dir>        folder written by \`export\` (video_embeddings.f32, video_ids.json, metadata.json)
-  --out <file>        index file (default <from>/videos.usearch, or videos.brute.json with --brute-force)
-  --brute-force       skip usearch and write an exact (brute-force) index description`,
-  options: { from: { type: 'string' }, out: { type: 'string' }, 'brute-force': { type: 'boolean', default: false } },
+  summary: 'build the serving ANN index of a registered model from its video embeddings',
+  usage: 'foryou-train index --name <model> [--version <v>] [--backend usearch|hnswlib|brute-force]',
+  help: `  --name <model>      registered model with video embeddings (e.g. two_tower)
+  --version <v>       version (default: the latest candidate)
+  --backend <kind>    ANN backend: usearch (default), hnswlib or brute-force
+  The index is written beside the model's artifacts (<prefix>/ann/), where the feed loads it when the
+  model is promoted to production.`,
+  options: { name: { type: 'string' }, version: { type: 'string' }, backend: { type: 'string', default: 'usearch' } },
   async run(opts, _pos, io) {
-    const from = required(opts, 'from');
-    for (const f of ['video_embeddings.f32', 'video_ids.json', 'metadata.json']) {
-      if (!existsSync(join(from, f)))
-        throw new UsageError(`${join(from, f)} not found; run \`foryou-train export\` on a model with embeddings`);
+    const kind = String(opts.backend);
+    if (!ANN_KINDS.includes(kind as AnnKind)) {
+      throw new UsageError(`--backend must be one of ${ANN_KINDS.join(', ')}, not "${kind}"`);
     }
-    const meta = JSON.parse(readFileSync(join(from, 'metadata.json'), 'utf8')) as { dims?: Record<string, number> };
-    const vectors = bufferToF32(readFileSync(join(from, 'video_embeddings.f32')));
-    const ids = JSON.parse(readFileSync(join(from, 'video_ids.json'), 'utf8')) as string[];
-    const dim = meta.dims?.embeddingDim ?? meta.dims?.factors ?? vectors.length / Math.max(1, ids.length);
-    const bar = progressBar('build index');
-    const result = await buildIndex(vectors, ids, dim, {
-      out: opts.out as string | undefined,
-      dir: from,
-      bruteForce: opts['brute-force'] === true,
-      seed: Number(opts.seed ?? 1),
-    });
-    bar.done(`${result.kind}, ${ids.length} vectors × ${dim}`);
-    io.out(
-      `index: ${result.file} (${result.kind}); recall@10 against brute force on ${result.checkQueries} queries: ${result.recallAt10.toFixed(3)}`,
-    );
-    return 0;
+    const { registry, close } = await stores(opts);
+    try {
+      const rec = await pick({ stage: 'candidate', ...opts }, registry);
+      const keys = await registry.objects.list(rec.artifactPrefix);
+      const file = (name: string) => keys.find((k) => k.endsWith(`/${name}`));
+      const embKey = file('video_embeddings.f32');
+      const idsKey = file('video_ids.json');
+      if (!embKey || !idsKey) {
+        throw new UsageError(
+          `${rec.name}@${rec.version} has no video embeddings (video_embeddings.f32, video_ids.json)`,
+        );
+      }
+      const vectors = bufferToF32(await registry.objects.getBuffer(embKey));
+      const ids = JSON.parse((await registry.objects.getBuffer(idsKey)).toString()) as string[];
+      const dim = vectors.length / Math.max(1, ids.length);
+      const bar = progressBar('build index');
+      const result = buildIndex(vectors, ids, dim, {
+        kind: kind as AnnKind,
+        version: `${rec.name}@${rec.version}`,
+        seed: Number(opts.seed ?? 1),
+      });
+      await writeIndexArtifact(registry.objects, rec.artifactPrefix, result.snapshot);
+      bar.done(`${result.kind}, ${ids.length} vectors × ${dim}`);
+      io.out(
+        `index: ${rec.artifactPrefix.replace(/\/+$/, '')}/ann/ (${result.kind}); recall@10 against brute force on ${result.checkQueries} queries: ${result.recallAt10.toFixed(3)}`,
+      );
+      return 0;
+    } finally {
+      await close();
+    }
   },
 };
 
