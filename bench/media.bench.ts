@@ -13,6 +13,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '../core/ids.ts';
+import { seededRandom as rng } from '../core/random.ts';
 import { runFfmpeg } from '../platform/media/ffmpeg.adapter.ts';
 import { probe } from '../platform/media/ffprobe.adapter.ts';
 import { type LadderPlan, planLadder, rungArgs } from '../platform/media/ladder.ts';
@@ -75,18 +76,6 @@ async function runLadder(
     cpuS,
     realtime: CLIP_S / wallS,
     coreSPerMin: cpuS / (CLIP_S / 60),
-  };
-}
-
-/** A seeded PRNG (mulberry32), so every run asks for the same sequence. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../core/config/config.ts';
+import { loadConfigOrExit } from '../core/config/config.ts';
 import { backgroundServices } from './api/background.ts';
 import { closeDeps, openDeps } from './api/open-deps.ts';
 
@@ -8,16 +8,7 @@ import { closeDeps, openDeps } from './api/open-deps.ts';
  * spread the work between them.
  */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const deps = await openDeps(config);
   const running: { name: string; stop(): Promise<void> }[] = [];
   for (const s of backgroundServices(deps)) {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../core/config/config.ts';
+import { loadConfigOrExit } from '../../core/config/config.ts';
 import { buildApp } from './app.ts';
 import { backgroundServices } from './background.ts';
 import { closeDeps, openDeps } from './open-deps.ts';
@@ -8,16 +8,7 @@ import { closeDeps, openDeps } from './open-deps.ts';
  * SIGTERM/SIGINT drain — stop accepting, finish in-flight requests, stop consumers, close ports.
  */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const deps = await openDeps(config);
   const { app, beginShutdown } = await buildApp(deps, {
     logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },

@@ -1,14 +1,6 @@
+import { seededRandom } from '../../core/random.ts';
 /** Deterministic PRNG (mulberry32) so tests and benchmarks draw the same vectors every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const mulberry32 = seededRandom;
 
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../core/random.ts';
 /** Model weights as plain typed arrays: seeded initialisation, tfjs variables, and a compact binary form. */
 import { tf } from './tf.ts';
 
@@ -18,16 +19,7 @@ export interface ParamSpec {
 }
 
 /** mulberry32: a small, fast, seedable PRNG so that trained models are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /** Fisher–Yates shuffle in place with the given random source. */
 export function shuffle<T extends { length: number; [i: number]: number }>(a: T, rand: () => number): T {
