@@ -6,11 +6,13 @@
  * `--quick` shrinks the sets for CI. Writes bench/results/retrieval.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BruteForceIndex } from '../retrieval/ann/ann.brute-force.ts';
 import { recallAgainst } from '../retrieval/ann/ann.contract.ts';
 import { createAnnIndex } from '../retrieval/ann/open.ts';
 import type { AnnIndex, AnnParams, AnnResult } from '../retrieval/ann/ports.ts';
 import { clusteredUnitVectors } from '../retrieval/ann/synthetic-vectors.ts';
+import { RESULTS_DIR } from './lib/results.ts';
 import { argFlag, argValue, median, printTable, rssSampler, writeResults } from './report.ts';
 
 const quick = argFlag('--quick');
@@ -101,24 +103,29 @@ function splitDraw(n: number, q: number, clusters: number, seed: number) {
 
 const rss = rssSampler();
 const rows: Row[] = [];
-const clustered = splitDraw(N_MAIN, QUERIES, 1000, 101);
-rows.push(
-  ...runSet('clustered', clustered.data, clustered.queries, [
-    ['usearch', N_MAIN],
-    ['hnswlib', N_HNSWLIB],
-  ]),
-);
-const nUniform = quick ? 20_000 : 200_000;
-const uniform = splitDraw(nUniform, QUERIES, 0, 202);
-rows.push(
-  ...runSet('uniform', uniform.data, uniform.queries, [
-    ['usearch', nUniform],
-    ['hnswlib', nUniform],
-  ]),
-);
+const sets = new Set((argValue('--sets') ?? 'clustered,uniform,real').split(','));
+if (sets.has('clustered')) {
+  const clustered = splitDraw(N_MAIN, QUERIES, 1000, 101);
+  rows.push(
+    ...runSet('clustered', clustered.data, clustered.queries, [
+      ['usearch', N_MAIN],
+      ['hnswlib', N_HNSWLIB],
+    ]),
+  );
+}
+if (sets.has('uniform')) {
+  const nUniform = quick ? 20_000 : 200_000;
+  const uniform = splitDraw(nUniform, QUERIES, 0, 202);
+  rows.push(
+    ...runSet('uniform', uniform.data, uniform.queries, [
+      ['usearch', nUniform],
+      ['hnswlib', nUniform],
+    ]),
+  );
+}
 
 const realPath = argValue('--embeddings') ?? 'artifacts/two_tower/video_embeddings.f32';
-if (existsSync(realPath)) {
+if (sets.has('real') && existsSync(realPath)) {
   const buf = readFileSync(realPath);
   const real = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   const n = real.length / DIMS;
@@ -133,17 +140,24 @@ if (existsSync(realPath)) {
   );
 }
 
-const main = rows.find((r) => r.set === 'clustered' && r.backend === 'usearch')!;
 printTable('ANN: recall@100 against brute force, queries/s (one query at a time; batch uses 2 threads)', rows);
+// A run of some sets (--sets real) keeps the other sets' rows of the last full run.
+const previousFile = join(RESULTS_DIR, 'retrieval.json');
+const previous: Row[] =
+  argValue('--sets') && existsSync(previousFile)
+    ? ((JSON.parse(readFileSync(previousFile, 'utf8')) as { rows?: Row[] }).rows ?? [])
+    : [];
+const allRows = [...previous.filter((r) => !sets.has(r.set)), ...rows];
+const main = allRows.find((r) => r.set === 'clustered' && r.backend === 'usearch');
 writeResults('retrieval', {
   quick,
   dims: DIMS,
   k: K,
   params,
-  recall_at_100: main.recall_at_100,
-  qps_ann: main.qps,
-  qps_brute: main.qps_brute,
-  speedup: main.speedup,
+  recall_at_100: main?.recall_at_100,
+  qps_ann: main?.qps,
+  qps_brute: main?.qps_brute,
+  speedup: main?.speedup,
   peak_rss_mb: rss.stop(),
-  rows,
+  rows: allRows,
 });
