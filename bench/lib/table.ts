@@ -1,17 +1,17 @@
 /** A plain-text table with right-aligned numbers, for benchmark output on a terminal. */
 export function formatTable(
   headers: readonly string[],
-  rows: readonly (readonly (string | number | null | undefined)[])[],
+  rows: readonly (readonly (string | number | boolean | null | undefined)[])[],
   digits = 4,
 ): string {
-  const cell = (v: string | number | null | undefined) =>
+  const cell = (v: string | number | boolean | null | undefined) =>
     v === null || v === undefined
       ? '-'
       : typeof v === 'number'
         ? Number.isInteger(v)
           ? String(v)
           : v.toFixed(digits)
-        : v;
+        : String(v);
   const text = rows.map((r) => headers.map((_, i) => cell(r[i])));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
   const numeric = headers.map((_, i) =>
