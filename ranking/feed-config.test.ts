@@ -17,7 +17,7 @@ describe('feed config, arms and the value model', () => {
   });
 
   it('names the bad field of an invalid config', () => {
-    const bad = readFileSync(`${dir}/feed.yaml`, 'utf8').replace('quota: 200', 'quota: -1');
+    const bad = readFileSync(`${dir}/feed.yaml`, 'utf8').replace('quota: 150', 'quota: -1');
     expect(() => parseFeedConfig(bad, valueYaml)).toThrow(/defaults\.sources\.two_tower\.quota/);
     expect(() => parseFeedConfig(readFileSync(`${dir}/feed.yaml`, 'utf8'), 'weights: { hate: 2 }')).toThrow(/hate/);
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ArmAssignment } from './pipeline/types.ts';
-import { type ValueWeights, valueWeightsSchema } from './value-model.ts';
+import { combineSchema, type ValueWeights, valueWeightsSchema } from './value-model.ts';
 
 const source = z.object({
   quota: z.number().int().min(0).max(5000),
@@ -34,6 +34,8 @@ export const feedSettingsSchema = z.object({
     explore_slots: z.number().int().min(0).default(1),
   }),
   value_weights: valueWeightsSchema,
+  /** How the retrieval prior and the ranker's value combine (from value-model.yaml's `combine`). */
+  value_model: combineSchema,
 });
 
 /** Resolved settings for one request. */
@@ -56,7 +58,7 @@ const experimentSchema = z.object({
 
 /** `experiments/feed.yaml`: defaults plus A/B experiments whose arms override them. */
 export const feedConfigSchema = z.object({
-  defaults: feedSettingsSchema.omit({ value_weights: true }),
+  defaults: feedSettingsSchema.omit({ value_weights: true, value_model: true }),
   session_ttl_s: z.number().int().positive().default(3600),
   experiments: z.array(experimentSchema).default([]),
 });
@@ -76,9 +78,15 @@ function issues(err: z.ZodError, file: string): Error {
 export function parseFeedConfig(feedYaml: string, valueYaml: string, file = 'experiments/feed.yaml'): FeedConfig {
   const feed = feedConfigSchema.safeParse(parseYaml(feedYaml));
   if (!feed.success) throw issues(feed.error, file);
-  const value = z.object({ weights: valueWeightsSchema }).safeParse(parseYaml(valueYaml));
+  const value = z
+    .object({ weights: valueWeightsSchema, combine: combineSchema.default(combineSchema.parse({})) })
+    .safeParse(parseYaml(valueYaml));
   if (!value.success) throw issues(value.error, 'experiments/value-model.yaml');
-  const defaults: FeedSettings = { ...feed.data.defaults, value_weights: value.data.weights };
+  const defaults: FeedSettings = {
+    ...feed.data.defaults,
+    value_weights: value.data.weights,
+    value_model: value.data.combine,
+  };
   const config = { defaults, sessionTtlS: feed.data.session_ttl_s, experiments: feed.data.experiments };
   // Every arm must produce valid settings; checked once here, not per request.
   for (const e of config.experiments)

@@ -16,13 +16,12 @@ import { notInterestedFilter } from './filters/not-interested.filter.ts';
 import { notReadyFilter } from './filters/not-ready.filter.ts';
 import { privacyFilter } from './filters/privacy.filter.ts';
 import { exposureHydrator } from './hydrators/exposure.hydrator.ts';
-import { featuresHydrator } from './hydrators/features.hydrator.ts';
+import { featuresHydrator, type UserProfiles } from './hydrators/features.hydrator.ts';
 import { historyHydrator } from './hydrators/history.hydrator.ts';
-import { interestsHydrator } from './hydrators/interests.hydrator.ts';
 import { liveStateHydrator } from './hydrators/live-state.hydrator.ts';
-import { negativeFeedbackHydrator } from './hydrators/negative-feedback.hydrator.ts';
-import { socialGraphHydrator } from './hydrators/social-graph.hydrator.ts';
+import { viewerHydrator } from './hydrators/viewer.hydrator.ts';
 import type { CandidateSource, Filter, PipelineConfig, Reranker } from './pipeline/types.ts';
+import { retrievalPriorPreRanker } from './prerank/retrieval-prior.ts';
 import type { RankerHolder } from './ranker-holder.ts';
 import { authorDiversityReranker } from './rerankers/author-diversity.reranker.ts';
 import { creatorExposureReranker } from './rerankers/creator-exposure.reranker.ts';
@@ -46,7 +45,14 @@ export interface FeedParts {
   serveLog?: ServedItemSink;
   sessionTtlMs: () => number;
   random?: () => number;
+  /** Static profile numbers of the viewer for the ranker's features (0 = unknown without it). */
+  userProfiles?: UserProfiles;
+  /** How long video feature counters may be reused in process (ms); default 2 s. */
+  videoFeatureCacheMs?: number;
 }
+
+/** Default staleness bound of cached video feature counters: they are decayed to request time anyway. */
+export const VIDEO_FEATURE_CACHE_MS = 2_000;
 
 /** For You's retrieval sources, in the order their candidates are merged. */
 export function forYouSources(p: Pick<FeedParts, 'cache' | 'catalog' | 'random'>): CandidateSource[] {
@@ -79,29 +85,51 @@ export const FOR_YOU_RERANKERS: readonly Reranker[] = [
   explorationSlotReranker,
 ];
 
+/**
+ * For You from retrieval on: the prior and its cut, filters, the ranker + value model, reranking and
+ * selection. The server and the offline replay both build their pipeline from this, so the replay
+ * measures the code that serves.
+ */
+export function forYouRanking(
+  ranker: RankerHolder,
+): Pick<PipelineConfig, 'preRanker' | 'filters' | 'scorer' | 'fallbackScorer' | 'rerankers' | 'selector'> {
+  return {
+    preRanker: retrievalPriorPreRanker,
+    filters: FOR_YOU_FILTERS,
+    scorer: modelScorer(ranker),
+    fallbackScorer,
+    rerankers: FOR_YOU_RERANKERS,
+    selector: topSelector,
+  };
+}
+
+/**
+ * The catalogue is seconds behind the metadata store, so the page (only the page: ten rows, not every
+ * candidate) is re-read live and anything no longer ready, deleted or no longer visible is replaced.
+ */
+function livePageGuard(db: SqlExecutor): NonNullable<PipelineConfig['pageGuard']> {
+  return { hydrator: liveStateHydrator(db), filters: [notReadyFilter, privacyFilter] };
+}
+
 const withStore = <T>(fs: FeatureStore | undefined, make: (fs: FeatureStore) => T): T[] => (fs ? [make(fs)] : []);
 
 /** For You: every retrieval source, hydrated features, safety filters, the ranker + value model, and reranking rules. */
 export function forYouPipeline(p: FeedParts): PipelineConfig {
   return {
     id: 'for_you',
-    queryHydrators: [
-      socialGraphHydrator(p.metadata),
-      negativeFeedbackHydrator(p.metadata),
-      interestsHydrator(p.metadata),
-      ...withStore(p.featureStore, historyHydrator),
-    ],
+    queryHydrators: [viewerHydrator(p.metadata), ...withStore(p.featureStore, historyHydrator)],
     sources: forYouSources(p),
     hydrators: [
-      liveStateHydrator(p.metadata),
-      ...withStore(p.featureStore, featuresHydrator),
+      ...withStore(p.featureStore, (fs) =>
+        featuresHydrator(fs, {
+          videoCacheMs: p.videoFeatureCacheMs ?? VIDEO_FEATURE_CACHE_MS,
+          ...(p.userProfiles ? { profiles: p.userProfiles } : {}),
+        }),
+      ),
       exposureHydrator(p.cache),
     ],
-    filters: FOR_YOU_FILTERS,
-    scorer: modelScorer(p.ranker),
-    fallbackScorer,
-    rerankers: FOR_YOU_RERANKERS,
-    selector: topSelector,
+    ...forYouRanking(p.ranker),
+    pageGuard: livePageGuard(p.metadata),
     sideEffects: [
       sessionSeenSideEffect(p.cache, p.sessionTtlMs),
       exposureSideEffect(p.cache),
@@ -114,15 +142,16 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
 export function followingPipeline(p: FeedParts): PipelineConfig {
   return {
     id: 'following',
-    queryHydrators: [socialGraphHydrator(p.metadata), negativeFeedbackHydrator(p.metadata)],
+    queryHydrators: [viewerHydrator(p.metadata)],
     sources: [followingSource(p.catalog)],
-    hydrators: [liveStateHydrator(p.metadata)],
+    hydrators: [],
     // No history hydrator here, so already-seen only drops this session's served ids: the list stays chronological.
     filters: [alreadySeenFilter, notReadyFilter, privacyFilter, blockedFilter, notInterestedFilter],
     scorer: recencyScorer,
     fallbackScorer: recencyScorer,
     rerankers: [],
     selector: topSelector,
+    pageGuard: livePageGuard(p.metadata),
     sideEffects: [
       sessionSeenSideEffect(p.cache, p.sessionTtlMs),
       ...(p.serveLog ? [serveLogSideEffect(p.serveLog)] : []),

@@ -11,6 +11,26 @@ export const valueWeightsSchema = z
 /** Weight per head name. */
 export type ValueWeights = z.infer<typeof valueWeightsSchema>;
 
+/**
+ * How the retrieval prior and the ranker's value are combined. The ranker learnt P(engage | shown) on
+ * logged impressions only; whether the viewer would be shown (and pick) a video at all is what
+ * retrieval models. The score is `retrieval_weight · prior + ranker_weight · ln(max(value, value_floor))`.
+ */
+export const combineSchema = z.object({
+  retrieval_weight: z.number().min(0).max(100).default(1),
+  /** The two-tower affinity (a cosine) is divided by this to become a logit, as in its training softmax. */
+  retrieval_temperature: z.number().positive().max(10).default(0.07),
+  ranker_weight: z.number().min(0).max(100).default(1),
+  value_floor: z.number().positive().max(1).default(0.001),
+  /** Only this many candidates (best prior first) are hydrated and ranked; the rest cannot reach a page. */
+  rank_top_n: z.number().int().min(1).max(5000).default(100),
+  /** Besides them, each source's own best few, so following, fresh and trending always reach the ranker. */
+  keep_per_source: z.number().int().min(0).max(500).default(10),
+});
+
+/** The combination knobs. */
+export type CombineSettings = z.infer<typeof combineSchema>;
+
 /** One candidate's value and the terms it is made of (weight × prediction, per head). */
 export interface ValueBreakdown {
   value: number;
@@ -31,4 +51,14 @@ export function valueBreakdown(heads: Readonly<Record<string, number>>, weights:
     value += w * p;
   }
   return { value, terms };
+}
+
+/**
+ * The final score of a candidate from its retrieval prior (a logit; 0 when unknown) and a value
+ * (the ranker's weighted heads, or the fallback's popularity × affinity). A value at or below the
+ * floor (a predicted "not interested") counts as the floor, so the log stays finite.
+ */
+export function combinedScore(prior: number, value: number, c: CombineSettings): number {
+  const v = Number.isFinite(value) ? Math.max(value, c.value_floor) : c.value_floor;
+  return c.retrieval_weight * prior + c.ranker_weight * Math.log(v);
 }

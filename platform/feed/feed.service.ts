@@ -16,7 +16,7 @@ import { sessionKey } from '../../ranking/side-effects/session-seen.side-effect.
 import type { Catalog, CatalogStats } from '../../retrieval/catalog.ts';
 import type { IndexHolder } from '../../retrieval/index-holder.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { authorsOf, explainItem, explainTrace, type FeedItem, playbackUrls } from './items.ts';
+import { AuthorDirectory, explainItem, explainTrace, type FeedItem, playbackUrls } from './items.ts';
 
 /** A feed request after HTTP validation. */
 export interface FeedRequest {
@@ -59,11 +59,13 @@ export interface FeedServiceDeps {
  */
 export class FeedService {
   readonly #d: FeedServiceDeps;
+  readonly #authors: AuthorDirectory;
   /** Pages answered from the fallback because the pipeline threw. */
   fallbacks = 0;
 
   constructor(deps: FeedServiceDeps) {
     this.#d = deps;
+    this.#authors = new AuthorDirectory(deps.metadata);
   }
 
   async page(req: FeedRequest): Promise<FeedPage> {
@@ -155,10 +157,7 @@ export class FeedService {
     const d = this.#d;
     const ids = page.map((c) => c.video.id);
     const [authors, counts] = await Promise.all([
-      authorsOf(
-        d.metadata,
-        page.map((c) => c.video.authorId),
-      ).catch(() => new Map<string, FeedItem['author']>()),
+      this.#authors.get(page.map((c) => c.video.authorId)).catch(() => new Map<string, FeedItem['author']>()),
       (d.counts ? d.counts(ids) : Promise.resolve(new Map<string, CatalogStats>())).catch(
         () => new Map<string, CatalogStats>(),
       ),

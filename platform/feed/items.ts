@@ -46,6 +46,43 @@ export async function authorsOf(db: SqlExecutor, ids: readonly string[]): Promis
   return out;
 }
 
+/**
+ * `authorsOf` behind a short in-process cache: a page's handles are read from the database at most
+ * once per `ttlMs` per author, so a renamed handle shows within that bound.
+ */
+export class AuthorDirectory {
+  readonly #db: SqlExecutor;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { at: number; author: FeedItem['author'] }>();
+
+  constructor(db: SqlExecutor, opts: { ttlMs?: number; now?: () => number } = {}) {
+    this.#db = db;
+    this.#ttlMs = opts.ttlMs ?? 10_000;
+    this.#now = opts.now ?? (() => performance.now());
+  }
+
+  async get(ids: readonly string[]): Promise<Map<string, FeedItem['author']>> {
+    const t = this.#now();
+    const out = new Map<string, FeedItem['author']>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const hit = this.#cache.get(id);
+      if (hit && t - hit.at < this.#ttlMs) out.set(id, hit.author);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const read = await authorsOf(this.#db, missing);
+    if (this.#cache.size > 100_000) this.#cache.clear();
+    for (const [id, author] of read) {
+      out.set(id, author);
+      // A placeholder (author row missing) is not cached: the row may be mid-creation.
+      if (author.handle !== 'unknown') this.#cache.set(id, { at: t, author });
+    }
+    return out;
+  }
+}
+
 /** Why an item is on the page: sources and ranks, score, head predictions, value terms and rules. */
 export function explainItem(c: Candidate): Record<string, unknown> {
   return {

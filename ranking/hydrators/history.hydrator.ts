@@ -1,5 +1,6 @@
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import type { QueryHydrator } from '../pipeline/types.ts';
+import { viewerStateOf } from './viewer-state.ts';
 
 /** The viewer's recent engagement history and recent impressions from the online feature store. */
 export function historyHydrator(featureStore: FeatureStore): QueryHydrator {
@@ -8,7 +9,7 @@ export function historyHydrator(featureStore: FeatureStore): QueryHydrator {
     async hydrate(query) {
       const [history, state] = await Promise.all([
         featureStore.history(query.actor),
-        featureStore.loadState({ users: [query.actor], videos: [] }),
+        viewerStateOf(featureStore, query),
       ]);
       const recent = state.users.get(query.actor)?.recent ?? [];
       return { history, recentImpressions: new Set(recent.map((r) => String(r.video))) };

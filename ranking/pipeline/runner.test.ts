@@ -134,3 +134,67 @@ describe('runPipeline', () => {
     expect(r.trace.errors).toEqual([{ component: 'log', message: 'log down' }]);
   });
 });
+
+describe('runPipeline with a pre-ranker and a page guard', () => {
+  it('hydrates only what the pre-ranker keeps, after filtering', async () => {
+    const hydrated: string[] = [];
+    const r = await runPipeline(
+      pipeline({
+        sources: [listSource('popular', ['v1', 'v2', 'v3', 'v4', 'v5', 'v6'])],
+        preRanker: {
+          id: 'prior',
+          score: async (_q, cs) => {
+            for (const c of cs) c.prior = Number(c.video.id.slice(1));
+          },
+          keep: (_q, cs) => [...cs].sort((a, b) => b.prior! - a.prior!).slice(0, 3),
+        },
+        hydrators: [{ id: 'h', hydrate: async (_q, cs) => void hydrated.push(...ids(cs)) }],
+      }),
+      query({ sessionSeen: new Set(['v6']) }),
+      (id) => catalog.get(id),
+    );
+    expect(hydrated).toEqual(['v5', 'v4', 'v3']);
+    expect(r.trace.removed.already_seen).toEqual(['v6']);
+    expect(r.trace.ranked).toBe(3);
+    expect(Object.keys(r.trace.stages)).toContain('prerank');
+  });
+
+  it('re-checks only the page and fills a failed place with the next candidate', async () => {
+    const checked: string[][] = [];
+    const q = query({ limit: 2 });
+    const r = await runPipeline(
+      pipeline({
+        sources: [listSource('popular', ['v1', 'v2', 'v3', 'v4'])],
+        scorer: {
+          ...badScorer,
+          score: async (_q, cs) => {
+            for (const [i, c] of cs.entries()) c.score = -i;
+          },
+        },
+        pageGuard: {
+          hydrator: {
+            id: 'live',
+            hydrate: async (_q, cs) => {
+              checked.push(ids(cs));
+              for (const c of cs) c.live = { status: 'ready', privacy: 'public', deleted: c.video.id === 'v2' };
+            },
+          },
+          filters: [
+            {
+              id: 'not_ready',
+              apply: (_q, cs) => ({
+                kept: cs.filter((c) => !c.live?.deleted),
+                removed: cs.filter((c) => c.live?.deleted),
+              }),
+            },
+          ],
+        },
+      }),
+      q,
+      (id) => catalog.get(id),
+    );
+    expect(ids(r.page)).toEqual(['v1', 'v3']);
+    expect(checked).toEqual([['v1', 'v2'], ['v3']]);
+    expect(r.trace.removed.not_ready).toEqual(['v2']);
+  });
+});

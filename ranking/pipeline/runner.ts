@@ -32,6 +32,9 @@ function budget(query: FeedQuery, source: CandidateSource): { quota: number; tim
   return { quota: s?.quota ?? 0, timeoutMs: s?.timeout_ms ?? 100 };
 }
 
+/** Refills of the page guard before a page is served short rather than slow. */
+const GUARD_ROUNDS = 3;
+
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
@@ -100,6 +103,34 @@ export async function runPipeline(
   });
   trace.candidates = candidates.length;
 
+  const filterAll = (list: Candidate[]): Candidate[] => {
+    for (const f of config.filters) {
+      try {
+        const { kept, removed } = f.apply(query, list);
+        const ids = removed.map((c) => c.video.id);
+        trace.removed[f.id] = [...(trace.removed[f.id] ?? []), ...ids];
+        list = kept;
+      } catch (err) {
+        fail(f.id, err);
+      }
+    }
+    return list;
+  };
+
+  const pre = config.preRanker;
+  if (pre) {
+    candidates = await stage('prerank', async () => {
+      try {
+        await pre.score(query, candidates);
+      } catch (err) {
+        fail(pre.id, err);
+      }
+      // Filters run before the cut too, so the kept candidates are ones the viewer may see.
+      return pre.keep(query, filterAll(candidates));
+    });
+  }
+  trace.ranked = candidates.length;
+
   await stage('hydrate', async () => {
     for (const h of config.hydrators) {
       try {
@@ -110,19 +141,7 @@ export async function runPipeline(
     }
   });
 
-  candidates = await stage('filter', () => {
-    let list = candidates;
-    for (const f of config.filters) {
-      try {
-        const { kept, removed } = f.apply(query, list);
-        trace.removed[f.id] = removed.map((c) => c.video.id);
-        list = kept;
-      } catch (err) {
-        fail(f.id, err);
-      }
-    }
-    return list;
-  });
+  candidates = await stage('filter', () => filterAll(candidates));
 
   await stage('score', async () => {
     try {
@@ -159,7 +178,33 @@ export async function runPipeline(
     return list;
   });
 
-  const page = await stage('select', () => config.selector.select(query, candidates));
+  const page = await stage('select', async () => {
+    const picked = config.selector.select(query, candidates);
+    const guard = config.pageGuard;
+    if (!guard) return picked;
+    const chosen = new Set(picked);
+    let rest = candidates.filter((c) => !chosen.has(c));
+    const ok: Candidate[] = [];
+    let pending = picked;
+    for (let round = 0; round < GUARD_ROUNDS && pending.length > 0; round++) {
+      try {
+        await guard.hydrator.hydrate(query, pending);
+      } catch (err) {
+        fail(guard.hydrator.id, err);
+      }
+      let kept = pending;
+      for (const f of guard.filters) {
+        const r = f.apply(query, kept);
+        trace.removed[f.id] = [...(trace.removed[f.id] ?? []), ...r.removed.map((c) => c.video.id)];
+        kept = r.kept;
+      }
+      ok.push(...kept);
+      const need = pending.length - kept.length;
+      pending = rest.slice(0, need);
+      rest = rest.slice(need);
+    }
+    return ok;
+  });
   const result: PipelineResult = {
     page,
     trace,

@@ -93,6 +93,10 @@ export interface Candidate {
   /** 1 for deterministic picks; the exploration probability for random ones. */
   propensity: number;
   live?: LiveVideoState;
+  /** Retrieval prior (a logit): how likely retrieval thinks the viewer picks this video at all. */
+  prior?: number;
+  /** Cosine of the viewer's query vector and the video's vector, when both exist. */
+  affinity?: number;
   /** Dense ranker features (`FEATURE_NAMES` order). */
   features?: Float32Array;
   /** Per-head predictions of the ranker. */
@@ -128,6 +132,18 @@ export interface CandidateHydrator {
 export interface FilterResult {
   kept: Candidate[];
   removed: Candidate[];
+}
+
+/**
+ * Scores every retrieved candidate cheaply (no I/O per candidate) so that only the candidates it keeps,
+ * after filtering, are hydrated and ranked.
+ */
+export interface PreRanker {
+  readonly id: string;
+  /** Sets `prior` on every candidate. */
+  score(query: FeedQuery, candidates: Candidate[]): Promise<void>;
+  /** The candidates worth ranking, best prior first. */
+  keep(query: FeedQuery, candidates: Candidate[]): Candidate[];
 }
 
 /** Drops candidates the viewer must not or need not see; pure and synchronous. */
@@ -169,6 +185,8 @@ export interface PipelineConfig {
   readonly id: string;
   queryHydrators: readonly QueryHydrator[];
   sources: readonly CandidateSource[];
+  /** When set: prior → filters → keep the best → hydrate → filters again (for hydrated data) → score. */
+  preRanker?: PreRanker;
   hydrators: readonly CandidateHydrator[];
   filters: readonly Filter[];
   scorer: Scorer;
@@ -176,6 +194,12 @@ export interface PipelineConfig {
   fallbackScorer: Scorer;
   rerankers: readonly Reranker[];
   selector: Selector;
+  /**
+   * A last check of only the selected page against fresh state (status, privacy, deletion): the
+   * hydrator reads it for the page, the filters drop what fails, and the next candidates in order
+   * take the freed places (checked the same way).
+   */
+  pageGuard?: { hydrator: CandidateHydrator; filters: readonly Filter[] };
   sideEffects: readonly SideEffect[];
 }
 
@@ -188,7 +212,7 @@ export interface SourceTrace {
 
 /** Everything that happened while building one page. */
 export interface PipelineTrace {
-  /** Milliseconds per stage (`query_hydrate`, `sources`, `hydrate`, `filter`, `score`, `rerank`, `select`, `side_effects`). */
+  /** Milliseconds per stage (`query_hydrate`, `sources`, `prerank`, `hydrate`, `filter`, `score`, `rerank`, `select`, `side_effects`). */
   stages: Record<string, number>;
   sources: Record<string, SourceTrace>;
   /** Ids removed, per filter or reranker id. */
@@ -198,6 +222,8 @@ export interface PipelineTrace {
   /** The scorer that produced the scores. */
   scorer: string;
   candidates: number;
+  /** Candidates left after the pre-ranker's cut (all of them without a pre-ranker). */
+  ranked?: number;
 }
 
 /** The page and its trace. */

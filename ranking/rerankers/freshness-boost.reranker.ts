@@ -1,8 +1,9 @@
 import type { Reranker } from '../pipeline/types.ts';
 
 /**
- * Lifts recent uploads: the score moves up by a factor 1 + boost·2^(−age/halfLife) (a negative score
- * is divided by it), then the list is re-sorted. The factor is recorded on every item it moved.
+ * Lifts recent uploads by a factor 1 + boost·2^(−age/halfLife) of their value, then re-sorts. Scores
+ * are log-domain (`combinedScore`), so the factor is added as its log: the same lift whatever the sign.
+ * The factor is recorded on every item it moved.
  */
 export const freshnessBoostReranker: Reranker = {
   id: 'freshness_boost',
@@ -12,7 +13,7 @@ export const freshnessBoostReranker: Reranker = {
     for (const c of candidates) {
       const ageH = Math.max(0, query.nowMs - c.video.createdAt) / 3_600_000;
       const factor = 1 + boost * 2 ** (-ageH / halfLifeH);
-      c.score = c.score >= 0 ? c.score * factor : c.score / factor;
+      c.score += Math.log(factor);
       if (factor > 1.01) c.rules.push(`freshness_boost x${factor.toFixed(2)}`);
     }
     return { kept: [...candidates].sort((a, b) => b.score - a.score), removed: [] };

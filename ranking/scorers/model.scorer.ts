@@ -1,11 +1,12 @@
 import type { Scorer } from '../pipeline/types.ts';
 import type { RankerHolder } from '../ranker-holder.ts';
-import { valueBreakdown } from '../value-model.ts';
+import { combinedScore, valueBreakdown } from '../value-model.ts';
 
 /**
- * The multi-task ranker from the registry's production stage, combined by the value model with the
- * request's (arm-resolved) head weights. Throws when no model is loaded or features are missing, so the
- * pipeline falls back.
+ * The multi-task ranker from the registry's production stage. Its heads are weighted into a value by
+ * the request's (arm-resolved) head weights, and the value is combined with the candidate's retrieval
+ * prior (`combinedScore`). Throws when no model is loaded or features are missing, so the pipeline
+ * falls back.
  */
 export function modelScorer(holder: RankerHolder): Scorer {
   return {
@@ -25,13 +26,14 @@ export function modelScorer(holder: RankerHolder): Scorer {
         ...(query.userId ? { userId: query.userId } : {}),
         videoIds: candidates.map((c) => c.video.id),
       });
+      const combine = query.settings.value_model;
       candidates.forEach((c, i) => {
         const h: Record<string, number> = {};
         for (const [name, arr] of Object.entries(heads)) h[name] = arr[i]!;
         const v = valueBreakdown(h, query.settings.value_weights);
         c.heads = h;
-        c.valueTerms = v.terms;
-        c.score = v.value;
+        c.valueTerms = { ...v.terms, value: v.value, prior: c.prior ?? 0 };
+        c.score = combinedScore(c.prior ?? 0, v.value, combine);
       });
     },
   };

@@ -1,13 +1,42 @@
 import type { CandidateSource } from '../../ranking/pipeline/types.ts';
+import type { AnnResult } from '../ann/ports.ts';
+import type { IndexSnapshot } from '../index-holder.ts';
 import { positiveSeeds } from './history.ts';
 
+/** How long a video's neighbour list is reused; a video added to the index meanwhile shows up after it. */
+const NEIGHBOURS_TTL_MS = 60_000;
+const NEIGHBOURS_MAX = 100_000;
+
 /**
- * Item-to-item: the nearest neighbours of the videos the viewer recently liked, completed or watched,
- * searched in one batch. A neighbour reached from several seeds keeps its best weighted similarity.
+ * Item-to-item: the nearest neighbours of the videos the viewer recently liked, completed or watched.
+ * A neighbour reached from several seeds keeps its best weighted similarity.
+ * Neighbours depend on the video, not the viewer, so each seed's list is kept per snapshot for a
+ * minute: a viewer paging through the feed, and everyone who liked the same video, reuse it.
+ * @remarks One search per seed, not a batch: a batched usearch search fans out to a thread pool, which
+ * for a handful of queries costs ten times more CPU than the searches themselves.
  */
 export function similarSource(opts: {
   seeds: (query: Parameters<CandidateSource['fetch']>[0]) => number;
+  /** Monotonic ms for the neighbour cache (tests pass their own). */
+  now?: () => number;
 }): CandidateSource {
+  const now = opts.now ?? (() => performance.now());
+  const cache = new WeakMap<IndexSnapshot, Map<string, { at: number; result: AnnResult }>>();
+  const neighbours = (s: IndexSnapshot, video: string, k: number): AnnResult => {
+    let m = cache.get(s);
+    if (!m) {
+      m = new Map();
+      cache.set(s, m);
+    }
+    const key = `${video}\u0000${k}`;
+    const t = now();
+    const hit = m.get(key);
+    if (hit && t - hit.at < NEIGHBOURS_TTL_MS) return hit.result;
+    const result = s.index.search(s.vectors[s.keyOf.get(video)!]!, k);
+    if (m.size >= NEIGHBOURS_MAX) m.clear();
+    m.set(key, { at: t, result });
+    return result;
+  };
   return {
     id: 'similar',
     async fetch(query, quota) {
@@ -15,10 +44,8 @@ export function similarSource(opts: {
       if (!s) return [];
       const seeds = positiveSeeds(query.viewer.history, opts.seeds(query)).filter((x) => s.keyOf.has(x.video));
       if (seeds.length === 0) return [];
-      const batch = new Float32Array(seeds.length * s.dims);
-      for (const [i, x] of seeds.entries()) batch.set(s.vectors[s.keyOf.get(x.video)!]!, i * s.dims);
       const per = Math.ceil(quota / seeds.length) + 1;
-      const results = s.index.searchBatch(batch, per);
+      const results = seeds.map((x) => neighbours(s, x.video, per));
       const seedIds = new Set(seeds.map((x) => x.video));
       const best = new Map<string, number>();
       results.forEach((r, i) => {

@@ -44,7 +44,8 @@ export class OfflineState {
     ds.users.forEach((u, i) => {
       const liked = new Set(u.historyLike);
       const long = new Set(u.historyLong);
-      for (const v of new Set([...u.historyWatch, ...u.historyLong, ...u.historyLike])) {
+      // Same order as `pointInTimeFeatures`, so the recent list (and its cap) matches training's.
+      for (const v of new Set([...u.historyLike, ...u.historyLong, ...u.historyWatch])) {
         const l = long.has(v) ? 1 : 0;
         const k = liked.has(v) ? 1 : 0;
         applyExample(this.state, replayKeys.actor(i), this.#videos[v]!, seedMs, { click: l | k, longView: l, like: k });

@@ -1,7 +1,7 @@
 /**
  * Offline replay of the serving pipeline over KuaiRand's test (or validation) days:
  *   node training/replay/replay.ts --data ../shared/data/kuairand-pure [--split test|validation]
- *     [--users 2000] [--no-models] [--epochs 2]
+ *     [--users 2000] [--no-models] [--epochs 2] [--sweep-ranker-weight 0,0.25,0.5]
  * Each (user, day) asks for a page at the time of the user's first impression that day, with features
  * as of then (the shared definitions folded over the log, through the serving features hydrator), the
  * catalogue = KuaiRand's videos, and the For You parts the server builds its pipeline from
@@ -151,6 +151,14 @@ async function main(): Promise<void> {
     { name: '+ value model (prior + ranker, top-N)', config: { ...full, rerankers: [] } },
     { name: 'full pipeline (+ rerankers)', config: full },
   ];
+  // Choosing the value model's ranker weight: run this on the validation days, never on test.
+  for (const w of (argValue('--sweep-ranker-weight') ?? '').split(',').filter(Boolean).map(Number)) {
+    variants.push({
+      name: `value model with ranker_weight ${w}`,
+      config: { ...full, rerankers: [] },
+      settings: { ...settings, value_model: { ...settings.value_model, ranker_weight: w } },
+    });
+  }
 
   const sums = new Map<string, [number, number]>([
     ['most-popular', [0, 0]],

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Cache } from '../../core/cache/ports.ts';
 import { TRENDING_KEY } from '../../platform/engagement/consumers/features.consumer.ts';
 import { Catalog, type CatalogVideo } from '../../retrieval/catalog.ts';
+import { DURATION_BUCKET_BOUNDS_MS } from '../data/encode.ts';
 import type { Dataset, Example } from '../data/schema.ts';
 import { replayKeys } from './offline-state.ts';
 
@@ -61,6 +62,15 @@ export function before(ds: Dataset, split: ReplaySplit): Example[] {
   return split === 'test' ? [...ds.train, ...ds.validation] : ds.train;
 }
 
+/**
+ * A duration in ms that falls in duration bucket `b` (null for the unknown bucket 0), so the serving
+ * features, which bucket the catalogue's duration, see the bucket training saw.
+ */
+export function durationInBucket(b: number): number | null {
+  if (b <= 0) return null;
+  return DURATION_BUCKET_BOUNDS_MS[b - 1] ?? DURATION_BUCKET_BOUNDS_MS.at(-1)! + 1;
+}
+
 /** The catalogue as of the split's start: every video, popularity counted on earlier days only. */
 export function replayCatalog(ds: Dataset, split: ReplaySplit): Catalog {
   const views = new Float64Array(ds.videos.length);
@@ -75,7 +85,7 @@ export function replayCatalog(ds: Dataset, split: ReplaySplit): Catalog {
     privacy: 'public',
     hashtags: v.tags.filter((t) => t > 0).map(replayKeys.tag),
     createdAt: v.uploadMs,
-    durationMs: null,
+    durationMs: durationInBucket(v.durationBucket),
     version: 1,
     posterKey: null,
     stats: { views: views[i]!, likes: likes[i]!, comments: 0, shares: 0 },

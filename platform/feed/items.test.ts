@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMetadataStore } from '../../core/metadata/open.ts';
+import type { MetadataStore } from '../../core/metadata/ports.ts';
+import { AuthorDirectory } from './items.ts';
+
+describe('AuthorDirectory', () => {
+  let dir: string;
+  let db: MetadataStore;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'foryou-authors-'));
+    db = await openMetadataStore(`sqlite://${dir}/meta.db`);
+    await db.migrate();
+    await db.run(
+      `INSERT INTO users (id, handle, display_name, password_hash, created_at) VALUES ('u1', 'ann', 'Ann', 'x', 1)`,
+    );
+  });
+  afterAll(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves handles from the cache within the TTL and re-reads them after it', async () => {
+    let t = 0;
+    const authors = new AuthorDirectory(db, { ttlMs: 1000, now: () => t });
+    expect((await authors.get(['u1', 'ghost'])).get('u1')!.handle).toBe('ann');
+    await db.run(`UPDATE users SET handle = 'anna' WHERE id = 'u1'`);
+    t = 999;
+    expect((await authors.get(['u1'])).get('u1')!.handle).toBe('ann');
+    t = 1000;
+    expect((await authors.get(['u1'])).get('u1')!.handle).toBe('anna');
+  });
+
+  it('shows a missing author as a placeholder and does not cache it', async () => {
+    const authors = new AuthorDirectory(db, { ttlMs: 60_000, now: () => 0 });
+    expect((await authors.get(['u2'])).get('u2')!.handle).toBe('unknown');
+    await db.run(
+      `INSERT INTO users (id, handle, display_name, password_hash, created_at) VALUES ('u2', 'bo', 'Bo', 'x', 1)`,
+    );
+    expect((await authors.get(['u2'])).get('u2')!.handle).toBe('bo');
+  });
+});
