@@ -42,7 +42,9 @@ export function rssSampler(): { stop(): number } {
 export function printTable(title: string, rows: readonly object[]): void {
   if (rows.length === 0) return;
   const headers = Object.keys(rows[0]!);
-  const cells = rows.map((r) => headers.map((h) => (r as Record<string, string | number | boolean | null | undefined>)[h]));
+  const cells = rows.map((r) =>
+    headers.map((h) => (r as Record<string, string | number | boolean | null | undefined>)[h]),
+  );
   process.stdout.write(`\n${title}\n${formatTable(headers, cells, 3)}\n`);
 }
 

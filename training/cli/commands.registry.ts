@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ANN_KINDS, type AnnKind } from '../../retrieval/ann/open.ts';
 import { writeIndexArtifact } from '../../retrieval/index-holder.ts';

@@ -99,6 +99,7 @@ export function recallCurveSvg(results: readonly RetrievalResult[], title = 'rec
   const y = (v: number) => m.t + ph - (v / yMax) * ph;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${m.l + pw / 2}" y="24" text-anchor="middle" font-size="15">${esc(title)}</text>`,
     `<line x1="${m.l}" y1="${m.t + ph}" x2="${m.l + pw}" y2="${m.t + ph}" stroke="black"/>`,
