@@ -40,7 +40,7 @@ describe('the HTTP shell', () => {
     const res = await t.app.inject('/api/v1/nope');
     expect(res.statusCode).toBe(404);
     expect(res.json().error).toMatchObject({ code: 'NOT_FOUND' });
-    expect(res.json().error.request_id).toBeTruthy();
+    expect(res.json().error.request_id).toMatch(/^[0-9a-z]{26}$/);
   });
 
   it('answers malformed JSON with 400 INVALID_JSON', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PlatformEngagementEvent } from '../../training/data/events.loader.ts';
+import { ENGAGEMENT_TYPES, type PlatformEngagementEvent } from '../../training/data/events.loader.ts';
 
 /** The one topic every engagement and client event goes to, keyed by the actor so per-user order holds. */
 export const ENGAGEMENT_TOPIC = 'engagement';
@@ -63,19 +63,8 @@ export function actorKey(who: { userId?: string; deviceId?: string }): string {
   throw new TypeError('actorKey: a user id or a device id is required');
 }
 
-/** Log event types the training loader understands (`training/data/events.loader.ts`). */
-const TRAINING_TYPES = new Set<string>([
-  'impression',
-  'play_start',
-  'progress',
-  'complete',
-  'skip',
-  'like',
-  'follow',
-  'comment',
-  'share',
-  'not_interested',
-]);
+/** Log event types the training loader understands: its own list, so the two cannot drift. */
+const TRAINING_TYPES = new Set<string>(ENGAGEMENT_TYPES);
 
 /**
  * The training loader's view of a logged engagement, or undefined for events it does not use (undos,
