@@ -15,6 +15,7 @@ export interface CatalogVideo {
   authorId: string;
   privacy: 'public' | 'private' | 'friends';
   hashtags: string[];
+  caption: string;
   createdAt: number;
   durationMs: number | null;
   /** The rendition version (the media path's `v<version>`). */
@@ -24,7 +25,7 @@ export interface CatalogVideo {
 }
 
 const COLUMNS =
-  'id, author_id, privacy, hashtags, created_at, duration_ms, version, poster_key, processed_at, deleted_at, status';
+  'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, processed_at, deleted_at, status';
 /** Shortest interval between two popularity sorts of the whole catalogue. */
 const POPULAR_RESORT_MS = 10_000;
 /** Rows a writer's clock may lag behind ours; the incremental refresh re-reads this much overlap. */
@@ -299,6 +300,7 @@ function toVideo(r: Record<string, unknown>): CatalogVideo {
     authorId: String(r.author_id),
     privacy: r.privacy as CatalogVideo['privacy'],
     hashtags: parseTags(r.hashtags),
+    caption: typeof r.caption === 'string' ? r.caption : '',
     createdAt: Number(r.created_at),
     durationMs: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
     version: Number(r.version ?? 1),

@@ -20,6 +20,7 @@ const item = z.object({
   id: z.string(),
   playback: z.object({ master_url: z.string(), poster_url: z.string().nullable() }),
   author: z.object({ id: z.string(), handle: z.string(), display_name: z.string() }),
+  caption: z.string(),
   hashtags: z.array(z.string()),
   duration_ms: z.number().nullable(),
   stats,

@@ -166,6 +166,7 @@ export class FeedService {
       id: c.video.id,
       playback: playbackUrls(c.video, { secret: d.secret, nowMs }),
       author: authors.get(c.video.authorId) ?? { id: c.video.authorId, handle: 'unknown', display_name: 'Unknown' },
+      caption: c.video.caption,
       hashtags: c.video.hashtags,
       duration_ms: c.video.durationMs,
       stats: counts.get(c.video.id) ?? c.video.stats,

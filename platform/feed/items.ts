@@ -9,7 +9,7 @@ export interface FeedItem {
   id: string;
   playback: { master_url: string; poster_url: string | null };
   author: { id: string; handle: string; display_name: string };
-  caption?: string;
+  caption: string;
   hashtags: string[];
   duration_ms: number | null;
   stats: CatalogStats;

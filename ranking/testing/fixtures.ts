@@ -12,6 +12,7 @@ export function video(id: string, o: Partial<CatalogVideo> = {}): CatalogVideo {
     authorId: `a-${id}`,
     privacy: 'public',
     hashtags: [],
+    caption: '',
     createdAt: NOW - 3_600_000,
     durationMs: 15_000,
     version: 1,

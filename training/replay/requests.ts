@@ -84,6 +84,7 @@ export function replayCatalog(ds: Dataset, split: ReplaySplit): Catalog {
     authorId: replayKeys.author(v.author),
     privacy: 'public',
     hashtags: v.tags.filter((t) => t > 0).map(replayKeys.tag),
+    caption: '',
     createdAt: v.uploadMs,
     durationMs: durationInBucket(v.durationBucket),
     version: 1,

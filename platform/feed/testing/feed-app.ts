@@ -83,8 +83,8 @@ export async function seedVideos(
       const id = v.id ?? newId(v.createdAt);
       ids.push(id);
       await tx.run(
-        `INSERT INTO videos (id, author_id, hashtags, privacy, status, duration_ms, renditions, poster_key, version, created_at, processed_at)
-         VALUES ($1, $2, $3, $4, 'ready', 15000, '[]', $5, 1, $6, $7)`,
+        `INSERT INTO videos (id, author_id, hashtags, privacy, status, duration_ms, renditions, poster_key, version, created_at, processed_at, caption)
+         VALUES ($1, $2, $3, $4, 'ready', 15000, '[]', $5, 1, $6, $7, $8)`,
         [
           id,
           v.authorId,
@@ -93,6 +93,7 @@ export async function seedVideos(
           `videos/${id}/v1/thumbs/poster.jpg`,
           v.createdAt,
           Date.now(),
+          `caption of ${id}`,
         ],
       );
       for (const t of v.hashtags ?? [])
