@@ -4,7 +4,13 @@ import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-a
 
 const H = 3_600_000;
 type Page = {
-  items: { id: string; caption: string; author: { id: string; handle: string }; playback: { master_url: string } }[];
+  items: {
+    id: string;
+    caption: string;
+    liked_by_me: boolean;
+    author: { id: string; handle: string };
+    playback: { master_url: string };
+  }[];
   next_cursor: string | null;
   index_version: string;
   model_version: string;
@@ -53,6 +59,7 @@ describe('GET /api/v1/feed', () => {
     expect(item.playback.master_url).toBe(`/media/videos/${item.id}/v1/master.m3u8`);
     expect(item.author.handle).toMatch(/^creator_c\d$/);
     expect(item.caption).toBe(`caption of ${item.id}`);
+    expect(body.items.every((i) => i.liked_by_me === false)).toBe(true);
     expect(body.index_version).toMatch(/^content-/);
     expect(body.model_version).toBe('fallback-v1');
     expect(body.request_id).toBe(res.headers['x-request-id']);

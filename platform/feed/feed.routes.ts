@@ -25,6 +25,7 @@ const item = z.object({
   duration_ms: z.number().nullable(),
   stats,
   created_at: z.number(),
+  liked_by_me: z.boolean(),
   explain: z.record(z.string(), z.unknown()).optional(),
 });
 const feedResponse = z.object({

@@ -16,7 +16,7 @@ import { sessionKey } from '../../ranking/side-effects/session-seen.side-effect.
 import type { Catalog, CatalogStats } from '../../retrieval/catalog.ts';
 import type { IndexHolder } from '../../retrieval/index-holder.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { AuthorDirectory, explainItem, explainTrace, type FeedItem, playbackUrls } from './items.ts';
+import { AuthorDirectory, explainItem, explainTrace, type FeedItem, likedBy, playbackUrls } from './items.ts';
 
 /** A feed request after HTTP validation. */
 export interface FeedRequest {
@@ -99,7 +99,7 @@ export class FeedService {
       this.fallbacks++;
       result = await this.#fallback(query, err);
     }
-    const items = await this.#items(result.page, nowMs, req.explain);
+    const items = await this.#items(result.page, nowMs, req.explain, req.userId);
     const next = { s: cursor.s, p: cursor.p + 1, t: nowMs };
     return {
       request_id: req.requestId,
@@ -153,14 +153,15 @@ export class FeedService {
     };
   }
 
-  async #items(page: readonly Candidate[], nowMs: number, explain: boolean): Promise<FeedItem[]> {
+  async #items(page: readonly Candidate[], nowMs: number, explain: boolean, viewer?: string): Promise<FeedItem[]> {
     const d = this.#d;
     const ids = page.map((c) => c.video.id);
-    const [authors, counts] = await Promise.all([
+    const [authors, counts, liked] = await Promise.all([
       this.#authors.get(page.map((c) => c.video.authorId)).catch(() => new Map<string, FeedItem['author']>()),
       (d.counts ? d.counts(ids) : Promise.resolve(new Map<string, CatalogStats>())).catch(
         () => new Map<string, CatalogStats>(),
       ),
+      likedBy(d.metadata, viewer, ids).catch(() => new Set<string>()),
     ]);
     return page.map((c) => ({
       id: c.video.id,
@@ -171,6 +172,7 @@ export class FeedService {
       duration_ms: c.video.durationMs,
       stats: counts.get(c.video.id) ?? c.video.stats,
       created_at: c.video.createdAt,
+      liked_by_me: liked.has(c.video.id),
       ...(explain ? { explain: explainItem(c) } : {}),
     }));
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMetadataStore } from '../../core/metadata/open.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
-import { AuthorDirectory } from './items.ts';
+import { AuthorDirectory, likedBy } from './items.ts';
 
 describe('AuthorDirectory', () => {
   let dir: string;
@@ -40,5 +40,32 @@ describe('AuthorDirectory', () => {
       `INSERT INTO users (id, handle, display_name, password_hash, created_at) VALUES ('u2', 'bo', 'Bo', 'x', 1)`,
     );
     expect((await authors.get(['u2'])).get('u2')!.handle).toBe('bo');
+  });
+});
+
+describe('likedBy', () => {
+  let dir: string;
+  let db: MetadataStore;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'foryou-liked-'));
+    db = await openMetadataStore(`sqlite://${dir}/meta.db`);
+    await db.migrate();
+    for (const [u, v] of [
+      ['viewer', 'v1'],
+      ['viewer', 'v3'],
+      ['other', 'v2'],
+    ] as const) {
+      await db.run('INSERT INTO likes (user_id, video_id, created_at) VALUES ($1, $2, 1)', [u, v]);
+    }
+  });
+  afterAll(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('returns the page videos the viewer liked, and none for anonymous viewers', async () => {
+    expect([...(await likedBy(db, 'viewer', ['v1', 'v2', 'v3', 'v4']))].sort()).toEqual(['v1', 'v3']);
+    expect((await likedBy(db, undefined, ['v1'])).size).toBe(0);
+    expect((await likedBy(db, 'viewer', [])).size).toBe(0);
   });
 });

@@ -14,6 +14,8 @@ export interface FeedItem {
   duration_ms: number | null;
   stats: CatalogStats;
   created_at: number;
+  /** Whether the signed-in viewer likes it (always false for anonymous viewers). */
+  liked_by_me: boolean;
   explain?: Record<string, unknown>;
 }
 
@@ -107,4 +109,18 @@ export function explainTrace(r: PipelineResult): Record<string, unknown> {
     ),
     errors: r.trace.errors,
   };
+}
+
+/** Which of `ids` the viewer has liked: one query per page, none for anonymous viewers. */
+export async function likedBy(
+  db: SqlExecutor,
+  viewer: string | undefined,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (!viewer || ids.length === 0) return new Set();
+  const rows = await db.all<{ video_id: string }>(
+    `SELECT video_id FROM likes WHERE user_id = $1 AND video_id IN (${ids.map((_, i) => `$${i + 2}`).join(', ')})`,
+    [viewer, ...ids],
+  );
+  return new Set(rows.map((r) => r.video_id));
 }
