@@ -68,3 +68,19 @@ export class Alarm {
     r?.();
   }
 }
+
+/** Checks the options every backend's `subscribe` takes; returns the batch size to use (default 500). */
+export function checkSubscribeOptions(opts: {
+  topic: unknown;
+  group: unknown;
+  handler: unknown;
+  maxBatch?: unknown;
+}): number {
+  checkTopic(opts.topic);
+  if (typeof opts.group !== 'string' || opts.group === '')
+    throw new TypeError('EventLog: group must be a non-empty string');
+  if (typeof opts.handler !== 'function') throw new TypeError('EventLog: handler must be a function');
+  const maxBatch = opts.maxBatch ?? 500;
+  checkCount('maxBatch', maxBatch, 1);
+  return maxBatch;
+}

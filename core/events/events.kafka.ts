@@ -11,7 +11,14 @@ import {
   type Producer,
 } from 'kafkajs';
 import { type Clock, systemClock } from '../clock.ts';
-import { Alarm, checkCount, checkTopic, encodeEvents, redeliveryBackoffMs } from './events.common.ts';
+import {
+  Alarm,
+  checkCount,
+  checkSubscribeOptions,
+  checkTopic,
+  encodeEvents,
+  redeliveryBackoffMs,
+} from './events.common.ts';
 import { type KafkaSettings, parseKafkaUrl } from './events.kafka.url.ts';
 import type { BatchHandler, EventLog, LoggedEvent, NewEvent, Subscription } from './ports.ts';
 
@@ -145,12 +152,7 @@ export class KafkaEventLog implements EventLog {
     onError?: (err: unknown) => void;
   }): Promise<Subscription> {
     this.#open();
-    checkTopic(opts.topic);
-    if (typeof opts.group !== 'string' || opts.group === '')
-      throw new TypeError('EventLog: group must be a non-empty string');
-    if (typeof opts.handler !== 'function') throw new TypeError('EventLog: handler must be a function');
-    const maxBatch = opts.maxBatch ?? 500;
-    checkCount('maxBatch', maxBatch, 1);
+    const maxBatch = checkSubscribeOptions(opts);
     await this.ensureTopic(opts.topic);
     const sub = new KafkaSubscription(this, { ...opts, maxBatch, onError: opts.onError ?? this.onError });
     const close = () => sub.stop();

@@ -4,7 +4,14 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { type Clock, systemClock } from '../clock.ts';
 import { pathFromUrl } from '../open-by-url.ts';
-import { Alarm, checkCount, checkTopic, encodeEvents, redeliveryBackoffMs } from './events.common.ts';
+import {
+  Alarm,
+  checkCount,
+  checkSubscribeOptions,
+  checkTopic,
+  encodeEvents,
+  redeliveryBackoffMs,
+} from './events.common.ts';
 import type { BatchHandler, EventLog, LoggedEvent, NewEvent, Subscription } from './ports.ts';
 
 /** Tuning of the embedded log; every field has a default fit for production. */
@@ -162,12 +169,7 @@ export class SqliteEventLog implements EventLog {
     onError?: (err: unknown) => void;
   }): Promise<Subscription> {
     this.#open();
-    checkTopic(opts.topic);
-    if (typeof opts.group !== 'string' || opts.group === '')
-      throw new TypeError('EventLog: group must be a non-empty string');
-    if (typeof opts.handler !== 'function') throw new TypeError('EventLog: handler must be a function');
-    const maxBatch = opts.maxBatch ?? 500;
-    checkCount('maxBatch', maxBatch, 1);
+    const maxBatch = checkSubscribeOptions(opts);
     // A new group that asked for the end starts at the end as of now, so later appends are never skipped.
     const start = opts.fromBeginning === false ? (this.#st.nextOffset.get(opts.topic) as { n: number }).n : 0;
     const sub = new SqliteSubscription(this, { ...opts, maxBatch, start }, () => this.#subs.delete(sub));
