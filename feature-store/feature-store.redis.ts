@@ -72,21 +72,41 @@ class RedisFeatureStore implements FeatureStore {
 
   async #apply(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] }> {
     if (events.length === 0) return { applied: 0, ids: [] };
-    const marks = await this.#redis.mget(events.map((e) => `${this.#p}e:${e.id}`));
+    // One MGET reads the applied markers and every record the batch could touch (two round trips a
+    // batch with the MULTI below, however many users, videos and authors it names).
+    const all = keysOf(events);
+    const p = this.#p;
+    const names = [
+      ...events.map((e) => `${p}e:${e.id}`),
+      `${p}g`,
+      ...all.users.map((k) => `${p}u:${k}`),
+      ...all.videos.map((k) => `${p}v:${k}`),
+      ...all.authors.map((k) => `${p}a:${k}`),
+    ];
+    const values = await this.#redis.mget(names);
     const ids = new Set<string>();
     const fresh = events.filter((e, i) => {
-      if (marks[i] !== null || ids.has(e.id)) return false;
+      if (values[i] !== null || ids.has(e.id)) return false;
       ids.add(e.id);
       return true;
     });
     if (fresh.length === 0) return { applied: 0, ids: [] };
+    const loaded = new Map<string, string>();
+    names.forEach((name, i) => {
+      const v = values[i];
+      if (i >= events.length && v !== null && v !== undefined) loaded.set(name, v);
+    });
     const keys = keysOf(fresh);
-    const g = await this.#redis.get(`${this.#p}g`);
+    const pick = <T>(kind: string, list: readonly string[], decode: (s: string) => T) =>
+      new Map(
+        list.flatMap((k) => (loaded.has(`${p}${kind}:${k}`) ? [[k, decode(loaded.get(`${p}${kind}:${k}`)!)]] : [])),
+      );
+    const g = loaded.get(`${p}g`);
     const slice: Slice = {
-      users: new Map([...(await this.#load('u', keys.users))].map(([k, s]) => [k, decodeUser(s)])),
-      videos: new Map([...(await this.#load('v', keys.videos))].map(([k, s]) => [k, decodeVideo(s)])),
-      authors: new Map([...(await this.#load('a', keys.authors))].map(([k, s]) => [k, decodeAuthor(s)])),
-      global: g === null ? undefined : decodeGlobal(g),
+      users: pick('u', keys.users, decodeUser),
+      videos: pick('v', keys.videos, decodeVideo),
+      authors: pick('a', keys.authors, decodeAuthor),
+      global: g === undefined ? undefined : decodeGlobal(g),
     };
     fold(slice, fresh, this.#config);
     const multi = this.#redis.multi();

@@ -50,22 +50,24 @@ export function redeliveryBackoffMs(attempt: number): number {
 
 /** A sleep that `wake()` cuts short; the subscription loops wait on it between polls and backoffs. */
 export class Alarm {
-  #timer: NodeJS.Timeout | undefined;
-  #resolve: (() => void) | undefined;
+  readonly #sleepers = new Set<() => void>();
 
+  /** Resolves after `ms`, or at the next `wake()`; several sleeps may wait at once. */
   sleep(ms: number): Promise<void> {
-    this.wake();
     return new Promise((resolve) => {
-      this.#resolve = resolve;
-      this.#timer = setTimeout(() => this.wake(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#sleepers.add(done);
     });
   }
 
+  /** Ends every sleep in progress. */
   wake(): void {
-    clearTimeout(this.#timer);
-    const r = this.#resolve;
-    this.#resolve = undefined;
-    r?.();
+    for (const done of [...this.#sleepers]) done();
   }
 }
 

@@ -274,6 +274,24 @@ export function describeEventLogContract(
       expect(committed[appended[0]!.partition]).toBe(5);
     });
 
+    it('reports the log end per partition, which a caught-up group has committed', async () => {
+      const topic = unique('ends');
+      expect(await log.endOffsets(topic)).toEqual(new Array(await log.partitions(topic)).fill(0));
+      const appended = await log.append(topic, events(12));
+      const ends = await log.endOffsets(topic);
+      expect(ends).toHaveLength(await log.partitions(topic));
+      for (let part = 0; part < ends.length; part++) {
+        const mine = appended.filter((e) => e.partition === part);
+        expect(ends[part]).toBe(mine.length === 0 ? 0 : mine[mine.length - 1]!.offset + 1);
+      }
+      const group = unique('ends-group');
+      const c = collector(timeout);
+      const sub = await log.subscribe({ topic, group, handler: c.handler });
+      await c.waitFor(12);
+      await sub.stop();
+      expect(await log.committed(topic, group)).toEqual(ends);
+    });
+
     it('reports zero committed offsets for a group that never consumed', async () => {
       const topic = unique('fresh');
       await log.append(topic, events(3));

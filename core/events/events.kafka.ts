@@ -276,6 +276,16 @@ export class KafkaEventLog implements EventLog {
     return out;
   }
 
+  async endOffsets(topic: string): Promise<number[]> {
+    this.#open();
+    checkTopic(topic);
+    await this.ensureTopic(topic);
+    const marks = await this.#admin.fetchTopicOffsets(topic);
+    const out = new Array<number>(marks.length).fill(0);
+    for (const m of marks) out[m.partition] = Number(m.high);
+    return out;
+  }
+
   async ping(): Promise<void> {
     this.#open();
     await this.#admin.describeCluster();
@@ -311,11 +321,13 @@ class KafkaSubscription implements Subscription {
   onStopped: () => void = () => {};
 
   readonly #joinWaitMs: number;
+  readonly #concurrency: number;
 
   constructor(log: KafkaEventLog, o: KafkaSubOptions) {
     this.#o = o;
     this.#consumer = log.newConsumer(o.group, o.onError);
     this.#joinWaitMs = log.s.rebalanceTimeout + log.s.sessionTimeout;
+    this.#concurrency = log.s.partitionsConsumedConcurrently;
   }
 
   /** Resolves once the consumer joined its group, so what is appended afterwards reaches it. */
@@ -332,6 +344,7 @@ class KafkaSubscription implements Subscription {
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#concurrency,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
     // A group that cannot form yet must not hang the caller; the consumer keeps trying in the background.

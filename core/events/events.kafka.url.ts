@@ -13,6 +13,8 @@ export interface KafkaSettings {
   metadataMaxAge: number;
   /** How long a fetch waits on the broker for new data. */
   maxWaitTime: number;
+  /** How many partitions' batches one subscriber hands to its handler at once (each partition stays in order). */
+  partitionsConsumedConcurrently: number;
   retries: number;
   initialRetryTime: number;
   connectionTimeout: number;
@@ -29,6 +31,7 @@ const DEFAULTS: Omit<KafkaSettings, 'brokers'> = {
   heartbeatInterval: 3_000,
   metadataMaxAge: 300_000,
   maxWaitTime: 500,
+  partitionsConsumedConcurrently: 3,
   retries: 5,
   initialRetryTime: 300,
   connectionTimeout: 3_000,

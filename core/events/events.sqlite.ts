@@ -213,6 +213,12 @@ export class SqliteEventLog implements EventLog {
     return [this.committedOffset(topic, group) ?? 0];
   }
 
+  async endOffsets(topic: string): Promise<number[]> {
+    this.#open();
+    checkTopic(topic);
+    return [(this.#st.nextOffset.get(topic) as { n: number }).n];
+  }
+
   /** The group's committed next offset, or undefined when it never committed. */
   committedOffset(topic: string, group: string): number | undefined {
     return (this.#st.committed.get(topic, group) as { n: number } | undefined)?.n;

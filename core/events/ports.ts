@@ -17,7 +17,11 @@ export interface LoggedEvent {
   timestamp: number;
 }
 
-/** Handler for a batch; the batch's offsets are committed only after it resolves (at-least-once). */
+/**
+ * Handler for a batch; the batch's offsets are committed only after it resolves (at-least-once). A batch
+ * holds events of one partition, and batches of one partition never overlap; batches of different
+ * partitions may be handled at the same time, so a handler must be safe to run concurrently.
+ */
 export type BatchHandler = (batch: readonly LoggedEvent[]) => Promise<void>;
 
 export interface Subscription {
@@ -50,6 +54,8 @@ export interface EventLog {
   partitions(topic: string): Promise<number>;
   /** The committed next offset per partition for a group (0 when nothing was committed). */
   committed(topic: string, group: string): Promise<number[]>;
+  /** The next offset to be written per partition (the log end); `end - committed` is a group's lag. */
+  endOffsets(topic: string): Promise<number[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

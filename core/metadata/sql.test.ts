@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forDialect, toSqlitePlaceholders } from './sql.ts';
+import { forDialect, inList, toSqlitePlaceholders, valuesList } from './sql.ts';
 
 describe('toSqlitePlaceholders', () => {
   it('rewrites $n as ?n outside quotes and comments', () => {
@@ -8,6 +8,15 @@ describe('toSqlitePlaceholders', () => {
       "SELECT '$1', 'it''s $2', \"$3\" -- $4\n, ?5 /* $6 */",
     );
     expect(toSqlitePlaceholders('SELECT $a, $')).toBe('SELECT $a, $');
+  });
+});
+
+describe('inList and valuesList', () => {
+  it('number placeholders in order, from where they are told to start', () => {
+    expect(inList(3)).toBe('$1, $2, $3');
+    expect(inList(2, 4)).toBe('$4, $5');
+    expect(valuesList(2, 3)).toBe('($1, $2, $3), ($4, $5, $6)');
+    expect(valuesList(0, 3)).toBe('');
   });
 });
 

@@ -76,3 +76,13 @@ export function forDialect(sql: string, dialect: Dialect): string {
     })
     .join('\n');
 }
+
+/** `$from, $from+1, …`: `n` numbered placeholders for an `IN (…)` list. */
+export function inList(n: number, from = 1): string {
+  return Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+}
+
+/** `($1, $2), ($3, $4), …`: `rows` tuples of `width` numbered placeholders for a multi-row `VALUES`. */
+export function valuesList(rows: number, width: number): string {
+  return Array.from({ length: rows }, (_, r) => `(${inList(width, r * width + 1)})`).join(', ');
+}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGAGEMENT_GROUPS, ENGAGEMENT_TOPIC } from '../engagement/events.ts';
 import { buildTestApp } from './testing/harness.ts';
 
 describe('the HTTP shell', () => {
@@ -82,6 +83,19 @@ describe('the HTTP shell', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/foryou_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     expect(res.body).toContain('process_resident_memory_bytes');
+  });
+
+  it("reports each engagement consumer group's lag behind the event log", async () => {
+    const metric = async (group: string) => {
+      const body = (await t.app.inject('/metrics')).body;
+      const m = new RegExp(`foryou_consumer_lag_events\\{group="${group}"\\} (\\d+)`).exec(body);
+      if (!m) throw new Error(`no lag reported for ${group}:\n${body.slice(0, 500)}`);
+      return Number(m[1]);
+    };
+    const before = await metric(ENGAGEMENT_GROUPS.views);
+    await t.deps.events.append(ENGAGEMENT_TOPIC, [{ key: 'lag-probe', value: { v: 1 } }]);
+    expect(await metric(ENGAGEMENT_GROUPS.views)).toBe(before + 1);
+    expect(await metric(ENGAGEMENT_GROUPS.features)).toBeGreaterThanOrEqual(1);
   });
 
   it('serves OpenAPI docs generated from the route schemas', async () => {

@@ -68,7 +68,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const metrics = createMetrics();
+  const metrics = createMetrics(deps.events);
   installMetrics(app, metrics);
   const auth = authService({
     metadata: deps.metadata,

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { EventLog } from '../../core/events/ports.ts';
+import { ENGAGEMENT_GROUPS, ENGAGEMENT_TOPIC } from '../engagement/events.ts';
 
 /** Prometheus metrics of one app: request counts and latencies by route, plus process metrics. */
 export interface AppMetrics {
@@ -8,10 +10,36 @@ export interface AppMetrics {
   latency: Histogram<'method' | 'route'>;
 }
 
-/** A registry per app (tests build many apps in one process); process metrics are collected once. */
-export function createMetrics(): AppMetrics {
+/**
+ * A registry per app (tests build many apps in one process); process metrics are collected once. With an
+ * event log, each scrape also reports how far every engagement consumer group is behind the log end.
+ */
+export function createMetrics(events?: EventLog): AppMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (events) {
+    new Gauge({
+      name: 'foryou_consumer_lag_events',
+      help: 'Events appended to the engagement topic that a consumer group has not committed yet',
+      labelNames: ['group'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          const ends = await events.endOffsets(ENGAGEMENT_TOPIC);
+          for (const group of Object.values(ENGAGEMENT_GROUPS)) {
+            const done = await events.committed(ENGAGEMENT_TOPIC, group);
+            this.set(
+              { group },
+              ends.reduce((lag, end, p) => lag + Math.max(0, end - (done[p] ?? 0)), 0),
+            );
+          }
+        } catch {
+          // A log that cannot answer leaves the gauge empty; /readyz reports the outage.
+        }
+      },
+    });
+  }
   return {
     registry,
     requests: new Counter({

@@ -4,6 +4,9 @@ import { ENGAGEMENT_TYPES, type PlatformEngagementEvent } from '../../training/d
 /** The one topic every engagement and client event goes to, keyed by the actor so per-user order holds. */
 export const ENGAGEMENT_TOPIC = 'engagement';
 
+/** The consumer groups that read the engagement topic (their lag is exported at /metrics). */
+export const ENGAGEMENT_GROUPS = { views: 'engagement-views', features: 'engagement-features' } as const;
+
 /** Client-reported playback and feed events (POST /events). */
 export const CLIENT_EVENT_TYPES = [
   'impression',

@@ -1,5 +1,6 @@
 import { AppError } from '../../core/errors/registry.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import { inList } from '../../core/metadata/sql.ts';
 
 /** The video fields engagement needs. */
 export interface VideoRef {
@@ -68,7 +69,7 @@ export async function videosById(db: SqlExecutor, ids: readonly string[]): Promi
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 200) {
     const chunk = unique.slice(i, i + 200);
-    const marks = chunk.map((_, j) => `$${j + 1}`).join(', ');
+    const marks = inList(chunk.length);
     const rows = await db.all<VideoRow>(
       `SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id IN (${marks})`,
       chunk,

@@ -1,4 +1,5 @@
 import type { MetadataStore, SqlValue } from '../../core/metadata/ports.ts';
+import { inList } from '../../core/metadata/sql.ts';
 import { isLongView, watchRatio } from '../../training/data/encode.ts';
 import type { Labels } from '../../training/data/schema.ts';
 
@@ -99,7 +100,7 @@ export async function writeServed(db: MetadataStore, items: readonly ServedItem[
           JSON.stringify(it.features),
           it.servedAt,
         );
-        return `(${Array.from({ length: COLUMNS }, (_, c) => `$${r * COLUMNS + c + 1}`).join(', ')})`;
+        return `(${inList(COLUMNS, r * COLUMNS + 1)})`;
       });
       await tx.run(
         `INSERT INTO served_items (request_id, position, user_id, video_id, model_version, index_version, propensity,

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import { inList } from '../../core/metadata/sql.ts';
 import type { Candidate, PipelineResult } from '../../ranking/pipeline/types.ts';
 import type { CatalogStats, CatalogVideo } from '../../retrieval/catalog.ts';
 import { mediaKeys } from '../media/media-keys.ts';
@@ -40,7 +41,7 @@ export async function authorsOf(db: SqlExecutor, ids: readonly string[]): Promis
   const out = new Map<string, FeedItem['author']>();
   if (unique.length === 0) return out;
   const rows = await db.all<{ id: string; handle: string; display_name: string }>(
-    `SELECT id, handle, display_name FROM users WHERE id IN (${unique.map((_, i) => `$${i + 1}`).join(', ')})`,
+    `SELECT id, handle, display_name FROM users WHERE id IN (${inList(unique.length)})`,
     unique,
   );
   for (const r of rows) out.set(r.id, { id: r.id, handle: r.handle, display_name: r.display_name });
@@ -119,7 +120,7 @@ export async function likedBy(
 ): Promise<Set<string>> {
   if (!viewer || ids.length === 0) return new Set();
   const rows = await db.all<{ video_id: string }>(
-    `SELECT video_id FROM likes WHERE user_id = $1 AND video_id IN (${ids.map((_, i) => `$${i + 2}`).join(', ')})`,
+    `SELECT video_id FROM likes WHERE user_id = $1 AND video_id IN (${inList(ids.length, 2)})`,
     [viewer, ...ids],
   );
   return new Set(rows.map((r) => r.video_id));

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import { inList } from '../../core/metadata/sql.ts';
 import type { CandidateHydrator } from '../pipeline/types.ts';
 
 const CHUNK = 500;
@@ -16,7 +17,7 @@ export function liveStateHydrator(db: SqlExecutor): CandidateHydrator {
       for (let i = 0; i < ids.length; i += CHUNK) {
         const chunk = ids.slice(i, i + CHUNK);
         const rows = await db.all<{ id: string; status: string; privacy: string; deleted_at: number | null }>(
-          `SELECT id, status, privacy, deleted_at FROM videos WHERE id IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')})`,
+          `SELECT id, status, privacy, deleted_at FROM videos WHERE id IN (${inList(chunk.length)})`,
           chunk,
         );
         for (const id of chunk) byId.get(id)!.live = { status: 'missing', privacy: 'private', deleted: true };

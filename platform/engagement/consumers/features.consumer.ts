@@ -2,6 +2,7 @@ import type { Cache } from '../../../core/cache/ports.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
 import type { FeatureStore, FeatureStoreEvent } from '../../../feature-store/ports.ts';
 import { durationBucket } from '../../../training/data/encode.ts';
+import { ENGAGEMENT_GROUPS } from '../events.ts';
 import { type VideoRef, videosById } from '../lookups.ts';
 import type { EngagementConsumer, ParsedEvent, Rejected } from './runner.ts';
 
@@ -56,7 +57,7 @@ export function featuresConsumer(deps: {
   featureStore: FeatureStore;
 }): EngagementConsumer {
   return {
-    group: 'engagement-features',
+    group: ENGAGEMENT_GROUPS.features,
     async apply(items) {
       const videos = await videosById(
         deps.metadata,
@@ -78,12 +79,20 @@ export function featuresConsumer(deps: {
       const lastSeen = new Map<string, number>();
       for (const e of events)
         if (e.video && fresh.has(e.id)) lastSeen.set(e.video.id, Math.max(lastSeen.get(e.video.id) ?? 0, e.timeMs));
-      const scored = await Promise.all(
-        [...lastSeen].map(async ([videoId, at]) => {
-          const s = (await deps.featureStore.videoStats([videoId], at)).get(videoId)!;
-          return { member: videoId, velocity: s.velocity, score: trendingScore(s.velocity, at) };
-        }),
-      );
+      // One stats read per distinct time (a batch's events mostly share the server clock's millisecond).
+      const byTime = new Map<number, string[]>();
+      for (const [videoId, at] of lastSeen) byTime.set(at, [...(byTime.get(at) ?? []), videoId]);
+      const scored = (
+        await Promise.all(
+          [...byTime].map(async ([at, ids]) =>
+            [...(await deps.featureStore.videoStats(ids, at))].map(([member, s]) => ({
+              member,
+              velocity: s.velocity,
+              score: trendingScore(s.velocity, at),
+            })),
+          ),
+        )
+      ).flat();
       const entries = scored.filter((e) => e.velocity > 0).map(({ member, score }) => ({ member, score }));
       if (entries.length > 0) {
         await deps.cache.zAdd(TRENDING_KEY, entries);

@@ -1,8 +1,9 @@
 import type { Cache } from '../../../core/cache/ports.ts';
 import type { Clock } from '../../../core/clock.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import { valuesList } from '../../../core/metadata/sql.ts';
 import type { VideoCounters } from '../counters.ts';
-import type { EngagementEvent } from '../events.ts';
+import { ENGAGEMENT_GROUPS, type EngagementEvent } from '../events.ts';
 import { type VideoRef, videosById } from '../lookups.ts';
 import { applyOne, type EngagementConsumer, type ParsedEvent, type Rejected } from './runner.ts';
 
@@ -42,27 +43,32 @@ export function viewsConsumer(deps: {
       return false;
     }
   };
-  /** Writes the records of some work items in one transaction, then counts and marks what was new. */
+  /**
+   * Writes the records of some work items in one transaction (one multi-row INSERT per table, so a
+   * batch costs a round trip or two, not one per event), then counts and marks what was new.
+   */
   async function record(work: readonly Work[]): Promise<void> {
-    const fresh: Work[] = [];
+    const notInterested = work.filter((w) => w.marker === undefined);
+    const views = work.filter((w) => w.marker !== undefined);
+    const viewKey = (actor: string, videoId: string, hour: number) => `${actor}\u0000${videoId}\u0000${hour}`;
+    const byKey = new Map(views.map((w) => [viewKey(w.e.actor, w.video.id, hourOf(w.e.ts)), w]));
+    let fresh: Work[] = [];
     await deps.metadata.transaction(async (tx) => {
-      for (const w of work) {
-        const { e, video } = w;
-        if (w.marker === undefined) {
-          await tx.run(
-            `INSERT INTO not_interested (user_id, video_id, author_id, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING`,
-            [e.userId ?? e.actor, video.id, video.authorId, e.ts],
-          );
-          continue;
-        }
-        const ins = await tx.run(
-          `INSERT INTO views (user_key, video_id, hour_bucket, watch_ms, created_at) VALUES ($1, $2, $3, $4, $5)
+      fresh = []; // a PostgreSQL serialization retry runs this again
+      if (notInterested.length > 0) {
+        await tx.run(
+          `INSERT INTO not_interested (user_id, video_id, author_id, created_at) VALUES ${valuesList(notInterested.length, 4)}
            ON CONFLICT DO NOTHING`,
-          [e.actor, video.id, Math.floor(e.ts / HOUR_MS), e.watchMs ?? video.durationMs ?? 0, e.ts],
+          notInterested.flatMap(({ e, video }) => [e.userId ?? e.actor, video.id, video.authorId, e.ts]),
         );
-        if (ins.changes === 1) fresh.push(w);
       }
+      if (views.length === 0) return;
+      const inserted = await tx.all<{ user_key: string; video_id: string; hour_bucket: number }>(
+        `INSERT INTO views (user_key, video_id, hour_bucket, watch_ms, created_at) VALUES ${valuesList(views.length, 5)}
+         ON CONFLICT DO NOTHING RETURNING user_key, video_id, hour_bucket`,
+        views.flatMap(({ e, video }) => [e.actor, video.id, hourOf(e.ts), e.watchMs ?? video.durationMs ?? 0, e.ts]),
+      );
+      for (const r of inserted) fresh.push(byKey.get(viewKey(r.user_key, r.video_id, Number(r.hour_bucket)))!);
     });
     const perVideo = new Map<string, number>();
     for (const w of fresh) perVideo.set(w.video.id, (perVideo.get(w.video.id) ?? 0) + 1);
@@ -72,7 +78,7 @@ export function viewsConsumer(deps: {
   }
 
   return {
-    group: 'engagement-views',
+    group: ENGAGEMENT_GROUPS.views,
     async apply(items) {
       const relevant = items.filter((i) => i.event.videoId !== undefined && isClientEvent(i.event.type));
       const videos = await videosById(
@@ -90,7 +96,7 @@ export function viewsConsumer(deps: {
         } else if (e.type === 'not_interested') {
           candidates.push({ item, e, video });
         } else if (isQualifiedView(e.type, e.watchMs, e.durationMs ?? video.durationMs)) {
-          const marker = `view:${e.actor}:${video.id}:${Math.floor(e.ts / HOUR_MS)}`;
+          const marker = `view:${e.actor}:${video.id}:${hourOf(e.ts)}`;
           if (!seen.has(marker)) candidates.push({ item, e, video, marker });
           seen.add(marker);
         }
@@ -125,6 +131,9 @@ interface Work {
   video: VideoRef;
   marker?: string;
 }
+
+/** The clock hour a view is deduplicated in. */
+const hourOf = (ts: number) => Math.floor(ts / HOUR_MS);
 
 function isClientEvent(type: string): boolean {
   return (
