@@ -1,5 +1,6 @@
 import { engagementBackground } from '../engagement/engagement.background.ts';
 import { transcodeService } from '../media/transcode.service.ts';
+import { transcodeSweeperService } from '../media/transcode.sweeper.ts';
 import type { AppDeps } from './deps.ts';
 
 /** Something long-running beside the API: a queue worker or an event-log consumer. */
@@ -13,5 +14,5 @@ export interface BackgroundService {
  * or by `platform/worker.main.ts` processes when scaled.
  */
 export function backgroundServices(deps: AppDeps): BackgroundService[] {
-  return [transcodeService, ...engagementBackground({ featureStore: deps.featureStore })];
+  return [transcodeService, transcodeSweeperService(), ...engagementBackground({ featureStore: deps.featureStore })];
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../../core/cache/ports.ts';
+import { loadFeedConfig } from '../../ranking/feed-config.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-app.ts';
 
 /** Fault injection: a cache whose every call fails, as when Redis is unreachable. */
@@ -60,5 +61,56 @@ describe('feed with the model, the index and the cache missing', () => {
       headers: { 'x-device-id': 'dev-y' },
     });
     expect(next.statusCode).toBe(200);
+  });
+});
+
+describe('For You when every candidate source comes back empty', () => {
+  let t: FeedTestApp;
+
+  beforeAll(async () => {
+    // Quota 0 everywhere: what a page looks like when each source times out or finds nothing.
+    const base = loadFeedConfig();
+    const sources = Object.fromEntries(
+      Object.entries(base.defaults.sources).map(([name, s]) => [name, { ...s, quota: 0 }]),
+    ) as typeof base.defaults.sources;
+    t = await buildFeedTestApp('feed-empty-sources', () => ({
+      feedConfig: { ...base, experiments: [], defaults: { ...base.defaults, sources } },
+    }));
+    const author = await t.register('quiet_creator');
+    await seedVideos(
+      t.deps.metadata,
+      Array.from({ length: 6 }, (_, i) => ({ authorId: author.id, createdAt: Date.now() - i * 60_000 })),
+    );
+    await t.runtime.catalog.load(t.deps.metadata);
+  });
+  afterAll(async () => t?.cleanup());
+
+  it('serves the popular-and-recent page instead of an empty one, then runs out honestly', async () => {
+    const get = (cursor?: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/feed?limit=4&explain=1${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: { 'x-device-id': 'dev-empty' },
+      });
+    const first = (await get()).json();
+    expect(first.items).toHaveLength(4);
+    expect(first.model_version).toBe('fallback-page');
+    expect(first.explain.errors[0].message).toMatch(/found nothing to show/);
+    const second = (await get(first.next_cursor)).json();
+    expect(second.items).toHaveLength(2);
+    const third = (await get(second.next_cursor)).json();
+    expect(third.items).toEqual([]);
+    expect(third.next_cursor).toBeNull();
+  });
+
+  it('leaves an empty Following feed empty', async () => {
+    const viewer = await t.register('follows_nobody');
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/feed?feed_type=following',
+      headers: { authorization: `Bearer ${viewer.token}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items).toEqual([]);
   });
 });

@@ -99,6 +99,16 @@ export class FeedService {
       this.fallbacks++;
       result = await this.#fallback(query, err);
     }
+    // Every source timing out (a stalled backend, an overloaded node) leaves For You empty; the fallback
+    // page still has something the viewer has not seen. An empty Following feed is a real answer.
+    if (result.page.length === 0 && req.feedType === 'for_you') {
+      const failed = result.trace.errors.map((e) => e.component);
+      this.fallbacks++;
+      result = await this.#fallback(
+        query,
+        new Error(`the pipeline found nothing to show${failed.length > 0 ? ` (failed: ${failed.join(', ')})` : ''}`),
+      );
+    }
     const items = await this.#items(result.page, nowMs, req.explain, req.userId);
     const next = { s: cursor.s, p: cursor.p + 1, t: nowMs };
     return {

@@ -31,6 +31,16 @@ export interface TranscodeJobData {
 /** Job ids are per version, so enqueueing the same version twice is a no-op. */
 export const transcodeJobId = (videoId: string, version: number) => `${videoId}-v${version}`;
 
+/** Queues the transcode of one version of a video; idempotent (the job id is per version). */
+export async function enqueueTranscode(queue: JobQueue, video: { id: string; version: number }): Promise<void> {
+  await queue.enqueue<TranscodeJobData>(
+    TRANSCODE_QUEUE,
+    TRANSCODE_JOB,
+    { videoId: video.id, version: video.version },
+    { jobId: transcodeJobId(video.id, video.version), attempts: TRANSCODE_ATTEMPTS, backoffMs: 5000 },
+  );
+}
+
 /** Knobs of the transcode worker; every one has a default fit for a small machine. */
 export interface TranscodeOptions {
   /** Rungs transcoded at once (default: the number of cores). */

@@ -10,7 +10,7 @@ import type { AppDeps } from '../api/deps.ts';
 import { mediaKeys } from './media-keys.ts';
 import { signPlaybackToken } from './playback-token.ts';
 import { planThumbnails, THUMBNAIL_FILES } from './thumbnails.ts';
-import { TRANSCODE_ATTEMPTS, TRANSCODE_JOB, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
+import { enqueueTranscode } from './transcode.worker.ts';
 import { canView, type VideoRow, videosRepo } from './videos.repo.ts';
 
 /** How long a signed upload URL and a playback token stay valid. */
@@ -105,14 +105,7 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
     return video;
   }
 
-  async function enqueue(video: VideoRow): Promise<void> {
-    await deps.queue.enqueue(
-      TRANSCODE_QUEUE,
-      TRANSCODE_JOB,
-      { videoId: video.id, version: video.version },
-      { jobId: transcodeJobId(video.id, video.version), attempts: TRANSCODE_ATTEMPTS, backoffMs: 5000 },
-    );
-  }
+  const enqueue = (video: VideoRow) => enqueueTranscode(deps.queue, video);
 
   async function create(user: AuthUser, meta: z.infer<typeof videoMeta>): Promise<VideoRow> {
     const id = newId(deps.clock.now());

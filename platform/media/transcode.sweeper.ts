@@ -1,0 +1,77 @@
+import type { Clock } from '../../core/clock.ts';
+import type { MetadataStore } from '../../core/metadata/ports.ts';
+import type { JobQueue } from '../../core/queue/ports.ts';
+import type { BackgroundService } from '../api/background.ts';
+import { enqueueTranscode, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
+import { videosRepo } from './videos.repo.ts';
+
+/** How often the sweeper looks at videos stuck in `processing`. */
+export const SWEEP_INTERVAL_MS = 60_000;
+/** Videos examined per sweep, oldest first. */
+const SWEEP_BATCH = 500;
+
+/** What one sweep did. */
+export interface SweepResult {
+  /** Processing videos whose transcode job the queue no longer had: queued again. */
+  requeued: number;
+  /** Processing videos whose job had failed for good without failing the video: now `failed`. */
+  failed: number;
+}
+
+/**
+ * Settles videos the transcode worker could not: a worker that dies on a job's last attempt leaves the
+ * job failed in the queue (its lease expired) but the video `processing`; a crash between marking a
+ * video `processing` and enqueueing it, or a queue that lost its data (Redis without persistence),
+ * leaves no job at all. The first kind becomes `failed` with the queue's reason, the second is queued
+ * again. Safe to run in several processes at once: enqueueing is idempotent and failing is conditional.
+ */
+export async function sweepProcessingVideos(deps: {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  clock: Clock;
+}): Promise<SweepResult> {
+  const repo = videosRepo(deps.metadata);
+  const stuck = await deps.metadata.all<{ id: string; version: number }>(
+    `SELECT id, version FROM videos WHERE status = 'processing' AND deleted_at IS NULL ORDER BY created_at LIMIT $1`,
+    [SWEEP_BATCH],
+  );
+  const out: SweepResult = { requeued: 0, failed: 0 };
+  for (const video of stuck) {
+    const job = await deps.queue.getJob(TRANSCODE_QUEUE, transcodeJobId(video.id, video.version));
+    if (job === undefined) {
+      await enqueueTranscode(deps.queue, video);
+      out.requeued++;
+    } else if (job.status === 'failed') {
+      const reason = job.failedReason ?? `the transcode job failed after ${job.attempts} attempts`;
+      await repo.markFailed(video.id, video.version, 'TRANSCODE_FAILED', reason, deps.clock.now());
+      out.failed++;
+    }
+  }
+  return out;
+}
+
+/** The sweeper as a background service: once at start, then every `intervalMs`. */
+export function transcodeSweeperService(intervalMs = SWEEP_INTERVAL_MS): BackgroundService {
+  return {
+    name: 'transcode-sweeper',
+    async start(deps) {
+      let running: Promise<unknown> = Promise.resolve();
+      const sweep = () => {
+        running = running
+          .then(() => sweepProcessingVideos(deps))
+          .catch(() => {
+            // A backend outage: the next tick tries again.
+          });
+      };
+      sweep();
+      const timer = setInterval(sweep, intervalMs);
+      timer.unref();
+      return {
+        async stop() {
+          clearInterval(timer);
+          await running;
+        },
+      };
+    },
+  };
+}
