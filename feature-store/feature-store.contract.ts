@@ -199,6 +199,28 @@ export function describeFeatureStoreContract(
       expect(await store.history('u:nobody')).toEqual([]);
     });
 
+    it('loses no update when two writers (two processes) fold into the same records at once', async () => {
+      const url = makeUrl();
+      const [a, b] = [await fresh(url), await fresh(url)];
+      const v = videos[0]!;
+      const batch = (who: string, k: number): FeatureStoreEvent[] =>
+        Array.from({ length: 5 }, (_, i) => ({
+          id: `${who}-${k}-${i}`,
+          type: 'play_start',
+          user: `u:${who}${i}`,
+          video: v,
+          timeMs: T0 + k,
+        }));
+      const writer = async (store: FeatureStore, who: string) => {
+        for (let k = 0; k < 30; k++) await store.applyEvents(batch(who, k));
+      };
+      await Promise.all([writer(a, 'a'), writer(b, 'b')]);
+      // Redelivery of a batch to the other writer is still applied once.
+      expect((await b.applyEvents(batch('a', 0))).applied).toBe(0);
+      expect((await a.videoStats([v.id], T0 + 100)).get(v.id)!.plays1h).toBe(300);
+      expect((await b.authorStats([v.author], T0 + 100)).get(v.author)!.plays24h).toBe(300);
+    });
+
     it('keeps state across close and reopen', async () => {
       const url = makeUrl();
       const a = await fresh(url);

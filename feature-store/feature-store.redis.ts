@@ -1,7 +1,8 @@
 /**
  * The FeatureStore on Redis: one JSON string per user, video and author under a key prefix, plus a
  * marker per applied event id. A batch loads what it touches, folds in memory, then writes records and
- * markers in one MULTI/EXEC, so a crash leaves either all of a batch or none of it.
+ * markers in one MULTI/EXEC, so a crash leaves either all of a batch or none of it. Several processes may
+ * write at once: each batch WATCHes what it read and is folded again when another writer got there first.
  */
 import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from '../core/cache/cache.redis.ts';
@@ -19,6 +20,9 @@ import {
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig, type FeatureState, newFeatureState } from './definitions.ts';
 import { authorWindowStats, fold, keysOf, type Slice, videoWindowStats } from './fold.ts';
 import type { FeatureStore, FeatureStoreEvent } from './ports.ts';
+
+/** Batches folded again after losing a race to another writer, before the batch is failed (and redelivered). */
+const MAX_CONFLICTS = 50;
 
 /** Applied-event markers outlive any redelivery or client retry by far. */
 const APPLIED_TTL_MS = 30 * 86_400_000;
@@ -70,8 +74,28 @@ class RedisFeatureStore implements FeatureStore {
     return run;
   }
 
+  /**
+   * Optimistic concurrency across processes: the batch WATCHes every key it reads, and an EXEC that
+   * another writer raced is discarded and the batch folded again from fresh state.
+   */
   async #apply(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] }> {
     if (events.length === 0) return { applied: 0, ids: [] };
+    for (let attempt = 1; ; attempt++) {
+      const done = await this.#tryApply(events).catch(async (err: unknown) => {
+        // Whatever failed between WATCH and EXEC, the connection must not stay watching.
+        await this.#redis.unwatch().catch(() => {});
+        throw err;
+      });
+      if (done) return done;
+      if (attempt >= MAX_CONFLICTS) {
+        throw new Error(`FeatureStore: ${MAX_CONFLICTS} conflicting writes in a row; the batch will be redelivered`);
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
+    }
+  }
+
+  /** One read-fold-write of a batch; undefined when another writer changed a key it read. */
+  async #tryApply(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] } | undefined> {
     // One MGET reads the applied markers and every record the batch could touch (two round trips a
     // batch with the MULTI below, however many users, videos and authors it names).
     const all = keysOf(events);
@@ -83,6 +107,7 @@ class RedisFeatureStore implements FeatureStore {
       ...all.videos.map((k) => `${p}v:${k}`),
       ...all.authors.map((k) => `${p}a:${k}`),
     ];
+    await this.#redis.watch(...names);
     const values = await this.#redis.mget(names);
     const ids = new Set<string>();
     const fresh = events.filter((e, i) => {
@@ -90,7 +115,10 @@ class RedisFeatureStore implements FeatureStore {
       ids.add(e.id);
       return true;
     });
-    if (fresh.length === 0) return { applied: 0, ids: [] };
+    if (fresh.length === 0) {
+      await this.#redis.unwatch();
+      return { applied: 0, ids: [] };
+    }
     const loaded = new Map<string, string>();
     names.forEach((name, i) => {
       const v = values[i];
@@ -116,9 +144,9 @@ class RedisFeatureStore implements FeatureStore {
     if (slice.global) multi.set(`${this.#p}g`, encodeGlobal(slice.global));
     for (const e of fresh) multi.set(`${this.#p}e:${e.id}`, '1', 'PX', APPLIED_TTL_MS);
     const result = await multi.exec();
-    const failed = result?.find(([err]) => err);
-    if (!result || failed)
-      throw new Error(`FeatureStore: Redis transaction failed: ${failed?.[0]?.message ?? 'aborted'}`);
+    if (result === null) return undefined;
+    const failed = result.find(([err]) => err);
+    if (failed) throw new Error(`FeatureStore: Redis transaction failed: ${failed?.[0]?.message ?? 'aborted'}`);
     return { applied: fresh.length, ids: fresh.map((e) => e.id) };
   }
 
