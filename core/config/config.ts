@@ -40,6 +40,11 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(30 * 24 * 3600),
+  /**
+   * Seconds a shared cache (the CDN) may serve public media before it revalidates with the origin. Browsers
+   * still keep segments for a year; this bounds how long a deleted video stays reachable at the edge.
+   */
+  MEDIA_EDGE_TTL_S: z.coerce.number().int().min(1).max(86_400).default(60),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()

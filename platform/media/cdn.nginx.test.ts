@@ -19,6 +19,10 @@ import {
 } from './testing/media.testkit.ts';
 import { startTranscodeWorker } from './transcode.worker.ts';
 
+const EDGE_TTL_S = 2;
+/** nginx counts lifetimes in whole seconds: an entry stored at s.9 is fresh until s + TTL + 1. */
+const pastEdgeLifetime = () => new Promise((r) => setTimeout(r, (EDGE_TTL_S + 1) * 1000 + 200));
+
 describe('the nginx CDN in front of the media origin', () => {
   let env: MediaTestEnv;
   let app: FastifyInstance;
@@ -27,19 +31,22 @@ describe('the nginx CDN in front of the media origin', () => {
   let nginxDir: string | undefined;
   let publicId: string;
   let privateId: string;
+  let doomedId: string;
   const author = newUserId();
   const originHits: string[] = [];
   const hitsOf = (path: string) => originHits.filter((u) => u.split('?')[0] === path).length;
 
   beforeAll(async () => {
-    env = await openMediaTestEnv('file');
+    // A short edge lifetime so the revalidation and takedown tests need not wait a minute.
+    env = await openMediaTestEnv('file', { MEDIA_EDGE_TTL_S: String(EDGE_TTL_S) });
     app = await buildMediaApp(env.deps, { onRequest: (_m, url) => originHits.push(url) });
     const origin = new URL(await app.listen({ host: '127.0.0.1', port: 0 })).host;
     worker = startTranscodeWorker(env.deps, { rungConcurrency: 2 });
     const clip = await readFile(await makeClip(join(env.dir, 'c.mp4'), { width: 96, height: 160, durationS: 3 }));
     publicId = await uploadThroughApi(app, author, clip);
     privateId = await uploadThroughApi(app, author, clip, { privacy: 'private' });
-    for (const id of [publicId, privateId]) expect((await waitSettled(env.deps, id)).status).toBe('ready');
+    doomedId = await uploadThroughApi(app, author, clip);
+    for (const id of [publicId, privateId, doomedId]) expect((await waitSettled(env.deps, id)).status).toBe('ready');
     // Its own temp dir: nginx workers run as nobody when the tests run as root, and must reach it.
     nginxDir = await mkdtemp(join(tmpdir(), 'foryou-nginx-'));
     nginx = await startNginx(nginxDir, origin);
@@ -100,14 +107,14 @@ describe('the nginx CDN in front of the media origin', () => {
     expect(hitsOf(path)).toBe(1);
   });
 
-  it('honours the short playlist lifetime: HIT within it, EXPIRED after it', async () => {
+  it('honours the short playlist lifetime: HIT within it, revalidated with the origin after it', async () => {
     const path = `/media/videos/${publicId}/v1/master.m3u8`;
     expect((await get(path)).cache).toBe('MISS');
     expect((await get(path)).cache).toBe('HIT');
     expect(hitsOf(path)).toBe(1);
     await new Promise((r) => setTimeout(r, 3100));
     const later = await get(path);
-    expect([later.status, later.cache]).toEqual([200, 'EXPIRED']);
+    expect([later.status, later.cache]).toEqual([200, 'REVALIDATED']);
     expect(hitsOf(path)).toBe(2);
   });
 
@@ -126,6 +133,36 @@ describe('the nginx CDN in front of the media origin', () => {
     expect(hitsOf(path)).toBe(2);
     const anonymous = await get(path);
     expect(anonymous.status).toBe(404);
+    expect((await get(path)).status).toBe(404);
+  });
+
+  it('revalidates public media after the edge lifetime with a 304 instead of refetching it', async () => {
+    const path = `/media/videos/${publicId}/v1/thumbs/poster.jpg`;
+    const first = await get(path);
+    expect([first.status, first.cache]).toEqual([200, 'MISS']);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(first.headers.get('x-accel-expires')).toBeNull();
+    await pastEdgeLifetime();
+    const later = await get(path);
+    expect([later.status, later.cache]).toEqual([200, 'REVALIDATED']);
+    expect(later.body.equals(first.body)).toBe(true);
+    expect(hitsOf(path)).toBe(2);
+  });
+
+  it('stops serving a deleted video from the cache once the edge lifetime has passed', async () => {
+    const path = `/media/videos/${doomedId}/v1/96p/seg_00000.ts`;
+    expect((await get(path)).status).toBe(200);
+    expect((await get(path)).cache).toBe('HIT');
+    const del = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/videos/${doomedId}`,
+      headers: { [TEST_USER_HEADER]: author },
+    });
+    expect(del.statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url: path })).statusCode).toBe(404);
+    await pastEdgeLifetime();
+    const gone = await get(path);
+    expect(gone.status).toBe(404);
     expect((await get(path)).status).toBe(404);
   });
 });

@@ -40,7 +40,9 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
  * without a valid one it is a 404, exactly like a video that does not exist. Playlists served with a
  * token are rewritten so every URI in them carries it too.
  */
-export function originRoutes(deps: Pick<AppDeps, 'metadata' | 'objects' | 'secret' | 'clock'>): FastifyPluginAsync {
+export function originRoutes(
+  deps: Pick<AppDeps, 'metadata' | 'objects' | 'secret' | 'clock'> & { edgeTtlS: number },
+): FastifyPluginAsync {
   const repo = videosRepo(deps.metadata);
 
   async function handle(request: MediaRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -73,6 +75,12 @@ export function originRoutes(deps: Pick<AppDeps, 'metadata' | 'objects' | 'secre
           ? CACHE_CONTROL.playlist
           : CACHE_CONTROL.immutable,
     );
+    if (!gated && !playlist) {
+      // Shared caches revalidate public media this often (a cheap 304 while the video lives, a 404 once it
+      // is deleted): nginx reads X-Accel-Expires, other CDNs the targeted CDN-Cache-Control (RFC 9213).
+      reply.header('x-accel-expires', String(deps.edgeTtlS));
+      reply.header('cdn-cache-control', `public, max-age=${deps.edgeTtlS}`);
+    }
     reply.header('content-type', contentType);
     reply.header('accept-ranges', 'bytes');
     reply.header('x-content-type-options', 'nosniff');
