@@ -50,4 +50,18 @@ describe('Catalog', () => {
     expect(c.popular()[0]!.id).toBe(b);
     expect(added).toEqual([a, b, 'pending']);
   });
+
+  it('picks up an author’s edit of privacy and hashtags on the next refresh', async () => {
+    const [v] = await seedVideos(db, [{ authorId: 'bea', createdAt: Date.now(), hashtags: ['old'] }]);
+    const c = new Catalog();
+    await c.load(db);
+    expect(c.get(v!)).toMatchObject({ privacy: 'public', hashtags: ['old'] });
+    await db.run("UPDATE videos SET privacy = 'private', hashtags = '[\"new\"]', updated_at = $1 WHERE id = $2", [
+      Date.now(),
+      v!,
+    ]);
+    await c.refresh(db);
+    expect(c.get(v!)).toMatchObject({ privacy: 'private', hashtags: ['new'] });
+    expect(c.byTag('old').map((x) => x.id)).not.toContain(v);
+  });
 });

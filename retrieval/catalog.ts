@@ -166,7 +166,10 @@ export class Catalog {
   async refresh(db: SqlExecutor, nowMs: number = Date.now()): Promise<void> {
     if (this.#readAt === 0) return this.load(db, nowMs);
     const since = this.#readAt - SKEW_MS;
-    const rows = await db.all(`SELECT ${COLUMNS} FROM videos WHERE processed_at > $1 OR deleted_at > $1`, [since]);
+    const rows = await db.all(
+      `SELECT ${COLUMNS} FROM videos WHERE processed_at > $1 OR deleted_at > $1 OR updated_at > $1`,
+      [since],
+    );
     const counters = await db.all(
       'SELECT video_id, views, likes, comments, shares, updated_at FROM video_counters WHERE updated_at > $1',
       [since],

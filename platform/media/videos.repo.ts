@@ -142,6 +142,30 @@ export function videosRepo(db: MetadataStore) {
       return res.changes === 1;
     },
 
+    /** An author's edit of caption, hashtags and privacy (each optional); false when the video is gone. */
+    async update(
+      id: string,
+      edit: { caption?: string; hashtags?: string[]; privacy?: Privacy },
+      now: number,
+    ): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const r = await tx.run(
+          `UPDATE videos SET caption = COALESCE($2, caption), hashtags = COALESCE($3, hashtags),
+             privacy = COALESCE($4, privacy), updated_at = $5
+           WHERE id = $1 AND deleted_at IS NULL`,
+          [id, edit.caption ?? null, edit.hashtags ? JSON.stringify(edit.hashtags) : null, edit.privacy ?? null, now],
+        );
+        if (r.changes !== 1) return false;
+        if (edit.hashtags) {
+          await tx.run('DELETE FROM video_hashtags WHERE video_id = $1', [id]);
+          for (const tag of edit.hashtags) {
+            await tx.run('INSERT INTO video_hashtags (video_id, tag) VALUES ($1, $2)', [id, tag]);
+          }
+        }
+        return true;
+      });
+    },
+
     async softDelete(id: string, now: number): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.run('UPDATE videos SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL', [id, now]);

@@ -241,3 +241,61 @@ describe('GET and DELETE /videos/:id', () => {
     expect(await env.deps.objects.head(`uploads/${id}/source`)).toBeUndefined();
   });
 });
+
+describe('PATCH /videos/:id', () => {
+  let id: string;
+  const edit = (user: string | undefined, payload: unknown) =>
+    app.inject({ method: 'PATCH', url: `/api/v1/videos/${id}`, headers: as(user), payload: payload as object });
+  const seen = async (user: string | undefined) =>
+    (await app.inject({ method: 'GET', url: `/api/v1/videos/${id}`, headers: as(user) })).statusCode;
+
+  beforeAll(async () => {
+    id = await uploadThroughApi(app, alice, clip, { caption: 'first', hashtags: ['cats'] });
+    expect((await waitSettled(env.deps, id)).status).toBe('ready');
+  });
+
+  it('lets only the author edit', async () => {
+    expect((await edit(undefined, { caption: 'x' })).json().error.code).toBe('UNAUTHENTICATED');
+    const other = await edit(bob, { caption: 'x' });
+    expect([other.statusCode, other.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await videosRepo(env.deps.metadata).get(id))!.caption).toBe('first');
+  });
+
+  it.each([
+    ['an empty edit', {}],
+    ['an unknown privacy', { privacy: 'secret' }],
+    ['an unknown field', { music_id: 'm2' }],
+    ['a bad hashtag', { hashtags: ['no spaces allowed'] }],
+    ['a caption over 2200 characters', { caption: 'x'.repeat(2201) }],
+  ])('refuses %s with 400 VALIDATION_FAILED', async (_what, payload) => {
+    const res = await edit(alice, payload);
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
+  it('updates caption and hashtags, normalised, in the row and the tag index', async () => {
+    const res = await edit(alice, { caption: 'second', hashtags: ['#Dogs', 'dogs', 'park'] });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ caption: 'second', hashtags: ['dogs', 'park'], privacy: 'public' });
+    const tags = await env.deps.metadata.all('SELECT tag FROM video_hashtags WHERE video_id = $1 ORDER BY tag', [id]);
+    expect(tags.map((t) => t.tag)).toEqual(['dogs', 'park']);
+  });
+
+  it('hides a video made private from everyone else, media included, and shows it again when public', async () => {
+    const poster = new URL(
+      (await app.inject({ method: 'GET', url: `/api/v1/videos/${id}` })).json().playback.poster_url,
+    );
+    expect((await app.inject({ method: 'GET', url: poster.pathname })).statusCode).toBe(200);
+
+    expect((await edit(alice, { privacy: 'private' })).json().privacy).toBe('private');
+    expect([await seen(undefined), await seen(bob), await seen(alice)]).toEqual([404, 404, 200]);
+    expect((await app.inject({ method: 'GET', url: poster.pathname })).statusCode).toBe(404);
+
+    expect((await edit(alice, { privacy: 'friends' })).statusCode).toBe(200);
+    // bob and alice follow each other; carol only follows alice.
+    expect([await seen(bob), await seen(carol)]).toEqual([200, 404]);
+
+    expect((await edit(alice, { privacy: 'public' })).statusCode).toBe(200);
+    expect([await seen(undefined), await seen(carol)]).toEqual([200, 200]);
+    expect((await app.inject({ method: 'GET', url: poster.pathname })).statusCode).toBe(200);
+  });
+});

@@ -34,6 +34,21 @@ const videoMeta = z.object({
   music_id: z.string().min(1).max(64).nullish(),
   privacy: z.enum(['public', 'private', 'friends']).default('public'),
 });
+/** An author's edit: any of caption, hashtags and privacy; at least one. */
+const editBody = z
+  .object({
+    caption: z.string().max(2200).optional(),
+    hashtags: z
+      .array(hashtag)
+      .max(30)
+      .transform((tags) => [...new Set(tags)])
+      .optional(),
+    privacy: z.enum(['public', 'private', 'friends']).optional(),
+  })
+  .strict()
+  .refine((b) => b.caption !== undefined || b.hashtags !== undefined || b.privacy !== undefined, {
+    message: 'Send at least one of caption, hashtags, privacy.',
+  });
 const createBody = videoMeta.extend({ content_type: z.enum(UPLOAD_TYPES).default('video/mp4') });
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const accepted = z.object({ video_id: z.string(), status: z.literal('processing') });
@@ -301,6 +316,27 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
         },
       },
       async (request) => view(await visible(request.params.id, optionalUser(request))),
+    );
+
+    app.patch(
+      '/videos/:id',
+      {
+        schema: {
+          tags: ['videos'],
+          summary: 'Edit your video: caption, hashtags or privacy',
+          description:
+            'Takes effect at once for the API, the feed and the media origin; a CDN may keep serving public media it already holds for up to MEDIA_EDGE_TTL_S.',
+          params: idParams,
+          body: editBody,
+          response: { 200: videoView },
+        },
+      },
+      async (request) => {
+        const user = requireUser(request);
+        const video = await owned(request.params.id, user);
+        if (!(await repo.update(video.id, request.body, deps.clock.now()))) throw new AppError('VIDEO_NOT_FOUND');
+        return view((await repo.get(video.id))!);
+      },
     );
 
     app.delete(
