@@ -6,7 +6,10 @@ import { UsearchIndex } from './ann.usearch.ts';
 import { TopK } from './top-k.ts';
 
 describeAnnContract('brute force', (d) => new BruteForceIndex(d, 16), 1);
-describeAnnContract('usearch', (d) => new UsearchIndex(d, { expansionSearch: 64 }), 0.95);
+// usearch builds its graph on several threads, so each build differs: at ef 64 recall@10 here ranged
+// 0.958–0.978 over 25 builds on a quiet machine and dipped under 0.95 in a loaded CI run; at ef 128
+// (production uses 160) it ranged 0.995–0.998.
+describeAnnContract('usearch', (d) => new UsearchIndex(d, { expansionSearch: 128 }), 0.95);
 describeAnnContract('hnswlib', (d) => new HnswlibIndex(d, { expansionSearch: 64 }), 0.95);
 
 describe('TopK', () => {
