@@ -140,6 +140,8 @@ interface SetResult {
   index_build_s: number;
   peak_rss_mb: number;
   stages_ms: Record<string, number>;
+  /** Median ms of each candidate source (they run in parallel inside the `sources` stage). */
+  sources_ms: Record<string, number>;
 }
 
 async function runSet(set: string): Promise<SetResult> {
@@ -162,6 +164,9 @@ async function runSet(set: string): Promise<SetResult> {
   const rss = rssSampler();
   let t0 = performance.now();
   const { users, videos } = await seed(deps.metadata, rand);
+  // Planner statistics for the bulk-loaded tables, as autovacuum gathers them on a live database (the
+  // store keeps prepared statements, whose cached plans would otherwise assume empty tables).
+  await deps.metadata.run('ANALYZE');
   // Some engagement: each user watched and liked a few videos; the trending set holds 1,000.
   const events: FeatureStoreEvent[] = [];
   for (const u of users) {
@@ -200,6 +205,7 @@ async function runSet(set: string): Promise<SetResult> {
 
   // Stage breakdown: in-process pages with explain (the trace) for a sample of users.
   const stages: Record<string, number[]> = {};
+  const sourceMs: Record<string, number[]> = {};
   for (let i = 0; i < 100; i++) {
     const u = users[i % users.length]!;
     const page = await runtime.service.page({
@@ -212,6 +218,9 @@ async function runSet(set: string): Promise<SetResult> {
     });
     for (const [k, ms] of Object.entries((page.explain?.stages_ms ?? {}) as Record<string, number>)) {
       stages[k] = [...(stages[k] ?? []), ms];
+    }
+    for (const [k, s] of Object.entries((page.explain?.sources ?? {}) as Record<string, { ms: number }>)) {
+      sourceMs[k] = [...(sourceMs[k] ?? []), s.ms];
     }
   }
 
@@ -274,6 +283,7 @@ async function runSet(set: string): Promise<SetResult> {
     index_build_s: buildS,
     peak_rss_mb: rss.stop(),
     stages_ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
+    sources_ms: Object.fromEntries(Object.entries(sourceMs).map(([k, v]) => [k, median(v)])),
   };
 }
 
@@ -346,6 +356,10 @@ async function main(): Promise<void> {
   printTable(
     'Median ms per stage (in-process, explain trace)',
     results.map((r) => ({ backend: r.backend, ...r.stages_ms })),
+  );
+  printTable(
+    'Median ms per candidate source (in parallel within `sources`)',
+    results.map((r) => ({ backend: r.backend, ...r.sources_ms })),
   );
   writeResults('feed', {
     quick,
