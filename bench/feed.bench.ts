@@ -5,7 +5,10 @@
  * set, engagement in the feature store), then runs closed-loop clients at each concurrency of
  * `--levels` (default 1,2,4,8,16). The headline per backend set is the highest throughput whose p99
  * is ≤ `--slo` ms (50); the saturated point (highest throughput at any latency) is reported beside it,
- * with the per-stage breakdown. `--quick` shrinks it for CI. Writes bench/results/feed.json.
+ * with the per-stage breakdown. While clients run, a writer beside them uploads `--uploads-per-s` (60,
+ * about 5M a day) ready videos and bumps the counters of `--counters-per-s` (500) videos, as the rest
+ * of a live platform does; `--uploads-per-s 0 --counters-per-s 0` measures a frozen catalogue.
+ * `--quick` shrinks it for CI. Writes bench/results/feed.json.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +40,8 @@ const LEVELS = (argValue('--levels') ?? '1,2,4,8,16').split(',').map(Number);
 const SLO_MS = Number(argValue('--slo') ?? 50);
 const DIMS = 64;
 const sets = (argValue('--backends') ?? 'embedded,scaled').split(',');
+const UPLOADS_PER_S = Number(argValue('--uploads-per-s') ?? 60);
+const COUNTERS_PER_S = Number(argValue('--counters-per-s') ?? 500);
 
 async function insertRows(db: MetadataStore, table: string, cols: string[], rows: SqlValue[][]): Promise<void> {
   const per = Math.floor(900 / cols.length);
@@ -160,7 +165,8 @@ async function runSet(set: string): Promise<SetResult> {
     RATE_LIMIT_IP_PER_MIN: '100000000',
   });
   const deps = await openDeps(config);
-  const featureStore = await openFeatureStore(scaled ? `${testRedisUrl('feed-bench-fs')}` : 'sqlite://:memory:');
+  const featuresUrl = scaled ? testRedisUrl('feed-bench-fs') : 'sqlite://:memory:';
+  const featureStore = await openFeatureStore(featuresUrl);
   const rss = rssSampler();
   let t0 = performance.now();
   const { users, videos } = await seed(deps.metadata, rand);
@@ -228,7 +234,19 @@ async function runSet(set: string): Promise<SetResult> {
   const tokens = users.map((u) => u.token);
   const run = async (concurrency: number): Promise<CurvePoint> => {
     const worker = new Worker(new URL(import.meta.url), {
-      workerData: { base, tokens, concurrency, seconds: DURATION_S } satisfies LoadJob,
+      workerData: {
+        base,
+        tokens,
+        concurrency,
+        seconds: DURATION_S,
+        churn: {
+          metadataUrl: config.METADATA_URL,
+          authors: users.slice(0, 2000).map((u) => u.id),
+          videoIds: videos.slice(0, 20_000).map((v) => v.id),
+          uploadsPerS: UPLOADS_PER_S,
+          countersPerS: COUNTERS_PER_S,
+        },
+      } satisfies LoadJob,
     });
     const { latencies, errors, elapsed } = await new Promise<LoadResult>((resolve, reject) => {
       worker.once('message', resolve);
@@ -260,6 +278,7 @@ async function runSet(set: string): Promise<SetResult> {
   await featureStore.close();
   if (scaled) {
     await cleanupTestRedis(config.CACHE_URL).catch(() => {});
+    await cleanupTestRedis(featuresUrl).catch(() => {});
   }
   await closeDeps(deps).catch(() => {});
   if (scaled) await dropTestSchema(config.METADATA_URL).catch(() => {});
@@ -292,6 +311,55 @@ interface LoadJob {
   tokens: string[];
   concurrency: number;
   seconds: number;
+  /** Where the churn writer writes, whom it uploads as and whose counters it bumps. */
+  churn: { metadataUrl: string; authors: string[]; videoIds: string[]; uploadsPerS: number; countersPerS: number };
+}
+
+/**
+ * The rest of the platform while the feed is read: every 200 ms a batch of new ready videos and of
+ * counter updates, written through its own connection as other processes would.
+ */
+async function churn(job: LoadJob, until: number): Promise<number> {
+  const { metadataUrl, authors, videoIds, uploadsPerS, countersPerS } = job.churn;
+  if (uploadsPerS <= 0 && countersPerS <= 0) return 0;
+  const { openMetadataStore } = await import('../core/metadata/open.ts');
+  const db = await openMetadataStore(metadataUrl);
+  const rand = mulberry32(job.concurrency);
+  let written = 0;
+  try {
+    for (let tick = 0; performance.now() < until; tick++) {
+      const next = performance.now() + 200;
+      const now = Date.now();
+      const uploads = Array.from({ length: Math.round(uploadsPerS / 5) }, (_, i) => {
+        const id = newId(now + i);
+        return [id, authors[Math.floor(rand() * authors.length)]!, JSON.stringify([`tag${tick % 200}`]), now, now];
+      });
+      const bumped = Array.from(
+        { length: Math.round(countersPerS / 5) },
+        () => videoIds[Math.floor(rand() * videoIds.length)]!,
+      );
+      await db.transaction(async (tx) => {
+        for (const [id, author, tags, created, processed] of uploads) {
+          await tx.run(
+            `INSERT INTO videos (id, author_id, hashtags, status, duration_ms, version, created_at, processed_at)
+             VALUES ($1, $2, $3, 'ready', 15000, 1, $4, $5)`,
+            [id!, author!, tags!, created!, processed!],
+          );
+        }
+        if (bumped.length > 0) {
+          await tx.run(
+            `UPDATE video_counters SET views = views + 1, updated_at = $1 WHERE video_id IN (${bumped.map((_, i) => `$${i + 2}`).join(', ')})`,
+            [now, ...bumped],
+          );
+        }
+      });
+      written += uploads.length + bumped.length;
+      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+  } finally {
+    await db.close();
+  }
+  return written;
 }
 
 interface LoadResult {
@@ -327,8 +395,15 @@ async function load(job: LoadJob): Promise<LoadResult> {
   return { latencies, errors, elapsed: (performance.now() - start) / 1000 };
 }
 
+/** The load and the churn side by side, for the same time. */
+async function loadWithChurn(job: LoadJob): Promise<LoadResult> {
+  const until = performance.now() + job.seconds * 1000;
+  const [result] = await Promise.all([load(job), churn(job, until)]);
+  return result;
+}
+
 if (!isMainThread) {
-  parentPort!.postMessage(await load(workerData as LoadJob));
+  parentPort!.postMessage(await loadWithChurn(workerData as LoadJob));
 } else {
   await main();
 }
@@ -368,6 +443,7 @@ async function main(): Promise<void> {
     levels: LEVELS,
     slo_p99_ms: SLO_MS,
     duration_s_per_level: DURATION_S,
+    churn: { uploads_per_s: UPLOADS_PER_S, counters_per_s: COUNTERS_PER_S },
     results: Object.fromEntries(results.map((r) => [r.backend, r])),
   });
 }

@@ -1,5 +1,16 @@
 import type { Clock } from '../core/clock.ts';
 import type { SqlExecutor } from '../core/metadata/ports.ts';
+import {
+  addToGroup,
+  insertNewest,
+  newerFirst,
+  popularity,
+  removeFromGroup,
+  removeNewest,
+  topByPopularity,
+} from './catalog-views.ts';
+
+export { popularity };
 
 /** Engagement counts as of the last counter flush (the API reads live counts separately). */
 export interface CatalogStats {
@@ -26,8 +37,12 @@ export interface CatalogVideo {
 
 const COLUMNS =
   'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, processed_at, deleted_at, status';
-/** Shortest interval between two popularity sorts of the whole catalogue. */
+/** Shortest interval between two popularity rankings of the whole catalogue. */
 const POPULAR_RESORT_MS = 10_000;
+/** How many of the most popular videos `popular()` keeps ranked. */
+export const POPULAR_KEEP = 5_000;
+/** Changes in one batch beyond which the derived views are rebuilt by sorting rather than one by one. */
+const REBUILD_OVER = 5_000;
 /** Rows a writer's clock may lag behind ours; the incremental refresh re-reads this much overlap. */
 const SKEW_MS = 5_000;
 
@@ -48,6 +63,7 @@ function sameVideo(a: CatalogVideo, b: CatalogVideo): boolean {
     a.version === b.version &&
     a.posterKey === b.posterKey &&
     a.durationMs === b.durationMs &&
+    a.caption === b.caption &&
     a.hashtags.join('\u0000') === b.hashtags.join('\u0000')
   );
 }
@@ -57,22 +73,22 @@ const zero = (): CatalogStats => ({ views: 0, likes: 0, comments: 0, shares: 0 }
 /**
  * An in-memory view of every servable video (ready and not deleted), indexed by id, author, tag and
  * upload time. `refresh()` applies what changed since the last call (new ready videos by `processed_at`,
- * deletions by `deleted_at`, counters by `updated_at`); `load()` re-reads everything, which is also how
- * a privacy change without a timestamp is picked up. Per-request checks re-read live state, so a lag
+ * deletions by `deleted_at`, edits by `updated_at`, counters by theirs); `load()` re-reads everything. Per-request checks re-read live state, so a lag
  * of seconds here never serves a deleted or private video.
  */
 export class Catalog {
   readonly #videos = new Map<string, CatalogVideo>();
+  // Derived views, maintained on every change (see catalog-views.ts): `#list` in arbitrary but stable
+  // order with each video's position, the newest-first lists, and the popularity ranking (recomputed).
   #list: CatalogVideo[] = [];
-  #listDirty = false;
+  readonly #pos = new Map<string, number>();
+  #newest: CatalogVideo[] = [];
   #byAuthor = new Map<string, CatalogVideo[]>();
   #byTag = new Map<string, CatalogVideo[]>();
-  #indexesDirty = false;
   #popular: CatalogVideo[] = [];
-  #newest: CatalogVideo[] = [];
   #popularSortedAt = 0;
-  #newestDirty = false;
   #popularDirty = false;
+  readonly #popularEveryMs: number;
   /** Our clock when the last successful read began (0 before the first load). */
   #readAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -81,6 +97,11 @@ export class Catalog {
   lastRefresh = { ms: 0, atMs: 0, error: undefined as string | undefined };
 
   /** A catalogue of fixed videos (tests, offline replay). */
+  /** `popularEveryMs`: the shortest interval between two popularity rankings (tests pass 0). */
+  constructor(opts: { popularEveryMs?: number } = {}) {
+    this.#popularEveryMs = opts.popularEveryMs ?? POPULAR_RESORT_MS;
+  }
+
   static fromVideos(videos: readonly CatalogVideo[]): Catalog {
     const c = new Catalog();
     c.#upsert(videos);
@@ -97,45 +118,33 @@ export class Catalog {
 
   /** Every video, in no particular order (stable between changes). */
   all(): readonly CatalogVideo[] {
-    if (this.#listDirty) {
-      this.#list = [...this.#videos.values()];
-      this.#listDirty = false;
-    }
     return this.#list;
   }
 
   /** An author's videos, newest first. */
   byAuthor(authorId: string): readonly CatalogVideo[] {
-    this.#reindex();
     return this.#byAuthor.get(authorId) ?? [];
   }
 
   /** Videos carrying a tag, newest first. */
   byTag(tag: string): readonly CatalogVideo[] {
-    this.#reindex();
     return this.#byTag.get(tag.toLowerCase()) ?? [];
   }
 
   /** Every video, newest upload first. */
   newest(): readonly CatalogVideo[] {
-    if (this.#newestDirty) {
-      this.#newest = [...this.#videos.values()].sort((a, b) => b.createdAt - a.createdAt);
-      this.#newestDirty = false;
-    }
     return this.#newest;
   }
 
-  /** Videos by likes then views, most popular first. */
+  /** The `POPULAR_KEEP` most popular videos (likes, then views…), most popular first. */
   popular(): readonly CatalogVideo[] {
-    // Counters change constantly; re-sorting the whole catalogue at most every few seconds bounds the cost.
+    // Counters change constantly; re-ranking at most every few seconds bounds the cost.
     if (
       this.#popularDirty &&
-      (this.#popular.length === 0 || performance.now() - this.#popularSortedAt > POPULAR_RESORT_MS)
+      (this.#popular.length === 0 || performance.now() - this.#popularSortedAt >= this.#popularEveryMs)
     ) {
       this.#popularSortedAt = performance.now();
-      this.#popular = [...this.#videos.values()].sort(
-        (a, b) => popularity(b) - popularity(a) || b.createdAt - a.createdAt,
-      );
+      this.#popular = topByPopularity(this.#newest, POPULAR_KEEP);
       this.#popularDirty = false;
     }
     return this.#popular;
@@ -206,38 +215,95 @@ export class Catalog {
     this.#timer.unref();
   }
 
-  /** Rebuilds derived views between requests so a request rarely pays for a re-sort. */
-  #warm(): void {
-    this.all();
-    this.newest();
-    this.popular();
-    this.#reindex();
-  }
-
   stop(): void {
     clearInterval(this.#timer);
   }
 
+  /** Re-ranks popularity between requests, when due, so a request rarely pays for it. */
+  #warm(): void {
+    this.popular();
+  }
+
   #upsert(videos: readonly CatalogVideo[]): void {
     const added: CatalogVideo[] = [];
-    let changed = 0;
-    for (const v of videos) {
+    // The refresh overlap re-reads recent rows every time: unchanged ones must not touch the views.
+    const changed = videos.filter((v) => {
       const old = this.#videos.get(v.id);
-      // The refresh overlap re-reads recent rows every time: unchanged ones must not invalidate indexes.
-      if (old && sameVideo(old, v)) continue;
-      if (old) v.stats = old.stats;
-      else added.push(v);
+      return !old || !sameVideo(old, v);
+    });
+    if (changed.length === 0) return;
+    const bulk = changed.length > REBUILD_OVER;
+    for (const v of changed) {
+      const old = this.#videos.get(v.id);
+      if (old) {
+        v.stats = old.stats;
+        if (!bulk) this.#unindex(old);
+        this.#list[this.#pos.get(v.id)!] = v;
+      } else {
+        added.push(v);
+        this.#pos.set(v.id, this.#list.length);
+        this.#list.push(v);
+      }
       this.#videos.set(v.id, v);
-      changed++;
+      if (!bulk) this.#index(v);
     }
-    if (changed > 0) this.#touch();
+    if (bulk) this.#rebuild();
+    this.#popularDirty = true;
     if (added.length > 0) for (const l of this.#listeners) l(added);
   }
 
   #remove(ids: readonly string[]): void {
-    let n = 0;
-    for (const id of ids) if (this.#videos.delete(id)) n++;
-    if (n > 0) this.#touch();
+    const gone = ids.flatMap((id) => {
+      const v = this.#videos.get(id);
+      return v ? [v] : [];
+    });
+    if (gone.length === 0) return;
+    const bulk = gone.length > REBUILD_OVER;
+    for (const v of gone) {
+      if (!bulk) this.#unindex(v);
+      this.#videos.delete(v.id);
+      // Swap-remove keeps `#list` dense without shifting it.
+      const at = this.#pos.get(v.id)!;
+      const last = this.#list.pop()!;
+      if (last.id !== v.id) {
+        this.#list[at] = last;
+        this.#pos.set(last.id, at);
+      }
+      this.#pos.delete(v.id);
+    }
+    if (bulk) this.#rebuild();
+    this.#popularDirty = true;
+  }
+
+  #index(v: CatalogVideo): void {
+    insertNewest(this.#newest, v);
+    addToGroup(this.#byAuthor, v.authorId, v);
+    for (const t of new Set(v.hashtags.map((x) => x.toLowerCase()))) addToGroup(this.#byTag, t, v);
+  }
+
+  #unindex(v: CatalogVideo): void {
+    removeNewest(this.#newest, v);
+    removeFromGroup(this.#byAuthor, v.authorId, v);
+    for (const t of new Set(v.hashtags.map((x) => x.toLowerCase()))) removeFromGroup(this.#byTag, t, v);
+  }
+
+  /** Rebuilds the newest-first views by sorting: the first load, or a change too large to apply one by one. */
+  #rebuild(): void {
+    this.#newest = [...this.#list].sort(newerFirst);
+    const byAuthor = new Map<string, CatalogVideo[]>();
+    const byTag = new Map<string, CatalogVideo[]>();
+    const push = (m: Map<string, CatalogVideo[]>, k: string, v: CatalogVideo) => {
+      const list = m.get(k);
+      if (list) list.push(v);
+      else m.set(k, [v]);
+    };
+    // Walking `#newest` leaves every group newest-first without sorting it.
+    for (const v of this.#newest) {
+      push(byAuthor, v.authorId, v);
+      for (const t of new Set(v.hashtags.map((x) => x.toLowerCase()))) push(byTag, t, v);
+    }
+    this.#byAuthor = byAuthor;
+    this.#byTag = byTag;
   }
 
   #applyCounters(rows: readonly Record<string, unknown>[]): void {
@@ -263,38 +329,6 @@ export class Catalog {
     }
     if (changedCounters > 0) this.#popularDirty = true;
   }
-
-  #touch(): void {
-    this.#listDirty = true;
-    this.#indexesDirty = true;
-    this.#popularDirty = true;
-    this.#newestDirty = true;
-  }
-
-  #reindex(): void {
-    if (!this.#indexesDirty) return;
-    const byAuthor = new Map<string, CatalogVideo[]>();
-    const byTag = new Map<string, CatalogVideo[]>();
-    const push = (m: Map<string, CatalogVideo[]>, k: string, v: CatalogVideo) => {
-      const list = m.get(k);
-      if (list) list.push(v);
-      else m.set(k, [v]);
-    };
-    for (const v of this.#videos.values()) {
-      push(byAuthor, v.authorId, v);
-      for (const t of v.hashtags) push(byTag, t.toLowerCase(), v);
-    }
-    for (const list of byAuthor.values()) list.sort((a, b) => b.createdAt - a.createdAt);
-    for (const list of byTag.values()) list.sort((a, b) => b.createdAt - a.createdAt);
-    this.#byAuthor = byAuthor;
-    this.#byTag = byTag;
-    this.#indexesDirty = false;
-  }
-}
-
-/** The popularity the fallback ranking uses: likes weigh as much as five views. */
-export function popularity(v: CatalogVideo): number {
-  return v.stats.views + 5 * v.stats.likes + 8 * v.stats.comments + 10 * v.stats.shares;
 }
 
 function toVideo(r: Record<string, unknown>): CatalogVideo {
