@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openJobQueue } from '../../core/queue/open.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
 import { type MediaTestEnv, newUserId, openMediaTestEnv, waitFor } from './testing/media.testkit.ts';
-import { sweepProcessingVideos } from './transcode.sweeper.ts';
+import { removeStaleWorkDirs, STALE_WORKDIR_MS, sweepProcessingVideos } from './transcode.sweeper.ts';
 import { TRANSCODE_JOB, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
 import { videosRepo } from './videos.repo.ts';
 
@@ -101,5 +104,22 @@ describe('the transcode sweeper', () => {
     expect(video).toMatchObject({ status: 'failed', failureCode: 'TRANSCODE_FAILED' });
     expect(video?.failureDetail).toBe(job.failedReason);
     expect(await sweepProcessingVideos(env.deps)).toEqual({ requeued: 0, failed: 0 });
+  });
+
+  it('removes work folders that killed workers left behind, and nothing else', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'foryou-sweep-dirs-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const old = new Date(Date.now() - STALE_WORKDIR_MS - 60_000);
+    for (const name of ['foryou-transcode-v1-abc', 'foryou-transcode-v2-def', 'someone-elses', 'foryou-transcode-file'])
+      await mkdir(join(dir, name));
+    await rm(join(dir, 'foryou-transcode-file'), { recursive: true });
+    await writeFile(join(dir, 'foryou-transcode-file'), 'not a folder');
+    await writeFile(join(dir, 'foryou-transcode-v1-abc', 'seg.ts'), 'x');
+    for (const name of ['foryou-transcode-v1-abc', 'someone-elses', 'foryou-transcode-file'])
+      await utimes(join(dir, name), old, old);
+
+    expect(await removeStaleWorkDirs(dir)).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual(['foryou-transcode-file', 'foryou-transcode-v2-def', 'someone-elses']);
+    expect(await removeStaleWorkDirs(join(dir, 'missing'))).toBe(0);
   });
 });

@@ -1,12 +1,17 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
 import type { BackgroundService } from '../api/background.ts';
-import { enqueueTranscode, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
+import { enqueueTranscode, TRANSCODE_QUEUE, transcodeJobId, WORKDIR_PREFIX } from './transcode.worker.ts';
 import { videosRepo } from './videos.repo.ts';
 
 /** How often the sweeper looks at videos stuck in `processing`. */
 export const SWEEP_INTERVAL_MS = 60_000;
+/** A transcode work folder untouched this long belongs to a worker that died (jobs take minutes). */
+export const STALE_WORKDIR_MS = 3 * 3600_000;
 /** Videos examined per sweep, oldest first. */
 const SWEEP_BATCH = 500;
 
@@ -50,6 +55,23 @@ export async function sweepProcessingVideos(deps: {
   return out;
 }
 
+/**
+ * Removes transcode work folders left in `dir` by workers that were killed (a finished or failed job
+ * removes its own); returns how many. Only folders named like ours and older than `maxAgeMs` go.
+ */
+export async function removeStaleWorkDirs(dir: string, maxAgeMs = STALE_WORKDIR_MS, nowMs = Date.now()) {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(WORKDIR_PREFIX)) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isDirectory() || nowMs - info.mtimeMs < maxAgeMs) continue;
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 /** The sweeper as a background service: once at start, then every `intervalMs`. */
 export function transcodeSweeperService(intervalMs = SWEEP_INTERVAL_MS): BackgroundService {
   return {
@@ -59,6 +81,7 @@ export function transcodeSweeperService(intervalMs = SWEEP_INTERVAL_MS): Backgro
       const sweep = () => {
         running = running
           .then(() => sweepProcessingVideos(deps))
+          .then(() => removeStaleWorkDirs(tmpdir()))
           .catch(() => {
             // A backend outage: the next tick tries again.
           });

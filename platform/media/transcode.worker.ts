@@ -18,6 +18,8 @@ import { DEFAULT_LIMITS, type MediaLimits, validateProbe } from './validate.ts';
 import { type Rendition, type VideoRow, videosRepo } from './videos.repo.ts';
 
 export const TRANSCODE_QUEUE = 'media';
+/** The prefix of every transcode work folder; the sweeper removes the ones killed workers left. */
+export const WORKDIR_PREFIX = 'foryou-transcode-';
 export const TRANSCODE_JOB = 'transcode';
 /** Tries per transcode job; the API enqueues with this and the handler fails the video on the last one. */
 export const TRANSCODE_ATTEMPTS = 3;
@@ -266,7 +268,7 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     const video = await repo.get(videoId);
     // Nothing to do for a deleted video, a newer version, or a version already finished or failed.
     if (!video || video.deletedAt !== null || video.version !== version || video.status !== 'processing') return;
-    const work = await mkdtemp(join(opts.tempDir, `foryou-transcode-${videoId}-`));
+    const work = await mkdtemp(join(opts.tempDir, `${WORKDIR_PREFIX}${videoId}-`));
     try {
       await run(video, work);
     } catch (err) {
