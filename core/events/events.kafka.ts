@@ -20,7 +20,7 @@ import {
   redeliveryBackoffMs,
 } from './events.common.ts';
 import { type KafkaSettings, parseKafkaUrl } from './events.kafka.url.ts';
-import type { BatchHandler, EventLog, LoggedEvent, NewEvent, Subscription } from './ports.ts';
+import type { BatchHandler, EventLog, LoggedEvent, NewEvent, SubscribeOptions, Subscription } from './ports.ts';
 
 /** Opens and connects a Kafka-backed event log from a `kafka://` URL. */
 export async function openKafkaEventLog(
@@ -143,14 +143,7 @@ export class KafkaEventLog implements EventLog {
     });
   }
 
-  async subscribe(opts: {
-    topic: string;
-    group: string;
-    handler: BatchHandler;
-    fromBeginning?: boolean;
-    maxBatch?: number;
-    onError?: (err: unknown) => void;
-  }): Promise<Subscription> {
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     this.#open();
     const maxBatch = checkSubscribeOptions(opts);
     await this.ensureTopic(opts.topic);

@@ -12,7 +12,7 @@ import {
   encodeEvents,
   redeliveryBackoffMs,
 } from './events.common.ts';
-import type { BatchHandler, EventLog, LoggedEvent, NewEvent, Subscription } from './ports.ts';
+import type { BatchHandler, EventLog, LoggedEvent, NewEvent, SubscribeOptions, Subscription } from './ports.ts';
 
 /** Tuning of the embedded log; every field has a default fit for production. */
 export interface SqliteEventLogOptions {
@@ -160,14 +160,7 @@ export class SqliteEventLog implements EventLog {
     return out;
   }
 
-  async subscribe(opts: {
-    topic: string;
-    group: string;
-    handler: BatchHandler;
-    fromBeginning?: boolean;
-    maxBatch?: number;
-    onError?: (err: unknown) => void;
-  }): Promise<Subscription> {
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     this.#open();
     const maxBatch = checkSubscribeOptions(opts);
     // A new group that asked for the end starts at the end as of now, so later appends are never skipped.

@@ -24,6 +24,17 @@ export interface LoggedEvent {
  */
 export type BatchHandler = (batch: readonly LoggedEvent[]) => Promise<void>;
 
+/** What a subscriber asks for: a topic, a consumer group and a handler for its batches. */
+export interface SubscribeOptions {
+  topic: string;
+  group: string;
+  handler: BatchHandler;
+  fromBeginning?: boolean;
+  maxBatch?: number;
+  /** Told about each handler failure (the batch is then redelivered after a backoff) and client errors. */
+  onError?: (err: unknown) => void;
+}
+
 export interface Subscription {
   /** Stops fetching, waits for the in-flight batch and commits it. */
   stop(): Promise<void>;
@@ -39,15 +50,7 @@ export interface Subscription {
 export interface EventLog {
   readonly kind: 'sqlite' | 'kafka';
   append(topic: string, events: readonly NewEvent[]): Promise<LoggedEvent[]>;
-  subscribe(opts: {
-    topic: string;
-    group: string;
-    handler: BatchHandler;
-    fromBeginning?: boolean;
-    maxBatch?: number;
-    /** Told about each handler failure (the batch is then redelivered after a backoff) and client errors. */
-    onError?: (err: unknown) => void;
-  }): Promise<Subscription>;
+  subscribe(opts: SubscribeOptions): Promise<Subscription>;
   /** Replay: events of one partition from `offset` (inclusive), at most `limit`. */
   read(topic: string, partition: number, offset: number, limit: number): Promise<LoggedEvent[]>;
   /** Number of partitions of a topic (1 for the embedded log). */
