@@ -1,5 +1,6 @@
 import type { DecayedCounters, UserFeatureState } from './definitions.ts';
 import type { AuthorRecord, UserRecord, VideoRecord } from './fold.ts';
+import type { ViewState } from './signals.ts';
 
 // JSON has no -Infinity (an untouched counter's time) or typed arrays; both round-trip exactly here,
 // which is what makes a replayed store byte-identical to the original.
@@ -27,6 +28,29 @@ function decodeAffinity(j: Affinity): Map<string | number, { value: number; time
   return new Map(j.map(([k, value, timeMs]) => [k, { value, timeMs }]));
 }
 
+const FLAGS = ['impression', 'ended', 'completed', 'click', 'like', 'follow', 'comment', 'forward', 'hate'] as const;
+type ViewJson = [string | number, number, number, number, number];
+
+function encodeView(key: string | number, v: ViewState): ViewJson {
+  let bits = 0;
+  FLAGS.forEach((f, i) => {
+    if (v[f]) bits |= 1 << i;
+  });
+  return [key, v.startMs, v.watchMs, v.durationMs, bits];
+}
+
+function decodeViews(j: ViewJson[] | undefined): Map<string | number, ViewState> {
+  const out = new Map<string | number, ViewState>();
+  for (const [key, startMs, watchMs, durationMs, bits] of j ?? []) {
+    const v = { startMs, watchMs, durationMs } as ViewState;
+    FLAGS.forEach((f, i) => {
+      v[f] = (bits & (1 << i)) !== 0;
+    });
+    out.set(key, v);
+  }
+  return out;
+}
+
 function encodeFeatures(u: UserFeatureState) {
   return {
     r: u.recent.map((r) => [r.video, r.timeMs]),
@@ -34,6 +58,7 @@ function encodeFeatures(u: UserFeatureState) {
     g: encodeAffinity(u.tagAffinity),
     c: encodeCounters(u.counters),
     l: u.lastTimeMs,
+    v: [...u.views].map(([k, v]) => encodeView(k, v)),
   };
 }
 
@@ -44,6 +69,7 @@ function decodeFeatures(j: ReturnType<typeof encodeFeatures>): UserFeatureState 
     tagAffinity: decodeAffinity(j.g),
     counters: decodeCounters(j.c),
     lastTimeMs: j.l,
+    views: decodeViews(j.v),
   };
 }
 

@@ -60,7 +60,14 @@ describe('pointInTimeFeatures', () => {
 });
 
 describe('online updates', () => {
-  const video: FeatureVideo = { id: 'v1', author: 'a1', tags: ['t1'], durationBucket: 3, uploadMs: 0 };
+  const video: FeatureVideo = {
+    id: 'v1',
+    author: 'a1',
+    tags: ['t1'],
+    durationBucket: 3,
+    uploadMs: 0,
+    durationMs: 20_000,
+  };
   const user = { id: 'u1', nums: [0.5, 0, 0, 0] };
 
   it('build the same state from events as from the equivalent example', () => {
@@ -76,7 +83,7 @@ describe('online updates', () => {
     });
     applyEvent(fromEvents, { type: 'like', userId: 'u1', video, timeMs: 1000 });
     const fromExample = newFeatureState();
-    applyExample(fromExample, 'u1', video, 1000, { longView: 1, like: 1 });
+    applyExample(fromExample, 'u1', video, 1000, { click: 1, longView: 1, like: 1, watchRatio: 1 });
     expect(featureVector(fromEvents, user, video, 5000)).toEqual(featureVector(fromExample, user, video, 5000));
   });
 
@@ -89,9 +96,19 @@ describe('online updates', () => {
     expect(later).toBeCloseTo(Math.log1p(0.5));
   });
 
-  it('ignores progress events so repeated heartbeats never double count', () => {
-    const s = newFeatureState();
-    applyEvent(s, { type: 'progress', userId: 'u1', video, timeMs: 10, watchMs: 30_000 });
-    expect(s.users.size).toBe(0);
+  it('counts a view once however many progress heartbeats it sends', () => {
+    const once = newFeatureState();
+    const many = newFeatureState();
+    for (const s of [once, many]) applyEvent(s, { type: 'impression', userId: 'u1', video, timeMs: 0 });
+    applyEvent(once, { type: 'progress', userId: 'u1', video, timeMs: 30, watchMs: 19_000 });
+    for (let t = 1; t <= 30; t++)
+      applyEvent(many, { type: 'progress', userId: 'u1', video, timeMs: t, watchMs: Math.min(19_000, t * 1000) });
+    // Equal but for the decay of the milliseconds between heartbeats.
+    const a = featureVector(many, user, video, 60);
+    const b = featureVector(once, user, video, 60);
+    a.forEach((v, i) => {
+      expect(v, FEATURE_NAMES[i]).toBeCloseTo(b[i]!, 6);
+    });
+    expect(featureVector(once, user, video, 60)[idx('u_click_rate_7d')]).toBeGreaterThan(0.5);
   });
 });

@@ -2,8 +2,19 @@
  * The ranker's dense features, defined once. Training replays logged examples through `applyExample`
  * (point in time, see `pointInTimeFeatures`); serving feeds live events through `applyEvent` into the
  * same `FeatureState`, so both compute `featureVector` with this code.
+ * What each event means (long view, quick skip, affinity) comes from `signals.ts`.
  * @remarks Imports nothing from training: serving loads this module on its own.
  */
+import {
+  durationBucket,
+  isEmptySignals,
+  type Labels,
+  type Signals,
+  signalsOf,
+  type ViewState,
+  viewFromLabels,
+  viewSignals,
+} from './signals.ts';
 
 /** A user, video, author or tag id: dense indices in training, string ids in serving. */
 export type EntityKey = number | string;
@@ -23,19 +34,30 @@ export interface FeatureVideo {
   durationBucket: number;
   /** Epoch ms; 0 when unknown. */
   uploadMs: number;
+  /** Length in ms (0 or absent when unknown): what a watch time is a fraction of. */
+  durationMs?: number;
+}
+
+/** The feature module's view of a platform video (a catalogue entry or a metadata row). */
+export function toFeatureVideo(v: {
+  id: string;
+  authorId: string;
+  hashtags: readonly string[];
+  durationMs: number | null;
+  createdAt: number;
+}): FeatureVideo & { id: string; author: string } {
+  return {
+    id: v.id,
+    author: v.authorId,
+    tags: v.hashtags,
+    durationBucket: v.durationMs === null ? 0 : durationBucket(v.durationMs),
+    durationMs: v.durationMs ?? 0,
+    uploadMs: v.createdAt,
+  };
 }
 
 /** What happened on one impression; missing fields count as 0. */
-export interface InteractionSignals {
-  impression?: number;
-  click?: number;
-  longView?: number;
-  like?: number;
-  follow?: number;
-  comment?: number;
-  forward?: number;
-  hate?: number;
-}
+export type InteractionSignals = Partial<Signals>;
 
 /** Decay horizons and weights; part of the model metadata because features depend on them. */
 export interface FeatureConfig {
@@ -55,8 +77,6 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = Object.freeze({
 
 const DURATION_BUCKET_MAX = 7;
 const STATIC_USER_NUMS = 4;
-/** How much each signal moves a user's affinity to the video's author and tags. */
-const AFFINITY_WEIGHTS = { click: 0.5, longView: 1, like: 2, follow: 3, comment: 2, forward: 2, hate: -3 } as const;
 /** Counter slots: impressions, clicks, long views, likes, hates. */
 const IMP = 0;
 const CLICK = 1;
@@ -78,6 +98,8 @@ export interface UserFeatureState {
   tagAffinity: Map<EntityKey, { value: number; timeMs: number }>;
   counters: DecayedCounters;
   lastTimeMs: number;
+  /** The open views of the user's recent videos (at most `recentMax`), oldest first. */
+  views: Map<EntityKey, ViewState>;
 }
 
 /** The whole mutable feature state: per user, per video and global counters. */
@@ -87,6 +109,12 @@ export interface FeatureState {
   videos: Map<EntityKey, DecayedCounters>;
   global: DecayedCounters;
 }
+
+/**
+ * Bumped whenever what a feature means changes without its name changing (v2: affinities and counters
+ * from `signals.ts` views, quick skips negative). Saved in ranker metadata; serving refuses other versions.
+ */
+export const FEATURE_VERSION = 2;
 
 /** Feature names in `featureVector` order; saved in model metadata and checked on load. */
 export const FEATURE_NAMES = [
@@ -184,7 +212,14 @@ function addAffinity(
 function userState(state: FeatureState, user: EntityKey): UserFeatureState {
   let u = state.users.get(user);
   if (!u) {
-    u = { recent: [], authorAffinity: new Map(), tagAffinity: new Map(), counters: newCounters(), lastTimeMs: 0 };
+    u = {
+      recent: [],
+      authorAffinity: new Map(),
+      tagAffinity: new Map(),
+      counters: newCounters(),
+      lastTimeMs: 0,
+      views: new Map(),
+    };
     state.users.set(user, u);
   }
   return u;
@@ -213,24 +248,35 @@ export function applyInteraction(
     if (u.recent.length > cfg.recentMax) u.recent.shift();
     u.lastTimeMs = Math.max(u.lastTimeMs, timeMs);
   }
-  let w = 0;
-  for (const [k, weight] of Object.entries(AFFINITY_WEIGHTS))
-    w += (signals[k as keyof InteractionSignals] ?? 0) * weight;
+  const w = signals.affinity ?? 0;
   if (w !== 0) {
     addAffinity(u.authorAffinity, video.author, w, cfg, timeMs);
     for (const t of video.tags) addAffinity(u.tagAffinity, t, w, cfg, timeMs);
   }
 }
 
-/** Folds one logged impression with its labels (the training path). */
+/** Remembers a user's view of a video, keeping only the newest `recentMax`. */
+function keepView(state: FeatureState, u: UserFeatureState, video: EntityKey, view: ViewState | undefined): void {
+  u.views.delete(video);
+  if (!view) return;
+  u.views.set(video, view);
+  while (u.views.size > state.config.recentMax) u.views.delete(u.views.keys().next().value as EntityKey);
+}
+
+/**
+ * Folds one logged impression with its labels (the training path for logs with one row per impression):
+ * the finished view the row describes, counted as `signals.ts` counts a live one.
+ */
 export function applyExample(
   state: FeatureState,
   user: EntityKey,
   video: FeatureVideo,
   timeMs: number,
-  labels: Omit<InteractionSignals, 'impression'>,
+  labels: Partial<Labels>,
 ): void {
-  applyInteraction(state, user, video, timeMs, { ...labels, impression: 1 });
+  const view = viewFromLabels(timeMs, labels, video.durationMs ?? 0);
+  applyInteraction(state, user, video, timeMs, viewSignals(view));
+  keepView(state, userState(state, user), video.id, view);
 }
 
 /** A live platform event, as the serving consumers see it. */
@@ -244,29 +290,23 @@ export interface FeatureEvent {
 }
 
 /**
- * Folds one live event (the serving path). Terminal watch events (`complete`, `skip`) count a long
- * view when the watch meets KuaiRand's rule; `progress` events change nothing, so repeats never double count.
+ * Folds one live event (the serving path, and the training path for the platform's own log): the event
+ * advances the user's view of the video, and the change in what that view signals is counted.
  */
 export function applyEvent(state: FeatureState, ev: FeatureEvent): void {
-  const longView = (): number => {
-    const watch = ev.watchMs ?? 0;
-    const d = ev.durationMs ?? 0;
-    if (ev.type === 'complete') return 1;
-    return d > 0 && d <= 18_000 ? Number(watch >= d) : Number(watch >= 18_000);
+  const u = userState(state, ev.userId);
+  const before = u.views.get(ev.video.id);
+  const durationMs = ev.durationMs ?? ev.video.durationMs;
+  const signalEvent = {
+    type: ev.type,
+    timeMs: ev.timeMs,
+    ...(ev.watchMs !== undefined ? { watchMs: ev.watchMs } : {}),
+    ...(durationMs ? { durationMs } : {}),
   };
-  const signals: Record<string, InteractionSignals> = {
-    impression: { impression: 1 },
-    play_start: { click: 1 },
-    complete: { longView: 1 },
-    skip: { longView: longView() },
-    like: { like: 1 },
-    follow: { follow: 1 },
-    comment: { comment: 1 },
-    share: { forward: 1 },
-    not_interested: { hate: 1 },
-  };
-  const s = signals[ev.type];
-  if (s) applyInteraction(state, ev.userId, ev.video, ev.timeMs, s);
+  const { view, signals } = signalsOf(signalEvent, before);
+  if (view === before) return;
+  if (!isEmptySignals(signals)) applyInteraction(state, ev.userId, ev.video, ev.timeMs, signals);
+  keepView(state, u, ev.video.id, view);
 }
 
 const log1p = Math.log1p;
@@ -334,7 +374,13 @@ export interface FeatureDataset {
     historyLike: readonly number[];
     historyLong: readonly number[];
   }[];
-  videos: readonly { author: number; tags: readonly number[]; durationBucket: number; uploadMs: number }[];
+  videos: readonly {
+    author: number;
+    tags: readonly number[];
+    durationBucket: number;
+    uploadMs: number;
+    durationMs?: number;
+  }[];
 }
 
 /** An example as the replay reads it. */
@@ -342,7 +388,7 @@ export interface FeatureExample {
   user: number;
   video: number;
   timeMs: number;
-  labels: Omit<InteractionSignals, 'impression'>;
+  labels: Partial<Labels>;
 }
 
 /**

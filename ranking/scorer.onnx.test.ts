@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointInTimeFeatures } from '../feature-store/definitions.ts';
+import { RANKING_HEADS } from '../model-format/heads.ts';
 import type { Dataset } from '../training/data/schema.ts';
 import { exportRanker } from '../training/export/ranker.export.ts';
 import { tinyDataset, tinyRanker } from '../training/models/common/test-models.ts';
 import type { RankerModel } from '../training/models/ranker/ranker.model.ts';
-import { RANKING_HEADS } from '../training/models/types.ts';
 import { OnnxRanker } from './scorer.onnx.ts';
 
 let ds: Dataset;

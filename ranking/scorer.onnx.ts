@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { FEATURE_NAMES } from '../feature-store/definitions.ts';
-import { IDS_FILE, METADATA_FILE } from '../training/export/artifact-files.ts';
-import { checkMetadata, type GraphInfo, type ModelMetadata } from '../training/export/metadata.ts';
-import { checkSessionAgainst, toOrtFeed } from '../training/export/onnx-session.ts';
-import { encodeRanker, type RankerSpec } from '../training/models/ranker/model.ts';
-import { RANKING_HEADS, type RankingHead } from '../training/models/types.ts';
+import { FEATURE_NAMES, FEATURE_VERSION } from '../feature-store/definitions.ts';
+import { IDS_FILE, METADATA_FILE } from '../model-format/artifact-files.ts';
+import { RANKING_HEADS, type RankingHead } from '../model-format/heads.ts';
+import { checkMetadata, type GraphInfo, type ModelMetadata } from '../model-format/metadata.ts';
+import { checkSessionAgainst, toOrtFeed } from '../model-format/onnx-session.ts';
+import { encodeRanker, type RankerSpec } from '../model-format/ranker.encode.ts';
 import type { RankerModel } from './ranker-holder.ts';
 
 /** Optional ids of scored rows (platform ids); unknown or absent ids use the model's unknown buckets. */
@@ -66,6 +66,11 @@ export class OnnxRanker implements RankerModel {
     if (meta.featureNames.join() !== want.join()) {
       throw new Error(
         `${dir}: the ranker was trained on features [${meta.featureNames}] but serving computes [${want.join(',')}]; retrain it`,
+      );
+    }
+    if (!opts.featureNames && meta.featureVersion !== FEATURE_VERSION) {
+      throw new Error(
+        `${dir}: the ranker's features are version ${String(meta.featureVersion ?? 1)} but serving computes version ${FEATURE_VERSION}; retrain it`,
       );
     }
     const heads = (meta.hyperparameters as { heads?: string[] }).heads ?? [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadFeedConfig } from './feed-config.ts';
+import { loadFeedConfig } from '../feed/for-you/config.ts';
+import { modelScorer } from '../feed/for-you/scorers/model.scorer.ts';
+import { candidate, query, video } from '../feed/for-you/testing/fixtures.ts';
 import { RankerHolder } from './ranker-holder.ts';
-import { modelScorer } from './scorers/model.scorer.ts';
-import { candidate, query, video } from './testing/fixtures.ts';
 import { type CombineSettings, combinedScore } from './value-model.ts';
 
 const combine: CombineSettings = loadFeedConfig().defaults.value_model;
@@ -51,7 +51,7 @@ describe('value model: retrieval prior × ranker value', () => {
   it('is configured in value-model.yaml and bad knobs are named', async () => {
     expect(combine.rank_top_n).toBeGreaterThan(0);
     expect(combine.retrieval_temperature).toBeGreaterThan(0);
-    const { parseFeedConfig } = await import('./feed-config.ts');
+    const { parseFeedConfig } = await import('../feed/for-you/config.ts');
     const { readFileSync } = await import('node:fs');
     const dir = new URL('../experiments/', import.meta.url).pathname;
     const feed = readFileSync(`${dir}/feed.yaml`, 'utf8');

@@ -1,32 +1,5 @@
 import type { SqlExecutor } from '../core/metadata/ports.ts';
-
-/** The production version of a model as the registry's `models` table records it. */
-export interface ProductionModel {
-  name: string;
-  version: string;
-  artifactPrefix: string;
-  metadata: Record<string, unknown>;
-}
-
-/** The newest production version of `name`, or undefined when none was promoted. */
-export async function productionModel(db: SqlExecutor, name: string): Promise<ProductionModel | undefined> {
-  const row = await db.get<Record<string, unknown>>(
-    `SELECT name, version, artifact_prefix, metadata FROM models WHERE name = $1 AND stage = 'production'
-      ORDER BY promoted_at DESC LIMIT 1`,
-    [name],
-  );
-  if (!row) return undefined;
-  let metadata: Record<string, unknown> = {};
-  try {
-    metadata = JSON.parse(String(row.metadata ?? '{}')) as Record<string, unknown>;
-  } catch {}
-  return {
-    name: String(row.name),
-    version: String(row.version),
-    artifactPrefix: String(row.artifact_prefix),
-    metadata,
-  };
-}
+import { type ProductionModel, productionModel } from '../model-format/production.ts';
 
 /**
  * Follows the production stage of one model: every `pollMs` it compares the promoted version with the

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { IDS_FILE, METADATA_FILE } from '../training/export/artifact-files.ts';
-import { checkMetadata, type GraphInfo, type ModelMetadata } from '../training/export/metadata.ts';
-import { checkSessionAgainst, toOrtFeed } from '../training/export/onnx-session.ts';
-import { encodeUsers, type TowerUser, type TwoTowerSpec } from '../training/models/two-tower/model.ts';
+import { IDS_FILE, METADATA_FILE } from '../model-format/artifact-files.ts';
+import { checkMetadata, type GraphInfo, type ModelMetadata } from '../model-format/metadata.ts';
+import { checkSessionAgainst, toOrtFeed } from '../model-format/onnx-session.ts';
+import { encodeUsers, type TowerUser, type TwoTowerSpec } from '../model-format/two-tower.encode.ts';
 import type { QueryEmbedder } from './index-holder.ts';
 
 /** One query by dense indices: `user` undefined (or unknown) uses the unknown-user bucket. */

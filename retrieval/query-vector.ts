@@ -1,6 +1,6 @@
-import type { FeedQuery } from '../ranking/pipeline/types.ts';
+import { positiveSeeds } from '../feed/for-you/sources/history.ts';
+import type { FeedQuery } from '../feed/for-you/types.ts';
 import type { IndexSnapshot } from './index-holder.ts';
-import { positiveSeeds } from './sources/history.ts';
 
 /** Seeds averaged into a query when no trained query tower came with the index. */
 const MEAN_SEEDS = 20;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENGAGEMENT_TYPES, type PlatformEngagementEvent } from '../../training/data/events.loader.ts';
+import { ENGAGEMENT_TYPES, type PlatformEngagementEvent } from '../../feature-store/signals.ts';
 
 /** The one topic every engagement and client event goes to, keyed by the actor so per-user order holds. */
 export const ENGAGEMENT_TOPIC = 'engagement';

@@ -1,7 +1,7 @@
 import type { MetadataStore, SqlValue } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
-import { isLongView, watchRatio } from '../../training/data/encode.ts';
-import type { Labels } from '../../training/data/schema.ts';
+import { labelViews, type PairEvent } from '../../feature-store/label-views.ts';
+import { type Labels, labelsOf } from '../../feature-store/signals.ts';
 
 /** One served feed position, with what produced it. */
 export interface ServedItem {
@@ -163,9 +163,10 @@ export interface JoinOptions {
 
 /**
  * Training examples from served items and the engagement that followed them. An event labels a served
- * item when it is the same user and video, at or after the serve, within the window and before the
- * same video was served to that user again. Events before the serve never count, and features come
- * from serve time only, so nothing from the future leaks in. Input order does not matter.
+ * item by the one rule of `labelViews` (same user and video, at or after the serve, within the window
+ * and before the same video was served to that user again), and labels mean what `signals.ts` says.
+ * Events before the serve never count, and features come from serve time only, so nothing from the
+ * future leaks in. Input order does not matter.
  */
 export function joinServedWithEngagement(
   served: readonly ServedItem[],
@@ -173,65 +174,34 @@ export function joinServedWithEngagement(
   opts: JoinOptions,
 ): ServedExample[] {
   const windowMs = opts.windowMs ?? 30 * 60_000;
-  const byPair = new Map<string, ServedItem[]>();
-  for (const s of served) {
-    const k = `${s.userId}\u0000${s.videoId}`;
-    const list = byPair.get(k) ?? [];
-    list.push(s);
-    byPair.set(k, list);
-  }
-  for (const list of byPair.values()) list.sort((a, b) => a.servedAt - b.servedAt || a.position - b.position);
-  const acc = new Map<ServedItem, { labels: Labels; watch: number; duration: number }>();
-  const slot = (s: ServedItem) => {
-    let a = acc.get(s);
-    if (!a) {
-      a = {
-        labels: { click: 0, longView: 0, like: 0, follow: 0, comment: 0, forward: 0, hate: 0, watchRatio: 0 },
-        watch: 0,
-        duration: opts.durationOf?.get(s.videoId) ?? 0,
-      };
-      acc.set(s, a);
-    }
-    return a;
-  };
-  // Follows name a user, not a video: credit every served video of that author in the window.
+  const pair = (user: string, video: string) => `${user}\u0000${video}`;
+  // Follows name a user, not a video: credit every served video of that author.
   const authorVideos = new Map<string, string[]>();
   for (const [video, author] of opts.authorOf ?? [])
     authorVideos.set(author, [...(authorVideos.get(author) ?? []), video]);
-
+  const pairEvents: PairEvent[] = [];
   for (const e of events) {
     const videos = e.type === 'follow' ? (authorVideos.get(e.targetUserId ?? '') ?? []) : e.videoId ? [e.videoId] : [];
-    for (const videoId of videos) {
-      const list = byPair.get(`${e.user}\u0000${videoId}`);
-      if (!list) continue;
-      let target: ServedItem | undefined;
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i]!;
-        const next = list[i + 1];
-        if (e.ts >= s.servedAt && e.ts < s.servedAt + windowMs && (!next || e.ts < next.servedAt)) target = s;
-      }
-      if (!target) continue;
-      const a = slot(target);
-      const l = a.labels;
-      if (e.durationMs) a.duration = e.durationMs;
-      if (e.watchMs !== undefined) a.watch = Math.max(a.watch, e.watchMs);
-      if (e.type === 'play_start' || e.type === 'progress' || e.type === 'complete') l.click = 1;
-      if (e.type === 'complete') l.longView = 1;
-      if (e.type === 'like') l.like = 1;
-      if (e.type === 'comment') l.comment = 1;
-      if (e.type === 'share') l.forward = 1;
-      if (e.type === 'not_interested') l.hate = 1;
-      if (e.type === 'follow') l.follow = 1;
-    }
+    for (const videoId of videos)
+      pairEvents.push({
+        type: e.type,
+        pair: pair(e.user, videoId),
+        timeMs: e.ts,
+        ...(e.watchMs !== undefined ? { watchMs: e.watchMs } : {}),
+        ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
+      });
   }
-  return served
-    .filter((s) => s.servedAt + windowMs <= opts.asOfMs)
-    .map((s) => {
-      const a = acc.get(s);
-      if (!a) return { ...s, labels: slot(s).labels };
-      if (a.watch > 0 && isLongView(a.watch, a.duration)) a.labels.longView = 1;
-      if (a.watch > 0) a.labels.click = 1;
-      a.labels.watchRatio = watchRatio(a.watch, a.duration);
-      return { ...s, labels: a.labels };
-    });
+  // Every served item takes part in the labelling (a later serve ends an earlier one's window), but
+  // only items whose window has closed are emitted: their labels can no longer change.
+  const { views } = labelViews(
+    served.map((s) => {
+      const durationMs = opts.durationOf?.get(s.videoId);
+      return { pair: pair(s.userId, s.videoId), timeMs: s.servedAt, ...(durationMs ? { durationMs } : {}) };
+    }),
+    pairEvents,
+    windowMs,
+  );
+  return served.flatMap((s, i) =>
+    s.servedAt + windowMs <= opts.asOfMs ? [{ ...s, labels: labelsOf(views[i]!) }] : [],
+  );
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../core/errors/registry.ts';
-import type { FeedType } from '../../ranking/pipeline/types.ts';
+import type { FeedType } from '../../feed/for-you/types.ts';
 
 /** What a feed cursor carries: the session whose served ids must not repeat, and whose it is. */
 export interface FeedCursor {

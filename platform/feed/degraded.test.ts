@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../../core/cache/ports.ts';
-import { loadFeedConfig } from '../../ranking/feed-config.ts';
+import { loadFeedConfig } from '../../feed/for-you/config.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-app.ts';
 
 /** Fault injection: a cache whose every call fails, as when Redis is unreachable. */

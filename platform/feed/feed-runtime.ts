@@ -3,12 +3,13 @@ import type { Clock } from '../../core/clock.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
-import { type FeedConfig, loadFeedConfig } from '../../ranking/feed-config.ts';
-import { followingPipeline, forYouPipeline } from '../../ranking/feed-pipelines.ts';
+import { type FeedConfig, loadFeedConfig } from '../../feed/for-you/config.ts';
+import { followingPipeline, forYouPipeline } from '../../feed/for-you/pipelines.ts';
+import type { ServedItemSink } from '../../feed/for-you/side-effects/serve-log.side-effect.ts';
+import { downloadArtifacts } from '../../model-format/artifact-dir.ts';
+import type { ProductionModel } from '../../model-format/production.ts';
 import { RankerHolder, type RankerModel } from '../../ranking/ranker-holder.ts';
 import { OnnxRanker } from '../../ranking/scorer.onnx.ts';
-import type { ServedItemSink } from '../../ranking/side-effects/serve-log.side-effect.ts';
-import { downloadArtifacts } from '../../retrieval/artifact-dir.ts';
 import { Catalog } from '../../retrieval/catalog.ts';
 import { type ContentEmbedder, hashedContentEmbedder } from '../../retrieval/content-embedding.ts';
 import {
@@ -19,7 +20,7 @@ import {
   withQueryTower,
 } from '../../retrieval/index-holder.ts';
 import { IndexMaintainer } from '../../retrieval/index-maintainer.ts';
-import { ModelWatcher, type ProductionModel } from '../../retrieval/model-watcher.ts';
+import { ModelWatcher } from '../../retrieval/model-watcher.ts';
 import { QueryTower } from '../../retrieval/query-tower.ts';
 import { VideoCounters } from '../engagement/counters.ts';
 import { FeedService } from './feed.service.ts';

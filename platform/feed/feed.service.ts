@@ -2,8 +2,8 @@ import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
 import { newId } from '../../core/ids.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
-import { assignArms, type FeedConfig, settingsFor } from '../../ranking/feed-config.ts';
-import { runPipeline } from '../../ranking/pipeline/runner.ts';
+import { assignArms, type FeedConfig, settingsFor } from '../../feed/for-you/config.ts';
+import { sessionKey } from '../../feed/for-you/side-effects/session-seen.side-effect.ts';
 import {
   type Candidate,
   emptyViewer,
@@ -11,8 +11,8 @@ import {
   type FeedType,
   type PipelineConfig,
   type PipelineResult,
-} from '../../ranking/pipeline/types.ts';
-import { sessionKey } from '../../ranking/side-effects/session-seen.side-effect.ts';
+} from '../../feed/for-you/types.ts';
+import { runPipeline } from '../../feed/pipeline/runner.ts';
 import type { Catalog, CatalogStats } from '../../retrieval/catalog.ts';
 import type { IndexHolder } from '../../retrieval/index-holder.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';

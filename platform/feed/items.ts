@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
-import type { Candidate, PipelineResult } from '../../ranking/pipeline/types.ts';
+import type { Candidate, PipelineResult } from '../../feed/for-you/types.ts';
 import type { CatalogStats, CatalogVideo } from '../../retrieval/catalog.ts';
 import { mediaKeys } from '../media/media-keys.ts';
 import { signPlaybackToken } from '../media/playback-token.ts';

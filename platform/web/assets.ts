@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
-import { extname, join, relative, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One file the client is made of, ready to send: bytes, type and a strong ETag. */
@@ -34,6 +34,25 @@ const CONTENT_TYPES: Record<string, string> = {
 /** The folder holding index.html, styles and the client modules. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
+/**
+ * Modules the client shares with the server, so a rule has one home (what a playback event means):
+ * each is served under `shared/` and imports of it from client files are pointed there. They must
+ * import nothing themselves.
+ */
+const SHARED_MODULES = [fileURLToPath(new URL('../../feature-store/signals.ts', import.meta.url))];
+
+/** Points the client's imports of shared modules at their served copies under `shared/`. */
+function linkShared(source: string, file: string, dir: string): string {
+  return source.replace(/(from\s*['"])(\.{1,2}\/[^'"]+)(['"])/g, (m, pre: string, spec: string, post: string) => {
+    const target = resolve(dirname(file), spec);
+    if (!SHARED_MODULES.includes(target)) return m;
+    const served = join(dir, 'shared', basename(target));
+    let rel = relative(dirname(file), served).split(sep).join('/');
+    if (!rel.startsWith('.')) rel = `./${rel}`;
+    return `${pre}${rel}${post}`;
+  });
+}
+
 function asset(body: Buffer, contentType: string): Asset {
   return { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
 }
@@ -65,8 +84,12 @@ export function loadAssets(dir: string = PUBLIC_DIR): AssetTable {
     const contentType = CONTENT_TYPES[extname(name)];
     if (!contentType || name === 'index.html' || name.endsWith('.test.ts')) continue;
     const raw = readFileSync(file);
-    const body = name.endsWith('.ts') ? Buffer.from(transpile(raw.toString('utf8'), name)) : raw;
+    const body = name.endsWith('.ts') ? Buffer.from(transpile(linkShared(raw.toString('utf8'), file, dir), name)) : raw;
     sources.set(name, { body, contentType });
+  }
+  for (const file of SHARED_MODULES) {
+    const body = Buffer.from(transpile(readFileSync(file, 'utf8'), basename(file)));
+    sources.set(`shared/${basename(file)}`, { body, contentType: CONTENT_TYPES['.ts']! });
   }
   const hls = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
   sources.set('vendor/hls.min.js', { body: readFileSync(hls), contentType: CONTENT_TYPES['.js']! });

@@ -1,5 +1,6 @@
-import { seededRandom } from '../data/encode.ts';
-import { RANKING_HEADS, type RankingHead, type RankingInput, type RankingModel } from '../models/types.ts';
+import { seededRandom } from '../../core/random.ts';
+import { RANKING_HEADS, type RankingHead } from '../../model-format/heads.ts';
+import type { RankingInput, RankingModel } from '../models/types.ts';
 
 /** Logistic-regression settings (one model per head, trained together with Adam). */
 export interface LogRegConfig {

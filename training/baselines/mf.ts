@@ -1,4 +1,4 @@
-import { seededRandom } from '../data/encode.ts';
+import { seededRandom } from '../../core/random.ts';
 import type { Dataset, Example } from '../data/schema.ts';
 import type { RetrievalQuery } from '../models/types.ts';
 import { f32ToBuffer, type SaveableRetrieval } from './artifacts.ts';

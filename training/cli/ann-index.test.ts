@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/random.ts';
 import { loadAnnIndex } from '../../retrieval/ann/open.ts';
-import { seededRandom } from '../data/encode.ts';
 import { buildIndex } from './ann-index.ts';
 
 const rand = seededRandom(3);

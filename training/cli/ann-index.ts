@@ -1,7 +1,7 @@
+import { seededRandom } from '../../core/random.ts';
 import { BruteForceIndex } from '../../retrieval/ann/ann.brute-force.ts';
 import type { AnnKind } from '../../retrieval/ann/open.ts';
 import { buildSnapshot, type IndexSnapshot } from '../../retrieval/index-holder.ts';
-import { seededRandom } from '../data/encode.ts';
 
 /** The serving snapshot `buildIndex` made and how well it agrees with exact search. */
 export interface IndexResult {

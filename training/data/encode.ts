@@ -1,30 +1,5 @@
 /** Encodings shared by every loader, so KuaiRand, platform events and synthetic data agree. */
 
-/** Duration bucket upper bounds in ms; bucket 0 means unknown, bucket i covers (bound[i-2], bound[i-1]]. */
-export const DURATION_BUCKET_BOUNDS_MS = [7_000, 15_000, 30_000, 60_000, 120_000, 300_000] as const;
-
-/** Number of duration buckets including the unknown bucket 0. */
-export const DURATION_BUCKETS = DURATION_BUCKET_BOUNDS_MS.length + 2;
-
-/** Bucket of a duration in ms; 0 when unknown (not finite or not positive). */
-export function durationBucket(ms: number): number {
-  if (!Number.isFinite(ms) || ms <= 0) return 0;
-  for (let i = 0; i < DURATION_BUCKET_BOUNDS_MS.length; i++) if (ms <= DURATION_BUCKET_BOUNDS_MS[i]!) return i + 1;
-  return DURATION_BUCKETS - 1;
-}
-
-/** play/duration clipped to [0, 5]; 0 when the duration is unknown. */
-export function watchRatio(playMs: number, durationMs: number): number {
-  if (!(durationMs > 0) || !Number.isFinite(playMs)) return 0;
-  return Math.min(5, Math.max(0, playMs / durationMs));
-}
-
-/** KuaiRand's long_view rule: the whole video when it lasts 18 s or less, else at least 18 s. */
-export function isLongView(playMs: number, durationMs: number): boolean {
-  if (durationMs > 0 && durationMs <= 18_000) return playMs >= durationMs;
-  return playMs >= 18_000;
-}
-
 /** Values that mean "unknown" in the sources: empty, KuaiRand's -124 sentinel, UNKNOWN. */
 const UNKNOWN = new Set(['', '-124', 'UNKNOWN', 'nan', 'NaN']);
 
@@ -64,5 +39,3 @@ export function standardiseLog1p(columns: number[][]): number[][] {
     return logs.map((v) => (Number.isNaN(v) ? 0 : Math.max(-5, Math.min(5, (v - mean) / sd))));
   });
 }
-
-export { seededRandom } from '../../core/random.ts';

@@ -3,14 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import {
-  buildCategoryIndex,
-  DURATION_BUCKETS,
-  durationBucket,
-  normaliseCategory,
-  standardiseLog1p,
-  watchRatio,
-} from './encode.ts';
+import { DURATION_BUCKETS, durationBucket, watchRatio } from '../../feature-store/signals.ts';
+import { buildCategoryIndex, normaliseCategory, standardiseLog1p } from './encode.ts';
 import type { Dataset, Example, UserRow, VideoRow } from './schema.ts';
 import { compareExamples, KUAIRAND_SPLIT, type SplitBounds, splitByTime } from './split.ts';
 
@@ -163,6 +157,7 @@ export async function loadKuaiRand(opts: KuaiRandOptions = {}): Promise<Dataset>
       author: authorIndex.get(normaliseCategory(r.author_id)) ?? 0,
       tags: tags.map((t) => t + 1),
       durationBucket: durationBucket(duration),
+      durationMs: Number.isFinite(duration) && duration > 0 ? duration : 0,
       uploadMs: Number.isFinite(upload) ? upload : 0,
       cats: videoCatValues(r).map((v, j) => videoCatIndex[j]!.get(normaliseCategory(v)) ?? 0),
     });
@@ -196,6 +191,7 @@ export async function loadKuaiRand(opts: KuaiRandOptions = {}): Promise<Dataset>
         author: 0,
         tags: [],
         durationBucket: 0,
+        durationMs: 0,
         uploadMs: 0,
         cats: KUAIRAND_VIDEO_CATS.map(() => 0),
       });

@@ -2,19 +2,10 @@
  * The one example schema every trainer, baseline and evaluator reads. Loaders map KuaiRand logs,
  * the platform's own event log and the synthetic generator into it, so the same code trains on each.
  */
+import type { Labels } from '../../feature-store/signals.ts';
+import type { Vocab } from '../../model-format/vocab.ts';
 
-/** Labels of one impression. Binary labels are 0/1. */
-export interface Labels {
-  click: number;
-  longView: number;
-  like: number;
-  follow: number;
-  comment: number;
-  forward: number;
-  hate: number;
-  /** play_time / duration, clipped to [0, 5]; NaN-free (0 when the duration is unknown). */
-  watchRatio: number;
-}
+export type { Labels, Vocab };
 
 /** One impression: a video shown to a user at a time, with what the user did. */
 export interface Example {
@@ -52,22 +43,12 @@ export interface VideoRow {
   tags: number[];
   /** Duration bucket index (0 = unknown). */
   durationBucket: number;
+  /** Length in ms (0 = unknown): what the features measure watch time against. */
+  durationMs: number;
   /** Upload time, epoch ms (0 when unknown). */
   uploadMs: number;
   /** Other categorical content features (video type, upload type, music type…), 0 = unknown. */
   cats: number[];
-}
-
-/** Vocabulary sizes (max index + 1) so embeddings can be sized; saved in model metadata. */
-export interface Vocab {
-  users: number;
-  videos: number;
-  authors: number;
-  tags: number;
-  durationBuckets: number;
-  userCats: number[];
-  videoCats: number[];
-  userNums: number;
 }
 
 /** A loaded dataset with its temporal split. Examples are sorted by time. */

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { DURATION_BUCKETS, seededRandom } from './encode.ts';
+import { seededRandom } from '../../core/random.ts';
+import { DURATION_BUCKET_BOUNDS_MS, DURATION_BUCKETS } from '../../feature-store/signals.ts';
+
+/** A representative length of a duration bucket (no extra random draw, so generated data stays as it was). */
+function bucketMidMs(bucket: number): number {
+  const hi = DURATION_BUCKET_BOUNDS_MS[bucket - 1] ?? 600_000;
+  const lo = DURATION_BUCKET_BOUNDS_MS[bucket - 2] ?? 0;
+  return Math.round((lo + hi) / 2);
+}
+
 import type { Dataset, Example, Labels, UserRow, VideoRow } from './schema.ts';
 import { type SplitBounds, splitByTime } from './split.ts';
 
@@ -101,10 +110,12 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
       author: 1 + c * authorsPerCluster + randInt(authorsPerCluster),
       tags,
       durationBucket: 1 + randInt(DURATION_BUCKETS - 1),
+      durationMs: 0,
       uploadMs: fresh ? o.startMs + rand() * (endMs - o.startMs) : o.startMs - (1 + randInt(14)) * DAY_MS,
       cats: [1 + randInt(2), 1 + randInt(5), 1 + randInt(4), 1 + randInt(3)],
     };
   });
+  for (const v of videos) v.durationMs = bucketMidMs(v.durationBucket);
   const byCluster = Array.from({ length: C }, () => [] as number[]);
   videoCluster.forEach((c, v) => {
     byCluster[c]!.push(v);

@@ -1,4 +1,5 @@
-import type { RankingHead, RankingInput, RankingModel } from '../models/types.ts';
+import type { RankingHead } from '../../model-format/heads.ts';
+import type { RankingInput, RankingModel } from '../models/types.ts';
 import { auc, calibration, gauc, logLoss, type ReliabilityBin } from './metrics.ts';
 
 /** Metrics of one binary head on the evaluated impressions. */

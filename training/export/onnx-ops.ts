@@ -1,6 +1,7 @@
 /** `Ops` implemented as ONNX node emission, so a forward pass written against `Ops` exports as a graph. */
+
+import type { Params } from '../../model-format/weights.ts';
 import type { Ops } from '../models/common/ops.ts';
-import type { Params } from '../models/common/params.ts';
 import { encodeOnnx, ONNX_FLOAT, ONNX_INT32, type OnnxGraph, type OnnxNode, type OnnxValueInfo } from './onnx-proto.ts';
 
 /** Opset 13: ReduceSum, Unsqueeze and Slice take their axes as inputs. */

@@ -1,6 +1,6 @@
 /** Runs an ONNX graph on a backend-neutral feed with onnxruntime-node (tests and offline checks). */
 import * as ort from 'onnxruntime-node';
-import type { Feed } from '../models/common/feed.ts';
+import type { Feed } from '../../model-format/feed.ts';
 
 /** Output tensors of one run, as flat float32 arrays by output name. */
 export async function runOnnx(

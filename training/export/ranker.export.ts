@@ -1,11 +1,7 @@
 /** Export of the multi-task ranker: weights, the ONNX scoring graph, metadata with feature names and heads. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Artifact } from '../baselines/artifacts.ts';
-import type { Params } from '../models/common/params.ts';
-import { type RankerSpec, rankerScores } from '../models/ranker/model.ts';
-import { RankerModel } from '../models/ranker/ranker.model.ts';
-import { RANKING_HEADS } from '../models/types.ts';
+import { FEATURE_VERSION } from '../../feature-store/definitions.ts';
 import {
   exportToBuffers,
   IDS_FILE,
@@ -15,8 +11,14 @@ import {
   WEIGHTS_FILE,
   writeJson,
   writeWeights,
-} from './artifact-files.ts';
-import { checkMetadata, type GraphInfo, gitSha, type ModelMetadata, SCHEMA_VERSION } from './metadata.ts';
+} from '../../model-format/artifact-files.ts';
+import { RANKING_HEADS } from '../../model-format/heads.ts';
+import { checkMetadata, type GraphInfo, type ModelMetadata, SCHEMA_VERSION } from '../../model-format/metadata.ts';
+import type { Params } from '../../model-format/weights.ts';
+import type { Artifact } from '../baselines/artifacts.ts';
+import { type RankerSpec, rankerScores } from '../models/ranker/model.ts';
+import { RankerModel } from '../models/ranker/ranker.model.ts';
+import { gitSha } from './git-sha.ts';
 import { OnnxBuilder } from './onnx-ops.ts';
 
 export const RANKER_FILE = 'ranker.onnx';
@@ -74,6 +76,7 @@ export function exportRanker(
       featureInvStd: spec.featureInvStd,
     },
     featureNames: spec.featureNames,
+    featureVersion: FEATURE_VERSION,
     dims: {
       features: spec.featureNames.length,
       heads: RANKING_HEADS.length,

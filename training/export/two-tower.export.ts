@@ -4,10 +4,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Artifact } from '../baselines/artifacts.ts';
-import type { Params } from '../models/common/params.ts';
-import { type TowerUser, type TwoTowerSpec, userTower, videoTower } from '../models/two-tower/model.ts';
-import { TwoTowerModel } from '../models/two-tower/two-tower.model.ts';
 import {
   exportToBuffers,
   IDS_FILE,
@@ -19,8 +15,13 @@ import {
   writeF32,
   writeJson,
   writeWeights,
-} from './artifact-files.ts';
-import { checkMetadata, type GraphInfo, gitSha, type ModelMetadata, SCHEMA_VERSION } from './metadata.ts';
+} from '../../model-format/artifact-files.ts';
+import { checkMetadata, type GraphInfo, type ModelMetadata, SCHEMA_VERSION } from '../../model-format/metadata.ts';
+import type { Params } from '../../model-format/weights.ts';
+import type { Artifact } from '../baselines/artifacts.ts';
+import { type TowerUser, type TwoTowerSpec, userTower, videoTower } from '../models/two-tower/model.ts';
+import { TwoTowerModel } from '../models/two-tower/two-tower.model.ts';
+import { gitSha } from './git-sha.ts';
 import { OnnxBuilder } from './onnx-ops.ts';
 
 export const QUERY_TOWER_FILE = 'query_tower.onnx';

@@ -1,3 +1,4 @@
+import type { RankingHead } from '../../model-format/heads.ts';
 import type { Dataset, Example } from '../data/schema.ts';
 
 /** What a retrieval model is asked: a user at a moment, with the history known then. */
@@ -17,19 +18,6 @@ export interface RetrievalModel {
   /** One score per video (length `Dataset.videos.length`) for each query. */
   scoreAll(queries: readonly RetrievalQuery[]): Float32Array[];
 }
-
-/** The ranker's prediction heads; all but `watchRatio` are probabilities. */
-export const RANKING_HEADS = [
-  'click',
-  'longView',
-  'like',
-  'follow',
-  'comment',
-  'forward',
-  'hate',
-  'watchRatio',
-] as const;
-export type RankingHead = (typeof RANKING_HEADS)[number];
 
 /** Per-example context a ranker may use besides the example itself (point-in-time features). */
 export interface RankingInput {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_NAMES, pointInTimeFeatures } from '../../feature-store/definitions.ts';
-import { featuresHydrator } from '../../ranking/hydrators/features.hydrator.ts';
-import { candidate, query } from '../../ranking/testing/fixtures.ts';
+import { featuresHydrator } from '../../feed/for-you/hydrators/features.hydrator.ts';
+import { candidate, query } from '../../feed/for-you/testing/fixtures.ts';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { OfflineState, replayKeys } from './offline-state.ts';
 import { replayCatalog } from './requests.ts';

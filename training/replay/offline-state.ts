@@ -36,6 +36,7 @@ export class OfflineState {
       author: replayKeys.author(v.author),
       tags: v.tags.filter((t) => t > 0).map(replayKeys.tag),
       durationBucket: v.durationBucket,
+      durationMs: v.durationMs,
       uploadMs: v.uploadMs,
     }));
     this.#log = [...ds.train, ...ds.validation, ...ds.test].sort((a, b) => a.timeMs - b.timeMs);
@@ -64,8 +65,7 @@ export class OfflineState {
     while (this.#next < this.#log.length && this.#log[this.#next]!.timeMs < timeMs) {
       const ex = this.#log[this.#next++]!;
       const actor = replayKeys.actor(ex.user);
-      const { watchRatio: _w, ...labels } = ex.labels;
-      applyExample(this.state, actor, this.#videos[ex.video]!, ex.timeMs, labels);
+      applyExample(this.state, actor, this.#videos[ex.video]!, ex.timeMs, ex.labels);
       const kind = ex.labels.like ? 'like' : ex.labels.longView ? 'complete' : ex.labels.click ? 'watch' : 'skip';
       this.#remember(actor, ex.video, kind, ex.timeMs);
       if (ex.labels.follow) {

@@ -13,11 +13,11 @@
 import { argFlag, argValue, printTable, writeResults } from '../../bench/report.ts';
 import { MemoryCache } from '../../core/cache/cache.memory.ts';
 import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
-import { loadFeedConfig } from '../../ranking/feed-config.ts';
-import { forYouRanking, forYouSources } from '../../ranking/feed-pipelines.ts';
-import { featuresHydrator } from '../../ranking/hydrators/features.hydrator.ts';
-import { runPipeline } from '../../ranking/pipeline/runner.ts';
-import { emptyViewer, type FeedQuery, type PipelineConfig, type Scorer } from '../../ranking/pipeline/types.ts';
+import { loadFeedConfig } from '../../feed/for-you/config.ts';
+import { featuresHydrator } from '../../feed/for-you/hydrators/features.hydrator.ts';
+import { forYouRanking, forYouSources } from '../../feed/for-you/pipelines.ts';
+import { emptyViewer, type FeedQuery, type PipelineConfig, type Scorer } from '../../feed/for-you/types.ts';
+import { runPipeline } from '../../feed/pipeline/runner.ts';
 import { RankerHolder } from '../../ranking/ranker-holder.ts';
 import { mulberry32 } from '../../retrieval/ann/synthetic-vectors.ts';
 import { hashedContentEmbedder } from '../../retrieval/content-embedding.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Cache } from '../../core/cache/ports.ts';
+import { DURATION_BUCKET_BOUNDS_MS } from '../../feature-store/signals.ts';
 import { TRENDING_KEY } from '../../platform/engagement/consumers/features.consumer.ts';
 import { Catalog, type CatalogVideo } from '../../retrieval/catalog.ts';
-import { DURATION_BUCKET_BOUNDS_MS } from '../data/encode.ts';
 import type { Dataset, Example } from '../data/schema.ts';
 import { replayKeys } from './offline-state.ts';
 

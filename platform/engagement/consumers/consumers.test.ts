@@ -4,13 +4,14 @@ import type { LoggedEvent } from '../../../core/events/ports.ts';
 import { newFeatureState } from '../../../feature-store/definitions.ts';
 import { openFeatureStore } from '../../../feature-store/open.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
+import { countsAsView } from '../../../feature-store/signals.ts';
 import { clientEventsService } from '../client-events.service.ts';
 import { ENGAGEMENT_TOPIC } from '../events.ts';
 import { likesService } from '../likes.service.ts';
 import { type Fixture, openFixture } from '../testing/fixture.ts';
 import { featuresConsumer, TRENDING_KEY } from './features.consumer.ts';
 import { consumerHandler, startConsumer } from './runner.ts';
-import { isQualifiedView, viewsConsumer } from './views.consumer.ts';
+import { viewsConsumer } from './views.consumer.ts';
 
 const H = 3600_000;
 
@@ -34,12 +35,12 @@ describe('engagement consumers', () => {
   });
 
   it('applies the view rule: 2 s or half the duration', () => {
-    expect(isQualifiedView('progress', 1999, 60_000)).toBe(false);
-    expect(isQualifiedView('progress', 2000, 60_000)).toBe(true);
-    expect(isQualifiedView('progress', 1500, 3000)).toBe(true);
-    expect(isQualifiedView('progress', 1499, 3000)).toBe(false);
-    expect(isQualifiedView('impression', 10_000, 3000)).toBe(false);
-    expect(isQualifiedView('complete', undefined, undefined)).toBe(true);
+    expect(countsAsView('progress', 1999, 60_000)).toBe(false);
+    expect(countsAsView('progress', 2000, 60_000)).toBe(true);
+    expect(countsAsView('progress', 1500, 3000)).toBe(true);
+    expect(countsAsView('progress', 1499, 3000)).toBe(false);
+    expect(countsAsView('impression', 10_000, 3000)).toBe(false);
+    expect(countsAsView('complete', undefined, undefined)).toBe(true);
   });
 
   it('counts a view once per actor, video and hour, and again the next hour', async () => {

@@ -1,7 +1,7 @@
 import type { Cache } from '../../../core/cache/ports.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import { toFeatureVideo } from '../../../feature-store/definitions.ts';
 import type { FeatureStore, FeatureStoreEvent } from '../../../feature-store/ports.ts';
-import { durationBucket } from '../../../training/data/encode.ts';
 import { ENGAGEMENT_GROUPS } from '../events.ts';
 import { type VideoRef, videosById } from '../lookups.ts';
 import type { EngagementConsumer, ParsedEvent, Rejected } from './runner.ts';
@@ -21,17 +21,6 @@ export function trendingScore(velocity: number, timeMs: number): number {
   return Math.log2(velocity) + timeMs / TRENDING_HALF_LIFE_MS;
 }
 
-/** The feature store's view of a video. */
-export function featureVideo(v: VideoRef): NonNullable<FeatureStoreEvent['video']> {
-  return {
-    id: v.id,
-    author: v.authorId,
-    tags: v.hashtags,
-    durationBucket: v.durationMs === null ? 0 : durationBucket(v.durationMs),
-    uploadMs: v.createdAt,
-  };
-}
-
 /** Maps a parsed log event to a feature-store event (the video's attributes come from the metadata store). */
 export function toFeatureEvent(item: ParsedEvent, video: VideoRef | undefined): FeatureStoreEvent {
   const e = item.event;
@@ -39,7 +28,7 @@ export function toFeatureEvent(item: ParsedEvent, video: VideoRef | undefined): 
     id: e.id,
     type: e.type,
     user: e.actor,
-    ...(video ? { video: featureVideo(video) } : {}),
+    ...(video ? { video: toFeatureVideo(video) } : {}),
     ...(e.targetUserId ? { targetUser: e.targetUserId } : {}),
     timeMs: e.ts,
     ...(e.watchMs !== undefined ? { watchMs: e.watchMs } : {}),

@@ -2,25 +2,13 @@ import type { Cache } from '../../../core/cache/ports.ts';
 import type { Clock } from '../../../core/clock.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
 import { valuesList } from '../../../core/metadata/sql.ts';
+import { countsAsView } from '../../../feature-store/signals.ts';
 import type { VideoCounters } from '../counters.ts';
 import { ENGAGEMENT_GROUPS, type EngagementEvent } from '../events.ts';
 import { type VideoRef, videosById } from '../lookups.ts';
 import { applyOne, type EngagementConsumer, type ParsedEvent, type Rejected } from './runner.ts';
 
-/** A view counts once this much is watched… */
-export const VIEW_MIN_WATCH_MS = 2_000;
-/** …or this fraction of the video's duration, whichever comes first. */
-export const VIEW_MIN_FRACTION = 0.5;
 const HOUR_MS = 3600_000;
-
-/** True when a playback event satisfies the view rule (≥ 2 s or ≥ 50 % of the duration). */
-export function isQualifiedView(type: string, watchMs: number | undefined, durationMs: number | null | undefined) {
-  if (type === 'complete') return true;
-  if (type !== 'play_start' && type !== 'progress' && type !== 'skip') return false;
-  if (watchMs === undefined) return false;
-  if (watchMs >= VIEW_MIN_WATCH_MS) return true;
-  return durationMs !== null && durationMs !== undefined && durationMs > 0 && watchMs >= durationMs * VIEW_MIN_FRACTION;
-}
 
 /**
  * Turns playback events into counted views and `not_interested` into its durable record.
@@ -95,7 +83,7 @@ export function viewsConsumer(deps: {
           rejected.push({ logged: item.logged, reason: `unknown video ${e.videoId}` });
         } else if (e.type === 'not_interested') {
           candidates.push({ item, e, video });
-        } else if (isQualifiedView(e.type, e.watchMs, e.durationMs ?? video.durationMs)) {
+        } else if (countsAsView(e.type, e.watchMs, e.durationMs ?? video.durationMs)) {
           const marker = `view:${e.actor}:${video.id}:${hourOf(e.ts)}`;
           if (!seen.has(marker)) candidates.push({ item, e, video, marker });
           seen.add(marker);

@@ -1,5 +1,6 @@
 // The vertical feed: one item per screen with CSS scroll-snap; the item on screen plays, the next one
 // is buffered ahead, the one after has its manifest loaded, far ones are released.
+import { leaveEvent } from '../../../feature-store/signals.ts';
 import { ApiError, fetchFeed, type Item } from './api.ts';
 import { openAuthSheet } from './auth.ts';
 import type { EventBatcher } from './events.ts';
@@ -28,8 +29,6 @@ interface Slot {
 
 const VISIBLE_RATIO = 0.6;
 const PROGRESS_EVERY_MS = 10_000;
-// Leaving before this much watch time (and before the end) is a skip, a strong negative label.
-const SKIP_BELOW_MS = 3000;
 const LOAD_AHEAD = 3;
 const DOUBLE_TAP_MS = 280;
 
@@ -237,7 +236,7 @@ export class Feed {
     });
   }
 
-  /** Ends the current view: a progress event with the watch time, and a skip if it was short. */
+  /** Ends the current view: a progress event with the watch time, then what leaving means (`signals.ts`). */
   private leave(): void {
     const slot = this.slots[this.active];
     if (!slot) return;
@@ -246,7 +245,8 @@ export class Feed {
     slot.view.el.classList.remove('paused');
     if (w) {
       if (w.ms > 0) this.track('progress', slot, w.ms);
-      if (!w.completed && w.ms < SKIP_BELOW_MS) this.track('skip', slot, w.ms);
+      const end = leaveEvent(w);
+      if (end) this.track(end, slot, w.ms);
     }
     slot.watch = null;
   }

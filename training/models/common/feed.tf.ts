@@ -1,5 +1,5 @@
 /** Feeds as tfjs tensors. */
-import type { Feed } from './feed.ts';
+import type { Feed } from '../../../model-format/feed.ts';
 import { tf } from './tf.ts';
 
 /** The feed as tfjs tensors (caller disposes, or wraps in `tf.tidy`). */

@@ -4,33 +4,10 @@
  * view, like, …) all read the same interest signal, the data is ~10⁵ impressions, and MMoE's gates pay
  * off when tasks conflict at scale; a shared bottom has fewer parameters to fit on the rare heads.
  */
-import type { Vocab } from '../../data/schema.ts';
-import { cat, type Feed } from '../common/feed.ts';
+import { BINARY_HEADS, RANKING_HEADS } from '../../../model-format/heads.ts';
+import type { RankerHp, RankerSpec } from '../../../model-format/ranker.encode.ts';
 import { dense, type Ops } from '../common/ops.ts';
 import type { ParamSpec } from '../common/params.ts';
-import { RANKING_HEADS, type RankingHead } from '../types.ts';
-
-/** Binary heads, in output order; `watchRatio` (regression on log1p) is the last output. */
-export const BINARY_HEADS = RANKING_HEADS.filter((h) => h !== 'watchRatio');
-
-/** Hyperparameters of the ranker and its training. */
-export interface RankerHp {
-  userIdDim: number;
-  videoIdDim: number;
-  authorDim: number;
-  hidden1: number;
-  hidden2: number;
-  learningRate: number;
-  batchSize: number;
-  epochs: number;
-  /** Fraction of rows trained with the unknown user / video id, so unseen ids get a sensible embedding. */
-  idDropout: number;
-  /** Loss weight of each head. */
-  headWeights: Record<RankingHead, number>;
-  /** Weight of the positive class per binary head (rare heads can be up-weighted). */
-  positiveWeights: Record<RankingHead, number>;
-  seed: number;
-}
 
 /** Defaults (see the training report for how they were chosen). */
 export const DEFAULT_RANKER_HP: RankerHp = Object.freeze({
@@ -47,16 +24,6 @@ export const DEFAULT_RANKER_HP: RankerHp = Object.freeze({
   positiveWeights: { click: 1, longView: 1, like: 2, follow: 2, comment: 2, forward: 2, hate: 2, watchRatio: 1 },
   seed: 13,
 });
-
-/** Everything that fixes the ranker's shapes and input normalisation; saved in metadata. */
-export interface RankerSpec {
-  vocab: Vocab;
-  hp: RankerHp;
-  featureNames: string[];
-  /** Per-feature mean and 1/std from training, applied inside the graph (then clipped to ±5). */
-  featureMean: number[];
-  featureInvStd: number[];
-}
 
 /** The ranker's parameters (pure: no tensors). */
 export function buildRanker(spec: RankerSpec): ParamSpec[] {
@@ -108,38 +75,5 @@ export function rankerScores<T>(o: Ops<T>, spec: RankerSpec): T {
   return o.concat([probs, watch], 1);
 }
 
-/** One row to score: ids (unknown → the reserved bucket) and the dense feature vector. */
-export interface RankerRow {
-  user: number | undefined;
-  video: number | undefined;
-  author: number;
-  features: ArrayLike<number>;
-}
-
-/** Encodes ranker inputs; throws when a feature vector has the wrong width. */
-export function encodeRanker(spec: RankerSpec, rows: readonly RankerRow[]): Feed {
-  const { vocab } = spec;
-  const B = rows.length;
-  const F = spec.featureNames.length;
-  const user = new Int32Array(B);
-  const video = new Int32Array(B);
-  const author = new Int32Array(B);
-  const features = new Float32Array(B * F);
-  const inRange = (v: number | undefined, n: number) => v !== undefined && Number.isInteger(v) && v >= 0 && v < n;
-  rows.forEach((r, b) => {
-    user[b] = inRange(r.user, vocab.users) ? (r.user as number) : vocab.users;
-    video[b] = inRange(r.video, vocab.videos) ? (r.video as number) : vocab.videos;
-    author[b] = cat(r.author, vocab.authors);
-    if (r.features.length !== F) throw new Error(`ranker: feature vector of width ${r.features.length}, expected ${F}`);
-    for (let f = 0; f < F; f++) {
-      const v = r.features[f] as number;
-      features[b * F + f] = Number.isFinite(v) ? v : 0;
-    }
-  });
-  return {
-    user: { data: user, shape: [B] },
-    video: { data: video, shape: [B] },
-    author: { data: author, shape: [B] },
-    features: { data: features, shape: [B, F] },
-  };
-}
+export { BINARY_HEADS } from '../../../model-format/heads.ts';
+export { encodeRanker, type RankerHp, type RankerRow, type RankerSpec } from '../../../model-format/ranker.encode.ts';

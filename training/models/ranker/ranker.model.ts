@@ -1,10 +1,13 @@
 /** A trained multi-task ranker for inference (tfjs); the ONNX export serves the same function. */
+
+import { RANKING_HEADS, type RankingHead } from '../../../model-format/heads.ts';
+import type { Params } from '../../../model-format/weights.ts';
 import { feedToTf } from '../common/feed.tf.ts';
 import { tfOps } from '../common/ops.tf.ts';
-import { type Params, toTensors } from '../common/params.ts';
+import { toTensors } from '../common/params.ts';
 import { tf } from '../common/tf.ts';
 import type { ExternalIds } from '../two-tower/two-tower.model.ts';
-import { RANKING_HEADS, type RankingHead, type RankingInput, type RankingModel } from '../types.ts';
+import type { RankingInput, RankingModel } from '../types.ts';
 import { encodeRanker, type RankerRow, type RankerSpec, rankerScores } from './model.ts';
 
 /** Training time and throughput, plus the data it was trained on. */

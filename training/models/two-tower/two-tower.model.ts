@@ -1,8 +1,9 @@
 /** A trained two-tower model for inference: user embeddings, the catalogue's video embeddings, scoring. */
 
+import type { Params } from '../../../model-format/weights.ts';
 import { feedToTf } from '../common/feed.tf.ts';
 import { tfOps } from '../common/ops.tf.ts';
-import { type Params, toTensors } from '../common/params.ts';
+import { toTensors } from '../common/params.ts';
 import { tf } from '../common/tf.ts';
 import type { RetrievalModel, RetrievalQuery } from '../types.ts';
 import {

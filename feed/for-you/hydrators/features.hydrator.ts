@@ -1,0 +1,71 @@
+import {
+  type DecayedCounters,
+  type FeatureState,
+  type FeatureUser,
+  type FeatureVideo,
+  featureVector,
+  toFeatureVideo,
+} from '../../../feature-store/definitions.ts';
+import type { FeatureStore } from '../../../feature-store/ports.ts';
+import type { CatalogVideo } from '../../../retrieval/catalog.ts';
+import type { CandidateHydrator, FeedQuery } from '../types.ts';
+import { viewerStateOf } from './viewer-state.ts';
+
+/**
+ * The viewer's static profile numbers (`FeatureUser.nums`: follows, fans, friends, account age, in the
+ * training data's normalisation); undefined when unknown, which the features encode as 0 exactly as
+ * training encodes a user without a profile row.
+ */
+export type UserProfiles = (query: FeedQuery) => Promise<readonly number[] | undefined>;
+
+/** Options of `featuresHydrator`. */
+export interface FeaturesHydratorOptions {
+  profiles?: UserProfiles;
+  /**
+   * How long a video's counters read from the store may be reused (ms). Counters are decayed to the
+   * request time either way, so this only bounds how many recent events a feature may miss. 0 = never.
+   */
+  videoCacheMs?: number;
+  /** Monotonic ms for the cache (tests pass their own). */
+  now?: () => number;
+}
+
+const CACHE_MAX = 200_000;
+
+/**
+ * The ranker's dense features for every candidate, computed with the shared definitions from the
+ * online state, exactly as training computed them from the log. The viewer's state is read fresh on
+ * every request; videos' counters may come from a short-lived in-process cache.
+ */
+export function featuresHydrator(featureStore: FeatureStore, opts: FeaturesHydratorOptions = {}): CandidateHydrator {
+  const ttl = opts.videoCacheMs ?? 0;
+  const now = opts.now ?? (() => performance.now());
+  const cache = new Map<string, { at: number; counters: DecayedCounters | undefined }>();
+  return {
+    id: 'features',
+    async hydrate(query, candidates) {
+      const t = now();
+      const ids = candidates.map((c) => c.video.id);
+      const missing = ttl > 0 ? ids.filter((id) => !(t - (cache.get(id)?.at ?? Number.NEGATIVE_INFINITY) < ttl)) : ids;
+      const [read, viewer, nums] = await Promise.all([
+        featureStore.loadState({ users: [], videos: missing }),
+        viewerStateOf(featureStore, query),
+        opts.profiles ? opts.profiles(query) : undefined,
+      ]);
+      const state: FeatureState = { ...read, users: viewer.users };
+      let full = state;
+      if (ttl > 0) {
+        if (cache.size > CACHE_MAX) cache.clear();
+        for (const id of missing) cache.set(id, { at: t, counters: state.videos.get(id) });
+        const videos = new Map<string | number, DecayedCounters>();
+        for (const id of ids) {
+          const c = cache.get(id)?.counters;
+          if (c) videos.set(id, c);
+        }
+        full = { ...state, videos };
+      }
+      const user: FeatureUser = { id: query.actor, nums: nums ?? [] };
+      for (const c of candidates) c.features = featureVector(full, user, toFeatureVideo(c.video), query.nowMs);
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { FeatureStore } from '../../../feature-store/ports.ts';
+import type { QueryHydrator } from '../types.ts';
+import { viewerStateOf } from './viewer-state.ts';
+
+/** The viewer's recent engagement history and recent impressions from the online feature store. */
+export function historyHydrator(featureStore: FeatureStore): QueryHydrator {
+  return {
+    id: 'history',
+    async hydrate(query) {
+      const [history, state] = await Promise.all([
+        featureStore.history(query.actor),
+        viewerStateOf(featureStore, query),
+      ]);
+      const recent = state.users.get(query.actor)?.recent ?? [];
+      return { history, recentImpressions: new Set(recent.map((r) => String(r.video))) };
+    },
+  };
+}

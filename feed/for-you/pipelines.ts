@@ -1,0 +1,160 @@
+import type { Cache } from '../../core/cache/ports.ts';
+import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import type { FeatureStore } from '../../feature-store/ports.ts';
+import type { RankerHolder } from '../../ranking/ranker-holder.ts';
+import type { Catalog } from '../../retrieval/catalog.ts';
+import { alreadySeenFilter } from './filters/already-seen.filter.ts';
+import { blockedFilter } from './filters/blocked.filter.ts';
+import { notInterestedFilter } from './filters/not-interested.filter.ts';
+import { notReadyFilter } from './filters/not-ready.filter.ts';
+import { privacyFilter } from './filters/privacy.filter.ts';
+import { exposureHydrator } from './hydrators/exposure.hydrator.ts';
+import { featuresHydrator, type UserProfiles } from './hydrators/features.hydrator.ts';
+import { historyHydrator } from './hydrators/history.hydrator.ts';
+import { liveStateHydrator } from './hydrators/live-state.hydrator.ts';
+import { viewerHydrator } from './hydrators/viewer.hydrator.ts';
+import { authorDiversityReranker } from './rerankers/author-diversity.reranker.ts';
+import { creatorExposureReranker } from './rerankers/creator-exposure.reranker.ts';
+import { explorationSlotReranker } from './rerankers/exploration-slot.reranker.ts';
+import { freshnessBoostReranker } from './rerankers/freshness-boost.reranker.ts';
+import { fallbackScorer } from './scorers/fallback.scorer.ts';
+import { modelScorer } from './scorers/model.scorer.ts';
+import { recencyScorer } from './scorers/recency.scorer.ts';
+import { retrievalPriorPreRanker } from './scorers/retrieval-prior.ts';
+import { topSelector } from './selector.ts';
+import { exposureSideEffect } from './side-effects/exposure.side-effect.ts';
+import { type ServedItemSink, serveLogSideEffect } from './side-effects/serve-log.side-effect.ts';
+import { sessionSeenSideEffect } from './side-effects/session-seen.side-effect.ts';
+import { exploreSource } from './sources/explore.source.ts';
+import { followingSource } from './sources/following.source.ts';
+import { freshSource } from './sources/fresh.source.ts';
+import { interestsSource } from './sources/interests.source.ts';
+import { popularSource } from './sources/popular.source.ts';
+import { similarSource } from './sources/similar.source.ts';
+import { trendingSource } from './sources/trending.source.ts';
+import { twoTowerSource } from './sources/two-tower.source.ts';
+import type { CandidateSource, Filter, PipelineConfig, Reranker } from './types.ts';
+
+/** What the feed pipelines are built from. `featureStore` is optional: without it, history-based parts are left out. */
+export interface FeedParts {
+  metadata: SqlExecutor;
+  cache: Cache;
+  catalog: Catalog;
+  ranker: RankerHolder;
+  featureStore?: FeatureStore;
+  serveLog?: ServedItemSink;
+  sessionTtlMs: () => number;
+  random?: () => number;
+  /** Static profile numbers of the viewer for the ranker's features (0 = unknown without it). */
+  userProfiles?: UserProfiles;
+  /** How long video feature counters may be reused in process (ms); default 2 s. */
+  videoFeatureCacheMs?: number;
+}
+
+/** Default staleness bound of cached video feature counters: they are decayed to request time anyway. */
+export const VIDEO_FEATURE_CACHE_MS = 2_000;
+
+/** For You's retrieval sources, in the order their candidates are merged. */
+export function forYouSources(p: Pick<FeedParts, 'cache' | 'catalog' | 'random'>): CandidateSource[] {
+  return [
+    twoTowerSource,
+    followingSource(p.catalog),
+    trendingSource(p.cache),
+    similarSource({ seeds: (q) => q.settings.sources.similar.seeds }),
+    freshSource(p.catalog, p.cache),
+    exploreSource(p.catalog, p.random),
+    interestsSource(p.catalog),
+    popularSource(p.catalog),
+  ];
+}
+
+/** For You's filters: what the viewer must not or need not see. */
+export const FOR_YOU_FILTERS: readonly Filter[] = [
+  alreadySeenFilter,
+  notReadyFilter,
+  privacyFilter,
+  blockedFilter,
+  notInterestedFilter,
+];
+
+/** For You's reranking rules, applied in order after scoring. */
+export const FOR_YOU_RERANKERS: readonly Reranker[] = [
+  creatorExposureReranker,
+  freshnessBoostReranker,
+  authorDiversityReranker,
+  explorationSlotReranker,
+];
+
+/**
+ * For You from retrieval on: the prior and its cut, filters, the ranker + value model, reranking and
+ * selection. The server and the offline replay both build their pipeline from this, so the replay
+ * measures the code that serves.
+ */
+export function forYouRanking(
+  ranker: RankerHolder,
+): Pick<PipelineConfig, 'preRanker' | 'filters' | 'scorer' | 'fallbackScorer' | 'rerankers' | 'selector'> {
+  return {
+    preRanker: retrievalPriorPreRanker,
+    filters: FOR_YOU_FILTERS,
+    scorer: modelScorer(ranker),
+    fallbackScorer,
+    rerankers: FOR_YOU_RERANKERS,
+    selector: topSelector,
+  };
+}
+
+/**
+ * The catalogue is seconds behind the metadata store, so the page (only the page: ten rows, not every
+ * candidate) is re-read live and anything no longer ready, deleted or no longer visible is replaced.
+ */
+function livePageGuard(db: SqlExecutor): NonNullable<PipelineConfig['pageGuard']> {
+  return { hydrator: liveStateHydrator(db), filters: [notReadyFilter, privacyFilter] };
+}
+
+const withStore = <T>(fs: FeatureStore | undefined, make: (fs: FeatureStore) => T): T[] => (fs ? [make(fs)] : []);
+
+/** For You: every retrieval source, hydrated features, safety filters, the ranker + value model, and reranking rules. */
+export function forYouPipeline(p: FeedParts): PipelineConfig {
+  return {
+    id: 'for_you',
+    queryHydrators: [viewerHydrator(p.metadata), ...withStore(p.featureStore, historyHydrator)],
+    sources: forYouSources(p),
+    hydrators: [
+      ...withStore(p.featureStore, (fs) =>
+        featuresHydrator(fs, {
+          videoCacheMs: p.videoFeatureCacheMs ?? VIDEO_FEATURE_CACHE_MS,
+          ...(p.userProfiles ? { profiles: p.userProfiles } : {}),
+        }),
+      ),
+      exposureHydrator(p.cache),
+    ],
+    ...forYouRanking(p.ranker),
+    pageGuard: livePageGuard(p.metadata),
+    sideEffects: [
+      sessionSeenSideEffect(p.cache, p.sessionTtlMs),
+      exposureSideEffect(p.cache),
+      ...(p.serveLog ? [serveLogSideEffect(p.serveLog)] : []),
+    ],
+  };
+}
+
+/** Following: the followed creators' uploads, newest first, through the same safety filters. */
+export function followingPipeline(p: FeedParts): PipelineConfig {
+  return {
+    id: 'following',
+    queryHydrators: [viewerHydrator(p.metadata)],
+    sources: [followingSource(p.catalog)],
+    hydrators: [],
+    // No history hydrator here, so already-seen only drops this session's served ids: the list stays chronological.
+    filters: [alreadySeenFilter, notReadyFilter, privacyFilter, blockedFilter, notInterestedFilter],
+    scorer: recencyScorer,
+    fallbackScorer: recencyScorer,
+    rerankers: [],
+    selector: topSelector,
+    pageGuard: livePageGuard(p.metadata),
+    sideEffects: [
+      sessionSeenSideEffect(p.cache, p.sessionTtlMs),
+      ...(p.serveLog ? [serveLogSideEffect(p.serveLog)] : []),
+    ],
+  };
+}

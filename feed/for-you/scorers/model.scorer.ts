@@ -1,0 +1,40 @@
+import type { RankerHolder } from '../../../ranking/ranker-holder.ts';
+import { combinedScore, valueBreakdown } from '../../../ranking/value-model.ts';
+import type { Scorer } from '../types.ts';
+
+/**
+ * The multi-task ranker from the registry's production stage. Its heads are weighted into a value by
+ * the request's (arm-resolved) head weights, and the value is combined with the candidate's retrieval
+ * prior (`combinedScore`). Throws when no model is loaded or features are missing, so the pipeline
+ * falls back.
+ */
+export function modelScorer(holder: RankerHolder): Scorer {
+  return {
+    id: 'ranker',
+    version: () => holder.current()?.version ?? 'none',
+    async score(query, candidates) {
+      const model = holder.current();
+      if (!model) throw new Error('no ranker loaded');
+      if (candidates.length === 0) return;
+      const d = model.featureDims;
+      const x = new Float32Array(candidates.length * d);
+      candidates.forEach((c, i) => {
+        if (!c.features || c.features.length !== d) throw new Error(`features missing or not ${d} wide`);
+        x.set(c.features, i * d);
+      });
+      const heads = await model.predict(x, candidates.length, {
+        ...(query.userId ? { userId: query.userId } : {}),
+        videoIds: candidates.map((c) => c.video.id),
+      });
+      const combine = query.settings.value_model;
+      candidates.forEach((c, i) => {
+        const h: Record<string, number> = {};
+        for (const [name, arr] of Object.entries(heads)) h[name] = arr[i]!;
+        const v = valueBreakdown(h, query.settings.value_weights);
+        c.heads = h;
+        c.valueTerms = { ...v.terms, value: v.value, prior: c.prior ?? 0 };
+        c.score = combinedScore(c.prior ?? 0, v.value, combine);
+      });
+    },
+  };
+}

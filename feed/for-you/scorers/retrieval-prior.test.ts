@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { buildSnapshot } from '../../../retrieval/index-holder.ts';
+import { candidate, NOW, query, video } from '../testing/fixtures.ts';
+import { emptyViewer } from '../types.ts';
+import { keepForRanking, scoreRetrievalPrior } from './retrieval-prior.ts';
+
+/** Unit vectors on a circle: a at 0 rad, b at π/2, c at π. */
+function snapshot() {
+  const v = new Float32Array([1, 0, 0, 1, -1, 0]);
+  return buildSnapshot('t', ['a', 'b', 'c'], v);
+}
+const from = (source: string, rank: number, score = 0) => [{ source, rank, score }];
+
+describe('retrieval prior', () => {
+  it('is the query vector’s affinity over the temperature, for every source; unknown videos get the lowest', async () => {
+    const viewer = { ...emptyViewer(), history: [{ video: 'a', kind: 'like' as const, timeMs: NOW }] };
+    const q = query({ viewer, index: snapshot() });
+    const t = q.settings.value_model.retrieval_temperature;
+    const cs = [
+      candidate(video('b'), { sources: from('trending', 0) }),
+      candidate(video('c'), { sources: from('popular', 3) }),
+      candidate(video('new'), { sources: from('fresh', 0) }),
+    ];
+    await scoreRetrievalPrior(q, cs);
+    expect(cs[0]!.prior).toBeCloseTo(0);
+    expect(cs[1]!.prior).toBeCloseTo(-1 / t);
+    expect(cs[0]!.affinity).toBeCloseTo(0);
+    expect(cs[2]!.prior).toBeCloseTo(-1 / t);
+  });
+
+  it('is 0 for every candidate of a viewer with nothing to embed (source ranks are not comparable)', async () => {
+    const cs = [
+      candidate(video('a'), { sources: [...from('trending', 3), ...from('popular', 1)] }),
+      candidate(video('b'), { sources: from('interests', 0) }),
+    ];
+    await scoreRetrievalPrior(query({ index: snapshot() }), cs);
+    expect(cs.map((c) => c.prior)).toEqual([0, 0]);
+  });
+
+  it('keeps the top N priors, each source’s best few and every exploration pick, best prior first', () => {
+    const q = query();
+    q.settings = { ...q.settings, value_model: { ...q.settings.value_model, rank_top_n: 2, keep_per_source: 1 } };
+    const cs = [
+      candidate(video('p1'), { prior: 5, sources: from('two_tower', 0) }),
+      candidate(video('p2'), { prior: 4, sources: from('two_tower', 1) }),
+      candidate(video('p3'), { prior: 3, sources: from('two_tower', 2) }),
+      candidate(video('follow0'), { prior: -2, sources: from('following', 0) }),
+      candidate(video('follow1'), { prior: -1, sources: from('following', 1) }),
+      candidate(video('x'), { prior: -9, sources: from('explore', 7), propensity: 0.01 }),
+    ];
+    expect(keepForRanking(q, cs).map((c) => c.video.id)).toEqual(['p1', 'p2', 'follow0', 'x']);
+  });
+});

@@ -1,0 +1,55 @@
+import { affinityOf, queryVectorOf } from '../../../retrieval/query-vector.ts';
+import type { Candidate, FeedQuery, PreRanker } from '../types.ts';
+
+/**
+ * Sets every candidate's retrieval prior: the two-tower affinity divided by the softmax temperature
+ * (a logit of "the viewer picks this video"), for every candidate whatever source proposed it. A
+ * candidate missing from the index gets the lowest prior of the request. A viewer with no query vector
+ * (no history, no index) gets a prior of 0 everywhere: ranks of different sources (popular, fresh,
+ * interests) are not comparable, so the value alone orders their candidates.
+ */
+export async function scoreRetrievalPrior(query: FeedQuery, candidates: Candidate[]): Promise<void> {
+  const s = query.index;
+  const q = s ? await queryVectorOf(query) : undefined;
+  if (!s || !q) {
+    for (const c of candidates) c.prior = 0;
+    return;
+  }
+  const t = query.settings.value_model.retrieval_temperature;
+  let lowest = Number.POSITIVE_INFINITY;
+  const missing: Candidate[] = [];
+  for (const c of candidates) {
+    // The ANN already scored its own hits with this query vector.
+    const a = c.sources.find((x) => x.source === 'two_tower')?.score ?? affinityOf(s, q, c.video.id);
+    if (a === undefined) {
+      missing.push(c);
+      continue;
+    }
+    c.affinity = a;
+    c.prior = a / t;
+    lowest = Math.min(lowest, c.prior);
+  }
+  for (const c of missing) c.prior = Number.isFinite(lowest) ? lowest : 0;
+}
+
+/**
+ * The candidates worth ranking: the `rank_top_n` best priors, each source's `keep_per_source` best by
+ * its own rank (so a followed creator's upload or a fresh video is ranked even when the two-tower
+ * does not know it), and every exploration pick (propensity < 1); best prior first, ties in the order
+ * the sources were merged.
+ */
+export function keepForRanking(query: FeedQuery, candidates: Candidate[]): Candidate[] {
+  const { rank_top_n: topN, keep_per_source: perSource } = query.settings.value_model;
+  const prior = (c: Candidate) => c.prior ?? Number.NEGATIVE_INFINITY;
+  const sorted = [...candidates].sort((a, b) => prior(b) - prior(a));
+  return sorted.filter(
+    (c, i) => i < topN || c.propensity < 1 || c.sources.some((s) => s.rank < perSource && s.source !== 'two_tower'),
+  );
+}
+
+/** The For You pre-ranker: the retrieval prior and `keepForRanking`. */
+export const retrievalPriorPreRanker: PreRanker = {
+  id: 'retrieval_prior',
+  score: scoreRetrievalPrior,
+  keep: keepForRanking,
+};

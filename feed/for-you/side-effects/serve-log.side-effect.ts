@@ -1,0 +1,46 @@
+import { FEATURE_NAMES } from '../../../feature-store/definitions.ts';
+import type { ServedItem } from '../../../platform/engagement/serve-log.ts';
+import type { Candidate, FeedQuery, PipelineResult, SideEffect } from '../types.ts';
+
+/** Where served items go (the engagement area's buffered `ServeLog`). */
+export interface ServedItemSink {
+  log(items: readonly ServedItem[]): void;
+}
+
+/**
+ * The logged features of one served item: the ranker's features by name, the head predictions, the
+ * score, the retrieval sources, and the experiment arms (`arm:<experiment>:<arm>` = 1), so any page
+ * can be replayed and every arm's items told apart.
+ */
+export function servedFeatures(query: FeedQuery, c: Candidate): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (c.features) for (const [i, n] of FEATURE_NAMES.entries()) out[n] = c.features[i]!;
+  for (const [h, p] of Object.entries(c.heads ?? {})) out[`head:${h}`] = p;
+  out.score = c.score;
+  for (const s of c.sources) out[`source:${s.source}`] = s.rank;
+  for (const a of query.arms) out[`arm:${a.experiment}:${a.arm}`] = 1;
+  return out;
+}
+
+/** Logs every served position with request id, versions, features and propensity; never blocks the page. */
+export function serveLogSideEffect(sink: ServedItemSink): SideEffect {
+  return {
+    id: 'serve_log',
+    blocking: false,
+    async run(query: FeedQuery, page: readonly Candidate[], result: PipelineResult) {
+      sink.log(
+        page.map((c, position) => ({
+          requestId: query.requestId,
+          position,
+          userId: query.userId ?? query.actor,
+          videoId: c.video.id,
+          modelVersion: result.modelVersion,
+          indexVersion: result.indexVersion,
+          propensity: c.propensity,
+          features: servedFeatures(query, c),
+          servedAt: query.nowMs,
+        })),
+      );
+    },
+  };
+}

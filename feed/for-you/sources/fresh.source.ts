@@ -1,0 +1,31 @@
+import type { Cache } from '../../../core/cache/ports.ts';
+import type { Catalog } from '../../../retrieval/catalog.ts';
+import { exposureKeys } from '../exposure.ts';
+import type { CandidateSource } from '../types.ts';
+
+/**
+ * Cold-start exposure: recent uploads that have not yet used their serve budget, newest first, so each
+ * new video is shown enough times for its engagement to be measured.
+ */
+export function freshSource(catalog: Catalog, cache: Cache): CandidateSource {
+  return {
+    id: 'fresh',
+    async fetch(query, quota) {
+      const { max_age_hours: maxAgeH, exposure_budget: budget } = query.settings.sources.fresh;
+      const since = query.nowMs - maxAgeH * 3_600_000;
+      const recent = [];
+      for (const v of catalog.newest()) {
+        if (v.createdAt < since || recent.length >= quota * 4) break;
+        recent.push(v);
+      }
+      if (recent.length === 0) return [];
+      const served = await cache.mget(recent.map((v) => exposureKeys.video(v.id)));
+      const hits = [];
+      for (let i = 0; i < recent.length && hits.length < quota; i++) {
+        const n = Number(served[i] ?? 0);
+        if (n < budget) hits.push({ videoId: recent[i]!.id, score: 1 - n / Math.max(1, budget) });
+      }
+      return hits;
+    },
+  };
+}

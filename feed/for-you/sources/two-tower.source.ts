@@ -1,0 +1,24 @@
+import { queryVectorOf } from '../../../retrieval/query-vector.ts';
+import type { CandidateSource } from '../types.ts';
+
+/**
+ * Two-tower retrieval: embeds the viewer (query tower over online features and recent history, once
+ * per request) and searches the ANN snapshot the request holds. Viewers with nothing to embed get no
+ * candidates here.
+ */
+export const twoTowerSource: CandidateSource = {
+  id: 'two_tower',
+  async fetch(query, quota) {
+    const s = query.index;
+    if (!s) return [];
+    const v = await queryVectorOf(query);
+    if (!v) return [];
+    const res = s.index.search(v, quota);
+    const hits = [];
+    for (let i = 0; i < res.keys.length; i++) {
+      const id = s.ids[res.keys[i]!];
+      if (id !== undefined) hits.push({ videoId: id, score: res.scores[i]! });
+    }
+    return hits;
+  },
+};

@@ -1,0 +1,222 @@
+import type { CatalogVideo } from '../../retrieval/catalog.ts';
+import type {
+  Candidate,
+  CandidateSource,
+  FeedQuery,
+  PipelineConfig,
+  PipelineResult,
+  PipelineTrace,
+  ViewerContext,
+} from '../for-you/types.ts';
+
+/** Thrown when a component outlives its time budget. */
+export class ComponentTimeout extends Error {
+  constructor(id: string, ms: number) {
+    super(`${id} timed out after ${ms} ms`);
+    this.name = 'ComponentTimeout';
+  }
+}
+
+/** Resolves like `p`, or rejects with ComponentTimeout after `ms` (the late result is discarded). */
+export function withTimeout<T>(p: Promise<T>, id: string, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ComponentTimeout(id, ms)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The quota and timeout of a source from the request's settings (sources missing there get none). */
+function budget(query: FeedQuery, source: CandidateSource): { quota: number; timeoutMs: number } {
+  const s = (query.settings.sources as Record<string, { quota: number; timeout_ms: number } | undefined>)[source.id];
+  return { quota: s?.quota ?? 0, timeoutMs: s?.timeout_ms ?? 100 };
+}
+
+/** Refills of the page guard before a page is served short rather than slow. */
+const GUARD_ROUNDS = 3;
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Runs one pipeline for one query. Sources run in parallel, each under its own timeout and quota;
+ * every other stage runs in order. A component that throws or times out is recorded in `trace.errors`
+ * and skipped (its candidates dropped, its data left at defaults; a failed scorer falls back), so a
+ * page is always produced. Every stage is timed, and every filter's and reranker's removals are kept.
+ */
+export async function runPipeline(
+  config: PipelineConfig,
+  query: FeedQuery,
+  lookup: (videoId: string) => CatalogVideo | undefined,
+): Promise<PipelineResult> {
+  const trace: PipelineTrace = { stages: {}, sources: {}, removed: {}, errors: [], scorer: '', candidates: 0 };
+  const fail = (component: string, err: unknown) => trace.errors.push({ component, message: message(err) });
+  const stage = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      trace.stages[name] = (trace.stages[name] ?? 0) + performance.now() - t0;
+    }
+  };
+
+  await stage('query_hydrate', async () => {
+    const parts = await Promise.allSettled(config.queryHydrators.map((h) => h.hydrate(query)));
+    parts.forEach((p, i) => {
+      if (p.status === 'fulfilled') Object.assign(query.viewer, p.value as Partial<ViewerContext>);
+      else fail(config.queryHydrators[i]!.id, p.reason);
+    });
+  });
+
+  let candidates = await stage('sources', async () => {
+    const byId = new Map<string, Candidate>();
+    const results = await Promise.all(
+      config.sources.map(async (source) => {
+        const { quota, timeoutMs } = budget(query, source);
+        const t0 = performance.now();
+        if (quota <= 0) return { source, hits: [] };
+        try {
+          const hits = await withTimeout(source.fetch(query, quota), source.id, timeoutMs);
+          trace.sources[source.id] = { count: Math.min(hits.length, quota), ms: performance.now() - t0 };
+          return { source, hits: hits.slice(0, quota) };
+        } catch (err) {
+          trace.sources[source.id] = { count: 0, ms: performance.now() - t0, error: message(err) };
+          fail(source.id, err);
+          return { source, hits: [] };
+        }
+      }),
+    );
+    for (const { source, hits } of results) {
+      hits.forEach((hit, rank) => {
+        let c = byId.get(hit.videoId);
+        if (!c) {
+          const video = lookup(hit.videoId);
+          if (!video) return;
+          c = { video, sources: [], propensity: 1, score: 0, rules: [] };
+          byId.set(hit.videoId, c);
+        }
+        c.sources.push({ source: source.id, rank, score: hit.score });
+        // A video also reached deterministically was not shown by chance.
+        c.propensity = hit.propensity !== undefined && c.sources.length === 1 ? hit.propensity : 1;
+      });
+    }
+    return [...byId.values()];
+  });
+  trace.candidates = candidates.length;
+
+  const filterAll = (list: Candidate[]): Candidate[] => {
+    for (const f of config.filters) {
+      try {
+        const { kept, removed } = f.apply(query, list);
+        const ids = removed.map((c) => c.video.id);
+        trace.removed[f.id] = [...(trace.removed[f.id] ?? []), ...ids];
+        list = kept;
+      } catch (err) {
+        fail(f.id, err);
+      }
+    }
+    return list;
+  };
+
+  const pre = config.preRanker;
+  if (pre) {
+    candidates = await stage('prerank', async () => {
+      try {
+        await pre.score(query, candidates);
+      } catch (err) {
+        fail(pre.id, err);
+      }
+      // Filters run before the cut too, so the kept candidates are ones the viewer may see.
+      return pre.keep(query, filterAll(candidates));
+    });
+  }
+  trace.ranked = candidates.length;
+
+  await stage('hydrate', async () => {
+    for (const h of config.hydrators) {
+      try {
+        await h.hydrate(query, candidates);
+      } catch (err) {
+        fail(h.id, err);
+      }
+    }
+  });
+
+  candidates = await stage('filter', () => filterAll(candidates));
+
+  await stage('score', async () => {
+    try {
+      await config.scorer.score(query, candidates);
+      trace.scorer = config.scorer.id;
+    } catch (err) {
+      fail(config.scorer.id, err);
+      try {
+        await config.fallbackScorer.score(query, candidates);
+        trace.scorer = config.fallbackScorer.id;
+      } catch (err2) {
+        // Last resort: keep retrieval order, which is still a sensible page.
+        fail(config.fallbackScorer.id, err2);
+        candidates.forEach((c, i) => {
+          c.score = -i;
+        });
+        trace.scorer = 'retrieval-order';
+      }
+    }
+    candidates.sort((a, b) => b.score - a.score);
+  });
+
+  candidates = await stage('rerank', () => {
+    let list = candidates;
+    for (const r of config.rerankers) {
+      try {
+        const { kept, removed } = r.rerank(query, list);
+        trace.removed[r.id] = removed.map((c) => c.video.id);
+        list = kept;
+      } catch (err) {
+        fail(r.id, err);
+      }
+    }
+    return list;
+  });
+
+  const page = await stage('select', async () => {
+    const picked = config.selector.select(query, candidates);
+    const guard = config.pageGuard;
+    if (!guard) return picked;
+    const chosen = new Set(picked);
+    let rest = candidates.filter((c) => !chosen.has(c));
+    const ok: Candidate[] = [];
+    let pending = picked;
+    for (let round = 0; round < GUARD_ROUNDS && pending.length > 0; round++) {
+      try {
+        await guard.hydrator.hydrate(query, pending);
+      } catch (err) {
+        fail(guard.hydrator.id, err);
+      }
+      let kept = pending;
+      for (const f of guard.filters) {
+        const r = f.apply(query, kept);
+        trace.removed[f.id] = [...(trace.removed[f.id] ?? []), ...r.removed.map((c) => c.video.id)];
+        kept = r.kept;
+      }
+      ok.push(...kept);
+      const need = pending.length - kept.length;
+      pending = rest.slice(0, need);
+      rest = rest.slice(need);
+    }
+    return ok;
+  });
+  const result: PipelineResult = {
+    page,
+    trace,
+    modelVersion: trace.scorer === config.scorer.id ? config.scorer.version() : config.fallbackScorer.version(),
+    indexVersion: query.index?.version ?? 'none',
+  };
+
+  await stage('side_effects', async () => {
+    for (const e of config.sideEffects) {
+      const run = e.run(query, page, result).catch((err) => fail(e.id, err));
+      if (e.blocking) await run;
+    }
+  });
+  return result;
+}

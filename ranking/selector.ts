@@ -1,9 +1,0 @@
-import type { Selector } from './pipeline/types.ts';
-
-/** The first `limit` candidates of the reranked list. */
-export const topSelector: Selector = {
-  id: 'top',
-  select(query, candidates) {
-    return candidates.slice(0, query.limit);
-  },
-};
