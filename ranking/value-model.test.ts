@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadFeedConfig } from '../feed/for-you/config.ts';
 import { modelScorer } from '../feed/for-you/scorers/model.scorer.ts';
-import { candidate, query, video } from '../feed/for-you/testing/fixtures.ts';
+import { VALUE_MODEL_SETTINGS } from '../feed/for-you/scorers/value-model.settings.ts';
+import { candidate, query, testSettingsOf, video } from '../feed/for-you/testing/fixtures.ts';
 import { RankerHolder } from './ranker-holder.ts';
 import { type CombineSettings, combinedScore } from './value-model.ts';
 
-const combine: CombineSettings = loadFeedConfig().defaults.value_model;
+const combine: CombineSettings = testSettingsOf(VALUE_MODEL_SETTINGS).combine;
 
 describe('value model: retrieval prior × ranker value', () => {
   it('adds the weighted prior to the weighted log of the value, flooring the value', () => {
@@ -23,8 +23,7 @@ describe('value model: retrieval prior × ranker value', () => {
     const q = query();
     q.settings = {
       ...q.settings,
-      value_weights: { longView: 1 },
-      value_model: { ...combine, retrieval_weight: 1, ranker_weight: 1 },
+      value_model: { weights: { longView: 1 }, combine: { ...combine, ranker_weight: 1 } },
     };
     const likely = candidate(video('likely'), { prior: 3, features: new Float32Array([0.3]) });
     const niche = candidate(video('niche'), { prior: 1, features: new Float32Array([0.5]) });
@@ -41,23 +40,13 @@ describe('value model: retrieval prior × ranker value', () => {
     const holder = new RankerHolder();
     holder.swap({ version: 'r', featureDims: 1, predict: async (x) => ({ longView: x.map((v) => v) }) });
     const q = query();
-    q.settings = { ...q.settings, value_weights: { longView: 1 }, value_model: { ...combine, retrieval_weight: 0 } };
+    q.settings = {
+      ...q.settings,
+      value_model: { weights: { longView: 1 }, combine: { ...combine, retrieval_weight: 0 } },
+    };
     const a = candidate(video('a'), { prior: 9, features: new Float32Array([0.1]) });
     const b = candidate(video('b'), { prior: 0, features: new Float32Array([0.2]) });
     await modelScorer(holder).score(q, [a, b]);
     expect(b.score).toBeGreaterThan(a.score);
-  });
-
-  it('is configured in value-model.yaml and bad knobs are named', async () => {
-    expect(combine.rank_top_n).toBeGreaterThan(0);
-    expect(combine.retrieval_temperature).toBeGreaterThan(0);
-    const { parseFeedConfig } = await import('../feed/for-you/config.ts');
-    const { readFileSync } = await import('node:fs');
-    const dir = new URL('../experiments/', import.meta.url).pathname;
-    const feed = readFileSync(`${dir}/feed.yaml`, 'utf8');
-    expect(() => parseFeedConfig(feed, 'weights: { like: 1 }\ncombine: { retrieval_temperature: 0 }')).toThrow(
-      /combine\.retrieval_temperature/,
-    );
-    expect(parseFeedConfig(feed, 'weights: { like: 1 }').defaults.value_model.ranker_weight).toBe(1);
   });
 });

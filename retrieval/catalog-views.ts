@@ -1,4 +1,4 @@
-import type { CatalogVideo } from './catalog.ts';
+import type { CatalogVideo } from './catalog-video.ts';
 
 /**
  * The catalogue's derived views, kept up to date one change at a time: a catalogue of 100k videos

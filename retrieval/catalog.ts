@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { SqlExecutor } from '../core/metadata/ports.ts';
+import type { CatalogStats, CatalogVideo } from './catalog-video.ts';
 import {
   addToGroup,
   insertNewest,
@@ -10,30 +11,8 @@ import {
   topByPopularity,
 } from './catalog-views.ts';
 
+export type { CatalogStats, CatalogVideo } from './catalog-video.ts';
 export { popularity };
-
-/** Engagement counts as of the last counter flush (the API reads live counts separately). */
-export interface CatalogStats {
-  views: number;
-  likes: number;
-  comments: number;
-  shares: number;
-}
-
-/** A servable video as retrieval needs it. */
-export interface CatalogVideo {
-  id: string;
-  authorId: string;
-  privacy: 'public' | 'private' | 'friends';
-  hashtags: string[];
-  caption: string;
-  createdAt: number;
-  durationMs: number | null;
-  /** The rendition version (the media path's `v<version>`). */
-  version: number;
-  posterKey: string | null;
-  stats: CatalogStats;
-}
 
 const COLUMNS =
   'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, processed_at, deleted_at, status';

@@ -2,28 +2,55 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RankerHolder } from '../../ranking/ranker-holder.ts';
 import { valueBreakdown } from '../../ranking/value-model.ts';
+import { settingsOf, slot, sourceBudgetSchema } from '../pipeline/settings.ts';
 import { assignArms, loadFeedConfig, parseFeedConfig, settingsFor } from './config.ts';
+import { feedSettingsSlots } from './pipelines.ts';
 import { modelScorer } from './scorers/model.scorer.ts';
+import { VALUE_MODEL_SETTINGS } from './scorers/value-model.settings.ts';
+import { FRESH_SETTINGS } from './sources/fresh.source.ts';
+import { TWO_TOWER_SETTINGS } from './sources/two-tower.source.ts';
 import { candidate, query, video } from './testing/fixtures.ts';
 
 const dir = new URL('../../experiments/', import.meta.url).pathname;
 const valueYaml = readFileSync(`${dir}/value-model.yaml`, 'utf8');
+const feedYaml = readFileSync(`${dir}/feed.yaml`, 'utf8');
+const slots = feedSettingsSlots();
 
 describe('feed config, arms and the value model', () => {
   it('loads the repository’s feed.yaml and value-model.yaml', () => {
-    const c = loadFeedConfig();
-    expect(c.defaults.sources.two_tower.quota).toBeGreaterThan(0);
-    expect(c.defaults.value_weights.hate).toBeLessThan(0);
+    const c = loadFeedConfig(slots);
+    expect(settingsOf(c.defaults, TWO_TOWER_SETTINGS).quota).toBeGreaterThan(0);
+    expect(settingsOf(c.defaults, VALUE_MODEL_SETTINGS).weights.hate).toBeLessThan(0);
   });
 
   it('names the bad field of an invalid config', () => {
-    const bad = readFileSync(`${dir}/feed.yaml`, 'utf8').replace('quota: 150', 'quota: -1');
-    expect(() => parseFeedConfig(bad, valueYaml)).toThrow(/defaults\.sources\.two_tower\.quota/);
-    expect(() => parseFeedConfig(readFileSync(`${dir}/feed.yaml`, 'utf8'), 'weights: { hate: 2 }')).toThrow(/hate/);
+    const bad = feedYaml.replace('quota: 150', 'quota: -1');
+    expect(() => parseFeedConfig(bad, valueYaml, slots)).toThrow(/sources\.two_tower\.quota/);
+    expect(() => parseFeedConfig(feedYaml, 'weights: { hate: 2 }', slots)).toThrow(/hate/);
+    expect(() =>
+      parseFeedConfig(feedYaml, 'weights: { like: 1 }\ncombine: { retrieval_temperature: 0 }', slots),
+    ).toThrow(/value_model\.combine\.retrieval_temperature/);
+  });
+
+  it('refuses to start a pipeline whose component has no settings, instead of giving it a quota of 0', () => {
+    const withNewSource = [...slots, slot('sources.brand_new', sourceBudgetSchema)];
+    expect(() => parseFeedConfig(feedYaml, valueYaml, withNewSource)).toThrow(/sources\.brand_new: missing/);
+  });
+
+  it('refuses a setting that no component reads (a typo would otherwise be silently ignored)', () => {
+    const typo = feedYaml.replace('popular: { quota: 50', 'populer: { quota: 50');
+    expect(() => parseFeedConfig(typo, valueYaml, slots)).toThrow(/sources\.populer: no component reads/);
+  });
+
+  it('refuses an arm whose overrides make settings invalid, at start', () => {
+    const arm = feedYaml.replace('sources: { fresh: { quota: 100 } }', 'sources: { fresh: { quota: -5 } }');
+    expect(() => parseFeedConfig(arm, valueYaml, slots)).toThrow(
+      /arm fresh-exposure\/more-fresh.*sources\.fresh\.quota/,
+    );
   });
 
   it('buckets a viewer into the same arm every time and splits viewers about by weight', () => {
-    const c = loadFeedConfig();
+    const c = loadFeedConfig(slots);
     expect(assignArms(c, 'u:42')).toEqual(assignArms(c, 'u:42'));
     const arms = Array.from({ length: 2000 }, (_, i) => assignArms(c, `u:${i}`)[0]!.arm);
     const share = arms.filter((a) => a === 'control').length / arms.length;
@@ -32,12 +59,13 @@ describe('feed config, arms and the value model', () => {
   });
 
   it('applies an arm’s overrides over the defaults', () => {
-    const c = loadFeedConfig();
+    const c = loadFeedConfig(slots);
+    const fresh = (t: typeof c.defaults) => settingsOf(t, FRESH_SETTINGS);
     const s = settingsFor(c, [{ experiment: 'fresh-exposure', arm: 'more-fresh' }]);
-    expect(s.sources.fresh.quota).toBe(100);
-    expect(s.sources.fresh.max_age_hours).toBe(c.defaults.sources.fresh.max_age_hours);
-    expect(settingsFor(c, [{ experiment: 'fresh-exposure', arm: 'control' }]).sources.fresh.quota).toBe(
-      c.defaults.sources.fresh.quota,
+    expect(fresh(s).quota).toBe(100);
+    expect(fresh(s).max_age_hours).toBe(fresh(c.defaults).max_age_hours);
+    expect(fresh(settingsFor(c, [{ experiment: 'fresh-exposure', arm: 'control' }])).quota).toBe(
+      fresh(c.defaults).quota,
     );
   });
 

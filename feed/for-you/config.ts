@@ -1,52 +1,21 @@
+/**
+ * The feeds' configuration files: `experiments/feed.yaml` (every component's settings under
+ * `defaults`, the feed session length, A/B experiments whose arms override settings) and
+ * `experiments/value-model.yaml` (the value model's slot). Settings are bound to the components of the
+ * pipelines that will run (`bindSettings`): a component without settings, a setting nobody reads, or an
+ * arm that produces invalid settings stops the server at start with every problem named.
+ */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { combineSchema, type ValueWeights, valueWeightsSchema } from '../../ranking/value-model.ts';
+import { bindSettings, deepMerge, type SettingsSlot, type SettingsTree } from '../pipeline/settings.ts';
 import type { ArmAssignment } from './types.ts';
-
-const source = z.object({
-  quota: z.number().int().min(0).max(5000),
-  timeout_ms: z.number().int().min(1).max(10_000).default(100),
-});
-
-/** The feed's knobs: per-source quotas and timeouts, reranking rules, session length. */
-export const feedSettingsSchema = z.object({
-  sources: z.object({
-    two_tower: source,
-    following: source,
-    trending: source,
-    similar: source.extend({ seeds: z.number().int().min(1).max(50).default(5) }),
-    fresh: source.extend({
-      max_age_hours: z.number().positive().default(72),
-      /** Serves a new video gets before it must earn its place through other sources. */
-      exposure_budget: z.number().int().min(0).default(200),
-    }),
-    explore: source,
-    popular: source,
-    interests: source.extend({ cold_history_max: z.number().int().min(0).default(5) }),
-  }),
-  rerank: z.object({
-    max_per_author: z.number().int().min(1).default(2),
-    freshness_boost: z.number().min(0).default(0.3),
-    freshness_half_life_hours: z.number().positive().default(24),
-    creator_exposure_cap_per_hour: z.number().int().min(1).default(100_000),
-    explore_slots: z.number().int().min(0).default(1),
-  }),
-  value_weights: valueWeightsSchema,
-  /** How the retrieval prior and the ranker's value combine (from value-model.yaml's `combine`). */
-  value_model: combineSchema,
-});
-
-/** Resolved settings for one request. */
-export type FeedSettings = z.infer<typeof feedSettingsSchema>;
-
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 const armSchema = z.object({
   name: z.string().regex(/^[a-z0-9_-]{1,40}$/),
   weight: z.number().positive(),
-  /** Anything of the settings, deep-merged over the defaults (validated again after merging). */
+  /** Any of the settings, deep-merged over the defaults (bound again after merging). */
   overrides: z.record(z.string(), z.unknown()).default({}),
 });
 
@@ -56,16 +25,17 @@ const experimentSchema = z.object({
   arms: z.array(armSchema).min(2),
 });
 
-/** `experiments/feed.yaml`: defaults plus A/B experiments whose arms override them. */
-export const feedConfigSchema = z.object({
-  defaults: feedSettingsSchema.omit({ value_weights: true, value_model: true }),
+/** `experiments/feed.yaml`: settings of every component, plus A/B experiments whose arms override them. */
+export const feedFileSchema = z.object({
+  defaults: z.record(z.string(), z.unknown()),
   session_ttl_s: z.number().int().positive().default(3600),
   experiments: z.array(experimentSchema).default([]),
 });
 
-/** The parsed feed config with the value-model weights folded into the defaults. */
+/** The parsed feed config, its defaults bound to the pipelines' settings slots. */
 export interface FeedConfig {
-  defaults: FeedSettings;
+  slots: readonly SettingsSlot<unknown>[];
+  defaults: SettingsTree;
   sessionTtlS: number;
   experiments: z.infer<typeof experimentSchema>[];
 }
@@ -74,31 +44,41 @@ function issues(err: z.ZodError, file: string): Error {
   return new Error(`${file}: ${err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
 }
 
-/** Parses feed settings and value weights (YAML text), failing with every bad field named. */
-export function parseFeedConfig(feedYaml: string, valueYaml: string, file = 'experiments/feed.yaml'): FeedConfig {
-  const feed = feedConfigSchema.safeParse(parseYaml(feedYaml));
+/**
+ * Parses both files (YAML text) and binds their settings to `slots` (the settings slots of every
+ * pipeline that will run). The value model file becomes the `value_model` slot.
+ */
+export function parseFeedConfig(
+  feedYaml: string,
+  valueYaml: string,
+  slots: readonly SettingsSlot<unknown>[],
+  file = 'experiments/feed.yaml',
+): FeedConfig {
+  const feed = feedFileSchema.safeParse(parseYaml(feedYaml));
   if (!feed.success) throw issues(feed.error, file);
-  const value = z
-    .object({ weights: valueWeightsSchema, combine: combineSchema.default(combineSchema.parse({})) })
-    .safeParse(parseYaml(valueYaml));
-  if (!value.success) throw issues(value.error, 'experiments/value-model.yaml');
-  const defaults: FeedSettings = {
-    ...feed.data.defaults,
-    value_weights: value.data.weights,
-    value_model: value.data.combine,
+  const valueModel = parseYaml(valueYaml) as unknown;
+  const defaults = bindSettings(slots, { ...feed.data.defaults, value_model: valueModel }, `${file} (defaults)`);
+  const config: FeedConfig = {
+    slots,
+    defaults,
+    sessionTtlS: feed.data.session_ttl_s,
+    experiments: feed.data.experiments,
   };
-  const config = { defaults, sessionTtlS: feed.data.session_ttl_s, experiments: feed.data.experiments };
   // Every arm must produce valid settings; checked once here, not per request.
   for (const e of config.experiments)
     for (const a of e.arms) settingsFor(config, [{ experiment: e.name, arm: a.name }]);
   return config;
 }
 
-/** Reads `experiments/feed.yaml` and `experiments/value-model.yaml` from a directory. */
-export function loadFeedConfig(dir = new URL('../../experiments/', import.meta.url).pathname): FeedConfig {
+/** The repository's configuration folder. */
+export const EXPERIMENTS_DIR = new URL('../../experiments/', import.meta.url).pathname;
+
+/** Reads `feed.yaml` and `value-model.yaml` from a directory and binds them to `slots`. */
+export function loadFeedConfig(slots: readonly SettingsSlot<unknown>[], dir = EXPERIMENTS_DIR): FeedConfig {
   return parseFeedConfig(
     readFileSync(`${dir}/feed.yaml`, 'utf8'),
     readFileSync(`${dir}/value-model.yaml`, 'utf8'),
+    slots,
     `${dir}/feed.yaml`,
   );
 }
@@ -128,18 +108,10 @@ export function assignArms(config: FeedConfig, actor: string): ArmAssignment[] {
   return out;
 }
 
-function merge(base: unknown, over: unknown): unknown {
-  if (over === null || typeof over !== 'object' || Array.isArray(over)) return over;
-  const b = base !== null && typeof base === 'object' && !Array.isArray(base) ? (base as Record<string, unknown>) : {};
-  const out: Record<string, unknown> = { ...b };
-  for (const [k, v] of Object.entries(over)) out[k] = merge(b[k], v);
-  return out;
-}
-
-const resolved = new WeakMap<FeedConfig, Map<string, FeedSettings>>();
+const resolved = new WeakMap<FeedConfig, Map<string, SettingsTree>>();
 
 /** The defaults with the overrides of each assigned arm applied in order (memoised per arm combination). */
-export function settingsFor(config: FeedConfig, arms: readonly ArmAssignment[]): FeedSettings {
+export function settingsFor(config: FeedConfig, arms: readonly ArmAssignment[]): SettingsTree {
   if (arms.length === 0) return config.defaults;
   const key = arms.map((a) => `${a.experiment}/${a.arm}`).join(',');
   let memo = resolved.get(config);
@@ -152,12 +124,9 @@ export function settingsFor(config: FeedConfig, arms: readonly ArmAssignment[]):
   let merged: unknown = config.defaults;
   for (const a of arms) {
     const arm = config.experiments.find((e) => e.name === a.experiment)?.arms.find((x) => x.name === a.arm);
-    if (arm) merged = merge(merged, arm.overrides as DeepPartial<FeedSettings>);
+    if (arm) merged = deepMerge(merged, arm.overrides);
   }
-  const parsed = feedSettingsSchema.safeParse(merged);
-  if (!parsed.success) throw issues(parsed.error, `arm ${key}`);
-  memo.set(key, parsed.data);
-  return parsed.data;
+  const bound = bindSettings(config.slots, merged, `arm ${key}`);
+  memo.set(key, bound);
+  return bound;
 }
-
-export type { ValueWeights };

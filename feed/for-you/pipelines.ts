@@ -3,6 +3,8 @@ import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import type { RankerHolder } from '../../ranking/ranker-holder.ts';
 import type { Catalog } from '../../retrieval/catalog.ts';
+import { type SettingsSlot, uniqueSlots } from '../pipeline/settings.ts';
+import { slotsOf } from '../pipeline/types.ts';
 import { alreadySeenFilter } from './filters/already-seen.filter.ts';
 import { blockedFilter } from './filters/blocked.filter.ts';
 import { notInterestedFilter } from './filters/not-interested.filter.ts';
@@ -33,7 +35,14 @@ import { popularSource } from './sources/popular.source.ts';
 import { similarSource } from './sources/similar.source.ts';
 import { trendingSource } from './sources/trending.source.ts';
 import { twoTowerSource } from './sources/two-tower.source.ts';
-import type { CandidateSource, Filter, PipelineConfig, Reranker } from './types.ts';
+import {
+  type CandidateSource,
+  type FeedType,
+  type Filter,
+  newCandidate,
+  type PipelineConfig,
+  type Reranker,
+} from './types.ts';
 
 /** What the feed pipelines are built from. `featureStore` is optional: without it, history-based parts are left out. */
 export interface FeedParts {
@@ -60,7 +69,7 @@ export function forYouSources(p: Pick<FeedParts, 'cache' | 'catalog' | 'random'>
     twoTowerSource,
     followingSource(p.catalog),
     trendingSource(p.cache),
-    similarSource({ seeds: (q) => q.settings.sources.similar.seeds }),
+    similarSource(),
     freshSource(p.catalog, p.cache),
     exploreSource(p.catalog, p.random),
     interestsSource(p.catalog),
@@ -68,14 +77,25 @@ export function forYouSources(p: Pick<FeedParts, 'cache' | 'catalog' | 'random'>
   ];
 }
 
-/** For You's filters: what the viewer must not or need not see. */
-export const FOR_YOU_FILTERS: readonly Filter[] = [
-  alreadySeenFilter,
-  notReadyFilter,
-  privacyFilter,
-  blockedFilter,
-  notInterestedFilter,
-];
+/**
+ * What no viewer may be shown, in every pipeline and in the live check of every page: videos not ready
+ * or deleted, videos the viewer may not see (privacy), and creators blocked either way.
+ */
+export const SAFETY_FILTERS: readonly Filter[] = [notReadyFilter, privacyFilter, blockedFilter];
+
+/** For You's filters: the safety filters, plus what the viewer need not see again. */
+export const FOR_YOU_FILTERS: readonly Filter[] = [alreadySeenFilter, ...SAFETY_FILTERS, notInterestedFilter];
+
+/** How the feeds turn a source's video id into a candidate: catalogue videos only. */
+export function catalogCandidates(catalog: Pick<Catalog, 'get'>): Pick<PipelineConfig, 'candidate' | 'idOf'> {
+  return {
+    candidate: (id) => {
+      const v = catalog.get(id);
+      return v ? newCandidate(v) : undefined;
+    },
+    idOf: (c) => c.video.id,
+  };
+}
 
 /** For You's reranking rules, applied in order after scoring. */
 export const FOR_YOU_RERANKERS: readonly Reranker[] = [
@@ -108,7 +128,7 @@ export function forYouRanking(
  * candidate) is re-read live and anything no longer ready, deleted or no longer visible is replaced.
  */
 function livePageGuard(db: SqlExecutor): NonNullable<PipelineConfig['pageGuard']> {
-  return { hydrator: liveStateHydrator(db), filters: [notReadyFilter, privacyFilter] };
+  return { hydrator: liveStateHydrator(db), filters: SAFETY_FILTERS };
 }
 
 const withStore = <T>(fs: FeatureStore | undefined, make: (fs: FeatureStore) => T): T[] => (fs ? [make(fs)] : []);
@@ -117,6 +137,7 @@ const withStore = <T>(fs: FeatureStore | undefined, make: (fs: FeatureStore) => 
 export function forYouPipeline(p: FeedParts): PipelineConfig {
   return {
     id: 'for_you',
+    ...catalogCandidates(p.catalog),
     queryHydrators: [viewerHydrator(p.metadata), ...withStore(p.featureStore, historyHydrator)],
     sources: forYouSources(p),
     hydrators: [
@@ -142,11 +163,12 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
 export function followingPipeline(p: FeedParts): PipelineConfig {
   return {
     id: 'following',
+    ...catalogCandidates(p.catalog),
     queryHydrators: [viewerHydrator(p.metadata)],
     sources: [followingSource(p.catalog)],
     hydrators: [],
     // No history hydrator here, so already-seen only drops this session's served ids: the list stays chronological.
-    filters: [alreadySeenFilter, notReadyFilter, privacyFilter, blockedFilter, notInterestedFilter],
+    filters: [alreadySeenFilter, ...SAFETY_FILTERS, notInterestedFilter],
     scorer: recencyScorer,
     fallbackScorer: recencyScorer,
     rerankers: [],
@@ -157,4 +179,22 @@ export function followingPipeline(p: FeedParts): PipelineConfig {
       ...(p.serveLog ? [serveLogSideEffect(p.serveLog)] : []),
     ],
   };
+}
+
+/** The pipelines the feed service runs, by feed type. */
+export function feedPipelines(p: FeedParts): Record<FeedType, PipelineConfig> {
+  return { for_you: forYouPipeline(p), following: followingPipeline(p) };
+}
+
+/** Every settings slot of a set of pipelines (what `experiments/feed.yaml` must hold, and all it may hold). */
+export function settingsSlotsOf(pipelines: readonly PipelineConfig[]): SettingsSlot<unknown>[] {
+  return [...uniqueSlots(pipelines.flatMap((p) => slotsOf(p as never))).values()];
+}
+
+/**
+ * The slots of both feeds, read off pipelines built with inert parts: building a pipeline only
+ * captures its parts, it calls none of them, so this needs no catalogue, store or model.
+ */
+export function feedSettingsSlots(): SettingsSlot<unknown>[] {
+  return settingsSlotsOf(Object.values(feedPipelines({} as FeedParts)));
 }

@@ -1,21 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../retrieval/catalog.ts';
 import { alreadySeenFilter } from '../for-you/filters/already-seen.filter.ts';
+import { catalogCandidates, feedSettingsSlots } from '../for-you/pipelines.ts';
 import { fallbackScorer } from '../for-you/scorers/fallback.scorer.ts';
 import { topSelector } from '../for-you/selector.ts';
 import { ids, query, video } from '../for-you/testing/fixtures.ts';
 import type { CandidateSource, PipelineConfig, Scorer } from '../for-you/types.ts';
 import { runPipeline } from './runner.ts';
+import { patchSettings, slot, sourceBudgetSchema } from './settings.ts';
 
 const catalog = Catalog.fromVideos(
   Array.from({ length: 30 }, (_, i) => video(`v${i}`, { stats: { views: i, likes: 0, comments: 0, shares: 0 } })),
 );
 const listSource = (id: string, videoIds: string[]): CandidateSource => ({
   id,
+  settings: slot(`sources.${id}`, sourceBudgetSchema),
   fetch: async (_q, quota) => videoIds.slice(0, quota).map((videoId, i) => ({ videoId, score: -i })),
 });
-const throwing: CandidateSource = { id: 'two_tower', fetch: async () => Promise.reject(new Error('index exploded')) };
-const hanging: CandidateSource = { id: 'similar', fetch: () => new Promise(() => {}) };
+const throwing: CandidateSource = {
+  id: 'two_tower',
+  settings: slot('sources.two_tower', sourceBudgetSchema),
+  fetch: async () => Promise.reject(new Error('index exploded')),
+};
+const hanging: CandidateSource = {
+  id: 'similar',
+  settings: slot('sources.similar', sourceBudgetSchema),
+  fetch: () => new Promise(() => {}),
+};
 const badScorer: Scorer = {
   id: 'ranker',
   version: () => 'm1',
@@ -25,6 +36,7 @@ const badScorer: Scorer = {
 function pipeline(over: Partial<PipelineConfig> = {}): PipelineConfig {
   return {
     id: 'test',
+    ...catalogCandidates(catalog),
     queryHydrators: [],
     sources: [listSource('trending', ['v1', 'v2', 'v3']), listSource('popular', ['v3', 'v4', 'v5', 'v6'])],
     hydrators: [],
@@ -41,7 +53,7 @@ function pipeline(over: Partial<PipelineConfig> = {}): PipelineConfig {
 describe('runPipeline', () => {
   it('merges sources, records every source of a candidate and the filters removals', async () => {
     const q = query({ sessionSeen: new Set(['v2']) });
-    const r = await runPipeline(pipeline(), q, (id) => catalog.get(id));
+    const r = await runPipeline(pipeline(), q);
     expect(new Set(ids(r.page))).toEqual(new Set(['v1', 'v3', 'v4', 'v5', 'v6']));
     expect(r.page.find((c) => c.video.id === 'v3')!.sources.map((s) => s.source)).toEqual(['trending', 'popular']);
     expect(r.trace.removed.already_seen).toEqual(['v2']);
@@ -60,15 +72,8 @@ describe('runPipeline', () => {
 
   it('still builds a page when a source throws and another never answers (timeout)', async () => {
     const q = query();
-    q.settings = {
-      ...q.settings,
-      sources: { ...q.settings.sources, similar: { ...q.settings.sources.similar, timeout_ms: 20 } },
-    };
-    const r = await runPipeline(
-      pipeline({ sources: [throwing, hanging, listSource('popular', ['v7', 'v8'])] }),
-      q,
-      (id) => catalog.get(id),
-    );
+    q.settings = patchSettings(feedSettingsSlots(), q.settings, { sources: { similar: { timeout_ms: 20 } } });
+    const r = await runPipeline(pipeline({ sources: [throwing, hanging, listSource('popular', ['v7', 'v8'])] }), q);
     expect(ids(r.page).sort()).toEqual(['v7', 'v8']);
     expect(r.trace.sources.two_tower!.error).toBe('index exploded');
     expect(r.trace.sources.similar!.error).toMatch(/timed out/);
@@ -76,7 +81,7 @@ describe('runPipeline', () => {
   });
 
   it('falls back to the fallback scorer when the ranker throws, and reports its version', async () => {
-    const r = await runPipeline(pipeline({ scorer: badScorer }), query(), (id) => catalog.get(id));
+    const r = await runPipeline(pipeline({ scorer: badScorer }), query());
     expect(r.page.length).toBeGreaterThan(0);
     expect(r.trace.scorer).toBe('fallback');
     expect(r.modelVersion).toBe('fallback-v1');
@@ -101,7 +106,6 @@ describe('runPipeline', () => {
         ],
       }),
       query(),
-      (id) => catalog.get(id),
     );
     expect(ids(r.page)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
     expect(r.trace.scorer).toBe('retrieval-order');
@@ -110,10 +114,8 @@ describe('runPipeline', () => {
 
   it('drops ids the catalogue does not know and honours each source quota', async () => {
     const q = query();
-    q.settings = { ...q.settings, sources: { ...q.settings.sources, trending: { quota: 2, timeout_ms: 100 } } };
-    const r = await runPipeline(pipeline({ sources: [listSource('trending', ['ghost', 'v1', 'v2'])] }), q, (id) =>
-      catalog.get(id),
-    );
+    q.settings = patchSettings(feedSettingsSlots(), q.settings, { sources: { trending: { quota: 2 } } });
+    const r = await runPipeline(pipeline({ sources: [listSource('trending', ['ghost', 'v1', 'v2'])] }), q);
     expect(ids(r.page)).toEqual(['v1']);
   });
 
@@ -127,7 +129,6 @@ describe('runPipeline', () => {
         ],
       }),
       query(),
-      (id) => catalog.get(id),
     );
     await new Promise((r) => setImmediate(r));
     expect(seen).toEqual(ids(r.page));
@@ -151,7 +152,6 @@ describe('runPipeline with a pre-ranker and a page guard', () => {
         hydrators: [{ id: 'h', hydrate: async (_q, cs) => void hydrated.push(...ids(cs)) }],
       }),
       query({ sessionSeen: new Set(['v6']) }),
-      (id) => catalog.get(id),
     );
     expect(hydrated).toEqual(['v5', 'v4', 'v3']);
     expect(r.trace.removed.already_seen).toEqual(['v6']);
@@ -191,7 +191,6 @@ describe('runPipeline with a pre-ranker and a page guard', () => {
         },
       }),
       q,
-      (id) => catalog.get(id),
     );
     expect(ids(r.page)).toEqual(['v1', 'v3']);
     expect(checked).toEqual([['v1', 'v2'], ['v3']]);

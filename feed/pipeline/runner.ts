@@ -1,13 +1,12 @@
-import type { CatalogVideo } from '../../retrieval/catalog.ts';
+import { type SourceBudget, settingsOf } from './settings.ts';
 import type {
-  Candidate,
   CandidateSource,
-  FeedQuery,
+  PipelineCandidate,
   PipelineConfig,
+  PipelineQuery,
   PipelineResult,
   PipelineTrace,
-  ViewerContext,
-} from '../for-you/types.ts';
+} from './types.ts';
 
 /** Thrown when a component outlives its time budget. */
 export class ComponentTimeout extends Error {
@@ -26,10 +25,10 @@ export function withTimeout<T>(p: Promise<T>, id: string, ms: number): Promise<T
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The quota and timeout of a source from the request's settings (sources missing there get none). */
-function budget(query: FeedQuery, source: CandidateSource): { quota: number; timeoutMs: number } {
-  const s = (query.settings.sources as Record<string, { quota: number; timeout_ms: number } | undefined>)[source.id];
-  return { quota: s?.quota ?? 0, timeoutMs: s?.timeout_ms ?? 100 };
+/** The quota and timeout of a source from the request's (bound) settings. */
+function budget<Q extends PipelineQuery>(query: Q, source: CandidateSource<Q>): { quota: number; timeoutMs: number } {
+  const s = settingsOf(query.settings, source.settings) as SourceBudget;
+  return { quota: s.quota, timeoutMs: s.timeout_ms };
 }
 
 /** Refills of the page guard before a page is served short rather than slow. */
@@ -43,11 +42,11 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * and skipped (its candidates dropped, its data left at defaults; a failed scorer falls back), so a
  * page is always produced. Every stage is timed, and every filter's and reranker's removals are kept.
  */
-export async function runPipeline(
-  config: PipelineConfig,
-  query: FeedQuery,
-  lookup: (videoId: string) => CatalogVideo | undefined,
-): Promise<PipelineResult> {
+export async function runPipeline<Q extends PipelineQuery, C extends PipelineCandidate>(
+  config: PipelineConfig<Q, C>,
+  query: Q,
+): Promise<PipelineResult<C>> {
+  const idOf = (c: C) => config.idOf(c);
   const trace: PipelineTrace = { stages: {}, sources: {}, removed: {}, errors: [], scorer: '', candidates: 0 };
   const fail = (component: string, err: unknown) => trace.errors.push({ component, message: message(err) });
   const stage = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
@@ -62,13 +61,13 @@ export async function runPipeline(
   await stage('query_hydrate', async () => {
     const parts = await Promise.allSettled(config.queryHydrators.map((h) => h.hydrate(query)));
     parts.forEach((p, i) => {
-      if (p.status === 'fulfilled') Object.assign(query.viewer, p.value as Partial<ViewerContext>);
+      if (p.status === 'fulfilled') Object.assign(query.viewer, p.value);
       else fail(config.queryHydrators[i]!.id, p.reason);
     });
   });
 
   let candidates = await stage('sources', async () => {
-    const byId = new Map<string, Candidate>();
+    const byId = new Map<string, C>();
     const results = await Promise.all(
       config.sources.map(async (source) => {
         const { quota, timeoutMs } = budget(query, source);
@@ -89,9 +88,8 @@ export async function runPipeline(
       hits.forEach((hit, rank) => {
         let c = byId.get(hit.videoId);
         if (!c) {
-          const video = lookup(hit.videoId);
-          if (!video) return;
-          c = { video, sources: [], propensity: 1, score: 0, rules: [] };
+          c = config.candidate(hit.videoId);
+          if (!c) return;
           byId.set(hit.videoId, c);
         }
         c.sources.push({ source: source.id, rank, score: hit.score });
@@ -103,11 +101,11 @@ export async function runPipeline(
   });
   trace.candidates = candidates.length;
 
-  const filterAll = (list: Candidate[]): Candidate[] => {
+  const filterAll = (list: C[]): C[] => {
     for (const f of config.filters) {
       try {
         const { kept, removed } = f.apply(query, list);
-        const ids = removed.map((c) => c.video.id);
+        const ids = removed.map((c) => idOf(c));
         trace.removed[f.id] = [...(trace.removed[f.id] ?? []), ...ids];
         list = kept;
       } catch (err) {
@@ -169,7 +167,7 @@ export async function runPipeline(
     for (const r of config.rerankers) {
       try {
         const { kept, removed } = r.rerank(query, list);
-        trace.removed[r.id] = removed.map((c) => c.video.id);
+        trace.removed[r.id] = removed.map((c) => idOf(c));
         list = kept;
       } catch (err) {
         fail(r.id, err);
@@ -184,7 +182,7 @@ export async function runPipeline(
     if (!guard) return picked;
     const chosen = new Set(picked);
     let rest = candidates.filter((c) => !chosen.has(c));
-    const ok: Candidate[] = [];
+    const ok: C[] = [];
     let pending = picked;
     for (let round = 0; round < GUARD_ROUNDS && pending.length > 0; round++) {
       try {
@@ -195,7 +193,7 @@ export async function runPipeline(
       let kept = pending;
       for (const f of guard.filters) {
         const r = f.apply(query, kept);
-        trace.removed[f.id] = [...(trace.removed[f.id] ?? []), ...r.removed.map((c) => c.video.id)];
+        trace.removed[f.id] = [...(trace.removed[f.id] ?? []), ...r.removed.map((c) => idOf(c))];
         kept = r.kept;
       }
       ok.push(...kept);
@@ -205,11 +203,10 @@ export async function runPipeline(
     }
     return ok;
   });
-  const result: PipelineResult = {
+  const result: PipelineResult<C> = {
     page,
     trace,
     modelVersion: trace.scorer === config.scorer.id ? config.scorer.version() : config.fallbackScorer.version(),
-    indexVersion: query.index?.version ?? 'none',
   };
 
   await stage('side_effects', async () => {

@@ -1,5 +1,5 @@
 import type { FeatureStore } from '../../feature-store/ports.ts';
-import type { BackgroundService } from '../api/background.ts';
+import type { BackgroundService } from '../api/background-service.ts';
 import { featuresConsumer } from './consumers/features.consumer.ts';
 import { startConsumer } from './consumers/runner.ts';
 import { viewsConsumer } from './consumers/views.consumer.ts';

@@ -2,21 +2,9 @@ import type { MetadataStore, SqlValue } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
 import { labelViews, type PairEvent } from '../../feature-store/label-views.ts';
 import { type Labels, labelsOf } from '../../feature-store/signals.ts';
+import type { ServedItem } from '../../feed/for-you/side-effects/serve-log.side-effect.ts';
 
-/** One served feed position, with what produced it. */
-export interface ServedItem {
-  requestId: string;
-  position: number;
-  userId: string;
-  videoId: string;
-  modelVersion: string;
-  indexVersion: string;
-  /** Probability the policy showed this item here (for off-policy estimates); null when unknown. */
-  propensity: number | null;
-  /** The feature values the scorer used, by name. */
-  features: Record<string, number>;
-  servedAt: number;
-}
+export type { ServedItem };
 
 const COLUMNS = 9;
 const ROWS_PER_INSERT = 100;

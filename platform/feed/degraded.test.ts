@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../../core/cache/ports.ts';
 import { loadFeedConfig } from '../../feed/for-you/config.ts';
+import { feedSettingsSlots } from '../../feed/for-you/pipelines.ts';
+import { patchSettings } from '../../feed/pipeline/settings.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-app.ts';
 
 /** Fault injection: a cache whose every call fails, as when Redis is unreachable. */
@@ -69,13 +71,12 @@ describe('For You when every candidate source comes back empty', () => {
 
   beforeAll(async () => {
     // Quota 0 everywhere: what a page looks like when each source times out or finds nothing.
-    const base = loadFeedConfig();
+    const base = loadFeedConfig(feedSettingsSlots());
     const sources = Object.fromEntries(
-      Object.entries(base.defaults.sources).map(([name, s]) => [name, { ...s, quota: 0 }]),
-    ) as typeof base.defaults.sources;
-    t = await buildFeedTestApp('feed-empty-sources', () => ({
-      feedConfig: { ...base, experiments: [], defaults: { ...base.defaults, sources } },
-    }));
+      Object.keys(base.defaults.sources as object).map((name) => [name, { quota: 0 }]),
+    );
+    const defaults = patchSettings(base.slots, base.defaults, { sources });
+    t = await buildFeedTestApp('feed-empty-sources', () => ({ feedConfig: { ...base, experiments: [], defaults } }));
     const author = await t.register('quiet_creator');
     await seedVideos(
       t.deps.metadata,

@@ -4,7 +4,7 @@ import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import { type FeedConfig, loadFeedConfig } from '../../feed/for-you/config.ts';
-import { followingPipeline, forYouPipeline } from '../../feed/for-you/pipelines.ts';
+import { feedPipelines, settingsSlotsOf } from '../../feed/for-you/pipelines.ts';
 import type { ServedItemSink } from '../../feed/for-you/side-effects/serve-log.side-effect.ts';
 import { downloadArtifacts } from '../../model-format/artifact-dir.ts';
 import type { ProductionModel } from '../../model-format/production.ts';
@@ -64,7 +64,6 @@ export interface FeedRuntime {
 
 /** Wires catalogue, index, ranker, pipelines and service; `start()` loads them (failures degrade, never throw). */
 export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
-  const config = o.feedConfig ?? loadFeedConfig();
   const catalog = new Catalog();
   const index = new IndexHolder();
   const ranker = new RankerHolder();
@@ -109,6 +108,9 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     sessionTtlMs: () => config.sessionTtlS * 1000,
     ...(o.random ? { random: o.random } : {}),
   };
+  const pipelines = feedPipelines(parts);
+  // Bound to the components of the pipelines that run: a component without settings stops the start.
+  const config = o.feedConfig ?? loadFeedConfig(settingsSlotsOf(Object.values(pipelines)));
   const service = new FeedService({
     metadata: o.metadata,
     cache: o.cache,
@@ -117,7 +119,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     catalog,
     index,
     config: () => config,
-    pipelines: { for_you: forYouPipeline(parts), following: followingPipeline(parts) },
+    pipelines,
     counts: (ids) => counters.get(ids),
   });
   return {

@@ -94,7 +94,7 @@ export class FeedService {
     };
     let result: PipelineResult;
     try {
-      result = await runPipeline(d.pipelines[req.feedType], query, (id) => d.catalog.get(id));
+      result = await runPipeline(d.pipelines[req.feedType], query);
     } catch (err) {
       this.fallbacks++;
       result = await this.#fallback(query, err);
@@ -116,7 +116,7 @@ export class FeedService {
       items,
       next_cursor: items.length > 0 ? encodeCursor(d.secret, next, bind) : null,
       model_version: result.modelVersion,
-      index_version: result.indexVersion,
+      index_version: query.index?.version ?? 'none',
       ...(req.explain ? { explain: { arms, ...explainTrace(result) } } : {}),
     };
   }
@@ -159,7 +159,6 @@ export class FeedService {
         candidates: page.length,
       },
       modelVersion: 'fallback-page',
-      indexVersion: query.index?.version ?? 'none',
     };
   }
 

@@ -1,4 +1,4 @@
-import type { BackgroundService } from '../api/background.ts';
+import type { BackgroundService } from '../api/background-service.ts';
 import { startTranscodeWorker } from './transcode.worker.ts';
 
 /** The transcode worker as an embedded service of the API process (EMBEDDED_WORKERS=true). */

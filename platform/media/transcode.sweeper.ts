@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
-import type { BackgroundService } from '../api/background.ts';
+import type { BackgroundService } from '../api/background-service.ts';
 import { enqueueTranscode, TRANSCODE_QUEUE, transcodeJobId, WORKDIR_PREFIX } from './transcode.worker.ts';
 import { videosRepo } from './videos.repo.ts';
 

@@ -6,7 +6,7 @@ import { bufferToF32 } from '../baselines/artifacts.ts';
 import { openRegistry } from '../registry/open.ts';
 import type { ModelRecord, ModelStage } from '../registry/registry.ts';
 import { buildIndex } from './ann-index.ts';
-import { type Command, required, UsageError } from './main.ts';
+import { type Command, required, UsageError } from './args.ts';
 import { progressBar } from './progress.ts';
 
 const stores = (opts: Record<string, string | boolean | undefined>) =>

@@ -10,10 +10,10 @@ import { type EvalSubject, evaluateAll, gateMetrics, writeReport } from '../eval
 import type { RankingInput } from '../models/types.ts';
 import { openRegistry } from '../registry/open.ts';
 import type { ModelStage } from '../registry/registry.ts';
+import { type Command, required, UsageError } from './args.ts';
 import { loadExperimentData } from './dataset.ts';
 import { type Experiment, loadExperiment, modelName } from './experiment.ts';
 import { loadRegisteredModel } from './load-model.ts';
-import { type Command, required, UsageError } from './main.ts';
 import { progressBar } from './progress.ts';
 import { type TrainedModel, trainModel } from './trainers.ts';
 

@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util';
+import { type CliIo, type Command, UsageError } from './args.ts';
 import { ExperimentError } from './experiment.ts';
 
-/** Where a command writes: results to `out`, progress and errors to `err`. */
-export interface CliIo {
-  out: (text: string) => void;
-  err: NodeJS.WriteStream;
-}
+export type { CliIo, Command };
 
 /** Options every command accepts. */
 const COMMON = {
@@ -19,16 +16,6 @@ const COMMON_HELP = `  --seed <n>          random seed (overrides the experiment
   --metadata <url>    metadata store (default sqlite://./data/foryou.db)
   --objects <url>     object store for artifacts (default file://./data/objects)
   -h, --help          show this help`;
-
-/** One subcommand: its options, help text and implementation. */
-export interface Command {
-  summary: string;
-  usage: string;
-  /** Lines describing the command's own options. */
-  help: string;
-  options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: false }>;
-  run(opts: Record<string, string | boolean | undefined>, positionals: string[], io: CliIo): Promise<number>;
-}
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   data: async () => (await import('./commands.train.ts')).dataCommand,
@@ -128,19 +115,4 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.err.write(`foryou-train ${name}: ${e.stack ?? e.message}\n`);
     return 1;
   }
-}
-
-/** A mistake in how the command was called (exit code 2, no stack trace). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-/** A required string option, or a UsageError naming it. */
-export function required(opts: Record<string, string | boolean | undefined>, key: string): string {
-  const v = opts[key];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${key} is required`);
-  return v;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cache } from '../../core/cache/ports.ts';
 import { DURATION_BUCKET_BOUNDS_MS } from '../../feature-store/signals.ts';
-import { TRENDING_KEY } from '../../platform/engagement/consumers/features.consumer.ts';
+import { TRENDING_KEY } from '../../feature-store/trending.ts';
 import { Catalog, type CatalogVideo } from '../../retrieval/catalog.ts';
 import type { Dataset, Example } from '../data/schema.ts';
 import { replayKeys } from './offline-state.ts';

@@ -1,4 +1,12 @@
+import { z } from 'zod';
+import { settingsOf, slot } from '../../pipeline/settings.ts';
 import type { Candidate, Reranker } from '../types.ts';
+
+/** This reranker's settings in `experiments/feed.yaml`. */
+export const EXPLORATION_SLOT_SETTINGS = slot(
+  'rerankers.exploration_slot',
+  z.strictObject({ slots: z.number().int().min(0).default(1) }),
+);
 
 /**
  * Reserves `explore_slots` positions of the page for videos only the exploration source proposed,
@@ -6,8 +14,9 @@ import type { Candidate, Reranker } from '../types.ts';
  */
 export const explorationSlotReranker: Reranker = {
   id: 'exploration_slot',
+  settings: EXPLORATION_SLOT_SETTINGS,
   rerank(query, candidates) {
-    const slots = Math.min(query.settings.rerank.explore_slots, query.limit);
+    const slots = Math.min(settingsOf(query.settings, EXPLORATION_SLOT_SETTINGS).slots, query.limit);
     if (slots <= 0) return { kept: candidates, removed: [] };
     const pureExplore = candidates.filter((c) => c.sources.length === 1 && c.sources[0]!.source === 'explore');
     const chosen = pureExplore.slice(0, slots);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { candidate, ids, NOW, query, video } from '../testing/fixtures.ts';
-import { authorDiversityReranker } from './author-diversity.reranker.ts';
+import { candidate, ids, NOW, query, testSettingsOf, video, withSettings } from '../testing/fixtures.ts';
+import { AUTHOR_DIVERSITY_SETTINGS, authorDiversityReranker } from './author-diversity.reranker.ts';
 import { creatorExposureReranker } from './creator-exposure.reranker.ts';
 import { explorationSlotReranker } from './exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './freshness-boost.reranker.ts';
@@ -10,7 +10,7 @@ describe('rerankers', () => {
     const q = query();
     const list = ['a1', 'a2', 'b1', 'a3', 'c1', 'a4'].map((id) => candidate(video(id, { authorId: id[0]! })));
     const r = authorDiversityReranker.rerank(q, list);
-    expect(q.settings.rerank.max_per_author).toBe(2);
+    expect(testSettingsOf(AUTHOR_DIVERSITY_SETTINGS).max_per_author).toBe(2);
     expect(ids(r.kept)).toEqual(['a1', 'a2', 'b1', 'c1']);
     expect(ids(r.removed)).toEqual(['a3', 'a4']);
   });
@@ -32,8 +32,7 @@ describe('rerankers', () => {
   });
 
   it('creator_exposure_cap removes creators served past the hourly cap', () => {
-    const q = query();
-    q.settings = { ...q.settings, rerank: { ...q.settings.rerank, creator_exposure_cap_per_hour: 5 } };
+    const q = withSettings(query(), { rerankers: { creator_exposure_cap: { cap_per_hour: 5 } } });
     const r = creatorExposureReranker.rerank(q, [
       candidate(video('hot'), { authorExposure: 5 }),
       candidate(video('ok'), { authorExposure: 4 }),

@@ -1,6 +1,8 @@
 import type { RankerHolder } from '../../../ranking/ranker-holder.ts';
 import { combinedScore, valueBreakdown } from '../../../ranking/value-model.ts';
+import { settingsOf } from '../../pipeline/settings.ts';
 import type { Scorer } from '../types.ts';
+import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
 
 /**
  * The multi-task ranker from the registry's production stage. Its heads are weighted into a value by
@@ -11,6 +13,7 @@ import type { Scorer } from '../types.ts';
 export function modelScorer(holder: RankerHolder): Scorer {
   return {
     id: 'ranker',
+    settings: VALUE_MODEL_SETTINGS,
     version: () => holder.current()?.version ?? 'none',
     async score(query, candidates) {
       const model = holder.current();
@@ -26,11 +29,11 @@ export function modelScorer(holder: RankerHolder): Scorer {
         ...(query.userId ? { userId: query.userId } : {}),
         videoIds: candidates.map((c) => c.video.id),
       });
-      const combine = query.settings.value_model;
+      const { weights, combine } = settingsOf(query.settings, VALUE_MODEL_SETTINGS);
       candidates.forEach((c, i) => {
         const h: Record<string, number> = {};
         for (const [name, arr] of Object.entries(heads)) h[name] = arr[i]!;
-        const v = valueBreakdown(h, query.settings.value_weights);
+        const v = valueBreakdown(h, weights);
         c.heads = h;
         c.valueTerms = { ...v.terms, value: v.value, prior: c.prior ?? 0 };
         c.score = combinedScore(c.prior ?? 0, v.value, combine);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../../../retrieval/index-holder.ts';
-import { candidate, NOW, query, video } from '../testing/fixtures.ts';
+import { candidate, NOW, query, testSettingsOf, video, withSettings } from '../testing/fixtures.ts';
 import { emptyViewer } from '../types.ts';
 import { keepForRanking, scoreRetrievalPrior } from './retrieval-prior.ts';
+import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
 
 /** Unit vectors on a circle: a at 0 rad, b at π/2, c at π. */
 function snapshot() {
@@ -15,7 +16,7 @@ describe('retrieval prior', () => {
   it('is the query vector’s affinity over the temperature, for every source; unknown videos get the lowest', async () => {
     const viewer = { ...emptyViewer(), history: [{ video: 'a', kind: 'like' as const, timeMs: NOW }] };
     const q = query({ viewer, index: snapshot() });
-    const t = q.settings.value_model.retrieval_temperature;
+    const t = testSettingsOf(VALUE_MODEL_SETTINGS).combine.retrieval_temperature;
     const cs = [
       candidate(video('b'), { sources: from('trending', 0) }),
       candidate(video('c'), { sources: from('popular', 3) }),
@@ -38,8 +39,7 @@ describe('retrieval prior', () => {
   });
 
   it('keeps the top N priors, each source’s best few and every exploration pick, best prior first', () => {
-    const q = query();
-    q.settings = { ...q.settings, value_model: { ...q.settings.value_model, rank_top_n: 2, keep_per_source: 1 } };
+    const q = withSettings(query(), { value_model: { combine: { rank_top_n: 2, keep_per_source: 1 } } });
     const cs = [
       candidate(video('p1'), { prior: 5, sources: from('two_tower', 0) }),
       candidate(video('p2'), { prior: 4, sources: from('two_tower', 1) }),

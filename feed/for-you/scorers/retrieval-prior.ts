@@ -1,5 +1,7 @@
-import { affinityOf, queryVectorOf } from '../../../retrieval/query-vector.ts';
+import { settingsOf } from '../../pipeline/settings.ts';
+import { affinityOf, queryVectorOf } from '../query-vector.ts';
 import type { Candidate, FeedQuery, PreRanker } from '../types.ts';
+import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
 
 /**
  * Sets every candidate's retrieval prior: the two-tower affinity divided by the softmax temperature
@@ -15,7 +17,7 @@ export async function scoreRetrievalPrior(query: FeedQuery, candidates: Candidat
     for (const c of candidates) c.prior = 0;
     return;
   }
-  const t = query.settings.value_model.retrieval_temperature;
+  const t = settingsOf(query.settings, VALUE_MODEL_SETTINGS).combine.retrieval_temperature;
   let lowest = Number.POSITIVE_INFINITY;
   const missing: Candidate[] = [];
   for (const c of candidates) {
@@ -39,7 +41,7 @@ export async function scoreRetrievalPrior(query: FeedQuery, candidates: Candidat
  * the sources were merged.
  */
 export function keepForRanking(query: FeedQuery, candidates: Candidate[]): Candidate[] {
-  const { rank_top_n: topN, keep_per_source: perSource } = query.settings.value_model;
+  const { rank_top_n: topN, keep_per_source: perSource } = settingsOf(query.settings, VALUE_MODEL_SETTINGS).combine;
   const prior = (c: Candidate) => c.prior ?? Number.NEGATIVE_INFINITY;
   const sorted = [...candidates].sort((a, b) => prior(b) - prior(a));
   return sorted.filter(
@@ -50,6 +52,7 @@ export function keepForRanking(query: FeedQuery, candidates: Candidate[]): Candi
 /** The For You pre-ranker: the retrieval prior and `keepForRanking`. */
 export const retrievalPriorPreRanker: PreRanker = {
   id: 'retrieval_prior',
+  settings: VALUE_MODEL_SETTINGS,
   score: scoreRetrievalPrior,
   keep: keepForRanking,
 };

@@ -1,6 +1,20 @@
 import { FEATURE_NAMES } from '../../../feature-store/definitions.ts';
-import type { ServedItem } from '../../../platform/engagement/serve-log.ts';
 import type { Candidate, FeedQuery, PipelineResult, SideEffect } from '../types.ts';
+
+/** One served feed position, with what produced it. */
+export interface ServedItem {
+  requestId: string;
+  position: number;
+  userId: string;
+  videoId: string;
+  modelVersion: string;
+  indexVersion: string;
+  /** Probability the policy showed this item here (for off-policy estimates); null when unknown. */
+  propensity: number | null;
+  /** The feature values the scorer used, by name. */
+  features: Record<string, number>;
+  servedAt: number;
+}
 
 /** Where served items go (the engagement area's buffered `ServeLog`). */
 export interface ServedItemSink {
@@ -35,7 +49,7 @@ export function serveLogSideEffect(sink: ServedItemSink): SideEffect {
           userId: query.userId ?? query.actor,
           videoId: c.video.id,
           modelVersion: result.modelVersion,
-          indexVersion: result.indexVersion,
+          indexVersion: query.index?.version ?? 'none',
           propensity: c.propensity,
           features: servedFeatures(query, c),
           servedAt: query.nowMs,

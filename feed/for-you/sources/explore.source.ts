@@ -1,5 +1,9 @@
 import type { Catalog } from '../../../retrieval/catalog.ts';
+import { slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import type { CandidateSource } from '../types.ts';
+
+/** This source's settings in `experiments/feed.yaml`. */
+export const EXPLORE_SETTINGS = slot('sources.explore', sourceBudgetSchema);
 
 /**
  * Uniform-random videos from the whole catalogue. Each carries its propensity (quota / catalogue size,
@@ -8,6 +12,7 @@ import type { CandidateSource } from '../types.ts';
 export function exploreSource(catalog: Catalog, random: () => number = Math.random): CandidateSource {
   return {
     id: 'explore',
+    settings: EXPLORE_SETTINGS,
     async fetch(_query, quota) {
       const all = catalog.all();
       const n = Math.min(quota, all.length);

@@ -1,10 +1,15 @@
 import type { Catalog, CatalogVideo } from '../../../retrieval/catalog.ts';
+import { slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import type { CandidateSource } from '../types.ts';
+
+/** This source's settings in `experiments/feed.yaml`. */
+export const FOLLOWING_SETTINGS = slot('sources.following', sourceBudgetSchema);
 
 /** The newest uploads of the creators the viewer follows, newest first across creators. */
 export function followingSource(catalog: Catalog): CandidateSource {
   return {
     id: 'following',
+    settings: FOLLOWING_SETTINGS,
     async fetch(query, quota) {
       const lists = [...query.viewer.following].map((a) => catalog.byAuthor(a)).filter((l) => l.length > 0);
       // A k-way merge of newest-first lists: only `quota` items are ever compared.

@@ -1,7 +1,19 @@
+import { z } from 'zod';
 import type { Cache } from '../../../core/cache/ports.ts';
 import type { Catalog } from '../../../retrieval/catalog.ts';
+import { settingsOf, slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import { exposureKeys } from '../exposure.ts';
 import type { CandidateSource } from '../types.ts';
+
+/** This source's settings in `experiments/feed.yaml`. */
+export const FRESH_SETTINGS = slot(
+  'sources.fresh',
+  sourceBudgetSchema.extend({
+    max_age_hours: z.number().positive().default(72),
+    /** Serves a new video gets before it must earn its place through other sources. */
+    exposure_budget: z.number().int().min(0).default(200),
+  }),
+);
 
 /**
  * Cold-start exposure: recent uploads that have not yet used their serve budget, newest first, so each
@@ -10,8 +22,9 @@ import type { CandidateSource } from '../types.ts';
 export function freshSource(catalog: Catalog, cache: Cache): CandidateSource {
   return {
     id: 'fresh',
+    settings: FRESH_SETTINGS,
     async fetch(query, quota) {
-      const { max_age_hours: maxAgeH, exposure_budget: budget } = query.settings.sources.fresh;
+      const { max_age_hours: maxAgeH, exposure_budget: budget } = settingsOf(query.settings, FRESH_SETTINGS);
       const since = query.nowMs - maxAgeH * 3_600_000;
       const recent = [];
       for (const v of catalog.newest()) {

@@ -1,5 +1,13 @@
+import { z } from 'zod';
 import { type Catalog, popularity } from '../../../retrieval/catalog.ts';
+import { settingsOf, slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import type { CandidateSource } from '../types.ts';
+
+/** This source's settings in `experiments/feed.yaml`. */
+export const INTERESTS_SETTINGS = slot(
+  'sources.interests',
+  sourceBudgetSchema.extend({ cold_history_max: z.number().int().min(0).default(5) }),
+);
 
 /**
  * For cold viewers (little history): videos tagged with the interests they picked, taking the most
@@ -8,9 +16,11 @@ import type { CandidateSource } from '../types.ts';
 export function interestsSource(catalog: Catalog): CandidateSource {
   return {
     id: 'interests',
+    settings: INTERESTS_SETTINGS,
     async fetch(query, quota) {
       const { interests, history } = query.viewer;
-      if (interests.length === 0 || history.length > query.settings.sources.interests.cold_history_max) return [];
+      if (interests.length === 0 || history.length > settingsOf(query.settings, INTERESTS_SETTINGS).cold_history_max)
+        return [];
       // The newest 500 per tag bound the per-request sort on large tags.
       const lists = interests.map((t) =>
         catalog

@@ -1,7 +1,16 @@
+import { z } from 'zod';
 import type { AnnResult } from '../../../retrieval/ann/ports.ts';
 import type { IndexSnapshot } from '../../../retrieval/index-holder.ts';
+import { settingsOf, slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import type { CandidateSource } from '../types.ts';
+
 import { positiveSeeds } from './history.ts';
+
+/** This source's settings in `experiments/feed.yaml`. */
+export const SIMILAR_SETTINGS = slot(
+  'sources.similar',
+  sourceBudgetSchema.extend({ seeds: z.number().int().min(1).max(50).default(5) }),
+);
 
 /** How long a video's neighbour list is reused; a video added to the index meanwhile shows up after it. */
 const NEIGHBOURS_TTL_MS = 60_000;
@@ -15,11 +24,12 @@ const NEIGHBOURS_MAX = 100_000;
  * @remarks One search per seed, not a batch: a batched usearch search fans out to a thread pool, which
  * for a handful of queries costs ten times more CPU than the searches themselves.
  */
-export function similarSource(opts: {
-  seeds: (query: Parameters<CandidateSource['fetch']>[0]) => number;
-  /** Monotonic ms for the neighbour cache (tests pass their own). */
-  now?: () => number;
-}): CandidateSource {
+export function similarSource(
+  opts: {
+    /** Monotonic ms for the neighbour cache (tests pass their own). */
+    now?: () => number;
+  } = {},
+): CandidateSource {
   const now = opts.now ?? (() => performance.now());
   const cache = new WeakMap<IndexSnapshot, Map<string, { at: number; result: AnnResult }>>();
   const neighbours = (s: IndexSnapshot, video: string, k: number): AnnResult => {
@@ -39,10 +49,13 @@ export function similarSource(opts: {
   };
   return {
     id: 'similar',
+    settings: SIMILAR_SETTINGS,
     async fetch(query, quota) {
       const s = query.index;
       if (!s) return [];
-      const seeds = positiveSeeds(query.viewer.history, opts.seeds(query)).filter((x) => s.keyOf.has(x.video));
+      const seeds = positiveSeeds(query.viewer.history, settingsOf(query.settings, SIMILAR_SETTINGS).seeds).filter(
+        (x) => s.keyOf.has(x.video),
+      );
       if (seeds.length === 0) return [];
       const per = Math.ceil(quota / seeds.length) + 1;
       const results = seeds.map((x) => neighbours(s, x.video, per));

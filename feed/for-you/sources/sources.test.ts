@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../../core/cache/cache.memory.ts';
-import { TRENDING_KEY } from '../../../platform/engagement/consumers/features.consumer.ts';
+import { TRENDING_KEY } from '../../../feature-store/trending.ts';
 import { mulberry32 } from '../../../retrieval/ann/synthetic-vectors.ts';
 import { Catalog } from '../../../retrieval/catalog.ts';
 import { buildSnapshot } from '../../../retrieval/index-holder.ts';
 import { exposureKeys } from '../exposure.ts';
-import { NOW, query, video } from '../testing/fixtures.ts';
+import { NOW, query, testSettingsOf, video } from '../testing/fixtures.ts';
 import { emptyViewer } from '../types.ts';
 import { exploreSource } from './explore.source.ts';
 import { followingSource } from './following.source.ts';
-import { freshSource } from './fresh.source.ts';
+import { FRESH_SETTINGS, freshSource } from './fresh.source.ts';
 import { interestsSource } from './interests.source.ts';
 import { popularSource } from './popular.source.ts';
 import { similarSource } from './similar.source.ts';
@@ -65,7 +65,7 @@ describe('candidate sources', () => {
   it('fresh proposes recent uploads under their exposure budget, newest first', async () => {
     const cache = new MemoryCache();
     const q = query();
-    await cache.set(exposureKeys.video('a-new'), String(q.settings.sources.fresh.exposure_budget));
+    await cache.set(exposureKeys.video('a-new'), String(testSettingsOf(FRESH_SETTINGS).exposure_budget));
     const hits = await freshSource(catalog, cache).fetch(q, 10);
     // a-new used its budget; a-old (50 h) is inside the 72 h window; d-ancient is not.
     expect(ids(hits)).toEqual(['c-new', 'b-mid', 'a-old']);
@@ -95,7 +95,7 @@ describe('candidate sources', () => {
 
   it('similar returns neighbours of liked videos, never the seeds themselves', async () => {
     const viewer = { ...emptyViewer(), history: [{ video: 'a-old', kind: 'like' as const, timeMs: NOW - H }] };
-    const hits = await similarSource({ seeds: () => 5 }).fetch(query({ viewer, index: snapshot() }), 2);
+    const hits = await similarSource().fetch(query({ viewer, index: snapshot() }), 2);
     expect(ids(hits)).toEqual(['a-new', 'c-new']);
   });
 

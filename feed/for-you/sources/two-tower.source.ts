@@ -1,5 +1,9 @@
-import { queryVectorOf } from '../../../retrieval/query-vector.ts';
+import { slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
+import { queryVectorOf } from '../query-vector.ts';
 import type { CandidateSource } from '../types.ts';
+
+/** This source's settings in `experiments/feed.yaml`. */
+export const TWO_TOWER_SETTINGS = slot('sources.two_tower', sourceBudgetSchema);
 
 /**
  * Two-tower retrieval: embeds the viewer (query tower over online features and recent history, once
@@ -8,6 +12,7 @@ import type { CandidateSource } from '../types.ts';
  */
 export const twoTowerSource: CandidateSource = {
   id: 'two_tower',
+  settings: TWO_TOWER_SETTINGS,
   async fetch(query, quota) {
     const s = query.index;
     if (!s) return [];

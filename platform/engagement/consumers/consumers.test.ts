@@ -5,11 +5,12 @@ import { newFeatureState } from '../../../feature-store/definitions.ts';
 import { openFeatureStore } from '../../../feature-store/open.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
 import { countsAsView } from '../../../feature-store/signals.ts';
+import { TRENDING_KEY } from '../../../feature-store/trending.ts';
 import { clientEventsService } from '../client-events.service.ts';
 import { ENGAGEMENT_TOPIC } from '../events.ts';
 import { likesService } from '../likes.service.ts';
 import { type Fixture, openFixture } from '../testing/fixture.ts';
-import { featuresConsumer, TRENDING_KEY } from './features.consumer.ts';
+import { featuresConsumer } from './features.consumer.ts';
 import { consumerHandler, startConsumer } from './runner.ts';
 import { viewsConsumer } from './views.consumer.ts';
 

@@ -2,24 +2,10 @@ import type { Cache } from '../../../core/cache/ports.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
 import { toFeatureVideo } from '../../../feature-store/definitions.ts';
 import type { FeatureStore, FeatureStoreEvent } from '../../../feature-store/ports.ts';
+import { TRENDING_KEEP, TRENDING_KEY, trendingScore } from '../../../feature-store/trending.ts';
 import { ENGAGEMENT_GROUPS } from '../events.ts';
 import { type VideoRef, videosById } from '../lookups.ts';
 import type { EngagementConsumer, ParsedEvent, Rejected } from './runner.ts';
-
-/** The Cache sorted set of trending videos, highest score first. */
-export const TRENDING_KEY = 'trending';
-/** Videos kept in the trending set. */
-export const TRENDING_KEEP = 1000;
-/** A trending score halves every this long without new engagement. */
-export const TRENDING_HALF_LIFE_MS = 2 * 3600_000;
-
-/**
- * A trending score that needs no rescoring as time passes: log2(velocity) + t / halfLife. Comparing two
- * scores compares the velocities decayed to any common time, and the number grows only linearly.
- */
-export function trendingScore(velocity: number, timeMs: number): number {
-  return Math.log2(velocity) + timeMs / TRENDING_HALF_LIFE_MS;
-}
 
 /** Maps a parsed log event to a feature-store event (the video's attributes come from the metadata store). */
 export function toFeatureEvent(item: ParsedEvent, video: VideoRef | undefined): FeatureStoreEvent {

@@ -1,6 +1,6 @@
-import { positiveSeeds } from '../feed/for-you/sources/history.ts';
-import type { FeedQuery } from '../feed/for-you/types.ts';
-import type { IndexSnapshot } from './index-holder.ts';
+import type { IndexSnapshot } from '../../retrieval/index-holder.ts';
+import { positiveSeeds } from './sources/history.ts';
+import type { FeedQuery } from './types.ts';
 
 /** Seeds averaged into a query when no trained query tower came with the index. */
 const MEAN_SEEDS = 20;

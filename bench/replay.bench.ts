@@ -1,6 +1,6 @@
 /**
  * Offline replay of the serving pipeline over KuaiRand's test (or validation) days:
- *   node training/replay/replay.ts --data ../shared/data/kuairand-pure [--split test|validation]
+ *   npm run bench:replay -- --data ../shared/data/kuairand-pure [--split test|validation]
  *     [--users 2000] [--no-models] [--epochs 2] [--sweep-ranker-weight 0,0.25,0.5]
  * Each (user, day) asks for a page at the time of the user's first impression that day, with features
  * as of then (the shared definitions folded over the log, through the serving features hydrator), the
@@ -10,24 +10,27 @@
  * adds one stage at a time. Trains a two-tower and a ranker on the train split unless --no-models.
  * Writes bench/results/replay.json (test) or bench/results/replay-validation.json.
  */
-import { argFlag, argValue, printTable, writeResults } from '../../bench/report.ts';
-import { MemoryCache } from '../../core/cache/cache.memory.ts';
-import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
-import { loadFeedConfig } from '../../feed/for-you/config.ts';
-import { featuresHydrator } from '../../feed/for-you/hydrators/features.hydrator.ts';
-import { forYouRanking, forYouSources } from '../../feed/for-you/pipelines.ts';
-import { emptyViewer, type FeedQuery, type PipelineConfig, type Scorer } from '../../feed/for-you/types.ts';
-import { runPipeline } from '../../feed/pipeline/runner.ts';
-import { RankerHolder } from '../../ranking/ranker-holder.ts';
-import { mulberry32 } from '../../retrieval/ann/synthetic-vectors.ts';
-import { hashedContentEmbedder } from '../../retrieval/content-embedding.ts';
-import { buildSnapshot, type IndexSnapshot, withQueryTower } from '../../retrieval/index-holder.ts';
-import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../data/kuairand.loader.ts';
-import { ndcgAtK, recallAtK } from '../eval/metrics.ts';
-import { trainRanker } from '../models/ranker/train.ts';
-import { trainTwoTower } from '../models/two-tower/train.ts';
-import { OfflineState, replayKeys } from './offline-state.ts';
-import { type ReplaySplit, ReplayTrending, replayCatalog, replayRequests } from './requests.ts';
+
+import { MemoryCache } from '../core/cache/cache.memory.ts';
+import { FEATURE_NAMES } from '../feature-store/definitions.ts';
+import { loadFeedConfig } from '../feed/for-you/config.ts';
+import { featuresHydrator } from '../feed/for-you/hydrators/features.hydrator.ts';
+import { catalogCandidates, feedSettingsSlots, forYouRanking, forYouSources } from '../feed/for-you/pipelines.ts';
+import { VALUE_MODEL_SETTINGS } from '../feed/for-you/scorers/value-model.settings.ts';
+import { emptyViewer, type FeedQuery, type PipelineConfig, type Scorer } from '../feed/for-you/types.ts';
+import { runPipeline } from '../feed/pipeline/runner.ts';
+import { patchSettings, settingsOf } from '../feed/pipeline/settings.ts';
+import { RankerHolder } from '../ranking/ranker-holder.ts';
+import { mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
+import { hashedContentEmbedder } from '../retrieval/content-embedding.ts';
+import { buildSnapshot, type IndexSnapshot, withQueryTower } from '../retrieval/index-holder.ts';
+import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../training/data/kuairand.loader.ts';
+import { ndcgAtK, recallAtK } from '../training/eval/metrics.ts';
+import { trainRanker } from '../training/models/ranker/train.ts';
+import { trainTwoTower } from '../training/models/two-tower/train.ts';
+import { OfflineState, replayKeys } from '../training/replay/offline-state.ts';
+import { type ReplaySplit, ReplayTrending, replayCatalog, replayRequests } from '../training/replay/requests.ts';
+import { argFlag, argValue, printTable, writeResults } from './report.ts';
 
 /** Retrieval order: candidates by their best source rank, no model and no rules. */
 const retrievalOrder: Scorer = {
@@ -116,6 +119,7 @@ async function main(): Promise<void> {
   const profiles = async (q: FeedQuery) => ds.users[Number(q.userId)]?.nums;
   const full: PipelineConfig = {
     id: 'replay',
+    ...catalogCandidates(catalog),
     queryHydrators: [replayViewer],
     sources,
     // Live state (status, privacy) and creator exposure are platform data KuaiRand has none of.
@@ -123,7 +127,9 @@ async function main(): Promise<void> {
     ...forYouRanking(holder),
     sideEffects: [],
   };
-  const settings = loadFeedConfig().defaults;
+  const slots = feedSettingsSlots();
+  const settings = loadFeedConfig(slots).defaults;
+  const withCombine = (combine: Record<string, number>) => patchSettings(slots, settings, { value_model: { combine } });
   const { preRanker: _prior, ...unranked } = full;
   const twoTowerOnly = holder.current() ? ['two_tower'] : sources.map((s) => s.id).filter((id) => id !== 'explore');
   const variants: { name: string; config: PipelineConfig; settings?: typeof settings }[] = [
@@ -146,7 +152,7 @@ async function main(): Promise<void> {
       // The previous value model: the ranker's weighted heads alone, over every candidate.
       name: '+ ranker alone (no prior, no cut)',
       config: { ...full, rerankers: [] },
-      settings: { ...settings, value_model: { ...settings.value_model, retrieval_weight: 0, rank_top_n: 5000 } },
+      settings: withCombine({ retrieval_weight: 0, rank_top_n: 5000 }),
     },
     { name: '+ value model (prior + ranker, top-N)', config: { ...full, rerankers: [] } },
     { name: 'full pipeline (+ rerankers)', config: full },
@@ -156,7 +162,7 @@ async function main(): Promise<void> {
     variants.push({
       name: `value model with ranker_weight ${w}`,
       config: { ...full, rerankers: [] },
-      settings: { ...settings, value_model: { ...settings.value_model, ranker_weight: w } },
+      settings: withCombine({ ranker_weight: w }),
     });
   }
 
@@ -189,7 +195,7 @@ async function main(): Promise<void> {
       s[1] += recallAtK(ranked, r.positives, 50);
     };
     for (const v of variants) {
-      const page = await runPipeline(v.config, query(v.settings), (id) => catalog.get(id));
+      const page = await runPipeline(v.config, query(v.settings));
       if (v.config === full) for (const [k, ms] of Object.entries(page.trace.stages)) stages[k] = (stages[k] ?? 0) + ms;
       score(
         v.name,
@@ -221,7 +227,7 @@ async function main(): Promise<void> {
     split,
     requests: requests.length,
     models: { two_tower: !!holder.current(), ranker: !!holder.current(), epochs },
-    value_model: settings.value_model,
+    value_model: settingsOf(settings, VALUE_MODEL_SETTINGS).combine,
     results: rows,
     stages_ms: stageMs,
   });

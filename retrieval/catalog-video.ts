@@ -1,0 +1,24 @@
+/** A catalogue entry: what retrieval and the feed know of a servable video. */
+
+/** Engagement counts as of the last counter flush (the API reads live counts separately). */
+export interface CatalogStats {
+  views: number;
+  likes: number;
+  comments: number;
+  shares: number;
+}
+
+/** A servable video as retrieval needs it. */
+export interface CatalogVideo {
+  id: string;
+  authorId: string;
+  privacy: 'public' | 'private' | 'friends';
+  hashtags: string[];
+  caption: string;
+  createdAt: number;
+  durationMs: number | null;
+  /** The rendition version (the media path's `v<version>`). */
+  version: number;
+  posterKey: string | null;
+  stats: CatalogStats;
+}
