@@ -90,7 +90,10 @@ export function bindSettings(slots: readonly SettingsSlot<unknown>[], raw: unkno
       continue;
     }
     let node = out;
-    for (const p of path.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+    for (const p of path.slice(0, -1)) {
+      node[p] ??= {};
+      node = node[p] as Record<string, unknown>;
+    }
     node[path[path.length - 1]!] = parsed.data;
   }
   // Anything in raw that is neither a slot nor on the way to one is read by nobody.
