@@ -57,6 +57,11 @@ export interface JobQueue {
     opts?: { concurrency?: number; leaseMs?: number },
   ): Worker;
   getJob(queue: string, id: string): Promise<JobState | undefined>;
+  /**
+   * How many jobs of `queue` are in each status (a delayed job that is due counts as waiting, as in
+   * `getJob`). Completed and failed jobs count for as long as the backend keeps them.
+   */
+  counts(queue: string): Promise<Record<JobStatus, number>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -171,6 +171,17 @@ export class BullmqJobQueue implements JobQueue {
     return result;
   }
 
+  async counts(queue: string): Promise<Record<JobStatus, number>> {
+    checkQueueName(queue);
+    const raw = await this.#queue(queue).getJobCounts(...(Object.keys(STATUS) as BullState[]));
+    const out: Record<JobStatus, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0 };
+    for (const [state, n] of Object.entries(raw)) {
+      const status = STATUS[state as BullState];
+      if (status) out[status] += n;
+    }
+    return out;
+  }
+
   async ping(): Promise<void> {
     this.#assertOpen();
     await this.#conn.ping();

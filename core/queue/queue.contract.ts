@@ -102,6 +102,22 @@ export function describeJobQueueContract(
       expect(await q.getJob(queue, 'no-such-job')).toBeUndefined();
     });
 
+    it('counts jobs per status: waiting, delayed, completed and failed', async () => {
+      const q = await openQueue();
+      const queue = queueName();
+      expect(await q.counts(queue)).toEqual({ waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0 });
+      const ok = await q.enqueue(queue, 'a', { fail: false });
+      const bad = await q.enqueue(queue, 'b', { fail: true }, { attempts: 1 });
+      await q.enqueue(queue, 'c', { fail: false }, { delayMs: 60_000 });
+      expect(await q.counts(queue)).toEqual({ waiting: 2, delayed: 1, active: 0, completed: 0, failed: 0 });
+      q.work<{ fail: boolean }>(queue, async (job) => {
+        if (job.data.fail) throw new PermanentJobError('bad input');
+      });
+      await stateOf(q, queue, ok, 'completed');
+      await stateOf(q, queue, bad, 'failed');
+      expect(await q.counts(queue)).toEqual({ waiting: 0, delayed: 1, active: 0, completed: 1, failed: 1 });
+    });
+
     it('retries a failing handler with exponential backoff and succeeds on attempt 3', async () => {
       const q = await openQueue();
       const queue = queueName();

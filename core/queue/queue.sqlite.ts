@@ -72,7 +72,7 @@ export class SqliteJobQueue implements JobQueue {
   readonly #opts: SqliteQueueOptions;
   readonly #workers = new Set<SqliteWorker>();
   readonly #sql: Record<
-    'insert' | 'get' | 'claim' | 'expire' | 'nextDue' | 'heartbeat' | 'complete' | 'fail' | 'retry',
+    'insert' | 'get' | 'counts' | 'claim' | 'expire' | 'nextDue' | 'heartbeat' | 'complete' | 'fail' | 'retry',
     StatementSync
   >;
   #closed: Promise<void> | undefined;
@@ -93,6 +93,10 @@ export class SqliteJobQueue implements JobQueue {
          VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT (queue, id) DO NOTHING`,
       ),
       get: db.prepare('SELECT status, attempts, failed_reason, run_at FROM jobs WHERE queue = ? AND id = ?'),
+      counts: db.prepare(
+        `SELECT CASE WHEN status = 'delayed' AND run_at <= :now THEN 'waiting' ELSE status END AS status, COUNT(*) AS n
+         FROM jobs WHERE queue = :queue GROUP BY 1`,
+      ),
       claim: db.prepare(
         `UPDATE jobs SET status = 'active', attempts = attempts + 1, lease_until = :lease, updated_at = :now
          WHERE queue = :queue AND id IN (
@@ -165,6 +169,16 @@ export class SqliteJobQueue implements JobQueue {
     const state: JobState = { id, status, attempts: row.attempts };
     if (row.failed_reason !== null) state.failedReason = row.failed_reason;
     return state;
+  }
+
+  async counts(queue: string): Promise<Record<JobStatus, number>> {
+    checkQueueName(queue);
+    this.#assertOpen();
+    const out: Record<JobStatus, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0 };
+    for (const r of this.#sql.counts.all({ queue, now: Date.now() }) as { status: JobStatus; n: number }[]) {
+      out[r.status] += Number(r.n);
+    }
+    return out;
   }
 
   async ping(): Promise<void> {
