@@ -16,10 +16,15 @@ async function main(): Promise<void> {
     const handle = await s.start(deps);
     running.push({ name: s.name, stop: () => handle.stop() });
   }
+  const log = deps.telemetry.component('worker').log;
+  log.info({ services: running.map((r) => r.name) }, 'worker running');
   process.stdout.write(`foryou worker running: ${running.map((r) => r.name).join(', ') || '(no services)'}\n`);
   const shutdown = async () => {
-    for (const r of running.reverse()) await r.stop().catch(() => {});
-    await closeDeps(deps).catch(() => {});
+    for (const r of running.reverse()) {
+      await r.stop().catch((err) => log.error({ err }, `${r.name} stop failed`));
+    }
+    await closeDeps(deps).catch((err) => log.error({ err }, 'closing ports failed'));
+    log.info('ports closed; bye');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());

@@ -1,20 +1,22 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { TRANSCODE_QUEUE } from '../media/transcode.worker.ts';
 import { apiAreas } from './areas.ts';
 import { authRoutes, installAuthHook } from './auth/auth.routes.ts';
 import { authService } from './auth/auth.service.ts';
 import type { AppDeps } from './deps.ts';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
-import { createMetrics, installMetrics } from './metrics.ts';
+import { installMetrics, installScrapeGauges } from './metrics.ts';
 import { installRateLimits } from './rate-limit.ts';
 import { requestIdFrom } from './request-id.ts';
 
-/** Options for tests and the server; `logger: false` silences request logs. */
+/** Options for tests and the server. */
 export interface BuildAppOptions {
-  logger?: FastifyServerOptions['logger'];
+  /** Log every request and response (the server does; tests leave it off). Errors are always logged. */
+  logRequests?: boolean;
   /** Areas (by name) to leave out, for tests that mount one themselves with their own runtime. */
   skipAreas?: readonly string[];
 }
@@ -34,7 +36,9 @@ export interface BuiltApp {
 export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<BuiltApp> {
   let shuttingDown = false;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // The telemetry's logger at LOG_LEVEL, so request logs and 5xx errors are lines like every other.
+    loggerInstance: deps.telemetry.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: !opts.logRequests,
     genReqId: requestIdFrom,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
@@ -68,8 +72,8 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const metrics = createMetrics(deps.events);
-  installMetrics(app, metrics);
+  installMetrics(app, deps.telemetry);
+  installScrapeGauges(deps.telemetry, { events: deps.events, queue: deps.queue, queues: [TRANSCODE_QUEUE] });
   const auth = authService({
     metadata: deps.metadata,
     cache: deps.cache,

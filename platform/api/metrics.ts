@@ -1,72 +1,98 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventLog } from '../../core/events/ports.ts';
-import { ENGAGEMENT_GROUPS, ENGAGEMENT_TOPIC } from '../engagement/events.ts';
+import type { JobQueue } from '../../core/queue/ports.ts';
+import type { Telemetry } from '../../core/telemetry/telemetry.ts';
+import { consumerLag } from '../engagement/consumers/lag.ts';
 
-/** Prometheus metrics of one app: request counts and latencies by route, plus process metrics. */
-export interface AppMetrics {
-  registry: Registry;
-  requests: Counter<'method' | 'route' | 'status'>;
-  latency: Histogram<'method' | 'route'>;
+/** Times every request (`foryou_http_*`) and serves `GET /metrics` from the telemetry's registry. */
+export function installMetrics(app: FastifyInstance, telemetry: Telemetry): void {
+  const requests = telemetry.counter({
+    name: 'foryou_http_requests_total',
+    help: 'HTTP requests by route template and status',
+    labelNames: ['method', 'route', 'status'],
+  });
+  const latency = telemetry.histogram({
+    name: 'foryou_http_request_duration_seconds',
+    help: 'HTTP request latency by route template',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(telemetry.registry.contentType);
+    return telemetry.registry.metrics();
+  });
 }
 
 /**
- * A registry per app (tests build many apps in one process); process metrics are collected once. With an
- * event log, each scrape also reports how far every engagement consumer group is behind the log end.
+ * Gauges read when `/metrics` is scraped: consumer lag per engagement group, job counts per queue and
+ * status, the serving ANN index and the loaded model versions (from the status board). A source that
+ * cannot answer leaves its series empty and is logged and counted; the scrape still succeeds.
  */
-export function createMetrics(events?: EventLog): AppMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  if (events) {
-    new Gauge({
-      name: 'foryou_consumer_lag_events',
-      help: 'Events appended to the engagement topic that a consumer group has not committed yet',
-      labelNames: ['group'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        try {
-          const ends = await events.endOffsets(ENGAGEMENT_TOPIC);
-          for (const group of Object.values(ENGAGEMENT_GROUPS)) {
-            const done = await events.committed(ENGAGEMENT_TOPIC, group);
-            this.set(
-              { group },
-              ends.reduce((lag, end, p) => lag + Math.max(0, end - (done[p] ?? 0)), 0),
-            );
-          }
-        } catch {
-          // A log that cannot answer leaves the gauge empty; /readyz reports the outage.
-        }
-      },
-    });
-  }
-  return {
-    registry,
-    requests: new Counter({
-      name: 'foryou_http_requests_total',
-      help: 'HTTP requests by route template and status',
-      labelNames: ['method', 'route', 'status'],
-      registers: [registry],
-    }),
-    latency: new Histogram({
-      name: 'foryou_http_request_duration_seconds',
-      help: 'HTTP request latency by route template',
-      labelNames: ['method', 'route'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
-  };
-}
-
-/** Times every request and serves `GET /metrics` in the Prometheus text format. */
-export function installMetrics(app: FastifyInstance, metrics: AppMetrics): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+export function installScrapeGauges(
+  telemetry: Telemetry,
+  sources: { events: EventLog; queue: JobQueue; queues: readonly string[] },
+): void {
+  const ops = telemetry.component('metrics');
+  telemetry.gauge({
+    name: 'foryou_consumer_lag_events',
+    help: 'Events appended to the engagement topic that a consumer group has not committed yet',
+    labelNames: ['group'],
+    async collect() {
+      this.reset();
+      try {
+        for (const g of (await consumerLag(sources.events)).groups) this.set({ group: g.group }, g.lag);
+      } catch (err) {
+        ops.failed(err, 'consumer lag unavailable');
+      }
+    },
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+  telemetry.gauge({
+    name: 'foryou_queue_depth',
+    help: 'Jobs per queue and status (completed and failed as long as the backend keeps them)',
+    labelNames: ['queue', 'state'],
+    async collect() {
+      this.reset();
+      for (const queue of sources.queues) {
+        try {
+          for (const [state, n] of Object.entries(await sources.queue.counts(queue))) this.set({ queue, state }, n);
+        } catch (err) {
+          ops.failed(err, 'queue depth unavailable', { queue });
+        }
+      }
+    },
+  });
+  telemetry.gauge({
+    name: 'foryou_ann_index_size',
+    help: 'Vectors in the serving ANN index (absent while there is no index)',
+    collect() {
+      this.reset();
+      const index = telemetry.status.index();
+      if (index) this.set(index.size);
+    },
+  });
+  telemetry.gauge({
+    name: 'foryou_ann_index_age_seconds',
+    help: 'Seconds since the serving ANN index was built (exported, for a trained model)',
+    collect() {
+      this.reset();
+      const index = telemetry.status.index();
+      if (index) this.set(Math.max(0, (Date.now() - index.builtAt) / 1000));
+    },
+  });
+  telemetry.gauge({
+    name: 'foryou_model_loaded_info',
+    help: 'The model version each watcher has loaded (value 1; no series before the first load)',
+    labelNames: ['name', 'version'],
+    collect() {
+      this.reset();
+      for (const m of telemetry.status.models()) {
+        if (m.loadedVersion !== null) this.set({ name: m.name, version: m.loadedVersion }, 1);
+      }
+    },
   });
 }

@@ -6,22 +6,40 @@ import { openMetadataStore } from '../../core/metadata/open.ts';
 import { openObjectStore } from '../../core/objects/open.ts';
 import { openJobQueue } from '../../core/queue/open.ts';
 import { loadOrCreateSecret } from '../../core/secret.ts';
+import { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { openFeatureStore } from '../../feature-store/open.ts';
 import type { AppDeps } from './deps.ts';
 
-/** Opens every port named by the config's URLs and applies migrations. */
-export async function openDeps(config: Config): Promise<AppDeps> {
+/**
+ * Opens every port named by the config's URLs and applies migrations. The telemetry logs at LOG_LEVEL
+ * unless one is given (tests pass one that keeps its lines).
+ */
+export async function openDeps(config: Config, opts: { telemetry?: Telemetry } = {}): Promise<AppDeps> {
+  const telemetry = opts.telemetry ?? new Telemetry({ level: config.LOG_LEVEL });
+  const events = telemetry.component('events');
   const secret = loadOrCreateSecret(config);
   const metadata = await openMetadataStore(config.METADATA_URL);
   await metadata.migrate();
-  const [objects, events, queue, cache, featureStore] = await Promise.all([
+  const [objects, eventLog, queue, cache, featureStore] = await Promise.all([
     openObjectStore(config.OBJECTS_URL, { publicBaseUrl: config.PUBLIC_BASE_URL, secret }),
-    openEventLog(config.EVENTS_URL),
+    // Client errors the backend recovers from by itself (reconnects, rebalances): logged and counted.
+    openEventLog(config.EVENTS_URL, { onError: (err) => events.failed(err, 'event log client error') }),
     openJobQueue(config.QUEUE_URL),
     openCache(config.CACHE_URL),
     openFeatureStore(config.FEATURES_URL),
   ]);
-  return { config, secret, metadata, objects, events, queue, cache, featureStore, clock: systemClock };
+  return {
+    config,
+    secret,
+    metadata,
+    objects,
+    events: eventLog,
+    queue,
+    cache,
+    featureStore,
+    clock: systemClock,
+    telemetry,
+  };
 }
 
 /** Closes every port; errors are collected so one failing close does not leak the others. */

@@ -10,9 +10,8 @@ import { closeDeps, openDeps } from './open-deps.ts';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const deps = await openDeps(config);
-  const { app, beginShutdown } = await buildApp(deps, {
-    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
-  });
+  const { app, beginShutdown } = await buildApp(deps, { logRequests: true });
+  const log = deps.telemetry.component('server').log;
   const running: { name: string; stop(): Promise<void> }[] = [];
   if (config.EMBEDDED_WORKERS) {
     for (const s of backgroundServices(deps)) {
@@ -22,7 +21,7 @@ async function main(): Promise<void> {
     }
   }
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  app.log.info({ services: running.map((r) => r.name), address }, `foryou listening on ${address}`);
+  log.info({ services: running.map((r) => r.name), address }, `foryou listening on ${address}`);
   // One plain line for scripts and tests that start the server with PORT=0.
   process.stdout.write(`FORYOU_LISTENING ${address}\n`);
 
@@ -30,10 +29,10 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'draining');
+    log.info({ signal }, 'draining');
     beginShutdown();
     const force = setTimeout(() => {
-      app.log.error('drain timed out; exiting');
+      log.error('drain timed out; exiting');
       process.exit(1);
     }, config.SHUTDOWN_GRACE_MS);
     force.unref();
@@ -41,13 +40,13 @@ async function main(): Promise<void> {
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
     clearInterval(sweep);
-    app.log.info('http server closed');
+    log.info('http server closed');
     for (const r of running.reverse()) {
-      await r.stop().catch((err) => app.log.error({ err }, `${r.name} stop failed`));
-      app.log.info(`${r.name} stopped`);
+      await r.stop().catch((err) => log.error({ err }, `${r.name} stop failed`));
+      log.info(`${r.name} stopped`);
     }
-    await closeDeps(deps).catch((err) => app.log.error({ err }, 'closing ports failed'));
-    app.log.info('ports closed; bye');
+    await closeDeps(deps).catch((err) => log.error({ err }, 'closing ports failed'));
+    log.info('ports closed; bye');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

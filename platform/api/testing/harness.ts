@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, testConfig } from '../../../core/config/config.ts';
+import type { Telemetry } from '../../../core/telemetry/telemetry.ts';
 import { dropTestSchema, testPostgresUrl } from '../../../core/testing/postgres.ts';
 import { testRedisUrl } from '../../../core/testing/redis.ts';
 import { type BuildAppOptions, type BuiltApp, buildApp } from '../app.ts';
@@ -57,9 +58,10 @@ export async function openTestDeps(
   set: BackendSet,
   name: string,
   overrides: Record<string, string> = {},
+  opts: { telemetry?: Telemetry } = {},
 ): Promise<{ deps: AppDeps; cleanup: () => Promise<void> }> {
   const config = testBackendConfig(set, name, overrides);
-  const deps = await openDeps(config);
+  const deps = await openDeps(config, opts);
   return {
     deps,
     async cleanup() {
@@ -70,14 +72,19 @@ export async function openTestDeps(
   };
 }
 
-/** A built app (not listening) over fresh ports of one backend set. */
+/** A built app (not listening) over fresh ports of one backend set; pass `telemetry` to read its logs. */
 export async function buildTestApp(
   set: BackendSet,
   name: string,
   overrides: Record<string, string> = {},
-  opts: BuildAppOptions = {},
+  opts: BuildAppOptions & { telemetry?: Telemetry } = {},
 ): Promise<BuiltApp & { deps: AppDeps; cleanup: () => Promise<void> }> {
-  const { deps, cleanup } = await openTestDeps(set, name, overrides);
+  const { deps, cleanup } = await openTestDeps(
+    set,
+    name,
+    overrides,
+    opts.telemetry ? { telemetry: opts.telemetry } : {},
+  );
   const built = await buildApp(deps, opts);
   return {
     ...built,

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { testConfig } from '../../../core/config/config.ts';
+import { Telemetry } from '../../../core/telemetry/telemetry.ts';
 import type { AppDeps } from '../../api/deps.ts';
 import { installErrorHandling } from '../../api/error-handler.ts';
 import type { EngagementDeps } from '../deps.ts';
@@ -23,7 +24,8 @@ export async function buildTestApp(f: EngagementDeps): Promise<FastifyInstance> 
     if (typeof id === 'string') request.user = { id, handle: id };
   });
   // Only the ports these routes use are real; the rest would throw if touched.
-  const deps = { ...f, config: testConfig(), secret: 'x'.repeat(32) } as unknown as AppDeps;
+  const telemetry = new Telemetry({ level: 'silent', processMetrics: false });
+  const deps = { ...f, config: testConfig(), secret: 'x'.repeat(32), telemetry } as unknown as AppDeps;
   await app.register(engagementRoutes({ ...deps, counters: f.counters }), { prefix: '/api/v1' });
   await app.ready();
   return app;

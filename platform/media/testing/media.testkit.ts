@@ -19,6 +19,7 @@ import { newId } from '../../../core/ids.ts';
 import { openMetadataStore } from '../../../core/metadata/open.ts';
 import { openObjectStore } from '../../../core/objects/open.ts';
 import { openJobQueue } from '../../../core/queue/open.ts';
+import { Telemetry } from '../../../core/telemetry/telemetry.ts';
 import type { AppDeps } from '../../api/deps.ts';
 import { installErrorHandling } from '../../api/error-handler.ts';
 import { objectsRoutes } from '../../api/objects.routes.ts';
@@ -66,7 +67,8 @@ export async function openMediaTestEnv(
   const objects = await openObjectStore(config.OBJECTS_URL, { publicBaseUrl: config.PUBLIC_BASE_URL, secret });
   const queue = await openJobQueue(config.QUEUE_URL);
   // Events and cache are not used by the media routes; the app under test never touches them.
-  const deps = { config, secret, metadata, objects, queue, clock: systemClock } as unknown as AppDeps;
+  const telemetry = new Telemetry({ level: 'silent', processMetrics: false });
+  const deps = { config, secret, metadata, objects, queue, clock: systemClock, telemetry } as unknown as AppDeps;
   return {
     dir,
     config,
