@@ -1,3 +1,4 @@
+import { ignoreRuns, type PipelineObserver } from './observer.ts';
 import { type SourceBudget, settingsOf } from './settings.ts';
 import type {
   CandidateSource,
@@ -40,29 +41,56 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * Runs one pipeline for one query. Sources run in parallel, each under its own timeout and quota;
  * every other stage runs in order. A component that throws or times out is recorded in `trace.errors`
  * and skipped (its candidates dropped, its data left at defaults; a failed scorer falls back), so a
- * page is always produced. Every stage is timed, and every filter's and reranker's removals are kept.
+ * page is always produced. Every stage and component is timed, every filter's and reranker's removals
+ * are kept, and `observer` is told each stage's and component's time and every failure.
  */
 export async function runPipeline<Q extends PipelineQuery, C extends PipelineCandidate>(
   config: PipelineConfig<Q, C>,
   query: Q,
+  observer: PipelineObserver = ignoreRuns,
 ): Promise<PipelineResult<C>> {
   const idOf = (c: C) => config.idOf(c);
   const trace: PipelineTrace = { stages: {}, sources: {}, removed: {}, errors: [], scorer: '', candidates: 0 };
-  const fail = (component: string, err: unknown) => trace.errors.push({ component, message: message(err) });
+  /** Reports a component's run of `ms`; with `failure`, records it as a degradation too. */
+  const ran = (stageName: string, component: string, ms: number, failure?: { error: unknown }) => {
+    if (failure) trace.errors.push({ component, message: message(failure.error) });
+    observer.component({
+      pipeline: config.id,
+      stage: stageName,
+      component,
+      requestId: query.requestId,
+      ms,
+      ...(failure ? { failure: { error: failure.error, timedOut: failure.error instanceof ComponentTimeout } } : {}),
+    });
+  };
+  const since = (t0: number) => performance.now() - t0;
   const stage = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
     try {
       return await fn();
     } finally {
-      trace.stages[name] = (trace.stages[name] ?? 0) + performance.now() - t0;
+      const ms = performance.now() - t0;
+      trace.stages[name] = (trace.stages[name] ?? 0) + ms;
+      observer.stage(config.id, name, ms);
     }
   };
 
   await stage('query_hydrate', async () => {
-    const parts = await Promise.allSettled(config.queryHydrators.map((h) => h.hydrate(query)));
+    const t0 = performance.now();
+    const parts = await Promise.all(
+      config.queryHydrators.map((h) =>
+        h.hydrate(query).then(
+          (value) => ({ ok: true as const, value, ms: performance.now() - t0 }),
+          (error: unknown) => ({ ok: false as const, error, ms: performance.now() - t0 }),
+        ),
+      ),
+    );
     parts.forEach((p, i) => {
-      if (p.status === 'fulfilled') Object.assign(query.viewer, p.value);
-      else fail(config.queryHydrators[i]!.id, p.reason);
+      const id = config.queryHydrators[i]!.id;
+      if (p.ok) {
+        Object.assign(query.viewer, p.value);
+        ran('query_hydrate', id, p.ms);
+      } else ran('query_hydrate', id, p.ms, { error: p.error });
     });
   });
 
@@ -75,11 +103,14 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
         if (quota <= 0) return { source, hits: [] };
         try {
           const hits = await withTimeout(source.fetch(query, quota), source.id, timeoutMs);
-          trace.sources[source.id] = { count: Math.min(hits.length, quota), ms: performance.now() - t0 };
+          const ms = since(t0);
+          trace.sources[source.id] = { count: Math.min(hits.length, quota), ms };
+          ran('sources', source.id, ms);
           return { source, hits: hits.slice(0, quota) };
         } catch (err) {
-          trace.sources[source.id] = { count: 0, ms: performance.now() - t0, error: message(err) };
-          fail(source.id, err);
+          const ms = since(t0);
+          trace.sources[source.id] = { count: 0, ms, error: message(err) };
+          ran('sources', source.id, ms, { error: err });
           return { source, hits: [] };
         }
       }),
@@ -101,15 +132,17 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
   });
   trace.candidates = candidates.length;
 
-  const filterAll = (list: C[]): C[] => {
+  const filterAll = (stageName: string, list: C[]): C[] => {
     for (const f of config.filters) {
+      const t0 = performance.now();
       try {
         const { kept, removed } = f.apply(query, list);
         const ids = removed.map((c) => idOf(c));
         trace.removed[f.id] = [...(trace.removed[f.id] ?? []), ...ids];
         list = kept;
+        ran(stageName, f.id, since(t0));
       } catch (err) {
-        fail(f.id, err);
+        ran(stageName, f.id, since(t0), { error: err });
       }
     }
     return list;
@@ -118,46 +151,55 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
   const pre = config.preRanker;
   if (pre) {
     candidates = await stage('prerank', async () => {
+      const t0 = performance.now();
       try {
         await pre.score(query, candidates);
+        ran('prerank', pre.id, since(t0));
       } catch (err) {
-        fail(pre.id, err);
+        ran('prerank', pre.id, since(t0), { error: err });
       }
       // Filters run before the cut too, so the kept candidates are ones the viewer may see.
-      return pre.keep(query, filterAll(candidates));
+      return pre.keep(query, filterAll('prerank', candidates));
     });
   }
   trace.ranked = candidates.length;
 
   await stage('hydrate', async () => {
     for (const h of config.hydrators) {
+      const t0 = performance.now();
       try {
         await h.hydrate(query, candidates);
+        ran('hydrate', h.id, since(t0));
       } catch (err) {
-        fail(h.id, err);
+        ran('hydrate', h.id, since(t0), { error: err });
       }
     }
   });
 
-  candidates = await stage('filter', () => filterAll(candidates));
+  candidates = await stage('filter', () => filterAll('filter', candidates));
 
   await stage('score', async () => {
+    const t0 = performance.now();
     try {
       await config.scorer.score(query, candidates);
       trace.scorer = config.scorer.id;
+      ran('score', config.scorer.id, since(t0));
     } catch (err) {
-      fail(config.scorer.id, err);
+      ran('score', config.scorer.id, since(t0), { error: err });
+      const t1 = performance.now();
       try {
         await config.fallbackScorer.score(query, candidates);
         trace.scorer = config.fallbackScorer.id;
+        ran('score', config.fallbackScorer.id, since(t1));
       } catch (err2) {
         // Last resort: keep retrieval order, which is still a sensible page.
-        fail(config.fallbackScorer.id, err2);
+        ran('score', config.fallbackScorer.id, since(t1), { error: err2 });
         candidates.forEach((c, i) => {
           c.score = -i;
         });
         trace.scorer = 'retrieval-order';
       }
+      observer.fallback(config.id, query.requestId, config.scorer.id, trace.scorer);
     }
     candidates.sort((a, b) => b.score - a.score);
   });
@@ -165,12 +207,14 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
   candidates = await stage('rerank', () => {
     let list = candidates;
     for (const r of config.rerankers) {
+      const t0 = performance.now();
       try {
         const { kept, removed } = r.rerank(query, list);
         trace.removed[r.id] = removed.map((c) => idOf(c));
         list = kept;
+        ran('rerank', r.id, since(t0));
       } catch (err) {
-        fail(r.id, err);
+        ran('rerank', r.id, since(t0), { error: err });
       }
     }
     return list;
@@ -185,10 +229,12 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
     const ok: C[] = [];
     let pending = picked;
     for (let round = 0; round < GUARD_ROUNDS && pending.length > 0; round++) {
+      const t0 = performance.now();
       try {
         await guard.hydrator.hydrate(query, pending);
+        ran('select', guard.hydrator.id, since(t0));
       } catch (err) {
-        fail(guard.hydrator.id, err);
+        ran('select', guard.hydrator.id, since(t0), { error: err });
       }
       let kept = pending;
       for (const f of guard.filters) {
@@ -211,7 +257,11 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
 
   await stage('side_effects', async () => {
     for (const e of config.sideEffects) {
-      const run = e.run(query, page, result).catch((err) => fail(e.id, err));
+      const t0 = performance.now();
+      const run = e.run(query, page, result).then(
+        () => ran('side_effects', e.id, since(t0)),
+        (err: unknown) => ran('side_effects', e.id, since(t0), { error: err }),
+      );
       if (e.blocking) await run;
     }
   });
