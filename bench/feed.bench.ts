@@ -200,7 +200,7 @@ async function runSet(set: string): Promise<SetResult> {
     'usearch',
   );
   const buildS = (performance.now() - t0) / 1000;
-  const serveLog = new ServeLog({ metadata: deps.metadata });
+  const serveLog = new ServeLog(deps);
   const runtime = createFeedRuntime({ ...deps, featureStore, serveLog, catalogRefreshMs: 2_000 });
   runtime.index.swap(snapshot);
   await runtime.start();

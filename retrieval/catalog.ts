@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { SqlExecutor } from '../core/metadata/ports.ts';
+import type { Telemetry } from '../core/telemetry/telemetry.ts';
 import type { CatalogStats, CatalogVideo } from './catalog-video.ts';
 import {
   addToGroup,
@@ -25,6 +26,7 @@ const REBUILD_OVER = 5_000;
 /** Rows a writer's clock may lag behind ours; the incremental refresh re-reads this much overlap. */
 const SKEW_MS = 5_000;
 
+// A malformed hashtags column (only a hand edit makes one) serves the video without tags.
 function parseTags(text: unknown): string[] {
   try {
     const v = JSON.parse(String(text ?? '[]'));
@@ -169,24 +171,38 @@ export class Catalog {
     this.#readAt = nowMs;
   }
 
-  /** Refreshes every `refreshMs` and fully reloads every `reloadMs`; failures keep the last view. */
-  start(db: SqlExecutor, clock: Clock, opts: { refreshMs?: number; reloadMs?: number } = {}): void {
+  /**
+   * Refreshes every `refreshMs` and fully reloads every `reloadMs`; failures keep the last view and are
+   * logged and counted (component `catalog`). Times go to `foryou_catalog_refresh_duration_seconds`.
+   */
+  start(db: SqlExecutor, clock: Clock, opts: { refreshMs?: number; reloadMs?: number; telemetry: Telemetry }): void {
     const refreshMs = opts.refreshMs ?? 2_000;
     const reloadMs = opts.reloadMs ?? 10 * 60_000;
+    const log = opts.telemetry.component('catalog');
+    const seconds = opts.telemetry.histogram({
+      name: 'foryou_catalog_refresh_duration_seconds',
+      help: 'Time of a catalogue refresh (changes since the last read) or full reload, on the event loop',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    });
+    const videos = opts.telemetry.gauge({ name: 'foryou_catalog_videos', help: 'Servable videos in the catalogue' });
     let lastLoad = clock.now();
     let running = false;
     this.#timer = setInterval(async () => {
       if (running) return;
       running = true;
       const t0 = performance.now();
+      const full = clock.now() - lastLoad >= reloadMs;
       try {
-        const full = clock.now() - lastLoad >= reloadMs;
         await (full ? this.load(db, clock.now()) : this.refresh(db, clock.now()));
         if (full) lastLoad = clock.now();
         this.#warm();
         this.lastRefresh = { ms: performance.now() - t0, atMs: clock.now(), error: undefined };
+        seconds.observe({ kind: full ? 'load' : 'refresh' }, this.lastRefresh.ms / 1000);
+        videos.set(this.size);
       } catch (err) {
         this.lastRefresh = { ms: performance.now() - t0, atMs: clock.now(), error: (err as Error).message };
+        log.failed(err, 'catalogue refresh failed; serving the last view', { full });
       } finally {
         running = false;
       }

@@ -6,6 +6,7 @@ import { openMetadataStore } from '../core/metadata/open.ts';
 import type { MetadataStore } from '../core/metadata/ports.ts';
 import { openObjectStore } from '../core/objects/open.ts';
 import type { ObjectStore } from '../core/objects/ports.ts';
+import { capturingTelemetry, sampleOf } from '../core/testing/telemetry.ts';
 import { clusteredUnitVectors } from './ann/synthetic-vectors.ts';
 import { buildSnapshot, IndexHolder, readIndexArtifact, writeIndexArtifact } from './index-holder.ts';
 import { ModelWatcher } from './model-watcher.ts';
@@ -47,7 +48,9 @@ describe('serving index: artifacts and promote', () => {
 
   it('promoting a new version in the registry swaps the serving index; a broken artifact keeps the old one', async () => {
     const holder = new IndexHolder();
+    const { telemetry, lines } = capturingTelemetry();
     const watcher = new ModelWatcher({
+      telemetry,
       db,
       name: 'two-tower',
       load: async (m) => {
@@ -73,6 +76,20 @@ describe('serving index: artifacts and promote', () => {
     expect(await watcher.poll()).toBe(false);
     expect(watcher.lastError).toMatch(/no index/);
     expect(holder.current()!.version).toBe('a');
+    // The rejection is counted, logged with the version, and kept for the operator page.
+    expect(
+      await sampleOf(telemetry.registry, 'foryou_model_loads_total', { name: 'two-tower', outcome: 'loaded' }),
+    ).toBe(1);
+    expect(await watcher.poll()).toBe(false);
+    expect(
+      await sampleOf(telemetry.registry, 'foryou_model_loads_total', { name: 'two-tower', outcome: 'rejected' }),
+    ).toBe(2);
+    expect(lines.find((l) => l.version === 'b')).toMatchObject({ component: 'model-watcher', serving: 'a' });
+    expect(watcher.status()).toMatchObject({
+      loadedVersion: 'a',
+      lastError: 'no index',
+      rejected: [{ version: 'b', error: 'no index', attempts: 2 }],
+    });
   });
 
   it('adds new videos to the current snapshot so they become searchable', () => {

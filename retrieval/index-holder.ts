@@ -9,6 +9,8 @@ import type { AnnIndex } from './ann/ports.ts';
 export interface IndexSnapshot {
   readonly version: string;
   readonly dims: number;
+  /** Epoch ms the index was built: when it was written, for an artifact; when it was made, otherwise. */
+  readonly builtAt: number;
   readonly index: AnnIndex;
   readonly ids: string[];
   readonly keyOf: Map<string, number>;
@@ -28,12 +30,13 @@ export interface QueryEmbedder {
   }): Promise<Float32Array | undefined>;
 }
 
-/** A snapshot over `ids` and their row-major unit `vectors` (n × dims). */
+/** A snapshot over `ids` and their row-major unit `vectors` (n × dims), built now (or at `builtAt`). */
 export function buildSnapshot(
   version: string,
   ids: readonly string[],
   vectors: Float32Array,
   kind: AnnKind = 'brute-force',
+  builtAt: number = Date.now(),
 ): IndexSnapshot {
   const dims = vectors.length / Math.max(1, ids.length);
   if (ids.length === 0 || !Number.isInteger(dims))
@@ -43,7 +46,7 @@ export function buildSnapshot(
     ids.map((_, i) => i),
     vectors,
   );
-  return snapshotOf(version, index, [...ids], vectors);
+  return snapshotOf(version, index, [...ids], vectors, builtAt);
 }
 
 /** The same index and vectors with a query tower attached (both come from one model version). */
@@ -52,11 +55,18 @@ export function withQueryTower(s: IndexSnapshot, query: QueryEmbedder): IndexSna
   return { ...s, query };
 }
 
-function snapshotOf(version: string, index: AnnIndex, ids: string[], vectors: Float32Array): IndexSnapshot {
+function snapshotOf(
+  version: string,
+  index: AnnIndex,
+  ids: string[],
+  vectors: Float32Array,
+  builtAt: number,
+): IndexSnapshot {
   const dims = index.dims;
   return {
     version,
     dims,
+    builtAt,
     index,
     ids,
     keyOf: new Map(ids.map((id, i) => [id, i])),
@@ -141,10 +151,12 @@ export async function writeIndexArtifact(objects: ObjectStore, prefix: string, s
 /** Reads a snapshot written by `writeIndexArtifact`; undefined when the prefix holds none. */
 export async function readIndexArtifact(objects: ObjectStore, prefix: string): Promise<IndexSnapshot | undefined> {
   const keys = indexArtifactKeys(prefix);
-  if (!(await objects.head(keys.meta))) return undefined;
+  const written = await objects.head(keys.meta);
+  if (!written) return undefined;
   const meta = JSON.parse((await objects.getBuffer(keys.meta)).toString()) as IndexMeta;
   const [indexBuf, vecBuf] = await Promise.all([objects.getBuffer(keys.index), objects.getBuffer(keys.vectors)]);
   const vectors = new Float32Array(vecBuf.buffer.slice(vecBuf.byteOffset, vecBuf.byteOffset + vecBuf.byteLength));
   if (vectors.length !== meta.ids.length * meta.dims) throw new Error(`index ${prefix}: vectors do not match ids`);
-  return snapshotOf(meta.version, loadAnnIndex(indexBuf), meta.ids, vectors);
+  // The meta object is written last, so its time is when the index was complete.
+  return snapshotOf(meta.version, loadAnnIndex(indexBuf), meta.ids, vectors, written.lastModified);
 }

@@ -1,3 +1,4 @@
+import type { Component, Telemetry } from '../core/telemetry/telemetry.ts';
 import type { Catalog, CatalogVideo } from './catalog.ts';
 import type { ContentEmbedder } from './content-embedding.ts';
 import { buildSnapshot, type IndexHolder } from './index-holder.ts';
@@ -6,7 +7,8 @@ import { buildSnapshot, type IndexHolder } from './index-holder.ts';
  * Keeps every servable video in the serving index: videos that become ready are embedded with the
  * content embedder and added within one catalogue refresh, and after a swap the videos the new index
  * lacks (uploaded after its export) are back-filled. With no index at all it builds one from content
- * embeddings, so item-to-item retrieval works before any model is trained.
+ * embeddings, so item-to-item retrieval works before any model is trained. Failures are logged and
+ * counted (component `index-maintainer`); additions are counted in `foryou_ann_index_added_total`.
  */
 export class IndexMaintainer {
   readonly #holder: IndexHolder;
@@ -14,14 +16,21 @@ export class IndexMaintainer {
   readonly #embedder: ContentEmbedder;
   #pending = new Map<string, CatalogVideo>();
   #running: Promise<void> | undefined;
+  readonly #log: Component;
+  readonly #addedTotal;
   /** Videos added from content embeddings since start. */
   added = 0;
   lastError: string | undefined;
 
-  constructor(deps: { holder: IndexHolder; catalog: Catalog; embedder: ContentEmbedder }) {
+  constructor(deps: { holder: IndexHolder; catalog: Catalog; embedder: ContentEmbedder; telemetry: Telemetry }) {
     this.#holder = deps.holder;
     this.#catalog = deps.catalog;
     this.#embedder = deps.embedder;
+    this.#log = deps.telemetry.component('index-maintainer');
+    this.#addedTotal = deps.telemetry.counter({
+      name: 'foryou_ann_index_added_total',
+      help: 'Videos added to the serving ANN index from content embeddings (uploads newer than the index)',
+    });
     this.#catalog.onAdded((videos) => {
       for (const v of videos) this.#pending.set(v.id, v);
       void this.flush();
@@ -45,8 +54,12 @@ export class IndexMaintainer {
         if (this.#holder.current()) return this.backfill();
         const ids = videos.map((v) => v.id);
         this.#holder.swap(buildSnapshot(`content-${videos.length}`, ids, vectors));
+        this.#log.log.info({ videos: ids.length }, 'built a content index (no trained index yet)');
       } catch (err) {
         this.lastError = (err as Error).message;
+        this.#log.failed(err, 'building the content index failed; retried on the next upload or swap', {
+          videos: videos.length,
+        });
       }
       return;
     }
@@ -73,19 +86,28 @@ export class IndexMaintainer {
       }
       if (s.dims !== this.#embedder.dims) {
         this.lastError = `content embedder has ${this.#embedder.dims} dims, index ${s.version} has ${s.dims}`;
+        this.#log.failed(new Error(this.lastError), 'new videos cannot join the index: dimensions differ', {
+          index: s.version,
+          pending: this.#pending.size + batch.length,
+        });
         return;
       }
       try {
         const todo = batch.filter((v) => !s.keyOf.has(v.id));
         if (todo.length === 0) continue;
         const vectors = await this.#embedder.embed(todo);
-        this.added += this.#holder.add(
+        const n = this.#holder.add(
           todo.map((v) => v.id),
           vectors,
         );
+        this.added += n;
+        this.#addedTotal.inc(n);
       } catch (err) {
         this.lastError = (err as Error).message;
         for (const v of batch) this.#pending.set(v.id, v);
+        this.#log.failed(err, 'adding new videos to the index failed; retried on the next change', {
+          videos: batch.length,
+        });
         return;
       }
     }

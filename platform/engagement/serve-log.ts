@@ -1,5 +1,6 @@
 import type { MetadataStore, SqlValue } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
+import type { Component, Telemetry } from '../../core/telemetry/telemetry.ts';
 import { labelViews, type PairEvent } from '../../feature-store/label-views.ts';
 import { type Labels, labelsOf } from '../../feature-store/signals.ts';
 import type { ServedItem } from '../../feed/for-you/side-effects/serve-log.side-effect.ts';
@@ -12,7 +13,8 @@ const ROWS_PER_INSERT = 100;
 /**
  * Buffers served items and writes them to `served_items` in batches: when `maxBatch` are waiting, every
  * `flushMs`, and on `close()`. `log` never blocks the feed request; a failed write keeps the items for
- * the next flush (bounded by `maxBuffered`, oldest dropped first, and counted in `dropped`).
+ * the next flush (bounded by `maxBuffered`, oldest dropped first, and counted in `dropped` and
+ * `foryou_serve_log_dropped_total`). Failed background flushes are logged and counted (`serve-log`).
  */
 export class ServeLog {
   readonly #db: MetadataStore;
@@ -21,17 +23,24 @@ export class ServeLog {
   readonly #timer: NodeJS.Timeout;
   #buffer: ServedItem[] = [];
   #flushing: Promise<number> | undefined;
+  readonly #log: Component;
+  readonly #droppedTotal;
   /** Items given up on because the buffer overflowed while the store was failing. */
   dropped = 0;
 
   constructor(
-    deps: { metadata: MetadataStore },
+    deps: { metadata: MetadataStore; telemetry: Telemetry },
     opts: { maxBatch?: number; flushMs?: number; maxBuffered?: number } = {},
   ) {
     this.#db = deps.metadata;
     this.#maxBatch = opts.maxBatch ?? 500;
     this.#maxBuffered = opts.maxBuffered ?? 50_000;
-    this.#timer = setInterval(() => void this.flush().catch(() => {}), opts.flushMs ?? 1000);
+    this.#log = deps.telemetry.component('serve-log');
+    this.#droppedTotal = deps.telemetry.counter({
+      name: 'foryou_serve_log_dropped_total',
+      help: 'Served items never written to served_items: the buffer overflowed while the store was failing',
+    });
+    this.#timer = setInterval(() => void this.#flushInBackground(), opts.flushMs ?? 1000);
     this.#timer.unref();
   }
 
@@ -42,12 +51,28 @@ export class ServeLog {
     if (over > 0) {
       this.#buffer.splice(0, over);
       this.dropped += over;
+      this.#droppedTotal.inc(over);
+      this.#log.failed(new Error(`${over} served items dropped`), 'serve log buffer full; oldest items dropped', {
+        buffered: this.#buffer.length,
+      });
     }
-    if (this.#buffer.length >= this.#maxBatch) void this.flush().catch(() => {});
+    if (this.#buffer.length >= this.#maxBatch) void this.#flushInBackground();
+  }
+
+  /** A flush nobody awaits: its failure is logged and counted, and the items wait for the next one. */
+  async #flushInBackground(): Promise<void> {
+    try {
+      await this.flush();
+    } catch (err) {
+      this.#log.failed(err, 'writing served items failed; kept for the next flush', {
+        buffered: this.#buffer.length,
+      });
+    }
   }
 
   /** Writes everything buffered; resolves with how many rows were written. */
   async flush(): Promise<number> {
+    // Waiting only: the flush in flight reports its own failure to whoever started it.
     while (this.#flushing) await this.#flushing.catch(() => {});
     if (this.#buffer.length === 0) return 0;
     const batch = this.#buffer;

@@ -2,6 +2,7 @@ import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
+import type { Telemetry } from '../../core/telemetry/telemetry.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import { type FeedConfig, loadFeedConfig } from '../../feed/for-you/config.ts';
 import { feedPipelines, settingsSlotsOf } from '../../feed/for-you/pipelines.ts';
@@ -24,6 +25,7 @@ import { ModelWatcher } from '../../retrieval/model-watcher.ts';
 import { QueryTower } from '../../retrieval/query-tower.ts';
 import { VideoCounters } from '../engagement/counters.ts';
 import { FeedService } from './feed.service.ts';
+import { feedTelemetry } from './feed.telemetry.ts';
 
 /** Registry names of the models the feed follows. */
 // The names `foryou-train train` registers the model families under.
@@ -36,6 +38,8 @@ export interface FeedRuntimeOptions {
   cache: Cache;
   clock: Clock;
   secret: string;
+  /** Where the feed, the catalogue, the index maintainer and the model watchers log and count. */
+  telemetry: Telemetry;
   featureStore?: FeatureStore;
   serveLog?: ServedItemSink;
   feedConfig?: FeedConfig;
@@ -71,6 +75,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     holder: index,
     catalog,
     embedder: o.contentEmbedder ?? hashedContentEmbedder(64),
+    telemetry: o.telemetry,
   });
   const counters = new VideoCounters({ cache: o.cache, metadata: o.metadata, clock: o.clock });
   const retrievalWatcher = new ModelWatcher<IndexSnapshot>({
@@ -83,6 +88,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
       return tower ? withQueryTower(snap, tower) : snap;
     },
     install: (snap) => index.swap(snap),
+    telemetry: o.telemetry,
   });
   // By default the ONNX artifacts of the promoted versions are fetched from the object store and loaded.
   const loadQueryTower =
@@ -97,6 +103,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     name: FEED_MODELS.ranker,
     load: loadRanker,
     install: (m) => ranker.swap(m),
+    telemetry: o.telemetry,
   });
   const parts = {
     metadata: o.metadata,
@@ -121,7 +128,10 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     config: () => config,
     pipelines,
     counts: (ids) => counters.get(ids),
+    telemetry: feedTelemetry(o.telemetry),
   });
+  const log = o.telemetry.component('feed');
+  const unpublish: (() => void)[] = [];
   return {
     catalog,
     index,
@@ -132,11 +142,23 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     service,
     counters,
     async start() {
-      await catalog.load(o.metadata).catch(() => {});
-      catalog.start(o.metadata, o.clock, { refreshMs: o.catalogRefreshMs ?? 2_000 });
+      // The operator page and the model and index gauges read these while the runtime lives.
+      unpublish.push(
+        o.telemetry.status.addModel(FEED_MODELS.retrieval, () => retrievalWatcher.status()),
+        o.telemetry.status.addModel(FEED_MODELS.ranker, () => rankerWatcher.status()),
+        o.telemetry.status.setIndex(() => {
+          const s = index.current();
+          return s && { version: s.version, size: s.ids.length, dims: s.dims, builtAt: s.builtAt };
+        }),
+      );
+      await catalog
+        .load(o.metadata)
+        .catch((err) => log.failed(err, 'first catalogue load failed; the refresh retries every few seconds'));
+      catalog.start(o.metadata, o.clock, { refreshMs: o.catalogRefreshMs ?? 2_000, telemetry: o.telemetry });
       await retrievalWatcher.poll();
       await rankerWatcher.poll();
-      await maintainer.backfill().catch(() => {});
+      // backfill() reports its own failures and never rejects; this catch is for a bug in it.
+      await maintainer.backfill().catch((err) => log.failed(err, 'index back-fill threw'));
       retrievalWatcher.start(o.modelPollMs ?? 5_000);
       rankerWatcher.start(o.modelPollMs ?? 5_000);
     },
@@ -144,6 +166,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
       catalog.stop();
       retrievalWatcher.stop();
       rankerWatcher.stop();
+      for (const off of unpublish.splice(0)) off();
     },
   };
 }

@@ -62,7 +62,7 @@ export function feedRoutes(
     const app = plain.withTypeProvider<ZodTypeProvider>();
     let runtime = deps.feedRuntime;
     if (!runtime) {
-      const serveLog = deps.serveLog ?? new ServeLog({ metadata: deps.metadata });
+      const serveLog = deps.serveLog ?? new ServeLog(deps);
       const own = createFeedRuntime({
         ...deps,
         serveLog,
@@ -72,7 +72,13 @@ export function feedRoutes(
       runtime = own;
       app.addHook('onClose', async () => {
         await own.close();
-        if (!deps.serveLog) await serveLog.close().catch(() => {});
+        if (!deps.serveLog) {
+          await serveLog
+            .close()
+            .catch((err) =>
+              deps.telemetry.component('serve-log').failed(err, 'last flush on shutdown failed; served items lost'),
+            );
+        }
       });
     }
     const service = runtime.service;

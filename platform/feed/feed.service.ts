@@ -16,6 +16,7 @@ import { runPipeline } from '../../feed/pipeline/runner.ts';
 import type { Catalog, CatalogStats } from '../../retrieval/catalog.ts';
 import type { IndexHolder } from '../../retrieval/index-holder.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { FeedTelemetry } from './feed.telemetry.ts';
 import { AuthorDirectory, explainItem, explainTrace, type FeedItem, likedBy, playbackUrls } from './items.ts';
 
 /** A feed request after HTTP validation. */
@@ -50,18 +51,20 @@ export interface FeedServiceDeps {
   config: () => FeedConfig;
   pipelines: Record<FeedType, PipelineConfig>;
   counts?: (videoIds: readonly string[]) => Promise<Map<string, CatalogStats>>;
+  /** Told every stage, component and fallback; every part served from a default is logged and counted. */
+  telemetry: FeedTelemetry;
 }
 
 /**
  * Builds feed pages: resolves the session from the cursor, buckets the viewer into experiment arms,
  * runs the pipeline and turns the page into API items. Anything that still throws (a bug, a backend
- * outage the pipeline could not absorb) yields the fallback page, popular + recent: never a 5xx.
+ * outage the pipeline could not absorb) yields the fallback page, popular + recent: never a 5xx. What
+ * was served from a default instead is logged and counted (`foryou_feed_fallbacks_total`,
+ * `foryou_errors_total{component="feed"}`).
  */
 export class FeedService {
   readonly #d: FeedServiceDeps;
   readonly #authors: AuthorDirectory;
-  /** Pages answered from the fallback because the pipeline threw. */
-  fallbacks = 0;
 
   constructor(deps: FeedServiceDeps) {
     this.#d = deps;
@@ -76,7 +79,14 @@ export class FeedService {
     const cursor = req.cursor
       ? decodeCursor(d.secret, req.cursor, bind, { nowMs, maxAgeMs: config.sessionTtlS * 1000 })
       : { s: newId(nowMs), p: -1, t: nowMs };
-    const sessionSeen = new Set(await d.cache.sMembers(sessionKey(cursor.s)).catch(() => [] as string[]));
+    const sessionSeen = new Set(
+      await d.cache.sMembers(sessionKey(cursor.s)).catch((err) => {
+        d.telemetry.failed(err, 'reading the session set failed; the page may repeat items', {
+          requestId: req.requestId,
+        });
+        return [] as string[];
+      }),
+    );
     const arms = assignArms(config, req.actor);
     const query: FeedQuery = {
       requestId: req.requestId,
@@ -92,24 +102,25 @@ export class FeedService {
       index: d.index.current(),
       viewer: emptyViewer(),
     };
+    const pipeline = d.pipelines[req.feedType];
     let result: PipelineResult;
     try {
-      result = await runPipeline(d.pipelines[req.feedType], query);
+      result = await runPipeline(pipeline, query, d.telemetry.observer);
     } catch (err) {
-      this.fallbacks++;
+      d.telemetry.pageFallback(pipeline.id, 'pipeline_error', req.requestId, err);
       result = await this.#fallback(query, err);
     }
     // Every source timing out (a stalled backend, an overloaded node) leaves For You empty; the fallback
     // page still has something the viewer has not seen. An empty Following feed is a real answer.
     if (result.page.length === 0 && req.feedType === 'for_you') {
       const failed = result.trace.errors.map((e) => e.component);
-      this.fallbacks++;
-      result = await this.#fallback(
-        query,
-        new Error(`the pipeline found nothing to show${failed.length > 0 ? ` (failed: ${failed.join(', ')})` : ''}`),
+      const err = new Error(
+        `the pipeline found nothing to show${failed.length > 0 ? ` (failed: ${failed.join(', ')})` : ''}`,
       );
+      d.telemetry.pageFallback(pipeline.id, 'empty_page', req.requestId, err);
+      result = await this.#fallback(query, err);
     }
-    const items = await this.#items(result.page, nowMs, req.explain, req.userId);
+    const items = await this.#items(result.page, nowMs, req.explain, req.userId, req.requestId);
     const next = { s: cursor.s, p: cursor.p + 1, t: nowMs };
     return {
       request_id: req.requestId,
@@ -147,7 +158,11 @@ export class FeedService {
         page.map((c) => c.video.id),
         d.config().sessionTtlS * 1000,
       )
-      .catch(() => {});
+      .catch((err) =>
+        d.telemetry.failed(err, 'storing the fallback page in the session failed; the next page may repeat it', {
+          requestId: query.requestId,
+        }),
+      );
     return {
       page,
       trace: {
@@ -162,15 +177,29 @@ export class FeedService {
     };
   }
 
-  async #items(page: readonly Candidate[], nowMs: number, explain: boolean, viewer?: string): Promise<FeedItem[]> {
+  async #items(
+    page: readonly Candidate[],
+    nowMs: number,
+    explain: boolean,
+    viewer: string | undefined,
+    requestId: string,
+  ): Promise<FeedItem[]> {
     const d = this.#d;
     const ids = page.map((c) => c.video.id);
+    const orDefault =
+      <T>(fallback: T, what: string) =>
+      (err: unknown): T => {
+        d.telemetry.failed(err, `reading ${what} failed; items served without them`, { requestId });
+        return fallback;
+      };
     const [authors, counts, liked] = await Promise.all([
-      this.#authors.get(page.map((c) => c.video.authorId)).catch(() => new Map<string, FeedItem['author']>()),
+      this.#authors
+        .get(page.map((c) => c.video.authorId))
+        .catch(orDefault(new Map<string, FeedItem['author']>(), 'authors')),
       (d.counts ? d.counts(ids) : Promise.resolve(new Map<string, CatalogStats>())).catch(
-        () => new Map<string, CatalogStats>(),
+        orDefault(new Map<string, CatalogStats>(), 'live counters'),
       ),
-      likedBy(d.metadata, viewer, ids).catch(() => new Set<string>()),
+      likedBy(d.metadata, viewer, ids).catch(orDefault(new Set<string>(), 'likes')),
     ]);
     return page.map((c) => ({
       id: c.video.id,

@@ -29,7 +29,7 @@ export async function buildFeedTestApp(
   // The feed area is mounted below with a runtime the test controls (fast refresh, injected failures).
   const t = await buildTestApp('embedded', name, {}, { skipAreas: ['feed'] });
   const featureStore = await openFeatureStore('sqlite://:memory:');
-  const serveLog = new ServeLog({ metadata: t.deps.metadata }, { flushMs: 50 });
+  const serveLog = new ServeLog(t.deps, { flushMs: 50 });
   const runtime = createFeedRuntime({
     ...t.deps,
     featureStore,
