@@ -23,6 +23,7 @@ import { openEventLog } from '../core/events/open.ts';
 import type { EventLog } from '../core/events/ports.ts';
 import { openMetadataStore } from '../core/metadata/open.ts';
 import type { MetadataStore } from '../core/metadata/ports.ts';
+import { Telemetry } from '../core/telemetry/telemetry.ts';
 import { dropTestSchema, testPostgresUrl } from '../core/testing/postgres.ts';
 import { cleanupTestRedis, testRedisUrl } from '../core/testing/redis.ts';
 import { openFeatureStore } from '../feature-store/open.ts';
@@ -60,6 +61,8 @@ interface Ports {
   featureStore: FeatureStore;
   counters: VideoCounters;
   clock: typeof systemClock;
+  /** Consumer failures and dead letters go to stderr, so they never mix into the table. */
+  telemetry: Telemetry;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ async function openPorts(urls: Urls): Promise<Ports> {
     cache,
     featureStore,
     clock,
+    telemetry: new Telemetry({ level: 'warn', destination: process.stderr, processMetrics: false }),
     counters: new VideoCounters({ cache, metadata, clock }),
     async close() {
       await featureStore.close();

@@ -27,13 +27,14 @@ export function engagementBackground(opts: { featureStore: FeatureStore; flushMs
       name: 'engagement-counter-flush',
       async start(deps) {
         const counters = new VideoCounters(deps);
+        const log = deps.telemetry.component('counter-flush');
         let running: Promise<unknown> = Promise.resolve();
         const flushAll = async () => {
           while ((await counters.flush()) > 0) {}
         };
         const timer = setInterval(() => {
-          running = running.then(flushAll).catch(() => {
-            // A failed flush leaves the videos dirty; the next tick retries them.
+          running = running.then(flushAll).catch((err) => {
+            log.failed(err, 'counter flush failed; the videos stay dirty and the next tick retries them');
           });
         }, opts.flushMs ?? 5_000);
         return {

@@ -61,6 +61,7 @@ export async function sweepProcessingVideos(deps: {
  */
 export async function removeStaleWorkDirs(dir: string, maxAgeMs = STALE_WORKDIR_MS, nowMs = Date.now()) {
   let removed = 0;
+  // An unreadable temp dir has nothing of ours to sweep; a folder gone meanwhile was removed by its job.
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith(WORKDIR_PREFIX)) continue;
     const path = join(dir, name);
@@ -78,13 +79,12 @@ export function transcodeSweeperService(intervalMs = SWEEP_INTERVAL_MS): Backgro
     name: 'transcode-sweeper',
     async start(deps) {
       let running: Promise<unknown> = Promise.resolve();
+      const log = deps.telemetry.component('transcode-sweeper');
       const sweep = () => {
         running = running
           .then(() => sweepProcessingVideos(deps))
           .then(() => removeStaleWorkDirs(tmpdir()))
-          .catch(() => {
-            // A backend outage: the next tick tries again.
-          });
+          .catch((err) => log.failed(err, 'sweep failed (a backend outage?); the next tick tries again'));
       };
       sweep();
       const timer = setInterval(sweep, intervalMs);

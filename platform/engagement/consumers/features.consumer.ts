@@ -43,7 +43,8 @@ export function featuresConsumer(deps: {
       for (const item of items) {
         const id = item.event.videoId;
         const video = id === undefined ? undefined : videos.get(id);
-        if (id !== undefined && !video) rejected.push({ logged: item.logged, reason: `unknown video ${id}` });
+        if (id !== undefined && !video)
+          rejected.push({ logged: item.logged, kind: 'unknown_video', reason: `unknown video ${id}` });
         else events.push(toFeatureEvent(item, video));
       }
       if (events.length === 0) return rejected;

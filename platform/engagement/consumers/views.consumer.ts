@@ -22,6 +22,7 @@ export function viewsConsumer(deps: {
   clock: Clock;
   counters: VideoCounters;
 }): EngagementConsumer {
+  // A probe: a failing ping means a backend is down (the caller rethrows), not a failure to hide.
   const healthy = async () => {
     try {
       await deps.metadata.ping();
@@ -80,7 +81,7 @@ export function viewsConsumer(deps: {
         const e = item.event;
         const video = videos.get(e.videoId!);
         if (!video) {
-          rejected.push({ logged: item.logged, reason: `unknown video ${e.videoId}` });
+          rejected.push({ logged: item.logged, kind: 'unknown_video', reason: `unknown video ${e.videoId}` });
         } else if (e.type === 'not_interested') {
           candidates.push({ item, e, video });
         } else if (countsAsView(e.type, e.watchMs, e.durationMs ?? video.durationMs)) {

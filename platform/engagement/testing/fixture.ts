@@ -12,12 +12,16 @@ import { openEventLog } from '../../../core/events/open.ts';
 import type { EventLog } from '../../../core/events/ports.ts';
 import { openMetadataStore } from '../../../core/metadata/open.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import type { Telemetry } from '../../../core/telemetry/telemetry.ts';
+import { capturingTelemetry, type LogLine } from '../../../core/testing/telemetry.ts';
 import { VideoCounters } from '../counters.ts';
 import type { EngagementDeps } from '../deps.ts';
 
-/** The opened ports plus seeding helpers. */
+/** The opened ports plus seeding helpers, and a telemetry whose log lines are kept in `logs`. */
 export interface Fixture extends EngagementDeps {
   clock: ReturnType<typeof manualClock>;
+  telemetry: Telemetry;
+  logs: LogLine[];
   dir: string;
   addUser(id: string, handle?: string): Promise<void>;
   addVideo(
@@ -39,12 +43,15 @@ export async function openFixture(
   const cache = opts.cache ?? (await openCache('memory://'));
   const clock = manualClock(1_800_000_000_000);
   const counters = new VideoCounters({ cache, metadata, clock });
+  const { telemetry, lines: logs } = capturingTelemetry();
   return {
     metadata,
     events,
     cache,
     clock,
     counters,
+    telemetry,
+    logs,
     dir,
     async addUser(id, handle = id) {
       await metadata.run(
