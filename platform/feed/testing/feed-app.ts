@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../../../core/ids.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import type { Telemetry } from '../../../core/telemetry/telemetry.ts';
 import { openFeatureStore } from '../../../feature-store/open.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
 import type { AppDeps } from '../../api/deps.ts';
@@ -21,13 +22,20 @@ export interface FeedTestApp {
   cleanup(): Promise<void>;
 }
 
-/** Builds the test app; `over` replaces runtime options (a failing cache, no feature store…). */
+/**
+ * Builds the test app; `over` replaces runtime options (a failing cache, no feature store…), `opts`
+ * sets config variables and the telemetry (one that keeps its log lines).
+ */
 export async function buildFeedTestApp(
   name: string,
   over: (deps: AppDeps) => Partial<FeedRuntimeOptions> = () => ({}),
+  opts: { config?: Record<string, string>; telemetry?: Telemetry } = {},
 ): Promise<FeedTestApp> {
   // The feed area is mounted below with a runtime the test controls (fast refresh, injected failures).
-  const t = await buildTestApp('embedded', name, {}, { skipAreas: ['feed'] });
+  const t = await buildTestApp('embedded', name, opts.config ?? {}, {
+    skipAreas: ['feed'],
+    ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
+  });
   const featureStore = await openFeatureStore('sqlite://:memory:');
   const serveLog = new ServeLog(t.deps, { flushMs: 50 });
   const runtime = createFeedRuntime({
