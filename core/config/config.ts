@@ -7,6 +7,16 @@ import { z } from 'zod';
 const url = (what: string) =>
   z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S*$/i, { message: `${what} must be a URL such as scheme://host/path` });
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+// A comma-separated list of account handles (the registration rule: 3-30 of letters, digits, _ and .).
+const handles = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== ''),
+  )
+  .pipe(z.array(z.string().regex(/^[a-z0-9_.]{3,30}$/, 'each handle is 3-30 of letters, digits, _ or .')));
 
 /**
  * Every setting foryou reads, from the environment (upper-case names) with an optional YAML/JSON file
@@ -50,6 +60,11 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(200 * 1024 * 1024),
+  /**
+   * Handles granted the admin role (operator routes such as /api/v1/ops/status) when the server starts
+   * and when they register. Comma-separated; removing a handle here does not demote it.
+   */
+  ADMIN_HANDLES: handles.default([]),
   /** Run the transcode worker and event consumers inside the API process (the one-machine mode). */
   EMBEDDED_WORKERS: bool.default(true),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

@@ -8,11 +8,12 @@ import { openJobQueue } from '../../core/queue/open.ts';
 import { loadOrCreateSecret } from '../../core/secret.ts';
 import { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { openFeatureStore } from '../../feature-store/open.ts';
+import { grantAdmins } from './auth/roles.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
- * Opens every port named by the config's URLs and applies migrations. The telemetry logs at LOG_LEVEL
- * unless one is given (tests pass one that keeps its lines).
+ * Opens every port named by the config's URLs, applies migrations and grants ADMIN_HANDLES the admin
+ * role. The telemetry logs at LOG_LEVEL unless one is given (tests pass one that keeps its lines).
  */
 export async function openDeps(config: Config, opts: { telemetry?: Telemetry } = {}): Promise<AppDeps> {
   const telemetry = opts.telemetry ?? new Telemetry({ level: config.LOG_LEVEL });
@@ -20,6 +21,8 @@ export async function openDeps(config: Config, opts: { telemetry?: Telemetry } =
   const secret = loadOrCreateSecret(config);
   const metadata = await openMetadataStore(config.METADATA_URL);
   await metadata.migrate();
+  const granted = await grantAdmins(metadata, config.ADMIN_HANDLES);
+  if (granted > 0) telemetry.component('auth').log.info({ granted }, 'ADMIN_HANDLES: admin role granted');
   const [objects, eventLog, queue, cache, featureStore] = await Promise.all([
     openObjectStore(config.OBJECTS_URL, { publicBaseUrl: config.PUBLIC_BASE_URL, secret }),
     // Client errors the backend recovers from by itself (reconnects, rebalances): logged and counted.

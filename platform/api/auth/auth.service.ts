@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../../../core/metadata/open.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
 import type { AuthUser } from './current-user.ts';
 import { hashPassword, verifyPassword } from './password.ts';
+import { isRole } from './roles.ts';
 import { sessionsRepo, type UserRecord, usersRepo } from './users.repo.ts';
 
 /** What register and login return: the user and a bearer token shown exactly once. */
@@ -24,8 +25,17 @@ function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Registration, login, logout and token resolution. Sessions are server-side and revocable at once. */
-export function authService(deps: { metadata: MetadataStore; cache: Cache; clock: Clock; sessionTtlS: number }) {
+/**
+ * Registration, login, logout and token resolution. Sessions are server-side and revocable at once. A
+ * handle listed in `adminHandles` registers as an admin; a role change reaches cached sessions within 30 s.
+ */
+export function authService(deps: {
+  metadata: MetadataStore;
+  cache: Cache;
+  clock: Clock;
+  sessionTtlS: number;
+  adminHandles?: readonly string[];
+}) {
   const { metadata, cache, clock } = deps;
 
   async function grant(user: UserRecord): Promise<SessionGrant> {
@@ -53,7 +63,8 @@ export function authService(deps: { metadata: MetadataStore; cache: Cache; clock
       };
       const password_hash = await hashPassword(input.password);
       try {
-        await usersRepo.insert(metadata, { ...user, password_hash });
+        const role = deps.adminHandles?.includes(handle) ? 'admin' : 'user';
+        await usersRepo.insert(metadata, { ...user, password_hash, role });
       } catch (err) {
         if (isUniqueViolation(err)) throw new AppError('HANDLE_TAKEN');
         throw err;
@@ -81,11 +92,12 @@ export function authService(deps: { metadata: MetadataStore; cache: Cache; clock
       const cached = await cache.get(`session:${hash}`);
       if (cached) {
         const s = JSON.parse(cached) as AuthUser & { expires_at: number };
-        if (s.expires_at > clock.now()) return { id: s.id, handle: s.handle };
+        // An entry cached before roles existed has none: read the session again.
+        if (s.expires_at > clock.now() && isRole(s.role)) return { id: s.id, handle: s.handle, role: s.role };
       }
       const row = await sessionsRepo.live(metadata, hash, clock.now());
       if (!row) return undefined;
-      const user = { id: row.user_id, handle: row.handle };
+      const user: AuthUser = { id: row.user_id, handle: row.handle, role: isRole(row.role) ? row.role : 'user' };
       await cache.set(`session:${hash}`, JSON.stringify({ ...user, expires_at: row.expires_at }), SESSION_CACHE_MS);
       return user;
     },

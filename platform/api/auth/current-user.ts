@@ -1,10 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../../core/errors/registry.ts';
+import type { Role } from './roles.ts';
 
 /** The caller as the auth hook resolved it from a bearer token. */
 export interface AuthUser {
   id: string;
   handle: string;
+  /** What the caller may do beyond their own content (`requireRole`). */
+  role: Role;
 }
 
 declare module 'fastify' {

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../../core/metadata/ports.ts';
+import type { Role } from './roles.ts';
 
 /** A user as the API shows it. */
 export interface UserRecord {
@@ -13,10 +14,10 @@ const COLUMNS = 'id, handle, display_name, bio, created_at';
 
 /** Reads and writes of `users`; handles are stored lower-case so lookups are case-insensitive. */
 export const usersRepo = {
-  async insert(db: SqlExecutor, u: UserRecord & { password_hash: string }): Promise<void> {
+  async insert(db: SqlExecutor, u: UserRecord & { password_hash: string; role: Role }): Promise<void> {
     await db.run(
-      'INSERT INTO users (id, handle, display_name, password_hash, bio, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [u.id, u.handle, u.display_name, u.password_hash, u.bio, u.created_at],
+      'INSERT INTO users (id, handle, display_name, password_hash, bio, created_at, role) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [u.id, u.handle, u.display_name, u.password_hash, u.bio, u.created_at, u.role],
     );
   },
   byId(db: SqlExecutor, id: string): Promise<UserRecord | undefined> {
@@ -38,8 +39,8 @@ export const sessionsRepo = {
     ]);
   },
   live(db: SqlExecutor, tokenHash: string, now: number) {
-    return db.get<{ user_id: string; handle: string; expires_at: number }>(
-      `SELECT s.user_id, u.handle, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+    return db.get<{ user_id: string; handle: string; role: string; expires_at: number }>(
+      `SELECT s.user_id, u.handle, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.deleted_at IS NULL`,
       [tokenHash, now],
     );

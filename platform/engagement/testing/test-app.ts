@@ -21,7 +21,7 @@ export async function buildTestApp(f: EngagementDeps): Promise<FastifyInstance> 
   app.decorateRequest('user', undefined);
   app.addHook('onRequest', async (request) => {
     const id = request.headers['x-test-user'];
-    if (typeof id === 'string') request.user = { id, handle: id };
+    if (typeof id === 'string') request.user = { id, handle: id, role: 'user' };
   });
   // Only the ports these routes use are real; the rest would throw if touched.
   const telemetry = new Telemetry({ level: 'silent', processMetrics: false });

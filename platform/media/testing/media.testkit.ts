@@ -101,7 +101,7 @@ export async function buildMediaApp(
   app.decorateRequest('user', undefined);
   app.addHook('onRequest', async (request) => {
     const id = request.headers[TEST_USER_HEADER];
-    if (typeof id === 'string') request.user = { id, handle: `h${id.slice(-6)}` };
+    if (typeof id === 'string') request.user = { id, handle: `h${id.slice(-6)}`, role: 'user' };
   });
   await app.register(videosRoutes(deps), { prefix: '/api/v1' });
   await app.register(originRoutes({ ...deps, edgeTtlS: deps.config.MEDIA_EDGE_TTL_S }));
