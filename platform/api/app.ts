@@ -1,8 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { TRANSCODE_QUEUE } from '../media/transcode.worker.ts';
 import { apiAreas } from './areas.ts';
 import { authRoutes, installAuthHook } from './auth/auth.routes.ts';
 import { authService } from './auth/auth.service.ts';
@@ -10,6 +9,7 @@ import type { AppDeps } from './deps.ts';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
 import { installMetrics, installScrapeGauges } from './metrics.ts';
+import { WATCHED_QUEUES } from './ops-status.ts';
 import { installRateLimits } from './rate-limit.ts';
 import { requestIdFrom } from './request-id.ts';
 
@@ -38,7 +38,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   const app = Fastify({
     // The telemetry's logger at LOG_LEVEL, so request logs and 5xx errors are lines like every other.
     loggerInstance: deps.telemetry.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: !opts.logRequests,
+    logController: new LogController({ disableRequestLogging: !opts.logRequests }),
     genReqId: requestIdFrom,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
@@ -73,12 +73,13 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   installMetrics(app, deps.telemetry);
-  installScrapeGauges(deps.telemetry, { events: deps.events, queue: deps.queue, queues: [TRANSCODE_QUEUE] });
+  installScrapeGauges(deps.telemetry, { events: deps.events, queue: deps.queue, queues: WATCHED_QUEUES });
   const auth = authService({
     metadata: deps.metadata,
     cache: deps.cache,
     clock: deps.clock,
     sessionTtlS: deps.config.SESSION_TTL_S,
+    adminHandles: deps.config.ADMIN_HANDLES,
   });
   installAuthHook(app, auth);
   installRateLimits(app, deps.cache, deps.clock, {

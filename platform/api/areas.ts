@@ -6,6 +6,7 @@ import { videosRoutes } from '../media/videos.routes.ts';
 import { webRoutes } from '../web/web.routes.ts';
 import type { AppDeps } from './deps.ts';
 import { objectsRoutes } from './objects.routes.ts';
+import { opsRoutes } from './ops.routes.ts';
 
 /** The feature areas mounted by `buildApp`, each an encapsulated plugin under its prefix. */
 export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) => FastifyPluginAsync }[] = [
@@ -21,4 +22,5 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
   { name: 'origin', prefix: '', plugin: (d) => originRoutes({ ...d, edgeTtlS: d.config.MEDIA_EDGE_TTL_S }) },
   { name: 'engagement', prefix: '/api/v1', plugin: (d) => engagementRoutes(d) },
   { name: 'feed', prefix: '/api/v1', plugin: (d) => feedRoutes(d) },
+  { name: 'ops', prefix: '/api/v1', plugin: (d) => opsRoutes(d) },
 ];
