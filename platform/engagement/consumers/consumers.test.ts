@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCache } from '../../../core/cache/open.ts';
 import type { LoggedEvent } from '../../../core/events/ports.ts';
+import { sampleOf } from '../../../core/testing/telemetry.ts';
 import { newFeatureState } from '../../../feature-store/definitions.ts';
 import { openFeatureStore } from '../../../feature-store/open.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
@@ -104,6 +105,51 @@ describe('engagement consumers', () => {
       { user_id: 'bob', video_id: 'v2', author_id: 'bob' },
     ]);
     expect((await store.history('u:alice')).map((h) => h.kind)).toEqual(['complete']);
+    // Counted once per letter filed (the redelivered batch filed none), by reason, and logged per batch.
+    const lettersOf = (group: string, reason: string) =>
+      sampleOf(f.telemetry.registry, 'foryou_dead_letters_total', { group, reason });
+    for (const group of ['engagement-views', 'engagement-features']) {
+      expect(await lettersOf(group, 'malformed')).toBe(3);
+      expect(await lettersOf(group, 'unknown_video')).toBe(1);
+    }
+    expect(await sampleOf(f.telemetry.registry, 'foryou_events_consumed_total', { group: 'engagement-views' })).toBe(
+      2 * batch.length,
+    );
+    const logged = f.logs.filter((l) => l.msg === 'events dead-lettered');
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toMatchObject({
+      component: 'consumer',
+      group: 'engagement-views',
+      deadLetters: { malformed: 3, unknown_video: 1 },
+    });
+  });
+
+  it('counts and logs a failed batch once, and handles it when the log delivers it again', async () => {
+    await clientEventsService(f).ingest({ userId: 'alice' }, [
+      { client_event_id: 'c', type: 'complete', video_id: 'v1' },
+    ]);
+    let calls = 0;
+    const flaky = viewsConsumer(f);
+    const sub = await startConsumer(f, {
+      group: flaky.group,
+      apply: async (items) => {
+        if (++calls === 1) throw new Error('database restarting');
+        return flaky.apply(items);
+      },
+    });
+    for (let i = 0; i < 300 && (await f.counters.get(['v1'])).get('v1')!.views === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await sub.stop();
+    expect((await f.counters.get(['v1'])).get('v1')!.views).toBe(1);
+    const group = { group: 'engagement-views' };
+    expect(await sampleOf(f.telemetry.registry, 'foryou_consumer_batch_failures_total', group)).toBe(1);
+    // The event log reports the handler's failure too; it is not counted or logged a second time.
+    expect(await sampleOf(f.telemetry.registry, 'foryou_errors_total', { component: 'consumer' })).toBe(1);
+    const failed = f.logs.filter((l) => l.component === 'consumer' && l.level === 40 && l.msg.includes('batch failed'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ group: 'engagement-views', partition: 0 });
+    expect((failed[0]!.err as { message: string }).message).toBe('database restarting');
   });
 
   it('refuses only the events whose write fails, keeping the rest of the batch', async () => {

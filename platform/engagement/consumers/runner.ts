@@ -112,29 +112,34 @@ export function consumerHandler(
     }
     if (valid.length > 0) rejected.push(...(await consumer.apply(valid)));
     if (rejected.length === 0) return;
-    await deadLetter(deps, group, rejected);
+    // Only letters filed now: a redelivered batch finds its letters already there.
+    const filed = await deadLetter(deps, group, rejected);
+    if (filed.length === 0) return;
     const byKind: Partial<Record<DeadLetterKind, number>> = {};
-    for (const r of rejected) {
+    for (const r of filed) {
       byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
       t.deadLetters.inc({ group, reason: r.kind });
     }
     t.component.log.warn(
-      { group, deadLetters: byKind, first: { offset: rejected[0]!.logged.offset, reason: rejected[0]!.reason } },
+      { group, deadLetters: byKind, first: { offset: filed[0]!.logged.offset, reason: filed[0]!.reason } },
       'events dead-lettered',
     );
   };
   return handler;
 }
 
-/** Files refused events in `dead_letters`; idempotent per (group, log position). */
+/** Files refused events in `dead_letters`; idempotent per (group, log position). Returns those filed now. */
 export async function deadLetter(
   deps: { metadata: MetadataStore; clock: Clock },
   source: string,
   rejected: readonly Rejected[],
-): Promise<void> {
+): Promise<Rejected[]> {
   const now = deps.clock.now();
+  let filed: Rejected[] = [];
   await deps.metadata.transaction(async (tx) => {
-    for (const { logged, reason } of rejected) {
+    filed = []; // a PostgreSQL serialization retry runs this again
+    for (const r of rejected) {
+      const { logged, reason } = r;
       let payload: string;
       try {
         payload = JSON.stringify(logged.value) ?? 'null';
@@ -142,7 +147,7 @@ export async function deadLetter(
         // Not JSON-serialisable (a cycle): the dead letter keeps what String() shows instead.
         payload = String(logged.value);
       }
-      await tx.run(
+      const { changes } = await tx.run(
         'INSERT INTO dead_letters (id, source, reason, payload, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
         [
           `${source}:${logged.topic}:${logged.partition}:${logged.offset}`,
@@ -152,8 +157,10 @@ export async function deadLetter(
           now,
         ],
       );
+      if (changes > 0) filed.push(r);
     }
   });
+  return filed;
 }
 
 /** Subscribes a consumer to the engagement topic; the log's errors are logged and counted. */
