@@ -20,7 +20,10 @@ export async function productionModel(db: SqlExecutor, name: string): Promise<Pr
   let metadata: Record<string, unknown> = {};
   try {
     metadata = JSON.parse(String(row.metadata ?? '{}')) as Record<string, unknown>;
-  } catch {}
+  } catch {
+    // The registry writes this column with JSON.stringify, so only a hand edit breaks it; loading checks
+    // the artifact's own metadata.json, not this copy, so an empty one here refuses nothing wrongly.
+  }
   return {
     name: String(row.name),
     version: String(row.version),

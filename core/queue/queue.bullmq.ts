@@ -65,7 +65,10 @@ const STATUS: Record<BullState, JobStatus> = {
 };
 
 /** Opens a BullMQ-backed queue and checks that Redis answers. */
-export async function openBullmqQueue(url: URL): Promise<JobQueue> {
+export async function openBullmqQueue(
+  url: URL,
+  onError: (err: Error) => void = (err) => process.emitWarning(err.message),
+): Promise<JobQueue> {
   const settings = parseBullmqUrl(url);
   // Queues share one connection that fails commands fast; workers get their own blocking ones.
   const conn = new Redis({ ...settings.redis, maxRetriesPerRequest: 2, lazyConnect: true });
@@ -77,7 +80,7 @@ export async function openBullmqQueue(url: URL): Promise<JobQueue> {
     conn.disconnect();
     throw new Error(`JobQueue: cannot reach Redis at ${redact(url.href)}: ${errorMessage(err)}`);
   }
-  return new BullmqJobQueue(conn, settings);
+  return new BullmqJobQueue(conn, settings, onError);
 }
 
 /**
@@ -91,10 +94,12 @@ export class BullmqJobQueue implements JobQueue {
   readonly #queues = new Map<string, Queue>();
   readonly #workers = new Set<BullWorker>();
   #closed: Promise<void> | undefined;
+  readonly #onError: (err: Error) => void;
 
-  constructor(conn: Redis, settings: BullmqSettings) {
+  constructor(conn: Redis, settings: BullmqSettings, onError: (err: Error) => void) {
     this.#conn = conn;
     this.#settings = settings;
+    this.#onError = onError;
   }
 
   async enqueue<T>(queue: string, name: string, data: T, opts?: EnqueueOptions): Promise<string> {
@@ -142,7 +147,9 @@ export class BullmqJobQueue implements JobQueue {
       // Stalls are bounded by `attempts` in the processor above, not by BullMQ's separate counter.
       maxStalledCount: 1_000_000,
     });
-    worker.on('error', (err) => process.emitWarning(`JobQueue bullmq worker on "${queue}": ${errorMessage(err)}`));
+    worker.on('error', (err) =>
+      this.#onError(new Error(`JobQueue bullmq worker on "${queue}": ${errorMessage(err)}`, { cause: err })),
+    );
     this.#workers.add(worker);
     let closing: Promise<void> | undefined;
     return {
@@ -201,7 +208,9 @@ export class BullmqJobQueue implements JobQueue {
     let queue = this.#queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.#conn, prefix: this.#settings.prefix });
-      queue.on('error', (err) => process.emitWarning(`JobQueue bullmq queue "${name}": ${errorMessage(err)}`));
+      queue.on('error', (err) =>
+        this.#onError(new Error(`JobQueue bullmq queue "${name}": ${errorMessage(err)}`, { cause: err })),
+      );
       this.#queues.set(name, queue);
     }
     return queue;

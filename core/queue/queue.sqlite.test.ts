@@ -30,6 +30,29 @@ describe('sqlite queue URL', () => {
     await q.close();
   });
 
+  it('tells onError when a claim cannot get the lock in time, and claims once the lock is free', async () => {
+    const path = join(dir, 'locked.db');
+    const errors: Error[] = [];
+    const q = await openJobQueue(`sqlite://${path}?pollMs=20&busyTimeoutMs=20`, { onError: (e) => errors.push(e) });
+    const id = await q.enqueue('locked', 'job', {});
+    const other = new DatabaseSync(path);
+    other.exec('BEGIN EXCLUSIVE');
+    let ran = false;
+    q.work('locked', async () => {
+      ran = true;
+    });
+    for (let i = 0; i < 200 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(errors[0]?.message).toMatch(/claiming from "locked" failed/);
+    expect(ran).toBe(false);
+    other.exec('ROLLBACK');
+    other.close();
+    for (let i = 0; i < 200 && (await q.getJob('locked', id))?.status !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(ran).toBe(true);
+    await q.close();
+  });
+
   it('rejects unknown options and bad numbers', async () => {
     await expect(openJobQueue(`sqlite://${join(dir, 'x.db')}?poll=5`)).rejects.toThrow(/unknown option "poll"/);
     await expect(openJobQueue(`sqlite://${join(dir, 'x.db')}?pollMs=0`)).rejects.toThrow(/pollMs/);

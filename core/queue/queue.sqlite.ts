@@ -45,7 +45,10 @@ interface ClaimedRow {
 }
 
 /** Opens `sqlite://path/to/queue.db?pollMs=200` (or `sqlite://:memory:` for one process). */
-export async function openSqliteQueue(url: URL): Promise<JobQueue> {
+export async function openSqliteQueue(
+  url: URL,
+  onError: (err: Error) => void = (err) => process.emitWarning(err.message),
+): Promise<JobQueue> {
   const opts: SqliteQueueOptions = { pollMs: 200, busyTimeoutMs: 5000 };
   for (const [key, value] of url.searchParams) {
     if (key !== 'pollMs' && key !== 'busyTimeoutMs') {
@@ -58,7 +61,7 @@ export async function openSqliteQueue(url: URL): Promise<JobQueue> {
   }
   const path = pathFromUrl(url);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  return new SqliteJobQueue(new DatabaseSync(path), opts);
+  return new SqliteJobQueue(new DatabaseSync(path), opts, onError);
 }
 
 /**
@@ -76,10 +79,13 @@ export class SqliteJobQueue implements JobQueue {
     StatementSync
   >;
   #closed: Promise<void> | undefined;
+  /** Told about failures the queue recovers from (see `OpenJobQueueOptions.onError`). */
+  readonly onError: (err: Error) => void;
 
-  constructor(db: DatabaseSync, opts: SqliteQueueOptions) {
+  constructor(db: DatabaseSync, opts: SqliteQueueOptions, onError: (err: Error) => void) {
     this.#db = db;
     this.#opts = opts;
+    this.onError = onError;
     // busy_timeout first: switching to WAL and creating the schema take locks other processes may hold.
     db.exec(`PRAGMA busy_timeout = ${opts.busyTimeoutMs}`);
     db.exec('PRAGMA journal_mode = WAL');
@@ -288,7 +294,9 @@ class SqliteWorker implements Worker {
           }
         } catch (err) {
           // Most likely another process held the lock past busy_timeout: try again on the next tick.
-          process.emitWarning(`JobQueue sqlite: claiming from "${this.queue}" failed: ${errorMessage(err)}`);
+          this.#store.onError(
+            new Error(`JobQueue sqlite: claiming from "${this.queue}" failed: ${errorMessage(err)}`, { cause: err }),
+          );
         }
       }
       await this.#sleep(waitMs);
@@ -327,7 +335,9 @@ class SqliteWorker implements Worker {
       try {
         if (!this.#store.renew(this.queue, row.id, row.attempts, leaseMs)) clearInterval(heartbeat);
       } catch (err) {
-        process.emitWarning(`JobQueue sqlite: renewing the lease of ${row.id} failed: ${errorMessage(err)}`);
+        this.#store.onError(
+          new Error(`JobQueue sqlite: renewing the lease of ${row.id} failed: ${errorMessage(err)}`, { cause: err }),
+        );
       }
     }, leaseMs / 3);
     let outcome: { ok: true } | { ok: false; err: unknown };
@@ -344,7 +354,9 @@ class SqliteWorker implements Worker {
       this.#store.settle(this.queue, row, outcome);
     } catch (err) {
       // The lease will lapse and the job run again: at-least-once, never lost.
-      process.emitWarning(`JobQueue sqlite: recording the outcome of ${row.id} failed: ${errorMessage(err)}`);
+      this.#store.onError(
+        new Error(`JobQueue sqlite: recording the outcome of ${row.id} failed: ${errorMessage(err)}`, { cause: err }),
+      );
     }
   }
 }

@@ -18,6 +18,7 @@ import type { AppDeps } from './deps.ts';
 export async function openDeps(config: Config, opts: { telemetry?: Telemetry } = {}): Promise<AppDeps> {
   const telemetry = opts.telemetry ?? new Telemetry({ level: config.LOG_LEVEL });
   const events = telemetry.component('events');
+  const queueLog = telemetry.component('queue');
   const secret = loadOrCreateSecret(config);
   const metadata = await openMetadataStore(config.METADATA_URL);
   await metadata.migrate();
@@ -27,7 +28,7 @@ export async function openDeps(config: Config, opts: { telemetry?: Telemetry } =
     openObjectStore(config.OBJECTS_URL, { publicBaseUrl: config.PUBLIC_BASE_URL, secret }),
     // Client errors the backend recovers from by itself (reconnects, rebalances): logged and counted.
     openEventLog(config.EVENTS_URL, { onError: (err) => events.failed(err, 'event log client error') }),
-    openJobQueue(config.QUEUE_URL),
+    openJobQueue(config.QUEUE_URL, { onError: (err) => queueLog.failed(err, 'job queue error (retried)') }),
     openCache(config.CACHE_URL),
     openFeatureStore(config.FEATURES_URL),
   ]);

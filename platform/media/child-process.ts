@@ -39,7 +39,9 @@ export function findExecutable(name: string): string | undefined {
       accessSync(join(dir, name), constants.X_OK);
       hit = join(dir, name);
       break;
-    } catch {}
+    } catch {
+      // Not in this folder (or not executable): look in the next one; absent everywhere is `undefined`.
+    }
   }
   found.set(name, hit);
   return hit;

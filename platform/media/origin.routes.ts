@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../core/errors/registry.ts';
+import { AppError, isAppError } from '../../core/errors/registry.ts';
 import { isId } from '../../core/ids.ts';
 import type { ByteRange } from '../../core/objects/ports.ts';
 import { validateObjectKey } from '../../core/objects/validate.ts';
@@ -41,7 +41,7 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
  * token are rewritten so every URI in them carries it too.
  */
 export function originRoutes(
-  deps: Pick<AppDeps, 'metadata' | 'objects' | 'secret' | 'clock'> & { edgeTtlS: number },
+  deps: Pick<AppDeps, 'metadata' | 'objects' | 'secret' | 'clock' | 'telemetry'> & { edgeTtlS: number },
 ): FastifyPluginAsync {
   const repo = videosRepo(deps.metadata);
 
@@ -54,6 +54,7 @@ export function originRoutes(
     try {
       validateObjectKey(key);
     } catch {
+      // A path no stored key can have: the same answer as a missing video, by design.
       throw new AppError('VIDEO_NOT_FOUND');
     }
     const video = await repo.get(id);
@@ -91,7 +92,11 @@ export function originRoutes(
     let size: number;
     let etag: string;
     if (gated && playlist) {
-      const stored = await deps.objects.getBuffer(key).catch(() => {
+      const stored = await deps.objects.getBuffer(key).catch((err) => {
+        // Still a 404 to the player (as before), but an outage of the store is not a missing object.
+        if (!isAppError(err, 'OBJECT_NOT_FOUND')) {
+          deps.telemetry.component('origin').failed(err, 'reading a playlist failed; answered 404', { key });
+        }
         throw new AppError('OBJECT_NOT_FOUND');
       });
       const q = `token=${encodeURIComponent(String(token))}`;

@@ -41,6 +41,7 @@ const COLUMNS =
   'id, author_id, caption, hashtags, music_id, privacy, status, failure_code, failure_detail, duration_ms, width, ' +
   'height, source_key, renditions, poster_key, version, created_at, processed_at, deleted_at';
 
+// The repository writes these columns with JSON.stringify; only a hand edit breaks one, read as empty.
 function parseJsonArray<T>(text: unknown): T[] {
   try {
     const v = JSON.parse(String(text ?? '[]'));
