@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '../core/config/config.ts';
 import { backgroundServices } from './api/background.ts';
+import { serveMetrics } from './api/metrics.ts';
 import { closeDeps, openDeps } from './api/open-deps.ts';
 
 /**
@@ -17,9 +18,14 @@ async function main(): Promise<void> {
     running.push({ name: s.name, stop: () => handle.stop() });
   }
   const log = deps.telemetry.component('worker').log;
-  log.info({ services: running.map((r) => r.name) }, 'worker running');
+  const metrics =
+    config.WORKER_METRICS_PORT > 0
+      ? await serveMetrics(deps.telemetry, { host: config.HOST, port: config.WORKER_METRICS_PORT })
+      : undefined;
+  log.info({ services: running.map((r) => r.name), metrics: metrics ? metrics.address() : 'off' }, 'worker running');
   process.stdout.write(`foryou worker running: ${running.map((r) => r.name).join(', ') || '(no services)'}\n`);
   const shutdown = async () => {
+    metrics?.close();
     for (const r of running.reverse()) {
       await r.stop().catch((err) => log.error({ err }, `${r.name} stop failed`));
     }

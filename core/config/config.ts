@@ -68,6 +68,11 @@ export const configSchema = z.object({
   /** Run the transcode worker and event consumers inside the API process (the one-machine mode). */
   EMBEDDED_WORKERS: bool.default(true),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * A worker process (`npm run worker`) serves its own `/metrics` on this port at HOST, since consumers
+   * and sweeps count there, not in the API. 0: off.
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 /** The parsed, frozen configuration. */

@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { EventLog } from '../../core/events/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
@@ -95,4 +96,33 @@ export function installScrapeGauges(
       }
     },
   });
+}
+
+/**
+ * A bare `GET /metrics` listener for processes without the API (the worker): everything else is 404.
+ * Resolves once listening, with the server (its address holds the port when `port` was 0).
+ */
+export async function serveMetrics(telemetry: Telemetry, at: { host: string; port: number }): Promise<Server> {
+  const log = telemetry.component('metrics');
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    telemetry.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': telemetry.registry.contentType }).end(text),
+      (err: unknown) => {
+        log.failed(err, 'rendering /metrics failed');
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }
