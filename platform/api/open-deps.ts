@@ -8,7 +8,7 @@ import { openJobQueue } from '../../core/queue/open.ts';
 import { loadOrCreateSecret } from '../../core/secret.ts';
 import { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { openFeatureStore } from '../../feature-store/open.ts';
-import { grantAdmins } from './auth/roles.ts';
+import { grantAdmins } from './auth/users.repo.ts';
 import type { AppDeps } from './deps.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMetricsText } from '../../core/testing/telemetry.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from '../feed/testing/feed-app.ts';
-import { setRole } from './auth/roles.ts';
+import { setRole } from './auth/users.repo.ts';
 import type { OpsStatus } from './ops-status.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

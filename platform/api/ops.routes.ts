@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireRole } from './auth/roles.ts';
+import { requireRole } from './auth/current-user.ts';
 import type { AppDeps } from './deps.ts';
 import { readOpsStatus } from './ops-status.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../../core/errors/registry.ts';
-import type { Role } from './roles.ts';
+import { hasRole, type Role } from './roles.ts';
 
 /** The caller as the auth hook resolved it from a bearer token. */
 export interface AuthUser {
@@ -26,4 +26,11 @@ export function requireUser(request: FastifyRequest): AuthUser {
 /** The caller when authenticated, else undefined (anonymous access). */
 export function optionalUser(request: FastifyRequest): AuthUser | undefined {
   return request.user;
+}
+
+/** The caller when their role is `min` or above: 401 UNAUTHENTICATED when anonymous, 403 FORBIDDEN otherwise. */
+export function requireRole(request: FastifyRequest, min: Role): AuthUser {
+  const user = requireUser(request);
+  if (!hasRole(user.role, min)) throw new AppError('FORBIDDEN', `This needs the ${min} role.`, { required: min });
+  return user;
 }

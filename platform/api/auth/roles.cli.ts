@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../../../core/metadata/ports.ts';
-import { isRole, ROLES, setRole, usersWithRole } from './roles.ts';
+import { isRole, ROLES } from './roles.ts';
+import { setRole, usersWithRole } from './users.repo.ts';
 
 const USAGE = `usage: npm run users -- <command>
   set-role <handle> <${ROLES.join('|')}>   give an account a role (admin opens the operator routes)

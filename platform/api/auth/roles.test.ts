@@ -6,7 +6,8 @@ import { dropTestSchema, testPostgresUrl } from '../../../core/testing/postgres.
 import { closeDeps, openDeps } from '../open-deps.ts';
 import { testBackendConfig } from '../testing/harness.ts';
 import { usersCli } from './roles.cli.ts';
-import { grantAdmins, hasRole, ROLES } from './roles.ts';
+import { hasRole, ROLES } from './roles.ts';
+import { grantAdmins } from './users.repo.ts';
 
 const addUser = (db: MetadataStore, id: string, handle: string) =>
   db.run('INSERT INTO users (id, handle, display_name, password_hash, created_at) VALUES ($1, $2, $2, $3, $4)', [

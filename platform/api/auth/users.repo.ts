@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../../../core/metadata/ports.ts';
-import type { Role } from './roles.ts';
+import { hasRole, ROLES, type Role } from './roles.ts';
 
 /** A user as the API shows it. */
 export interface UserRecord {
@@ -49,3 +49,33 @@ export const sessionsRepo = {
     await db.run('UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL', [now, tokenHash]);
   },
 };
+
+/** Grants admin to the given handles (ADMIN_HANDLES); never demotes. Returns the accounts changed. */
+export async function grantAdmins(db: SqlExecutor, handles: readonly string[]): Promise<number> {
+  let changed = 0;
+  for (const handle of handles) {
+    const r = await db.run("UPDATE users SET role = 'admin' WHERE handle = $1 AND role <> 'admin'", [
+      handle.toLowerCase(),
+    ]);
+    changed += r.changes;
+  }
+  return changed;
+}
+
+/** Sets a live account's role; false when no such handle. */
+export async function setRole(db: SqlExecutor, handle: string, role: Role): Promise<boolean> {
+  const r = await db.run('UPDATE users SET role = $1 WHERE handle = $2 AND deleted_at IS NULL', [
+    role,
+    handle.toLowerCase(),
+  ]);
+  return r.changes > 0;
+}
+
+/** Accounts holding `min` or above, for the CLI's listing. */
+export function usersWithRole(db: SqlExecutor, min: Role): Promise<{ handle: string; role: Role }[]> {
+  const roles = ROLES.filter((r) => hasRole(r, min));
+  return db.all(
+    `SELECT handle, role FROM users WHERE deleted_at IS NULL AND role IN (${roles.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY handle`,
+    [...roles],
+  );
+}
