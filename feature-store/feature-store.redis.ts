@@ -70,6 +70,7 @@ class RedisFeatureStore implements FeatureStore {
 
   applyEvents(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] }> {
     const run = this.#tail.then(() => this.#apply(events));
+    // The tail only keeps batches in order: a failure reaches this call's caller through `run`.
     this.#tail = run.catch(() => {});
     return run;
   }

@@ -49,6 +49,7 @@ export async function openPostgresMetadataStore(url: URL): Promise<MetadataStore
     if (schema) await createSchema(pool, schema);
     else await pool.query('SELECT 1');
   } catch (err) {
+    // Teardown of a pool that never worked: the error thrown below is the one that matters.
     await pool.end().catch(() => {});
     throw new Error(`MetadataStore: cannot use PostgreSQL at ${redact(url.href)}: ${(err as Error).message}`, {
       cause: err,

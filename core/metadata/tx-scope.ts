@@ -79,6 +79,7 @@ export class TxScopes {
       await this.inScope(scope, () => commit());
       return result;
     } catch (err) {
+      // Best effort: the caller needs the cause, and a connection whose ROLLBACK failed is dropped anyway.
       await conn.exec('ROLLBACK').catch(() => {});
       throw err;
     } finally {

@@ -126,6 +126,7 @@ export class FileObjectStore implements ObjectStore {
       await this.#moveIntoPlace(key, tmpMeta, this.#metaPath(key));
       return { key, size, contentType, etag, lastModified: Math.floor(st.mtimeMs) };
     } finally {
+      // Temp files already moved into place are gone: nothing to remove is the usual case, not a failure.
       await unlink(tmpData).catch(() => {});
       await unlink(tmpMeta).catch(() => {});
     }
