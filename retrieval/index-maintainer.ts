@@ -16,7 +16,7 @@ export class IndexMaintainer {
   readonly #embedder: ContentEmbedder;
   #pending = new Map<string, CatalogVideo>();
   #running: Promise<void> | undefined;
-  readonly #log: Component;
+  readonly #component: Component;
   readonly #addedTotal;
   /** Videos added from content embeddings since start. */
   added = 0;
@@ -26,7 +26,7 @@ export class IndexMaintainer {
     this.#holder = deps.holder;
     this.#catalog = deps.catalog;
     this.#embedder = deps.embedder;
-    this.#log = deps.telemetry.component('index-maintainer');
+    this.#component = deps.telemetry.component('index-maintainer');
     this.#addedTotal = deps.telemetry.counter({
       name: 'foryou_ann_index_added_total',
       help: 'Videos added to the serving ANN index from content embeddings (uploads newer than the index)',
@@ -54,10 +54,10 @@ export class IndexMaintainer {
         if (this.#holder.current()) return this.backfill();
         const ids = videos.map((v) => v.id);
         this.#holder.swap(buildSnapshot(`content-${videos.length}`, ids, vectors));
-        this.#log.log.info({ videos: ids.length }, 'built a content index (no trained index yet)');
+        this.#component.log.info({ videos: ids.length }, 'built a content index (no trained index yet)');
       } catch (err) {
         this.lastError = (err as Error).message;
-        this.#log.failed(err, 'building the content index failed; retried on the next upload or swap', {
+        this.#component.failed(err, 'building the content index failed; retried on the next upload or swap', {
           videos: videos.length,
         });
       }
@@ -86,7 +86,7 @@ export class IndexMaintainer {
       }
       if (s.dims !== this.#embedder.dims) {
         this.lastError = `content embedder has ${this.#embedder.dims} dims, index ${s.version} has ${s.dims}`;
-        this.#log.failed(new Error(this.lastError), 'new videos cannot join the index: dimensions differ', {
+        this.#component.failed(new Error(this.lastError), 'new videos cannot join the index: dimensions differ', {
           index: s.version,
           pending: this.#pending.size + batch.length,
         });
@@ -105,7 +105,7 @@ export class IndexMaintainer {
       } catch (err) {
         this.lastError = (err as Error).message;
         for (const v of batch) this.#pending.set(v.id, v);
-        this.#log.failed(err, 'adding new videos to the index failed; retried on the next change', {
+        this.#component.failed(err, 'adding new videos to the index failed; retried on the next change', {
           videos: batch.length,
         });
         return;

@@ -18,7 +18,7 @@ export class ModelWatcher<T> {
   readonly #load: (m: ProductionModel) => Promise<T>;
   readonly #install: (value: T, m: ProductionModel) => void;
   readonly #now: () => number;
-  readonly #log: Component;
+  readonly #component: Component;
   readonly #loads;
   #loaded: string | undefined;
   #loadedAt: number | undefined;
@@ -41,7 +41,7 @@ export class ModelWatcher<T> {
     this.#load = opts.load;
     this.#install = opts.install;
     this.#now = opts.now ?? Date.now;
-    this.#log = opts.telemetry.component('model-watcher');
+    this.#component = opts.telemetry.component('model-watcher');
     this.#loads = opts.telemetry.counter({
       name: 'foryou_model_loads_total',
       help: 'Attempts to load a promoted model version, by model and outcome (loaded or rejected)',
@@ -80,7 +80,7 @@ export class ModelWatcher<T> {
       m = await productionModel(this.#db, this.#name);
     } catch (err) {
       this.lastError = `reading the registry failed: ${(err as Error).message}`;
-      this.#log.failed(err, `${this.#name}: reading the registry failed; keeping the loaded version`, {
+      this.#component.failed(err, `${this.#name}: reading the registry failed; keeping the loaded version`, {
         name: this.#name,
       });
       return false;
@@ -99,7 +99,7 @@ export class ModelWatcher<T> {
     this.lastError = undefined;
     this.#rejected.delete(m.version);
     this.#loads.inc({ name: this.#name, outcome: 'loaded' });
-    this.#log.log.info(
+    this.#component.log.info(
       { name: this.#name, version: m.version, ms: Math.round(performance.now() - t0) },
       'model loaded',
     );
@@ -114,7 +114,7 @@ export class ModelWatcher<T> {
     this.#rejected.set(version, { error, at: this.#now(), attempts: (seen?.attempts ?? 0) + 1 });
     if (this.#rejected.size > KEEP_REJECTED) this.#rejected.delete(this.#rejected.keys().next().value!);
     this.#loads.inc({ name: this.#name, outcome: 'rejected' });
-    this.#log.failed(err, `${this.#name}: promoted version rejected; serving the previous one`, {
+    this.#component.failed(err, `${this.#name}: promoted version rejected; serving the previous one`, {
       name: this.#name,
       version,
       serving: this.#loaded ?? null,

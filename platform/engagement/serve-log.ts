@@ -23,7 +23,7 @@ export class ServeLog {
   readonly #timer: NodeJS.Timeout;
   #buffer: ServedItem[] = [];
   #flushing: Promise<number> | undefined;
-  readonly #log: Component;
+  readonly #component: Component;
   readonly #droppedTotal;
   /** Items given up on because the buffer overflowed while the store was failing. */
   dropped = 0;
@@ -35,7 +35,7 @@ export class ServeLog {
     this.#db = deps.metadata;
     this.#maxBatch = opts.maxBatch ?? 500;
     this.#maxBuffered = opts.maxBuffered ?? 50_000;
-    this.#log = deps.telemetry.component('serve-log');
+    this.#component = deps.telemetry.component('serve-log');
     this.#droppedTotal = deps.telemetry.counter({
       name: 'foryou_serve_log_dropped_total',
       help: 'Served items never written to served_items: the buffer overflowed while the store was failing',
@@ -52,7 +52,7 @@ export class ServeLog {
       this.#buffer.splice(0, over);
       this.dropped += over;
       this.#droppedTotal.inc(over);
-      this.#log.failed(new Error(`${over} served items dropped`), 'serve log buffer full; oldest items dropped', {
+      this.#component.failed(new Error(`${over} served items dropped`), 'serve log buffer full; oldest items dropped', {
         buffered: this.#buffer.length,
       });
     }
@@ -64,7 +64,7 @@ export class ServeLog {
     try {
       await this.flush();
     } catch (err) {
-      this.#log.failed(err, 'writing served items failed; kept for the next flush', {
+      this.#component.failed(err, 'writing served items failed; kept for the next flush', {
         buffered: this.#buffer.length,
       });
     }
