@@ -21,6 +21,7 @@ const RANK: Record<string, number> = {
   sim: 5,
   bench: 6,
   scripts: 6,
+  notebooks: 6,
 };
 
 /** Test code may reach anywhere: suites, contract suites and test helpers. */
