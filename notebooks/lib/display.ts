@@ -47,7 +47,7 @@ export interface Showable {
 /**
  * Deno's kernel (2.9) can drop a `display_data` message when another message follows it too closely
  * (the next output, or the end of the cell). Measured on 30-cell notebooks, two outputs per cell, on this
- * 2-core machine under load: 8–9 of 60 outputs lost back to back, 1 of 60 with a 20 ms pause after the
+ * 2-core machine under load: 7–9 of 60 outputs lost back to back, 1 of 60 with a 20 ms pause after the
  * cell's last one, none of 120 with 50 ms after each. The runner's ledger check catches any loss left.
  */
 const PAUSE_MS = 50;
