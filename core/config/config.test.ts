@@ -48,4 +48,10 @@ describe('loadConfig', () => {
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
   });
+
+  it('refuses a simulated clock in production or with separate worker processes', () => {
+    expect(loadConfig({ SIM_CLOCK: 'true' }).SIM_CLOCK).toBe(true);
+    expect(() => loadConfig({ SIM_CLOCK: 'true', NODE_ENV: 'production' })).toThrow(/SIM_CLOCK.*production/);
+    expect(() => loadConfig({ SIM_CLOCK: 'true', EMBEDDED_WORKERS: 'false' })).toThrow(/SIM_CLOCK.*EMBEDDED_WORKERS/);
+  });
 });

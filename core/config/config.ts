@@ -73,6 +73,12 @@ export const configSchema = z.object({
    * and sweeps count there, not in the API. 0: off.
    */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+   * A simulated clock for the user simulator and the demo: the platform's time is the system time plus
+   * an offset that `POST /api/v1/sim/clock` moves forward, so simulated days pass in minutes. Off in
+   * every real deployment; refused with NODE_ENV=production or with separate worker processes (their
+   * clocks would not move with it).
+   */
+  SIM_CLOCK: bool.default(false),
 });
 
 /** The parsed, frozen configuration. */
@@ -98,6 +104,15 @@ function readConfigFile(path: string): Record<string, unknown> {
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)]));
 }
 
+/** Rules between settings, each an issue when broken. */
+function crossChecks(c: z.infer<typeof configSchema>): string[] {
+  const out: string[] = [];
+  if (c.SIM_CLOCK && c.NODE_ENV === 'production') out.push('SIM_CLOCK: a simulated clock is refused in production');
+  if (c.SIM_CLOCK && !c.EMBEDDED_WORKERS)
+    out.push('SIM_CLOCK: needs EMBEDDED_WORKERS=true (separate worker processes would keep the system clock)');
+  return out;
+}
+
 /**
  * Parses the configuration once. The only place that reads `process.env`; pass `env` in tests.
  * Empty strings count as unset.
@@ -113,6 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
+  const crossIssues = crossChecks(result.data);
+  if (crossIssues.length > 0) throw new ConfigError(crossIssues);
   return Object.freeze(result.data);
 }
 

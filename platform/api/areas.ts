@@ -7,6 +7,7 @@ import { webRoutes } from '../web/web.routes.ts';
 import type { AppDeps } from './deps.ts';
 import { objectsRoutes } from './objects.routes.ts';
 import { opsRoutes } from './ops.routes.ts';
+import { simClockRoutes } from './sim-clock.routes.ts';
 
 /** The feature areas mounted by `buildApp`, each an encapsulated plugin under its prefix. */
 export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) => FastifyPluginAsync }[] = [
@@ -23,4 +24,6 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
   { name: 'engagement', prefix: '/api/v1', plugin: (d) => engagementRoutes(d) },
   { name: 'feed', prefix: '/api/v1', plugin: (d) => feedRoutes(d) },
   { name: 'ops', prefix: '/api/v1', plugin: (d) => opsRoutes(d) },
+  // Only with SIM_CLOCK=true: the simulator's clock.
+  { name: 'sim', prefix: '/api/v1', plugin: (d) => simClockRoutes(d) },
 ];

@@ -1,5 +1,5 @@
 import { openCache } from '../../core/cache/open.ts';
-import { systemClock } from '../../core/clock.ts';
+import { simulatedClock, systemClock } from '../../core/clock.ts';
 import type { Config } from '../../core/config/config.ts';
 import { openEventLog } from '../../core/events/open.ts';
 import { openMetadataStore } from '../../core/metadata/open.ts';
@@ -41,7 +41,7 @@ export async function openDeps(config: Config, opts: { telemetry?: Telemetry } =
     queue,
     cache,
     featureStore,
-    clock: systemClock,
+    clock: config.SIM_CLOCK ? simulatedClock() : systemClock,
     telemetry,
   };
 }
