@@ -1,0 +1,23 @@
+/** A non-2xx answer of the API, with the server's stable error code (docs/errors.md). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | undefined;
+  readonly details: unknown;
+  constructor(status: number, code: string, message: string, requestId?: string, details?: unknown) {
+    super(`${status} ${code}: ${message}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.requestId = requestId;
+    this.details = details;
+  }
+}
+
+/** The request never got an answer (refused connection, reset, timeout) after every retry. */
+export class NetworkError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetworkError';
+  }
+}
