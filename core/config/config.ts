@@ -79,6 +79,8 @@ export const configSchema = z.object({
    * clocks would not move with it).
    */
   SIM_CLOCK: bool.default(false),
+  /** Folder holding feed.yaml and value-model.yaml (the feed's settings and A/B arms); the repository's experiments/ when unset. */
+  FEED_CONFIG_DIR: z.string().min(1).optional(),
 });
 
 /** The parsed, frozen configuration. */

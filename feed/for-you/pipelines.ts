@@ -19,6 +19,7 @@ import { authorDiversityReranker } from './rerankers/author-diversity.reranker.t
 import { creatorExposureReranker } from './rerankers/creator-exposure.reranker.ts';
 import { explorationSlotReranker } from './rerankers/exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './rerankers/freshness-boost.reranker.ts';
+import { policyOrderReranker } from './rerankers/policy-order.reranker.ts';
 import { fallbackScorer } from './scorers/fallback.scorer.ts';
 import { modelScorer } from './scorers/model.scorer.ts';
 import { recencyScorer } from './scorers/recency.scorer.ts';
@@ -99,6 +100,7 @@ export function catalogCandidates(catalog: Pick<Catalog, 'get'>): Pick<PipelineC
 
 /** For You's reranking rules, applied in order after scoring. */
 export const FOR_YOU_RERANKERS: readonly Reranker[] = [
+  policyOrderReranker,
   creatorExposureReranker,
   freshnessBoostReranker,
   authorDiversityReranker,

@@ -4,7 +4,7 @@ import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
 import type { Telemetry } from '../../core/telemetry/telemetry.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
-import { type FeedConfig, loadFeedConfig } from '../../feed/for-you/config.ts';
+import { EXPERIMENTS_DIR, type FeedConfig, loadFeedConfig } from '../../feed/for-you/config.ts';
 import { feedPipelines, settingsSlotsOf } from '../../feed/for-you/pipelines.ts';
 import type { ServedItemSink } from '../../feed/for-you/side-effects/serve-log.side-effect.ts';
 import { downloadArtifacts } from '../../model-format/artifact-dir.ts';
@@ -43,6 +43,8 @@ export interface FeedRuntimeOptions {
   featureStore?: FeatureStore;
   serveLog?: ServedItemSink;
   feedConfig?: FeedConfig;
+  /** Where feed.yaml and value-model.yaml are read when `feedConfig` is not given (FEED_CONFIG_DIR). */
+  feedConfigDir?: string;
   contentEmbedder?: ContentEmbedder;
   /** Loads the query tower of a promoted two-tower version (its item vectors come from the index artifact). */
   loadQueryTower?: (m: ProductionModel) => Promise<QueryEmbedder | undefined>;
@@ -117,7 +119,8 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
   };
   const pipelines = feedPipelines(parts);
   // Bound to the components of the pipelines that run: a component without settings stops the start.
-  const config = o.feedConfig ?? loadFeedConfig(settingsSlotsOf(Object.values(pipelines)));
+  const config =
+    o.feedConfig ?? loadFeedConfig(settingsSlotsOf(Object.values(pipelines)), o.feedConfigDir ?? EXPERIMENTS_DIR);
   const service = new FeedService({
     metadata: o.metadata,
     cache: o.cache,

@@ -4,8 +4,27 @@ import { AUTHOR_DIVERSITY_SETTINGS, authorDiversityReranker } from './author-div
 import { creatorExposureReranker } from './creator-exposure.reranker.ts';
 import { explorationSlotReranker } from './exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './freshness-boost.reranker.ts';
+import { policyOrderReranker } from './policy-order.reranker.ts';
 
 describe('rerankers', () => {
+  it('policy_order keeps the ranked order by default and serves the popular or a random order in baseline arms', () => {
+    const pop = (id: string, views: number) =>
+      candidate(video(id, { stats: { views, likes: 0, comments: 0, shares: 0 } }));
+    const list = () => [pop('low', 1), pop('high', 100), pop('mid', 10)];
+    expect(ids(policyOrderReranker.rerank(query(), list()).kept)).toEqual(['low', 'high', 'mid']);
+    const popular = withSettings(query(), { rerankers: { policy_order: { order: 'popular' } } });
+    expect(ids(policyOrderReranker.rerank(popular, list()).kept)).toEqual(['high', 'mid', 'low']);
+    const random = withSettings(query({ requestId: 'r1' }), { rerankers: { policy_order: { order: 'random' } } });
+    const once = ids(policyOrderReranker.rerank(random, list()).kept);
+    expect(ids(policyOrderReranker.rerank(random, list()).kept)).toEqual(once);
+    const orders = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const q = withSettings(query({ requestId: `r${i}` }), { rerankers: { policy_order: { order: 'random' } } });
+      orders.add(ids(policyOrderReranker.rerank(q, list()).kept).join(','));
+    }
+    expect(orders.size).toBe(6);
+  });
+
   it('author_diversity keeps at most max_per_author per creator, the best-scored first', () => {
     const q = query();
     const list = ['a1', 'a2', 'b1', 'a3', 'c1', 'a4'].map((id) => candidate(video(id, { authorId: id[0]! })));
