@@ -32,13 +32,17 @@ export interface SimulatedClock extends Clock {
  * step is a stretch of simulated time in which nothing happened (the simulator's night, or the hour
  * between two waves of sessions). Never goes backwards, so ids and event times stay ordered.
  */
-export function simulatedClock(base: Clock = systemClock): SimulatedClock {
-  let offset = 0;
+export function simulatedClock(
+  base: Clock = systemClock,
+  opts: { offsetMs?: number; onAdvance?: (offsetMs: number) => void } = {},
+): SimulatedClock {
+  let offset = Math.max(0, opts.offsetMs ?? 0);
   return {
     now: () => base.now() + offset,
     advance(ms) {
       if (!Number.isFinite(ms) || ms < 0) throw new RangeError('a simulated clock only moves forward');
       offset += ms;
+      opts.onAdvance?.(offset);
       return base.now() + offset;
     },
     offsetMs: () => offset,

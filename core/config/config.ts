@@ -67,12 +67,15 @@ export const configSchema = z.object({
   ADMIN_HANDLES: handles.default([]),
   /** Run the transcode worker and event consumers inside the API process (the one-machine mode). */
   EMBEDDED_WORKERS: bool.default(true),
+  /** Videos the embedded transcode worker processes at once (each already uses every core for a long video; short clips gain from 2). */
+  TRANSCODE_JOBS: z.coerce.number().int().min(1).max(16).default(1),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /**
    * A worker process (`npm run worker`) serves its own `/metrics` on this port at HOST, since consumers
    * and sweeps count there, not in the API. 0: off.
    */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /**
    * A simulated clock for the user simulator and the demo: the platform's time is the system time plus
    * an offset that `POST /api/v1/sim/clock` moves forward, so simulated days pass in minutes. Off in
    * every real deployment; refused with NODE_ENV=production or with separate worker processes (their

@@ -1,5 +1,7 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openCache } from '../../core/cache/open.ts';
-import { simulatedClock, systemClock } from '../../core/clock.ts';
+import { type Clock, simulatedClock, systemClock } from '../../core/clock.ts';
 import type { Config } from '../../core/config/config.ts';
 import { openEventLog } from '../../core/events/open.ts';
 import { openMetadataStore } from '../../core/metadata/open.ts';
@@ -12,6 +14,24 @@ import { grantAdmins } from './auth/users.repo.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
+ * The simulated clock, its offset kept in DATA_DIR/sim-clock.json: a restarted platform carries on at
+ * the simulated time it had reached instead of jumping back before the data it already holds.
+ */
+function persistedSimulatedClock(dataDir: string): Clock {
+  const file = join(dataDir, 'sim-clock.json');
+  let offsetMs = 0;
+  if (existsSync(file))
+    offsetMs = Number((JSON.parse(readFileSync(file, 'utf8')) as { offset_ms?: number }).offset_ms) || 0;
+  return simulatedClock(systemClock, {
+    offsetMs,
+    onAdvance: (offset) => {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(file, JSON.stringify({ offset_ms: offset }));
+    },
+  });
+}
+
+/**
  * Opens every port named by the config's URLs, applies migrations and grants ADMIN_HANDLES the admin
  * role. The telemetry logs at LOG_LEVEL unless one is given (tests pass one that keeps its lines).
  */
@@ -20,12 +40,14 @@ export async function openDeps(config: Config, opts: { telemetry?: Telemetry } =
   const events = telemetry.component('events');
   const queueLog = telemetry.component('queue');
   const secret = loadOrCreateSecret(config);
+  // One clock for the process: signed URLs are signed and checked against the same time.
+  const clock = config.SIM_CLOCK ? persistedSimulatedClock(config.DATA_DIR) : systemClock;
   const metadata = await openMetadataStore(config.METADATA_URL);
   await metadata.migrate();
   const granted = await grantAdmins(metadata, config.ADMIN_HANDLES);
   if (granted > 0) telemetry.component('auth').log.info({ granted }, 'ADMIN_HANDLES: admin role granted');
   const [objects, eventLog, queue, cache, featureStore] = await Promise.all([
-    openObjectStore(config.OBJECTS_URL, { publicBaseUrl: config.PUBLIC_BASE_URL, secret }),
+    openObjectStore(config.OBJECTS_URL, { publicBaseUrl: config.PUBLIC_BASE_URL, secret, clock }),
     // Client errors the backend recovers from by itself (reconnects, rebalances): logged and counted.
     openEventLog(config.EVENTS_URL, { onError: (err) => events.failed(err, 'event log client error') }),
     openJobQueue(config.QUEUE_URL, { onError: (err) => queueLog.failed(err, 'job queue error (retried)') }),
@@ -41,7 +63,7 @@ export async function openDeps(config: Config, opts: { telemetry?: Telemetry } =
     queue,
     cache,
     featureStore,
-    clock: config.SIM_CLOCK ? simulatedClock() : systemClock,
+    clock,
     telemetry,
   };
 }

@@ -37,6 +37,13 @@ describe('the simulated clock routes', () => {
     expect(res.json().user.created_at).toBeGreaterThan(Date.now() + 86_000_000);
   });
 
+  it('keeps its offset in DATA_DIR, so a restarted platform carries on at the simulated time', async () => {
+    const { openDeps, closeDeps } = await import('./open-deps.ts');
+    const again = await openDeps(sim.deps.config);
+    expect(again.clock.now() - Date.now()).toBeGreaterThanOrEqual(86_400_000 - 1000);
+    await closeDeps(again);
+  });
+
   it('does not exist without SIM_CLOCK', async () => {
     const res = await plain.app.inject({ method: 'POST', url: '/api/v1/sim/clock', payload: { advance_ms: 1 } });
     expect(res.statusCode).toBe(404);

@@ -99,7 +99,7 @@ describe('ForyouClient retries', () => {
     const c = new ForyouClient({ baseUrl: base });
     expect(await c.call('GET /healthz')).toEqual({ status: 'ok' });
     expect(hits).toBe(3);
-    expect(c.stats).toMatchObject({ requests: 3, retries: 2, errors: 0 });
+    expect(c.stats).toMatchObject({ requests: 3, retries: 2, errors: 0, errorCodes: {} });
   });
 
   it('gives up after its attempts with the last error', async () => {

@@ -48,6 +48,8 @@ export interface ClientStats {
   requests: number;
   retries: number;
   errors: number;
+  /** Non-2xx answers by error code. */
+  errorCodes: Record<string, number>;
 }
 
 /**
@@ -65,7 +67,7 @@ export class ForyouClient {
   readonly #opts: ClientOptions;
   /** The signed-in user, after register or login. */
   user: Session['user'] | undefined;
-  readonly stats: ClientStats = { requests: 0, retries: 0, errors: 0 };
+  readonly stats: ClientStats = { requests: 0, retries: 0, errors: 0, errorCodes: {} };
 
   constructor(opts: ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -104,9 +106,9 @@ export class ForyouClient {
     const text = await res.text();
     const json: unknown = text === '' ? undefined : JSON.parse(text);
     if (!res.ok) {
-      this.stats.errors++;
       const e = (json as { error?: { code?: string; message?: string; request_id?: string; details?: unknown } })
         ?.error;
+      this.#countError(e?.code ?? 'HTTP_ERROR');
       throw new ApiError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? text, e?.request_id, e?.details);
     }
     return json as ResponseOf<K>;
@@ -139,6 +141,11 @@ export class ForyouClient {
       this.#opts.onRetry?.({ operation, attempt, delayMs, ...(res ? { status: res.status } : {}) });
       await new Promise((r) => setTimeout(r, delayMs));
     }
+  }
+
+  #countError(code: string): void {
+    this.stats.errors++;
+    this.stats.errorCodes[code] = (this.stats.errorCodes[code] ?? 0) + 1;
   }
 
   /** Creates an account and signs in as it. */
@@ -233,7 +240,7 @@ export class ForyouClient {
     const created = await this.call('POST /api/v1/videos', { body: meta });
     const put = await this.#send('PUT upload', 'PUT', new URL(created.upload_url), created.upload_headers, bytes);
     if (!put.ok) {
-      this.stats.errors++;
+      this.#countError('UPLOAD_FAILED');
       throw new ApiError(put.status, 'UPLOAD_FAILED', await put.text());
     }
     await put.body?.cancel().catch(() => {});

@@ -5,7 +5,7 @@ import { startTranscodeWorker } from './transcode.worker.ts';
 export const transcodeService: BackgroundService = {
   name: 'transcode',
   async start(deps) {
-    const worker = startTranscodeWorker(deps);
+    const worker = startTranscodeWorker(deps, { jobConcurrency: deps.config.TRANSCODE_JOBS });
     return { stop: () => worker.close() };
   },
 };

@@ -1,0 +1,3 @@
+export async function fastCatalogueMain(..._a: unknown[]): Promise<void> {
+  throw new Error('todo');
+}

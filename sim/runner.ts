@@ -1,0 +1,405 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiError, type FeedPage, ForyouClient } from '../platform/client/index.ts';
+import { react, returnProbability, sessionsToday, trueAffinity } from './behaviour.ts';
+import { latentOf, type SimCatalogue, signIn, uploadLatent } from './catalogue.ts';
+import { type ArmReport, armReport, newTruth, relativeLift, type UserTruth } from './metrics.ts';
+import { pool } from './pool.ts';
+import {
+  drawVideo,
+  drift,
+  makeUser,
+  onboardingTopics,
+  type SimUser,
+  type VideoLatent,
+  weightedPick,
+} from './population.ts';
+import { type Rng, rng } from './rng.ts';
+import type { World } from './world.ts';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Candidates the oracle ranks per session (all of them in small catalogues). */
+const ORACLE_SAMPLE = 3000;
+
+/** What a run is told. */
+export interface SimOptions {
+  baseUrl: string;
+  world: World;
+  catalogue: SimCatalogue;
+  days: number;
+  /** Sessions in flight at once. */
+  concurrency?: number;
+  /** The experiment whose arm each user is in, read from the feed's `explain.arms` on their first page. */
+  armExperiment?: string;
+  /** Called after each simulated day (the benchmark trains here); the clock is at the day's end. */
+  onDayEnd?: (day: number) => Promise<void>;
+  progress?: (e: SimProgress) => void;
+  /** Creator uploads during the run (real clips through the API); default true. */
+  uploads?: boolean;
+}
+
+/** Progress of a run. */
+export interface SimProgress {
+  day: number;
+  hour: number;
+  sessionsDone: number;
+  sessionsPlanned: number;
+}
+
+/** A finished run. */
+export interface SimReport {
+  world: { name: string; version: number; seed: number };
+  days: number;
+  users: number;
+  via_http: true;
+  /** Whether the platform's simulated clock moved (SIM_CLOCK=true) or days ran back to back on real time. */
+  clock: 'simulated' | 'real';
+  arms: Record<string, ArmReport>;
+  /** Per-user ground truth, for experiments that analyse it themselves. */
+  truths: UserTruth[];
+  uploads: number;
+  cost: {
+    wall_s: number;
+    requests: number;
+    requests_per_s: number;
+    retries: number;
+    errors: number;
+    error_codes: Record<string, number>;
+  };
+}
+
+interface Active {
+  user: SimUser;
+  client: ForyouClient;
+  truth: UserTruth;
+  seen: Set<number>;
+  /** Arm, once read. */
+  arm?: string;
+  todayWatch: number[];
+  activeToday: boolean;
+  returnsTomorrow: boolean;
+}
+
+/**
+ * Drives the platform with simulated users over HTTP for `days` simulated days: each day, users who
+ * are active (new, returning, or reactivated) run sessions at random hours; creators upload; between
+ * hours the platform's simulated clock is moved forward (when it has one). Everything the users do
+ * goes through the typed client; only the ground truth stays here.
+ */
+export class Simulation {
+  readonly #o: SimOptions & { concurrency: number; uploads: boolean };
+  readonly #w: World;
+  readonly #cat: SimCatalogue;
+  readonly #users: Active[] = [];
+  readonly #clients: ForyouClient[] = [];
+  readonly #exposure = new Map<string, Map<number, number>>();
+  #clockSimulated = false;
+  #dayStartMs = 0;
+  #platformAt = { platform: 0, local: 0 };
+  #uploads = 0;
+  #workDir = '';
+
+  constructor(o: SimOptions) {
+    this.#o = { concurrency: 8, uploads: true, ...o };
+    this.#w = o.world;
+    this.#cat = o.catalogue;
+  }
+
+  /** Runs every day and returns the report. */
+  async run(): Promise<SimReport> {
+    const started = performance.now();
+    const probe = new ForyouClient({ baseUrl: this.#o.baseUrl });
+    this.#clients.push(probe);
+    this.#workDir = mkdtempSync(join(tmpdir(), 'foryou-sim-'));
+    try {
+      try {
+        const c = await probe.simClock();
+        this.#clockSimulated = true;
+        this.#setPlatformNow(c.now_ms);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 404) throw err;
+        this.#setPlatformNow(Date.now());
+      }
+      this.#dayStartMs = this.#platformNow();
+      let nextIndex = 0;
+      for (let day = 0; day < this.#o.days; day++) {
+        const r = rng(this.#w.seed, 'day', day);
+        const arrivals = day === 0 ? this.#w.users.initial : r.poisson(this.#w.users.arrivals_per_day);
+        const fresh: SimUser[] = [];
+        for (let i = 0; i < arrivals; i++) fresh.push(makeUser(this.#w, nextIndex++, day));
+        await this.#onboard(fresh);
+        await this.#day(day, r);
+        await this.#o.onDayEnd?.(day);
+        this.#endDay(day);
+        this.#dayStartMs += DAY_MS;
+      }
+    } finally {
+      rmSync(this.#workDir, { recursive: true, force: true });
+    }
+    return this.#report((performance.now() - started) / 1000);
+  }
+
+  #setPlatformNow(ms: number): void {
+    this.#platformAt = { platform: ms, local: Date.now() };
+  }
+  /** The platform's time now, from the last reading plus real time since. */
+  #platformNow(): number {
+    return this.#platformAt.platform + (Date.now() - this.#platformAt.local);
+  }
+
+  /** Moves the platform clock to `target` (never back); without a simulated clock, time just runs. */
+  async #moveClockTo(target: number): Promise<void> {
+    if (!this.#clockSimulated) return;
+    const step = target - this.#platformNow();
+    if (step <= 0) return;
+    const c = await this.#clients[0]!.advanceSimClock(step);
+    this.#setPlatformNow(c.now_ms);
+  }
+
+  async #onboard(users: SimUser[]): Promise<void> {
+    const made = await pool(users, this.#o.concurrency, async (u) => {
+      const client = await signIn(this.#o.baseUrl, u.handle);
+      const topics = onboardingTopics(this.#w, u);
+      if (topics.length > 0) await client.setInterests(topics.map((t) => this.#w.catalogue.topics[t]!));
+      u.userId = client.user!.id;
+      return { u, client };
+    });
+    for (const { u, client } of made) {
+      this.#clients.push(client);
+      this.#users.push({
+        user: u,
+        client,
+        truth: newTruth(u.index, 'all'),
+        seen: new Set(),
+        todayWatch: [],
+        activeToday: true,
+        returnsTomorrow: false,
+      });
+    }
+  }
+
+  async #day(day: number, r: Rng): Promise<void> {
+    const plan: { hour: number; a: Active; n: number }[] = [];
+    for (const a of this.#users) {
+      if (!a.activeToday) continue;
+      const ur = rng(this.#w.seed, 'sessions', a.user.index, day);
+      const n = sessionsToday(this.#w, ur);
+      for (let s = 0; s < n; s++) plan.push({ hour: ur.int(24), a, n: s });
+    }
+    const uploads: { hour: number; latent: VideoLatent }[] = [];
+    if (this.#o.uploads) {
+      const count = r.poisson(this.#w.catalogue.uploads_per_day);
+      for (let i = 0; i < count; i++)
+        uploads.push({ hour: r.int(24), latent: drawVideo(this.#w, this.#cat.creators, this.#cat.nextKey++, day, r) });
+    }
+    let done = 0;
+    for (let hour = 0; hour < 24; hour++) {
+      await this.#moveClockTo(this.#dayStartMs + hour * HOUR_MS);
+      await pool(
+        uploads.filter((u) => u.hour === hour),
+        2,
+        (u) => this.#upload(u.latent),
+      );
+      // A user's sessions within one hour run one after another; different users run side by side.
+      const byUser = new Map<Active, number>();
+      for (const p of plan) if (p.hour === hour) byUser.set(p.a, (byUser.get(p.a) ?? 0) + 1);
+      await pool([...byUser], this.#o.concurrency, async ([a, n]) => {
+        for (let s = 0; s < n; s++) {
+          await this.#session(a, day, hour, s);
+          done++;
+        }
+      });
+      this.#o.progress?.({ day, hour, sessionsDone: done, sessionsPlanned: plan.length });
+    }
+    await this.#moveClockTo(this.#dayStartMs + DAY_MS - 60_000);
+  }
+
+  async #upload(latent: VideoLatent): Promise<void> {
+    const creator = this.#cat.creators[latent.creator]!;
+    const client = await signIn(this.#o.baseUrl, creator.handle);
+    const id = await uploadLatent(client, this.#w, latent, this.#workDir);
+    this.#cat.videos[id] = latent;
+    this.#uploads++;
+  }
+
+  /** The oracle's candidates: every known video (or a fixed-size sample of a large catalogue). */
+  #oraclePool(r: Rng): VideoLatent[] {
+    const all = Object.values(this.#cat.videos);
+    if (all.length <= ORACLE_SAMPLE) return all;
+    return Array.from({ length: ORACLE_SAMPLE }, () => all[r.int(all.length)]!);
+  }
+
+  async #session(a: Active, day: number, hour: number, s: number): Promise<void> {
+    const w = this.#w;
+    const r = rng(w.seed, 'session', a.user.index, day, hour, s);
+    const batcher = a.client.eventBatcher({ maxDelayMs: 0, idPrefix: `s${a.user.index}.${day}.${hour}.${s}` });
+    const topicCount = new Map<number, number>();
+    const affinities: number[] = [];
+    let position = 0;
+    let watchMs = 0;
+    let cursor: string | null | undefined;
+    let stop = false;
+    while (!stop && position < w.session.max_items) {
+      const wantArm = this.#o.armExperiment !== undefined && a.arm === undefined;
+      let page: FeedPage;
+      page = await a.client.feed({
+        limit: w.session.page_size,
+        ...(cursor ? { cursor } : {}),
+        ...(wantArm ? { explain: '1' } : {}),
+      });
+      if (wantArm) this.#readArm(a, page);
+      if (page.items.length === 0) break;
+      for (const item of page.items) {
+        const latent = latentOf(this.#cat, w, item);
+        const sameTopic = topicCount.get(latent.topic) ?? 0;
+        const reaction = react(w, a.user, latent, { position, sameTopicBefore: sameTopic, views: item.stats.views }, r);
+        topicCount.set(latent.topic, sameTopic + 1);
+        affinities.push(reaction.affinity);
+        a.seen.add(latent.key);
+        this.#countExposure(a, latent.creator);
+        const t = a.truth;
+        t.served++;
+        t.affinitySum += reaction.affinity;
+        if (t.first20.length < 20) t.first20.push(reaction.affinity);
+        if (item.created_at > this.#platformNow() - HOUR_MS) t.freshServed++;
+        const durationMs = item.duration_ms ?? latent.durationS * 1000;
+        const watched = Math.round(reaction.watchFraction * durationMs);
+        watchMs += watched;
+        a.todayWatch.push(reaction.watchFraction);
+        const base = { video_id: item.id, request_id: page.request_id, position };
+        batcher.add({ type: 'impression', ...base });
+        batcher.add({ type: 'play_start', ...base, duration_ms: Math.round(durationMs) });
+        if (reaction.completed) batcher.add({ type: 'complete', ...base, watch_ms: watched, duration_ms: durationMs });
+        else {
+          if (watched > 0) batcher.add({ type: 'progress', ...base, watch_ms: watched, duration_ms: durationMs });
+          batcher.add({ type: 'skip', ...base, watch_ms: watched, duration_ms: durationMs });
+        }
+        if (reaction.notInterested) batcher.add({ type: 'not_interested', ...base });
+        if (reaction.like) {
+          await a.client.like(item.id);
+          t.likes++;
+        }
+        if (reaction.follow && !item.author.id.startsWith('_')) await a.client.follow(item.author.id).catch(ignoreSelf);
+        if (reaction.comment) await a.client.comment(item.id, commentFor(reaction.affinity));
+        if (reaction.share) await a.client.share(item.id);
+        position++;
+        if (!reaction.continues || position >= w.session.max_items) {
+          stop = true;
+          break;
+        }
+      }
+      // The next page is asked for once this page's events are in, as a player that flushes on swipe.
+      await batcher.flush();
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    await batcher.flush();
+    if (affinities.length > 0) {
+      a.truth.sessions++;
+      a.truth.watchMs += watchMs;
+      a.truth.regretSum += this.#regret(a, affinities, r);
+    }
+  }
+
+  /** (Mean of the best n unseen affinities − mean served) × n, over the oracle's candidates. */
+  #regret(a: Active, served: readonly number[], r: Rng): number {
+    const scores: number[] = [];
+    for (const v of this.#oraclePool(r)) if (!a.seen.has(v.key)) scores.push(trueAffinity(this.#w, a.user, v));
+    scores.sort((x, y) => y - x);
+    const n = Math.min(served.length, scores.length);
+    if (n === 0) return 0;
+    let best = 0;
+    for (let i = 0; i < n; i++) best += scores[i]!;
+    const got = served.reduce((x, y) => x + y, 0);
+    return (best / n - got / served.length) * served.length;
+  }
+
+  #readArm(a: Active, page: FeedPage): void {
+    const arms = (page.explain?.arms ?? []) as { experiment: string; arm: string }[];
+    a.arm = arms.find((x) => x.experiment === this.#o.armExperiment)?.arm ?? 'none';
+    a.truth.arm = a.arm;
+  }
+
+  #countExposure(a: Active, creator: number): void {
+    const arm = a.arm ?? 'all';
+    let m = this.#exposure.get(arm);
+    if (!m) this.#exposure.set(arm, (m = new Map()));
+    m.set(creator, (m.get(creator) ?? 0) + 1);
+  }
+
+  #endDay(day: number): void {
+    const last = day + 1 >= this.#o.days;
+    for (const a of this.#users) {
+      const r = rng(this.#w.seed, 'return', a.user.index, day);
+      if (a.activeToday) {
+        const sat = a.todayWatch.length ? a.todayWatch.reduce((x, y) => x + y, 0) / a.todayWatch.length : 0;
+        a.returnsTomorrow = r.chance(returnProbability(this.#w, sat));
+        if (!last) {
+          a.truth.returnChances++;
+          if (a.returnsTomorrow) a.truth.returns++;
+        }
+      } else a.returnsTomorrow = r.chance(this.#w.return.reactivation);
+      drift(this.#w, a.user, day);
+      a.todayWatch = [];
+      a.activeToday = a.returnsTomorrow;
+    }
+  }
+
+  #report(wallS: number): SimReport {
+    const byArm = new Map<string, UserTruth[]>();
+    for (const a of this.#users) {
+      const arm = a.arm ?? 'all';
+      byArm.set(arm, [...(byArm.get(arm) ?? []), a.truth]);
+    }
+    const arms: Record<string, ArmReport> = {};
+    const creators = this.#cat.creators.length;
+    for (const [arm, truths] of [...byArm].sort()) {
+      const exp = this.#exposure.get(arm) ?? new Map<number, number>();
+      const counts = Array.from({ length: creators }, (_, i) => exp.get(i) ?? 0);
+      arms[arm] = armReport(truths, counts);
+    }
+    const stats = { requests: 0, retries: 0, errors: 0, error_codes: {} as Record<string, number> };
+    for (const c of this.#clients) {
+      stats.requests += c.stats.requests;
+      stats.retries += c.stats.retries;
+      stats.errors += c.stats.errors;
+      for (const [code, n] of Object.entries(c.stats.errorCodes))
+        stats.error_codes[code] = (stats.error_codes[code] ?? 0) + n;
+    }
+    return {
+      world: { name: this.#w.name, version: this.#w.version, seed: this.#w.seed },
+      days: this.#o.days,
+      users: this.#users.length,
+      via_http: true,
+      clock: this.#clockSimulated ? 'simulated' : 'real',
+      arms,
+      truths: this.#users.map((a) => a.truth),
+      uploads: this.#uploads,
+      cost: { wall_s: wallS, ...stats, requests_per_s: stats.requests / Math.max(1e-9, wallS) },
+    };
+  }
+}
+
+/** Relative lift of arm `a` over arm `b` in mean true affinity per user, with its bootstrap CI. */
+export function affinityLift(report: SimReport, a: string, b: string) {
+  const per = (arm: string) =>
+    report.truths.filter((t) => t.arm === arm && t.served > 0).map((t) => t.affinitySum / t.served);
+  return relativeLift(per(a), per(b));
+}
+
+function commentFor(affinity: number): string {
+  return affinity > 0.8 ? 'love this' : affinity > 0.5 ? 'nice one' : 'hmm';
+}
+
+/** A follow of oneself or of a deleted account is refused by the platform; the simulator shrugs. */
+function ignoreSelf(err: unknown): void {
+  if (err instanceof ApiError && err.status < 500) return;
+  throw err;
+}
+
+/** Convenience: the simulation's creators drawn by activity (for tools that upload outside a run). */
+export function pickCreator(cat: SimCatalogue, r: Rng) {
+  return weightedPick(cat.creators, (c) => c.activity, r);
+}
