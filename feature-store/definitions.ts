@@ -291,9 +291,10 @@ export interface FeatureEvent {
 
 /**
  * Folds one live event (the serving path, and the training path for the platform's own log): the event
- * advances the user's view of the video, and the change in what that view signals is counted.
+ * advances the user's view of the video, and the change in what that view signals is counted and
+ * returned (undefined when the event changed nothing).
  */
-export function applyEvent(state: FeatureState, ev: FeatureEvent): void {
+export function applyEvent(state: FeatureState, ev: FeatureEvent): Signals | undefined {
   const u = userState(state, ev.userId);
   const before = u.views.get(ev.video.id);
   const durationMs = ev.durationMs ?? ev.video.durationMs;
@@ -304,9 +305,10 @@ export function applyEvent(state: FeatureState, ev: FeatureEvent): void {
     ...(durationMs ? { durationMs } : {}),
   };
   const { view, signals } = signalsOf(signalEvent, before);
-  if (view === before) return;
+  if (view === before) return undefined;
   if (!isEmptySignals(signals)) applyInteraction(state, ev.userId, ev.video, ev.timeMs, signals);
   keepView(state, u, ev.video.id, view);
+  return signals;
 }
 
 const log1p = Math.log1p;

@@ -182,20 +182,26 @@ export function describeFeatureStoreContract(
       expect(stats.get('a1')).toEqual({ plays24h: 0, likes24h: 0, follows24h: 0 });
     });
 
-    it('keeps the last 50 watched, liked, skipped and completed videos of a user, oldest first', async () => {
+    it('keeps the last 50 history entries of a user by what each event meant, oldest first', async () => {
       const store = await fresh();
-      const events: FeatureStoreEvent[] = Array.from({ length: 60 }, (_, i) => ({
-        id: `h${i}`,
-        type: ['play_start', 'like', 'skip', 'complete', 'impression'][i % 5]!,
-        user: 'u:7',
-        video: videos[i % videos.length]!,
-        timeMs: T0 + i,
-      }));
+      const many: V[] = Array.from({ length: 60 }, (_, i) => ({ ...videos[i % videos.length]!, id: `hv${i}` }));
+      // Per video: an autoplay start (no entry), then a like, a long view, a swipe after half the clip, or a quick swipe.
+      const ends = [
+        { type: 'like' },
+        { type: 'complete', watchMs: 20_000 },
+        { type: 'skip', watchMs: 14_000 },
+        { type: 'skip', watchMs: 500 },
+      ];
+      const events: FeatureStoreEvent[] = many.flatMap((v, i) => [
+        { id: `s${i}`, type: 'play_start', user: 'u:7', video: v, timeMs: T0 + 2 * i, durationMs: 20_000 },
+        { id: `e${i}`, user: 'u:7', video: v, timeMs: T0 + 2 * i + 1, durationMs: 20_000, ...ends[i % 4]! },
+      ]);
       await store.applyEvents(events);
       const history = await store.history('u:7');
-      expect(history).toHaveLength(48);
-      expect(history[0]).toEqual({ video: videos[0]!.id, kind: 'watch', timeMs: T0 });
-      expect(history.at(-1)).toEqual({ video: videos[58 % videos.length]!.id, kind: 'complete', timeMs: T0 + 58 });
+      expect(history).toHaveLength(50);
+      expect(history[0]).toEqual({ video: 'hv10', kind: 'watch', timeMs: T0 + 21 });
+      expect(history.slice(-4).map((h) => h.kind)).toEqual(['like', 'complete', 'watch', 'skip']);
+      expect(history.at(-1)).toEqual({ video: 'hv59', kind: 'skip', timeMs: T0 + 119 });
       expect(await store.history('u:nobody')).toEqual([]);
     });
 

@@ -7,6 +7,7 @@ import {
   type UserFeatureState,
 } from './definitions.ts';
 import type { AuthorWindowStats, FeatureStoreEvent, HistoryEntry, VideoWindowStats } from './ports.ts';
+import { historyKindOf } from './signals.ts';
 
 const HOUR_MS = 3600_000;
 /** Hours of buckets kept per video and author (24 plus the partial current hour). */
@@ -83,12 +84,6 @@ const VIDEO_COLUMN: Record<string, number> = {
   comment: COMMENTS,
   share: SHARES,
 };
-const HISTORY_KIND: Record<string, HistoryEntry['kind']> = {
-  play_start: 'watch',
-  like: 'like',
-  skip: 'skip',
-  complete: 'complete',
-};
 
 /**
  * Folds events, in order, into the slice (mutating it): the definitions' `applyEvent` for the ranker
@@ -103,7 +98,7 @@ export function fold(slice: Slice, events: readonly FeatureStoreEvent[], config:
   };
   for (const e of events) {
     if (e.video) {
-      applyEvent(state, {
+      const signals = applyEvent(state, {
         type: e.type,
         userId: e.user,
         video: e.video,
@@ -122,7 +117,7 @@ export function fold(slice: Slice, events: readonly FeatureStoreEvent[], config:
           bumpWindow(a.window, e.timeMs, col);
         }
       }
-      const kind = HISTORY_KIND[e.type];
+      const kind = signals ? historyKindOf(signals) : undefined;
       const features = state.users.get(e.user);
       if (features) {
         const u = slice.users.get(e.user) ?? { features, history: [] };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { labelViews } from './label-views.ts';
 import {
+  historyKindOf,
   labelsOf,
   leaveEvent,
   type SignalEvent,
@@ -145,5 +146,17 @@ describe('leaveEvent', () => {
   it('reports any view left before its end as a skip with its watch time', () => {
     expect(leaveEvent({ completed: false })).toBe('skip');
     expect(leaveEvent({ completed: true })).toBeUndefined();
+  });
+
+  it('records in the history what an event meant: nothing for an autoplay start, a rejection for a quick swipe', () => {
+    const start = signalsOf({ type: 'play_start', timeMs: 1, durationMs: 20_000 }, undefined);
+    expect(historyKindOf(start.signals)).toBeUndefined();
+    const swipe = signalsOf({ type: 'skip', timeMs: 2, watchMs: 800 }, start.view);
+    expect(historyKindOf(swipe.signals)).toBe('skip');
+    const half = signalsOf({ type: 'progress', timeMs: 2, watchMs: 12_000 }, start.view);
+    expect(historyKindOf(half.signals)).toBe('watch');
+    const done = signalsOf({ type: 'complete', timeMs: 3, watchMs: 20_000 }, half.view);
+    expect(historyKindOf(done.signals)).toBe('complete');
+    expect(historyKindOf(signalsOf({ type: 'like', timeMs: 4 }, done.view).signals)).toBe('like');
   });
 });

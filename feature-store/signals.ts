@@ -303,6 +303,23 @@ export function signalsOf(
   return { view: next, signals };
 }
 
+/** What an event adds to a viewer's history, by what it meant (`historyKindOf`). */
+export type HistoryKind = 'like' | 'complete' | 'watch' | 'skip';
+
+/**
+ * The history entry one event's signals make, or none: a like, a view turning long, a view turning
+ * into interest (its affinity rose), or a rejection (its affinity fell: a quick swipe, a short view
+ * ended, "not interested"). An autoplay start or an impression alone adds nothing, so the history
+ * that seeds retrieval holds what the viewer engaged with, not everything that was shown.
+ */
+export function historyKindOf(s: Signals): HistoryKind | undefined {
+  if (s.like > 0) return 'like';
+  if (s.longView > 0) return 'complete';
+  if (s.affinity > 0) return 'watch';
+  if (s.affinity < 0) return 'skip';
+  return undefined;
+}
+
 /** The training labels of a finished (or still open) view. */
 export function labelsOf(v: ViewState): Labels {
   return {

@@ -45,11 +45,13 @@ export interface ItemContext {
   sameTopicBefore: number;
   /** The view count the item shows. */
   views: number;
+  /** The user has seen this video before. */
+  repeat?: boolean;
 }
 
 /** What the user does with one item. */
 export interface Reaction {
-  /** The ground-truth affinity (before session effects). */
+  /** The ground-truth affinity as experienced: before session effects, discounted for a repeat. */
   affinity: number;
   /** Fraction of the video watched, in [0, 1]. */
   watchFraction: number;
@@ -72,7 +74,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  */
 export function react(world: World, user: SimUser, video: VideoLatent, ctx: ItemContext, r: Rng): Reaction {
   const s = world.session;
-  const affinity = trueAffinity(world, user, video);
+  const affinity = trueAffinity(world, user, video) * (ctx.repeat ? s.rewatch_factor : 1);
   const effective =
     affinity -
     s.fatigue_per_item * ctx.position -

@@ -3,14 +3,15 @@
  *
  *   seed   --world A --base-url URL [--videos N] [--manifest FILE]    real clips through the upload API
  *   run    --world A --base-url URL --manifest FILE [--days D] [--users N] [--arms EXPERIMENT] [--out FILE]
- *   fast-catalogue --world A --videos N --manifest FILE               operator command (platform config from the env)
+ *   fast-catalogue --world A --videos N --data DIR --manifest FILE    fast mode: synthetic copies of templates
  *   serve  --data DIR                                                 a platform with the simulated clock, for trying things
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { progressBar } from '../training/cli/progress.ts';
-import { readManifest, seedRealCatalogue } from './catalogue.ts';
+import { readManifest, seedRealCatalogue, writeManifest } from './catalogue.ts';
+import { createFastCatalogue, prepareFastCatalogue } from './fast.ts';
 import { simPlatformEnv, startPlatform } from './platform-process.ts';
+import { progressBar } from './progress.ts';
 import { type SimReport, Simulation } from './runner.ts';
 import { loadWorld, resized } from './world.ts';
 
@@ -19,7 +20,7 @@ const HELP = `foryou user simulator
   npm run sim -- seed --world world-a --base-url http://127.0.0.1:8080 [--videos 320] [--manifest sim.json]
   npm run sim -- run  --world world-a --base-url http://127.0.0.1:8080 --manifest sim.json
                       [--days 3] [--users 200] [--concurrency 8] [--arms policy-baselines] [--out report.json]
-  npm run sim -- fast-catalogue --world world-a --videos 100000 --manifest sim.json   (run with the platform's env)
+  npm run sim -- fast-catalogue --world world-a --videos 100000 --data ./data-sim --manifest sim.json
   npm run sim -- serve --data ./data-sim     start a platform with SIM_CLOCK=true and print its URL
 
 Worlds live in sim/worlds/ (world-a, world-b); sim/README.md documents every parameter.`;
@@ -29,8 +30,8 @@ export function summary(r: SimReport): string {
   const rows = Object.entries(r.arms).map(
     ([arm, a]) =>
       `${arm.padEnd(10)} users ${String(a.users).padStart(5)}  affinity ${a.true_affinity.mean.toFixed(3)} [${a.true_affinity.ci95.map((x) => x.toFixed(3)).join(', ')}]` +
-      `  first20 ${a.first20_affinity.mean.toFixed(3)}  regret ${a.regret.mean.toFixed(3)}  watch/session ${a.watch_time_per_session_s.mean.toFixed(1)} s` +
-      `  return ${a.return_rate.mean.toFixed(3)}  gini ${a.exposure_gini.toFixed(3)}  fresh ${a.fresh_share.toFixed(3)}`,
+      `  warm ${a.warm_affinity.mean.toFixed(3)}  first20 ${a.first20_affinity.mean.toFixed(3)}  regret ${a.regret.mean.toFixed(3)}  watch/session ${a.watch_time_per_session_s.mean.toFixed(1)} s` +
+      `  return ${a.return_rate.mean.toFixed(3)}  gini ${a.exposure_gini.toFixed(3)}  fresh ${a.fresh_share.toFixed(3)}  repeat ${a.repeat_share.toFixed(3)}`,
   );
   return [
     `${r.world.name} v${r.world.version}: ${r.users} users, ${r.days} days, clock ${r.clock}, ${r.uploads} uploads`,
@@ -88,8 +89,19 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${summary(report)}\n`);
     if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2));
   } else if (command === 'fast-catalogue') {
-    const { fastCatalogueMain } = await import('./fast-catalogue.ts');
-    await fastCatalogueMain(world, Number(values.videos ?? world.catalogue.videos), values.manifest);
+    // Starts its own platform on --data (the templates need transcoding), stops it, then makes the copies.
+    const env = simPlatformEnv(values.data);
+    const p = await startPlatform(env);
+    let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
+    try {
+      prepared = await prepareFastCatalogue(p.base, world);
+    } finally {
+      await p.stop();
+    }
+    const bar = progressBar(`fast catalogue of ${world.catalogue.videos} videos`);
+    const cat = await createFastCatalogue(env, prepared);
+    writeManifest(values.manifest, cat);
+    bar.done(`manifest ${values.manifest}`);
   } else if (command === 'serve') {
     const p = await startPlatform(simPlatformEnv(values.data, { PORT: '8080' }));
     process.stdout.write(`platform with a simulated clock at ${p.base} (data in ${values.data}); Ctrl-C stops it\n`);

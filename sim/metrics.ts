@@ -1,42 +1,77 @@
 import { Rng } from './rng.ts';
 
-/** Ground truth gathered for one user over the run. */
+/** Items a user must have been served before "after warm-up" metrics count (the first page). */
+export const WARM_UP_ITEMS = 10;
+
+/** One user's ground truth on one simulated day. */
+export interface DayTruth {
+  served: number;
+  affinitySum: number;
+  /** Items served after the user's first `WARM_UP_ITEMS`, and their affinity. */
+  warmServed: number;
+  warmAffinitySum: number;
+  /** Sum over sessions of (oracle mean affinity − served mean affinity) × items: regret against the best unseen items. */
+  regretSum: number;
+  sessions: number;
+  watchMs: number;
+  /** Active this day with a next day in the run (a return was possible), and whether it happened. */
+  returnChance: boolean;
+  returned: boolean;
+  /** Served items that were under one hour old when served. */
+  freshServed: number;
+  /** Items served again (seen before), and their affinity as experienced. */
+  repeats: number;
+  likes: number;
+}
+
+/** Ground truth gathered for one user over the run, day by day. */
 export interface UserTruth {
   user: number;
   arm: string;
-  served: number;
-  affinitySum: number;
-  /** Sum over sessions of (oracle mean affinity − served mean affinity) × items: regret against the best unseen items. */
-  regretSum: number;
-  /** Affinity of the first `WARM_ITEMS` items served after warm-up (the first day's first page excluded). */
-  sessions: number;
-  watchMs: number;
-  /** Days on which a return was possible (active the day before) and days on which it happened. */
-  returnChances: number;
-  returns: number;
-  /** Served items that were under one hour old when served. */
-  freshServed: number;
-  likes: number;
-  /** Mean affinity of the first 20 items the user was served (the issue's "first 20 items"). */
+  days: DayTruth[];
+  /** Affinity of the first 20 items the user was served (the issue's "first 20 items"). */
   first20: number[];
+}
+
+function newDay(): DayTruth {
+  return {
+    served: 0,
+    affinitySum: 0,
+    warmServed: 0,
+    warmAffinitySum: 0,
+    regretSum: 0,
+    sessions: 0,
+    watchMs: 0,
+    returnChance: false,
+    returned: false,
+    freshServed: 0,
+    repeats: 0,
+    likes: 0,
+  };
 }
 
 /** An empty record. */
 export function newTruth(user: number, arm: string): UserTruth {
-  return {
-    user,
-    arm,
-    served: 0,
-    affinitySum: 0,
-    regretSum: 0,
-    sessions: 0,
-    watchMs: 0,
-    returnChances: 0,
-    returns: 0,
-    freshServed: 0,
-    likes: 0,
-    first20: [],
-  };
+  return { user, arm, days: [], first20: [] };
+}
+
+/** The record of `day`, created on first use. */
+export function dayOf(t: UserTruth, day: number): DayTruth {
+  while (t.days.length <= day) t.days.push(newDay());
+  return t.days[day]!;
+}
+
+/** The sum of a user's days in [from, to). */
+export function sumDays(t: UserTruth, from = 0, to = Number.POSITIVE_INFINITY): DayTruth {
+  const s = newDay();
+  t.days.forEach((d, i) => {
+    if (i < from || i >= to) return;
+    for (const k of Object.keys(s) as (keyof DayTruth)[]) {
+      if (typeof s[k] === 'number') (s[k] as number) += d[k] as number;
+      else (s[k] as boolean) ||= d[k] as boolean;
+    }
+  });
+  return s;
 }
 
 /** A mean and its 95 % interval. */
@@ -101,6 +136,8 @@ export interface ArmReport {
   users: number;
   /** Mean true affinity of served items, per user then averaged (CI by bootstrap over users). */
   true_affinity: Estimate;
+  /** The same after each user's first page (WARM_UP_ITEMS). */
+  warm_affinity: Estimate;
   /** Mean true affinity of each user's first 20 items. */
   first20_affinity: Estimate;
   /** Mean regret per served item against the oracle ranking of unseen items. */
@@ -112,24 +149,41 @@ export interface ArmReport {
   exposure_gini: number;
   /** Share of impressions of videos under one hour old. */
   fresh_share: number;
+  /** Share of impressions that re-served a video the user had seen. */
+  repeat_share: number;
   sessions: number;
   impressions: number;
 }
 
-/** One arm's report from its users' ground truth and its creator exposure counts. */
-export function armReport(truths: readonly UserTruth[], creatorExposure: readonly number[]): ArmReport {
-  const served = truths.filter((t) => t.served > 0);
-  const impressions = served.reduce((s, t) => s + t.served, 0);
+/**
+ * One arm's report from its users' ground truth over days [from, to) and its creator exposure counts
+ * over the same days. Return rate counts a day when a next day was in the run.
+ */
+export function armReport(
+  truths: readonly UserTruth[],
+  creatorExposure: readonly number[],
+  days: { from?: number; to?: number } = {},
+): ArmReport {
+  const sums = truths.map((t) => ({ t, d: sumDays(t, days.from, days.to) }));
+  const chances = truths.map((t) => t.days.slice(days.from ?? 0, days.to).filter((d) => d.returnChance));
+  const served = sums.filter((x) => x.d.served > 0);
+  const impressions = served.reduce((s, x) => s + x.d.served, 0);
   return {
-    users: truths.length,
-    true_affinity: bootstrap(served.map((t) => t.affinitySum / t.served)),
-    first20_affinity: bootstrap(served.map((t) => mean(t.first20))),
-    regret: bootstrap(served.map((t) => t.regretSum / t.served)),
-    watch_time_per_session_s: bootstrap(served.filter((t) => t.sessions > 0).map((t) => t.watchMs / 1000 / t.sessions)),
-    return_rate: bootstrap(truths.filter((t) => t.returnChances > 0).map((t) => t.returns / t.returnChances)),
+    users: served.length,
+    true_affinity: bootstrap(served.map((x) => x.d.affinitySum / x.d.served)),
+    warm_affinity: bootstrap(served.filter((x) => x.d.warmServed > 0).map((x) => x.d.warmAffinitySum / x.d.warmServed)),
+    first20_affinity: bootstrap(served.map((x) => mean(x.t.first20))),
+    regret: bootstrap(served.map((x) => x.d.regretSum / x.d.served)),
+    watch_time_per_session_s: bootstrap(
+      served.filter((x) => x.d.sessions > 0).map((x) => x.d.watchMs / 1000 / x.d.sessions),
+    ),
+    return_rate: bootstrap(
+      chances.filter((c) => c.length > 0).map((c) => c.filter((d) => d.returned).length / c.length),
+    ),
     exposure_gini: gini(creatorExposure),
-    fresh_share: impressions > 0 ? served.reduce((s, t) => s + t.freshServed, 0) / impressions : 0,
-    sessions: served.reduce((s, t) => s + t.sessions, 0),
+    fresh_share: impressions > 0 ? served.reduce((s, x) => s + x.d.freshServed, 0) / impressions : 0,
+    repeat_share: impressions > 0 ? served.reduce((s, x) => s + x.d.repeats, 0) / impressions : 0,
+    sessions: served.reduce((s, x) => s + x.d.sessions, 0),
     impressions,
   };
 }

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { ApiError, type FeedPage, ForyouClient } from '../platform/client/index.ts';
 import { react, returnProbability, sessionsToday, trueAffinity } from './behaviour.ts';
 import { latentOf, type SimCatalogue, signIn, uploadLatent } from './catalogue.ts';
-import { type ArmReport, armReport, newTruth, relativeLift, type UserTruth } from './metrics.ts';
+import {
+  type ArmReport,
+  armReport,
+  dayOf,
+  newTruth,
+  relativeLift,
+  sumDays,
+  type UserTruth,
+  WARM_UP_ITEMS,
+} from './metrics.ts';
 import { pool } from './pool.ts';
 import {
   drawVideo,
@@ -57,8 +66,10 @@ export interface SimReport {
   /** Whether the platform's simulated clock moved (SIM_CLOCK=true) or days ran back to back on real time. */
   clock: 'simulated' | 'real';
   arms: Record<string, ArmReport>;
-  /** Per-user ground truth, for experiments that analyse it themselves. */
+  /** Per-user ground truth, day by day, for experiments that analyse it themselves. */
   truths: UserTruth[];
+  /** Impressions per arm, per day, per creator (the exposure Gini's input). */
+  exposure: Record<string, number[][]>;
   uploads: number;
   cost: {
     wall_s: number;
@@ -75,6 +86,8 @@ interface Active {
   client: ForyouClient;
   truth: UserTruth;
   seen: Set<number>;
+  /** Items served so far (all days). */
+  served: number;
   /** Arm, once read. */
   arm?: string;
   todayWatch: number[];
@@ -94,7 +107,8 @@ export class Simulation {
   readonly #cat: SimCatalogue;
   readonly #users: Active[] = [];
   readonly #clients: ForyouClient[] = [];
-  readonly #exposure = new Map<string, Map<number, number>>();
+  /** arm → day → creator → impressions. */
+  readonly #exposure = new Map<string, number[][]>();
   #clockSimulated = false;
   #dayStartMs = 0;
   #platformAt = { platform: 0, local: 0 };
@@ -173,6 +187,7 @@ export class Simulation {
         client,
         truth: newTruth(u.index, 'all'),
         seen: new Set(),
+        served: 0,
         todayWatch: [],
         activeToday: true,
         returnsTomorrow: false,
@@ -254,15 +269,28 @@ export class Simulation {
       for (const item of page.items) {
         const latent = latentOf(this.#cat, w, item);
         const sameTopic = topicCount.get(latent.topic) ?? 0;
-        const reaction = react(w, a.user, latent, { position, sameTopicBefore: sameTopic, views: item.stats.views }, r);
+        const repeat = a.seen.has(latent.key);
+        const reaction = react(
+          w,
+          a.user,
+          latent,
+          { position, sameTopicBefore: sameTopic, views: item.stats.views, repeat },
+          r,
+        );
         topicCount.set(latent.topic, sameTopic + 1);
         affinities.push(reaction.affinity);
         a.seen.add(latent.key);
-        this.#countExposure(a, latent.creator);
-        const t = a.truth;
+        this.#countExposure(a, day, latent.creator);
+        const t = dayOf(a.truth, day);
+        if (a.served >= WARM_UP_ITEMS) {
+          t.warmServed++;
+          t.warmAffinitySum += reaction.affinity;
+        }
+        a.served++;
         t.served++;
         t.affinitySum += reaction.affinity;
-        if (t.first20.length < 20) t.first20.push(reaction.affinity);
+        if (repeat) t.repeats++;
+        if (a.truth.first20.length < 20) a.truth.first20.push(reaction.affinity);
         if (item.created_at > this.#platformNow() - HOUR_MS) t.freshServed++;
         const durationMs = item.duration_ms ?? latent.durationS * 1000;
         const watched = Math.round(reaction.watchFraction * durationMs);
@@ -279,7 +307,7 @@ export class Simulation {
         if (reaction.notInterested) batcher.add({ type: 'not_interested', ...base });
         if (reaction.like) {
           await a.client.like(item.id);
-          t.likes++;
+          dayOf(a.truth, day).likes++;
         }
         if (reaction.follow && !item.author.id.startsWith('_')) await a.client.follow(item.author.id).catch(ignoreSelf);
         if (reaction.comment) await a.client.comment(item.id, commentFor(reaction.affinity));
@@ -297,9 +325,10 @@ export class Simulation {
     }
     await batcher.flush();
     if (affinities.length > 0) {
-      a.truth.sessions++;
-      a.truth.watchMs += watchMs;
-      a.truth.regretSum += this.#regret(a, affinities, r);
+      const t = dayOf(a.truth, day);
+      t.sessions++;
+      t.watchMs += watchMs;
+      t.regretSum += this.#regret(a, affinities, r);
     }
   }
 
@@ -322,11 +351,13 @@ export class Simulation {
     a.truth.arm = a.arm;
   }
 
-  #countExposure(a: Active, creator: number): void {
+  #countExposure(a: Active, day: number, creator: number): void {
+    if (creator < 0) return;
     const arm = a.arm ?? 'all';
-    let m = this.#exposure.get(arm);
-    if (!m) this.#exposure.set(arm, (m = new Map()));
-    m.set(creator, (m.get(creator) ?? 0) + 1);
+    let byDay = this.#exposure.get(arm);
+    if (!byDay) this.#exposure.set(arm, (byDay = []));
+    while (byDay.length <= day) byDay.push(new Array(this.#cat.creators.length).fill(0));
+    byDay[day]![creator]!++;
   }
 
   #endDay(day: number): void {
@@ -337,8 +368,9 @@ export class Simulation {
         const sat = a.todayWatch.length ? a.todayWatch.reduce((x, y) => x + y, 0) / a.todayWatch.length : 0;
         a.returnsTomorrow = r.chance(returnProbability(this.#w, sat));
         if (!last) {
-          a.truth.returnChances++;
-          if (a.returnsTomorrow) a.truth.returns++;
+          const t = dayOf(a.truth, day);
+          t.returnChance = true;
+          t.returned = a.returnsTomorrow;
         }
       } else a.returnsTomorrow = r.chance(this.#w.return.reactivation);
       drift(this.#w, a.user, day);
@@ -348,18 +380,9 @@ export class Simulation {
   }
 
   #report(wallS: number): SimReport {
-    const byArm = new Map<string, UserTruth[]>();
-    for (const a of this.#users) {
-      const arm = a.arm ?? 'all';
-      byArm.set(arm, [...(byArm.get(arm) ?? []), a.truth]);
-    }
-    const arms: Record<string, ArmReport> = {};
-    const creators = this.#cat.creators.length;
-    for (const [arm, truths] of [...byArm].sort()) {
-      const exp = this.#exposure.get(arm) ?? new Map<number, number>();
-      const counts = Array.from({ length: creators }, (_, i) => exp.get(i) ?? 0);
-      arms[arm] = armReport(truths, counts);
-    }
+    const exposure = Object.fromEntries(this.#exposure);
+    const truths = this.#users.map((a) => a.truth);
+    const arms = armsOf({ truths, exposure, creators: this.#cat.creators.length });
     const stats = { requests: 0, retries: 0, errors: 0, error_codes: {} as Record<string, number> };
     for (const c of this.#clients) {
       stats.requests += c.stats.requests;
@@ -375,17 +398,50 @@ export class Simulation {
       via_http: true,
       clock: this.#clockSimulated ? 'simulated' : 'real',
       arms,
-      truths: this.#users.map((a) => a.truth),
+      truths,
+      exposure,
       uploads: this.#uploads,
       cost: { wall_s: wallS, ...stats, requests_per_s: stats.requests / Math.max(1e-9, wallS) },
     };
   }
 }
 
-/** Relative lift of arm `a` over arm `b` in mean true affinity per user, with its bootstrap CI. */
-export function affinityLift(report: SimReport, a: string, b: string) {
+/** Per-arm reports over days [from, to) (all days by default). */
+export function armsOf(
+  r: { truths: readonly UserTruth[]; exposure: Record<string, number[][]>; creators: number },
+  days: { from?: number; to?: number } = {},
+): Record<string, ArmReport> {
+  const byArm = new Map<string, UserTruth[]>();
+  for (const t of r.truths) byArm.set(t.arm, [...(byArm.get(t.arm) ?? []), t]);
+  const out: Record<string, ArmReport> = {};
+  for (const [arm, truths] of [...byArm].sort()) {
+    const counts = new Array<number>(r.creators).fill(0);
+    (r.exposure[arm] ?? []).slice(days.from ?? 0, days.to).forEach((day) => {
+      day.forEach((n, c) => {
+        counts[c]! += n;
+      });
+    });
+    out[arm] = armReport(truths, counts, days);
+  }
+  return out;
+}
+
+/**
+ * Relative lift of arm `a` over arm `b` in mean true affinity per user over days [from, to), with its
+ * bootstrap CI; `warm` counts only items after each user's first page.
+ */
+export function affinityLift(
+  report: Pick<SimReport, 'truths'>,
+  a: string,
+  b: string,
+  opts: { from?: number; to?: number; warm?: boolean } = {},
+) {
   const per = (arm: string) =>
-    report.truths.filter((t) => t.arm === arm && t.served > 0).map((t) => t.affinitySum / t.served);
+    report.truths
+      .filter((t) => t.arm === arm)
+      .map((t) => sumDays(t, opts.from, opts.to))
+      .filter((d) => (opts.warm ? d.warmServed : d.served) > 0)
+      .map((d) => (opts.warm ? d.warmAffinitySum / d.warmServed : d.affinitySum / d.served));
   return relativeLift(per(a), per(b));
 }
 

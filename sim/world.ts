@@ -62,6 +62,8 @@ export const worldSchema = z.strictObject({
     fatigue_per_item: z.number().min(0),
     /** Affinity lost per earlier item of the same topic in the session (satiation). */
     satiation_per_repeat: z.number().min(0),
+    /** A video seen before is worth this share of its affinity the next time (rewatching a loved clip). */
+    rewatch_factor: p01,
     /** Herding: affinity gained per unit of log10(1 + views) shown on the item. */
     popularity_bias: z.number().min(0),
     /** Continue to the next item with sigmoid(continue_base + continue_watch · (watch fraction − 0.5) − fatigue). */

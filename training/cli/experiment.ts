@@ -12,6 +12,14 @@ const dataSchema = z.discriminatedUnion('source', [
     dir: z.string().min(1).default('../shared/data/kuairand-pure'),
   }),
   z.object({
+    /** The platform's own engagement log and catalogue (`--data-dir DIR` reads DIR/foryou.db and DIR/events.db). */
+    source: z.literal('platform'),
+    metadata: z.string().min(1).default('sqlite://./data/foryou.db'),
+    events: z.string().min(1).default('sqlite://./data/events.db'),
+    /** Newest share of the logged time span held out for test, and the share before it for validation. */
+    holdout_share: z.number().gt(0).lt(0.5).default(0.1),
+  }),
+  z.object({
     source: z.literal('synthetic'),
     users: positiveInt.default(2000),
     videos: positiveInt.default(1000),

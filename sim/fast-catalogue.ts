@@ -1,3 +1,0 @@
-export async function fastCatalogueMain(..._a: unknown[]): Promise<void> {
-  throw new Error('todo');
-}
