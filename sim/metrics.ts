@@ -1,6 +1,7 @@
 import { Rng } from './rng.ts';
 
-/** Items a user must have been served before "after warm-up" metrics count (the first page). */
+/** Items a user must have been served before "after warm-up" metrics count (the first page). Every
+ * served item counts, watched or not: a feed is judged by what it offered. */
 export const WARM_UP_ITEMS = 10;
 
 /** One user's ground truth on one simulated day. */

@@ -251,7 +251,7 @@ export class Simulation {
     const r = rng(w.seed, 'session', a.user.index, day, hour, s);
     const batcher = a.client.eventBatcher({ maxDelayMs: 0, idPrefix: `s${a.user.index}.${day}.${hour}.${s}` });
     const topicCount = new Map<number, number>();
-    const affinities: number[] = [];
+    const servedAff: number[] = [];
     let position = 0;
     let watchMs = 0;
     let cursor: string | null | undefined;
@@ -266,6 +266,25 @@ export class Simulation {
       });
       if (wantArm) this.#readArm(a, page);
       if (page.items.length === 0) break;
+      // Ground truth counts every item the platform served (the whole page, watched or not), so a
+      // feed is judged by what it offered, not by how far a satisfied user happened to scroll.
+      const t = dayOf(a.truth, day);
+      for (const item of page.items) {
+        const latent = latentOf(this.#cat, w, item);
+        const aff = trueAffinity(w, a.user, latent) * (a.seen.has(latent.key) ? w.session.rewatch_factor : 1);
+        if (a.served >= WARM_UP_ITEMS) {
+          t.warmServed++;
+          t.warmAffinitySum += aff;
+        }
+        a.served++;
+        t.served++;
+        t.affinitySum += aff;
+        servedAff.push(aff);
+        if (a.seen.has(latent.key)) t.repeats++;
+        if (a.truth.first20.length < 20) a.truth.first20.push(aff);
+        if (item.created_at > this.#platformNow() - HOUR_MS) t.freshServed++;
+        this.#countExposure(a, day, latent.creator);
+      }
       for (const item of page.items) {
         const latent = latentOf(this.#cat, w, item);
         const sameTopic = topicCount.get(latent.topic) ?? 0;
@@ -278,20 +297,7 @@ export class Simulation {
           r,
         );
         topicCount.set(latent.topic, sameTopic + 1);
-        affinities.push(reaction.affinity);
         a.seen.add(latent.key);
-        this.#countExposure(a, day, latent.creator);
-        const t = dayOf(a.truth, day);
-        if (a.served >= WARM_UP_ITEMS) {
-          t.warmServed++;
-          t.warmAffinitySum += reaction.affinity;
-        }
-        a.served++;
-        t.served++;
-        t.affinitySum += reaction.affinity;
-        if (repeat) t.repeats++;
-        if (a.truth.first20.length < 20) a.truth.first20.push(reaction.affinity);
-        if (item.created_at > this.#platformNow() - HOUR_MS) t.freshServed++;
         const durationMs = item.duration_ms ?? latent.durationS * 1000;
         const watched = Math.round(reaction.watchFraction * durationMs);
         watchMs += watched;
@@ -324,11 +330,11 @@ export class Simulation {
       if (!cursor) break;
     }
     await batcher.flush();
-    if (affinities.length > 0) {
+    if (servedAff.length > 0) {
       const t = dayOf(a.truth, day);
       t.sessions++;
       t.watchMs += watchMs;
-      t.regretSum += this.#regret(a, affinities, r);
+      t.regretSum += this.#regret(a, servedAff, r);
     }
   }
 

@@ -1,0 +1,179 @@
+/**
+ * The user simulator against the real platform, on two worlds:
+ *   npm run bench:sim [-- --users 2000 --days 3 --videos 3000 --worlds world-a,world-b --concurrency 16]
+ * Per world: a fresh embedded platform with the simulated clock and the policy-baselines experiment
+ * on (users randomised by the platform between the pipeline, most-popular and random), a fast-mode
+ * catalogue (synthetic copies of real transcoded clips), day 0 served by the fresh install (no model),
+ * then one training cycle on the platform's own log (two-tower + ranker, promoted), then the other days.
+ * Every user acts only through the HTTP API. Reports, per arm, mean true affinity, watch time per
+ * session, next-day return rate and creator-exposure Gini (95 % CIs by bootstrap over users) for the
+ * fresh install (day 0) and for the trained pipeline (days 1..), the simulator's request rate and CPU
+ * share, and writes bench/results/sim.json.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ForyouClient } from '../platform/client/index.ts';
+import { BASELINES_EXPERIMENT, writeArmsConfig } from '../sim/arms.ts';
+import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
+import type { ArmReport, Estimate } from '../sim/metrics.ts';
+import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
+import { progressBar } from '../sim/progress.ts';
+import { affinityLift, armsOf, Simulation } from '../sim/runner.ts';
+import { servingVersions, trainCycle, waitForModels } from '../sim/train-cycle.ts';
+import { loadWorld, resized } from '../sim/world.ts';
+import { argValue, printTable, writeResults } from './report.ts';
+
+const USERS = Number(argValue('--users') ?? 2000);
+const DAYS = Number(argValue('--days') ?? 3);
+const VIDEOS = Number(argValue('--videos') ?? 3000);
+const CONCURRENCY = Number(argValue('--concurrency') ?? 16);
+const WORLDS = (argValue('--worlds') ?? 'world-a,world-b').split(',');
+const OUT = argValue('--out') ?? 'sim';
+/** Keep each world's platform data in this folder (for looking at the trained feed afterwards). */
+const KEEP = argValue('--keep');
+
+/** CPU seconds of a process from /proc (user + system), 0 where /proc is missing. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+const fmt = (e: Estimate) => `${e.mean.toFixed(3)} [${e.ci95[0].toFixed(3)}, ${e.ci95[1].toFixed(3)}]`;
+const armRows = (arms: Record<string, ArmReport>, phase: string) =>
+  Object.entries(arms).map(([arm, a]) => ({
+    phase,
+    arm,
+    users: a.users,
+    true_affinity: fmt(a.true_affinity),
+    warm_affinity: fmt(a.warm_affinity),
+    watch_s_per_session: fmt(a.watch_time_per_session_s),
+    return_rate: fmt(a.return_rate),
+    gini: a.exposure_gini.toFixed(3),
+    fresh: a.fresh_share.toFixed(3),
+  }));
+
+async function runWorld(name: string) {
+  const world = resized(loadWorld(name), { users: USERS, videos: VIDEOS });
+  const dir = KEEP ? join(KEEP, name) : mkdtempSync(join(tmpdir(), `foryou-bench-sim-${name}-`));
+  const env = simPlatformEnv(join(dir, 'data'), { FEED_CONFIG_DIR: writeArmsConfig(join(dir, 'feed-config')) });
+  try {
+    const seedStart = performance.now();
+    let platform = await startPlatform(env);
+    let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
+    try {
+      prepared = await prepareFastCatalogue(platform.base, world);
+    } finally {
+      await platform.stop();
+    }
+    const catalogue = await createFastCatalogue(env, prepared);
+    const seed_s = (performance.now() - seedStart) / 1000;
+    platform = await startPlatform(env);
+    try {
+      const bar = progressBar(`${name}: ${USERS} users × ${DAYS} days`);
+      let train: Awaited<ReturnType<typeof trainCycle>> | undefined;
+      let served: { model: string; index: string } | undefined;
+      const probe = new ForyouClient({ baseUrl: platform.base, deviceId: 'bench-probe' });
+      const cpu0 = process.cpuUsage();
+      const serverCpu0 = cpuSecondsOf(platform.child.pid!);
+      const wall0 = performance.now();
+      let trainWall = 0;
+      const report = await new Simulation({
+        baseUrl: platform.base,
+        world,
+        catalogue,
+        days: DAYS,
+        concurrency: CONCURRENCY,
+        armExperiment: BASELINES_EXPERIMENT,
+        progress: (p) =>
+          bar.update(p.day * 24 + p.hour + 1, DAYS * 24, `${p.sessionsDone}/${p.sessionsPlanned} sessions`),
+        onDayEnd: async (day) => {
+          if (day !== 0) return;
+          const t0 = performance.now();
+          const before = await servingVersions(probe);
+          train = await trainCycle(env.DATA_DIR!, { onStep: (s) => bar.update(24, DAYS * 24, `training: ${s}`) });
+          served = await waitForModels(probe, before);
+          trainWall += (performance.now() - t0) / 1000;
+        },
+      }).run();
+      const wall = (performance.now() - wall0) / 1000 - trainWall;
+      const cpu = process.cpuUsage(cpu0);
+      const serverCpu = cpuSecondsOf(platform.child.pid!) - serverCpu0;
+      bar.done();
+      const meta = { truths: report.truths, exposure: report.exposure, creators: catalogue.creators.length };
+      const fresh = armsOf(meta, { from: 0, to: 1 });
+      const trained = armsOf(meta, { from: 1 });
+      const lift = affinityLift(report, 'pipeline', 'popular', { from: 1 });
+      const freshLift = affinityLift(report, 'pipeline', 'popular', { from: 0, to: 1, warm: true });
+      printTable(`${name} v${world.version}`, [
+        ...armRows(fresh, 'day 0 (no model)'),
+        ...armRows(trained, 'days 1.. (trained)'),
+      ]);
+      return {
+        world: report.world,
+        users: report.users,
+        days: DAYS,
+        videos: Object.keys(catalogue.videos).length,
+        creators: catalogue.creators.length,
+        via_http: true as const,
+        clock: report.clock,
+        seed_s,
+        train_s: train?.train_s ?? null,
+        promoted: train?.promoted ?? [],
+        serving_after_training: served ?? null,
+        /** The trained pipeline (days after the training cycle) and the baselines on the same days. */
+        arms: trained,
+        /** Day 0: the fresh install (no model) against the same baselines. */
+        arms_fresh_install: fresh,
+        affinity_lift_vs_popular: lift,
+        fresh_install_warm_lift_vs_popular: freshLift,
+        uploads: report.uploads,
+        simulator: {
+          requests: report.cost.requests,
+          requests_per_s: report.cost.requests / wall,
+          wall_s: wall,
+          cpu_s: (cpu.user + cpu.system) / 1e6,
+          /** The simulator's CPU as a share of one core over the simulated days (training excluded). */
+          cpu_share_of_core: (cpu.user + cpu.system) / 1e6 / wall,
+          server_cpu_share_of_core: serverCpu / wall,
+          retries: report.cost.retries,
+          errors: report.cost.errors,
+          error_codes: report.cost.error_codes,
+        },
+      };
+    } finally {
+      await platform.stop();
+    }
+  } finally {
+    if (!KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const started = performance.now();
+const worlds = [];
+for (const w of WORLDS) worlds.push(await runWorld(w));
+const first = worlds[0]!;
+printTable(
+  'pipeline over most-popular, mean true affinity (relative)',
+  worlds.map((w) => ({
+    world: w.world.name,
+    trained: `${w.affinity_lift_vs_popular.mean.toFixed(3)} [${w.affinity_lift_vs_popular.ci95.map((x) => x.toFixed(3)).join(', ')}]`,
+    fresh_install_after_warm_up: `${w.fresh_install_warm_lift_vs_popular.mean.toFixed(3)} [${w.fresh_install_warm_lift_vs_popular.ci95.map((x) => x.toFixed(3)).join(', ')}]`,
+    sim_req_per_s: w.simulator.requests_per_s.toFixed(0),
+    sim_cpu_share: w.simulator.cpu_share_of_core.toFixed(2),
+    train_s: w.train_s?.toFixed(1),
+  })),
+);
+writeResults(OUT, {
+  users: first.users,
+  days: DAYS,
+  via_http: true,
+  arms: first.arms,
+  affinity_lift_vs_popular: first.affinity_lift_vs_popular,
+  worlds,
+  total_s: (performance.now() - started) / 1000,
+});
