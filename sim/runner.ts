@@ -47,6 +47,8 @@ export interface SimOptions {
   progress?: (e: SimProgress) => void;
   /** Creator uploads during the run (real clips through the API); default true. */
   uploads?: boolean;
+  /** Users besides the world's (the demo's persona), arriving on day 0; `everyDay` keeps them active daily. */
+  extraUsers?: { user: SimUser; everyDay: boolean }[];
 }
 
 /** Progress of a run. */
@@ -113,12 +115,33 @@ export class Simulation {
   #dayStartMs = 0;
   #platformAt = { platform: 0, local: 0 };
   #uploads = 0;
+  readonly #everyDay: Set<string>;
+  /** Per video key: views (watched ≥ 2 s or half), likes, comments, shares the simulated users gave. */
+  readonly #engagement = new Map<number, { views: number; likes: number; comments: number; shares: number }>();
   #workDir = '';
 
   constructor(o: SimOptions) {
     this.#o = { concurrency: 8, uploads: true, ...o };
     this.#w = o.world;
     this.#cat = o.catalogue;
+    this.#everyDay = new Set((o.extraUsers ?? []).filter((x) => x.everyDay).map((x) => x.user.handle));
+  }
+
+  /**
+   * The most-popular order of the simulated catalogue by what the simulated users did (the platform's
+   * popularity formula: views + 5·likes + 8·comments + 10·shares), most popular first.
+   */
+  popularOrder(): VideoLatent[] {
+    const score = (k: number) => {
+      const e = this.#engagement.get(k);
+      return e ? e.views + 5 * e.likes + 8 * e.comments + 10 * e.shares : 0;
+    };
+    return Object.values(this.#cat.videos).sort((a, b) => score(b.key) - score(a.key) || a.key - b.key);
+  }
+
+  /** The simulated user with this handle (its latent tastes as they are now). */
+  user(handle: string): SimUser | undefined {
+    return this.#users.find((a) => a.user.handle === handle)?.user;
   }
 
   /** Runs every day and returns the report. */
@@ -143,6 +166,7 @@ export class Simulation {
         const arrivals = day === 0 ? this.#w.users.initial : r.poisson(this.#w.users.arrivals_per_day);
         const fresh: SimUser[] = [];
         for (let i = 0; i < arrivals; i++) fresh.push(makeUser(this.#w, nextIndex++, day));
+        if (day === 0) fresh.push(...(this.#o.extraUsers ?? []).map((x) => x.user));
         await this.#onboard(fresh);
         await this.#day(day, r);
         await this.#o.onDayEnd?.(day);
@@ -311,6 +335,12 @@ export class Simulation {
           batcher.add({ type: 'skip', ...base, watch_ms: watched, duration_ms: durationMs });
         }
         if (reaction.notInterested) batcher.add({ type: 'not_interested', ...base });
+        const e = this.#engagement.get(latent.key) ?? { views: 0, likes: 0, comments: 0, shares: 0 };
+        this.#engagement.set(latent.key, e);
+        if (watched >= 2000 || reaction.watchFraction >= 0.5) e.views++;
+        if (reaction.like) e.likes++;
+        if (reaction.comment) e.comments++;
+        if (reaction.share) e.shares++;
         if (reaction.like) {
           await a.client.like(item.id);
           dayOf(a.truth, day).likes++;
@@ -381,7 +411,7 @@ export class Simulation {
       } else a.returnsTomorrow = r.chance(this.#w.return.reactivation);
       drift(this.#w, a.user, day);
       a.todayWatch = [];
-      a.activeToday = a.returnsTomorrow;
+      a.activeToday = a.returnsTomorrow || this.#everyDay.has(a.user.handle);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
+import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
 import type { Candidate, PipelineResult } from '../../feed/for-you/types.ts';
 import type { CatalogStats, CatalogVideo } from '../../retrieval/catalog.ts';
 import { mediaKeys } from '../media/media-keys.ts';
@@ -86,10 +87,18 @@ export class AuthorDirectory {
   }
 }
 
-/** Why an item is on the page: sources and ranks, score, head predictions, value terms and rules. */
+const TAG_AFFINITY = FEATURE_NAMES.indexOf('x_tag_affinity_max');
+const AUTHOR_AFFINITY = FEATURE_NAMES.indexOf('x_author_affinity');
+
+/**
+ * Why an item is on the page: sources and ranks, score, head predictions, value terms, rules, and the
+ * viewer's learned interest in its hashtags and creator (the online affinities, when features were hydrated).
+ */
 export function explainItem(c: Candidate): Record<string, unknown> {
+  const f = c.features;
   return {
     sources: c.sources,
+    interest: f ? { tag_affinity: f[TAG_AFFINITY] ?? 0, author_affinity: f[AUTHOR_AFFINITY] ?? 0 } : null,
     score: c.score,
     heads: c.heads ?? null,
     value_terms: c.valueTerms ?? null,

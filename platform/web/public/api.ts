@@ -22,6 +22,39 @@ export interface Item {
   /** Which feed page served it and where: sent back with every client event. */
   requestId: string | null;
   position: number;
+  /** Why the feed chose it (the feed's explain), when the page carried it. */
+  why?: Why;
+}
+
+/** The "why this video" facts of a feed item. */
+export interface Why {
+  sources: string[];
+  /** The viewer's learned interest in the item's hashtags and creator (online affinities). */
+  interest: { tag_affinity: number; author_affinity: number } | null;
+  /** Ranker head probabilities, when a trained ranker scored the page. */
+  heads: Record<string, number> | null;
+  rules: string[];
+}
+
+function whyField(raw: unknown): { why?: Why } {
+  const why = whyOf(raw);
+  return why ? { why } : {};
+}
+
+function whyOf(raw: unknown): Why | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const e = raw as {
+    sources?: { source?: string }[];
+    interest?: Why['interest'];
+    heads?: Why['heads'];
+    rules?: string[];
+  };
+  return {
+    sources: (e.sources ?? []).map((s) => String(s.source ?? s)),
+    interest: e.interest ?? null,
+    heads: e.heads ?? null,
+    rules: Array.isArray(e.rules) ? e.rules : [],
+  };
 }
 
 /** A page of the feed. */
@@ -162,6 +195,7 @@ export function toItem(raw: RawItem, requestId: string | null, position: number)
     },
     stats: { views: 0, likes: 0, comments: 0, shares: 0, ...raw.stats },
     caption: typeof raw.caption === 'string' ? raw.caption : '',
+    ...whyField(raw.explain),
     hashtags: Array.isArray(raw.hashtags) ? (raw.hashtags as string[]) : [],
     durationMs: typeof raw.duration_ms === 'number' ? raw.duration_ms : null,
     likedByMe: raw.liked_by_me === true,
@@ -172,7 +206,8 @@ export function toItem(raw: RawItem, requestId: string | null, position: number)
 
 /** One page of the For You or Following feed. */
 export async function fetchFeed(feedType: 'for_you' | 'following', cursor: string | null, limit = 8): Promise<Page> {
-  const q = new URLSearchParams({ feed_type: feedType, limit: String(limit) });
+  // explain=1: every item carries why it was chosen, for the "why this video" panel.
+  const q = new URLSearchParams({ feed_type: feedType, limit: String(limit), explain: '1' });
   if (cursor) q.set('cursor', cursor);
   const raw = await api<{
     items: RawItem[];

@@ -38,6 +38,42 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
+const SOURCE_NAMES: Record<string, string> = {
+  two_tower: 'learned retrieval (two-tower)',
+  similar: 'similar to videos you engaged with',
+  interests: 'the interests you picked',
+  trending: 'trending now',
+  fresh: 'a fresh upload',
+  explore: 'exploration',
+  popular: 'popular',
+  following: 'a creator you follow',
+};
+
+/** The "why this video" panel: sources, the learned interest, the ranker's predictions and rules. */
+function whyPanel(item: Item): HTMLElement {
+  const w = item.why;
+  const lines: (HTMLElement | null)[] = [h('h3', {}, 'Why this video')];
+  if (!w) lines.push(h('p', {}, 'No explanation came with this page.'));
+  else {
+    const sources = [...new Set(w.sources)].map((s) => SOURCE_NAMES[s] ?? s);
+    lines.push(h('p', { class: 'why-sources' }, `Found by: ${sources.join(' · ') || 'the fallback page'}`));
+    if (w.interest) {
+      const tags = item.hashtags.map((t) => `#${t}`).join(' ') || 'its hashtags';
+      const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+      lines.push(
+        h('p', { class: 'why-interest' }, `Your learned interest in ${tags}: ${sign(w.interest.tag_affinity)}`),
+        h('p', {}, `… in @${item.author.handle}: ${sign(w.interest.author_affinity)}`),
+      );
+    }
+    if (w.heads) {
+      const pct = (k: string) => `${Math.round((w.heads?.[k] ?? 0) * 100)} %`;
+      lines.push(h('p', {}, `Ranker: watched long ${pct('longView')}, liked ${pct('like')}`));
+    }
+    if (w.rules.length) lines.push(h('p', { class: 'why-rules' }, `Rules: ${w.rules.join(', ')}`));
+  }
+  return h('div', { class: 'why-panel', hidden: true }, ...lines);
+}
+
 /** Builds the DOM of one item; nothing loads until the feed prepares its player. */
 export function buildItemView(item: Item, index: number): ItemView {
   const video = h('video', {
@@ -55,6 +91,12 @@ export function buildItemView(item: Item, index: number): ItemView {
   like.setAttribute('aria-pressed', String(item.likedByMe));
   const comments = railButton('comment', 'Comments', item.stats.comments);
   const share = railButton('share', 'Share', item.stats.shares);
+  const why = h(
+    'button',
+    { class: 'rail-btn why', 'aria-label': 'Why this video' },
+    h('span', { class: 'why-mark' }, '?'),
+  );
+  const panel = whyPanel(item);
   const follow = h('button', { class: 'follow', 'aria-label': `Follow @${item.author.handle}` }, icon('plus'));
   if (currentUser()?.id === item.author.id) follow.hidden = true;
   const avatar = h(
@@ -78,8 +120,9 @@ export function buildItemView(item: Item, index: number): ItemView {
     h('div', { class: 'burst-layer' }),
     h('div', { class: 'paused-hint' }, icon('play')),
     h('button', { class: 'mute-hint' }, icon('sound-off'), 'Tap for sound'),
-    h('aside', { class: 'rail' }, avatar, like, comments, share),
+    h('aside', { class: 'rail' }, avatar, like, comments, share, why),
     meta,
+    panel,
     h('div', { class: 'progress' }, h('div', { class: 'bar' })),
   );
 
@@ -120,6 +163,11 @@ export function buildItemView(item: Item, index: number): ItemView {
   }
 
   like.addEventListener('click', () => void doLike(true));
+  why.addEventListener('click', (e) => {
+    e.stopPropagation();
+    panel.hidden = !panel.hidden;
+    why.setAttribute('aria-pressed', String(!panel.hidden));
+  });
   comments.addEventListener('click', () => openComments(item, (n) => setCount(comments, n)));
   share.addEventListener('click', async () => {
     const link = `${location.origin}/?v=${encodeURIComponent(item.id)}`;
