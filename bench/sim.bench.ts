@@ -96,7 +96,7 @@ async function runWorld(name: string) {
           const t0 = performance.now();
           const before = await servingVersions(probe);
           train = await trainCycle(env.DATA_DIR!, { onStep: (s) => bar.update(24, DAYS * 24, `training: ${s}`) });
-          served = await waitForModels(probe, before);
+          served = await waitForModels(probe, before, train.promoted);
           trainWall += (performance.now() - t0) / 1000;
         },
       }).run();
@@ -124,6 +124,7 @@ async function runWorld(name: string) {
         seed_s,
         train_s: train?.train_s ?? null,
         promoted: train?.promoted ?? [],
+        gate: train?.gate.notes ?? [],
         serving_after_training: served ?? null,
         /** The trained pipeline (days after the training cycle) and the baselines on the same days. */
         arms: trained,

@@ -41,6 +41,9 @@ export interface DemoResult {
   /** The same share for the most-popular order of the catalogue. */
   popular_topic_share: number;
   serving: { model: string; index: string };
+  /** The training cycle's gate against the popularity baseline, and what it promoted. */
+  promoted: string[];
+  gate: string[];
 }
 
 /** Demo sizes; the defaults meet the issue's "≥ 300 clips, ≥ 8 topics, ≥ 30 creators, a week". */
@@ -127,8 +130,10 @@ export async function runDemo(o: DemoOptions): Promise<{ platform: PlatformProce
     const probe = new ForyouClient({ baseUrl: platform.base, deviceId: 'demo-probe' });
     const before = await servingVersions(probe);
     const train = await trainCycle(dataDir, { onStep: (s) => b.update(0, 1, s) });
-    const serving = await waitForModels(probe, before);
-    b.done(`${train.promoted.join(' + ')} promoted in ${train.train_s.toFixed(1)} s`);
+    const serving = await waitForModels(probe, before, train.promoted);
+    b.done(
+      `${train.promoted.join(' + ') || 'nothing'} promoted in ${train.train_s.toFixed(1)} s (${train.gate.notes.join('; ')})`,
+    );
 
     // The demo user's first 20 items of a new session, and the most-popular order, against their top-3 topics.
     const me = await signIn(platform.base, DEMO_LOGIN.handle);
@@ -156,6 +161,8 @@ export async function runDemo(o: DemoOptions): Promise<{ platform: PlatformProce
       personalised_topic_share: personalised,
       popular_topic_share: popularShare,
       serving,
+      promoted: train.promoted,
+      gate: train.gate.notes,
     };
     writeFileSync(done, JSON.stringify(result, null, 2));
     return { platform, result };

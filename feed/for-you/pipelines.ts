@@ -20,6 +20,7 @@ import { creatorExposureReranker } from './rerankers/creator-exposure.reranker.t
 import { explorationSlotReranker } from './rerankers/exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './rerankers/freshness-boost.reranker.ts';
 import { policyOrderReranker } from './rerankers/policy-order.reranker.ts';
+import { topicDiscoveryReranker } from './rerankers/topic-discovery.reranker.ts';
 import { fallbackScorer } from './scorers/fallback.scorer.ts';
 import { modelScorer } from './scorers/model.scorer.ts';
 import { recencyScorer } from './scorers/recency.scorer.ts';
@@ -104,6 +105,7 @@ export const FOR_YOU_RERANKERS: readonly Reranker[] = [
   creatorExposureReranker,
   freshnessBoostReranker,
   authorDiversityReranker,
+  topicDiscoveryReranker,
   explorationSlotReranker,
 ];
 

@@ -5,8 +5,20 @@ import { creatorExposureReranker } from './creator-exposure.reranker.ts';
 import { explorationSlotReranker } from './exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './freshness-boost.reranker.ts';
 import { policyOrderReranker } from './policy-order.reranker.ts';
+import { topicDiscoveryReranker } from './topic-discovery.reranker.ts';
 
 describe('rerankers', () => {
+  it('topic_discovery spreads a page over hashtags for a viewer with nothing engaged yet, and only then', () => {
+    const list = () =>
+      ['c1', 'c2', 'c3', 'd1', 'c4', 'm1'].map((id) =>
+        candidate(video(id, { hashtags: [{ c: 'cats', d: 'dogs', m: 'music' }[id[0]!]!] })),
+      );
+    expect(ids(topicDiscoveryReranker.rerank(query(), list()).kept)).toEqual(['c1', 'c2', 'd1', 'm1', 'c3', 'c4']);
+    const warm = query();
+    warm.viewer.history = [{ video: 'x', kind: 'like', timeMs: NOW }];
+    expect(ids(topicDiscoveryReranker.rerank(warm, list()).kept)).toEqual(['c1', 'c2', 'c3', 'd1', 'c4', 'm1']);
+  });
+
   it('policy_order keeps the ranked order by default and serves the popular or a random order in baseline arms', () => {
     const pop = (id: string, views: number) =>
       candidate(video(id, { stats: { views, likes: 0, comments: 0, shares: 0 } }));

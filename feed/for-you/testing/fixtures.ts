@@ -32,6 +32,7 @@ export const TEST_SETTINGS: SettingsTree = bindSettings(
       author_diversity: { max_per_author: 2 },
       exploration_slot: { slots: 1 },
       policy_order: { order: 'ranked' },
+      topic_discovery: { max_per_tag: 2 },
     },
     value_model: {
       weights: { click: 0.5, longView: 1, like: 2, follow: 3, comment: 1.5, forward: 2, watchRatio: 0.5, hate: -4 },
