@@ -28,7 +28,7 @@ export async function screenshotDemoFeed(base: string, path: string): Promise<st
     await page.click('.item.active .rail-btn.why');
     const panel = page.locator('.item.active .why-panel');
     await panel.waitFor({ state: 'visible', timeout: 5_000 });
-    const text = await panel.innerText();
+    const text = (await panel.textContent()) ?? '';
     mkdirSync(dirname(path), { recursive: true });
     await page.screenshot({ path });
     return text;

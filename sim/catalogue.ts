@@ -148,7 +148,7 @@ export function latentOf(cat: SimCatalogue, world: World, item: Pick<FeedItem, '
   const topic = world.catalogue.topics.findIndex((t) => item.hashtags.includes(t));
   return {
     key: -1 - (hashString(item.id) % 1_000_000),
-    topic: topic < 0 ? 0 : topic,
+    topic: Math.max(0, topic),
     creator: -1,
     quality: 0.5,
     durationS: (item.duration_ms ?? 10_000) / 1000,

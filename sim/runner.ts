@@ -391,7 +391,10 @@ export class Simulation {
     if (creator < 0) return;
     const arm = a.arm ?? 'all';
     let byDay = this.#exposure.get(arm);
-    if (!byDay) this.#exposure.set(arm, (byDay = []));
+    if (!byDay) {
+      byDay = [];
+      this.#exposure.set(arm, byDay);
+    }
     while (byDay.length <= day) byDay.push(new Array(this.#cat.creators.length).fill(0));
     byDay[day]![creator]!++;
   }

@@ -42,7 +42,7 @@ export async function createSyntheticVideos(
   const templates = new Map<string, { row: VideoRow; master: string }>();
   for (const id of templateIds) {
     const row = await repo.get(id);
-    if (!row || row.status !== 'ready' || row.deletedAt !== null)
+    if (row?.status !== 'ready' || row.deletedAt !== null)
       throw new SyntheticCatalogueError(`template ${id} is not a ready video`);
     const master = rewritePlaylistUris(await readText(deps.objects, mediaKeys.master(row.id, row.version)), (uri) =>
       /^[a-z]+:|^\//i.test(uri) ? uri : `../../${row.id}/v${row.version}/${uri}`,
