@@ -2,14 +2,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ForyouClient } from '../platform/client/index.ts';
 import { launchChromium } from '../platform/web/testing/chromium.ts';
-import { DEMO_LOGIN } from './demo.ts';
 
 /**
- * Opens the demo feed in headless Chromium signed in as the demo login, waits until the first video
+ * Opens the demo feed in headless Chromium signed in as `login`, waits until the first video
  * plays, opens its "why this video" panel and writes a PNG to `path`. Returns the panel's text.
  */
-export async function screenshotDemoFeed(base: string, path: string): Promise<string> {
-  const session = await new ForyouClient({ baseUrl: base }).login(DEMO_LOGIN.handle, DEMO_LOGIN.password);
+export async function screenshotDemoFeed(
+  base: string,
+  path: string,
+  login: { handle: string; password: string },
+): Promise<string> {
+  const session = await new ForyouClient({ baseUrl: base }).login(login.handle, login.password);
   const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();

@@ -33,7 +33,7 @@ describe('the demo feed in the browser', () => {
       process.env.FORYOU_WRITE_DOCS === '1'
         ? new URL('../docs/demo-feed.png', import.meta.url).pathname
         : join(dir, 'demo-feed.png');
-    const panel = await screenshotDemoFeed(demo.result.url, out);
+    const panel = await screenshotDemoFeed(demo.result.url, out, demo.result.login);
     expect(panel).toMatch(/Found by: /);
     expect(panel).toMatch(/Your learned interest in #\w+: [+-]\d/);
     expect(statSync(out).size).toBeGreaterThan(10_000);

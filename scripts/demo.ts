@@ -210,7 +210,7 @@ async function main(): Promise<void> {
     try {
       if (values.screenshot) {
         const { screenshotDemoFeed } = await import('./demo-screenshot.ts');
-        await screenshotDemoFeed(result.url, values.screenshot);
+        await screenshotDemoFeed(result.url, values.screenshot, result.login);
       }
     } finally {
       await platform.stop();
