@@ -88,9 +88,10 @@ const topTopics = (u: SimUser, k: number) =>
 export async function runDemo(o: DemoOptions): Promise<{ platform: PlatformProcess; result: DemoResult }> {
   const started = performance.now();
   const dataDir = resolve(o.dataDir);
+  // 150 people are plenty for a week of history; the demo user's feed depends on their own week.
   const world = resized(loadWorld(o.world ?? 'world-a'), {
     ...(o.videos ? { videos: o.videos } : {}),
-    ...(o.users ? { users: o.users } : {}),
+    users: o.users ?? 150,
     uploadsPerDay: o.videos !== undefined && o.videos < 100 ? 2 : 8,
   });
   const days = o.days ?? 7;
