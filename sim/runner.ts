@@ -1,19 +1,12 @@
+export { affinityLift, armsOf, type SimReport } from './report.ts';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, type FeedPage, ForyouClient } from '../platform/client/index.ts';
 import { react, returnProbability, sessionsToday, trueAffinity } from './behaviour.ts';
 import { latentOf, type SimCatalogue, signIn, uploadLatent } from './catalogue.ts';
-import {
-  type ArmReport,
-  armReport,
-  dayOf,
-  newTruth,
-  relativeLift,
-  sumDays,
-  type UserTruth,
-  WARM_UP_ITEMS,
-} from './metrics.ts';
+import { dayOf, newTruth, type UserTruth, WARM_UP_ITEMS } from './metrics.ts';
 import { pool } from './pool.ts';
 import {
   drawVideo,
@@ -24,6 +17,7 @@ import {
   type VideoLatent,
   weightedPick,
 } from './population.ts';
+import { armsOf, type SimReport } from './report.ts';
 import { type Rng, rng } from './rng.ts';
 import type { World } from './world.ts';
 
@@ -57,30 +51,6 @@ export interface SimProgress {
   hour: number;
   sessionsDone: number;
   sessionsPlanned: number;
-}
-
-/** A finished run. */
-export interface SimReport {
-  world: { name: string; version: number; seed: number };
-  days: number;
-  users: number;
-  via_http: true;
-  /** Whether the platform's simulated clock moved (SIM_CLOCK=true) or days ran back to back on real time. */
-  clock: 'simulated' | 'real';
-  arms: Record<string, ArmReport>;
-  /** Per-user ground truth, day by day, for experiments that analyse it themselves. */
-  truths: UserTruth[];
-  /** Impressions per arm, per day, per creator (the exposure Gini's input). */
-  exposure: Record<string, number[][]>;
-  uploads: number;
-  cost: {
-    wall_s: number;
-    requests: number;
-    requests_per_s: number;
-    retries: number;
-    errors: number;
-    error_codes: Record<string, number>;
-  };
 }
 
 interface Active {
@@ -445,45 +415,6 @@ export class Simulation {
   }
 }
 
-/** Per-arm reports over days [from, to) (all days by default). */
-export function armsOf(
-  r: { truths: readonly UserTruth[]; exposure: Record<string, number[][]>; creators: number },
-  days: { from?: number; to?: number } = {},
-): Record<string, ArmReport> {
-  const byArm = new Map<string, UserTruth[]>();
-  for (const t of r.truths) byArm.set(t.arm, [...(byArm.get(t.arm) ?? []), t]);
-  const out: Record<string, ArmReport> = {};
-  for (const [arm, truths] of [...byArm].sort()) {
-    const counts = new Array<number>(r.creators).fill(0);
-    (r.exposure[arm] ?? []).slice(days.from ?? 0, days.to).forEach((day) => {
-      day.forEach((n, c) => {
-        counts[c]! += n;
-      });
-    });
-    out[arm] = armReport(truths, counts, days);
-  }
-  return out;
-}
-
-/**
- * Relative lift of arm `a` over arm `b` in mean true affinity per user over days [from, to), with its
- * bootstrap CI; `warm` counts only items after each user's first page.
- */
-export function affinityLift(
-  report: Pick<SimReport, 'truths'>,
-  a: string,
-  b: string,
-  opts: { from?: number; to?: number; warm?: boolean } = {},
-) {
-  const per = (arm: string) =>
-    report.truths
-      .filter((t) => t.arm === arm)
-      .map((t) => sumDays(t, opts.from, opts.to))
-      .filter((d) => (opts.warm ? d.warmServed : d.served) > 0)
-      .map((d) => (opts.warm ? d.warmAffinitySum / d.warmServed : d.affinitySum / d.served));
-  return relativeLift(per(a), per(b));
-}
-
 function commentFor(affinity: number): string {
   return affinity > 0.8 ? 'love this' : affinity > 0.5 ? 'nice one' : 'hmm';
 }
@@ -492,9 +423,4 @@ function commentFor(affinity: number): string {
 function ignoreSelf(err: unknown): void {
   if (err instanceof ApiError && err.status < 500) return;
   throw err;
-}
-
-/** Convenience: the simulation's creators drawn by activity (for tools that upload outside a run). */
-export function pickCreator(cat: SimCatalogue, r: Rng) {
-  return weightedPick(cat.creators, (c) => c.activity, r);
 }
