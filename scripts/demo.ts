@@ -16,7 +16,7 @@ import { readManifest, SIM_PASSWORD, seedRealCatalogue, signIn } from '../sim/ca
 import { type PlatformProcess, simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
 import type { SimUser } from '../sim/population.ts';
 import { progressBar } from '../sim/progress.ts';
-import { Simulation } from '../sim/runner.ts';
+import { armsOf, Simulation } from '../sim/runner.ts';
 import { servingVersions, trainCycle, waitForModels } from '../sim/train-cycle.ts';
 import { loadWorld, resized, type World } from '../sim/world.ts';
 
@@ -44,6 +44,8 @@ export interface DemoResult {
   /** The training cycle's gate against the popularity baseline, and what it promoted. */
   promoted: string[];
   gate: string[];
+  /** The simulated week's ground truth (every user, first and last day): affinity, watch, returns, repeats. */
+  week: { all_days: unknown; first_day: unknown; last_day: unknown };
 }
 
 /** Demo sizes; the defaults meet the issue's "≥ 300 clips, ≥ 8 topics, ≥ 30 creators, a week". */
@@ -124,6 +126,7 @@ export async function runDemo(o: DemoOptions): Promise<{ platform: PlatformProce
       progress: (p) => b.update(p.day * 24 + p.hour + 1, days * 24, `day ${p.day + 1}, ${p.sessionsDone} sessions`),
     });
     const report = await sim.run();
+    const weekMeta = { truths: report.truths, exposure: report.exposure, creators: catalogue.creators.length };
     const simulate_s = (performance.now() - simStart) / 1000;
     b.done(`${report.users} users, ${report.uploads} uploads`);
 
@@ -164,6 +167,11 @@ export async function runDemo(o: DemoOptions): Promise<{ platform: PlatformProce
       serving,
       promoted: train.promoted,
       gate: train.gate.notes,
+      week: {
+        all_days: report.arms.all,
+        first_day: armsOf(weekMeta, { from: 0, to: 1 }).all,
+        last_day: armsOf(weekMeta, { from: days - 1 }).all,
+      },
     };
     writeFileSync(done, JSON.stringify(result, null, 2));
     return { platform, result };
