@@ -34,6 +34,7 @@ import { followingSource } from './sources/following.source.ts';
 import { freshSource } from './sources/fresh.source.ts';
 import { interestsSource } from './sources/interests.source.ts';
 import { popularSource } from './sources/popular.source.ts';
+import { rewatchSource } from './sources/rewatch.source.ts';
 import { similarSource } from './sources/similar.source.ts';
 import { trendingSource } from './sources/trending.source.ts';
 import { twoTowerSource } from './sources/two-tower.source.ts';
@@ -76,6 +77,7 @@ export function forYouSources(p: Pick<FeedParts, 'cache' | 'catalog' | 'random'>
     exploreSource(p.catalog, p.random),
     interestsSource(p.catalog),
     popularSource(p.catalog),
+    rewatchSource(p.catalog),
   ];
 }
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../../retrieval/catalog.ts';
+import { NOW, query, video } from '../testing/fixtures.ts';
 import { positiveSeeds } from './history.ts';
+import { rewatchSource } from './rewatch.source.ts';
 
 describe('positiveSeeds', () => {
   it('takes engaged videos newest first with their strongest weight and leaves out ones rejected last', () => {
@@ -18,5 +21,37 @@ describe('positiveSeeds', () => {
       { video: 'a', weight: 2 },
       { video: 'b', weight: 3 },
     ]);
+  });
+});
+
+describe('rewatchSource', () => {
+  const catalog = Catalog.fromVideos([
+    video('c1', { hashtags: ['cats'] }),
+    video('c2', { hashtags: ['cats'] }),
+    video('c3', { hashtags: ['cats'] }),
+    video('m1', { hashtags: ['music'] }),
+    video('m2', { hashtags: ['music'] }),
+    video('m3', { hashtags: ['music'] }),
+  ]);
+  const day = 86_400_000;
+  const viewer = (recent: string[]) => {
+    const q = query();
+    q.viewer.history = [
+      { video: 'c1', kind: 'like', timeMs: NOW - 3 * day },
+      { video: 'm1', kind: 'complete', timeMs: NOW - 3 * day },
+      { video: 'c2', kind: 'complete', timeMs: NOW - 60_000 },
+    ];
+    q.viewer.recentImpressions = new Set(recent);
+    return q;
+  };
+
+  it('re-serves loved videos of a hashtag that ran dry, old enough, and only those', async () => {
+    // cats: c2 and c3 shown recently, so 1 unshown (c1) < dry_below 2; music: m2 and m3 unshown.
+    const hits = await rewatchSource(catalog).fetch(viewer(['c2', 'c3']), 3);
+    expect(hits.map((h) => h.videoId)).toEqual(['c1']);
+  });
+
+  it('re-serves nothing while the loved hashtags still have unseen videos', async () => {
+    expect(await rewatchSource(catalog).fetch(viewer([]), 3)).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ export const TEST_SETTINGS: SettingsTree = bindSettings(
       explore: { quota: 3, timeout_ms: 50 },
       popular: { quota: 50, timeout_ms: 50 },
       interests: { quota: 100, timeout_ms: 100, cold_history_max: 5 },
+      rewatch: { quota: 3, timeout_ms: 50, min_age_hours: 24, dry_below: 2 },
     },
     rerankers: {
       creator_exposure_cap: { cap_per_hour: 100_000 },
