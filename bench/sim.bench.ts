@@ -1,6 +1,8 @@
 /**
  * The user simulator against the real platform, on two worlds:
  *   npm run bench:sim [-- --users 2000 --days 3 --videos 3000 --worlds world-a,world-b --concurrency 16]
+ *   npm run bench:sim -- --catalogue real --videos 150 --users 300 --no-train --out sim-fresh
+ *     (the fresh install alone on a small real catalogue, where topics run dry: bench/results/sim-fresh.json)
  * Per world: a fresh embedded platform with the simulated clock and the policy-baselines experiment
  * on (users randomised by the platform between the pipeline, most-popular and random), a fast-mode
  * catalogue (synthetic copies of real transcoded clips), day 0 served by the fresh install (no model),
@@ -15,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ForyouClient } from '../platform/client/index.ts';
 import { BASELINES_EXPERIMENT, writeArmsConfig } from '../sim/arms.ts';
+import { seedRealCatalogue } from '../sim/catalogue.ts';
 import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
 import type { ArmReport, Estimate } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
@@ -22,7 +25,7 @@ import { progressBar } from '../sim/progress.ts';
 import { affinityLift, armsOf, Simulation } from '../sim/runner.ts';
 import { servingVersions, trainCycle, waitForModels } from '../sim/train-cycle.ts';
 import { loadWorld, resized } from '../sim/world.ts';
-import { argValue, printTable, writeResults } from './report.ts';
+import { argFlag, argValue, printTable, writeResults } from './report.ts';
 
 const USERS = Number(argValue('--users') ?? 2000);
 const DAYS = Number(argValue('--days') ?? 3);
@@ -32,6 +35,10 @@ const WORLDS = (argValue('--worlds') ?? 'world-a,world-b').split(',');
 const OUT = argValue('--out') ?? 'sim';
 /** Keep each world's platform data in this folder (for looking at the trained feed afterwards). */
 const KEEP = argValue('--keep');
+/** `fast` (synthetic copies of templates) or `real` (every video a real clip through the upload path). */
+const CATALOGUE = argValue('--catalogue') ?? 'fast';
+/** No training cycle: every day is the fresh install (no model), compared with the baselines. */
+const NO_TRAIN = argFlag('--no-train');
 
 /** CPU seconds of a process from /proc (user + system), 0 where /proc is missing. */
 function cpuSecondsOf(pid: number): number {
@@ -64,15 +71,19 @@ async function runWorld(name: string) {
   try {
     const seedStart = performance.now();
     let platform = await startPlatform(env);
-    let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
-    try {
-      prepared = await prepareFastCatalogue(platform.base, world);
-    } finally {
-      await platform.stop();
+    let catalogue: Awaited<ReturnType<typeof createFastCatalogue>>;
+    if (CATALOGUE === 'real') catalogue = await seedRealCatalogue(platform.base, world);
+    else {
+      let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
+      try {
+        prepared = await prepareFastCatalogue(platform.base, world);
+      } finally {
+        await platform.stop();
+      }
+      catalogue = await createFastCatalogue(env, prepared);
+      platform = await startPlatform(env);
     }
-    const catalogue = await createFastCatalogue(env, prepared);
     const seed_s = (performance.now() - seedStart) / 1000;
-    platform = await startPlatform(env);
     try {
       const bar = progressBar(`${name}: ${USERS} users × ${DAYS} days`);
       let train: Awaited<ReturnType<typeof trainCycle>> | undefined;
@@ -92,7 +103,7 @@ async function runWorld(name: string) {
         progress: (p) =>
           bar.update(p.day * 24 + p.hour + 1, DAYS * 24, `${p.sessionsDone}/${p.sessionsPlanned} sessions`),
         onDayEnd: async (day) => {
-          if (day !== 0) return;
+          if (day !== 0 || NO_TRAIN) return;
           const t0 = performance.now();
           const before = await servingVersions(probe);
           train = await trainCycle(env.DATA_DIR!, { onStep: (s) => bar.update(24, DAYS * 24, `training: ${s}`) });
@@ -105,10 +116,13 @@ async function runWorld(name: string) {
       const serverCpu = cpuSecondsOf(platform.child.pid!) - serverCpu0;
       bar.done();
       const meta = { truths: report.truths, exposure: report.exposure, creators: catalogue.creators.length };
-      const fresh = armsOf(meta, { from: 0, to: 1 });
-      const trained = armsOf(meta, { from: 1 });
-      const lift = affinityLift(report, 'pipeline', 'popular', { from: 1 });
-      const freshLift = affinityLift(report, 'pipeline', 'popular', { from: 0, to: 1, warm: true });
+      // Without training every day is the fresh install; with it, day 0 is and the later days are trained.
+      const freshDays = NO_TRAIN ? {} : { from: 0, to: 1 };
+      const trainedDays = NO_TRAIN ? {} : { from: 1 };
+      const fresh = armsOf(meta, freshDays);
+      const trained = armsOf(meta, trainedDays);
+      const lift = affinityLift(report, 'pipeline', 'popular', trainedDays);
+      const freshLift = affinityLift(report, 'pipeline', 'popular', { ...freshDays, warm: true });
       printTable(`${name} v${world.version}`, [
         ...armRows(fresh, 'day 0 (no model)'),
         ...armRows(trained, 'days 1.. (trained)'),
@@ -126,7 +140,9 @@ async function runWorld(name: string) {
         promoted: train?.promoted ?? [],
         gate: train?.gate.notes ?? [],
         serving_after_training: served ?? null,
-        /** The trained pipeline (days after the training cycle) and the baselines on the same days. */
+        catalogue: CATALOGUE,
+        trained: !NO_TRAIN,
+        /** The trained pipeline (days after the training cycle) and the baselines on the same days (all days with --no-train). */
         arms: trained,
         /** Day 0: the fresh install (no model) against the same baselines. */
         arms_fresh_install: fresh,
