@@ -8,15 +8,7 @@ import { react, returnProbability, sessionsToday, trueAffinity } from './behavio
 import { latentOf, type SimCatalogue, signIn, uploadLatent } from './catalogue.ts';
 import { dayOf, newTruth, type UserTruth, WARM_UP_ITEMS } from './metrics.ts';
 import { pool } from './pool.ts';
-import {
-  drawVideo,
-  drift,
-  makeUser,
-  onboardingTopics,
-  type SimUser,
-  type VideoLatent,
-  weightedPick,
-} from './population.ts';
+import { drawVideo, drift, makeUser, onboardingTopics, type SimUser, type VideoLatent } from './population.ts';
 import { armsOf, type SimReport } from './report.ts';
 import { type Rng, rng } from './rng.ts';
 import type { World } from './world.ts';

@@ -160,6 +160,66 @@ export interface Operations {
     };
     status: 200;
   };
+  /** Loaded and rejected models, the ANN index, consumer lag, queue depths (admin only) */
+  'GET /api/v1/ops/status': {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      /** Seconds since this process started */
+      uptime_s: number;
+      started_at: number;
+      models: {
+        name: string;
+        /** The registry stage followed (production) */
+        stage: string;
+        loaded_version: string | null;
+        loaded_at: number | null;
+        /** The last failed load or registry read, until a load succeeds */
+        last_error: string | null;
+        /** Promoted versions that failed to load, newest first */
+        rejected: {
+          version: string;
+          error: string;
+          at: number;
+          attempts: number;
+        }[];
+      }[];
+      /** The serving ANN index; null before any exists */
+      index: {
+        version: string;
+        size: number;
+        dims: number;
+        built_at: number;
+        age_s: number;
+      } | null;
+      event_log: {
+        topic: string;
+        end_offsets: number[];
+      } | null;
+      consumers: {
+        group: string;
+        committed: number[];
+        lag: number;
+      }[];
+      queues: {
+        queue: string;
+        depth: {
+          waiting: number;
+          delayed: number;
+          active: number;
+          completed: number;
+          failed: number;
+        };
+      }[];
+      /** Parts that could not be read just now, with why */
+      unavailable: {
+        part: string;
+        error: string;
+      }[];
+    };
+    status: 200;
+  };
   /** The simulated clock (SIM_CLOCK only) */
   'GET /api/v1/sim/clock': {
     path: Record<string, never>;

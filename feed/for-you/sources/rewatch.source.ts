@@ -49,7 +49,7 @@ export function rewatchSource(catalog: Catalog): CandidateSource {
         if ((h.kind !== 'like' && h.kind !== 'complete') || h.timeMs > before || taken.has(h.video) || shown(h.video))
           continue;
         const v = catalog.get(h.video);
-        if (!v || !v.hashtags.some(isDry)) continue;
+        if (!v?.hashtags.some(isDry)) continue;
         taken.add(h.video);
         hits.push({ videoId: h.video, score: 1 / (1 + hits.length) });
       }
