@@ -123,10 +123,12 @@ async function runWorld(name: string) {
       const trained = armsOf(meta, trainedDays);
       const lift = affinityLift(report, 'pipeline', 'popular', trainedDays);
       const freshLift = affinityLift(report, 'pipeline', 'popular', { ...freshDays, warm: true });
-      printTable(`${name} v${world.version}`, [
-        ...armRows(fresh, 'day 0 (no model)'),
-        ...armRows(trained, 'days 1.. (trained)'),
-      ]);
+      printTable(
+        `${name} v${world.version}`,
+        NO_TRAIN
+          ? armRows(fresh, 'all days (no model)')
+          : [...armRows(fresh, 'day 0 (no model)'), ...armRows(trained, 'days 1.. (trained)')],
+      );
       return {
         world: report.world,
         users: report.users,
