@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { RankerHolder } from '../../ranking/ranker-holder.ts';
 import { valueBreakdown } from '../../ranking/value-model.ts';
 import { settingsOf, slot, sourceBudgetSchema } from '../pipeline/settings.ts';
@@ -9,22 +9,30 @@ import { modelScorer } from './scorers/model.scorer.ts';
 import { VALUE_MODEL_SETTINGS } from './scorers/value-model.settings.ts';
 import { FRESH_SETTINGS } from './sources/fresh.source.ts';
 import { TWO_TOWER_SETTINGS } from './sources/two-tower.source.ts';
+import { TEST_FEED_FILE, testFeedConfig, testFeedYaml, testValueModelYaml } from './testing/feed-settings.ts';
 import { candidate, query, video } from './testing/fixtures.ts';
 
-const dir = new URL('../../experiments/', import.meta.url).pathname;
-const valueYaml = readFileSync(`${dir}/value-model.yaml`, 'utf8');
-const feedYaml = readFileSync(`${dir}/feed.yaml`, 'utf8');
+const valueYaml = testValueModelYaml();
+const feedYaml = testFeedYaml();
 const slots = feedSettingsSlots();
+/** The frozen feed file with `change` applied to a mutable copy, as YAML. */
+function feedYamlWith(change: (f: typeof TEST_FEED_FILE) => void): string {
+  const f = structuredClone(TEST_FEED_FILE);
+  change(f);
+  return stringify(f);
+}
 
 describe('feed config, arms and the value model', () => {
-  it('loads the repository’s feed.yaml and value-model.yaml', () => {
+  it('loads the repository’s live feed.yaml and value-model.yaml (every other test reads frozen settings)', () => {
     const c = loadFeedConfig(slots);
     expect(settingsOf(c.defaults, TWO_TOWER_SETTINGS).quota).toBeGreaterThan(0);
     expect(settingsOf(c.defaults, VALUE_MODEL_SETTINGS).weights.hate).toBeLessThan(0);
   });
 
   it('names the bad field of an invalid config', () => {
-    const bad = feedYaml.replace('quota: 150', 'quota: -1');
+    const bad = feedYamlWith((f) => {
+      f.defaults.sources.two_tower.quota = -1;
+    });
     expect(() => parseFeedConfig(bad, valueYaml, slots)).toThrow(/sources\.two_tower\.quota/);
     expect(() => parseFeedConfig(feedYaml, 'weights: { hate: 2 }', slots)).toThrow(/hate/);
     expect(() =>
@@ -38,19 +46,29 @@ describe('feed config, arms and the value model', () => {
   });
 
   it('refuses a setting that no component reads (a typo would otherwise be silently ignored)', () => {
-    const typo = feedYaml.replace('popular: { quota: 50', 'populer: { quota: 50');
+    const typo = feedYamlWith((f) => {
+      const sources: Record<string, unknown> = f.defaults.sources;
+      sources.populer = sources.popular;
+      delete sources.popular;
+    });
     expect(() => parseFeedConfig(typo, valueYaml, slots)).toThrow(/sources\.populer: no component reads/);
   });
 
   it('refuses an arm whose overrides make settings invalid, at start', () => {
-    const arm = feedYaml.replace('sources: { fresh: { quota: 100 } }', 'sources: { fresh: { quota: -5 } }');
+    const arm = feedYamlWith((f) => {
+      (f.experiments[0]!.arms as unknown[])[1] = {
+        name: 'more-fresh',
+        weight: 50,
+        overrides: { sources: { fresh: { quota: -5 } } },
+      };
+    });
     expect(() => parseFeedConfig(arm, valueYaml, slots)).toThrow(
       /arm fresh-exposure\/more-fresh.*sources\.fresh\.quota/,
     );
   });
 
   it('buckets a viewer into the same arm every time and splits viewers about by weight', () => {
-    const c = loadFeedConfig(slots);
+    const c = testFeedConfig(slots);
     expect(assignArms(c, 'u:42')).toEqual(assignArms(c, 'u:42'));
     const arms = Array.from({ length: 2000 }, (_, i) => assignArms(c, `u:${i}`)[0]!.arm);
     const share = arms.filter((a) => a === 'control').length / arms.length;
@@ -59,7 +77,7 @@ describe('feed config, arms and the value model', () => {
   });
 
   it('applies an arm’s overrides over the defaults', () => {
-    const c = loadFeedConfig(slots);
+    const c = testFeedConfig(slots);
     const fresh = (t: typeof c.defaults) => settingsOf(t, FRESH_SETTINGS);
     const s = settingsFor(c, [{ experiment: 'fresh-exposure', arm: 'more-fresh' }]);
     expect(fresh(s).quota).toBe(100);

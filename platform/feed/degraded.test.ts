@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../../core/cache/ports.ts';
-import { loadFeedConfig } from '../../feed/for-you/config.ts';
 import { feedSettingsSlots } from '../../feed/for-you/pipelines.ts';
+import { testFeedConfig } from '../../feed/for-you/testing/feed-settings.ts';
 import { patchSettings } from '../../feed/pipeline/settings.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-app.ts';
 
@@ -71,7 +71,7 @@ describe('For You when every candidate source comes back empty', () => {
 
   beforeAll(async () => {
     // Quota 0 everywhere: what a page looks like when each source times out or finds nothing.
-    const base = loadFeedConfig(feedSettingsSlots());
+    const base = testFeedConfig(feedSettingsSlots());
     const sources = Object.fromEntries(
       Object.keys(base.defaults.sources as object).map((name) => [name, { quota: 0 }]),
     );

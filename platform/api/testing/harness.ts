@@ -6,6 +6,7 @@ import { type Config, testConfig } from '../../../core/config/config.ts';
 import type { Telemetry } from '../../../core/telemetry/telemetry.ts';
 import { dropTestSchema, testPostgresUrl } from '../../../core/testing/postgres.ts';
 import { testRedisUrl } from '../../../core/testing/redis.ts';
+import { writeTestFeedConfig } from '../../../feed/for-you/testing/feed-settings.ts';
 import { type BuildAppOptions, type BuiltApp, buildApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
 import { closeDeps, openDeps } from '../open-deps.ts';
@@ -21,6 +22,8 @@ export function testBackendConfig(set: BackendSet, name: string, overrides: Reco
     DATA_DIR: dir,
     SIGNING_SECRET: randomBytes(32).toString('hex'),
     PUBLIC_BASE_URL: 'http://127.0.0.1:8080',
+    // The frozen test settings, never the live experiments/feed.yaml.
+    FEED_CONFIG_DIR: writeTestFeedConfig(join(dir, 'feed-config')),
   };
   if (set === 'embedded') {
     return testConfig({

@@ -44,6 +44,7 @@ export async function buildFeedTestApp(
     serveLog,
     catalogRefreshMs: 100,
     modelPollMs: 100,
+    ...(t.deps.config.FEED_CONFIG_DIR ? { feedConfigDir: t.deps.config.FEED_CONFIG_DIR } : {}),
     ...over(t.deps),
   });
   await runtime.start();
