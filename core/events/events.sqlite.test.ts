@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../testing/wait-for.ts';
 import { describeEventLogContract } from './events.contract.ts';
 import { openEventLog } from './open.ts';
 
@@ -28,7 +29,7 @@ describe('sqlite event log', () => {
         },
       });
       await log.append('from-end', [{ key: 'a', value: 'new' }]);
-      for (let i = 0; i < 200 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the event appended after subscribing', () => got.length > 0, 5_000);
       await sub.stop();
       expect(got).toEqual(['new']);
     } finally {
@@ -44,14 +45,14 @@ describe('sqlite event log', () => {
       const gotA: unknown[] = [];
       const gotB: unknown[] = [];
       const subA = await a.subscribe({ topic: 'lease', group: 'one', handler: async (e) => void gotA.push(...e) });
-      for (let i = 0; i < 200 && gotA.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the first subscriber’s first event', () => gotA.length > 0, 5_000);
       const subB = await b.subscribe({ topic: 'lease', group: 'one', handler: async (e) => void gotB.push(...e) });
       await a.append('lease', [{ key: 'k', value: 2 }]);
-      for (let i = 0; i < 200 && gotA.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the first subscriber’s second event', () => gotA.length >= 2, 5_000);
       expect(gotB).toHaveLength(0);
       await subA.stop();
       await b.append('lease', [{ key: 'k', value: 3 }]);
-      for (let i = 0; i < 300 && gotB.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the group handed to the second subscriber', () => gotB.length > 0, 5_000);
       await subB.stop();
       expect(gotA).toHaveLength(2);
       expect(gotB.map((e) => (e as { value: unknown }).value)).toEqual([3]);

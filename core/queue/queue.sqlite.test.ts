@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../testing/wait-for.ts';
 import { openJobQueue } from './open.ts';
 import { describeJobQueueContract } from './queue.contract.ts';
 
@@ -41,14 +42,16 @@ describe('sqlite queue URL', () => {
     q.work('locked', async () => {
       ran = true;
     });
-    for (let i = 0; i < 200 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('a claim failing on the locked database', () => errors.length > 0, 5_000);
     expect(errors[0]?.message).toMatch(/claiming from "locked" failed/);
     expect(ran).toBe(false);
     other.exec('ROLLBACK');
     other.close();
-    for (let i = 0; i < 200 && (await q.getJob('locked', id))?.status !== 'completed'; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(
+      'the job to complete once the lock is gone',
+      async () => (await q.getJob('locked', id))?.status === 'completed',
+      5_000,
+    );
     expect(ran).toBe(true);
     await q.close();
   });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMetricsText } from '../../core/testing/telemetry.ts';
+import { waitFor } from '../../core/testing/wait-for.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from '../feed/testing/feed-app.ts';
 import { setRole } from './auth/users.repo.ts';
 import type { OpsStatus } from './ops-status.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('GET /api/v1/ops/status', () => {
   let t: FeedTestApp;
@@ -39,15 +38,14 @@ describe('GET /api/v1/ops/status', () => {
         [`${name}-${version}`, name, version, `models/${name}/${version}`, now],
       );
     }
-    const deadline = Date.now() + 10_000;
-    const ready = () =>
-      t.runtime.rankerWatcher.status().rejected.length > 0 &&
-      t.runtime.retrievalWatcher.status().rejected.length > 0 &&
-      t.runtime.index.current()?.ids.length === 5;
-    while (!ready()) {
-      if (Date.now() > deadline) throw new Error('the watchers and the index maintainer never caught up');
-      await sleep(50);
-    }
+    await waitFor(
+      'the watchers and the index maintainer to catch up',
+      () =>
+        t.runtime.rankerWatcher.status().rejected.length > 0 &&
+        t.runtime.retrievalWatcher.status().rejected.length > 0 &&
+        t.runtime.index.current()?.ids.length === 5,
+      10_000,
+    );
   });
   afterAll(async () => t?.cleanup());
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../core/testing/wait-for.ts';
 import { startServerProcess } from './testing/server-process.ts';
 
 describe('graceful shutdown on SIGTERM', () => {
@@ -30,7 +31,13 @@ describe('graceful shutdown on SIGTERM', () => {
         body: JSON.stringify({ handle: `drain_${i}`, password: 'a long password' }),
       }).then((r) => r.status),
     );
-    await new Promise((r) => setTimeout(r, 15));
+    // Signal once the server has received all six (request logging is on), not after a guessed pause: on a
+    // loaded machine a SIGTERM sent too early closes the listener before a request is accepted.
+    await waitFor(
+      'the server to receive the six requests',
+      () => server.output().split('incoming request').length > 6,
+      10_000,
+    );
     server.child.kill('SIGTERM');
     expect(await Promise.all(inFlight)).toEqual([201, 201, 201, 201, 201, 201]);
     const code = await server.exited;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../core/testing/wait-for.ts';
 import { buildSnapshot } from '../../retrieval/index-holder.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-app.ts';
 
@@ -185,9 +186,7 @@ describe('GET /api/v1/feed', () => {
     const [id] = await seedVideos(t.deps.metadata, [
       { authorId: creators[0]!.id, createdAt: Date.now(), hashtags: ['cats'] },
     ]);
-    const deadline = Date.now() + 5_000;
-    while (!t.runtime.index.current()!.keyOf.has(id!) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the new video in the serving index', () => t.runtime.index.current()!.keyOf.has(id!), 5_000);
     expect(t.runtime.index.current()!.keyOf.has(id!)).toBe(true);
   });
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCache } from '../../../core/cache/open.ts';
 import type { LoggedEvent } from '../../../core/events/ports.ts';
 import { sampleOf } from '../../../core/testing/telemetry.ts';
+import { waitFor } from '../../../core/testing/wait-for.ts';
 import { newFeatureState } from '../../../feature-store/definitions.ts';
 import { openFeatureStore } from '../../../feature-store/open.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
@@ -137,9 +138,7 @@ describe('engagement consumers', () => {
         return flaky.apply(items);
       },
     });
-    for (let i = 0; i < 300 && (await f.counters.get(['v1'])).get('v1')!.views === 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor('the view counted', async () => (await f.counters.get(['v1'])).get('v1')!.views > 0, 5_000);
     await sub.stop();
     expect((await f.counters.get(['v1'])).get('v1')!.views).toBe(1);
     const group = { group: 'engagement-views' };
@@ -174,9 +173,7 @@ describe('engagement consumers', () => {
     await clientEventsService(f).ingest({ userId: 'alice' }, [
       { client_event_id: 'c', type: 'complete', video_id: 'v1' },
     ]);
-    for (let i = 0; i < 200 && (await f.counters.get(['v1'])).get('v1')!.views === 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor('the view counted', async () => (await f.counters.get(['v1'])).get('v1')!.views > 0, 5_000);
     await sub.stop();
     expect((await f.counters.get(['v1'])).get('v1')!.views).toBe(1);
     expect(await f.events.committed(ENGAGEMENT_TOPIC, 'engagement-views')).toEqual([2]);

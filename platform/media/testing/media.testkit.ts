@@ -20,6 +20,7 @@ import { openMetadataStore } from '../../../core/metadata/open.ts';
 import { openObjectStore } from '../../../core/objects/open.ts';
 import { openJobQueue } from '../../../core/queue/open.ts';
 import { Telemetry } from '../../../core/telemetry/telemetry.ts';
+import { waitFor as waitForCondition } from '../../../core/testing/wait-for.ts';
 import type { AppDeps } from '../../api/deps.ts';
 import { installErrorHandling } from '../../api/error-handler.ts';
 import { objectsRoutes } from '../../api/objects.routes.ts';
@@ -155,19 +156,13 @@ export async function makeClip(path: string, spec: ClipSpec): Promise<string> {
 }
 
 /** Polls `fn` until it returns a defined value or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   fn: () => Promise<T | undefined>,
   timeoutMs = 60_000,
   everyMs = 100,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  return waitForCondition(what, fn, timeoutMs, everyMs);
 }
 
 /** ffprobe's view of a (local or http) media URL: format name and streams, or an error. */
