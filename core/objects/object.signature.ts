@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sameMac, sign } from '../signing/hmac.ts';
 
 /** What a signed object URL grants: one operation on one key until `exp` (epoch seconds). */
 export interface ObjectGrant {
@@ -14,14 +14,9 @@ export interface ObjectGrant {
 /** Why a signed URL was refused; only for logs, the client sees one INVALID_SIGNATURE. */
 export type SignatureFailure = 'missing' | 'malformed' | 'wrong-op' | 'bad-signature' | 'expired';
 
-function canonical(g: ObjectGrant): string {
-  return ['foryou-object-v1', g.op, g.key, String(g.exp), g.max === undefined ? '' : String(g.max), g.ct ?? ''].join(
-    '\n',
-  );
-}
-
 function hmac(secret: string, g: ObjectGrant): string {
-  return createHmac('sha256', secret).update(canonical(g)).digest('hex');
+  const fields = [g.op, g.key, String(g.exp), g.max === undefined ? '' : String(g.max), g.ct ?? ''];
+  return sign(secret, 'foryou-object-v1', fields, 'hex');
 }
 
 /** The key as a URL path, each segment percent-encoded so the route decodes it back exactly. */
@@ -64,8 +59,7 @@ export function verifyObjectSignature(input: {
   const grant: ObjectGrant = { op: input.op, key: input.key, exp: Number(exp) };
   if (max !== undefined) grant.max = Number(max);
   if (ct !== undefined) grant.ct = ct;
-  const expected = Buffer.from(hmac(input.secret, grant), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(sig, 'hex'))) return { ok: false, reason: 'bad-signature' };
+  if (!sameMac(hmac(input.secret, grant), sig)) return { ok: false, reason: 'bad-signature' };
   // Checked after the signature so a forged URL never learns whether its expiry was plausible.
   if (grant.exp * 1000 <= input.nowMs) return { ok: false, reason: 'expired' };
   return { ok: true, grant };

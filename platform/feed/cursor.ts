@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../core/errors/registry.ts';
+import { sameMac, sign } from '../../core/signing/hmac.ts';
 import type { FeedType } from '../../feed/for-you/types.ts';
 
 /** What a feed cursor carries: the session whose served ids must not repeat, and whose it is. */
@@ -13,7 +13,7 @@ export interface FeedCursor {
 }
 
 function mac(secret: string, payload: string, bind: string): string {
-  return createHmac('sha256', secret).update(`foryou-feed-cursor-v1\n${bind}\n${payload}`).digest('base64url');
+  return sign(secret, 'foryou-feed-cursor-v1', [bind, payload]);
 }
 
 /** An opaque cursor `<payload>.<hmac>`, valid only for the same actor and feed type. */
@@ -35,9 +35,7 @@ export function decodeCursor(
   const bad = () => new AppError('INVALID_CURSOR');
   const m = /^([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{43})$/.exec(cursor);
   if (!m) throw bad();
-  const expected = Buffer.from(mac(secret, m[1]!, `${bind.actor}\n${bind.feedType}`));
-  const given = Buffer.from(m[2]!);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw bad();
+  if (!sameMac(mac(secret, m[1]!, `${bind.actor}\n${bind.feedType}`), m[2]!)) throw bad();
   let c: FeedCursor;
   try {
     c = JSON.parse(Buffer.from(m[1]!, 'base64url').toString()) as FeedCursor;

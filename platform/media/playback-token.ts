@@ -1,7 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sameMac, sign } from '../../core/signing/hmac.ts';
 
 function mac(secret: string, videoId: string, expS: number): string {
-  return createHmac('sha256', secret).update(`foryou-playback-v1\n${videoId}\n${expS}`).digest('base64url');
+  return sign(secret, 'foryou-playback-v1', [videoId, String(expS)]);
 }
 
 /** A token `<expS>.<hmac>` granting playback of one video's media until `expiresAtMs`. */
@@ -16,8 +16,6 @@ export function verifyPlaybackToken(secret: string, videoId: string, token: unkn
   const m = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!m) return false;
   const expS = Number(m[1]);
-  const expected = Buffer.from(mac(secret, videoId, expS));
-  const given = Buffer.from(m[2]!);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;
+  if (!sameMac(mac(secret, videoId, expS), m[2]!)) return false;
   return expS * 1000 > nowMs;
 }
