@@ -55,6 +55,12 @@ export const configSchema = z.object({
    * still keep segments for a year; this bounds how long a deleted video stays reachable at the edge.
    */
   MEDIA_EDGE_TTL_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /**
+   * Seconds a playback token on non-public media (private and friends-only videos) stays valid, in the
+   * video API and the feed alike. It bounds how long someone who lost access keeps playing a URL they were
+   * given; an hour outlasts any clip and matches how long browsers keep private media (max-age=3600).
+   */
+  PLAYBACK_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()

@@ -38,6 +38,8 @@ export interface FeedRuntimeOptions {
   cache: Cache;
   clock: Clock;
   secret: string;
+  /** Lifetime of playback tokens on non-public feed items (PLAYBACK_TOKEN_TTL_S). */
+  playbackTokenTtlS?: number;
   /** Where the feed, the catalogue, the index maintainer and the model watchers log and count. */
   telemetry: Telemetry;
   featureStore?: FeatureStore;
@@ -126,6 +128,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     cache: o.cache,
     clock: o.clock,
     secret: o.secret,
+    ...(o.playbackTokenTtlS ? { playbackTokenTtlS: o.playbackTokenTtlS } : {}),
     catalog,
     index,
     config: () => config,

@@ -66,6 +66,7 @@ export function feedRoutes(
       const own = createFeedRuntime({
         ...deps,
         serveLog,
+        playbackTokenTtlS: deps.config.PLAYBACK_TOKEN_TTL_S,
         ...(deps.config.FEED_CONFIG_DIR ? { feedConfigDir: deps.config.FEED_CONFIG_DIR } : {}),
         ...(deps.featureStore ? { featureStore: deps.featureStore } : {}),
       });

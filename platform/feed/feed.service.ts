@@ -46,6 +46,8 @@ export interface FeedServiceDeps {
   cache: Cache;
   clock: Clock;
   secret: string;
+  /** Lifetime of the playback tokens on non-public items (PLAYBACK_TOKEN_TTL_S); the default when unset. */
+  playbackTokenTtlS?: number;
   catalog: Catalog;
   index: IndexHolder;
   config: () => FeedConfig;
@@ -203,7 +205,11 @@ export class FeedService {
     ]);
     return page.map((c) => ({
       id: c.video.id,
-      playback: playbackUrls(c.video, { secret: d.secret, nowMs }),
+      playback: playbackUrls(c.video, {
+        secret: d.secret,
+        nowMs,
+        ...(d.playbackTokenTtlS ? { tokenTtlS: d.playbackTokenTtlS } : {}),
+      }),
       author: authors.get(c.video.authorId) ?? { id: c.video.authorId, handle: 'unknown', display_name: 'Unknown' },
       caption: c.video.caption,
       hashtags: c.video.hashtags,

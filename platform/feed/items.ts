@@ -4,7 +4,7 @@ import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
 import type { Candidate, PipelineResult } from '../../feed/for-you/types.ts';
 import type { CatalogStats, CatalogVideo } from '../../retrieval/catalog.ts';
 import { mediaKeys } from '../media/media-keys.ts';
-import { signPlaybackToken } from '../media/playback-token.ts';
+import { DEFAULT_PLAYBACK_TOKEN_TTL_S, playbackLinks } from '../media/playback-urls.ts';
 
 /** One feed item as the API returns it. */
 export interface FeedItem {
@@ -24,15 +24,17 @@ export interface FeedItem {
 /** Origin URLs of a video's master playlist and poster; non-public media carries a playback token. */
 export function playbackUrls(
   v: CatalogVideo,
-  opts: { secret: string; nowMs: number; tokenTtlMs?: number },
+  opts: { secret: string; nowMs: number; tokenTtlS?: number },
 ): FeedItem['playback'] {
-  const q =
-    v.privacy === 'public'
-      ? ''
-      : `?token=${signPlaybackToken(opts.secret, v.id, opts.nowMs + (opts.tokenTtlMs ?? 3_600_000))}`;
+  const links = playbackLinks(v, {
+    secret: opts.secret,
+    nowMs: opts.nowMs,
+    ttlS: opts.tokenTtlS ?? DEFAULT_PLAYBACK_TOKEN_TTL_S,
+    base: '/media/',
+  });
   return {
-    master_url: `/media/${mediaKeys.master(v.id, v.version)}${q}`,
-    poster_url: v.posterKey ? `/media/${v.posterKey}${q}` : null,
+    master_url: links.url(mediaKeys.master(v.id, v.version)),
+    poster_url: v.posterKey ? links.url(v.posterKey) : null,
   };
 }
 

@@ -8,14 +8,13 @@ import type { AuthUser } from '../api/auth/current-user.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
 import { mediaKeys } from './media-keys.ts';
-import { signPlaybackToken } from './playback-token.ts';
+import { playbackLinks } from './playback-urls.ts';
 import { planThumbnails, THUMBNAIL_FILES } from './thumbnails.ts';
 import { enqueueTranscode } from './transcode.worker.ts';
 import { canView, type VideoRow, videosRepo } from './videos.repo.ts';
 
-/** How long a signed upload URL and a playback token stay valid. */
+/** How long a signed upload URL stays valid. */
 export const UPLOAD_URL_TTL_S = 3600;
-export const PLAYBACK_TOKEN_TTL_S = 6 * 3600;
 
 const UPLOAD_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'] as const;
 
@@ -140,9 +139,13 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
   function view(video: VideoRow): z.infer<typeof videoView> {
     let playback: z.infer<typeof videoView>['playback'] = null;
     if (video.status === 'ready' && video.durationMs !== null && video.width !== null && video.height !== null) {
-      const expiresAt = deps.clock.now() + PLAYBACK_TOKEN_TTL_S * 1000;
-      const query = video.privacy === 'public' ? '' : `?token=${signPlaybackToken(deps.secret, video.id, expiresAt)}`;
-      const url = (key: string) => `${mediaBase}${key}${query}`;
+      const links = playbackLinks(video, {
+        secret: deps.secret,
+        nowMs: deps.clock.now(),
+        ttlS: deps.config.PLAYBACK_TOKEN_TTL_S,
+        base: mediaBase,
+      });
+      const url = links.url;
       const t = planThumbnails(video.width, video.height, video.durationMs / 1000);
       playback = {
         master_url: url(mediaKeys.master(video.id, video.version)),
@@ -159,7 +162,7 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
           interval_s: t.sprite.intervalS,
         },
         renditions: video.renditions.map(({ playlist_key: _, ...r }) => r),
-        token_expires_at: query ? Math.floor(expiresAt / 1000) * 1000 : null,
+        token_expires_at: links.tokenExpiresAt,
       };
     }
     return {
