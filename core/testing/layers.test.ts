@@ -1,6 +1,6 @@
 /**
  * The layering rules of the code base, checked on the real import graph. Layers point down only:
- * platform → feed → retrieval / ranking → feature-store / model-format → core. Serving never imports
+ * platform → feed → retrieval / ranking → domain / feature-store / model-format → core. Serving never imports
  * training (both meet in model-format and feature-store); the simulator speaks only through the typed
  * API client; nothing outside tests forms an import cycle.
  */
@@ -12,6 +12,7 @@ const RANK: Record<string, number> = {
   core: 0,
   'model-format': 1,
   'feature-store': 1,
+  domain: 1,
   experiments: 1,
   retrieval: 2,
   ranking: 2,

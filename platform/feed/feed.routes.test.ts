@@ -213,4 +213,16 @@ describe('GET /api/v1/feed', () => {
       body.items.filter((i) => i.explain.sources.some((s) => s.source === 'interests')).length,
     ).toBeGreaterThanOrEqual(3);
   });
+
+  it('stores interests through the hashtags\' normaliser: "Café", "#CAFÉ" and fullwidth "ｃａｆé" are one tag', async () => {
+    const picker = await t.register('cafe_viewer');
+    const put = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/interests',
+      headers: { authorization: `Bearer ${picker.token}` },
+      payload: { tags: ['Café', '#CAFE\u0301', 'ｃａｆé'] },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toEqual({ tags: ['café'] });
+  });
 });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
+import { normaliseTag, TAG_PATTERN, TAG_RULE } from '../../domain/tags.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
@@ -9,11 +10,7 @@ import { ServeLog } from '../engagement/serve-log.ts';
 import { createFeedRuntime, type FeedRuntime } from './feed-runtime.ts';
 
 const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
-const tag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[\p{L}\p{N}_]{1,50}$/u, 'a tag is 1-50 letters, digits or _');
+const tag = z.string().transform(normaliseTag).pipe(z.string().regex(TAG_PATTERN, TAG_RULE));
 
 const stats = z.object({ views: z.number(), likes: z.number(), comments: z.number(), shares: z.number() });
 const item = z.object({

@@ -55,7 +55,12 @@ describe('POST /videos', () => {
       method: 'POST',
       url: '/api/v1/videos',
       headers: as(alice),
-      payload: { caption: 'hi', hashtags: ['#Cats', 'CATS', 'dance_2'], privacy: 'friends', music_id: 'm1' },
+      payload: {
+        caption: 'hi',
+        hashtags: ['#Cats', 'CATS', 'dance_2', '#Café', 'ｃａｆé'],
+        privacy: 'friends',
+        music_id: 'm1',
+      },
     });
     expect(res.statusCode).toBe(201);
     const body = res.json();
@@ -65,7 +70,7 @@ describe('POST /videos', () => {
     expect(body.expires_at).toBeGreaterThan(Date.now());
     const row = await videosRepo(env.deps.metadata).get(body.video_id);
     expect(row).toMatchObject({
-      hashtags: ['cats', 'dance_2'],
+      hashtags: ['cats', 'dance_2', 'café'],
       privacy: 'friends',
       musicId: 'm1',
       status: 'uploading',
@@ -73,7 +78,7 @@ describe('POST /videos', () => {
     const tags = await env.deps.metadata.all('SELECT tag FROM video_hashtags WHERE video_id = $1 ORDER BY tag', [
       body.video_id,
     ]);
-    expect(tags.map((t) => t.tag)).toEqual(['cats', 'dance_2']);
+    expect(tags.map((t) => t.tag).sort()).toEqual(['café', 'cats', 'dance_2']);
   });
 
   it.each([

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
 import { isId, newId } from '../../core/ids.ts';
+import { normaliseTag, TAG_PATTERN, TAG_RULE } from '../../domain/tags.ts';
 import type { AuthUser } from '../api/auth/current-user.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
@@ -18,10 +19,7 @@ export const UPLOAD_URL_TTL_S = 3600;
 
 const UPLOAD_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'] as const;
 
-const hashtag = z
-  .string()
-  .transform((s) => s.trim().replace(/^#/, '').toLowerCase())
-  .pipe(z.string().regex(/^[a-z0-9_]{1,50}$/, 'hashtag: 1–50 of a-z, 0-9 or _'));
+const hashtag = z.string().transform(normaliseTag).pipe(z.string().regex(TAG_PATTERN, TAG_RULE));
 /** The metadata a new video is created with, shared by the signed-URL and the direct upload. */
 const videoMeta = z.object({
   caption: z.string().max(2200).default(''),
