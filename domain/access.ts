@@ -1,0 +1,63 @@
+/**
+ * Who may see a video: the one rule behind the video API, the engagement look-ups (like, comment, share,
+ * view), the feed's privacy and blocked filters and its fallback page. Pure: callers read the relation
+ * between viewer and author (repositories, or the feed's hydrated viewer) and pass it in.
+ *
+ * - The author sees their own video in every state and privacy.
+ * - A block in either direction hides the author's videos from the other user, public ones included.
+ * - Only the author follows an upload through processing or failure; others see `ready` videos only.
+ * - `public`: everyone, anonymous viewers too. `friends`: the author's mutual followers.
+ *   `private`, or any privacy this code does not know: nobody else.
+ */
+
+/** The privacy levels an author can choose. */
+export type Privacy = 'public' | 'private' | 'friends';
+
+/** What the rule reads of a video. `status` and `deleted` are left out where a caller checks them itself. */
+export interface AccessVideo {
+  authorId: string;
+  privacy: string;
+  status?: string;
+  deleted?: boolean;
+}
+
+/** How a signed-in viewer and a video's author stand: mutual follows, and a block either way. */
+export interface Relation {
+  mutual: boolean;
+  blocked: boolean;
+}
+
+/** The relation of an anonymous viewer, of an author to themselves, or of strangers. */
+export const NO_RELATION: Relation = Object.freeze({ mutual: false, blocked: false });
+
+/** Why a viewer may not see a video: a block between them, or the video's state or privacy. */
+export type Access = 'visible' | 'blocked' | 'hidden';
+
+/** The verdict with its reason, for callers that count blocks apart from privacy (the feed's filters). */
+export function videoAccess(viewerId: string | undefined, video: AccessVideo, relation: Relation): Access {
+  if (video.deleted) return 'hidden';
+  if (viewerId !== undefined && viewerId === video.authorId) return 'visible';
+  if (viewerId !== undefined && relation.blocked) return 'blocked';
+  if (video.status !== undefined && video.status !== 'ready') return 'hidden';
+  if (video.privacy === 'public') return 'visible';
+  if (viewerId === undefined) return 'hidden';
+  return video.privacy === 'friends' && relation.mutual ? 'visible' : 'hidden';
+}
+
+/** Whether `viewerId` (undefined: anonymous) may see `video`. */
+export function canView(viewerId: string | undefined, video: AccessVideo, relation: Relation): boolean {
+  return videoAccess(viewerId, video, relation) === 'visible';
+}
+
+/**
+ * Whether a video's media may be served without knowing the viewer (no playback token, shared caches
+ * allowed): exactly the videos anonymous viewers may see.
+ */
+export function openToAnyone(video: { privacy: string }): boolean {
+  return video.privacy === 'public';
+}
+
+/** Whether the relation matters for this viewer and video, so callers skip reading it when it cannot. */
+export function needsRelation(viewerId: string | undefined, video: AccessVideo): viewerId is string {
+  return viewerId !== undefined && viewerId !== video.authorId;
+}

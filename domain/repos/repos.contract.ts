@@ -1,0 +1,131 @@
+/**
+ * One suite for the social and engagement repositories (follows, blocks, likes, interests, counters),
+ * run against SQLite and PostgreSQL through the MetadataStore port: the SQL of each is written once
+ * and must mean the same on both.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetadataStore } from '../../core/metadata/ports.ts';
+import { blocksRepo } from './blocks.repo.ts';
+import { countersRepo } from './counters.repo.ts';
+import { followsRepo } from './follows.repo.ts';
+import { interestsRepo } from './interests.repo.ts';
+import { likesRepo } from './likes.repo.ts';
+import { relationTo } from './relation.ts';
+
+export function describeRepositoriesContract(name: string, open: () => Promise<MetadataStore>): void {
+  describe(`repositories contract: ${name}`, () => {
+    let db: MetadataStore;
+    beforeAll(async () => {
+      db = await open();
+      await db.migrate();
+    });
+    afterAll(async () => db?.close());
+
+    it('follows: add and remove are idempotent and report a change only once', async () => {
+      const f = followsRepo(db);
+      expect(await f.add('fa', 'fb', 1)).toBe(true);
+      expect(await f.add('fa', 'fb', 2)).toBe(false);
+      expect(await f.isFollowing('fa', 'fb')).toBe(true);
+      expect(await f.isFollowing('fb', 'fa')).toBe(false);
+      expect(await f.remove('fa', 'fb')).toBe(true);
+      expect(await f.remove('fa', 'fb')).toBe(false);
+      expect(await f.isFollowing('fa', 'fb')).toBe(false);
+    });
+
+    it('follows: mutual only when both follow, and counts both directions', async () => {
+      const f = followsRepo(db);
+      await f.add('ma', 'mb', 1);
+      expect(await f.areMutual('ma', 'mb')).toBe(false);
+      await f.add('mb', 'ma', 1);
+      await f.add('mc', 'ma', 1);
+      expect(await f.areMutual('ma', 'mb')).toBe(true);
+      expect(await f.areMutual('mb', 'ma')).toBe(true);
+      expect(await f.areMutual('ma', 'mc')).toBe(false);
+      expect(await f.counts('ma')).toEqual({ followers: 2, following: 1 });
+      expect(await f.counts('nobody')).toEqual({ followers: 0, following: 0 });
+    });
+
+    it('follows: writes inside a transaction roll back with it', async () => {
+      await expect(
+        db.transaction(async (tx) => {
+          await followsRepo(tx).add('ta', 'tb', 1);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await followsRepo(db).isFollowing('ta', 'tb')).toBe(false);
+    });
+
+    it('blocks: a block is seen from both sides until it is lifted', async () => {
+      const b = blocksRepo(db);
+      expect(await b.add('ba', 'bb', 1)).toBe(true);
+      expect(await b.add('ba', 'bb', 2)).toBe(false);
+      expect(await b.eitherWay('ba', 'bb')).toBe(true);
+      expect(await b.eitherWay('bb', 'ba')).toBe(true);
+      expect(await b.eitherWay('ba', 'bc')).toBe(false);
+      await b.add('bc', 'ba', 1);
+      expect(await b.involving('ba')).toEqual(new Set(['bb', 'bc']));
+      expect(await b.involving('bb')).toEqual(new Set(['ba']));
+      expect(await b.remove('ba', 'bb')).toBe(true);
+      expect(await b.remove('ba', 'bb')).toBe(false);
+      expect(await b.eitherWay('bb', 'ba')).toBe(false);
+    });
+
+    it('relation: mutual for friends-only videos, blocks either way, nothing for anonymous or the author', async () => {
+      await followsRepo(db).add('ra', 'rb', 1);
+      await followsRepo(db).add('rb', 'ra', 1);
+      await blocksRepo(db).add('rc', 'ra', 1);
+      expect(await relationTo(db, 'rb', { authorId: 'ra', privacy: 'friends' })).toEqual({
+        mutual: true,
+        blocked: false,
+      });
+      expect(await relationTo(db, 'rb', { authorId: 'ra', privacy: 'public' })).toEqual({
+        mutual: false,
+        blocked: false,
+      });
+      expect(await relationTo(db, 'rc', { authorId: 'ra', privacy: 'public' })).toEqual({
+        mutual: false,
+        blocked: true,
+      });
+      expect(await relationTo(db, undefined, { authorId: 'ra', privacy: 'friends' })).toEqual({
+        mutual: false,
+        blocked: false,
+      });
+      expect(await relationTo(db, 'ra', { authorId: 'ra', privacy: 'friends' })).toEqual({
+        mutual: false,
+        blocked: false,
+      });
+    });
+
+    it('likes: idempotent, counted exactly, and read for a page in one call', async () => {
+      const l = likesRepo(db);
+      expect(await l.add('la', 'v1', 1)).toBe(true);
+      expect(await l.add('la', 'v1', 2)).toBe(false);
+      await l.add('lb', 'v1', 1);
+      await l.add('la', 'v3', 1);
+      expect(await l.countOf('v1')).toBe(2);
+      expect(await l.likedAmong('la', ['v1', 'v2', 'v3'])).toEqual(new Set(['v1', 'v3']));
+      expect(await l.likedAmong('la', [])).toEqual(new Set());
+      expect(await l.remove('la', 'v1')).toBe(true);
+      expect(await l.remove('la', 'v1')).toBe(false);
+      expect(await l.countOf('v1')).toBe(1);
+    });
+
+    it('interests: replaced as a whole and listed sorted, Unicode tags included', async () => {
+      const i = interestsRepo(db);
+      await i.replace('ia', ['dogs', 'café', 'cats'], 1);
+      expect(await i.list('ia')).toEqual(['café', 'cats', 'dogs'].sort());
+      await i.replace('ia', ['ελλάδα'], 2);
+      expect(await i.list('ia')).toEqual(['ελλάδα']);
+      expect(await i.list('nobody')).toEqual([]);
+    });
+
+    it('counters: absent until put, then overwritten by the next put', async () => {
+      const c = countersRepo(db);
+      expect(await c.get('cv')).toBeUndefined();
+      await c.put('cv', { views: 3, likes: 2, comments: 1, shares: 0 }, 10);
+      expect(await c.get('cv')).toEqual({ views: 3, likes: 2, comments: 1, shares: 0 });
+      await c.put('cv', { views: 4, likes: 2, comments: 1, shares: 5 }, 11);
+      expect(await c.get('cv')).toEqual({ views: 4, likes: 2, comments: 1, shares: 5 });
+    });
+  });
+}

@@ -1,0 +1,9 @@
+import { afterAll } from 'vitest';
+import { openMetadataStore } from '../../core/metadata/open.ts';
+import { dropTestSchema, testPostgresUrl } from '../../core/testing/postgres.ts';
+import { describeRepositoriesContract } from './repos.contract.ts';
+
+const url = testPostgresUrl('repos');
+afterAll(() => dropTestSchema(url));
+
+describeRepositoriesContract('postgres', () => openMetadataStore(url));
