@@ -37,7 +37,7 @@ export type Access = 'visible' | 'blocked' | 'hidden';
 export function videoAccess(viewerId: string | undefined, video: AccessVideo, relation: Relation): Access {
   if (video.deleted) return 'hidden';
   if (viewerId !== undefined && viewerId === video.authorId) return 'visible';
-  if (viewerId !== undefined && relation.blocked) return 'blocked';
+  if (relation.blocked) return 'blocked';
   if (video.status !== undefined && video.status !== 'ready') return 'hidden';
   if (video.privacy === 'public') return 'visible';
   if (viewerId === undefined) return 'hidden';

@@ -1,6 +1,8 @@
 import { AppError } from '../../core/errors/registry.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
+import { canView } from '../../domain/access.ts';
+import { relationTo } from '../../domain/repos/relation.ts';
 
 /** The video fields engagement needs. */
 export interface VideoRef {
@@ -39,8 +41,8 @@ function toRef(row: VideoRow): VideoRef {
 }
 
 /**
- * A video the viewer may engage with, or 404 VIDEO_NOT_FOUND. Private videos exist only for their
- * author and `friends` videos for mutual followers, so their existence never leaks to others.
+ * A video the viewer may engage with (`canView`), or 404 VIDEO_NOT_FOUND: a video someone may not see
+ * answers exactly like one that does not exist, so its existence never leaks.
  */
 export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: string | undefined): Promise<VideoRef> {
   const row = await db.get<VideoRow>(
@@ -48,19 +50,9 @@ export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: s
     [videoId],
   );
   if (!row) throw new AppError('VIDEO_NOT_FOUND');
-  const own = viewerId !== undefined && row.author_id === viewerId;
-  if (own) return toRef(row);
-  if (row.status !== 'ready') throw new AppError('VIDEO_NOT_FOUND');
-  if (row.privacy === 'public') return toRef(row);
-  if (row.privacy === 'friends' && viewerId !== undefined) {
-    const mutual = await db.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM follows
-        WHERE (follower_id = $1 AND followee_id = $2) OR (follower_id = $2 AND followee_id = $1)`,
-      [viewerId, row.author_id],
-    );
-    if (Number(mutual?.n ?? 0) === 2) return toRef(row);
-  }
-  throw new AppError('VIDEO_NOT_FOUND');
+  const video = { authorId: row.author_id, privacy: row.privacy, status: row.status };
+  if (!canView(viewerId, video, await relationTo(db, viewerId, video))) throw new AppError('VIDEO_NOT_FOUND');
+  return toRef(row);
 }
 
 /** Videos by id regardless of privacy (consumers apply events already accepted by the API). */

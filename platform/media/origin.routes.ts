@@ -4,6 +4,7 @@ import { AppError, isAppError } from '../../core/errors/registry.ts';
 import { isId } from '../../core/ids.ts';
 import type { ByteRange } from '../../core/objects/ports.ts';
 import { validateObjectKey } from '../../core/objects/validate.ts';
+import { openToAnyone } from '../../domain/access.ts';
 import type { AppDeps } from '../api/deps.ts';
 import { parseRange } from '../api/objects.routes.ts';
 import { rewritePlaylistUris } from './hls.ts';
@@ -61,7 +62,7 @@ export function originRoutes(
     if (!video || video.deletedAt !== null || video.status !== 'ready' || Number(versionNo) > video.version) {
       throw new AppError('VIDEO_NOT_FOUND');
     }
-    const gated = video.privacy !== 'public';
+    const gated = !openToAnyone(video);
     const token = request.query.token;
     if (gated && !verifyPlaybackToken(deps.secret, id, token, deps.clock.now())) throw new AppError('VIDEO_NOT_FOUND');
 

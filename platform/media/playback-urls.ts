@@ -1,3 +1,4 @@
+import { openToAnyone } from '../../domain/access.ts';
 import { signPlaybackToken } from './playback-token.ts';
 
 /** The playback token lifetime when none is configured (PLAYBACK_TOKEN_TTL_S's default). */
@@ -21,7 +22,7 @@ export function playbackLinks(
   video: { id: string; privacy: string },
   o: { secret: string; nowMs: number; ttlS: number; base: string },
 ): PlaybackLinks {
-  if (video.privacy === 'public') return { url: (key) => `${o.base}${key}`, tokenExpiresAt: null };
+  if (openToAnyone(video)) return { url: (key) => `${o.base}${key}`, tokenExpiresAt: null };
   const expiresAt = o.nowMs + o.ttlS * 1000;
   const query = `?token=${signPlaybackToken(o.secret, video.id, expiresAt)}`;
   return { url: (key) => `${o.base}${key}${query}`, tokenExpiresAt: Math.floor(expiresAt / 1000) * 1000 };

@@ -1,7 +1,9 @@
 import type { MetadataStore, SqlExecutor } from '../../core/metadata/ports.ts';
+import type { Privacy } from '../../domain/access.ts';
+
+export type { Privacy };
 
 export type VideoStatus = 'uploading' | 'processing' | 'ready' | 'failed';
-export type Privacy = 'public' | 'private' | 'friends';
 
 /** One HLS variant of a ready video, as stored in `videos.renditions` (JSON array). */
 export interface Rendition {
@@ -191,27 +193,8 @@ export function videosRepo(db: MetadataStore) {
         [id, rung, outputKey, now],
       );
     },
-
-    /** True when `a` and `b` follow each other: what `friends` privacy means. */
-    async areFriends(a: string, b: string): Promise<boolean> {
-      const r = await db.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM follows
-         WHERE (follower_id = $1 AND followee_id = $2) OR (follower_id = $2 AND followee_id = $1)`,
-        [a, b],
-      );
-      return Number(r?.n ?? 0) === 2;
-    },
   };
 }
 
 /** The repository type, for signatures. */
 export type VideosRepo = ReturnType<typeof videosRepo>;
-
-/** Whether `viewerId` may see `video`: public to all, private to its author, friends to mutual follows. */
-export async function canView(repo: VideosRepo, video: VideoRow, viewerId: string | undefined): Promise<boolean> {
-  if (video.deletedAt !== null) return false;
-  if (video.privacy === 'public') return true;
-  if (viewerId === undefined) return false;
-  if (viewerId === video.authorId) return true;
-  return video.privacy === 'friends' && repo.areFriends(video.authorId, viewerId);
-}

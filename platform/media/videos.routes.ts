@@ -3,19 +3,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
-import { isId, newId } from '../../core/ids.ts';
 import { normaliseTag, TAG_PATTERN, TAG_RULE } from '../../domain/tags.ts';
-import type { AuthUser } from '../api/auth/current-user.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
-import { mediaKeys } from './media-keys.ts';
-import { playbackLinks } from './playback-urls.ts';
-import { planThumbnails, THUMBNAIL_FILES } from './thumbnails.ts';
-import { enqueueTranscode } from './transcode.worker.ts';
-import { canView, type VideoRow, videosRepo } from './videos.repo.ts';
-
-/** How long a signed upload URL stays valid. */
-export const UPLOAD_URL_TTL_S = 3600;
+import { videosService } from './videos.service.ts';
 
 const UPLOAD_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'] as const;
 
@@ -98,88 +89,8 @@ const videoView = z.object({
  * Private and friends-only videos are invisible (404) to everyone the privacy rule excludes.
  */
 export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
-  const repo = videosRepo(deps.metadata);
-  const maxBytes = deps.config.MAX_UPLOAD_BYTES;
-  const mediaBase = `${deps.config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/media/`;
-
-  /** The video when `viewer` may see it, else VIDEO_NOT_FOUND: the same answer whether it exists or not. */
-  async function visible(id: string, viewer: AuthUser | undefined): Promise<VideoRow> {
-    const video = isId(id) ? await repo.get(id) : undefined;
-    if (!video || !(await canView(repo, video, viewer?.id))) throw new AppError('VIDEO_NOT_FOUND');
-    // Only the author follows an upload through processing or failure.
-    if (video.status !== 'ready' && video.authorId !== viewer?.id) throw new AppError('VIDEO_NOT_FOUND');
-    return video;
-  }
-
-  async function owned(id: string, user: AuthUser): Promise<VideoRow> {
-    const video = await visible(id, user);
-    if (video.authorId !== user.id) throw new AppError('FORBIDDEN', 'Only the author may change this video.');
-    return video;
-  }
-
-  const enqueue = (video: VideoRow) => enqueueTranscode(deps.queue, video);
-
-  async function create(user: AuthUser, meta: z.infer<typeof videoMeta>): Promise<VideoRow> {
-    const id = newId(deps.clock.now());
-    await repo.create({
-      id,
-      authorId: user.id,
-      caption: meta.caption,
-      hashtags: meta.hashtags,
-      musicId: meta.music_id ?? null,
-      privacy: meta.privacy,
-      sourceKey: mediaKeys.source(id),
-      createdAt: deps.clock.now(),
-    });
-    return (await repo.get(id))!;
-  }
-
-  function view(video: VideoRow): z.infer<typeof videoView> {
-    let playback: z.infer<typeof videoView>['playback'] = null;
-    if (video.status === 'ready' && video.durationMs !== null && video.width !== null && video.height !== null) {
-      const links = playbackLinks(video, {
-        secret: deps.secret,
-        nowMs: deps.clock.now(),
-        ttlS: deps.config.PLAYBACK_TOKEN_TTL_S,
-        base: mediaBase,
-      });
-      const url = links.url;
-      const t = planThumbnails(video.width, video.height, video.durationMs / 1000);
-      playback = {
-        master_url: url(mediaKeys.master(video.id, video.version)),
-        poster_url: url(mediaKeys.thumb(video.id, video.version, THUMBNAIL_FILES.poster)),
-        preview_urls: Array.from({ length: t.previewCount }, (_, i) =>
-          url(mediaKeys.thumb(video.id, video.version, THUMBNAIL_FILES.preview(i + 1))),
-        ),
-        sprite: {
-          url: url(mediaKeys.thumb(video.id, video.version, THUMBNAIL_FILES.sprite)),
-          cols: t.sprite.cols,
-          rows: t.sprite.rows,
-          tile_width: t.sprite.tileWidth,
-          tile_height: t.sprite.tileHeight,
-          interval_s: t.sprite.intervalS,
-        },
-        renditions: video.renditions.map(({ playlist_key: _, ...r }) => r),
-        token_expires_at: links.tokenExpiresAt,
-      };
-    }
-    return {
-      id: video.id,
-      author_id: video.authorId,
-      caption: video.caption,
-      hashtags: video.hashtags,
-      music_id: video.musicId,
-      privacy: video.privacy,
-      status: video.status,
-      failure_code: video.failureCode,
-      duration_ms: video.durationMs,
-      width: video.width,
-      height: video.height,
-      created_at: video.createdAt,
-      processed_at: video.processedAt,
-      playback,
-    };
-  }
+  const videos = videosService(deps);
+  const maxBytes = videos.maxBytes;
 
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -209,12 +120,7 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
       },
       async (request, reply) => {
         const user = requireUser(request);
-        const video = await create(user, request.body);
-        const signed = await deps.objects.signedUpload(video.sourceKey!, {
-          expiresInS: UPLOAD_URL_TTL_S,
-          contentType: request.body.content_type,
-          maxBytes,
-        });
+        const { video, signed } = await videos.createUpload(user.id, request.body, request.body.content_type);
         return reply.status(201).send({
           video_id: video.id,
           upload_url: signed.url,
@@ -238,22 +144,7 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const user = requireUser(request);
-        const video = await owned(request.params.id, user);
-        // A retried complete (the first reply was lost) must not fail: re-enqueueing is a no-op.
-        if (video.status === 'processing') {
-          await enqueue(video);
-          return reply.status(202).send({ video_id: video.id, status: 'processing' as const });
-        }
-        if (video.status !== 'uploading') throw new AppError('VIDEO_NOT_UPLOADABLE');
-        const info = await deps.objects.head(video.sourceKey!);
-        if (!info) throw new AppError('UPLOAD_MISSING');
-        if (info.size > maxBytes) {
-          await deps.objects.delete(video.sourceKey!);
-          throw new AppError('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes.`, { max_bytes: maxBytes });
-        }
-        if (!(await repo.markProcessing(video.id))) throw new AppError('VIDEO_NOT_UPLOADABLE');
-        await enqueue(video);
+        const video = await videos.complete(requireUser(request).id, request.params.id);
         return reply.status(202).send({ video_id: video.id, status: 'processing' as const });
       },
     );
@@ -288,20 +179,11 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
           file.file.resume();
           throw new AppError('VALIDATION_FAILED', 'Invalid video fields.', meta.error.issues);
         }
-        const video = await create(user, meta.data);
-        try {
-          await deps.objects.put(video.sourceKey!, file.file, { contentType: file.mimetype });
-        } catch (err) {
-          await repo.softDelete(video.id, deps.clock.now());
-          throw err;
-        }
-        if (file.file.truncated) {
-          await deps.objects.delete(video.sourceKey!);
-          await repo.softDelete(video.id, deps.clock.now());
-          throw new AppError('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes.`, { max_bytes: maxBytes });
-        }
-        await repo.markProcessing(video.id);
-        await enqueue(video);
+        const video = await videos.storeDirect(user.id, meta.data, {
+          stream: file.file,
+          contentType: file.mimetype,
+          truncated: () => file.file.truncated,
+        });
         return reply.status(202).send({ video_id: video.id, status: 'processing' as const });
       },
     );
@@ -316,7 +198,7 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
           response: { 200: videoView },
         },
       },
-      async (request) => view(await visible(request.params.id, optionalUser(request))),
+      async (request) => videos.get(request.params.id, optionalUser(request)?.id),
     );
 
     app.patch(
@@ -332,23 +214,14 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
           response: { 200: videoView },
         },
       },
-      async (request) => {
-        const user = requireUser(request);
-        const video = await owned(request.params.id, user);
-        if (!(await repo.update(video.id, request.body, deps.clock.now()))) throw new AppError('VIDEO_NOT_FOUND');
-        return view((await repo.get(video.id))!);
-      },
+      async (request) => videos.edit(requireUser(request).id, request.params.id, request.body),
     );
 
     app.delete(
       '/videos/:id',
       { schema: { tags: ['videos'], summary: 'Delete your video and its media', params: idParams } },
       async (request, reply) => {
-        const video = await owned(request.params.id, requireUser(request));
-        await repo.softDelete(video.id, deps.clock.now());
-        // The row is gone for readers already; removing files is best effort and may be retried by a sweeper.
-        const keys = [...(await deps.objects.list(mediaKeys.videoRoot(video.id))), video.sourceKey!];
-        await Promise.allSettled(keys.map((k) => deps.objects.delete(k)));
+        await videos.remove(requireUser(request).id, request.params.id);
         return reply.status(204).send();
       },
     );

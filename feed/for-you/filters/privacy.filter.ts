@@ -1,19 +1,14 @@
 import type { Filter } from '../types.ts';
+import { candidateAccess } from './access.ts';
 import { partition } from './partition.ts';
 
 /**
- * Public videos for everyone; private ones only for their owner; friends-only ones for the owner and
- * mutual followers. Uses the live privacy when hydrated, else the catalogue's.
+ * Drops videos `canView` hides for their privacy: private ones from everyone but their owner,
+ * friends-only ones from all but the owner and mutual followers (blocks are the blocked filter's).
  */
 export const privacyFilter: Filter = {
   id: 'privacy',
   apply(query, candidates) {
-    return partition(candidates, (c) => {
-      const privacy = c.live?.privacy ?? c.video.privacy;
-      const owner = query.userId !== undefined && query.userId === c.video.authorId;
-      if (privacy === 'public') return true;
-      if (privacy === 'friends') return owner || query.viewer.friends.has(c.video.authorId);
-      return owner;
-    });
+    return partition(candidates, (c) => candidateAccess(query, c) !== 'hidden');
   },
 };
