@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { SqlExecutor } from '../core/metadata/ports.ts';
 import type { Telemetry } from '../core/telemetry/telemetry.ts';
+import { type CountersRow, countersRepo } from '../domain/repos/counters.repo.ts';
 import type { CatalogStats, CatalogVideo } from './catalog-video.ts';
 import {
   addToGroup,
@@ -139,7 +140,7 @@ export class Catalog {
   /** Re-reads every servable video and counter. `nowMs` is our clock when the read starts. */
   async load(db: SqlExecutor, nowMs: number = Date.now()): Promise<void> {
     const rows = await db.all(`SELECT ${COLUMNS} FROM videos WHERE status = 'ready' AND deleted_at IS NULL`);
-    const counters = await db.all('SELECT video_id, views, likes, comments, shares, updated_at FROM video_counters');
+    const counters = await countersRepo(db).list();
     const fresh = rows.map(toVideo);
     const keep = new Set(fresh.map((v) => v.id));
     this.#remove([...this.#videos.keys()].filter((id) => !keep.has(id)));
@@ -160,10 +161,7 @@ export class Catalog {
       `SELECT ${COLUMNS} FROM videos WHERE processed_at > $1 OR deleted_at > $1 OR updated_at > $1`,
       [since],
     );
-    const counters = await db.all(
-      'SELECT video_id, views, likes, comments, shares, updated_at FROM video_counters WHERE updated_at > $1',
-      [since],
-    );
+    const counters = await countersRepo(db).list(since);
     const ready = rows.filter((r) => r.status === 'ready' && (r.deleted_at === null || r.deleted_at === undefined));
     this.#remove(rows.filter((r) => !ready.includes(r)).map((r) => String(r.id)));
     this.#upsert(ready.map(toVideo));
@@ -301,7 +299,7 @@ export class Catalog {
     this.#byTag = byTag;
   }
 
-  #applyCounters(rows: readonly Record<string, unknown>[]): void {
+  #applyCounters(rows: readonly CountersRow[]): void {
     let changedCounters = 0;
     for (const r of rows) {
       const v = this.#videos.get(String(r.video_id));

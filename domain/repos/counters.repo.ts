@@ -8,6 +8,12 @@ export interface VideoCounts {
   shares: number;
 }
 
+/** A stored counters row as read in bulk (the catalogue's load and refresh). */
+export interface CountersRow extends VideoCounts {
+  video_id: string;
+  updated_at: number;
+}
+
 /**
  * The `video_counters` table: the durable copy of each video's counts, written when the live counters
  * (in the Cache) are flushed or reconciled, and read to seed them.
@@ -23,6 +29,14 @@ export function countersRepo(db: SqlExecutor) {
       return r
         ? { views: Number(r.views), likes: Number(r.likes), comments: Number(r.comments), shares: Number(r.shares) }
         : undefined;
+    },
+
+    /** Every stored row, or only those written after `since` (epoch ms). */
+    async list(since?: number): Promise<CountersRow[]> {
+      const cols = 'video_id, views, likes, comments, shares, updated_at';
+      return since === undefined
+        ? db.all<CountersRow>(`SELECT ${cols} FROM video_counters`)
+        : db.all<CountersRow>(`SELECT ${cols} FROM video_counters WHERE updated_at > $1`, [since]);
     },
 
     /** Stores the counts (insert or overwrite) with the time they were taken. */

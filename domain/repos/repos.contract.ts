@@ -11,6 +11,7 @@ import { followsRepo } from './follows.repo.ts';
 import { interestsRepo } from './interests.repo.ts';
 import { likesRepo } from './likes.repo.ts';
 import { relationTo } from './relation.ts';
+import { readViewerGraph } from './viewer-graph.repo.ts';
 
 export function describeRepositoriesContract(name: string, open: () => Promise<MetadataStore>): void {
   describe(`repositories contract: ${name}`, () => {
@@ -126,6 +127,37 @@ export function describeRepositoriesContract(name: string, open: () => Promise<M
       expect(await c.get('cv')).toEqual({ views: 3, likes: 2, comments: 1, shares: 0 });
       await c.put('cv', { views: 4, likes: 2, comments: 1, shares: 5 }, 11);
       expect(await c.get('cv')).toEqual({ views: 4, likes: 2, comments: 1, shares: 5 });
+      await c.put('cw', { views: 1, likes: 0, comments: 0, shares: 0 }, 20);
+      const num = (rows: Record<string, unknown>[]) =>
+        rows.map((r) => [r.video_id, Number(r.views), Number(r.updated_at)]).sort();
+      expect(num(await c.list())).toEqual([
+        ['cv', 4, 11],
+        ['cw', 1, 20],
+      ]);
+      expect(num(await c.list(11))).toEqual([['cw', 1, 20]]);
+    });
+
+    it('viewer graph: follows, mutual friends, blocks either way, not-interested marks and interests in one read', async () => {
+      await followsRepo(db).add('va', 'vb', 1);
+      await followsRepo(db).add('vb', 'va', 1);
+      await followsRepo(db).add('va', 'vc', 1);
+      await blocksRepo(db).add('vd', 'va', 1);
+      await blocksRepo(db).add('va', 've', 1);
+      await interestsRepo(db).replace('va', ['dogs', 'cats'], 1);
+      await db.run('INSERT INTO not_interested (user_id, video_id, author_id, created_at) VALUES ($1, $2, $3, $4)', [
+        'va',
+        'vid',
+        'vf',
+        1,
+      ]);
+      expect(await readViewerGraph(db, 'va')).toEqual({
+        following: new Set(['vb', 'vc']),
+        friends: new Set(['vb']),
+        blocked: new Set(['vd', 've']),
+        notInterestedVideos: new Set(['vid']),
+        notInterestedAuthors: new Set(['vf']),
+        interests: ['cats', 'dogs'],
+      });
     });
   });
 }

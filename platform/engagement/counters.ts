@@ -1,12 +1,14 @@
 import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { MetadataStore, SqlExecutor } from '../../core/metadata/ports.ts';
+import { countersRepo, type VideoCounts } from '../../domain/repos/counters.repo.ts';
+import { likesRepo } from '../../domain/repos/likes.repo.ts';
 
 /** The counted engagements of a video. */
 export const COUNTER_FIELDS = ['views', 'likes', 'comments', 'shares'] as const;
 export type CounterField = (typeof COUNTER_FIELDS)[number];
 /** Counts of one video. */
-export type VideoCounts = Record<CounterField, number>;
+export type { VideoCounts };
 
 const DIRTY = 'vc:dirty';
 const key = (videoId: string, f: CounterField | 'seeded') => `vc:${videoId}:${f}`;
@@ -80,7 +82,7 @@ export class VideoCounters {
     try {
       const counts = await this.get(dirty);
       await this.#db.transaction(async (tx) => {
-        for (const [videoId, c] of counts) await upsert(tx, videoId, c, now);
+        for (const [videoId, c] of counts) await countersRepo(tx).put(videoId, c, now);
       });
     } catch (err) {
       // Still dirty: the next flush retries them.
@@ -104,7 +106,7 @@ export class VideoCounters {
     const now = this.#clock.now();
     for (const videoId of videoIds) {
       const c = await recount(this.#db, videoId);
-      await upsert(this.#db, videoId, c, now);
+      await countersRepo(this.#db).put(videoId, c, now);
       for (const f of COUNTER_FIELDS) await this.#cache.set(key(videoId, f), String(c[f]));
       await this.#cache.set(key(videoId, 'seeded'), '1');
       out.set(videoId, c);
@@ -131,10 +133,7 @@ export class VideoCounters {
   async #seed(videoId: string): Promise<void> {
     // No TTL: the marker must live exactly as long as the counter keys it vouches for.
     if (!(await this.#cache.setIfAbsent(key(videoId, 'seeded'), '1', 0))) return;
-    const row = await this.#db.get<VideoCounts>(
-      'SELECT views, likes, comments, shares FROM video_counters WHERE video_id = $1',
-      [videoId],
-    );
+    const row = await countersRepo(this.#db).get(videoId);
     if (!row) return;
     for (const f of COUNTER_FIELDS) {
       const base = Number(row[f]);
@@ -143,22 +142,12 @@ export class VideoCounters {
   }
 }
 
-async function upsert(db: SqlExecutor, videoId: string, c: VideoCounts, now: number): Promise<void> {
-  await db.run(
-    `INSERT INTO video_counters (video_id, views, likes, comments, shares, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (video_id) DO UPDATE SET views = excluded.views, likes = excluded.likes,
-       comments = excluded.comments, shares = excluded.shares, updated_at = excluded.updated_at`,
-    [videoId, c.views, c.likes, c.comments, c.shares, now],
-  );
-}
-
 /** Exact counts of one video from its durable records. */
 export async function recount(db: SqlExecutor, videoId: string): Promise<VideoCounts> {
   const n = async (sql: string) => Number((await db.get<{ n: number }>(sql, [videoId]))?.n ?? 0);
   return {
     views: await n('SELECT COUNT(*) AS n FROM views WHERE video_id = $1'),
-    likes: await n('SELECT COUNT(*) AS n FROM likes WHERE video_id = $1'),
+    likes: await likesRepo(db).countOf(videoId),
     comments: await n('SELECT COUNT(*) AS n FROM comments WHERE video_id = $1 AND deleted_at IS NULL'),
     shares: await n('SELECT COUNT(*) AS n FROM shares WHERE video_id = $1'),
   };

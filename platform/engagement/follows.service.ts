@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors/registry.ts';
 import { newId } from '../../core/ids.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import { followsRepo } from '../../domain/repos/follows.repo.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
 import { requireActiveUser } from './lookups.ts';
@@ -17,12 +18,8 @@ export async function followCounts(
   db: SqlExecutor,
   userId: string,
 ): Promise<{ follower_count: number; following_count: number }> {
-  const row = await db.get<{ followers: number; following: number }>(
-    `SELECT (SELECT COUNT(*) FROM follows WHERE followee_id = $1) AS followers,
-            (SELECT COUNT(*) FROM follows WHERE follower_id = $1) AS following`,
-    [userId],
-  );
-  return { follower_count: Number(row?.followers ?? 0), following_count: Number(row?.following ?? 0) };
+  const c = await followsRepo(db).counts(userId);
+  return { follower_count: c.followers, following_count: c.following };
 }
 
 /** Follows: idempotent follow/unfollow of another existing user. */
@@ -32,13 +29,9 @@ export function followsService(deps: EngagementDeps) {
     await requireActiveUser(deps.metadata, targetId);
     const now = deps.clock.now();
     await recordAndAppend(deps, async (tx) => {
-      const r = following
-        ? await tx.run(
-            'INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-            [userId, targetId, now],
-          )
-        : await tx.run('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2', [userId, targetId]);
-      if (r.changes === 0) return { result: undefined, events: [] };
+      const follows = followsRepo(tx);
+      const changed = following ? await follows.add(userId, targetId, now) : await follows.remove(userId, targetId);
+      if (!changed) return { result: undefined, events: [] };
       const event = {
         v: 1 as const,
         id: newId(now),

@@ -1,4 +1,5 @@
 import { newId } from '../../core/ids.ts';
+import { likesRepo } from '../../domain/repos/likes.repo.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
 import { visibleVideo } from './lookups.ts';
@@ -16,14 +17,9 @@ export function likesService(deps: EngagementDeps) {
     const video = await visibleVideo(deps.metadata, videoId, userId);
     const now = deps.clock.now();
     const changed = await recordAndAppend(deps, async (tx) => {
-      const r = liked
-        ? await tx.run('INSERT INTO likes (user_id, video_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-            userId,
-            videoId,
-            now,
-          ])
-        : await tx.run('DELETE FROM likes WHERE user_id = $1 AND video_id = $2', [userId, videoId]);
-      if (r.changes === 0) return { result: false, events: [] };
+      const likes = likesRepo(tx);
+      const changed = liked ? await likes.add(userId, videoId, now) : await likes.remove(userId, videoId);
+      if (!changed) return { result: false, events: [] };
       const event = {
         v: 1 as const,
         id: newId(now),

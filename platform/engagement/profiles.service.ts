@@ -1,3 +1,4 @@
+import { followsRepo } from '../../domain/repos/follows.repo.ts';
 import type { EngagementDeps } from './deps.ts';
 import { followCounts } from './follows.service.ts';
 import { requireActiveUser } from './lookups.ts';
@@ -33,12 +34,7 @@ export function profilesService(deps: Pick<EngagementDeps, 'metadata'>) {
            AND ($2 = 1 OR (status = 'ready' AND privacy = 'public'))`,
         [userId, own ? 1 : 0],
       );
-      const followed = viewerId
-        ? await deps.metadata.get('SELECT 1 AS x FROM follows WHERE follower_id = $1 AND followee_id = $2', [
-            viewerId,
-            userId,
-          ])
-        : undefined;
+      const followed = viewerId ? await followsRepo(deps.metadata).isFollowing(viewerId, userId) : false;
       return {
         id: userId,
         handle: user.handle,
@@ -47,7 +43,7 @@ export function profilesService(deps: Pick<EngagementDeps, 'metadata'>) {
         created_at: Number(user.created_at),
         ...(await followCounts(deps.metadata, userId)),
         video_count: Number(videos?.n ?? 0),
-        followed_by_viewer: followed !== undefined,
+        followed_by_viewer: followed,
       };
     },
   };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
+import { interestsRepo } from '../../domain/repos/interests.repo.ts';
 import { normaliseTag, TAG_PATTERN, TAG_RULE } from '../../domain/tags.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
@@ -125,12 +126,7 @@ export function feedRoutes(
         const userId = requireUser(request).id;
         const tags = [...new Set(request.body.tags)].sort();
         const now = deps.clock.now();
-        await deps.metadata.transaction(async (tx) => {
-          await tx.run('DELETE FROM user_interests WHERE user_id = $1', [userId]);
-          for (const t of tags) {
-            await tx.run('INSERT INTO user_interests (user_id, tag, created_at) VALUES ($1, $2, $3)', [userId, t, now]);
-          }
-        });
+        await interestsRepo(deps.metadata).replace(userId, tags, now);
         return { tags };
       },
     );

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
+import { likesRepo } from '../../domain/repos/likes.repo.ts';
 import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
 import type { Candidate, PipelineResult } from '../../feed/for-you/types.ts';
 import type { CatalogStats, CatalogVideo } from '../../retrieval/catalog.ts';
@@ -129,10 +130,6 @@ export async function likedBy(
   viewer: string | undefined,
   ids: readonly string[],
 ): Promise<Set<string>> {
-  if (!viewer || ids.length === 0) return new Set();
-  const rows = await db.all<{ video_id: string }>(
-    `SELECT video_id FROM likes WHERE user_id = $1 AND video_id IN (${inList(ids.length, 2)})`,
-    [viewer, ...ids],
-  );
-  return new Set(rows.map((r) => r.video_id));
+  if (!viewer) return new Set();
+  return likesRepo(db).likedAmong(viewer, ids);
 }
