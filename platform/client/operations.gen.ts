@@ -264,6 +264,30 @@ export interface Operations {
     };
     status: 200;
   };
+  /** Block a user: neither of you sees the other's videos (idempotent) */
+  'POST /api/v1/users/{id}/block': {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      blocked: boolean;
+    };
+    status: 200;
+  };
+  /** Unblock a user (idempotent) */
+  'DELETE /api/v1/users/{id}/block': {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      blocked: boolean;
+    };
+    status: 200;
+  };
   /** Follow a user (idempotent) */
   'POST /api/v1/users/{id}/follow': {
     path: {

@@ -5,6 +5,7 @@ import { AppError } from '../../core/errors/registry.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
+import { blocksService } from './blocks.service.ts';
 import { clientEventBatchSchema, clientEventsService, deviceIdSchema } from './client-events.service.ts';
 import { commentsService } from './comments.service.ts';
 import { VideoCounters } from './counters.ts';
@@ -38,7 +39,7 @@ function eventActor(request: FastifyRequest): { userId?: string; deviceId?: stri
 }
 
 /**
- * Likes, comments, shares, follows, profiles and client events, mounted under `/api/v1`.
+ * Likes, comments, shares, follows, blocks, profiles and client events, mounted under `/api/v1`.
  * Every write is durable in the metadata store and the event log before it answers 2xx.
  * @remarks `featureStore` is accepted for wiring symmetry; these routes only write, the consumers fold.
  */
@@ -51,6 +52,7 @@ export function engagementRoutes(
   const comments = commentsService(d);
   const shares = sharesService(d);
   const follows = followsService(d);
+  const blocks = blocksService(d);
   const profiles = profilesService(d);
   const clientEvents = clientEventsService(d);
 
@@ -174,6 +176,32 @@ export function engagementRoutes(
         },
       },
       async (request) => follows.unfollow(requireUser(request).id, request.params.id),
+    );
+
+    const blockBody = z.object({ blocked: z.boolean() });
+    app.post(
+      '/users/:id/block',
+      {
+        schema: {
+          tags: ['engagement'],
+          summary: "Block a user: neither of you sees the other's videos (idempotent)",
+          params: idParams,
+          response: { 200: blockBody },
+        },
+      },
+      async (request) => blocks.block(requireUser(request).id, request.params.id),
+    );
+    app.delete(
+      '/users/:id/block',
+      {
+        schema: {
+          tags: ['engagement'],
+          summary: 'Unblock a user (idempotent)',
+          params: idParams,
+          response: { 200: blockBody },
+        },
+      },
+      async (request) => blocks.unblock(requireUser(request).id, request.params.id),
     );
     app.get(
       '/users/:id',
