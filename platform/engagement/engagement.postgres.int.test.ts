@@ -67,9 +67,10 @@ describe('engagement on PostgreSQL and Redis', () => {
     await followsService(f).follow('alice', 'bob');
     await followsService(f).follow('bob', 'alice');
     expect((await likes.like('alice', 'v2')).like_count).toBe(1);
+    // The profile counts what the viewer may open: the public v1 and, as a mutual follower, the friends-only v2.
     expect(await profilesService(f).get('bob', 'alice')).toMatchObject({
       follower_count: 1,
-      video_count: 1,
+      video_count: 2,
       followed_by_viewer: true,
     });
 

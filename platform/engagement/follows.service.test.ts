@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../core/errors/registry.ts';
+import { blocksService } from './blocks.service.ts';
 import { ENGAGEMENT_TOPIC } from './events.ts';
 import { followsService } from './follows.service.ts';
 import { profilesService } from './profiles.service.ts';
@@ -51,6 +52,22 @@ describe('follows, profiles and shares', () => {
     expect(await profiles.get('bob', 'bob')).toMatchObject({ video_count: 3, followed_by_viewer: false });
     expect(await profiles.get('bob', undefined)).toMatchObject({ video_count: 1, followed_by_viewer: false });
     expect(codeOf(await profiles.get('ghost', undefined).catch((e) => e))).toBe('USER_NOT_FOUND');
+  });
+
+  it('counts profile videos by the access rule: friends-only for mutual followers, none across a block', async () => {
+    await f.addUser('dora');
+    await f.addUser('eve');
+    await f.addVideo('d1', 'dora');
+    await f.addVideo('d2', 'dora', { privacy: 'friends' });
+    const follows = followsService(f);
+    await follows.follow('eve', 'dora');
+    const profiles = profilesService(f);
+    expect((await profiles.get('dora', 'eve')).video_count).toBe(1);
+    await follows.follow('dora', 'eve');
+    expect((await profiles.get('dora', 'eve')).video_count).toBe(2);
+    await blocksService(f).block('dora', 'eve');
+    expect((await profiles.get('dora', 'eve')).video_count).toBe(0);
+    expect((await profiles.get('dora', 'dora')).video_count).toBe(2);
   });
 
   it('records every share with its channel and counts them', async () => {

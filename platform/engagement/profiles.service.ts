@@ -1,4 +1,6 @@
+import { canView } from '../../domain/access.ts';
 import { followsRepo } from '../../domain/repos/follows.repo.ts';
+import { relationTo } from '../../domain/repos/relation.ts';
 import type { EngagementDeps } from './deps.ts';
 import { followCounts } from './follows.service.ts';
 import { requireActiveUser } from './lookups.ts';
@@ -12,7 +14,7 @@ export interface Profile {
   created_at: number;
   follower_count: number;
   following_count: number;
-  /** Ready videos the viewer can see (all of them for the owner). */
+  /** Videos the viewer can open (`canView`): all of their own, in any state, for the owner. */
   video_count: number;
   /** Whether the viewer follows this user (false when anonymous). */
   followed_by_viewer: boolean;
@@ -28,12 +30,16 @@ export function profilesService(deps: Pick<EngagementDeps, 'metadata'>) {
         'SELECT handle, display_name, bio, created_at FROM users WHERE id = $1',
         [userId],
       ))!;
-      const own = viewerId === userId;
-      const videos = await deps.metadata.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM videos WHERE author_id = $1 AND deleted_at IS NULL
-           AND ($2 = 1 OR (status = 'ready' AND privacy = 'public'))`,
-        [userId, own ? 1 : 0],
+      // Counted by the one access rule, per (privacy, status) group: the same videos the viewer could open.
+      const groups = await deps.metadata.all<{ privacy: string; status: string; n: number }>(
+        `SELECT privacy, status, COUNT(*) AS n FROM videos WHERE author_id = $1 AND deleted_at IS NULL
+         GROUP BY privacy, status`,
+        [userId],
       );
+      const relation = await relationTo(deps.metadata, viewerId, { authorId: userId, privacy: 'friends' });
+      const videoCount = groups
+        .filter((g) => canView(viewerId, { authorId: userId, privacy: g.privacy, status: g.status }, relation))
+        .reduce((sum, g) => sum + Number(g.n), 0);
       const followed = viewerId ? await followsRepo(deps.metadata).isFollowing(viewerId, userId) : false;
       return {
         id: userId,
@@ -42,7 +48,7 @@ export function profilesService(deps: Pick<EngagementDeps, 'metadata'>) {
         bio: user.bio,
         created_at: Number(user.created_at),
         ...(await followCounts(deps.metadata, userId)),
-        video_count: Number(videos?.n ?? 0),
+        video_count: videoCount,
         followed_by_viewer: followed,
       };
     },
