@@ -24,7 +24,7 @@ describe('foryou-train', () => {
   it('lists the commands with --help', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['data', 'train', 'eval', 'export', 'index', 'promote', 'list', 'rollback'])
+    for (const c of ['data', 'train', 'release', 'eval', 'export', 'index', 'promote', 'list', 'rollback'])
       expect(r.out).toContain(`  ${c} `);
   });
 
@@ -108,13 +108,42 @@ describe('foryou-train', () => {
     const t = await run(['train', '--config', file, '--out', join(dir, 'run'), ...stores]);
     expect(t.err).not.toMatch(/Error/);
     expect(t.code).toBe(0);
-    expect(t.out).toMatch(/registered most_popular@\S+ \(candidate\)/);
+    expect(t.out).toMatch(/registered most_popular@\S+ \(candidate, gate metrics from validation\)/);
+    expect(t.out).toMatch(/# Evaluation on synthetic\S* \(validation/);
+    expect(t.out).not.toMatch(/\(test,/);
     expect((await run(['promote', '--name', 'logreg', ...stores])).out).toMatch(/is now production/);
     const l = await run(['list', '--json', ...stores]);
     const rows = JSON.parse(l.out) as { name: string; stage: string }[];
     expect(rows.map((r) => `${r.name}:${r.stage}`).sort()).toEqual(['logreg:production', 'most_popular:candidate']);
     const e = await run(['eval', '--config', file, '--stage', 'production', '--out', join(dir, 'eval'), ...stores]);
     expect(e.err).toMatch(/no production version of most_popular/);
+  });
+
+  it('releases: selects on validation, refits on train+val with the chosen settings, reports test once', async () => {
+    const file = join(dir, 'release.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: rel',
+        'data:',
+        '  source: synthetic',
+        '  users: 200',
+        '  videos: 150',
+        '  examples: 4000',
+        'models:',
+        '  - type: decayed_popular',
+      ].join('\n'),
+    );
+    const stores = ['--metadata', `sqlite://${join(dir, 'rel.db')}`, '--objects', `file://${join(dir, 'rel-objects')}`];
+    const r = await run(['release', '--config', file, '--out', join(dir, 'rel'), ...stores]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\(validation, data/);
+    expect(r.out).toMatch(/synthetic\S*\+refit \(test, data/);
+    expect(r.out).toMatch(/registered decayed_popular@/);
+    const l = JSON.parse((await run(['list', '--json', ...stores])).out) as {
+      metadata?: { notes?: Record<string, unknown> };
+    }[];
+    expect(l).toHaveLength(1);
   });
 });
 

@@ -4,6 +4,7 @@ import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
 import { buildRankingInputs } from '../data/features.ts';
 import { DEFAULT_KUAIRAND_DIR } from '../data/kuairand.loader.ts';
 import type { Dataset } from '../data/schema.ts';
+import { refitDataset } from '../data/split.ts';
 import { datasetStats, formatStats } from '../data/stats.ts';
 import { toMarkdown } from '../eval/report.ts';
 import { type EvalSubject, evaluateAll, gateMetrics, writeReport } from '../eval/run.ts';
@@ -12,7 +13,7 @@ import { openRegistry } from '../registry/open.ts';
 import type { ModelStage } from '../registry/registry.ts';
 import { type Command, required, UsageError } from './args.ts';
 import { loadExperimentData } from './dataset.ts';
-import { type Experiment, loadExperiment, modelName } from './experiment.ts';
+import { type Experiment, loadExperiment, type ModelSpec, modelName } from './experiment.ts';
 import { loadRegisteredModel } from './load-model.ts';
 import { progressBar } from './progress.ts';
 import { type TrainedModel, trainModel } from './trainers.ts';
@@ -31,8 +32,10 @@ async function loadData(exp: Experiment, opts: Record<string, string | boolean |
   return ds;
 }
 
+type Inputs = () => { train: RankingInput[]; validation: RankingInput[]; test: RankingInput[] };
+
 /** Ranking inputs are computed once per run and only when some model needs them. */
-function lazyInputs(ds: Dataset): () => { train: RankingInput[]; validation: RankingInput[]; test: RankingInput[] } {
+function lazyInputs(ds: Dataset): Inputs {
   let cached: ReturnType<typeof buildRankingInputs> | undefined;
   return () => {
     if (!cached) {
@@ -84,14 +87,107 @@ function versionFor(ds: Dataset, at = new Date()): string {
   return `${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${ds.dataHash.slice(0, 8)}`;
 }
 
+type Trained = { name: string; spec: ModelSpec; model: TrainedModel };
+
+/** Fits every model of the experiment on `ds.train` with the given specs. */
+async function fitAll(specs: readonly ModelSpec[], ds: Dataset, inputs: Inputs, seed: number): Promise<Trained[]> {
+  const trained: Trained[] = [];
+  for (const spec of specs) {
+    const name = modelName(spec);
+    const bar = progressBar(`train ${name} on ${ds.name}`);
+    const model = await trainModel(spec, ds, inputs, seed, (p) =>
+      bar.update(p.step, p.total, `${p.phase}${p.loss !== undefined ? ` loss ${p.loss.toFixed(4)}` : ''}`),
+    );
+    bar.done(`${(model.trainMs / 1000).toFixed(1)}s`);
+    trained.push({ name, spec, model });
+  }
+  return trained;
+}
+
+function evaluateTrained(ds: Dataset, period: 'validation' | 'test', trained: readonly Trained[], inputs: Inputs) {
+  const bar = progressBar(`evaluate on ${period}`);
+  const report = evaluateAll(
+    ds,
+    period,
+    trained.map(({ name, model }) => ({
+      name,
+      ...(model.retrieval ? { retrieval: model.retrieval } : {}),
+      ...(model.ranking ? { ranking: model.ranking } : {}),
+    })),
+    () => inputs()[period],
+    (m, d, t) => bar.update(d, t, m),
+  );
+  bar.done();
+  return report;
+}
+
+/** Registers each model with an artifact as a candidate; `gate` are its validation metrics. */
+async function registerAll(
+  opts: Record<string, string | boolean | undefined>,
+  io: Parameters<Command['run']>[2],
+  exp: Experiment,
+  ds: Dataset,
+  trained: readonly Trained[],
+  gate: (name: string) => Record<string, number>,
+  extraNotes: (name: string) => Record<string, unknown> = () => ({}),
+): Promise<void> {
+  const { registry, close } = await openRegistry({
+    metadataUrl: opts.metadata as string,
+    objectsUrl: opts.objects as string,
+  });
+  try {
+    const version = versionFor(ds);
+    for (const { name, model } of trained) {
+      if (!model.artifact) {
+        io.out(`not registered: ${name} (${model.family} has no artifact writer)`);
+        continue;
+      }
+      const files = { ...model.artifact.files };
+      if (model.videoEmbeddings) {
+        const v = model.videoEmbeddings.vectors;
+        files['video_embeddings.f32'] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+        files['video_ids.json'] = Buffer.from(JSON.stringify(ds.videos.map((x) => x.externalId)));
+      }
+      const notes = { ...(model.notes ?? {}), metrics_period: 'validation', ...extraNotes(name) };
+      const rec = await registry.register({
+        metadata: {
+          name,
+          version,
+          family: model.family,
+          featureNames: model.featureNames,
+          dims: {
+            ...model.artifact.dims,
+            ...(model.videoEmbeddings ? { embeddingDim: model.videoEmbeddings.dim } : {}),
+          },
+          dataHash: ds.dataHash,
+          datasetName: ds.name,
+          experiment: exp.name,
+          seed: exp.seed,
+          config: model.artifact.config,
+          trainMs: Math.round(model.trainMs),
+          notes,
+        },
+        files,
+        metrics: gate(name),
+      });
+      io.out(`registered ${rec.name}@${rec.version} (candidate, gate metrics from validation)`);
+    }
+  } finally {
+    await close();
+  }
+}
+
 /** `foryou-train train`. */
 export const trainCommand: Command = {
-  summary: 'train the models of an experiment, evaluate them and register them as candidates',
+  summary: 'train the models of an experiment on train, evaluate on validation, register as candidates',
   usage: 'foryou-train train --config experiments/<x>.yaml [--out dir] [--no-register]',
   help: `  --config <file>     experiment file (required)
 ${DATA_DIR_HELP}
   --out <dir>         where reports go (default ./data/runs/<experiment>)
-  --no-register       do not upload artifacts or register candidates`,
+  --no-register       do not upload artifacts or register candidates
+
+  Selection happens on validation only: models are fit on the train days and judged on the validation
+  days, and those are the metrics the promotion gate compares. Test figures come from \`release\`.`,
   options: {
     config: { type: 'string' },
     'data-dir': { type: 'string' },
@@ -102,77 +198,73 @@ ${DATA_DIR_HELP}
     const exp = experimentWithSeed(opts);
     const ds = await loadData(exp, opts);
     const inputs = lazyInputs(ds);
-    const trained: { name: string; model: TrainedModel }[] = [];
-    for (const spec of exp.models) {
-      const name = modelName(spec);
-      const bar = progressBar(`train ${name}`);
-      const model = await trainModel(spec, ds, inputs, exp.seed, (p) =>
-        bar.update(p.step, p.total, `${p.phase}${p.loss !== undefined ? ` loss ${p.loss.toFixed(4)}` : ''}`),
-      );
-      bar.done(`${(model.trainMs / 1000).toFixed(1)}s`);
-      trained.push({ name, model });
-    }
-    const evalBar = progressBar(`evaluate on ${exp.eval.period}`);
-    const report = evaluateAll(
-      ds,
-      exp.eval.period,
-      trained.map(({ name, model }) => ({
-        name,
-        ...(model.retrieval ? { retrieval: model.retrieval } : {}),
-        ...(model.ranking ? { ranking: model.ranking } : {}),
-      })),
-      () => inputs()[exp.eval.period],
-      (m, d, t) => evalBar.update(d, t, m),
-    );
-    evalBar.done();
+    const trained = await fitAll(exp.models, ds, inputs, exp.seed);
+    const report = evaluateTrained(ds, 'validation', trained, inputs);
     const outDir = (opts.out as string | undefined) ?? join('data', 'runs', exp.name);
     const files = writeReport(outDir, report);
     io.out(toMarkdown(report));
     io.out(`\nreports: ${files.join(', ')}`);
     if (opts['no-register']) return 0;
-    const { registry, close } = await openRegistry({
-      metadataUrl: opts.metadata as string,
-      objectsUrl: opts.objects as string,
-    });
-    try {
-      const version = versionFor(ds);
-      for (const { name, model } of trained) {
-        if (!model.artifact) {
-          io.out(`not registered: ${name} (${model.family} has no artifact writer)`);
-          continue;
-        }
-        const files = { ...model.artifact.files };
-        if (model.videoEmbeddings) {
-          const v = model.videoEmbeddings.vectors;
-          files['video_embeddings.f32'] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-          files['video_ids.json'] = Buffer.from(JSON.stringify(ds.videos.map((x) => x.externalId)));
-        }
-        const rec = await registry.register({
-          metadata: {
-            name,
-            version,
-            family: model.family,
-            featureNames: model.featureNames,
-            dims: {
-              ...model.artifact.dims,
-              ...(model.videoEmbeddings ? { embeddingDim: model.videoEmbeddings.dim } : {}),
-            },
-            dataHash: ds.dataHash,
-            datasetName: ds.name,
-            experiment: exp.name,
-            seed: exp.seed,
-            config: model.artifact.config,
-            trainMs: Math.round(model.trainMs),
-            ...(model.notes ? { notes: model.notes } : {}),
-          },
-          files,
-          metrics: gateMetrics(report, name),
-        });
-        io.out(`registered ${rec.name}@${rec.version} (candidate)`);
-      }
-    } finally {
-      await close();
-    }
+    await registerAll(opts, io, exp, ds, trained, (name) => gateMetrics(report, name));
+    return 0;
+  },
+};
+
+/** The spec a refit uses: what the validation fit chose (e.g. a tuned half-life) made explicit. */
+export function chosenSpec(spec: ModelSpec, fitted: TrainedModel): ModelSpec {
+  return { ...spec, ...(fitted.chosen ?? {}) } as ModelSpec;
+}
+
+/** `foryou-train release`. */
+export const releaseCommand: Command = {
+  summary: 'select on validation, refit on train+val, report test once, register the refit models',
+  usage: 'foryou-train release --config experiments/<x>.yaml [--out dir] [--no-register]',
+  help: `  --config <file>     experiment file (required)
+${DATA_DIR_HELP}
+  --out <dir>         where reports go (default ./data/runs/<experiment>-release)
+  --no-register       do not upload artifacts or register candidates
+
+  1. fit every model on train and evaluate on validation (the gate metrics, as \`train\`);
+  2. refit each on train+validation with what step 1 chose (tuned settings made explicit);
+  3. evaluate the refit models once on the test days (report-test.md; recorded in the notes as
+     test_metrics, never used by the gate); register the refit models as candidates.`,
+  options: {
+    config: { type: 'string' },
+    'data-dir': { type: 'string' },
+    out: { type: 'string' },
+    'no-register': { type: 'boolean', default: false },
+  },
+  async run(opts, _pos, io) {
+    const exp = experimentWithSeed(opts);
+    const ds = await loadData(exp, opts);
+    const inputs = lazyInputs(ds);
+    const selected = await fitAll(exp.models, ds, inputs, exp.seed);
+    const valReport = evaluateTrained(ds, 'validation', selected, inputs);
+    const refitDs = refitDataset(ds);
+    const refitInputs = lazyInputs(refitDs);
+    const refit = await fitAll(
+      selected.map((t) => ({ ...chosenSpec(t.spec, t.model), name: t.name })),
+      refitDs,
+      refitInputs,
+      exp.seed,
+    );
+    const testReport = evaluateTrained(refitDs, 'test', refit, refitInputs);
+    const outDir = (opts.out as string | undefined) ?? join('data', 'runs', `${exp.name}-release`);
+    const valFiles = writeReport(join(outDir, 'validation'), valReport);
+    const testFiles = writeReport(join(outDir, 'test'), testReport);
+    io.out(toMarkdown(valReport));
+    io.out(toMarkdown(testReport));
+    io.out(`\nreports: ${[...valFiles, ...testFiles].join(', ')}`);
+    if (opts['no-register']) return 0;
+    await registerAll(
+      opts,
+      io,
+      exp,
+      refitDs,
+      refit,
+      (name) => gateMetrics(valReport, name),
+      (name) => ({ refit: 'train+validation', test_metrics: gateMetrics(testReport, name) }),
+    );
     return 0;
   },
 };

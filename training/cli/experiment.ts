@@ -87,10 +87,11 @@ export const experimentSchema = z
     seed: z.number().int().default(42),
     data: dataSchema,
     models: z.array(modelSchema).min(1, 'list at least one model'),
+    /** The default period of `eval`; `train` always judges on validation, `release` reports test. */
     eval: z
-      .object({ period: z.enum(['validation', 'test']).default('test') })
+      .object({ period: z.enum(['validation', 'test']).default('validation') })
       .strict()
-      .default({ period: 'test' }),
+      .default({ period: 'validation' }),
   })
   .strict();
 

@@ -20,6 +20,7 @@ const COMMON_HELP = `  --seed <n>          random seed (overrides the experiment
 const COMMANDS: Record<string, () => Promise<Command>> = {
   data: async () => (await import('./commands.train.ts')).dataCommand,
   train: async () => (await import('./commands.train.ts')).trainCommand,
+  release: async () => (await import('./commands.train.ts')).releaseCommand,
   eval: async () => (await import('./commands.train.ts')).evalCommand,
   export: async () => (await import('./commands.registry.ts')).exportCommand,
   index: async () => (await import('./commands.registry.ts')).indexCommand,
@@ -30,7 +31,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 const SUMMARIES: Record<string, string> = {
   data: 'print dataset statistics and the time split',
-  train: 'train the models of an experiment, evaluate them and register them as candidates',
+  train: 'train the models of an experiment on train, evaluate on validation, register as candidates',
+  release: 'select on validation, refit on train+val, report test once, register the refit models',
   eval: "evaluate an experiment's registered models (candidate or production)",
   export: 'write a registered model and its video embeddings to a folder',
   index: 'build an ANN index file from exported video embeddings',

@@ -23,6 +23,8 @@ export interface TrainedModel {
   trainMs: number;
   videoEmbeddings?: { dim: number; vectors: Float32Array };
   notes?: Record<string, unknown>;
+  /** Settings the trainer chose on validation (e.g. a tuned half-life): a refit uses them as given. */
+  chosen?: Record<string, unknown>;
 }
 
 /** What a neural trainer module must export; the trainers validate their own params. */
@@ -120,6 +122,7 @@ export async function trainModel(
         featureNames: [],
         examplesProcessed: positives * t.grid.length,
         notes: { halfLifeHours: t.halfLifeHours, grid: t.grid },
+        chosen: { halfLifeHours: t.halfLifeHours },
       });
     }
     case 'item_knn': {

@@ -32,3 +32,13 @@ export function splitByTime(
 export function compareExamples(a: Example, b: Example): number {
   return a.timeMs - b.timeMs || a.user - b.user || a.video - b.video;
 }
+
+/**
+ * The release refit: train = train + validation (time-sorted), validation empty, test unchanged.
+ * Models fit on it with the hyper-parameters chosen on validation; the test days stay unseen.
+ */
+export function refitDataset<D extends { train: Example[]; validation: Example[]; test: Example[]; name: string }>(
+  ds: D,
+): D {
+  return { ...ds, name: `${ds.name}+refit`, train: [...ds.train, ...ds.validation], validation: [] };
+}

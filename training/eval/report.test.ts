@@ -20,6 +20,8 @@ const result = (model: string, r: number): RetrievalResult => ({
   coldVideos: metrics(0),
   coverage_at_100: 0.5,
   recallCurve: Array.from({ length: 20 }, (_, i) => ({ k: (i + 1) * 10, recall: (r * (i + 1)) / 20 })),
+  historyMasked: metrics(r + 0.02),
+  perQuery: { users: [], recall_at_100: [], ndcg_at_10: [] },
 });
 
 describe('evaluation report', () => {
@@ -35,6 +37,8 @@ describe('evaluation report', () => {
     const md = toMarkdown(report);
     expect(md).toMatch(/\| mf \| 10 \| 0\.1500 \| 0\.3000 \|/);
     expect(md).toContain('| a<b |');
+    expect(md).toMatch(/history-masked R@100 \(secondary\)/);
+    expect(md).toMatch(/\| mf \|.*\| 0\.3200 \|$/m);
   });
 
   it('draws one escaped, labelled polyline of 20 points per model', () => {

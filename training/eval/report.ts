@@ -19,13 +19,13 @@ export function toMarkdown(r: EvalReport): string {
     lines.push(
       '## Retrieval',
       '',
-      '| model | queries | recall@50 | recall@100 | recall@200 | NDCG@10 | NDCG@50 | hit@50 | coverage@100 | cold users R@100 (n) | cold videos R@100 (n) |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| model | queries | recall@50 | recall@100 | recall@200 | NDCG@10 | NDCG@50 | hit@50 | coverage@100 | cold users R@100 (n) | cold videos R@100 (n) | history-masked R@100 (secondary) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const m of r.retrieval) {
       const o = m.overall;
       lines.push(
-        `| ${m.model} | ${o.queries} | ${f(o.recall_at_50)} | ${f(o.recall_at_100)} | ${f(o.recall_at_200)} | ${f(o.ndcg_at_10)} | ${f(o.ndcg_at_50)} | ${f(o.hit_rate_at_50)} | ${f(m.coverage_at_100)} | ${f(m.coldUsers.recall_at_100)} (${m.coldUsers.queries}) | ${f(m.coldVideos.recall_at_100)} (${m.coldVideos.queries}) |`,
+        `| ${m.model} | ${o.queries} | ${f(o.recall_at_50)} | ${f(o.recall_at_100)} | ${f(o.recall_at_200)} | ${f(o.ndcg_at_10)} | ${f(o.ndcg_at_50)} | ${f(o.hit_rate_at_50)} | ${f(m.coverage_at_100)} | ${f(m.coldUsers.recall_at_100)} (${m.coldUsers.queries}) | ${f(m.coldVideos.recall_at_100)} (${m.coldVideos.queries}) | ${f(m.historyMasked.recall_at_100)} |`,
       );
     }
     lines.push('');

@@ -9,11 +9,14 @@ import { hitAtK, ndcgAtK, recallAtK, topK } from './metrics.ts';
  *   its targets are all the user's positives in the period.
  * - History = pre-period long-view and like sequences, then the user's positives before the period
  *   (train, plus validation when evaluating test), oldest first.
- * - Videos the user was shown before the period are masked from the ranking and dropped from the
- *   targets, because the feed's already-seen filter removes them too; re-watches are therefore not
- *   scored. Users left without targets are dropped.
- * - Cold users have no train impressions; cold-video metrics count only positives on videos that
- *   have no train impression.
+ * - Exclusion mirrors serving: the videos the user was shown in the logged days before the period
+ *   (train, plus validation when evaluating test) are what the feed's already-seen filter removes, so
+ *   they are masked from the ranking and dropped from the targets. The pre-period history
+ *   (04-08..04-24) is model input only. Users left without targets are dropped.
+ * - Secondary, labelled "history-masked": the older protocol that also masks every pre-period
+ *   history video; reported beside the primary figures, never instead of them.
+ * - Cold users have no impression before the period (no train+val impression for test); cold-video
+ *   metrics count only positives on videos that have no train impression.
  */
 export function isPositive(ex: Example): boolean {
   return ex.labels.longView === 1 || ex.labels.like === 1;
@@ -34,6 +37,9 @@ export interface RetrievalCase {
   positives: Set<number>;
   coldPositives: Set<number>;
   mask: Set<number>;
+  /** The secondary protocol: `mask` plus the pre-period history, and the positives left by it. */
+  historyMask: Set<number>;
+  historyMaskedPositives: Set<number>;
   coldUser: boolean;
 }
 
@@ -42,7 +48,7 @@ export function buildRetrievalCases(ds: Dataset, period: 'validation' | 'test'):
   const before = period === 'test' ? [...ds.train, ...ds.validation] : ds.train;
   const target = period === 'test' ? ds.test : ds.validation;
   const startMs = target[0]?.timeMs ?? 0;
-  const trainUsers = new Set(ds.train.map((e) => e.user));
+  const seenUsers = new Set(before.map((e) => e.user));
   const trainVideos = new Set(ds.train.map((e) => e.video));
   const seen = new Map<number, Set<number>>();
   const history = new Map<number, number[]>();
@@ -57,16 +63,19 @@ export function buildRetrievalCases(ds: Dataset, period: 'validation' | 'test'):
   const cases: RetrievalCase[] = [];
   for (const [user, pos] of [...targets].sort((a, b) => a[0] - b[0])) {
     const row = ds.users[user]!;
-    const mask = new Set([...row.historyWatch, ...row.historyLong, ...row.historyLike, ...(seen.get(user) ?? [])]);
+    const mask = seen.get(user) ?? new Set<number>();
     const positives = new Set([...pos].filter((v) => !mask.has(v)));
     if (positives.size === 0) continue;
+    const historyMask = new Set([...row.historyWatch, ...row.historyLong, ...row.historyLike, ...mask]);
     const pre = [...new Set([...row.historyLong, ...row.historyLike])];
     cases.push({
       query: { user, timeMs: startMs, history: [...pre, ...(history.get(user) ?? [])] },
       positives,
       coldPositives: new Set([...positives].filter((v) => !trainVideos.has(v))),
       mask,
-      coldUser: !trainUsers.has(user),
+      historyMask,
+      historyMaskedPositives: new Set([...positives].filter((v) => !historyMask.has(v))),
+      coldUser: !seenUsers.has(user),
     });
   }
   return cases;
@@ -95,6 +104,10 @@ export interface RetrievalResult {
   coverage_at_100: number;
   /** recall@K for K = 10, 20, …, 200. */
   recallCurve: { k: number; recall: number }[];
+  /** Secondary protocol (pre-period history masked too), over the queries it leaves with targets. */
+  historyMasked: RetrievalMetrics;
+  /** Per query, in case order (users ascending): what paired bootstrap intervals are computed from. */
+  perQuery: { users: number[]; recall_at_100: number[]; ndcg_at_10: number[] };
 }
 
 const CURVE_KS = Array.from({ length: 20 }, (_, i) => (i + 1) * 10);
@@ -141,6 +154,8 @@ export function evaluateRetrieval(
   const coldVideos = new Mean();
   const covered = new Set<number>();
   const curve = new Float64Array(CURVE_KS.length);
+  const historyMasked = new Mean();
+  const perQuery: RetrievalResult['perQuery'] = { users: [], recall_at_100: [], ndcg_at_10: [] };
   for (let start = 0; start < cases.length; start += batchSize) {
     const batch = cases.slice(start, start + batchSize);
     const scores = model.scoreAll(batch.map((c) => c.query));
@@ -152,6 +167,11 @@ export function evaluateRetrieval(
       const ranked = topK(s, MAX_K, c.mask);
       const m = metricsOf(ranked, c.positives);
       overall.add(m);
+      perQuery.users.push(c.query.user);
+      perQuery.recall_at_100.push(m.recall_at_100);
+      perQuery.ndcg_at_10.push(m.ndcg_at_10);
+      if (c.historyMaskedPositives.size > 0)
+        historyMasked.add(metricsOf(topK(s, MAX_K, c.historyMask), c.historyMaskedPositives));
       (c.coldUser ? cold : warm).add(m);
       if (c.coldPositives.size > 0) coldVideos.add(metricsOf(ranked, c.coldPositives));
       for (let j = 0; j < Math.min(100, ranked.length); j++) covered.add(ranked[j]!);
@@ -169,5 +189,7 @@ export function evaluateRetrieval(
     coldVideos: coldVideos.result(),
     coverage_at_100: covered.size / Math.max(1, catalogueSize),
     recallCurve: CURVE_KS.map((k, j) => ({ k, recall: cases.length > 0 ? curve[j]! / cases.length : 0 })),
+    historyMasked: historyMasked.result(),
+    perQuery,
   };
 }
