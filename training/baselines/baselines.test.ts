@@ -3,8 +3,8 @@ import { buildRankingInputs } from '../data/features.ts';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { evaluateRanking } from '../eval/ranking.ts';
 import { buildRetrievalCases, evaluateRetrieval } from '../eval/retrieval.ts';
-import { itemKnn } from './item-knn.ts';
-import { trainLogReg } from './logreg.ts';
+import { ITEM_KNN_GRID, itemKnn, tunedItemKnn } from './item-knn.ts';
+import { lbfgs, trainLogReg } from './logreg.ts';
 import { trainMf } from './mf.ts';
 import { mostPopular, randomModel, tunedDecayedPopular } from './popular.ts';
 
@@ -37,6 +37,14 @@ describe('retrieval baselines on planted clusters', () => {
     expect(knn).toBeGreaterThan(recall(mostPopular(ds)));
   });
 
+  it('item-kNN tunes its popularity blend and history length on validation only', () => {
+    const val = buildRetrievalCases(ds, 'validation');
+    const t = tunedItemKnn(ds, {}, (m) => evaluateRetrieval(m, val, ds.videos.length).overall.recall_at_100);
+    expect(t.grid).toHaveLength(ITEM_KNN_GRID.popularityWeight.length * ITEM_KNN_GRID.historyLength.length);
+    expect(ITEM_KNN_GRID.popularityWeight).toContain(t.chosen.popularityWeight);
+    expect(recall(t.model)).toBeGreaterThan(recall(mostPopular(ds)));
+  });
+
   it('matrix factorisation beats random and popularity', () => {
     const mf = recall(trainMf(ds, ds.train, { iterations: 4, factors: 16 }));
     expect(mf).toBeGreaterThan(randomRecall + 0.2);
@@ -49,10 +57,41 @@ describe('retrieval baselines on planted clusters', () => {
   });
 });
 
+describe('L-BFGS', () => {
+  it('finds the minimum of the Rosenbrock function', () => {
+    const x = new Float64Array([-1.2, 1]);
+    const r = lbfgs(
+      (p, g) => {
+        const [a, b] = [p[0]!, p[1]!];
+        g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+        g[1] = 200 * (b - a * a);
+        return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+      },
+      x,
+      { maxIterations: 500, tolerance: 1e-8 },
+    );
+    expect(x[0]).toBeCloseTo(1, 4);
+    expect(x[1]).toBeCloseTo(1, 4);
+    expect(r.gradNorm).toBeLessThan(1e-4);
+  });
+});
+
 describe('logistic regression ranker', () => {
+  it('L-BFGS converges and ranks at least as well as two epochs of Adam', () => {
+    const inputs = buildRankingInputs(ds);
+    const lb = evaluateRanking(trainLogReg(inputs.train).model, inputs.validation).heads;
+    const adam = evaluateRanking(
+      trainLogReg(inputs.train, { solver: 'adam', epochs: 2 }).model,
+      inputs.validation,
+    ).heads;
+    expect(lb.longView!.gauc).toBeGreaterThan(adam.longView!.gauc - 0.005);
+    expect(lb.longView!.calibration).toBeGreaterThan(0.9);
+    expect(lb.longView!.calibration).toBeLessThan(1.1);
+  });
+
   it('ranks long views and likes better than chance on test impressions', () => {
     const inputs = buildRankingInputs(ds);
-    const { model, weights } = trainLogReg(inputs.train, { epochs: 1 });
+    const { model, weights } = trainLogReg(inputs.train, { solver: 'adam', epochs: 1 });
     const r = evaluateRanking(model, inputs.test);
     expect(r.heads.longView!.gauc).toBeGreaterThan(0.55);
     expect(r.heads.longView!.auc).toBeGreaterThan(0.6);

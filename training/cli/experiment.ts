@@ -51,6 +51,9 @@ const modelSchema = z.discriminatedUnion('type', [
       historyLength: positiveInt.optional(),
       maxItemsPerUser: positiveInt.optional(),
       shrinkage: z.number().min(0).optional(),
+      /** Set both to skip tuning on validation (a release refit sets them to what validation chose). */
+      popularityWeight: z.number().min(0).optional(),
+      popularityHalfLifeHours: z.number().positive().optional(),
     })
     .strict(),
   z
@@ -67,6 +70,8 @@ const modelSchema = z.discriminatedUnion('type', [
     .object({
       ...baseModel,
       type: z.literal('logreg'),
+      solver: z.enum(['lbfgs', 'adam']).optional(),
+      maxIterations: positiveInt.max(10_000).optional(),
       epochs: positiveInt.max(50).optional(),
       batchSize: positiveInt.optional(),
       learningRate: z.number().positive().optional(),

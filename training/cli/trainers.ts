@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
 import type { Artifact } from '../baselines/artifacts.ts';
-import { itemKnn } from '../baselines/item-knn.ts';
+import { itemKnn, tunedItemKnn } from '../baselines/item-knn.ts';
 import { trainLogReg } from '../baselines/logreg.ts';
 import { trainMf } from '../baselines/mf.ts';
 import { decayedPopular, mostPopular, randomModel, tunedDecayedPopular } from '../baselines/popular.ts';
 import type { Dataset } from '../data/schema.ts';
+import { buildRetrievalCases, evaluateRetrieval } from '../eval/retrieval.ts';
 import type { OnProgress, RankingInput, RankingModel, RetrievalModel } from '../models/types.ts';
 import type { ModelSpec } from './experiment.ts';
 
@@ -127,8 +128,21 @@ export async function trainModel(
     }
     case 'item_knn': {
       const { name: _n, type: _t, ...cfg } = spec;
-      const m = itemKnn(ds, ds.train, cfg);
-      return done({ retrieval: m, artifact: m.artifact(), featureNames: [], examplesProcessed: positives });
+      if (cfg.popularityWeight !== undefined && cfg.historyLength !== undefined) {
+        const m = itemKnn(ds, ds.train, cfg);
+        return done({ retrieval: m, artifact: m.artifact(), featureNames: [], examplesProcessed: positives });
+      }
+      onProgress?.({ phase: 'tune history and popularity blend on validation', step: 0, total: 1 });
+      const cases = buildRetrievalCases(ds, 'validation');
+      const t = tunedItemKnn(ds, cfg, (m) => evaluateRetrieval(m, cases, ds.videos.length).overall.recall_at_100);
+      return done({
+        retrieval: t.model,
+        artifact: t.model.artifact(),
+        featureNames: [],
+        examplesProcessed: positives,
+        notes: { ...t.chosen, grid: t.grid },
+        chosen: t.chosen,
+      });
     }
     case 'mf': {
       const { name: _n, type: _t, ...cfg } = spec;
@@ -146,9 +160,9 @@ export async function trainModel(
       const { name: _n, type: _t, ...cfg } = spec;
       const train = inputs().train;
       const { model, weights } = trainLogReg(train, { ...cfg, seed }, (step, total, loss) =>
-        onProgress?.({ phase: 'sgd', step, total, loss }),
+        onProgress?.({ phase: cfg.solver === 'adam' ? 'sgd' : 'l-bfgs head', step, total, loss }),
       );
-      const epochs = cfg.epochs ?? 2;
+      const epochs = cfg.solver === 'adam' ? (cfg.epochs ?? 2) : 1;
       return done({
         ranking: model,
         artifact: {
