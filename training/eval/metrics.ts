@@ -99,7 +99,7 @@ export function gauc(
   preds: ArrayLike<number>,
   labels: ArrayLike<number>,
   groups: ArrayLike<number>,
-): { value: number; groups: number } {
+): { value: number; groups: number; perGroup: { group: number[]; auc: number[]; weight: number[] } } {
   const byGroup = new Map<number, number[]>();
   for (let i = 0; i < preds.length; i++) {
     const g = byGroup.get(groups[i]!);
@@ -109,7 +109,8 @@ export function gauc(
   let weighted = 0;
   let weight = 0;
   let used = 0;
-  for (const idx of byGroup.values()) {
+  const perGroup = { group: [] as number[], auc: [] as number[], weight: [] as number[] };
+  for (const [group, idx] of byGroup) {
     const a = auc(
       idx.map((i) => preds[i]!),
       idx.map((i) => labels[i]!),
@@ -118,8 +119,11 @@ export function gauc(
     weighted += a * idx.length;
     weight += idx.length;
     used++;
+    perGroup.group.push(group);
+    perGroup.auc.push(a);
+    perGroup.weight.push(idx.length);
   }
-  return { value: weight > 0 ? weighted / weight : Number.NaN, groups: used };
+  return { value: weight > 0 ? weighted / weight : Number.NaN, groups: used, perGroup };
 }
 
 /** Mean binary cross-entropy with predictions clipped to [1e-7, 1 - 1e-7]. */

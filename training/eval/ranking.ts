@@ -9,6 +9,8 @@ export interface BinaryHeadMetrics {
   /** Impression-weighted per-user AUC over users with both classes. */
   gauc: number;
   gaucUsers: number;
+  /** Per user with both classes, in first-impression order: AUC and impressions (paired intervals). */
+  perUser: { users: number[]; auc: number[]; weight: number[] };
   logLoss: number;
   /** Mean predicted / mean observed. */
   calibration: number;
@@ -78,6 +80,7 @@ export function evaluateRanking(model: RankingModel, inputs: readonly RankingInp
       auc: auc(p, y),
       gauc: g.value,
       gaucUsers: g.groups,
+      perUser: { users: g.perGroup.group, auc: g.perGroup.auc, weight: g.perGroup.weight },
       logLoss: logLoss(p, y),
       calibration: cal.ratio,
       reliability: cal.table,

@@ -40,7 +40,9 @@ export function writeReport(dir: string, report: EvalReport): string[] {
   mkdirSync(dir, { recursive: true });
   const files = [join(dir, 'report.md'), join(dir, 'report.json'), join(dir, 'recall.svg')];
   writeFileSync(files[0]!, toMarkdown(report));
-  writeFileSync(files[1]!, JSON.stringify(report, null, 2));
+  // Per-user arrays feed interval computations; the saved report keeps the aggregates.
+  const slim = (k: string, v: unknown) => (k === 'perQuery' || k === 'perUser' ? undefined : v);
+  writeFileSync(files[1]!, JSON.stringify(report, slim, 2));
   writeFileSync(files[2]!, recallCurveSvg(report.retrieval, `recall@K on ${report.dataset} (${report.period})`));
   return files;
 }

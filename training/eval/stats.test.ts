@@ -46,6 +46,12 @@ describe('bootstrap', () => {
     expect(noise.ci95[0]).toBeLessThan(0);
     expect(noise.ci95[1]).toBeGreaterThan(0);
   });
+  it('weights units (an impression-weighted GAUC difference)', () => {
+    const e = bootstrapMean([1, 0], { weights: [3, 1] });
+    expect(e.mean).toBeCloseTo(0.75, 12);
+    expect(e.ci95[0]).toBeGreaterThanOrEqual(0);
+    expect(e.ci95[1]).toBeLessThanOrEqual(1);
+  });
   it('refuses unpaired inputs', () => {
     expect(() => pairedBootstrap([1, 2], [1])).toThrow(/paired/);
   });

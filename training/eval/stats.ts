@@ -54,19 +54,38 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** Percentile bootstrap of a mean over units (users, requests): resample units with replacement. */
-export function bootstrapMean(values: ArrayLike<number>, opts: { resamples?: number; seed?: number } = {}): Estimate {
+/** Options of the bootstrap: resamples, seed, and per-unit weights (e.g. impressions, for a GAUC). */
+export interface BootstrapOptions {
+  resamples?: number;
+  seed?: number;
+  weights?: ArrayLike<number>;
+}
+
+/**
+ * Percentile bootstrap of a (weighted) mean over units (users, requests): resample units with
+ * replacement. With weights, each resample's statistic is Σ w·x / Σ w.
+ */
+export function bootstrapMean(values: ArrayLike<number>, opts: BootstrapOptions = {}): Estimate {
   const n = values.length;
-  const m = mean(values);
   if (n === 0) return { mean: Number.NaN, ci95: [Number.NaN, Number.NaN], n: 0 };
+  const w = opts.weights;
+  if (w && w.length !== n) throw new Error(`bootstrapMean: ${n} values but ${w.length} weights`);
+  const weighted = (pick: (i: number) => number) => {
+    let s = 0;
+    let sw = 0;
+    for (let i = 0; i < n; i++) {
+      const j = pick(i);
+      const wj = w ? w[j]! : 1;
+      s += wj * values[j]!;
+      sw += wj;
+    }
+    return sw > 0 ? s / sw : Number.NaN;
+  };
+  const m = weighted((i) => i);
   const b = opts.resamples ?? 1000;
   const rand = seededRandom(opts.seed ?? 12345);
   const means = new Float64Array(b);
-  for (let r = 0; r < b; r++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += values[Math.floor(rand() * n)]!;
-    means[r] = s / n;
-  }
+  for (let r = 0; r < b; r++) means[r] = weighted(() => Math.floor(rand() * n));
   means.sort();
   return { mean: m, ci95: [percentile(means, 0.025), percentile(means, 0.975)], n };
 }
@@ -75,11 +94,7 @@ export function bootstrapMean(values: ArrayLike<number>, opts: { resamples?: num
  * Paired bootstrap of mean(a - b) over units: `a[i]` and `b[i]` are the same user's metric under two
  * models, so the interval reflects only how the models differ, not how users differ.
  */
-export function pairedBootstrap(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  opts: { resamples?: number; seed?: number } = {},
-): Estimate {
+export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, opts: BootstrapOptions = {}): Estimate {
   if (a.length !== b.length) throw new Error(`pairedBootstrap: ${a.length} vs ${b.length} paired values`);
   const d = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) d[i] = a[i]! - b[i]!;
