@@ -7,8 +7,12 @@
  * catalogue = KuaiRand's videos, and the For You parts the server builds its pipeline from
  * (`forYouSources`, `forYouRanking`). The page is scored against what the user long-viewed or liked
  * from then to the end of that day: NDCG@10 and recall@50, for most-popular and for an ablation that
- * adds one stage at a time. Trains a two-tower and a ranker on the train split unless --no-models.
- * Writes bench/results/replay.json (test) or bench/results/replay-validation.json.
+ * adds one stage at a time. Trains a two-tower and a ranker unless --no-models: on the train days when
+ * replaying validation (where knobs such as the value model's ranker weight are chosen), on train +
+ * validation when replaying test (the release refit; test is replayed once, never tuned on).
+ * Every figure has a 95 % bootstrap interval over requests, and each stage a paired interval of its
+ * difference to the stage before it (same requests): a stage whose interval does not clear 0 has not
+ * shown that it pays. Writes bench/results/replay.json (test) or bench/results/replay-validation.json.
  */
 
 import { MemoryCache } from '../core/cache/cache.memory.ts';
@@ -25,7 +29,9 @@ import { mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
 import { hashedContentEmbedder } from '../retrieval/content-embedding.ts';
 import { buildSnapshot, type IndexSnapshot, withQueryTower } from '../retrieval/index-holder.ts';
 import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../training/data/kuairand.loader.ts';
+import { refitDataset } from '../training/data/split.ts';
 import { ndcgAtK, recallAtK } from '../training/eval/metrics.ts';
+import { bootstrapMean, formatEstimate, pairedBootstrap, roundEstimate } from '../training/eval/stats.ts';
 import { trainRanker } from '../training/models/ranker/train.ts';
 import { trainTwoTower } from '../training/models/two-tower/train.ts';
 import { OfflineState, replayKeys } from '../training/replay/offline-state.ts';
@@ -56,7 +62,10 @@ async function main(): Promise<void> {
   if (split !== 'test' && split !== 'validation') throw new Error('--split must be test or validation');
   const maxUsers = Number(argValue('--users') ?? 2000);
   const epochs = Number(argValue('--epochs') ?? 2);
+  const seed = Number(argValue('--seed') ?? 1);
   const ds = await loadKuaiRand({ dir });
+  // Models see the days before the replayed split only: train for validation, train+val for test.
+  const fitDs = split === 'test' ? refitDataset(ds) : ds;
   const requests = replayRequests(ds, split, maxUsers);
   process.stdout.write(`replaying ${requests.length} (user, ${split} day) requests over ${ds.videos.length} videos\n`);
   const catalog = replayCatalog(ds, split);
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
 
   let snapshot: IndexSnapshot | undefined;
   if (!argFlag('--no-models')) {
-    const tt = await trainTwoTower(ds, { epochs });
+    const tt = await trainTwoTower(fitDs, { epochs, seed });
     snapshot = withQueryTower(
       buildSnapshot(
         'two-tower',
@@ -80,7 +89,7 @@ async function main(): Promise<void> {
           tt.userEmbedding({ user: Number(q.actor.slice(2)), timeMs: q.nowMs, history: q.history.map(Number) }),
       },
     );
-    const rk = await trainRanker(ds, { epochs });
+    const rk = await trainRanker(fitDs, { epochs, seed });
     const d = FEATURE_NAMES.length;
     const noLabels = { click: 0, longView: 0, like: 0, follow: 0, comment: 0, forward: 0, hate: 0, watchRatio: 0 };
     holder.swap({
@@ -166,9 +175,10 @@ async function main(): Promise<void> {
     });
   }
 
-  const sums = new Map<string, [number, number]>([
-    ['most-popular', [0, 0]],
-    ...variants.map((v) => [v.name, [0, 0]] as [string, [number, number]]),
+  // Per request, in request order: what the intervals are computed from.
+  const perRequest = new Map<string, { ndcg: number[]; recall: number[] }>([
+    ['most-popular', { ndcg: [], recall: [] }],
+    ...variants.map((v) => [v.name, { ndcg: [], recall: [] }] as [string, { ndcg: number[]; recall: number[] }]),
   ]);
   const stages: Record<string, number> = {};
   for (const r of requests) {
@@ -190,9 +200,9 @@ async function main(): Promise<void> {
     });
     const score = (name: string, ids: readonly string[]) => {
       const ranked = ids.map(Number);
-      const s = sums.get(name)!;
-      s[0] += ndcgAtK(ranked, r.positives, 10);
-      s[1] += recallAtK(ranked, r.positives, 50);
+      const s = perRequest.get(name)!;
+      s.ndcg.push(ndcgAtK(ranked, r.positives, 10));
+      s.recall.push(recallAtK(ranked, r.positives, 50));
     };
     for (const v of variants) {
       const page = await runPipeline(v.config, query(v.settings));
@@ -214,20 +224,58 @@ async function main(): Promise<void> {
   }
 
   const n = Math.max(1, requests.length);
-  const rows = [...sums].map(([policy, [ndcg, recall]]) => ({
-    policy,
-    ndcg_at_10: ndcg / n,
-    recall_at_50: recall / n,
-  }));
-  printTable(`KuaiRand ${split}-day replay, ${requests.length} requests`, rows);
+  const est = (xs: number[]) => roundEstimate(bootstrapMean(xs));
+  const rows = [...perRequest].map(([policy, v]) => {
+    const nd = est(v.ndcg);
+    const rc = est(v.recall);
+    return { policy, ndcg_at_10: nd.mean, ndcg_at_10_ci95: nd.ci95, recall_at_50: rc.mean, recall_at_50_ci95: rc.ci95 };
+  });
+  // The ablation: each stage against the one before it, paired over the same requests.
+  const ablationNames = variants.slice(0, 5).map((v) => v.name);
+  const ablation = ablationNames.map((name, i) => {
+    const cur = perRequest.get(name)!;
+    const nd = est(cur.ndcg);
+    const prev = i > 0 ? perRequest.get(ablationNames[i - 1]!)! : undefined;
+    const d = prev ? roundEstimate(pairedBootstrap(cur.ndcg, prev.ndcg)) : undefined;
+    return {
+      stages: name,
+      ndcg_at_10: nd.mean,
+      ndcg_at_10_ci95: nd.ci95,
+      recall_at_50: est(cur.recall).mean,
+      ...(d ? { vs_previous: { ndcg_at_10: d.mean, ndcg_at_10_ci95: d.ci95 } } : {}),
+    };
+  });
+  const fullRuns = perRequest.get(ablationNames.at(-1)!)!;
+  const first = perRequest.get(ablationNames[0]!)!;
+  const fullVsRetrieval = roundEstimate(pairedBootstrap(fullRuns.ndcg, first.ndcg));
+  const fullVsPopular = roundEstimate(pairedBootstrap(fullRuns.ndcg, perRequest.get('most-popular')!.ndcg));
+  printTable(
+    `KuaiRand ${split}-day replay, ${requests.length} requests (95 % bootstrap CI over requests)`,
+    [...perRequest].map(([policy, v]) => ({
+      policy,
+      'NDCG@10': formatEstimate(bootstrapMean(v.ndcg)),
+      'recall@50': formatEstimate(bootstrapMean(v.recall)),
+    })),
+  );
+  printTable(
+    'Each stage against the one before it (paired over requests)',
+    ablation.map((a) => ({
+      stages: a.stages,
+      'ΔNDCG@10': a.vs_previous ? `${a.vs_previous.ndcg_at_10} [${a.vs_previous.ndcg_at_10_ci95.join(', ')}]` : '',
+    })),
+  );
   const stageMs = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v / n]));
   printTable('Mean ms per pipeline stage (full pipeline)', [stageMs]);
   writeResults(split === 'test' ? 'replay' : 'replay-validation', {
     data: dir,
     split,
     requests: requests.length,
-    models: { two_tower: !!holder.current(), ranker: !!holder.current(), epochs },
+    models: { two_tower: !!holder.current(), ranker: !!holder.current(), epochs, seed, fit_on: fitDs.name },
     value_model: settingsOf(settings, VALUE_MODEL_SETTINGS).combine,
+    intervals: '95 %: percentile bootstrap over requests (1,000 resamples); differences paired over the same requests',
+    ablation,
+    full_vs_retrieval_only: { ndcg_at_10: fullVsRetrieval.mean, ndcg_at_10_ci95: fullVsRetrieval.ci95 },
+    full_vs_most_popular: { ndcg_at_10: fullVsPopular.mean, ndcg_at_10_ci95: fullVsPopular.ci95 },
     results: rows,
     stages_ms: stageMs,
   });
