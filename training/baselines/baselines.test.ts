@@ -89,6 +89,17 @@ describe('logistic regression ranker', () => {
     expect(lb.longView!.calibration).toBeLessThan(1.1);
   });
 
+  it('fits one-hot video, author, tab, hour and duration weights, alone or beside the dense features', () => {
+    const inputs = buildRankingInputs(ds);
+    const ids = trainLogReg(inputs.train, { dense: false, maxIterations: 40 }, undefined, ds.videos);
+    expect(ids.weights.sparse?.sizes.video).toBe(ds.videos.length);
+    expect(ids.weights.heads.longView.w.every((w) => w === 0)).toBe(true);
+    const r = evaluateRanking(ids.model, inputs.validation);
+    expect(r.heads.longView!.auc).toBeGreaterThan(0.55);
+    const both = trainLogReg(inputs.train, { maxIterations: 5 }, undefined, ds.videos);
+    expect(both.weights.heads.like.sparse).toHaveLength(ids.weights.heads.like.sparse!.length);
+  });
+
   it('ranks long views and likes better than chance on test impressions', () => {
     const inputs = buildRankingInputs(ds);
     const { model, weights } = trainLogReg(inputs.train, { solver: 'adam', epochs: 1 });

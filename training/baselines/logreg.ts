@@ -9,6 +9,13 @@ export interface LogRegConfig {
    * `adam`: the older minibatch Adam for `epochs` passes (not converged at 2 epochs; kept for comparison).
    */
   solver: 'lbfgs' | 'adam';
+  /**
+   * L-BFGS only: add one-hot video id, author, tab, hour of day and duration bucket to the dense
+   * features (needs `videos` when training). Defaults to on when the videos are given.
+   */
+  ids?: boolean;
+  /** L-BFGS only: use the dense point-in-time features (default true); false leaves only the one-hot fields. */
+  dense?: boolean;
   /** L-BFGS iterations at most per head; it stops earlier when the gradient norm falls below `tolerance`. */
   maxIterations: number;
   tolerance: number;
@@ -27,9 +34,16 @@ export const DEFAULT_LOGREG: LogRegConfig = {
   epochs: 2,
   batchSize: 256,
   learningRate: 0.01,
-  l2: 1e-4,
+  l2: 1e-5,
   seed: 3,
 };
+
+/** The feature sets `train` chooses between on validation when the experiment names none. */
+export const LOGREG_FEATURE_GRID = [
+  { dense: true, ids: false },
+  { dense: false, ids: true },
+  { dense: true, ids: true },
+] as const;
 
 /**
  * Minimises a smooth function by L-BFGS (memory `m`) with a backtracking Armijo line search.
@@ -128,7 +142,45 @@ export function lbfgs(
 export interface LogRegWeights {
   mean: number[];
   std: number[];
-  heads: Record<RankingHead, { w: number[]; b: number }>;
+  heads: Record<RankingHead, { w: number[]; b: number; sparse?: number[] }>;
+  /** One-hot fields (video id, author, tab, hour of day, duration bucket) when fit with `ids`. */
+  sparse?: SparseLayout;
+}
+
+/** Where each one-hot field starts in a head's `sparse` weights, and the video → author/bucket maps. */
+export interface SparseLayout {
+  videoAuthor: number[];
+  videoBucket: number[];
+  sizes: { video: number; author: number; tab: number; hour: number; bucket: number };
+}
+
+const HOUR_MS = 3_600_000;
+/** KuaiRand's clock is Beijing time (UTC+8). */
+const TZ_MS = 8 * HOUR_MS;
+
+/**
+ * The one-hot indices of an impression into the concatenated fields (video, author, tab, hour of
+ * day, duration bucket), each -1 when out of the fitted range.
+ */
+function sparseIndices(layout: SparseLayout, ex: RankingInput['example'], out: Int32Array): void {
+  const { sizes } = layout;
+  const values = [
+    [ex.video, sizes.video],
+    [layout.videoAuthor[ex.video] ?? -1, sizes.author],
+    [ex.tab, sizes.tab],
+    [Math.floor(((ex.timeMs + TZ_MS) % 86_400_000) / HOUR_MS), sizes.hour],
+    [layout.videoBucket[ex.video] ?? -1, sizes.bucket],
+  ] as const;
+  let base = 0;
+  values.forEach(([v, size], k) => {
+    out[k] = v >= 0 && v < size ? base + v : -1;
+    base += size;
+  });
+}
+
+function sparseWidth(layout: SparseLayout): number {
+  const s = layout.sizes;
+  return s.video + s.author + s.tab + s.hour + s.bucket;
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -145,12 +197,15 @@ export function logRegModel(weights: LogRegWeights): RankingModel {
         Float32Array
       >;
       const x = new Float64Array(dim);
+      const idx = new Int32Array(5);
       inputs.forEach((inp, i) => {
         for (let d = 0; d < dim; d++) x[d] = (inp.features[d]! - weights.mean[d]!) / weights.std[d]!;
+        if (weights.sparse) sparseIndices(weights.sparse, inp.example, idx);
         for (const h of RANKING_HEADS) {
-          const { w, b } = weights.heads[h];
+          const { w, b, sparse } = weights.heads[h];
           let z = b;
           for (let d = 0; d < dim; d++) z += w[d]! * x[d]!;
+          if (sparse) for (const k of idx) if (k >= 0) z += sparse[k]!;
           out[h][i] = h === 'watchRatio' ? Math.max(0, z) : sigmoid(z);
         }
       });
@@ -167,6 +222,7 @@ export function trainLogReg(
   train: readonly RankingInput[],
   cfg: Partial<LogRegConfig> = {},
   onProgress?: (step: number, total: number, loss: number) => void,
+  videos?: readonly { author: number; durationBucket: number }[],
 ): { model: RankingModel; weights: LogRegWeights } {
   const c = { ...DEFAULT_LOGREG, ...cfg };
   if (train.length === 0) throw new Error('logreg: no training examples');
@@ -182,7 +238,28 @@ export function trainLogReg(
   const n = train.length;
   for (let d = 0; d < dim; d++) mean[d] /= n;
   const std = sq.map((s, d) => Math.sqrt(Math.max(0, s / n - mean[d] ** 2)) || 1);
-  if (c.solver === 'lbfgs') return trainLbfgs(train, c, mean, std, onProgress);
+  if (c.solver === 'lbfgs') {
+    let layout: SparseLayout | undefined;
+    if (videos && c.ids !== false) {
+      const max = (xs: Iterable<number>) => {
+        let m = 0;
+        for (const x of xs) m = Math.max(m, x);
+        return m;
+      };
+      layout = {
+        videoAuthor: videos.map((v) => v.author),
+        videoBucket: videos.map((v) => v.durationBucket),
+        sizes: {
+          video: videos.length,
+          author: max(videos.map((v) => v.author)) + 1,
+          tab: max(train.map((x) => x.example.tab)) + 1,
+          hour: 24,
+          bucket: max(videos.map((v) => v.durationBucket)) + 1,
+        },
+      };
+    }
+    return trainLbfgs(train, c, mean, std, onProgress, layout);
+  }
   const H = RANKING_HEADS.length;
   const W = new Float64Array(H * (dim + 1));
   const m1 = new Float64Array(W.length);
@@ -260,20 +337,33 @@ function trainLbfgs(
   mean: number[],
   std: number[],
   onProgress?: (step: number, total: number, loss: number) => void,
+  layout?: SparseLayout,
 ): { model: RankingModel; weights: LogRegWeights } {
   const n = train.length;
   const dim = mean.length;
+  const S = layout ? sparseWidth(layout) : 0;
+  const idx = new Int32Array(n * 5).fill(-1);
+  if (layout) {
+    const one = new Int32Array(5);
+    train.forEach((inp, i) => {
+      sparseIndices(layout, inp.example, one);
+      idx.set(one, i * 5);
+    });
+  }
+  // Parameter vector: dense weights, bias, then the one-hot weights.
+  const P = dim + 1 + S;
   const X = new Float32Array(n * dim);
-  train.forEach((inp, i) => {
-    for (let d = 0; d < dim; d++) X[i * dim + d] = (inp.features[d]! - mean[d]!) / std[d]!;
-  });
+  if (c.dense !== false)
+    train.forEach((inp, i) => {
+      for (let d = 0; d < dim; d++) X[i * dim + d] = (inp.features[d]! - mean[d]!) / std[d]!;
+    });
   const heads = {} as LogRegWeights['heads'];
   const z = new Float64Array(n);
   RANKING_HEADS.forEach((h, hi) => {
     const y = Float64Array.from(train, (x) => x.example.labels[h]);
     const linear = h === 'watchRatio';
     const rate = y.reduce((s, v) => s + v, 0) / n;
-    const w = new Float64Array(dim + 1);
+    const w = new Float64Array(P);
     w[dim] = linear ? rate : Math.log((rate + 1e-6) / (1 - rate + 1e-6));
     const objective = (wt: Float64Array, g: Float64Array): number => {
       g.fill(0);
@@ -282,6 +372,7 @@ function trainLbfgs(
         let s = wt[dim]!;
         const o = i * dim;
         for (let d = 0; d < dim; d++) s += wt[d]! * X[o + d]!;
+        if (S > 0) for (let k = i * 5; k < i * 5 + 5; k++) if (idx[k]! >= 0) s += wt[dim + 1 + idx[k]!]!;
         z[i] = s;
       }
       for (let i = 0; i < n; i++) {
@@ -298,10 +389,12 @@ function trainLbfgs(
         const o = i * dim;
         for (let d = 0; d < dim; d++) g[d] = g[d]! + r * X[o + d]!;
         g[dim] = g[dim]! + r;
+        if (S > 0) for (let k = i * 5; k < i * 5 + 5; k++) if (idx[k]! >= 0) g[dim + 1 + idx[k]!]! += r;
       }
       loss /= n;
-      for (let d = 0; d <= dim; d++) g[d] = g[d]! / n;
-      for (let d = 0; d < dim; d++) {
+      for (let d = 0; d < P; d++) g[d] = g[d]! / n;
+      for (let d = 0; d < P; d++) {
+        if (d === dim) continue;
         loss += 0.5 * c.l2 * wt[d]! ** 2;
         g[d] = g[d]! + c.l2 * wt[d]!;
       }
@@ -309,8 +402,12 @@ function trainLbfgs(
     };
     const r = lbfgs(objective, w, { maxIterations: c.maxIterations, tolerance: c.tolerance });
     onProgress?.(hi + 1, RANKING_HEADS.length, r.value);
-    heads[h] = { w: Array.from(w.subarray(0, dim)), b: w[dim]! };
+    heads[h] = {
+      w: Array.from(w.subarray(0, dim)),
+      b: w[dim]!,
+      ...(S > 0 ? { sparse: Array.from(w.subarray(dim + 1), (v) => Number(v.toPrecision(6))) } : {}),
+    };
   });
-  const weights: LogRegWeights = { mean, std, heads };
+  const weights: LogRegWeights = { mean, std, heads, ...(layout ? { sparse: layout } : {}) };
   return { model: logRegModel(weights), weights };
 }

@@ -71,6 +71,8 @@ const modelSchema = z.discriminatedUnion('type', [
       ...baseModel,
       type: z.literal('logreg'),
       solver: z.enum(['lbfgs', 'adam']).optional(),
+      ids: z.boolean().optional(),
+      dense: z.boolean().optional(),
       maxIterations: positiveInt.max(10_000).optional(),
       epochs: positiveInt.max(50).optional(),
       batchSize: positiveInt.optional(),

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
 import type { Artifact } from '../baselines/artifacts.ts';
 import { itemKnn, tunedItemKnn } from '../baselines/item-knn.ts';
-import { trainLogReg } from '../baselines/logreg.ts';
+import { LOGREG_FEATURE_GRID, trainLogReg } from '../baselines/logreg.ts';
 import { trainMf } from '../baselines/mf.ts';
 import { decayedPopular, mostPopular, randomModel, tunedDecayedPopular } from '../baselines/popular.ts';
 import type { Dataset } from '../data/schema.ts';
+import { evaluateRanking } from '../eval/ranking.ts';
 import { buildRetrievalCases, evaluateRetrieval } from '../eval/retrieval.ts';
 import type { OnProgress, RankingInput, RankingModel, RetrievalModel } from '../models/types.ts';
 import type { ModelSpec } from './experiment.ts';
@@ -90,7 +91,7 @@ function fromNeural(
 export async function trainModel(
   spec: ModelSpec,
   ds: Dataset,
-  inputs: () => { train: RankingInput[] },
+  inputs: () => { train: RankingInput[]; validation?: RankingInput[] },
   seed: number,
   onProgress?: OnProgress,
 ): Promise<TrainedModel> {
@@ -159,19 +160,48 @@ export async function trainModel(
     case 'logreg': {
       const { name: _n, type: _t, ...cfg } = spec;
       const train = inputs().train;
-      const { model, weights } = trainLogReg(train, { ...cfg, seed }, (step, total, loss) =>
-        onProgress?.({ phase: cfg.solver === 'adam' ? 'sgd' : 'l-bfgs head', step, total, loss }),
-      );
+      const fitLr = (c: typeof cfg) =>
+        trainLogReg(
+          train,
+          { ...c, seed },
+          (step, total, loss) =>
+            onProgress?.({ phase: c.solver === 'adam' ? 'sgd' : 'l-bfgs head', step, total, loss }),
+          ds.videos,
+        );
+      let chosen: Record<string, unknown> | undefined;
+      let notes: Record<string, unknown> | undefined;
+      let fitted: ReturnType<typeof trainLogReg>;
+      const validation = inputs().validation;
+      if (cfg.solver !== 'adam' && cfg.ids === undefined && cfg.dense === undefined && validation?.length) {
+        // Which features to use is chosen on validation: mean GAUC of long view, like and click.
+        const grid: { dense: boolean; ids: boolean; score: number }[] = [];
+        let best: { fit: ReturnType<typeof trainLogReg>; score: number } | undefined;
+        for (const f of LOGREG_FEATURE_GRID) {
+          const fit = fitLr({ ...cfg, ...f });
+          const r = evaluateRanking(fit.model, validation);
+          const score = (['longView', 'like', 'click'] as const).reduce((a, h) => a + (r.heads[h]?.gauc ?? 0), 0) / 3;
+          grid.push({ ...f, score });
+          if (!best || score > best.score) {
+            best = { fit, score };
+            chosen = { ...f };
+          }
+        }
+        fitted = best!.fit;
+        notes = { ...chosen, grid };
+      } else fitted = fitLr(cfg);
+      const { model, weights } = fitted;
       const epochs = cfg.solver === 'adam' ? (cfg.epochs ?? 2) : 1;
       return done({
         ranking: model,
         artifact: {
           files: { 'weights.json': Buffer.from(JSON.stringify(weights)) },
           dims: { features: FEATURE_NAMES.length },
-          config: cfg,
+          config: { ...cfg, ...chosen },
         },
         featureNames: [...FEATURE_NAMES],
         examplesProcessed: train.length * epochs,
+        ...(notes ? { notes } : {}),
+        ...(chosen ? { chosen } : {}),
       });
     }
     case 'two_tower':
