@@ -5,6 +5,7 @@ import type { Dataset } from '../../data/schema.ts';
 import { tinyDataset, tinyRanker } from '../common/test-models.ts';
 import { buildRanker } from './model.ts';
 import type { RankerModel } from './ranker.model.ts';
+import { trainRanker } from './train.ts';
 
 let ds: Dataset;
 let model: RankerModel;
@@ -31,6 +32,19 @@ describe('multi-task ranker', () => {
     const w = buildRanker(model.spec).find((p) => p.name === 'h1.w')!;
     const hp = model.spec.hp;
     expect(w.shape).toEqual([hp.userIdDim + hp.videoIdDim + hp.authorDim + FEATURE_NAMES.length, hp.hidden1]);
+  });
+
+  it('ignores the features it was told to drop, in the saved normalisation itself', async () => {
+    const dropped = await trainRanker(ds, { epochs: 1, dropFeatures: [FEATURE_NAMES[0]!] });
+    expect(dropped.spec.featureInvStd[0]).toBe(0);
+    const row = (v: number) => ({
+      user: 0,
+      video: 1,
+      author: ds.videos[1]!.author,
+      features: new Float32Array(FEATURE_NAMES.length).fill(0.5).fill(v, 0, 1),
+    });
+    expect(Array.from(dropped.scoreRows([row(100)]))).toEqual(Array.from(dropped.scoreRows([row(-3)])));
+    await expect(trainRanker(ds, { epochs: 1, dropFeatures: ['nope'] })).rejects.toThrow(/unknown feature "nope"/);
   });
 
   it('rejects feature vectors of the wrong width', () => {

@@ -28,6 +28,11 @@ export interface RankerConfig extends Partial<RankerHp> {
   inputs?: readonly RankingInput[];
   /** Names of the dense features (defaults to the shared module's `FEATURE_NAMES`). */
   featureNames?: readonly string[];
+  /**
+   * Dense features the ranker ignores (chosen on validation): their 1/std is saved as 0, so the same
+   * exported graph reads the full vector in serving and they contribute nothing.
+   */
+  dropFeatures?: readonly string[];
 }
 
 function featureStats(inputs: readonly RankingInput[], F: number): { mean: number[]; invStd: number[] } {
@@ -53,7 +58,7 @@ export async function trainRanker(
   onProgress?: OnProgress,
 ): Promise<RankerModel & { artifact(): Artifact }> {
   const backend = await initTf();
-  const { inputs: given, featureNames: givenNames, ...overrides } = cfg;
+  const { inputs: given, featureNames: givenNames, dropFeatures = [], ...overrides } = cfg;
   const hp: RankerHp = { ...DEFAULT_RANKER_HP, ...overrides };
   const inputs =
     given ?? pointInTimeFeatures(ds, ds.train).features.map((features, i) => ({ example: ds.train[i]!, features }));
@@ -65,6 +70,12 @@ export async function trainRanker(
   if (featureNames.length !== F)
     throw new Error(`ranker: ${featureNames.length} feature names for vectors of width ${F}`);
   const { mean, invStd } = featureStats(inputs, F);
+  for (const name of dropFeatures) {
+    const f = featureNames.indexOf(name);
+    if (f < 0) throw new Error(`ranker: dropFeatures names an unknown feature "${name}"`);
+    mean[f] = 0;
+    invStd[f] = 0;
+  }
   const spec: RankerSpec = { vocab: ds.vocab, hp, featureNames, featureMean: mean, featureInvStd: invStd };
   const vars = toVariables(initParams(buildRanker(spec), hp.seed));
   const videoAuthors = Int32Array.from(ds.videos, (v) => v.author);
