@@ -32,7 +32,7 @@ import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../training/data/kuairand.lo
 import { refitDataset } from '../training/data/split.ts';
 import { ndcgAtK, recallAtK } from '../training/eval/metrics.ts';
 import { bootstrapMean, formatEstimate, pairedBootstrap, roundEstimate } from '../training/eval/stats.ts';
-import { trainRanker } from '../training/models/ranker/train.ts';
+import { DRIFTING_USER_FEATURES, trainRanker } from '../training/models/ranker/train.ts';
 import { trainTwoTower } from '../training/models/two-tower/train.ts';
 import { OfflineState, replayKeys } from '../training/replay/offline-state.ts';
 import { type ReplaySplit, ReplayTrending, replayCatalog, replayRequests } from '../training/replay/requests.ts';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
           tt.userEmbedding({ user: Number(q.actor.slice(2)), timeMs: q.nowMs, history: q.history.map(Number) }),
       },
     );
-    const rk = await trainRanker(fitDs, { epochs, seed });
+    const rk = await trainRanker(fitDs, { epochs, seed, dropFeatures: DRIFTING_USER_FEATURES });
     const d = FEATURE_NAMES.length;
     const noLabels = { click: 0, longView: 0, like: 0, follow: 0, comment: 0, forward: 0, hate: 0, watchRatio: 0 };
     holder.swap({

@@ -37,6 +37,7 @@ import {
   pairedBootstrap,
   seedEstimate,
 } from '../training/eval/stats.ts';
+import { DRIFTING_USER_FEATURES } from '../training/models/ranker/train.ts';
 import { writeResults } from './lib/results.ts';
 import { startRssSampler } from './lib/rss.ts';
 import { formatTable } from './lib/table.ts';
@@ -69,7 +70,7 @@ function specs(): ModelSpec[] {
     quick ? { type: 'mf', factors: 16, iterations: 5 } : { type: 'mf', factors: 32, iterations: 8 },
     { type: 'logreg' },
     { type: 'two_tower', params: ttEpochs },
-    { type: 'ranker', params: quick ? { epochs: 1 } : {} },
+    { type: 'ranker', params: { dropFeatures: [...DRIFTING_USER_FEATURES], ...(quick ? { epochs: 1 } : {}) } },
   ];
   const only = args.only?.split(',');
   return only ? all.filter((s) => only.includes(s.type)) : all;
