@@ -252,6 +252,13 @@ async function main(): Promise<void> {
   const rankerAlone = roundEstimate(
     pairedBootstrap(perRequest.get(variants[2]!.name)!.ndcg, perRequest.get(variants[1]!.name)!.ndcg),
   );
+  // The value model's ranker-weight sweep (validation only): each against the prior alone, paired.
+  const prior = perRequest.get(variants[1]!.name)!;
+  const sweep = variants.slice(5).map((v) => {
+    const d = roundEstimate(pairedBootstrap(perRequest.get(v.name)!.ndcg, prior.ndcg));
+    return { variant: v.name, ndcg_vs_prior: d.mean, ndcg_vs_prior_ci95: d.ci95 };
+  });
+  if (sweep.length > 0) printTable('Value-model sweep against the prior alone (paired NDCG@10)', sweep);
   const fullVsPopular = roundEstimate(pairedBootstrap(fullRuns.ndcg, perRequest.get('most-popular')!.ndcg));
   printTable(
     `KuaiRand ${split}-day replay, ${requests.length} requests (95 % bootstrap CI over requests)`,
@@ -280,6 +287,7 @@ async function main(): Promise<void> {
     ablation,
     full_vs_retrieval_only: { ndcg_at_10: fullVsRetrieval.mean, ndcg_at_10_ci95: fullVsRetrieval.ci95 },
     full_vs_most_popular: { ndcg_at_10: fullVsPopular.mean, ndcg_at_10_ci95: fullVsPopular.ci95 },
+    ...(sweep.length > 0 ? { sweep } : {}),
     ranker_alone_vs_prior: { ndcg_at_10: rankerAlone.mean, ndcg_at_10_ci95: rankerAlone.ci95 },
     results: rows,
     stages_ms: stageMs,
