@@ -27,7 +27,7 @@ import type { Dataset } from '../training/data/schema.ts';
 import { refitDataset } from '../training/data/split.ts';
 import { generateSynthetic } from '../training/data/synthetic.ts';
 import type { BinaryHeadMetrics, RankingResult } from '../training/eval/ranking.ts';
-import type { RetrievalResult } from '../training/eval/retrieval.ts';
+import { buildRetrievalCases, type RetrievalResult } from '../training/eval/retrieval.ts';
 import { evaluateAll } from '../training/eval/run.ts';
 import {
   averageRuns,
@@ -203,6 +203,8 @@ function summarise(
 }
 
 const retrieval: Record<string, Record<string, unknown>> = {};
+// Which test queries are cold users, in the order of every model's per-query arrays.
+const coldCase = buildRetrievalCases(refit, 'test').map((c) => c.coldUser);
 const RET_METRICS = ['recall_at_50', 'recall_at_100', 'recall_at_200', 'ndcg_at_10', 'ndcg_at_50'] as const;
 const perUserMean = (name: string, metric: 'recall_at_100' | 'ndcg_at_10') =>
   averageRuns(runs[name]!.map((r) => r.retrieval!.perQuery[metric]));
@@ -219,9 +221,12 @@ for (const [name, rs] of Object.entries(runs)) {
     // Only recall@100 and NDCG@10 have per-user arrays; the other deterministic intervals are left out.
     if (e.n >= 2 || m === 'recall_at_100' || m === 'ndcg_at_10') out[`${m}_ci95`] = ci(e);
   }
-  const cold = seedEstimate(ret.map((r) => r.coldUsers.recall_at_100));
+  const cold = summarise(
+    ret.map((r) => r.coldUsers.recall_at_100),
+    () => ({ values: ret[0]!.perQuery.recall_at_100.filter((_, i) => coldCase[i]) }),
+  );
   out.cold_users_recall_at_100 = r5(cold.mean);
-  if (cold.n >= 2) out.cold_users_recall_at_100_ci95 = ci(cold);
+  out.cold_users_recall_at_100_ci95 = ci(cold);
   out.cold_users = ret[0]!.coldUsers.queries;
   out.history_masked_recall_at_100 = r5(seedEstimate(ret.map((r) => r.historyMasked.recall_at_100)).mean);
   out.coverage_at_100 = r5(seedEstimate(ret.map((r) => r.coverage_at_100)).mean);
