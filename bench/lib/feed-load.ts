@@ -1,17 +1,24 @@
 /**
- * The client side of bench:feed, run in a worker thread so its HTTP work is not billed to the server's
- * event loop: closed-loop feed clients, and beside them a writer that uploads videos and bumps counters
- * as the rest of a live platform would. Posts a `LoadResult` to the parent when the time is up.
+ * The client side of bench:feed, run in its own process (forked) so its HTTP work is billed neither to
+ * the server's event loop nor to its CPU time: closed-loop clients (each sends its next request when the
+ * previous answer arrived) or an open-loop generator (requests leave at a fixed rate whatever the
+ * answers do, latency counted from the intended send time, so there is no coordinated omission), and
+ * beside them a writer that uploads videos and bumps counters as the rest of a live platform would.
+ * Sends a `LoadResult` to the parent when the time is up.
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { newId } from '../../core/ids.ts';
 import { inList } from '../../core/metadata/sql.ts';
 import { mulberry32 } from '../../retrieval/ann/synthetic-vectors.ts';
 
 export interface LoadJob {
   base: string;
+  /** The path requested (default the For You page); the static page measures the machine's ceiling. */
+  path?: string;
   tokens: string[];
+  /** Closed loop: this many clients. Open loop: the most requests in flight before one counts as an error. */
   concurrency: number;
+  /** Open loop when set: requests per second, evenly spaced. */
+  rate?: number;
   seconds: number;
   /** Where the churn writer writes, whom it uploads as and whose counters it bumps. */
   churn: { metadataUrl: string; authors: string[]; videoIds: string[]; uploadsPerS: number; countersPerS: number };
@@ -65,36 +72,70 @@ async function churn(job: LoadJob, until: number): Promise<number> {
 }
 
 export interface LoadResult {
+  /** ms of each answered 200 (from the intended send time in open loop). */
   latencies: number[];
   errors: number;
+  /** Answers 503 (shed by the server under overload), not counted in `errors`. */
+  shed: number;
   elapsed: number;
+}
+
+const url = (job: LoadJob) => `${job.base}${job.path ?? '/api/v1/feed?limit=10'}`;
+
+async function one(job: LoadJob, i: number): Promise<number> {
+  const token = job.tokens[(i * 7919) % job.tokens.length]!;
+  try {
+    const res = await fetch(url(job), { headers: { authorization: `Bearer ${token}` } });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
 }
 
 /** Closed-loop clients: each sends its next request when the previous answer arrived. */
 async function load(job: LoadJob): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
+  let shed = 0;
   const start = performance.now();
   const end = start + job.seconds * 1000;
+  const count = (status: number, ms: number) => {
+    if (status === 200) latencies.push(ms);
+    else if (status === 503) shed++;
+    else errors++;
+  };
+  if (job.rate !== undefined) {
+    // Open loop: request k is due at start + k / rate; its latency runs from then, not from when it left.
+    const gap = 1000 / job.rate;
+    const inFlight = new Set<Promise<void>>();
+    for (let k = 0; ; k++) {
+      const due = start + k * gap;
+      if (due >= end) break;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      if (inFlight.size >= job.concurrency) {
+        errors++; // the generator's own limit: counted, never silently skipped
+        continue;
+      }
+      const p = one(job, k).then((status) => {
+        count(status, performance.now() - due);
+        inFlight.delete(p);
+      });
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+    return { latencies, errors, shed, elapsed: job.seconds };
+  }
   await Promise.all(
     Array.from({ length: job.concurrency }, async (_, w) => {
       for (let i = w; performance.now() < end; i += job.concurrency) {
-        const token = job.tokens[(i * 7919) % job.tokens.length]!;
         const s = performance.now();
-        try {
-          const res = await fetch(`${job.base}/api/v1/feed?limit=10`, {
-            headers: { authorization: `Bearer ${token}` },
-          });
-          await res.arrayBuffer();
-          if (res.status !== 200) errors++;
-        } catch {
-          errors++;
-        }
-        latencies.push(performance.now() - s);
+        count(await one(job, i), performance.now() - s);
       }
     }),
   );
-  return { latencies, errors, elapsed: (performance.now() - start) / 1000 };
+  return { latencies, errors, shed, elapsed: (performance.now() - start) / 1000 };
 }
 
 /** The load and the churn side by side, for the same time. */
@@ -104,4 +145,9 @@ async function loadWithChurn(job: LoadJob): Promise<LoadResult> {
   return result;
 }
 
-if (!isMainThread) parentPort!.postMessage(await loadWithChurn(workerData as LoadJob));
+// Forked by bench:feed: one job in, one result out, then exit.
+if (process.send) {
+  process.once('message', async (job: LoadJob) => {
+    process.send!(await loadWithChurn(job), () => process.exit(0));
+  });
+}

@@ -115,6 +115,7 @@ export function explainTrace(r: PipelineResult): Record<string, unknown> {
   return {
     scorer: r.trace.scorer,
     candidates: r.trace.candidates,
+    ranked: r.trace.ranked,
     stages_ms: r.trace.stages,
     sources: r.trace.sources,
     removed: Object.fromEntries(
