@@ -8,7 +8,8 @@
  * with the per-stage breakdown. While clients run, a writer beside them uploads `--uploads-per-s` (60,
  * about 5M a day) ready videos and bumps the counters of `--counters-per-s` (500) videos, as the rest
  * of a live platform does; `--uploads-per-s 0 --counters-per-s 0` measures a frozen catalogue.
- * `--quick` shrinks it for CI. Writes bench/results/feed.json.
+ * `--quick` shrinks it for CI; `--cpu-prof <prefix>` profiles the server during the curve. Writes
+ * bench/results/feed.json.
  *
  * Serving runs with the real models: a two-tower query tower and item vectors and the ONNX ranker, trained
  * on generated data by `bench/lib/trained-models.ts` (cached), with the ranker scoring `--rank-top-n`
@@ -31,13 +32,13 @@ import { cleanupTestRedis, testRedisUrl } from '../core/testing/redis.ts';
 import { openFeatureStore } from '../feature-store/open.ts';
 import type { FeatureStoreEvent } from '../feature-store/ports.ts';
 import { TRENDING_KEY } from '../feature-store/trending.ts';
+import { EXPERIMENTS_DIR } from '../feed/for-you/config.ts';
 import { buildApp } from '../platform/api/app.ts';
 import { closeDeps, openDeps } from '../platform/api/open-deps.ts';
 import { ServeLog } from '../platform/engagement/serve-log.ts';
 import { feedRoutes } from '../platform/feed/feed.routes.ts';
 import { createFeedRuntime } from '../platform/feed/feed-runtime.ts';
 import { clusteredUnitVectors, mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
-import { EXPERIMENTS_DIR } from '../feed/for-you/config.ts';
 import { buildSnapshot, withQueryTower } from '../retrieval/index-holder.ts';
 import type { LoadJob, LoadResult } from './lib/feed-load.ts';
 import { bindModels, loadBoundModels, trainedModels } from './lib/trained-models.ts';
@@ -55,6 +56,23 @@ const UPLOADS_PER_S = Number(argValue('--uploads-per-s') ?? 60);
 const COUNTERS_PER_S = Number(argValue('--counters-per-s') ?? 500);
 const RANK_TOP_N = Number(argValue('--rank-top-n') ?? 300);
 const FRESHNESS_PROBES = 5;
+/** Writes a CPU profile of the server during the closed-loop curve (the load runs in another process). */
+const CPU_PROF = argValue('--cpu-prof');
+
+/** Starts the V8 profiler in this process; the returned function stops it and writes `<file>-<set>.cpuprofile`. */
+async function startCpuProfile(set: string): Promise<() => Promise<void>> {
+  if (!CPU_PROF) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${CPU_PROF}-${set}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 /** A copy of the experiments directory whose value model ranks `RANK_TOP_N` candidates per request. */
 function benchFeedConfigDir(): string {
@@ -371,11 +389,13 @@ async function runSet(set: string): Promise<SetResult> {
   await run({ concurrency: 2 }); // warm-up: JIT, caches, connection pools
   const serveRss = rssSampler();
   const curve: LoadPoint[] = [];
+  const stopProfile = await startCpuProfile(set);
   for (const level of LEVELS) {
     const point = await run({ concurrency: level });
     show(`c=${level}`, point);
     curve.push(point);
   }
+  await stopProfile();
   const meeting = curve.filter((p) => p.p99_ms <= SLO_MS && p.errors === 0 && p.shed === 0);
   const headline =
     meeting.length > 0

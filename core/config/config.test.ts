@@ -54,4 +54,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SIM_CLOCK: 'true', NODE_ENV: 'production' })).toThrow(/SIM_CLOCK.*production/);
     expect(() => loadConfig({ SIM_CLOCK: 'true', EMBEDDED_WORKERS: 'false' })).toThrow(/SIM_CLOCK.*EMBEDDED_WORKERS/);
   });
+
+  it('runs several API processes only with a shared cache, and sheds past 64 in flight by default', () => {
+    expect(loadConfig({}).API_PROCESSES).toBe(1);
+    expect(loadConfig({}).API_MAX_IN_FLIGHT).toBe(64);
+    expect(loadConfig({ API_PROCESSES: '2', CACHE_URL: 'redis://127.0.0.1:6379' }).API_PROCESSES).toBe(2);
+    expect(() => loadConfig({ API_PROCESSES: '2' })).toThrow(/API_PROCESSES.*shared cache/);
+    expect(() => loadConfig({ API_PROCESSES: '0' })).toThrow(/API_PROCESSES/);
+  });
 });

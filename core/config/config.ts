@@ -77,6 +77,18 @@ export const configSchema = z.object({
   TRANSCODE_JOBS: z.coerce.number().int().min(1).max(16).default(1),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /**
+   * API processes on this node (node cluster, one listening socket shared): set it to the number of
+   * cores to use them all. Above 1 the cache must be shared (Redis), and the embedded workers run in
+   * the first process only.
+   */
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * Requests one API process serves at once; past it a request is answered at once with 503 OVERLOADED
+   * and `Retry-After` instead of queueing into timeouts. The health, readiness and metrics routes are
+   * exempt. 0: no limit.
+   */
+  API_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(64),
+  /**
    * A worker process (`npm run worker`) serves its own `/metrics` on this port at HOST, since consumers
    * and sweeps count there, not in the API. 0: off.
    */
@@ -121,6 +133,9 @@ function crossChecks(c: z.infer<typeof configSchema>): string[] {
   if (c.SIM_CLOCK && c.NODE_ENV === 'production') out.push('SIM_CLOCK: a simulated clock is refused in production');
   if (c.SIM_CLOCK && !c.EMBEDDED_WORKERS)
     out.push('SIM_CLOCK: needs EMBEDDED_WORKERS=true (separate worker processes would keep the system clock)');
+  if (c.API_PROCESSES > 1 && c.CACHE_URL.startsWith('memory:'))
+    out.push('API_PROCESSES: more than one process needs a shared cache (CACHE_URL=redis://...), not memory://');
+  if (c.API_PROCESSES > 1 && c.SIM_CLOCK) out.push('API_PROCESSES: the simulated clock lives in one process; use 1');
   return out;
 }
 

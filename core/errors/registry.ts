@@ -31,6 +31,7 @@ export const errorRegistry = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the given delay.' },
   BACKEND_UNAVAILABLE: { status: 503, message: 'A backend is unavailable; retry shortly.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },
+  OVERLOADED: { status: 503, message: 'The server is at its concurrency limit; retry after the given delay.' },
   INTERNAL: { status: 500, message: 'An unexpected error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

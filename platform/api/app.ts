@@ -8,6 +8,7 @@ import { authService } from './auth/auth.service.ts';
 import type { AppDeps } from './deps.ts';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
+import { installLoadShedding } from './load-shedding.ts';
 import { installMetrics, installScrapeGauges } from './metrics.ts';
 import { WATCHED_QUEUES } from './ops-status.ts';
 import { installRateLimits } from './rate-limit.ts';
@@ -31,7 +32,7 @@ export interface BuiltApp {
 
 /**
  * Wires the HTTP API from opened ports. Does not listen: `server.ts` does, tests use `app.inject()`.
- * Order matters: request id → auth (sets request.user) → rate limits → the area's handler.
+ * Order matters: load shedding → request id → auth (sets request.user) → rate limits → the area's handler.
  */
 export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<BuiltApp> {
   let shuttingDown = false;
@@ -53,6 +54,8 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  // First of all hooks: a shed request costs no auth lookup and no backend call.
+  installLoadShedding(app, deps.config.API_MAX_IN_FLIGHT, deps.telemetry);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

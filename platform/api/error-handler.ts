@@ -52,6 +52,7 @@ function send(reply: FastifyReply, request: FastifyRequest, e: AppError): Fastif
   if (e.code === 'RATE_LIMITED' && typeof e.details === 'object' && e.details && 'retry_after_s' in e.details) {
     reply.header('retry-after', String((e.details as { retry_after_s: number }).retry_after_s));
   }
+  if (e.code === 'OVERLOADED') reply.header('retry-after', '1');
   return reply.status(e.status).type('application/json; charset=utf-8').send(body);
 }
 
