@@ -42,10 +42,12 @@ const quick = argFlag('--quick');
 const USERS = 100;
 const VIDEOS = 500;
 const INGEST_EVENTS = quick ? 5_000 : 50_000;
-const LIKES = quick ? 300 : 3_000;
+const LIKES = quick ? 1_000 : 5_000;
 const PROBES = quick ? 30 : 200;
 const BATCH = 50;
 const CONCURRENCY = 4;
+/** Concurrent likers: a node serving many viewers has many likes in flight (group commit needs them). */
+const LIKE_CONCURRENCY = Number(argValue('--likes-concurrency') ?? 64);
 
 interface Urls {
   metadata: string;
@@ -250,11 +252,16 @@ async function runSet(name: string, urls: Urls) {
     appended += res.json().accepted;
   });
   await app.close();
-  const likesPerS = await throughput(LIKES, 1, CONCURRENCY, async (i) => {
+  // Every like is a new (user, video) pair: the first LIKES with 4 callers, the next LIKES with many.
+  const likesPerSFew = await throughput(LIKES, 1, CONCURRENCY, async (i) => {
     await likes.like(`u${i % USERS}`, `v${Math.floor(i / USERS) % VIDEOS}`);
   });
+  const likesPerS = await throughput(LIKES, 1, LIKE_CONCURRENCY, async (i) => {
+    const n = LIKES + i;
+    await likes.like(`u${n % USERS}`, `v${Math.floor(n / USERS) % VIDEOS}`);
+  });
 
-  const total = appended + LIKES;
+  const total = appended + 2 * LIKES;
   const inLog = (await p.events.endOffsets(ENGAGEMENT_TOPIC)).reduce((a, b) => a + b, 0);
   const consumeStart = performance.now();
   const subs = [await startConsumer(p, viewsConsumer(p)), await startConsumer(p, featuresConsumer(p))];
@@ -293,6 +300,7 @@ async function runSet(name: string, urls: Urls) {
     events_per_s: Math.round(eventsPerS),
     http_events_per_s: Math.round(httpEventsPerS),
     likes_per_s: Math.round(likesPerS),
+    likes_per_s_4_callers: Math.round(likesPerSFew),
     consume_events_per_s: Math.round(consumePerS),
     caught_up: caughtUp,
     acked_events: total,
@@ -358,7 +366,14 @@ async function main(): Promise<void> {
   writeResults('events', {
     quick,
     load_avg_1m: { before: loadBefore, after: +loadavg()[0]!.toFixed(2) },
-    config: { ingest_events: INGEST_EVENTS, batch: BATCH, concurrency: CONCURRENCY, likes: LIKES, probes: PROBES },
+    config: {
+      ingest_events: INGEST_EVENTS,
+      batch: BATCH,
+      concurrency: CONCURRENCY,
+      likes: LIKES,
+      likes_concurrency: LIKE_CONCURRENCY,
+      probes: PROBES,
+    },
     sets: rows,
   });
 }

@@ -55,6 +55,8 @@ const sets = (argValue('--backends') ?? 'embedded,scaled').split(',');
 const UPLOADS_PER_S = Number(argValue('--uploads-per-s') ?? 60);
 const COUNTERS_PER_S = Number(argValue('--counters-per-s') ?? 500);
 const RANK_TOP_N = Number(argValue('--rank-top-n') ?? 300);
+/** The server's API_MAX_IN_FLIGHT: past it requests are shed with 503 (the overload run shows it). */
+const MAX_IN_FLIGHT = Number(argValue('--max-in-flight') ?? 16);
 const FRESHNESS_PROBES = 5;
 /** Writes a CPU profile of the server during the closed-loop curve (the load runs in another process). */
 const CPU_PROF = argValue('--cpu-prof');
@@ -233,6 +235,7 @@ async function runSet(set: string): Promise<SetResult> {
     CACHE_URL: scaled ? testRedisUrl('feed-bench') : 'memory://',
     RATE_LIMIT_USER_PER_MIN: '100000000',
     RATE_LIMIT_IP_PER_MIN: '100000000',
+    API_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT),
   });
   const deps = await openDeps(config);
   const featuresUrl = scaled ? testRedisUrl('feed-bench-fs') : 'sqlite://:memory:';
@@ -519,6 +522,7 @@ async function main(): Promise<void> {
     levels: LEVELS,
     slo_p99_ms: SLO_MS,
     rank_top_n: RANK_TOP_N,
+    max_in_flight: MAX_IN_FLIGHT,
     duration_s_per_level: DURATION_S,
     churn: { uploads_per_s: UPLOADS_PER_S, counters_per_s: COUNTERS_PER_S },
     load_avg_1m: { before: loadBefore, after: +loadavg()[0]!.toFixed(2) },

@@ -2,8 +2,8 @@ import { newId } from '../../core/ids.ts';
 import { likesRepo } from '../../domain/repos/likes.repo.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
+import { GroupCommit } from './group-commit.ts';
 import { visibleVideo } from './lookups.ts';
-import { recordAndAppend } from './record.ts';
 
 /** The caller's like state of a video after a like or unlike. */
 export interface LikeResult {
@@ -11,12 +11,16 @@ export interface LikeResult {
   like_count: number;
 }
 
-/** Likes: idempotent like/unlike; only a real change is recorded, appended and counted. */
+/**
+ * Likes: idempotent like/unlike; only a real change is recorded, appended and counted. Concurrent likes
+ * share one transaction and one append (group commit); each answers only once its own like is durable.
+ */
 export function likesService(deps: EngagementDeps) {
+  const group = new GroupCommit(deps);
   async function setLiked(userId: string, videoId: string, liked: boolean): Promise<LikeResult> {
     const video = await visibleVideo(deps.metadata, videoId, userId);
     const now = deps.clock.now();
-    const changed = await recordAndAppend(deps, async (tx) => {
+    const changed = await group.run(async (tx) => {
       const likes = likesRepo(tx);
       const changed = liked ? await likes.add(userId, videoId, now) : await likes.remove(userId, videoId);
       if (!changed) return { result: false, events: [] };
