@@ -6,6 +6,7 @@ import {
   FEATURE_NAMES,
   type FeatureVideo,
   featureVector,
+  featureVectors,
   newFeatureState,
   pointInTimeFeatures,
 } from './definitions.ts';
@@ -110,5 +111,37 @@ describe('online updates', () => {
       expect(v, FEATURE_NAMES[i]).toBeCloseTo(b[i]!, 6);
     });
     expect(featureVector(once, user, video, 60)[idx('u_click_rate_7d')]).toBeGreaterThan(0.5);
+  });
+});
+
+describe('featureVectors', () => {
+  it('equals featureVector row by row, for viewers with and without state', () => {
+    const state = newFeatureState();
+    const videos: FeatureVideo[] = Array.from({ length: 30 }, (_, i) => ({
+      id: `v${i}`,
+      author: `a${i % 4}`,
+      tags: i % 3 === 0 ? [] : [`t${i % 5}`, `t${(i + 1) % 5}`],
+      durationBucket: i % 7,
+      uploadMs: i * 1000,
+      durationMs: 15_000,
+    }));
+    for (let i = 0; i < 200; i++) {
+      const v = videos[(i * 7) % videos.length]!;
+      const userId = `u${i % 3}`;
+      applyEvent(state, { type: 'impression', userId, video: v, timeMs: i * 100 });
+      if (i % 2) applyEvent(state, { type: 'complete', userId, video: v, timeMs: i * 100 + 1, watchMs: 15_000 });
+      if (i % 5 === 0) applyEvent(state, { type: 'like', userId, video: v, timeMs: i * 100 + 2 });
+      if (i % 11 === 0) applyEvent(state, { type: 'not_interested', userId, video: v, timeMs: i * 100 + 3 });
+    }
+    for (const user of [
+      { id: 'u1', nums: [0.5, 1, 0, 2] },
+      { id: 'nobody', nums: [] },
+    ]) {
+      const rows = featureVectors(state, user, videos, 50_000);
+      expect(rows).toHaveLength(videos.length);
+      videos.forEach((v, i) => {
+        expect(Array.from(rows[i]!)).toEqual(Array.from(featureVector(state, user, v, 50_000)));
+      });
+    }
   });
 });

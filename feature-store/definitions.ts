@@ -321,21 +321,77 @@ export function featureVector(
   video: FeatureVideo,
   timeMs: number,
 ): Float32Array {
-  const cfg = state.config;
   const out = new Float32Array(FEATURE_NAMES.length);
-  for (let i = 0; i < STATIC_USER_NUMS; i++) out[i] = user.nums[i] ?? 0;
+  videoFeatures(viewerContext(state, user, timeMs), video, out);
+  return out;
+}
+
+/**
+ * `featureVector` for many videos shown to one user at one time: the viewer's part (decayed counters,
+ * affinity totals, recent views) is computed once instead of once per video. Row i of the returned
+ * views equals `featureVector(state, user, videos[i], timeMs)` exactly; the rows share one buffer.
+ */
+export function featureVectors(
+  state: FeatureState,
+  user: FeatureUser,
+  videos: readonly FeatureVideo[],
+  timeMs: number,
+): Float32Array[] {
+  const n = FEATURE_NAMES.length;
+  const buf = new Float32Array(videos.length * n);
+  const ctx = viewerContext(state, user, timeMs);
+  return videos.map((v, i) => {
+    const out = buf.subarray(i * n, (i + 1) * n);
+    videoFeatures(ctx, v, out);
+    return out;
+  });
+}
+
+/** What the features of one viewer at one time share across videos. */
+interface ViewerContext {
+  state: FeatureState;
+  timeMs: number;
+  /** The global rate priors, by slot. */
+  priors: Float64Array;
+  /** out[0..9], the viewer's own features. */
+  head: Float64Array;
+  us: ReturnType<FeatureState['users']['get']>;
+  /** Sum of the viewer's positive decayed author affinities. */
+  authorTotal: number;
+  recent: Set<string | number>;
+}
+
+function viewerContext(state: FeatureState, user: FeatureUser, timeMs: number): ViewerContext {
+  const cfg = state.config;
+  const head = new Float64Array(10);
+  for (let i = 0; i < STATIC_USER_NUMS; i++) head[i] = user.nums[i] ?? 0;
   const g = read(state.global, cfg, timeMs);
   const gImp = Math.max(1, g[SLOTS + IMP]!);
-  const prior = (slot: number) => g[SLOTS + slot]! / gImp;
+  const priors = new Float64Array(SLOTS);
+  for (let slot = 0; slot < SLOTS; slot++) priors[slot] = g[SLOTS + slot]! / gImp;
   const us = state.users.get(user.id);
   const uc = read(us?.counters, cfg, timeMs);
   const uImp = uc[SLOTS + IMP]!;
-  out[4] = log1p(uImp);
-  out[5] = rate(uc[SLOTS + CLICK]!, uImp, prior(CLICK));
-  out[6] = rate(uc[SLOTS + LONG]!, uImp, prior(LONG));
-  out[7] = rate(uc[SLOTS + LIKE]!, uImp, prior(LIKE)) * 10;
-  out[8] = us && us.lastTimeMs > 0 ? log1p(Math.max(0, timeMs - us.lastTimeMs) / 3_600_000) : log1p(24 * 30);
-  out[9] = log1p(us?.recent.length ?? 0);
+  head[4] = log1p(uImp);
+  head[5] = rate(uc[SLOTS + CLICK]!, uImp, priors[CLICK]!);
+  head[6] = rate(uc[SLOTS + LONG]!, uImp, priors[LONG]!);
+  head[7] = rate(uc[SLOTS + LIKE]!, uImp, priors[LIKE]!) * 10;
+  head[8] = us && us.lastTimeMs > 0 ? log1p(Math.max(0, timeMs - us.lastTimeMs) / 3_600_000) : log1p(24 * 30);
+  head[9] = log1p(us?.recent.length ?? 0);
+  let authorTotal = 0;
+  if (us) {
+    for (const a of us.authorAffinity.values()) {
+      authorTotal += Math.max(0, decayedValue(a, cfg.affinityHalfLifeMs, timeMs));
+    }
+  }
+  const recent = new Set<string | number>(us ? us.recent.map((r) => r.video) : []);
+  return { state, timeMs, priors, head, us, authorTotal, recent };
+}
+
+function videoFeatures(ctx: ViewerContext, video: FeatureVideo, out: Float32Array): void {
+  const { state, timeMs, priors, us } = ctx;
+  const cfg = state.config;
+  for (let i = 0; i < 10; i++) out[i] = ctx.head[i]!;
   out[10] = video.durationBucket / DURATION_BUCKET_MAX;
   out[11] = video.uploadMs > 0 ? log1p(Math.max(0, timeMs - video.uploadMs) / 3_600_000) : 0;
   const vc = read(state.videos.get(video.id), cfg, timeMs);
@@ -343,15 +399,14 @@ export function featureVector(
   const vImp7 = vc[SLOTS + IMP]!;
   out[12] = log1p(vImp1);
   out[13] = log1p(vImp7);
-  out[14] = rate(vc[SLOTS + CLICK]!, vImp7, prior(CLICK));
-  out[15] = rate(vc[LONG]!, vImp1, prior(LONG));
-  out[16] = rate(vc[SLOTS + LONG]!, vImp7, prior(LONG));
-  out[17] = rate(vc[SLOTS + LIKE]!, vImp7, prior(LIKE)) * 10;
-  out[18] = rate(vc[SLOTS + HATE]!, vImp7, prior(HATE)) * 100;
+  out[14] = rate(vc[SLOTS + CLICK]!, vImp7, priors[CLICK]!);
+  out[15] = rate(vc[LONG]!, vImp1, priors[LONG]!);
+  out[16] = rate(vc[SLOTS + LONG]!, vImp7, priors[LONG]!);
+  out[17] = rate(vc[SLOTS + LIKE]!, vImp7, priors[LIKE]!) * 10;
+  out[18] = rate(vc[SLOTS + HATE]!, vImp7, priors[HATE]!) * 100;
   if (us) {
     const authorAff = decayedValue(us.authorAffinity.get(video.author), cfg.affinityHalfLifeMs, timeMs);
-    let total = 0;
-    for (const a of us.authorAffinity.values()) total += Math.max(0, decayedValue(a, cfg.affinityHalfLifeMs, timeMs));
+    const total = ctx.authorTotal;
     out[19] = Math.sign(authorAff) * log1p(Math.abs(authorAff));
     out[20] = total > 0 ? Math.max(0, authorAff) / total : 0;
     let max = 0;
@@ -363,9 +418,8 @@ export function featureVector(
     }
     out[21] = log1p(max);
     out[22] = video.tags.length > 0 ? Math.sign(sum) * log1p(Math.abs(sum) / video.tags.length) : 0;
-    out[23] = us.recent.some((r) => r.video === video.id) ? 1 : 0;
+    out[23] = ctx.recent.has(video.id) ? 1 : 0;
   }
-  return out;
 }
 
 /** The data `pointInTimeFeatures` needs; a training `Dataset` satisfies it. */

@@ -44,9 +44,9 @@ export class MemoryCache implements Cache {
     for (const [key, e] of this.#entries) if (e.expiresAt !== 0 && e.expiresAt <= now) this.#entries.delete(key);
   }
 
-  #live(key: string): Entry | undefined {
+  #live(key: string, now?: number): Entry | undefined {
     const e = this.#entries.get(key);
-    if (e && e.expiresAt !== 0 && e.expiresAt <= Date.now()) {
+    if (e && e.expiresAt !== 0 && e.expiresAt <= (now ?? Date.now())) {
       this.#entries.delete(key);
       return undefined;
     }
@@ -68,8 +68,9 @@ export class MemoryCache implements Cache {
   }
 
   async mget(keys: readonly string[]): Promise<(string | undefined)[]> {
+    const now = Date.now();
     return keys.map((k) => {
-      const e = this.#live(k);
+      const e = this.#live(k, now);
       return e?.v.type === 'string' ? e.v.value : undefined;
     });
   }

@@ -3,7 +3,7 @@ import {
   type FeatureState,
   type FeatureUser,
   type FeatureVideo,
-  featureVector,
+  featureVectors,
   toFeatureVideo,
 } from '../../../feature-store/definitions.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
@@ -65,7 +65,16 @@ export function featuresHydrator(featureStore: FeatureStore, opts: FeaturesHydra
         full = { ...state, videos };
       }
       const user: FeatureUser = { id: query.actor, nums: nums ?? [] };
-      for (const c of candidates) c.features = featureVector(full, user, toFeatureVideo(c.video), query.nowMs);
+      // The viewer's part of the features once per request, not once per candidate.
+      const rows = featureVectors(
+        full,
+        user,
+        candidates.map((c) => toFeatureVideo(c.video)),
+        query.nowMs,
+      );
+      candidates.forEach((c, i) => {
+        c.features = rows[i]!;
+      });
     },
   };
 }
