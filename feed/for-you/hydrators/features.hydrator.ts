@@ -2,7 +2,6 @@ import {
   type DecayedCounters,
   type FeatureState,
   type FeatureUser,
-  type FeatureVideo,
   featureVectors,
   toFeatureVideo,
 } from '../../../feature-store/definitions.ts';
