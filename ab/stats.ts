@@ -249,6 +249,9 @@ export function sequentialBoundaries(
   alpha = 0.05,
   spend: (t: number, alpha: number) => number = obfSpending,
 ): number[] {
+  const key = spend === obfSpending ? `${alpha}:${ts.join(',')}` : undefined;
+  const hit = key ? boundaryMemo.get(key) : undefined;
+  if (hit) return [...hit];
   const out: number[] = [];
   let prev: Carried | undefined;
   let spent = 0;
@@ -270,8 +273,11 @@ export function sequentialBoundaries(
     out.push(b);
     prev = carry(prev, t, b, 0);
   }
-  return out;
+  if (key) boundaryMemo.set(key, out);
+  return [...out];
 }
+const boundaryMemo = new Map<string, number[]>();
+const inflationMemo = new Map<string, number>();
 
 /** The chance of crossing constant-or-given boundaries at any look when Z drifts by `drift`·√t (drift = effect / se at t = 1). */
 export function sequentialRejectProbability(ts: readonly number[], bounds: readonly number[], drift: number): number {
@@ -289,6 +295,9 @@ export function sequentialRejectProbability(ts: readonly number[], bounds: reado
  * same power (the sample-size inflation factor; ≈1.03 for 5 equally spaced O'Brien–Fleming looks).
  */
 export function sequentialInflation(ts: readonly number[], alpha = 0.05, power = 0.8): number {
+  const key = `${alpha}:${power}:${ts.join(',')}`;
+  const hit = inflationMemo.get(key);
+  if (hit !== undefined) return hit;
   const bounds = sequentialBoundaries(ts, alpha);
   const fixed = normalQuantile(1 - alpha / 2) + normalQuantile(power);
   let lo = fixed * 0.9;
@@ -298,7 +307,9 @@ export function sequentialInflation(ts: readonly number[], alpha = 0.05, power =
     if (sequentialRejectProbability(ts, bounds, mid) < power) lo = mid;
     else hi = mid;
   }
-  return ((lo + hi) / 2 / fixed) ** 2;
+  const f = ((lo + hi) / 2 / fixed) ** 2;
+  inflationMemo.set(key, f);
+  return f;
 }
 
 /**

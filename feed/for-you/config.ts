@@ -32,12 +32,28 @@ export const feedFileSchema = z.object({
   experiments: z.array(experimentSchema).default([]),
 });
 
+/**
+ * An experiment the feed buckets viewers into. Those of feed.yaml split every viewer by weight; those
+ * started from experiments/ab bring their own `assign` (layers, traffic, targeting; undefined = not in it).
+ */
+export type FeedExperiment = z.infer<typeof experimentSchema> & { assign?: (actor: string) => string | undefined };
+
 /** The parsed feed config, its defaults bound to the pipelines' settings slots. */
 export interface FeedConfig {
   slots: readonly SettingsSlot<unknown>[];
   defaults: SettingsTree;
   sessionTtlS: number;
-  experiments: z.infer<typeof experimentSchema>[];
+  experiments: FeedExperiment[];
+}
+
+/**
+ * The config with more experiments, each checked like feed.yaml's (every arm must produce valid
+ * settings); throws naming the experiment and arm otherwise.
+ */
+export function withExperiments(base: FeedConfig, extra: readonly FeedExperiment[]): FeedConfig {
+  const config: FeedConfig = { ...base, experiments: [...base.experiments, ...extra] };
+  for (const e of extra) for (const a of e.arms) settingsFor(config, [{ experiment: e.name, arm: a.name }]);
+  return config;
 }
 
 function issues(err: z.ZodError, file: string): Error {
@@ -93,6 +109,11 @@ export function assignArms(config: FeedConfig, actor: string): ArmAssignment[] {
   const out: ArmAssignment[] = [];
   for (const e of config.experiments) {
     if (!e.enabled) continue;
+    if (e.assign) {
+      const arm = e.assign(actor);
+      if (arm !== undefined) out.push({ experiment: e.name, arm });
+      continue;
+    }
     const total = e.arms.reduce((s, a) => s + a.weight, 0);
     let x = bucketOf(actor, e.name) * total;
     let arm = e.arms[e.arms.length - 1]!.name;

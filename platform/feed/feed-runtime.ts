@@ -1,10 +1,18 @@
+import { join } from 'node:path';
+import { RunningExperiments } from '../../ab/runtime.ts';
 import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
 import type { Telemetry } from '../../core/telemetry/telemetry.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
-import { EXPERIMENTS_DIR, type FeedConfig, loadFeedConfig } from '../../feed/for-you/config.ts';
+import {
+  EXPERIMENTS_DIR,
+  type FeedConfig,
+  type FeedExperiment,
+  loadFeedConfig,
+  withExperiments,
+} from '../../feed/for-you/config.ts';
 import { feedPipelines, settingsSlotsOf } from '../../feed/for-you/pipelines.ts';
 import type { ServedItemSink } from '../../feed/for-you/side-effects/serve-log.side-effect.ts';
 import { downloadArtifacts } from '../../model-format/artifact-dir.ts';
@@ -47,6 +55,13 @@ export interface FeedRuntimeOptions {
   feedConfig?: FeedConfig;
   /** Where feed.yaml and value-model.yaml are read when `feedConfig` is not given (FEED_CONFIG_DIR). */
   feedConfigDir?: string;
+  /**
+   * The platform's data folder: experiments started from `<feed config dir>/ab` (state in
+   * `DATA_DIR/experiments/state.json`) are served when given.
+   */
+  dataDir?: string;
+  /** How often the running experiments are looked up again (2 s). */
+  experimentsRefreshMs?: number;
   contentEmbedder?: ContentEmbedder;
   /** Loads the query tower of a promoted two-tower version (its item vectors come from the index artifact). */
   loadQueryTower?: (m: ProductionModel) => Promise<QueryEmbedder | undefined>;
@@ -123,6 +138,33 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
   // Bound to the components of the pipelines that run: a component without settings stops the start.
   const config =
     o.feedConfig ?? loadFeedConfig(settingsSlotsOf(Object.values(pipelines)), o.feedConfigDir ?? EXPERIMENTS_DIR);
+  const log = o.telemetry.component('feed');
+  const running = o.dataDir
+    ? new RunningExperiments({
+        dir: join(o.feedConfigDir ?? EXPERIMENTS_DIR, 'ab'),
+        dataDir: o.dataDir,
+        ...(o.experimentsRefreshMs !== undefined ? { refreshMs: o.experimentsRefreshMs } : {}),
+        onError: (err, what) => log.failed(err, what),
+      })
+    : undefined;
+  let composed = { signature: '', config };
+  // The base config with the running experiments; rebuilt only when they change.
+  function currentConfig(): FeedConfig {
+    if (!running) return config;
+    const r = running.current();
+    if (r.signature === composed.signature) return composed.config;
+    const ok: FeedExperiment[] = [];
+    for (const e of r.experiments) {
+      try {
+        withExperiments(config, [e]);
+        ok.push(e);
+      } catch (err) {
+        log.failed(err, `experiment ${e.name} produces invalid feed settings; it is left out`);
+      }
+    }
+    composed = { signature: r.signature, config: withExperiments(config, ok) };
+    return composed.config;
+  }
   const service = new FeedService({
     metadata: o.metadata,
     cache: o.cache,
@@ -131,12 +173,11 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     ...(o.playbackTokenTtlS ? { playbackTokenTtlS: o.playbackTokenTtlS } : {}),
     catalog,
     index,
-    config: () => config,
+    config: currentConfig,
     pipelines,
     counts: (ids) => counters.get(ids),
     telemetry: feedTelemetry(o.telemetry),
   });
-  const log = o.telemetry.component('feed');
   const unpublish: (() => void)[] = [];
   return {
     catalog,

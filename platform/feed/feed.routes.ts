@@ -66,6 +66,7 @@ export function feedRoutes(
         serveLog,
         playbackTokenTtlS: deps.config.PLAYBACK_TOKEN_TTL_S,
         ...(deps.config.FEED_CONFIG_DIR ? { feedConfigDir: deps.config.FEED_CONFIG_DIR } : {}),
+        dataDir: deps.config.DATA_DIR,
         ...(deps.featureStore ? { featureStore: deps.featureStore } : {}),
       });
       await own.start();
