@@ -244,7 +244,7 @@ export function analyse(input: AnalysisInput): Analysis {
       let vr = 0;
       let usedCuped = false;
       if (def.kind === 'mean') {
-        let y = Float64Array.from(idx.map((i) => num[i]!));
+        let y: Float64Array = Float64Array.from(idx.map((i) => num[i]!));
         if (an.cuped) {
           const x = Float64Array.from(idx.map((i) => pre[i]![def.value]));
           const c = cuped(y, x);

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { aaRuns, mulberry32, powerRuns, srmDetection, type UserLooks } from './calibration.ts';
+import { sequentialBoundaries } from './stats.ts';
+
+/** Users whose metric grows each look around a stable taste, which their pre-period also reflects. */
+function population(n: number, lift: number, seed: number, prefix: string): UserLooks[] {
+  const rand = mulberry32(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  return Array.from({ length: n }, (_, i) => {
+    const taste = 10 + 3 * normal();
+    let acc = 0;
+    const looks = Array.from({ length: 5 }, () => {
+      acc += taste * (1 + lift) + 3 * normal();
+      return acc;
+    });
+    return { id: `${prefix}${i}`, pre: taste + 3 * normal(), looks };
+  });
+}
+
+describe('calibration on synthetic users', () => {
+  const bounds = sequentialBoundaries([0.2, 0.4, 0.6, 0.8, 1]);
+  it('keeps the sequential A/A false-positive rate near 5 % while naive peeking inflates it', () => {
+    const r = aaRuns(population(600, 0, 3, 'a'), 300, bounds);
+    expect(r.false_positive_rate).toBeLessThan(0.09);
+    expect(r.naive_false_positive_rate).toBeGreaterThan(r.false_positive_rate);
+    expect(r.srm_false_alarm_rate).toBeLessThan(0.02);
+  });
+  it('detects a planted effect and a 52/48 bucketing bug', () => {
+    expect(powerRuns(population(400, 0, 4, 'c'), population(400, 0.1, 5, 't'), 300, 100, bounds)).toBeGreaterThan(0.8);
+    expect(srmDetection(20_000, 20, [52, 48], [1, 1])).toBe(1);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Checks of the analysis on real per-user data: A/A experiments by re-randomising one arm's users
+ * (false positives with and without the sequential boundaries), power by resampling two arms at a given
+ * size, and sample-ratio checks against injected bucketing bugs. Used by `npm run bench:experiments`.
+ */
+import { unitHash } from './assign.ts';
+import { cuped, meanEstimate, srm, welch } from './stats.ts';
+
+/** One user at each look: the metric accumulated so far (NaN before their exposure) and the pre-period value. */
+export interface UserLooks {
+  id: string;
+  pre: number;
+  looks: number[];
+}
+
+/** z of B − A at look k (Welch on per-user values; CUPED with θ pooled over both groups when `useCuped`). */
+export function zAtLook(a: readonly UserLooks[], b: readonly UserLooks[], k: number, useCuped: boolean): number {
+  const ia = a.filter((u) => Number.isFinite(u.looks[k]!));
+  const ib = b.filter((u) => Number.isFinite(u.looks[k]!));
+  if (ia.length < 2 || ib.length < 2) return 0;
+  let ya = ia.map((u) => u.looks[k]!);
+  let yb = ib.map((u) => u.looks[k]!);
+  if (useCuped) {
+    const c = cuped([...ya, ...yb], [...ia.map((u) => u.pre), ...ib.map((u) => u.pre)]);
+    ya = [...c.adjusted.subarray(0, ya.length)];
+    yb = [...c.adjusted.subarray(ya.length)];
+  }
+  const w = welch(meanEstimate(ya), meanEstimate(yb));
+  return w.se > 0 ? w.diff / w.se : 0;
+}
+
+/** Whether a test over all looks rejects: sequentially (|z_k| > b_k at some k) and naively (|z_k| > 1.96 at some k). */
+export function looksReject(
+  a: readonly UserLooks[],
+  b: readonly UserLooks[],
+  bounds: readonly number[],
+  useCuped: boolean,
+): { sequential: boolean; naive: boolean; zFinal: number } {
+  let sequential = false;
+  let naive = false;
+  let z = 0;
+  for (let k = 0; k < bounds.length; k++) {
+    z = zAtLook(a, b, k, useCuped);
+    if (Math.abs(z) > bounds[k]!) sequential = true;
+    if (Math.abs(z) > 1.959964) naive = true;
+  }
+  return { sequential, naive, zFinal: z };
+}
+
+/** `runs` A/A experiments: the users split in half by a fresh salt each time. */
+export function aaRuns(users: readonly UserLooks[], runs: number, bounds: readonly number[], useCuped = true) {
+  let seq = 0;
+  let naive = 0;
+  let srmAlarms = 0;
+  for (let r = 0; r < runs; r++) {
+    const a: UserLooks[] = [];
+    const b: UserLooks[] = [];
+    for (const u of users) (unitHash(`aa-${r}`, u.id) < 0.5 ? a : b).push(u);
+    const t = looksReject(a, b, bounds, useCuped);
+    if (t.sequential) seq++;
+    if (t.naive) naive++;
+    if (srm([a.length, b.length], [1, 1]).mismatch) srmAlarms++;
+  }
+  return {
+    runs,
+    false_positive_rate: seq / runs,
+    naive_false_positive_rate: naive / runs,
+    srm_false_alarm_rate: srmAlarms / runs,
+  };
+}
+
+/** A seeded uniform generator (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Share of `runs` experiments of `n` users per arm (drawn with replacement) in which the sequential test finds B ≠ A in the direction of the true difference. */
+export function powerRuns(
+  control: readonly UserLooks[],
+  treatment: readonly UserLooks[],
+  n: number,
+  runs: number,
+  bounds: readonly number[],
+  useCuped = true,
+  seed = 1,
+): number {
+  const rand = mulberry32(seed);
+  const draw = (xs: readonly UserLooks[]) => Array.from({ length: n }, () => xs[Math.floor(rand() * xs.length)]!);
+  const trueSign = Math.sign(zAtLook(control, treatment, bounds.length - 1, useCuped));
+  let hits = 0;
+  for (let r = 0; r < runs; r++) {
+    const a = draw(control);
+    const b = draw(treatment);
+    let k = 0;
+    for (; k < bounds.length; k++) {
+      const z = zAtLook(a, b, k, useCuped);
+      if (Math.abs(z) > bounds[k]!) {
+        if (Math.sign(z) === trueSign) hits++;
+        break;
+      }
+    }
+  }
+  return hits / runs;
+}
+
+/** Detection rate of a bucketing bug: `runs` populations of `n` ids bucketed with `buggyWeights`, tested against `weights`. */
+export function srmDetection(n: number, runs: number, buggyWeights: readonly number[], weights: readonly number[]) {
+  const total = buggyWeights.reduce((a, b) => a + b, 0);
+  let detected = 0;
+  for (let r = 0; r < runs; r++) {
+    const counts = new Array<number>(buggyWeights.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      let x = unitHash(`srm-${r}`, `u:${r}-${i}`) * total;
+      let k = 0;
+      while (k < buggyWeights.length - 1 && x >= buggyWeights[k]!) x -= buggyWeights[k++]!;
+      counts[k]!++;
+    }
+    if (srm(counts, weights).mismatch) detected++;
+  }
+  return detected / runs;
+}

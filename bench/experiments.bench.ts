@@ -1,0 +1,270 @@
+/**
+ * The experiment platform on the user simulator (`npm run bench:experiments [-- --users 2400 --days 3
+ * --videos 3000 --aa-runs 500]`), writing bench/results/experiments.json and a sample report in
+ * bench/results/experiments-report/.
+ *
+ * A fresh embedded platform with the simulated clock and a fast-mode catalogue; simulated users act
+ * over HTTP for `days` days. After day 0 (the pre-period) the experiment `bench-planted` is started
+ * exactly as an experimenter would (experiments/ab file + lifecycle start): arms `control`, `control-2`
+ * (the same feed: a real A/A on the platform) and `popular` (the most-popular order, which this
+ * world's users prefer: the planted effect, its size known from the simulator's ground truth). At the
+ * end the analysis reads the platform's engagement log, and:
+ *  - A/A: the users of both control arms re-split `aa-runs` times by fresh salts, each run looked at
+ *    5 times; false positives with the sequential boundaries and with naive peeking (|z| > 1.96 at any look);
+ *  - power: experiments of the size the report recommends for the planted effect, resampled from the
+ *    `control` and `popular` users, tested with the same 5 looks;
+ *  - CUPED: variance of watch time per user removed by each user's day-0 watch time;
+ *  - SRM: populations of 20,000 ids bucketed 52/48 by a bug, tested against 50/50; false alarms on the A/A runs.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { aggregate, analyse, DAY_MS, exposedUsers } from '../ab/analysis.ts';
+import { assignArm } from '../ab/assign.ts';
+import { aaRuns, powerRuns, srmDetection, type UserLooks } from '../ab/calibration.ts';
+import { readExperimentFile, readMetricsFile } from '../ab/config.ts';
+import { start, stop } from '../ab/lifecycle.ts';
+import { buildReport, writeReport } from '../ab/report.ts';
+import { platformNow, readState } from '../ab/state.ts';
+import { sequentialBoundaries } from '../ab/stats.ts';
+import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
+import { relativeLift, sumDays } from '../sim/metrics.ts';
+import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
+import { progressBar } from '../sim/progress.ts';
+import { Simulation } from '../sim/runner.ts';
+import { loadWorld, resized } from '../sim/world.ts';
+import { readEngagementLog } from '../training/data/platform.loader.ts';
+import { argValue, printTable, writeResults } from './report.ts';
+
+const USERS = Number(argValue('--users') ?? 2400);
+const DAYS = Number(argValue('--days') ?? 3);
+const VIDEOS = Number(argValue('--videos') ?? 3000);
+const WORLD = argValue('--world') ?? 'world-a';
+const AA_RUNS = Number(argValue('--aa-runs') ?? 500);
+const POWER_RUNS = Number(argValue('--power-runs') ?? 400);
+const SRM_RUNS = Number(argValue('--srm-runs') ?? 200);
+const SRM_USERS = 20_000;
+const LOOKS = 5;
+const NAME = 'bench-planted';
+const EXPERIMENTS = new URL('../experiments/', import.meta.url).pathname;
+const REPORT_DIR = new URL('./results/experiments-report/', import.meta.url).pathname;
+
+/** The feed config folder of the run: the repository's, every feed.yaml experiment off, and the bench experiment. */
+function writeConfig(dir: string): string {
+  mkdirSync(join(dir, 'ab'), { recursive: true });
+  const feed = parse(readFileSync(join(EXPERIMENTS, 'feed.yaml'), 'utf8')) as {
+    experiments?: { name: string; enabled?: boolean; arms: { name: string; overrides?: unknown }[] }[];
+  };
+  const popular = feed.experiments?.find((e) => e.name === 'policy-baselines')?.arms.find((a) => a.name === 'popular');
+  if (!popular) throw new Error('experiments/feed.yaml: policy-baselines has no popular arm');
+  for (const e of feed.experiments ?? []) e.enabled = false;
+  writeFileSync(join(dir, 'feed.yaml'), stringify(feed));
+  copyFileSync(join(EXPERIMENTS, 'value-model.yaml'), join(dir, 'value-model.yaml'));
+  copyFileSync(join(EXPERIMENTS, 'ab', 'metrics.yaml'), join(dir, 'ab', 'metrics.yaml'));
+  const experiment = {
+    name: NAME,
+    description:
+      'Benchmark: the most-popular order (which the simulated users of this world prefer) against the pipeline, with an A/A copy of the control.',
+    layer: 'bench',
+    traffic: 1,
+    targeting: { viewers: 'signed_in' },
+    arms: [
+      { name: 'control', weight: 1 },
+      { name: 'control-2', weight: 1 },
+      { name: 'popular', weight: 1, overrides: popular.overrides },
+    ],
+    metrics: {
+      primary: 'watch_time_s',
+      secondary: ['long_view_rate', 'likes', 'sessions', 'next_day_return'],
+      guardrails: [{ metric: 'not_interested_rate', tolerance: 0.5 }],
+    },
+    analysis: { mde: 0.05, looks: LOOKS, duration_days: DAYS - 1, cuped: true, pre_period_days: 1 },
+  };
+  writeFileSync(join(dir, 'ab', `${NAME}.yaml`), stringify(experiment));
+  return dir;
+}
+
+const started = performance.now();
+const world = resized(loadWorld(WORLD), { users: USERS, videos: VIDEOS });
+const dir = mkdtempSync(join(tmpdir(), 'foryou-bench-experiments-'));
+try {
+  const configDir = writeConfig(join(dir, 'feed-config'));
+  const env = simPlatformEnv(join(dir, 'data'), { FEED_CONFIG_DIR: configDir });
+  const dataDir = env.DATA_DIR!;
+  const file = join(configDir, 'ab', `${NAME}.yaml`);
+  let platform = await startPlatform(env);
+  let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
+  try {
+    prepared = await prepareFastCatalogue(platform.base, world);
+  } finally {
+    await platform.stop();
+  }
+  const catalogue = await createFastCatalogue(env, prepared);
+  platform = await startPlatform(env);
+  const seedS = (performance.now() - started) / 1000;
+  const bar = progressBar(`${WORLD}: ${USERS} users × ${DAYS} days`);
+  const sim = new Simulation({
+    baseUrl: platform.base,
+    world,
+    catalogue,
+    days: DAYS,
+    concurrency: 16,
+    progress: (p) => bar.update(p.day * 24 + p.hour + 1, DAYS * 24, `${p.sessionsDone}/${p.sessionsPlanned} sessions`),
+    onDayEnd: async (day) => {
+      if (day !== 0) return;
+      // As an experimenter would: `npm run exp -- start`; the feed rereads the state within 2 s.
+      start(dataDir, readExperimentFile(file));
+      await new Promise((r) => setTimeout(r, 2_500));
+    },
+  });
+  const simReport = await sim.run();
+  bar.done();
+  stop(dataDir, NAME, 'benchmark over');
+  await platform.stop();
+  const simS = (performance.now() - started) / 1000 - seedS;
+
+  const t0 = performance.now();
+  const events = await readEngagementLog(env.EVENTS_URL!);
+  const e = readExperimentFile(file);
+  const s = readState(dataDir)[NAME]!;
+  const metrics = readMetricsFile(join(configDir, 'ab', 'metrics.yaml'));
+  const end = s.stopped_at ?? platformNow(dataDir);
+  const users = exposedUsers(events, { experiment: e, range: s.range }, { start: s.started_at, end, preDays: 1 });
+  const input = { experiment: e, metrics, users, start: s.started_at, asOf: end };
+  const report = buildReport(input, s);
+  writeReport(REPORT_DIR, report);
+  const a = report.analysis;
+  const watch = (arm: string) => a.metrics.find((m) => m.metric === 'watch_time_s' && m.arm === arm)!;
+
+  // Per user: watch time accumulated to each of the 5 looks, and over the pre-period (day 0).
+  const lookAt = Array.from({ length: LOOKS }, (_, k) => s.started_at + ((end - s.started_at) * (k + 1)) / LOOKS);
+  const looksOf = (arm: string[]): UserLooks[] =>
+    users
+      .filter((u) => arm.includes(u.arm))
+      .map((u) => ({
+        id: u.userId,
+        pre: aggregate(u.pre, s.started_at - DAY_MS, s.started_at).watch_s,
+        looks: lookAt.map((t) => (u.exposedAt < t ? aggregate(u.events, u.exposedAt, t).watch_s : Number.NaN)),
+      }));
+  const bounds = sequentialBoundaries(
+    Array.from({ length: LOOKS }, (_, k) => (k + 1) / LOOKS),
+    e.analysis.alpha,
+  );
+  const aaBar = progressBar(`A/A: ${AA_RUNS} re-randomisations × ${LOOKS} looks`);
+  aaBar.update(0, 1);
+  const aa = aaRuns(looksOf(['control', 'control-2']), AA_RUNS, bounds);
+  aaBar.done();
+
+  // The planted effect: the report's recommendation for detecting it, then experiments of that size.
+  const planted = watch('popular');
+  const sized = analyse({
+    ...input,
+    experiment: { ...e, analysis: { ...e.analysis, mde: Math.abs(planted.comparison.relative) } },
+  });
+  const recommended = sized.recommended_users_per_arm;
+  const control = looksOf(['control']);
+  const treated = looksOf(['popular']);
+  let power: number | null = null;
+  if (Number.isFinite(recommended) && recommended <= 20 * Math.max(control.length, treated.length)) {
+    const pBar = progressBar(`power: ${POWER_RUNS} experiments of ${recommended} users per arm`);
+    pBar.update(0, 1);
+    power = powerRuns(control, treated, recommended, POWER_RUNS, bounds);
+    pBar.done();
+  }
+
+  // Ground truth: mean true affinity of what each user was served after the start, by the platform's arm.
+  const handle = (i: number) => `sim_${world.name.replaceAll('-', '_').slice(0, 12)}_u${i}`;
+  const armOfTruth = (i: number) => {
+    const id = sim.user(handle(i))?.userId;
+    return id ? assignArm({ experiment: e, range: s.range }, `u:${id}`) : undefined;
+  };
+  const affinity = (arm: string) =>
+    simReport.truths
+      .filter((t) => armOfTruth(t.user) === arm)
+      .map((t) => sumDays(t, 1))
+      .filter((d) => d.served > 0)
+      .map((d) => d.affinitySum / d.served);
+  const trueLift = relativeLift(affinity('popular'), affinity('control'));
+
+  const srmRate = srmDetection(SRM_USERS, SRM_RUNS, [52, 48], [1, 1]);
+  const analysisS = (performance.now() - t0) / 1000;
+  const cupedVr = planted.variance_reduction;
+  const result = {
+    world: simReport.world,
+    users: simReport.users,
+    days: DAYS,
+    videos: Object.keys(catalogue.videos).length,
+    via_http: true,
+    events: events.length,
+    exposures: a.exposures,
+    aa: {
+      runs: aa.runs,
+      peeks: LOOKS,
+      boundaries: bounds,
+      users: aa.runs ? looksOf(['control', 'control-2']).length : 0,
+      false_positive_rate: aa.false_positive_rate,
+      naive_peeking_false_positive_rate: aa.naive_false_positive_rate,
+      /** The platform's own A/A arm (control-2 against control) in this run. */
+      platform_aa: {
+        relative: watch('control-2').comparison.relative,
+        p: watch('control-2').comparison.p,
+        significant: watch('control-2').significant,
+      },
+    },
+    planted_effect: {
+      arm: 'popular',
+      true_affinity_lift: trueLift,
+      watch_time_relative: planted.comparison.relative,
+      watch_time_always_valid_ci: planted.sequential_ci.map((x) => x / planted.comparison.control),
+      detected_in_run: planted.significant,
+      recommended_users_per_arm: recommended,
+      power_runs: power === null ? 0 : POWER_RUNS,
+    },
+    power,
+    cuped_variance_reduction: cupedVr,
+    srm_detection_rate: srmRate,
+    srm: {
+      injected: '52/48 split tested against 50/50',
+      users_per_run: SRM_USERS,
+      runs: SRM_RUNS,
+      platform_run: a.srm,
+    },
+    srm_false_alarm_rate: aa.srm_false_alarm_rate,
+    ope: null,
+    ope_note: 'not implemented: no off-policy estimates yet',
+    seed_s: seedS,
+    simulate_s: simS,
+    analysis_s: analysisS,
+    total_s: (performance.now() - started) / 1000,
+  };
+  printTable('experiments on the simulator', [
+    {
+      check: 'A/A false positives, sequential (5 looks)',
+      value: aa.false_positive_rate.toFixed(3),
+      goal: '0.05 ± 0.015',
+    },
+    { check: 'A/A false positives, naive peeking', value: aa.naive_false_positive_rate.toFixed(3), goal: '(reported)' },
+    {
+      check: `power at the recommended ${recommended} users/arm`,
+      value: power === null ? 'n/a' : power.toFixed(3),
+      goal: '≥ 0.8',
+    },
+    { check: 'CUPED variance reduction, watch time', value: cupedVr.toFixed(3), goal: '≥ 0.30' },
+    { check: 'SRM detection, 52/48 bug', value: srmRate.toFixed(3), goal: '1.0' },
+    { check: 'SRM false alarms on A/A', value: aa.srm_false_alarm_rate.toFixed(3), goal: '0' },
+    {
+      check: 'planted effect: watch time (popular vs control)',
+      value: `${(100 * planted.comparison.relative).toFixed(2)} %`,
+      goal: '',
+    },
+    {
+      check: 'planted effect: true affinity lift',
+      value: `${(100 * trueLift.mean).toFixed(2)} % [${trueLift.ci95.map((x) => (100 * x).toFixed(2)).join(', ')}]`,
+      goal: '',
+    },
+  ]);
+  writeResults('experiments', result);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
