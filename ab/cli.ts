@@ -14,6 +14,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXPERIMENTS_DIR, loadFeedConfig, withExperiments } from '../feed/for-you/config.ts';
 import { feedSettingsSlots } from '../feed/for-you/pipelines.ts';
+import { SettingsError } from '../feed/pipeline/settings.ts';
 import { progressBar } from '../sim/progress.ts';
 import { readEngagementLog } from '../training/data/platform.loader.ts';
 import { analyse, DAY_MS, exposedUsers } from './analysis.ts';
@@ -22,6 +23,7 @@ import {
   crossCheck,
   type ExperimentFile,
   loadExperiments,
+  positionOf,
   readExperimentFile,
   readMetricsFile,
 } from './config.ts';
@@ -77,11 +79,18 @@ function checkSettings(ctx: Ctx, experiments: readonly ExperimentFile[]): void {
   const base = loadFeedConfig(feedSettingsSlots(), ctx.configDir);
   const problems: string[] = [];
   for (const e of experiments)
-    try {
-      withExperiments(base, [{ name: e.name, enabled: true, arms: e.arms }]);
-    } catch (err) {
-      problems.push(`${e.file}: arms: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    e.arms.forEach((arm, i) => {
+      try {
+        withExperiments(base, [{ name: e.name, enabled: true, arms: [arm] }]);
+      } catch (err) {
+        if (!(err instanceof SettingsError)) throw err;
+        for (const issue of err.issues) {
+          const path = issue.split(': ')[0]!.split('.');
+          const at = positionOf(e.file, ['arms', i, 'overrides', ...path]);
+          problems.push(`${at} arms.${i}.overrides.${issue}`);
+        }
+      }
+    });
   if (problems.length) throw new ConfigError(problems);
 }
 

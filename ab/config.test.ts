@@ -59,3 +59,19 @@ describe('experiment files', () => {
     }
   });
 });
+
+describe('npm run exp -- validate', () => {
+  it('names the line and column of an override the feed cannot use', async () => {
+    const { validate } = await import('./cli.ts');
+    const root = new URL('../experiments/', import.meta.url).pathname;
+    const dir = mkdtempSync(join(tmpdir(), 'ab-validate-'));
+    const text = readFileSync(join(root, 'ab', 'fresh-boost.yaml'), 'utf8').replace('quota: 100', 'quota: "lots"');
+    writeFileSync(join(dir, 'fresh-boost.yaml'), text);
+    const line = text.split('\n').findIndex((l) => l.includes('"lots"')) + 1;
+    const ctx = { dataDir: dir, eventsUrl: '', configDir: root, abDir: join(root, 'ab') };
+    expect(() => validate(ctx, [join(dir, 'fresh-boost.yaml')])).toThrow(
+      new RegExp(`fresh-boost\\.yaml:${line}:\\d+ arms\\.1\\.overrides\\.sources\\.fresh\\.quota: `),
+    );
+    expect(validate(ctx, []).map((e) => e.name)).toContain('fresh-boost');
+  });
+});

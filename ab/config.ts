@@ -162,6 +162,16 @@ export function parseWithPositions<S extends z.ZodType>(schema: S, text: string,
   );
 }
 
+/** `file:line:col` of the deepest existing node along `path` in a YAML file (for problems found after parsing). */
+export function positionOf(file: string, path: readonly (string | number)[]): string {
+  const lines = new LineCounter();
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
+  let node: unknown;
+  for (let k = path.length; k >= 0 && !isNode(node); k--) node = doc.getIn(path.slice(0, k) as never[], true);
+  const p = lines.linePos(isNode(node) && node.range ? node.range[0] : 0);
+  return `${file}:${p.line}:${p.col}`;
+}
+
 /** Reads and validates one experiment file. */
 export function readExperimentFile(path: string): ExperimentFile {
   const e = parseWithPositions(experimentFileSchema, readFileSync(path, 'utf8'), path);
