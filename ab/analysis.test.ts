@@ -80,6 +80,10 @@ describe('analysis from the event log', () => {
     expect(a.srm.mismatch).toBe(false);
     expect(a.information_fraction).toBe(1);
     expect(a.boundaries.length).toBe(5);
+    // Past the planned end the last look is the final one (not a sixth).
+    const late = analyse({ experiment, metrics, users, start: START, asOf: START + 2 * DAY_MS + 1000 });
+    expect(late.boundaries).toEqual(a.boundaries);
+    expect(a.boundaries[4]).toBeCloseTo(2.031, 2);
     expect(a.recommended_users_per_arm).toBeGreaterThan(0);
   });
 

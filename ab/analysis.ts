@@ -10,6 +10,7 @@
 import type { PlatformEngagementEvent } from '../feature-store/signals.ts';
 import { type Assignable, armIndex, eligible } from './assign.ts';
 import type { ExperimentFile, MetricDefinition, UserAggregate } from './config.ts';
+import type { Exposure } from './exposure.ts';
 import {
   type ArmEstimate,
   benjaminiHochberg,
@@ -106,14 +107,16 @@ export function aggregate(
 }
 
 /**
- * The exposed users of an experiment from the log: signed-in users (the log's user ids; actor `u:<id>`)
- * whose first impression in [start, end) falls in the experiment. Events before `start` within the
+ * The exposed users of an experiment: those of the exposure log, or, for data without one, signed-in
+ * users (the log's user ids; actor `u:<id>`) whose first impression in [start, end) falls in the experiment. Events before `start` within the
  * pre-period are kept for CUPED.
  */
 export function exposedUsers(
   events: readonly PlatformEngagementEvent[],
   a: Assignable,
   window: { start: number; end: number; preDays: number },
+  /** The logged exposures (`experiment_exposures`); when given, they decide who is in which arm since when. */
+  exposures?: ReadonlyMap<string, Exposure>,
 ): ExposedUser[] {
   const preStart = window.start - window.preDays * DAY_MS;
   const byUser = new Map<string, PlatformEngagementEvent[]>();
@@ -127,16 +130,28 @@ export function exposedUsers(
     l.push(e);
   }
   const out: ExposedUser[] = [];
+  const logged = exposures && exposures.size > 0 ? exposures : undefined;
   for (const [userId, list] of byUser) {
     const actor = `u:${userId}`;
-    if (!eligible(a, actor)) continue;
     list.sort((x, y) => x.timeMs - y.timeMs);
-    const first = list.find((e) => e.type === 'impression' && e.timeMs >= window.start);
-    if (!first) continue;
+    let arm: string;
+    let exposedAt: number;
+    if (logged) {
+      const x = logged.get(actor);
+      if (!x || x.at >= window.end) continue;
+      arm = x.arm;
+      exposedAt = x.at;
+    } else {
+      if (!eligible(a, actor)) continue;
+      const first = list.find((e) => e.type === 'impression' && e.timeMs >= window.start);
+      if (!first) continue;
+      arm = a.experiment.arms[armIndex(a.experiment, actor)]!.name;
+      exposedAt = first.timeMs;
+    }
     out.push({
       userId,
-      arm: a.experiment.arms[armIndex(a.experiment, actor)]!.name,
-      exposedAt: first.timeMs,
+      arm,
+      exposedAt,
       events: list.filter((e) => e.timeMs >= window.start),
       pre: list.filter((e) => e.timeMs < window.start),
     });
@@ -195,9 +210,11 @@ export interface AnalysisInput {
 
 /** Information fractions of the planned looks passed by `t`, plus `t` itself. */
 export function lookFractions(t: number, looks: number): number[] {
+  // Past the planned end the information is complete: the last look is the final one.
+  const now = Math.min(1, Math.max(t, 1e-3));
   const out: number[] = [];
-  for (let k = 1; k <= looks; k++) if (k / looks < t - 1e-9) out.push(k / looks);
-  out.push(Math.min(1, Math.max(t, 1e-3)));
+  for (let k = 1; k <= looks; k++) if (k / looks < now - 1e-9) out.push(k / looks);
+  out.push(now);
   return out;
 }
 

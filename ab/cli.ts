@@ -12,6 +12,7 @@
 
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { openEventLog } from '../core/events/open.ts';
 import { EXPERIMENTS_DIR, loadFeedConfig, withExperiments } from '../feed/for-you/config.ts';
 import { feedSettingsSlots } from '../feed/for-you/pipelines.ts';
 import { SettingsError } from '../feed/pipeline/settings.ts';
@@ -27,6 +28,7 @@ import {
   readExperimentFile,
   readMetricsFile,
 } from './config.ts';
+import { readExposures } from './exposure.ts';
 import { applyChecks, ship, start, stop } from './lifecycle.ts';
 import { buildReport, writeReport } from './report.ts';
 import { type ExperimentState, platformNow, readLog, readState, stateDir } from './state.ts';
@@ -98,13 +100,16 @@ async function lookAt(ctx: Ctx, e: ExperimentFile, s: ExperimentState) {
   const bar = progressBar(`reading the event log (${ctx.eventsUrl})`);
   bar.update(0, 1);
   const events = await readEngagementLog(ctx.eventsUrl);
-  bar.done(`${events.length.toLocaleString('en')} events`);
+  const log = await openEventLog(ctx.eventsUrl);
+  const exposures = await readExposures(log, e.name).finally(() => log.close());
+  bar.done(`${events.length.toLocaleString('en')} events, ${exposures.size.toLocaleString('en')} exposures`);
   const asOf = s.stopped_at ?? platformNow(ctx.dataDir);
   const metrics = readMetricsFile(join(ctx.abDir, 'metrics.yaml'));
   const users = exposedUsers(
     events,
     { experiment: e, range: s.range },
     { start: s.started_at, end: asOf, preDays: e.analysis.pre_period_days },
+    exposures,
   );
   return { input: { experiment: e, metrics, users, start: s.started_at, asOf }, asOf };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from '../platform/feed/testing/feed-app.ts';
 import { assignArm } from './assign.ts';
 import { readExperimentFile } from './config.ts';
+import { readExposures } from './exposure.ts';
 import { start, stop } from './lifecycle.ts';
 
 const FILE = new URL('../experiments/ab/fresh-boost.yaml', import.meta.url).pathname;
@@ -32,7 +33,7 @@ describe('the feed serves experiments started from experiments/ab', () => {
     return arms.find((a) => a.experiment === 'fresh-boost')?.arm;
   };
 
-  it('buckets each viewer as the assignment says once started, and nobody after the stop', async () => {
+  it('buckets each viewer as the assignment says once started, logs one exposure per served viewer, and buckets nobody after the stop', async () => {
     const e = readExperimentFile(FILE);
     for (const v of viewers.slice(0, 3)) expect(await armsOf(v.token)).toBeUndefined();
     const dataDir = t.deps.config.DATA_DIR;
@@ -41,6 +42,11 @@ describe('the feed serves experiments started from experiments/ab', () => {
       expect(await armsOf(v.token)).toBe(assignArm({ experiment: e, range: s.range }, `u:${v.id}`));
     // Signed-in viewers only: a device is never bucketed.
     expect(await armsOf()).toBeUndefined();
+    // Each viewer served under an arm was logged once, with that arm, though served twice.
+    for (const v of viewers) await armsOf(v.token);
+    const logged = await readExposures(t.deps.events, e.name);
+    for (const v of viewers)
+      expect(logged.get(`u:${v.id}`)?.arm).toBe(assignArm({ experiment: e, range: s.range }, `u:${v.id}`));
     stop(dataDir, e.name);
     for (const v of viewers) expect(await armsOf(v.token)).toBeUndefined();
   });

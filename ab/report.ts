@@ -111,7 +111,7 @@ function markdown(input: AnalysisInput, a: Analysis, state?: ExperimentState): s
   const days = (a.as_of - a.start) / DAY_MS;
   const rows = a.metrics.map((r) => {
     const c = r.comparison;
-    return `| ${r.metric}${r.metric === a.primary ? ' (primary)' : ''} | ${r.arm} | ${num(c.control)} | ${num(c.treatment)} | ${pct(c.relative)} | [${pct(c.ci[0] / c.control)}, ${pct(c.ci[1] / c.control)}] | [${pct(r.sequential_ci[0] / c.control)}, ${pct(r.sequential_ci[1] / c.control)}] | ${c.p.toPrecision(2)} | ${Number.isNaN(r.q) ? '—' : r.q.toPrecision(2)} | ${r.cuped ? pct(r.variance_reduction).replace('+', '−') : r.kind === 'ratio' ? 'delta method' : 'off'} | ${r.better ? 'better' : r.worse ? 'worse' : '—'} |`;
+    return `| ${r.metric}${r.metric === a.primary ? ' (primary)' : ''} | ${r.arm} | ${num(c.control)} | ${num(c.treatment)} | ${pct(c.relative)} | [${pct(c.ci[0] / c.control)}, ${pct(c.ci[1] / c.control)}] | [${pct(r.sequential_ci[0] / c.control)}, ${pct(r.sequential_ci[1] / c.control)}] | ${c.p.toPrecision(2)} | ${Number.isNaN(r.q) ? '—' : r.q.toPrecision(2)} | ${r.cuped ? `${(100 * r.variance_reduction).toFixed(1)} % less variance` : r.kind === 'ratio' ? 'delta method' : 'off'} | ${r.better ? 'better' : r.worse ? 'worse' : '—'} |`;
   });
   return [
     `# Experiment ${e.name}`,

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { ExposureLogger } from '../../ab/exposure.ts';
 import { RunningExperiments } from '../../ab/runtime.ts';
 import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
+import type { EventLog } from '../../core/events/ports.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
 import type { Telemetry } from '../../core/telemetry/telemetry.ts';
@@ -60,6 +62,8 @@ export interface FeedRuntimeOptions {
    * `DATA_DIR/experiments/state.json`) are served when given.
    */
   dataDir?: string;
+  /** Where exposures to experiments of experiments/ab are logged (none without it). */
+  events?: EventLog;
   /** How often the running experiments are looked up again (2 s). */
   experimentsRefreshMs?: number;
   contentEmbedder?: ContentEmbedder;
@@ -165,6 +169,10 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     composed = { signature: r.signature, config: withExperiments(config, ok) };
     return composed.config;
   }
+  const exposures =
+    running && o.events
+      ? new ExposureLogger(o.events, o.cache, (err) => log.failed(err, 'logging an exposure failed'))
+      : undefined;
   const service = new FeedService({
     metadata: o.metadata,
     cache: o.cache,
@@ -177,6 +185,15 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     pipelines,
     counts: (ids) => counters.get(ids),
     telemetry: feedTelemetry(o.telemetry),
+    ...(exposures
+      ? {
+          onServed: async (actor: string, arms: readonly { experiment: string; arm: string }[], nowMs: number) => {
+            // Only experiments of experiments/ab (feed.yaml's have no exposure analysis).
+            const ab = arms.filter((a) => currentConfig().experiments.some((e) => e.name === a.experiment && e.assign));
+            if (ab.length > 0) await exposures.served(actor, ab, nowMs);
+          },
+        }
+      : {}),
   });
   const unpublish: (() => void)[] = [];
   return {

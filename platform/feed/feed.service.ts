@@ -6,6 +6,7 @@ import { canView, openToAnyone } from '../../domain/access.ts';
 import { assignArms, type FeedConfig, settingsFor } from '../../feed/for-you/config.ts';
 import { sessionKey } from '../../feed/for-you/side-effects/session-seen.side-effect.ts';
 import {
+  type ArmAssignment,
   type Candidate,
   emptyViewer,
   type FeedQuery,
@@ -56,6 +57,8 @@ export interface FeedServiceDeps {
   counts?: (videoIds: readonly string[]) => Promise<Map<string, CatalogStats>>;
   /** Told every stage, component and fallback; every part served from a default is logged and counted. */
   telemetry: FeedTelemetry;
+  /** Told each non-empty page's arms before it is returned (experiment exposure logging). */
+  onServed?: (actor: string, arms: readonly ArmAssignment[], nowMs: number) => Promise<void>;
 }
 
 /**
@@ -124,6 +127,7 @@ export class FeedService {
       result = await this.#fallback(query, err);
     }
     const items = await this.#items(result.page, nowMs, req.explain, req.userId, req.requestId);
+    if (items.length > 0 && arms.length > 0) await d.onServed?.(req.actor, arms, nowMs);
     const next = { s: cursor.s, p: cursor.p + 1, t: nowMs };
     return {
       request_id: req.requestId,
