@@ -30,8 +30,9 @@ function log(users: number, lift: number): PlatformEngagementEvent[] {
     return seed / 2147483647;
   };
   for (let u = 0; u < users; u++) {
-    const userId = `user-${u}`;
-    const treated = armIndex(experiment, `u:${userId}`) === 1;
+    // The engagement log names users by actor, as the platform writes it.
+    const userId = `u:user-${u}`;
+    const treated = armIndex(experiment, userId) === 1;
     const taste = 5_000 + 20_000 * rand();
     for (let day = -1; day < 2; day++)
       for (let i = 0; i < 10; i++) {
@@ -85,6 +86,28 @@ describe('analysis from the event log', () => {
     expect(late.boundaries).toEqual(a.boundaries);
     expect(a.boundaries[4]).toBeCloseTo(2.031, 2);
     expect(a.recommended_users_per_arm).toBeGreaterThan(0);
+  });
+
+  it('takes arms and exposure times from the exposure events when there are any', () => {
+    const events = log(20, 0);
+    const exposures = new Map([
+      ['u:user-3', { experiment: experiment.name, arm: 'more-fresh', actor: 'u:user-3', at: START + 5 }],
+    ]);
+    const users = exposedUsers(
+      events,
+      { experiment, range: [0, 1] },
+      { start: START, end: START + DAY_MS, preDays: 1 },
+      exposures,
+    );
+    expect(users.map((u) => [u.userId, u.arm, u.exposedAt])).toEqual([['u:user-3', 'more-fresh', START + 5]]);
+    const inferred = exposedUsers(
+      events,
+      { experiment, range: [0, 1] },
+      { start: START, end: START + DAY_MS, preDays: 1 },
+    );
+    expect(inferred.find((u) => u.userId === 'u:user-3')?.arm).toBe(
+      experiment.arms[armIndex(experiment, 'u:user-3')]!.name,
+    );
   });
 
   it('writes a report with the verdict and both plots', () => {

@@ -108,7 +108,7 @@ export function aggregate(
 
 /**
  * The exposed users of an experiment: those of the exposure log, or, for data without one, signed-in
- * users (the log's user ids; actor `u:<id>`) whose first impression in [start, end) falls in the experiment. Events before `start` within the
+ * viewers (the log's user ids are actors, `u:<id>` or `d:<device>`) whose first impression in [start, end) falls in the experiment. Events before `start` within the
  * pre-period are kept for CUPED.
  */
 export function exposedUsers(
@@ -132,7 +132,8 @@ export function exposedUsers(
   const out: ExposedUser[] = [];
   const logged = exposures && exposures.size > 0 ? exposures : undefined;
   for (const [userId, list] of byUser) {
-    const actor = `u:${userId}`;
+    // The log's user id is the actor (`u:<user id>` or `d:<device id>`), which assignment hashes.
+    const actor = /^[ud]:/.test(userId) ? userId : `u:${userId}`;
     list.sort((x, y) => x.timeMs - y.timeMs);
     let arm: string;
     let exposedAt: number;
