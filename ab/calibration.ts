@@ -4,7 +4,7 @@
  * size, and sample-ratio checks against injected bucketing bugs. Used by `npm run bench:experiments`.
  */
 import { unitHash } from './assign.ts';
-import { cuped, meanEstimate, srm, welch } from './stats.ts';
+import { cuped, meanEstimate, sequentialBoundaries, srm, welch } from './stats.ts';
 
 /** One user at each look: the metric accumulated so far (NaN before their exposure) and the pre-period value. */
 export interface UserLooks {
@@ -15,9 +15,19 @@ export interface UserLooks {
 
 /** z of B − A at look k (Welch on per-user values; CUPED with θ pooled over both groups when `useCuped`). */
 export function zAtLook(a: readonly UserLooks[], b: readonly UserLooks[], k: number, useCuped: boolean): number {
+  return testAtLook(a, b, k, useCuped).z;
+}
+
+/** z and standard error of B − A at look k. */
+export function testAtLook(
+  a: readonly UserLooks[],
+  b: readonly UserLooks[],
+  k: number,
+  useCuped: boolean,
+): { z: number; se: number } {
   const ia = a.filter((u) => Number.isFinite(u.looks[k]!));
   const ib = b.filter((u) => Number.isFinite(u.looks[k]!));
-  if (ia.length < 2 || ib.length < 2) return 0;
+  if (ia.length < 2 || ib.length < 2) return { z: 0, se: Number.POSITIVE_INFINITY };
   let ya = ia.map((u) => u.looks[k]!);
   let yb = ib.map((u) => u.looks[k]!);
   if (useCuped) {
@@ -26,7 +36,7 @@ export function zAtLook(a: readonly UserLooks[], b: readonly UserLooks[], k: num
     yb = [...c.adjusted.subarray(ya.length)];
   }
   const w = welch(meanEstimate(ya), meanEstimate(yb));
-  return w.se > 0 ? w.diff / w.se : 0;
+  return { z: w.se > 0 ? w.diff / w.se : 0, se: w.se };
 }
 
 /** Whether a test over all looks rejects: sequentially (|z_k| > b_k at some k) and naively (|z_k| > 1.96 at some k). */
@@ -35,22 +45,29 @@ export function looksReject(
   b: readonly UserLooks[],
   bounds: readonly number[],
   useCuped: boolean,
-): { sequential: boolean; naive: boolean; zFinal: number } {
+): { sequential: boolean; naive: boolean; fixed: boolean; byInformation: boolean; zFinal: number } {
   let sequential = false;
   let naive = false;
-  let z = 0;
-  for (let k = 0; k < bounds.length; k++) {
-    z = zAtLook(a, b, k, useCuped);
-    if (Math.abs(z) > bounds[k]!) sequential = true;
-    if (Math.abs(z) > 1.959964) naive = true;
-  }
-  return { sequential, naive, zFinal: z };
+  const tests = bounds.map((_, k) => testAtLook(a, b, k, useCuped));
+  tests.forEach((t, k) => {
+    if (Math.abs(t.z) > bounds[k]!) sequential = true;
+    if (Math.abs(t.z) > 1.959964) naive = true;
+  });
+  const last = tests[tests.length - 1]!;
+  // The same test with looks placed at their observed information (1/se²) instead of calendar time.
+  const info = tests.map((t) => Math.min(1, Math.max(1e-3, (last.se * last.se) / (t.se * t.se))));
+  const monotone = info.every((x, i) => i === 0 || x > info[i - 1]!);
+  const ib = monotone ? sequentialBoundaries(info.map((x) => Math.round(x * 1000) / 1000)) : bounds;
+  const byInformation = tests.some((t, k) => Math.abs(t.z) > ib[k]!);
+  return { sequential, naive, fixed: Math.abs(last.z) > 1.959964, byInformation, zFinal: last.z };
 }
 
 /** `runs` A/A experiments: the users split in half by a fresh salt each time. */
 export function aaRuns(users: readonly UserLooks[], runs: number, bounds: readonly number[], useCuped = true) {
   let seq = 0;
   let naive = 0;
+  let fixed = 0;
+  let byInformation = 0;
   let srmAlarms = 0;
   for (let r = 0; r < runs; r++) {
     const a: UserLooks[] = [];
@@ -59,12 +76,18 @@ export function aaRuns(users: readonly UserLooks[], runs: number, bounds: readon
     const t = looksReject(a, b, bounds, useCuped);
     if (t.sequential) seq++;
     if (t.naive) naive++;
+    if (t.fixed) fixed++;
+    if (t.byInformation) byInformation++;
     if (srm([a.length, b.length], [1, 1]).mismatch) srmAlarms++;
   }
   return {
     runs,
     false_positive_rate: seq / runs,
     naive_false_positive_rate: naive / runs,
+    /** One test at the last look only: the level of the underlying test on this data. */
+    fixed_horizon_false_positive_rate: fixed / runs,
+    /** Sequential with looks at their observed information (1/se²) instead of calendar time. */
+    information_time_false_positive_rate: byInformation / runs,
     srm_false_alarm_rate: srmAlarms / runs,
   };
 }

@@ -162,7 +162,11 @@ try {
   );
   const aaBar = progressBar(`A/A: ${AA_RUNS} re-randomisations × ${LOOKS} looks`);
   aaBar.update(0, 1);
-  const aa = aaRuns(looksOf(['control', 'control-2']), AA_RUNS, bounds);
+  const aaUsers = looksOf(['control', 'control-2']);
+  const dump = argValue('--dump');
+  if (dump)
+    writeFileSync(dump, JSON.stringify({ aa: aaUsers, control: looksOf(['control']), treated: looksOf(['random']) }));
+  const aa = aaRuns(aaUsers, AA_RUNS, bounds);
   aaBar.done();
 
   // The planted effect: the report's recommendation for detecting it, then experiments of that size.
@@ -220,6 +224,8 @@ try {
       users: aa.runs ? looksOf(['control', 'control-2']).length : 0,
       false_positive_rate: aa.false_positive_rate,
       naive_peeking_false_positive_rate: aa.naive_false_positive_rate,
+      fixed_horizon_false_positive_rate: aa.fixed_horizon_false_positive_rate,
+      information_time_false_positive_rate: aa.information_time_false_positive_rate,
       /** The platform's own A/A arm (control-2 against control) in this run. */
       platform_aa: {
         relative: watch('control-2').comparison.relative,
@@ -261,6 +267,16 @@ try {
       goal: '0.05 ± 0.015',
     },
     { check: 'A/A false positives, naive peeking', value: aa.naive_false_positive_rate.toFixed(3), goal: '(reported)' },
+    {
+      check: 'A/A false positives, one test at the end',
+      value: aa.fixed_horizon_false_positive_rate.toFixed(3),
+      goal: '(reported)',
+    },
+    {
+      check: 'A/A false positives, looks at observed information',
+      value: aa.information_time_false_positive_rate.toFixed(3),
+      goal: '(reported)',
+    },
     {
       check: `power at the recommended ${recommended} users/arm`,
       value: power === null ? 'n/a' : power.toFixed(3),
