@@ -120,7 +120,8 @@ function stateOf(ctx: Ctx, e: ExperimentFile): ExperimentState {
   return s;
 }
 
-async function main(argv: string[]): Promise<void> {
+/** Runs one command; throws with a helpful message on a problem. */
+export async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
