@@ -37,7 +37,7 @@ const HELP = `foryou-exp: A/B experiments from config files (README "Experiments
 
   npm run exp -- validate [experiments/ab/x.yaml ...]
   npm run exp -- start  experiments/ab/x.yaml
-  npm run exp -- status [experiments/ab/x.yaml]
+  npm run exp -- status [experiments/ab/x.yaml] [--watch SECONDS]
   npm run exp -- report experiments/ab/x.yaml [--out DIR]
   npm run exp -- stop   experiments/ab/x.yaml [--reason TEXT]
   npm run exp -- ship   experiments/ab/x.yaml --arm NAME
@@ -96,6 +96,47 @@ function checkSettings(ctx: Ctx, experiments: readonly ExperimentFile[]): void {
   if (problems.length) throw new ConfigError(problems);
 }
 
+/** Prints every experiment's state and applies the automatic actions of a look. */
+async function status(ctx: Ctx, files: readonly string[], out: (s: string) => void): Promise<void> {
+  const dataDir = ctx.dataDir;
+  const state = readState(dataDir);
+  const names = files.length ? validate(ctx, files).map((e) => e.name) : Object.keys(state);
+  if (names.length === 0) out(`no experiment has been started on ${dataDir}`);
+  for (const name of names) {
+    const s = state[name];
+    if (!s) {
+      out(`${name}: not started`);
+      continue;
+    }
+    const e = readExperimentFile(join(ctx.abDir, `${name}.yaml`));
+    const { input } = await lookAt(ctx, e, s);
+    const a = analyse(input);
+    const notes = s.status === 'running' ? applyChecks(dataDir, a) : [];
+    const now = readState(dataDir)[name]!;
+    const days = (input.asOf - s.started_at) / DAY_MS;
+    out(
+      `${name}: ${now.status}${now.reason ? ` (${now.reason})` : ''}, ${days.toFixed(2)}/${e.analysis.duration_days} days, exposures ${Object.entries(
+        a.exposures,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' / ')}, SRM p ${a.srm.p.toPrecision(3)}${a.srm.mismatch ? ' MISMATCH' : ''}`,
+    );
+    for (const r of a.metrics.filter((m) => m.metric === a.primary))
+      out(
+        `  ${r.metric} ${r.arm}: ${(100 * r.comparison.relative).toFixed(2)} % (always-valid [${((100 * r.sequential_ci[0]) / r.comparison.control).toFixed(2)}, ${((100 * r.sequential_ci[1]) / r.comparison.control).toFixed(2)}] %)${r.better ? ' BETTER' : r.worse ? ' WORSE' : ''}`,
+      );
+    for (const [arm, why] of Object.entries(now.stopped_arms)) out(`  arm ${arm} stopped: ${why}`);
+    for (const n of notes) out(`  action: ${n}`);
+    const last = readLog(dataDir)
+      .filter((l) => l.experiment === name)
+      .slice(-3);
+    for (const l of last)
+      out(
+        `  log ${new Date(l.at).toISOString()} ${l.event}${l.arm ? ` ${l.arm}` : ''}${l.reason ? `: ${l.reason}` : ''}`,
+      );
+  }
+}
+
 async function lookAt(ctx: Ctx, e: ExperimentFile, s: ExperimentState) {
   const bar = progressBar(`reading the event log (${ctx.eventsUrl})`);
   bar.update(0, 1);
@@ -132,6 +173,7 @@ export async function main(argv: string[]): Promise<void> {
       out: { type: 'string' },
       arm: { type: 'string' },
       reason: { type: 'string' },
+      watch: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -183,41 +225,12 @@ export async function main(argv: string[]): Promise<void> {
       break;
     }
     case 'status': {
-      const state = readState(dataDir);
-      const names = files.length ? validate(ctx, files).map((e) => e.name) : Object.keys(state);
-      if (names.length === 0) out(`no experiment has been started on ${dataDir}`);
-      for (const name of names) {
-        const s = state[name];
-        if (!s) {
-          out(`${name}: not started`);
-          continue;
-        }
-        const e = readExperimentFile(join(ctx.abDir, `${name}.yaml`));
-        const { input } = await lookAt(ctx, e, s);
-        const a = analyse(input);
-        const notes = s.status === 'running' ? applyChecks(dataDir, a) : [];
-        const now = readState(dataDir)[name]!;
-        const days = (input.asOf - s.started_at) / DAY_MS;
-        out(
-          `${name}: ${now.status}${now.reason ? ` (${now.reason})` : ''}, ${days.toFixed(2)}/${e.analysis.duration_days} days, exposures ${Object.entries(
-            a.exposures,
-          )
-            .map(([k, v]) => `${k} ${v}`)
-            .join(' / ')}, SRM p ${a.srm.p.toPrecision(3)}${a.srm.mismatch ? ' MISMATCH' : ''}`,
-        );
-        for (const r of a.metrics.filter((m) => m.metric === a.primary))
-          out(
-            `  ${r.metric} ${r.arm}: ${(100 * r.comparison.relative).toFixed(2)} % (always-valid [${((100 * r.sequential_ci[0]) / r.comparison.control).toFixed(2)}, ${((100 * r.sequential_ci[1]) / r.comparison.control).toFixed(2)}] %)${r.better ? ' BETTER' : r.worse ? ' WORSE' : ''}`,
-          );
-        for (const [arm, why] of Object.entries(now.stopped_arms)) out(`  arm ${arm} stopped: ${why}`);
-        for (const n of notes) out(`  action: ${n}`);
-        const last = readLog(dataDir)
-          .filter((l) => l.experiment === name)
-          .slice(-3);
-        for (const l of last)
-          out(
-            `  log ${new Date(l.at).toISOString()} ${l.event}${l.arm ? ` ${l.arm}` : ''}${l.reason ? `: ${l.reason}` : ''}`,
-          );
+      // --watch N: look again every N seconds (each look applies the sample-ratio pause and the guardrails).
+      const every = Number(values.watch ?? 0);
+      for (;;) {
+        await status(ctx, files, out);
+        if (!(every > 0)) break;
+        await new Promise((r) => setTimeout(r, every * 1000));
       }
       break;
     }
