@@ -1,3 +1,5 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from '../platform/feed/testing/feed-app.ts';
 import { assignArm } from './assign.ts';
@@ -5,13 +7,19 @@ import { readExperimentFile } from './config.ts';
 import { readExposures } from './exposure.ts';
 import { start, stop } from './lifecycle.ts';
 
-const FILE = new URL('../experiments/ab/fresh-boost.yaml', import.meta.url).pathname;
+const SOURCE = new URL('../experiments/ab/fresh-boost.yaml', import.meta.url).pathname;
 
 describe('the feed serves experiments started from experiments/ab', () => {
   let t: FeedTestApp;
   let viewers: { id: string; token: string }[];
+  let file: string;
   beforeAll(async () => {
     t = await buildFeedTestApp('ab-feed', (deps) => ({ dataDir: deps.config.DATA_DIR, experimentsRefreshMs: 0 }));
+    // The test app reads a copy of the feed settings; the experiment goes beside it, as in a deployment.
+    const abDir = join(t.deps.config.FEED_CONFIG_DIR ?? new URL('../experiments/', import.meta.url).pathname, 'ab');
+    mkdirSync(abDir, { recursive: true });
+    file = join(abDir, 'fresh-boost.yaml');
+    if (file !== SOURCE) copyFileSync(SOURCE, file);
     viewers = await Promise.all(Array.from({ length: 12 }, (_, i) => t.register(`ab_viewer_${i}`)));
     const creator = await t.register('ab_creator');
     await seedVideos(
@@ -34,7 +42,7 @@ describe('the feed serves experiments started from experiments/ab', () => {
   };
 
   it('buckets each viewer as the assignment says once started, logs one exposure per served viewer, and buckets nobody after the stop', async () => {
-    const e = readExperimentFile(FILE);
+    const e = readExperimentFile(file);
     for (const v of viewers.slice(0, 3)) expect(await armsOf(v.token)).toBeUndefined();
     const dataDir = t.deps.config.DATA_DIR;
     const s = start(dataDir, e);
