@@ -62,7 +62,7 @@ describe('experiment files', () => {
 
 describe('npm run exp -- validate', () => {
   it('names the line and column of an override the feed cannot use', async () => {
-    const { validate } = await import('./cli.ts');
+    const { validate } = await import('../scripts/exp.ts');
     const root = new URL('../experiments/', import.meta.url).pathname;
     const dir = mkdtempSync(join(tmpdir(), 'ab-validate-'));
     const text = readFileSync(join(root, 'ab', 'fresh-boost.yaml'), 'utf8').replace('quota: 100', 'quota: "lots"');

@@ -17,6 +17,9 @@ const RANK: Record<string, number> = {
   retrieval: 2,
   ranking: 2,
   feed: 3,
+  // A/B experiments: assignment and exposure logging the feed serves with (the platform imports them),
+  // and the analysis and reports (the command line in scripts/exp.ts and the benchmark use them).
+  ab: 3.5,
   platform: 4,
   training: 5,
   sim: 5,

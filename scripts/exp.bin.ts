@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { run } from './cli.ts';
+import { run } from './exp.ts';
 
 process.exitCode = await run(process.argv.slice(2));

@@ -12,13 +12,7 @@
 
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openEventLog } from '../core/events/open.ts';
-import { EXPERIMENTS_DIR, loadFeedConfig, withExperiments } from '../feed/for-you/config.ts';
-import { feedSettingsSlots } from '../feed/for-you/pipelines.ts';
-import { SettingsError } from '../feed/pipeline/settings.ts';
-import { progressBar } from '../sim/progress.ts';
-import { readEngagementLog } from '../training/data/platform.loader.ts';
-import { analyse, DAY_MS, exposedUsers } from './analysis.ts';
+import { analyse, DAY_MS, exposedUsers } from '../ab/analysis.ts';
 import {
   ConfigError,
   crossCheck,
@@ -27,11 +21,17 @@ import {
   positionOf,
   readExperimentFile,
   readMetricsFile,
-} from './config.ts';
-import { readExposures } from './exposure.ts';
-import { applyChecks, ship, start, stop } from './lifecycle.ts';
-import { buildReport, writeReport } from './report.ts';
-import { type ExperimentState, platformNow, readLog, readState, stateDir } from './state.ts';
+} from '../ab/config.ts';
+import { readExposures } from '../ab/exposure.ts';
+import { applyChecks, ship, start, stop } from '../ab/lifecycle.ts';
+import { buildReport, writeReport } from '../ab/report.ts';
+import { type ExperimentState, platformNow, readLog, readState, stateDir } from '../ab/state.ts';
+import { openEventLog } from '../core/events/open.ts';
+import { EXPERIMENTS_DIR, loadFeedConfig, withExperiments } from '../feed/for-you/config.ts';
+import { feedSettingsSlots } from '../feed/for-you/pipelines.ts';
+import { SettingsError } from '../feed/pipeline/settings.ts';
+import { progressBar } from '../sim/progress.ts';
+import { readEngagementLog } from '../training/data/platform.loader.ts';
 
 const HELP = `foryou-exp: A/B experiments from config files (README "Experiments")
 
