@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTestRedis, testRedisUrl } from '../../core/testing/redis.ts';
+import { waitFor } from '../../core/testing/wait-for.ts';
 import { startServerProcess } from './testing/server-process.ts';
 
 describe('API_PROCESSES: a node cluster on one port', () => {
@@ -44,8 +45,13 @@ describe('API_PROCESSES: a node cluster on one port', () => {
       ),
     );
     expect(new Set(statuses)).toEqual(new Set([200]));
-    // Two API processes listening, the consumers started once (by the primary).
-    expect(server.output().match(/foryou listening on/g)?.length).toBe(3);
+    // Two API processes listening, the consumers started once (by the primary). The second worker may log
+    // its listening line after the first one has already answered every request above.
+    await waitFor(
+      'both API processes to listen',
+      () => server.output().match(/foryou listening on/g)?.length === 3,
+      30_000,
+    );
     server.child.kill('SIGTERM');
     const code = await server.exited;
     if (code !== 0) console.error(server.output());
