@@ -61,6 +61,12 @@ export const configSchema = z.object({
    * given; an hour outlasts any clip and matches how long browsers keep private media (max-age=3600).
    */
   PLAYBACK_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
+   * Milliseconds the media origin trusts a viewer's follows and blocks it read when it re-checks a playback
+   * token's viewer: an unfollow or a block stops media already handed out within this bound (privacy edits
+   * and deletions at once). 0 reads them on every request.
+   */
+  MEDIA_ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()

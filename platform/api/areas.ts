@@ -20,7 +20,12 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
   { name: 'web', prefix: '', plugin: () => webRoutes() },
   { name: 'videos', prefix: '/api/v1', plugin: (d) => videosRoutes(d) },
   // The media origin the CDN caches: /media/videos/<id>/v<version>/...
-  { name: 'origin', prefix: '', plugin: (d) => originRoutes({ ...d, edgeTtlS: d.config.MEDIA_EDGE_TTL_S }) },
+  {
+    name: 'origin',
+    prefix: '',
+    plugin: (d) =>
+      originRoutes({ ...d, edgeTtlS: d.config.MEDIA_EDGE_TTL_S, accessCacheMs: d.config.MEDIA_ACCESS_CACHE_MS }),
+  },
   { name: 'engagement', prefix: '/api/v1', plugin: (d) => engagementRoutes(d) },
   { name: 'feed', prefix: '/api/v1', plugin: (d) => feedRoutes(d) },
   { name: 'ops', prefix: '/api/v1', plugin: (d) => opsRoutes(d) },

@@ -216,6 +216,7 @@ export class FeedService {
       playback: playbackUrls(c.video, {
         secret: d.secret,
         nowMs,
+        viewerId: viewer,
         ...(d.playbackTokenTtlS ? { tokenTtlS: d.playbackTokenTtlS } : {}),
       }),
       author: authors.get(c.video.authorId) ?? { id: c.video.authorId, handle: 'unknown', display_name: 'Unknown' },

@@ -25,10 +25,11 @@ export interface FeedItem {
 /** Origin URLs of a video's master playlist and poster; non-public media carries a playback token. */
 export function playbackUrls(
   v: CatalogVideo,
-  opts: { secret: string; nowMs: number; tokenTtlS?: number },
+  opts: { secret: string; nowMs: number; viewerId: string | undefined; tokenTtlS?: number },
 ): FeedItem['playback'] {
   const links = playbackLinks(v, {
     secret: opts.secret,
+    viewerId: opts.viewerId,
     nowMs: opts.nowMs,
     ttlS: opts.tokenTtlS ?? DEFAULT_PLAYBACK_TOKEN_TTL_S,
     base: '/media/',

@@ -61,18 +61,21 @@ describe('HLS playlists', () => {
 
 describe('playback tokens', () => {
   const secret = 'k'.repeat(40);
-  it('verifies a token for its video until it expires', () => {
-    const t = signPlaybackToken(secret, 'vid1', 10_000_000);
-    expect(verifyPlaybackToken(secret, 'vid1', t, 9_000_000)).toBe(true);
-    expect(verifyPlaybackToken(secret, 'vid1', t, 10_000_000)).toBe(false);
+  const viewer = '0000000000aaaaaaaaaaaaaaaa';
+  const other = '0000000000bbbbbbbbbbbbbbbb';
+  it('verifies a token for its video until it expires, answering the viewer it was issued to', () => {
+    const t = signPlaybackToken(secret, 'vid1', viewer, 10_000_000);
+    expect(verifyPlaybackToken(secret, 'vid1', t, 9_000_000)).toBe(viewer);
+    expect(verifyPlaybackToken(secret, 'vid1', t, 10_000_000)).toBeUndefined();
   });
 
-  it('refuses a token for another video, another secret or a tampered expiry', () => {
-    const t = signPlaybackToken(secret, 'vid1', 10_000_000);
-    expect(verifyPlaybackToken(secret, 'vid2', t, 0)).toBe(false);
-    expect(verifyPlaybackToken('x'.repeat(40), 'vid1', t, 0)).toBe(false);
-    expect(verifyPlaybackToken(secret, 'vid1', t.replace(/^\d+/, '99999999'), 0)).toBe(false);
-    expect(verifyPlaybackToken(secret, 'vid1', undefined, 0)).toBe(false);
-    expect(verifyPlaybackToken(secret, 'vid1', 'garbage', 0)).toBe(false);
+  it('refuses a token for another video, another secret, a tampered expiry or a swapped viewer', () => {
+    const t = signPlaybackToken(secret, 'vid1', viewer, 10_000_000);
+    expect(verifyPlaybackToken(secret, 'vid2', t, 0)).toBeUndefined();
+    expect(verifyPlaybackToken('x'.repeat(40), 'vid1', t, 0)).toBeUndefined();
+    expect(verifyPlaybackToken(secret, 'vid1', t.replace(/^\d+/, '99999999'), 0)).toBeUndefined();
+    expect(verifyPlaybackToken(secret, 'vid1', t.replace(viewer, other), 0)).toBeUndefined();
+    expect(verifyPlaybackToken(secret, 'vid1', undefined, 0)).toBeUndefined();
+    expect(verifyPlaybackToken(secret, 'vid1', 'garbage', 0)).toBeUndefined();
   });
 });

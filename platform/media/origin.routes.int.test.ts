@@ -116,10 +116,12 @@ describe('origin for a public video', () => {
 describe('origin for private and friends-only videos', () => {
   it.each(['private', 'friends'] as const)('returns 404 for every %s file without a valid token', async (privacy) => {
     const id = ids[privacy];
-    const foreign = signPlaybackToken(env.deps.secret, ids.public, Date.now() + 60_000);
-    const expired = signPlaybackToken(env.deps.secret, id, Date.now() - 1000);
+    const foreign = signPlaybackToken(env.deps.secret, ids.public, alice, Date.now() + 60_000);
+    const expired = signPlaybackToken(env.deps.secret, id, alice, Date.now() - 1000);
+    // A well-signed token of a viewer the rule excludes (bob is alice's follower, not her friend).
+    const excluded = signPlaybackToken(env.deps.secret, id, bob, Date.now() + 60_000);
     for (const path of FILES) {
-      for (const query of ['', `?token=${foreign}`, `?token=${expired}`, '?token=garbage']) {
+      for (const query of ['', `?token=${foreign}`, `?token=${expired}`, '?token=garbage', `?token=${excluded}`]) {
         const res = await app.inject({ method: 'GET', url: media(id, path, query) });
         expect([path, query, res.statusCode, res.json().error.code]).toEqual([path, query, 404, 'VIDEO_NOT_FOUND']);
       }

@@ -9,6 +9,7 @@ import type { AppDeps } from '../api/deps.ts';
 import { parseRange } from '../api/objects.routes.ts';
 import { rewritePlaylistUris } from './hls.ts';
 import { mediaContentType } from './media-keys.ts';
+import { originAccess } from './origin-access.ts';
 import { verifyPlaybackToken } from './playback-token.ts';
 import { videosRepo } from './videos.repo.ts';
 
@@ -37,14 +38,19 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 /**
  * The media origin: `GET|HEAD /media/videos/<id>/v<version>/<path>` streams renditions, playlists and
  * images from the ObjectStore with strong ETags (304), single byte ranges (206/416) and cache headers
- * a CDN can follow. Media of private and friends-only videos needs `?token=` from `GET /videos/:id`;
- * without a valid one it is a 404, exactly like a video that does not exist. Playlists served with a
- * token are rewritten so every URI in them carries it too.
+ * a CDN can follow. Media of private and friends-only videos needs `?token=` from `GET /videos/:id`
+ * or the feed, and the viewer it was issued to must still pass `canView` (re-checked on every request,
+ * follows and blocks cached for `accessCacheMs`); otherwise it is a 404, exactly like a video that does
+ * not exist. Playlists served with a token are rewritten so every URI in them carries it too.
  */
 export function originRoutes(
-  deps: Pick<AppDeps, 'metadata' | 'objects' | 'secret' | 'clock' | 'telemetry'> & { edgeTtlS: number },
+  deps: Pick<AppDeps, 'metadata' | 'objects' | 'secret' | 'clock' | 'telemetry'> & {
+    edgeTtlS: number;
+    accessCacheMs: number;
+  },
 ): FastifyPluginAsync {
   const repo = videosRepo(deps.metadata);
+  const access = originAccess({ metadata: deps.metadata, clock: deps.clock, ttlMs: deps.accessCacheMs });
 
   async function handle(request: MediaRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { id, version, '*': rest } = request.params;
@@ -64,7 +70,11 @@ export function originRoutes(
     }
     const gated = !openToAnyone(video);
     const token = request.query.token;
-    if (gated && !verifyPlaybackToken(deps.secret, id, token, deps.clock.now())) throw new AppError('VIDEO_NOT_FOUND');
+    if (gated) {
+      const viewerId = verifyPlaybackToken(deps.secret, id, token, deps.clock.now());
+      const rule = { authorId: video.authorId, privacy: video.privacy, status: video.status };
+      if (viewerId === undefined || !(await access.mayPlay(viewerId, rule))) throw new AppError('VIDEO_NOT_FOUND');
+    }
 
     const playlist = contentType === 'application/vnd.apple.mpegurl';
     reply.header(

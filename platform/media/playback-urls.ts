@@ -14,16 +14,19 @@ export interface PlaybackLinks {
 
 /**
  * The one builder of playback URLs (the video API and the feed both use it). Public media is served
- * to anyone, so its URLs stay bare and cacheable; anything else gets a token for this video valid for
- * `ttlS`, which bounds how long a viewer who lost access (an unfollow, a privacy edit) can keep
- * fetching media with a URL they were already given.
+ * to anyone, so its URLs stay bare and cacheable; anything else gets a token for this video and this
+ * viewer valid for `ttlS`. The origin re-checks the viewer's access on every request (`origin-access.ts`),
+ * so the lifetime is not what revokes a viewer who lost access; it only bounds a leaked URL's use.
+ * Anonymous viewers never see non-public media, so they get bare URLs (which the origin refuses).
  */
 export function playbackLinks(
   video: { id: string; privacy: string },
-  o: { secret: string; nowMs: number; ttlS: number; base: string },
+  o: { secret: string; nowMs: number; ttlS: number; base: string; viewerId: string | undefined },
 ): PlaybackLinks {
-  if (openToAnyone(video)) return { url: (key) => `${o.base}${key}`, tokenExpiresAt: null };
+  if (openToAnyone(video) || o.viewerId === undefined) {
+    return { url: (key) => `${o.base}${key}`, tokenExpiresAt: null };
+  }
   const expiresAt = o.nowMs + o.ttlS * 1000;
-  const query = `?token=${signPlaybackToken(o.secret, video.id, expiresAt)}`;
+  const query = `?token=${signPlaybackToken(o.secret, video.id, o.viewerId, expiresAt)}`;
   return { url: (key) => `${o.base}${key}${query}`, tokenExpiresAt: Math.floor(expiresAt / 1000) * 1000 };
 }

@@ -219,7 +219,7 @@ describe('GET and DELETE /videos/:id', () => {
     }
     const mine = await get(privateId, alice);
     expect(mine.statusCode).toBe(200);
-    expect(mine.json().playback.master_url).toMatch(/master\.m3u8\?token=\d+\.[\w-]+$/);
+    expect(mine.json().playback.master_url).toMatch(/master\.m3u8\?token=\d+\.[0-9a-z]{26}\.[\w-]+$/);
   });
 
   it('shows a friends-only video to mutual followers only', async () => {

@@ -91,7 +91,7 @@ export function videosService(deps: AppDeps) {
     return (await repo.get(id))!;
   }
 
-  function view(video: VideoRow): VideoView {
+  function view(video: VideoRow, viewerId: string | undefined): VideoView {
     let playback: VideoView['playback'] = null;
     if (video.status === 'ready' && video.durationMs !== null && video.width !== null && video.height !== null) {
       const links = playbackLinks(video, {
@@ -99,6 +99,7 @@ export function videosService(deps: AppDeps) {
         nowMs: deps.clock.now(),
         ttlS: deps.config.PLAYBACK_TOKEN_TTL_S,
         base: mediaBase,
+        viewerId,
       });
       const url = links.url;
       const t = planThumbnails(video.width, video.height, video.durationMs / 1000);
@@ -200,7 +201,7 @@ export function videosService(deps: AppDeps) {
 
     /** The video as `viewerId` (undefined: anonymous) sees it. */
     async get(id: string, viewerId: string | undefined): Promise<VideoView> {
-      return view(await visible(id, viewerId));
+      return view(await visible(id, viewerId), viewerId);
     },
 
     /** The author's edit of caption, hashtags or privacy. */
@@ -211,7 +212,7 @@ export function videosService(deps: AppDeps) {
     ): Promise<VideoView> {
       const video = await owned(id, userId);
       if (!(await repo.update(video.id, edit, deps.clock.now()))) throw new AppError('VIDEO_NOT_FOUND');
-      return view((await repo.get(video.id))!);
+      return view((await repo.get(video.id))!, userId);
     },
 
     /** Deletes the author's video; its media files are removed best effort. */

@@ -105,7 +105,9 @@ export async function buildMediaApp(
     if (typeof id === 'string') request.user = { id, handle: `h${id.slice(-6)}`, role: 'user' };
   });
   await app.register(videosRoutes(deps), { prefix: '/api/v1' });
-  await app.register(originRoutes({ ...deps, edgeTtlS: deps.config.MEDIA_EDGE_TTL_S }));
+  await app.register(
+    originRoutes({ ...deps, edgeTtlS: deps.config.MEDIA_EDGE_TTL_S, accessCacheMs: deps.config.MEDIA_ACCESS_CACHE_MS }),
+  );
   await app.register(objectsRoutes({ objects: deps.objects, secret: deps.secret }));
   await app.ready();
   return app;
