@@ -14,6 +14,7 @@ export const errorRegistry = {
   UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The handle or password is wrong.' },
   FORBIDDEN: { status: 403, message: 'You may not do this.' },
+  BLOCKED: { status: 403, message: 'There is a block between you and this user.' },
   INVALID_SIGNATURE: { status: 403, message: 'The signed URL is invalid or has expired.' },
   NOT_FOUND: { status: 404, message: 'No such route.' },
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },

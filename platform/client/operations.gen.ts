@@ -264,7 +264,7 @@ export interface Operations {
     };
     status: 200;
   };
-  /** Block a user: neither of you sees the other's videos (idempotent) */
+  /** Block a user (idempotent): neither of you sees the other's videos, comments or profile; follows between you are removed; follows, likes, comments and mentions across it get 403 BLOCKED */
   'POST /api/v1/users/{id}/block': {
     path: {
       id: string;
@@ -288,7 +288,7 @@ export interface Operations {
     };
     status: 200;
   };
-  /** Follow a user (idempotent) */
+  /** Follow a user (idempotent); 403 BLOCKED across a block */
   'POST /api/v1/users/{id}/follow': {
     path: {
       id: string;

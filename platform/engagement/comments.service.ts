@@ -1,9 +1,11 @@
 import { AppError } from '../../core/errors/registry.ts';
 import { newId } from '../../core/ids.ts';
+import { inList } from '../../core/metadata/sql.ts';
+import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
-import { visibleVideo } from './lookups.ts';
+import { engageableVideo, visibleVideo } from './lookups.ts';
 import { recordAndAppend } from './record.ts';
 
 /** Longest comment, in characters after trimming. */
@@ -47,12 +49,31 @@ const toView = (r: CommentRow): CommentView => ({
   reply_count: Number(r.reply_count),
 });
 
+/** The `@handle`s a text mentions, lower-cased (handles are 3–30 letters, digits, `_` or `.`). */
+export function mentionedHandles(text: string): Set<string> {
+  return new Set([...text.matchAll(/(?<![A-Za-z0-9_.])@([A-Za-z0-9_.]{3,30})/g)].map((m) => m[1]!.toLowerCase()));
+}
+
 /**
  * Comments with one level of replies: a reply to a reply is attached to the top-level comment, so
  * threads stay two levels deep. Top-level pages are newest first, reply pages oldest first (reading
  * order of a conversation). Deleted comments are soft-deleted and no longer listed.
  */
 export function commentsService(deps: EngagementDeps) {
+  /** 403 BLOCKED when the text mentions a user with whom the author has a block either way. */
+  async function refuseBlockedMentions(text: string, blocked: ReadonlySet<string>): Promise<void> {
+    const mentioned = mentionedHandles(text);
+    if (mentioned.size === 0 || blocked.size === 0) return;
+    const ids = [...blocked];
+    const rows = await deps.metadata.all<{ handle: string }>(
+      `SELECT handle FROM users WHERE id IN (${inList(ids.length)})`,
+      ids,
+    );
+    if (rows.some((r) => mentioned.has(r.handle.toLowerCase()))) {
+      throw new AppError('BLOCKED', 'You cannot mention this user.');
+    }
+  }
+
   return {
     /** Adds a comment (1–500 chars after trim) to a visible video, optionally replying to one of its comments. */
     async create(userId: string, videoId: string, content: string, parentId?: string): Promise<CommentView> {
@@ -60,16 +81,19 @@ export function commentsService(deps: EngagementDeps) {
       if (text.length < 1 || text.length > MAX_COMMENT_CHARS) {
         throw new AppError('VALIDATION_FAILED', `A comment must be 1 to ${MAX_COMMENT_CHARS} characters.`);
       }
-      const video = await visibleVideo(deps.metadata, videoId, userId);
+      const video = await engageableVideo(deps.metadata, videoId, userId);
+      const blocked = await blocksRepo(deps.metadata).involving(userId);
       let parent: string | null = null;
       if (parentId !== undefined) {
-        const p = await deps.metadata.get<{ id: string; parent_id: string | null }>(
-          'SELECT id, parent_id FROM comments WHERE id = $1 AND video_id = $2 AND deleted_at IS NULL',
+        const p = await deps.metadata.get<{ id: string; parent_id: string | null; user_id: string }>(
+          'SELECT id, parent_id, user_id FROM comments WHERE id = $1 AND video_id = $2 AND deleted_at IS NULL',
           [parentId, videoId],
         );
         if (!p) throw new AppError('COMMENT_NOT_FOUND', 'The parent comment does not exist on this video.');
+        if (blocked.has(p.user_id)) throw new AppError('BLOCKED', 'You cannot reply to this user.');
         parent = p.parent_id ?? p.id;
       }
+      await refuseBlockedMentions(text, blocked);
       const now = deps.clock.now();
       const id = newId(now);
       await recordAndAppend(deps, async (tx) => {
@@ -111,12 +135,21 @@ export function commentsService(deps: EngagementDeps) {
       opts: { limit: number; cursor?: string; parentId?: string },
     ): Promise<CommentPage> {
       await visibleVideo(deps.metadata, videoId, viewerId);
+      // Neither side of a block sees the other's comments (nor counts their replies).
+      const hidden = viewerId === undefined ? [] : [...(await blocksRepo(deps.metadata).involving(viewerId))];
       const limit = Math.max(1, Math.min(100, Math.floor(opts.limit)));
       const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
       const replies = opts.parentId !== undefined;
       const [cmp, dir] = replies ? ['>', 'ASC'] : ['<', 'DESC'];
       const params: (string | number)[] = [videoId];
       let where = 'c.video_id = $1 AND c.deleted_at IS NULL';
+      let hiddenReplies = '';
+      if (hidden.length > 0) {
+        const marks = inList(hidden.length, params.length + 1);
+        params.push(...hidden);
+        where += ` AND c.user_id NOT IN (${marks})`;
+        hiddenReplies = ` AND r.user_id NOT IN (${marks})`;
+      }
       if (replies) {
         params.push(opts.parentId!);
         where += ` AND c.parent_id = $${params.length}`;
@@ -132,7 +165,7 @@ export function commentsService(deps: EngagementDeps) {
       params.push(limit + 1);
       const rows = await deps.metadata.all<CommentRow>(
         `SELECT c.id, c.video_id, c.parent_id, c.user_id, COALESCE(u.handle, '') AS handle, c.content, c.created_at,
-                (SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL) AS reply_count
+                (SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL${hiddenReplies}) AS reply_count
            FROM comments c LEFT JOIN users u ON u.id = c.user_id
           WHERE ${where}
           ORDER BY c.created_at ${dir}, c.id ${dir}

@@ -158,7 +158,7 @@ export function engagementRoutes(
       {
         schema: {
           tags: ['engagement'],
-          summary: 'Follow a user (idempotent)',
+          summary: 'Follow a user (idempotent); 403 BLOCKED across a block',
           params: idParams,
           response: { 200: followBody },
         },
@@ -184,7 +184,8 @@ export function engagementRoutes(
       {
         schema: {
           tags: ['engagement'],
-          summary: "Block a user: neither of you sees the other's videos (idempotent)",
+          summary:
+            "Block a user (idempotent): neither of you sees the other's videos, comments or profile; follows between you are removed; follows, likes, comments and mentions across it get 403 BLOCKED",
           params: idParams,
           response: { 200: blockBody },
         },

@@ -25,6 +25,8 @@ export const SERVER_EVENT_TYPES = [
   'share',
   'follow',
   'unfollow',
+  'block',
+  'unblock',
 ] as const;
 
 export type ClientEventType = (typeof CLIENT_EVENT_TYPES)[number];

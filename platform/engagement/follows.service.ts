@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors/registry.ts';
 import { newId } from '../../core/ids.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
 import { followsRepo } from '../../domain/repos/follows.repo.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
@@ -22,11 +23,15 @@ export async function followCounts(
   return { follower_count: c.followers, following_count: c.following };
 }
 
-/** Follows: idempotent follow/unfollow of another existing user. */
+/** Follows: idempotent follow/unfollow of another existing user; no new follow across a block (403 BLOCKED). */
 export function followsService(deps: EngagementDeps) {
   async function setFollowing(userId: string, targetId: string, following: boolean): Promise<FollowResult> {
     if (userId === targetId) throw new AppError('VALIDATION_FAILED', 'You cannot follow yourself.');
     await requireActiveUser(deps.metadata, targetId);
+    // Unfollowing stays possible; a new follow across a block is refused (blocking removed the old ones).
+    if (following && (await blocksRepo(deps.metadata).eitherWay(userId, targetId))) {
+      throw new AppError('BLOCKED', 'You cannot follow this user.');
+    }
     const now = deps.clock.now();
     await recordAndAppend(deps, async (tx) => {
       const follows = followsRepo(tx);

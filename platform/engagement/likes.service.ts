@@ -3,7 +3,7 @@ import { likesRepo } from '../../domain/repos/likes.repo.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
 import { GroupCommit } from './group-commit.ts';
-import { visibleVideo } from './lookups.ts';
+import { engageableVideo } from './lookups.ts';
 
 /** The caller's like state of a video after a like or unlike. */
 export interface LikeResult {
@@ -18,7 +18,7 @@ export interface LikeResult {
 export function likesService(deps: EngagementDeps) {
   const group = new GroupCommit(deps);
   async function setLiked(userId: string, videoId: string, liked: boolean): Promise<LikeResult> {
-    const video = await visibleVideo(deps.metadata, videoId, userId);
+    const video = await engageableVideo(deps.metadata, videoId, userId);
     const now = deps.clock.now();
     const changed = await group.run(async (tx) => {
       const likes = likesRepo(tx);

@@ -1,7 +1,7 @@
 import { AppError } from '../../core/errors/registry.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
-import { canView } from '../../domain/access.ts';
+import { canView, videoAccess } from '../../domain/access.ts';
 import { relationTo } from '../../domain/repos/relation.ts';
 
 /** The video fields engagement needs. */
@@ -53,6 +53,25 @@ export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: s
   const video = { authorId: row.author_id, privacy: row.privacy, status: row.status };
   if (!canView(viewerId, video, await relationTo(db, viewerId, video))) throw new AppError('VIDEO_NOT_FOUND');
   return toRef(row);
+}
+
+/**
+ * A video the user may engage with (like, comment): `visibleVideo`, except that a video hidden only by a
+ * block between the user and its author is 403 BLOCKED rather than 404, since the write is refused for
+ * the block. A video hidden for any other reason stays 404, so nothing new leaks by the block.
+ */
+export async function engageableVideo(db: SqlExecutor, videoId: string, userId: string): Promise<VideoRef> {
+  const row = await db.get<VideoRow>(
+    'SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id = $1 AND deleted_at IS NULL',
+    [videoId],
+  );
+  if (!row) throw new AppError('VIDEO_NOT_FOUND');
+  const video = { authorId: row.author_id, privacy: row.privacy, status: row.status };
+  const relation = await relationTo(db, userId, video);
+  const verdict = videoAccess(userId, video, relation);
+  if (verdict === 'visible') return toRef(row);
+  if (verdict === 'blocked' && canView(userId, video, { ...relation, blocked: false })) throw new AppError('BLOCKED');
+  throw new AppError('VIDEO_NOT_FOUND');
 }
 
 /** Videos by id regardless of privacy (consumers apply events already accepted by the API). */

@@ -1,4 +1,6 @@
+import { AppError } from '../../core/errors/registry.ts';
 import { canView } from '../../domain/access.ts';
+import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
 import { followsRepo } from '../../domain/repos/follows.repo.ts';
 import { relationTo } from '../../domain/repos/relation.ts';
 import type { EngagementDeps } from './deps.ts';
@@ -23,9 +25,16 @@ export interface Profile {
 /** Profiles: a user's public fields and counts as one viewer sees them. */
 export function profilesService(deps: Pick<EngagementDeps, 'metadata'>) {
   return {
-    /** The profile of an existing user, or 404 USER_NOT_FOUND. */
+    /** The profile of an existing user, or 404 USER_NOT_FOUND (also across a block, either way). */
     async get(userId: string, viewerId: string | undefined): Promise<Profile> {
       await requireActiveUser(deps.metadata, userId);
+      if (
+        viewerId !== undefined &&
+        viewerId !== userId &&
+        (await blocksRepo(deps.metadata).eitherWay(viewerId, userId))
+      ) {
+        throw new AppError('USER_NOT_FOUND');
+      }
       const user = (await deps.metadata.get<{ handle: string; display_name: string; bio: string; created_at: number }>(
         'SELECT handle, display_name, bio, created_at FROM users WHERE id = $1',
         [userId],
