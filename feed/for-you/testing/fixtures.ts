@@ -8,44 +8,21 @@ import {
 } from '../../pipeline/settings.ts';
 import { feedSettingsSlots } from '../pipelines.ts';
 import { type Candidate, emptyViewer, type FeedQuery } from '../types.ts';
+import { TEST_FEED_FILE, TEST_VALUE_MODEL } from './feed-settings.ts';
 
 /**
- * Settings for tests, fixed here rather than read from `experiments/feed.yaml`, so that tuning the
- * live config never changes what a test checks. Bound like the real file (every slot present).
+ * Settings for tests: the frozen copy of the live files (`feed-settings.ts`), bound like the real file
+ * (every slot present), with one change: `rewatch` goes dry below 2 items so small fixtures can exercise it.
  */
 export const TEST_SETTINGS: SettingsTree = bindSettings(
   feedSettingsSlots(),
   {
     sources: {
-      two_tower: { quota: 150, timeout_ms: 150 },
-      following: { quota: 100, timeout_ms: 100 },
-      trending: { quota: 100, timeout_ms: 100 },
-      similar: { quota: 100, timeout_ms: 150, seeds: 5 },
-      fresh: { quota: 50, timeout_ms: 100, max_age_hours: 72, exposure_budget: 200 },
-      explore: { quota: 3, timeout_ms: 50 },
-      popular: { quota: 50, timeout_ms: 50 },
-      interests: { quota: 100, timeout_ms: 100, cold_history_max: 5 },
-      rewatch: { quota: 3, timeout_ms: 50, min_age_hours: 24, dry_below: 2 },
+      ...TEST_FEED_FILE.defaults.sources,
+      rewatch: { ...TEST_FEED_FILE.defaults.sources.rewatch, dry_below: 2 },
     },
-    rerankers: {
-      creator_exposure_cap: { cap_per_hour: 100_000 },
-      freshness_boost: { boost: 0.3, half_life_hours: 24 },
-      author_diversity: { max_per_author: 2 },
-      exploration_slot: { slots: 1 },
-      policy_order: { order: 'ranked' },
-      topic_discovery: { max_per_tag: 2 },
-    },
-    value_model: {
-      weights: { click: 0.5, longView: 1, like: 2, follow: 3, comment: 1.5, forward: 2, watchRatio: 0.5, hate: -4 },
-      combine: {
-        retrieval_weight: 1,
-        retrieval_temperature: 0.07,
-        ranker_weight: 0.5,
-        value_floor: 0.001,
-        rank_top_n: 100,
-        keep_per_source: 10,
-      },
-    },
+    rerankers: TEST_FEED_FILE.defaults.rerankers,
+    value_model: TEST_VALUE_MODEL,
   },
   'TEST_SETTINGS',
 );
