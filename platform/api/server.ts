@@ -16,15 +16,8 @@ async function main(): Promise<void> {
   const deps = await openDeps(config);
   const { app, beginShutdown } = await buildApp(deps, { logRequests: true });
   const log = deps.telemetry.component('server').log;
-  const running: { name: string; stop(): Promise<void> }[] = [];
   // In a cluster the primary runs the background services, once for the node.
-  if (config.EMBEDDED_WORKERS && cluster.isPrimary) {
-    for (const s of backgroundServices(deps)) {
-      // Keep the handle itself: a class instance's stop() lives on its prototype, which a spread drops.
-      const handle = await s.start(deps);
-      running.push({ name: s.name, stop: () => handle.stop() });
-    }
-  }
+  const running = config.EMBEDDED_WORKERS && cluster.isPrimary ? await startBackground(deps) : [];
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   log.info({ services: running.map((r) => r.name), address }, `foryou listening on ${address}`);
   // One plain line for scripts and tests that start the server with PORT=0 (the primary prints it in a cluster).
@@ -47,16 +40,9 @@ async function main(): Promise<void> {
     await app.close();
     clearInterval(sweep);
     log.info('http server closed');
-    for (const r of running.reverse()) {
-      await r.stop().catch((err) => log.error({ err }, `${r.name} stop failed`));
-      log.info(`${r.name} stopped`);
-    }
-    await closeDeps(deps).catch((err) => log.error({ err }, 'closing ports failed'));
-    log.info('ports closed; bye');
-    process.exit(0);
+    await stopAndExit(running, deps, log);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  onSignals(shutdown);
 }
 
 /**
@@ -67,13 +53,7 @@ async function main(): Promise<void> {
 async function primary(config: Config): Promise<void> {
   const deps = await openDeps(config);
   const log = deps.telemetry.component('server').log;
-  const running: { name: string; stop(): Promise<void> }[] = [];
-  if (config.EMBEDDED_WORKERS) {
-    for (const s of backgroundServices(deps)) {
-      const handle = await s.start(deps);
-      running.push({ name: s.name, stop: () => handle.stop() });
-    }
-  }
+  const running = config.EMBEDDED_WORKERS ? await startBackground(deps) : [];
   let closing = false;
   let announced = false;
   const fork = () => {
@@ -117,14 +97,40 @@ async function primary(config: Config): Promise<void> {
       ),
     );
     log.info('http server closed');
-    for (const r of running.reverse()) {
-      await r.stop().catch((err) => log.error({ err }, `${r.name} stop failed`));
-      log.info(`${r.name} stopped`);
-    }
-    await closeDeps(deps).catch((err) => log.error({ err }, 'closing ports failed'));
-    log.info('ports closed; bye');
-    process.exit(0);
+    await stopAndExit(running, deps, log);
   };
+  onSignals(shutdown);
+}
+
+type Running = { name: string; stop(): Promise<void> };
+type Deps = Awaited<ReturnType<typeof openDeps>>;
+
+async function startBackground(deps: Deps): Promise<Running[]> {
+  const running: Running[] = [];
+  for (const s of backgroundServices(deps)) {
+    // Keep the handle itself: a class instance's stop() lives on its prototype, which a spread drops.
+    const handle = await s.start(deps);
+    running.push({ name: s.name, stop: () => handle.stop() });
+  }
+  return running;
+}
+
+/** The end of every drain: stop the background services newest first, close the ports, exit 0. */
+async function stopAndExit(
+  running: Running[],
+  deps: Deps,
+  log: ReturnType<Deps['telemetry']['component']>['log'],
+): Promise<never> {
+  for (const r of running.reverse()) {
+    await r.stop().catch((err) => log.error({ err }, `${r.name} stop failed`));
+    log.info(`${r.name} stopped`);
+  }
+  await closeDeps(deps).catch((err) => log.error({ err }, 'closing ports failed'));
+  log.info('ports closed; bye');
+  process.exit(0);
+}
+
+function onSignals(shutdown: (signal: string) => Promise<void>): void {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
