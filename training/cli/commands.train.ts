@@ -177,6 +177,14 @@ async function registerAll(
   }
 }
 
+/** The options `train` and `release` share. */
+const FIT_OPTIONS: Command['options'] = {
+  config: { type: 'string' },
+  'data-dir': { type: 'string' },
+  out: { type: 'string' },
+  'no-register': { type: 'boolean', default: false },
+};
+
 /** `foryou-train train`. */
 export const trainCommand: Command = {
   summary: 'train the models of an experiment on train, evaluate on validation, register as candidates',
@@ -188,12 +196,7 @@ ${DATA_DIR_HELP}
 
   Selection happens on validation only: models are fit on the train days and judged on the validation
   days, and those are the metrics the promotion gate compares. Test figures come from \`release\`.`,
-  options: {
-    config: { type: 'string' },
-    'data-dir': { type: 'string' },
-    out: { type: 'string' },
-    'no-register': { type: 'boolean', default: false },
-  },
+  options: FIT_OPTIONS,
   async run(opts, _pos, io) {
     const exp = experimentWithSeed(opts);
     const ds = await loadData(exp, opts);
@@ -228,12 +231,7 @@ ${DATA_DIR_HELP}
   2. refit each on train+validation with what step 1 chose (tuned settings made explicit);
   3. evaluate the refit models once on the test days (report-test.md; recorded in the notes as
      test_metrics, never used by the gate); register the refit models as candidates.`,
-  options: {
-    config: { type: 'string' },
-    'data-dir': { type: 'string' },
-    out: { type: 'string' },
-    'no-register': { type: 'boolean', default: false },
-  },
+  options: FIT_OPTIONS,
   async run(opts, _pos, io) {
     const exp = experimentWithSeed(opts);
     const ds = await loadData(exp, opts);
