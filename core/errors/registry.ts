@@ -6,6 +6,7 @@
 export const errorRegistry = {
   VALIDATION_FAILED: { status: 400, message: 'The request is invalid; see details.' },
   INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  INVALID_MULTIPART: { status: 400, message: 'The multipart body is malformed: no boundary, or cut short.' },
   INVALID_CURSOR: { status: 400, message: 'The cursor is malformed or expired.' },
   INVALID_RANGE: { status: 416, message: 'The requested byte range cannot be satisfied.' },
   URI_TOO_LONG: { status: 414, message: 'A path parameter is too long.' },

@@ -83,6 +83,20 @@ const videoView = z.object({
     .nullable(),
 });
 
+// The parser's own messages; a store failure (which also destroys the file stream) must stay a 5xx.
+const BUSBOY_FAILURE = /^(Unexpected end of (multipart data|form)|Multipart: |Part terminated early|Malformed)/;
+
+/**
+ * A parse failure of a multipart body (no boundary, cut short, parts that never open) as a 400; limit
+ * errors keep their own 4xx and AppErrors pass through.
+ */
+function asMultipartError(err: unknown): never {
+  if (err instanceof AppError) throw err;
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && status !== 406) throw err;
+  throw new AppError('INVALID_MULTIPART', undefined, { reason: err instanceof Error ? err.message : String(err) });
+}
+
 /**
  * The upload API under `/api/v1`: create a video and get a signed upload URL, complete it (enqueues
  * the transcode), upload small files directly, read a video with its playback URLs, delete it.
@@ -162,7 +176,7 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
       async (request, reply) => {
         const user = requireUser(request);
         if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data.');
-        const file = await request.file();
+        const file = await request.file().catch(asMultipartError);
         if (file?.fieldname !== 'file') {
           throw new AppError('VALIDATION_FAILED', 'Send the metadata fields first, then the video as field "file".');
         }
@@ -179,11 +193,17 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
           file.file.resume();
           throw new AppError('VALIDATION_FAILED', 'Invalid video fields.', meta.error.issues);
         }
-        const video = await videos.storeDirect(user.id, meta.data, {
-          stream: file.file,
-          contentType: file.mimetype,
-          truncated: () => file.file.truncated,
-        });
+        // A body cut short fails the file stream, not the store: that is the client's fault, not ours.
+        const video = await videos
+          .storeDirect(user.id, meta.data, {
+            stream: file.file,
+            contentType: file.mimetype,
+            truncated: () => file.file.truncated,
+          })
+          .catch((err: unknown) => {
+            if (file.file.errored && BUSBOY_FAILURE.test(String((err as Error)?.message))) asMultipartError(err);
+            throw err;
+          });
         return reply.status(202).send({ video_id: video.id, status: 'processing' as const });
       },
     );

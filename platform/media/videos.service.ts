@@ -187,6 +187,7 @@ export function videosService(deps: AppDeps) {
         await deps.objects.put(video.sourceKey!, file.stream, { contentType: file.contentType });
       } catch (err) {
         await repo.softDelete(video.id, deps.clock.now());
+        await deps.objects.delete(video.sourceKey!).catch(() => {});
         throw err;
       }
       if (file.truncated()) {
