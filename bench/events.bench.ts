@@ -246,6 +246,8 @@ async function runSet(name: string, urls: Urls) {
       method: 'POST',
       url: '/api/v1/events',
       headers: { 'content-type': 'application/json', 'x-device-id': `http-${from % 97}` },
+      // One address per simulated device, as real phones have: the per-address device budget stays out of the way.
+      remoteAddress: `10.0.${from % 97}.1`,
       payload: JSON.stringify({ events }),
     });
     if (res.statusCode !== 202) throw new Error(`POST /events answered ${res.statusCode}: ${res.body}`);

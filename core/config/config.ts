@@ -44,6 +44,11 @@ export const configSchema = z.object({
   RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
   /** Register/login attempts per minute per client IP. */
   RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().positive().default(30),
+  /**
+   * New anonymous device ids (X-Device-Id) one client address may introduce per hour whose playback
+   * events count; events of later made-up devices are dropped, so they mint no views.
+   */
+  ANON_DEVICES_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(20),
   /** Seconds a session token stays valid. */
   SESSION_TTL_S: z.coerce
     .number()

@@ -50,10 +50,11 @@ describe('ForyouClient against the real app', () => {
     await batcher.flush();
     expect(batcher.sent).toBe(3);
     const again = await viewer.sendEvents([{ client_event_id: 'fixed.1', type: 'skip', video_id: videoId }]);
-    expect(again).toEqual({ accepted: 1, duplicates: 0 });
+    expect(again).toEqual({ accepted: 1, duplicates: 0, dropped: 0 });
     expect(await viewer.sendEvents([{ client_event_id: 'fixed.1', type: 'skip', video_id: videoId }])).toEqual({
       accepted: 0,
       duplicates: 1,
+      dropped: 0,
     });
     expect((await viewer.like(videoId)).liked).toBe(true);
     expect((await viewer.follow(creator.user!.id)).following).toBe(true);

@@ -84,6 +84,7 @@ export interface Operations {
     response: {
       accepted: number;
       duplicates: number;
+      dropped: number;
     };
     status: 202;
   };

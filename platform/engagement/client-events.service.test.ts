@@ -16,15 +16,24 @@ describe('client events service', () => {
   let f: Fixture;
   beforeEach(async () => {
     f = await openFixture();
+    await f.addVideo('v1', 'bob');
   });
   afterEach(() => f.close());
 
   it('appends new events and drops repeats of a client event id, within and across batches', async () => {
     const svc = clientEventsService(f);
-    expect(await svc.ingest({ userId: 'alice' }, [ev('a'), ev('b'), ev('a')])).toEqual({ accepted: 2, duplicates: 1 });
-    expect(await svc.ingest({ userId: 'alice' }, [ev('b'), ev('c')])).toEqual({ accepted: 1, duplicates: 1 });
+    expect(await svc.ingest({ userId: 'alice' }, [ev('a'), ev('b'), ev('a')])).toEqual({
+      accepted: 2,
+      duplicates: 1,
+      dropped: 0,
+    });
+    expect(await svc.ingest({ userId: 'alice' }, [ev('b'), ev('c')])).toEqual({
+      accepted: 1,
+      duplicates: 1,
+      dropped: 0,
+    });
     // Another actor may reuse an id: dedup is per actor.
-    expect(await svc.ingest({ deviceId: 'dev-1' }, [ev('a')])).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await svc.ingest({ deviceId: 'dev-1' }, [ev('a')])).toEqual({ accepted: 1, duplicates: 0, dropped: 0 });
     const logged = await f.events.read(ENGAGEMENT_TOPIC, 0, 0, 10);
     const values = logged.map((l) => l.value as EngagementEvent);
     expect(values.map((v) => v.id)).toEqual(['u:alice:a', 'u:alice:b', 'u:alice:c', 'd:dev-1:a']);

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
 import type { EngagementDeps } from './deps.ts';
+import {
+  clampWatchToDuration,
+  fitWatchToBudget,
+  isFromTheFuture,
+  WATCH_BUDGET_MS,
+  WATCH_BUDGET_WINDOW_MS,
+} from './event-guards.ts';
 import { actorKey, CLIENT_EVENT_TYPES, type EngagementEvent } from './events.ts';
+import { type VideoRef, visibleVideo } from './lookups.ts';
 import { appendEngagement } from './record.ts';
 
 /** Most events one POST /events may carry. */
@@ -33,36 +41,95 @@ export const clientEventBatchSchema = z.strictObject({
 /** A device id as sent in X-Device-Id. */
 export const deviceIdSchema = clientId;
 
-/** How many events of a batch were new and how many were repeats of an earlier id. */
+/** How many events of a batch were new, repeats of an earlier id, or dropped as implausible. */
 export interface IngestResult {
   accepted: number;
   duplicates: number;
+  /** For a video the actor cannot see, a timestamp from the future, or an anonymous device over its address's budget. */
+  dropped: number;
 }
+
+/** Limits on anonymous devices: made-up device ids must not mint views. */
+export interface AnonymousDeviceLimits {
+  /** New device ids whose events count, per client address per window; later ones are dropped. */
+  devicesPerAddress: number;
+  windowMs: number;
+}
+
+const DEFAULT_ANON_LIMITS: AnonymousDeviceLimits = { devicesPerAddress: 20, windowMs: 3_600_000 };
 
 /**
  * Client events: deduplicated per actor by client event id (Cache setIfAbsent with a TTL) and
- * appended to the log; the 2xx comes only after the append is durable. Video ids are not looked up
- * here: a batch is not rejected for one deleted video, the consumers dead-letter such events.
+ * appended to the log; the 2xx comes only after the append is durable. Events that could fake views
+ * or watch time never reach the log, so they move no counter and no feature: those for a video the
+ * actor cannot see (the engagement visibility rule), those stamped in the future, and those of an
+ * anonymous device beyond its address's budget. Watch time is clamped to one play of the video and to
+ * what the wall clock allows per actor. A batch is not rejected for one such event; it is counted as dropped.
  */
-export function clientEventsService(deps: Pick<EngagementDeps, 'events' | 'cache' | 'clock'>) {
+export function clientEventsService(
+  deps: Pick<EngagementDeps, 'events' | 'cache' | 'clock' | 'metadata'>,
+  anonLimits: AnonymousDeviceLimits = DEFAULT_ANON_LIMITS,
+) {
+  /** False when this anonymous device is one more than its address may introduce in this window. */
+  async function deviceCounts(deviceId: string, address: string): Promise<boolean> {
+    const window = Math.floor(deps.clock.now() / anonLimits.windowMs);
+    const ttl = anonLimits.windowMs + 60_000;
+    const seen = `anon:dev:${address}:${window}:${deviceId}`;
+    if (await deps.cache.setIfAbsent(seen, 'pending', ttl)) {
+      const n = await deps.cache.incrBy(`anon:n:${address}:${window}`, 1, ttl);
+      const verdict = n <= anonLimits.devicesPerAddress ? 'ok' : 'over';
+      await deps.cache.set(seen, verdict, ttl);
+      return verdict === 'ok';
+    }
+    return (await deps.cache.get(seen)) !== 'over';
+  }
+
+  /** The videos of a batch the actor may see, by id; the others are absent. */
+  async function visibleVideos(ids: readonly string[], userId: string | undefined): Promise<Map<string, VideoRef>> {
+    const out = new Map<string, VideoRef>();
+    for (const id of new Set(ids)) {
+      const ref = await visibleVideo(deps.metadata, id, userId).catch((err) => {
+        if (err instanceof AppError && err.code === 'VIDEO_NOT_FOUND') return undefined;
+        throw err;
+      });
+      if (ref) out.set(id, ref);
+    }
+    return out;
+  }
+
   return {
-    /** Ingests a validated batch for a signed-in user or an anonymous device. */
-    async ingest(who: { userId?: string; deviceId?: string }, batch: readonly ClientEvent[]): Promise<IngestResult> {
+    /** Ingests a validated batch for a signed-in user or an anonymous device sending from `address`. */
+    async ingest(
+      who: { userId?: string; deviceId?: string },
+      batch: readonly ClientEvent[],
+      address?: string,
+    ): Promise<IngestResult> {
       if (!who.userId && !who.deviceId) {
         throw new AppError('VALIDATION_FAILED', 'Send a bearer token or an X-Device-Id header.');
       }
       const actor = actorKey(who);
       const now = deps.clock.now();
+      // Without an address (internal callers, not HTTP) there is nothing to budget by.
+      if (!who.userId && who.deviceId && address !== undefined && !(await deviceCounts(who.deviceId, address))) {
+        return { accepted: 0, duplicates: 0, dropped: batch.length };
+      }
       const firstOf = new Map<string, ClientEvent>();
       for (const e of batch) if (!firstOf.has(e.client_event_id)) firstOf.set(e.client_event_id, e);
-      const unique = [...firstOf.values()];
+      const videos = await visibleVideos(
+        [...firstOf.values()].map((e) => e.video_id),
+        who.userId,
+      );
+      const plausible = [...firstOf.values()].filter((e) => videos.has(e.video_id) && !isFromTheFuture(e.ts, now));
+      const dropped = firstOf.size - plausible.length;
+      const unique = plausible;
       const markerOf = (e: ClientEvent) => `ce:${actor}:${e.client_event_id}`;
       const won = await Promise.all(
         unique.map((e) => deps.cache.setIfAbsent(markerOf(e), '1', CLIENT_EVENT_DEDUP_TTL_MS)),
       );
       const accepted = unique.filter((_, i) => won[i]);
       const markers = accepted.map(markerOf);
-      const fresh: EngagementEvent[] = accepted.map((e) => ({
+      const watchOf = await clampedWatch(accepted, videos, actor, now);
+      const fresh: EngagementEvent[] = accepted.map((e, i) => ({
         v: 1,
         id: `${actor}:${e.client_event_id}`,
         type: e.type,
@@ -71,8 +138,9 @@ export function clientEventsService(deps: Pick<EngagementDeps, 'events' | 'cache
         videoId: e.video_id,
         // The server's clock orders events; a client clock can be skewed or forged.
         ts: now,
-        ...(e.watch_ms !== undefined ? { watchMs: e.watch_ms } : {}),
-        ...(e.duration_ms !== undefined ? { durationMs: e.duration_ms } : {}),
+        ...(watchOf[i] !== undefined ? { watchMs: watchOf[i] } : {}),
+        // The video's own length; a client's claim is not trusted.
+        ...durationOf(e, videos.get(e.video_id)),
         ...(e.request_id !== undefined ? { requestId: e.request_id } : {}),
         ...(e.position !== undefined ? { position: e.position } : {}),
       }));
@@ -85,9 +153,35 @@ export function clientEventsService(deps: Pick<EngagementDeps, 'events' | 'cache
           throw err;
         }
       }
-      return { accepted: fresh.length, duplicates: batch.length - fresh.length };
+      return { accepted: fresh.length, duplicates: batch.length - fresh.length - dropped, dropped };
     },
   };
+
+  /** Each event's watch time clamped to one play and to the actor's wall-clock budget (in batch order). */
+  async function clampedWatch(
+    events: readonly ClientEvent[],
+    videos: ReadonlyMap<string, VideoRef>,
+    actor: string,
+    now: number,
+  ): Promise<(number | undefined)[]> {
+    const budgetKey = `wt:${actor}:${Math.floor(now / WATCH_BUDGET_WINDOW_MS)}`;
+    const out: (number | undefined)[] = [];
+    for (const e of events) {
+      if (e.watch_ms === undefined) {
+        out.push(undefined);
+        continue;
+      }
+      const w = clampWatchToDuration(e.watch_ms, videos.get(e.video_id)?.durationMs ?? null);
+      const total = w > 0 ? await deps.cache.incrBy(budgetKey, w, WATCH_BUDGET_WINDOW_MS + 60_000) : 0;
+      out.push(fitWatchToBudget(w, total, WATCH_BUDGET_MS));
+    }
+    return out;
+  }
+}
+
+function durationOf(e: ClientEvent, video: VideoRef | undefined): { durationMs?: number } {
+  if (video?.durationMs != null) return { durationMs: video.durationMs };
+  return e.duration_ms !== undefined ? { durationMs: e.duration_ms } : {};
 }
 
 /** The client events service's type. */

@@ -71,12 +71,17 @@ describe('engagement routes', () => {
     const body = { events: [{ client_event_id: 'e1', type: 'impression', video_id: 'v1' }] };
     const first = await call('POST', '/events', { headers: { 'x-device-id': 'dev-1' }, body });
     expect(first.statusCode).toBe(202);
-    expect(first.json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect(first.json()).toEqual({ accepted: 1, duplicates: 0, dropped: 0 });
     expect((await call('POST', '/events', { headers: { 'x-device-id': 'dev-1' }, body })).json()).toEqual({
       accepted: 0,
       duplicates: 1,
+      dropped: 0,
     });
-    expect((await call('POST', '/events', { user: 'alice', body })).json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect((await call('POST', '/events', { user: 'alice', body })).json()).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      dropped: 0,
+    });
     const anon = await call('POST', '/events', { body });
     expect(anon.statusCode).toBe(401);
     expect(anon.json().error.code).toBe('UNAUTHENTICATED');

@@ -54,7 +54,10 @@ export function engagementRoutes(
   const follows = followsService(d);
   const blocks = blocksService(d);
   const profiles = profilesService(d);
-  const clientEvents = clientEventsService(d);
+  const clientEvents = clientEventsService(d, {
+    devicesPerAddress: deps.config.ANON_DEVICES_PER_IP_PER_HOUR,
+    windowMs: 3_600_000,
+  });
 
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -235,13 +238,15 @@ export function engagementRoutes(
         schema: {
           tags: ['engagement'],
           summary: 'Client playback events (batch of up to 100), deduplicated by client_event_id',
+          description:
+            'Events for videos the caller cannot see, stamped more than 5 min in the future, or from an anonymous device beyond ANON_DEVICES_PER_IP_PER_HOUR new devices per address are dropped (counted in `dropped`). watch_ms is clamped to the video duration and to 2× the wall clock per actor per hour.',
           headers: z.object({ 'x-device-id': z.string().optional() }),
           body: clientEventBatchSchema,
-          response: { 202: z.object({ accepted: z.number(), duplicates: z.number() }) },
+          response: { 202: z.object({ accepted: z.number(), duplicates: z.number(), dropped: z.number() }) },
         },
       },
       async (request, reply) =>
-        reply.status(202).send(await clientEvents.ingest(eventActor(request), request.body.events)),
+        reply.status(202).send(await clientEvents.ingest(eventActor(request), request.body.events, request.ip)),
     );
   };
 }
