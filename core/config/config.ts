@@ -72,6 +72,15 @@ export const configSchema = z.object({
    * and deletions at once). 0 reads them on every request.
    */
   MEDIA_ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
+  /**
+   * Seconds a created video may wait for its file before the sweeper deletes the draft (and its signed
+   * upload URL, valid one hour, stops being accepted). At least the URL's hour.
+   */
+  DRAFT_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(3600)
+    .default(24 * 3600),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { engagementRoutes } from '../engagement/engagement.routes.ts';
 import { feedRoutes } from '../feed/feed.routes.ts';
+import { uploadGate } from '../media/drafts.ts';
 import { originRoutes } from '../media/origin.routes.ts';
 import { videosRoutes } from '../media/videos.routes.ts';
 import { webRoutes } from '../web/web.routes.ts';
@@ -15,7 +16,13 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
   {
     name: 'objects',
     prefix: '',
-    plugin: (d) => objectsRoutes({ objects: d.objects, secret: d.secret, clock: () => d.clock.now() }),
+    plugin: (d) =>
+      objectsRoutes({
+        objects: d.objects,
+        secret: d.secret,
+        clock: () => d.clock.now(),
+        acceptsUpload: uploadGate(d.metadata),
+      }),
   },
   { name: 'web', prefix: '', plugin: () => webRoutes() },
   { name: 'videos', prefix: '/api/v1', plugin: (d) => videosRoutes(d) },

@@ -10,6 +10,8 @@ export interface ObjectsRoutesDeps {
   secret: string;
   /** Milliseconds since the epoch; defaults to Date.now. */
   clock?: () => number;
+  /** False when a validly signed upload must still be refused (its draft was deleted or expired). */
+  acceptsUpload?: (key: string) => Promise<boolean>;
 }
 
 type ObjectRequest = FastifyRequest<{ Params: { '*': string }; Querystring: Record<string, string> }>;
@@ -91,6 +93,10 @@ export function objectsRoutes(deps: ObjectsRoutesDeps): FastifyPluginAsync {
     app.put('/objects/*', async (request: ObjectRequest, reply) => {
       const grant = grantFor(request, 'put');
       if (grant.max === undefined || grant.ct === undefined) throw new AppError('INVALID_SIGNATURE');
+      if (deps.acceptsUpload && !(await deps.acceptsUpload(grant.key))) {
+        reply.header('connection', 'close');
+        throw new AppError('VIDEO_NOT_UPLOADABLE');
+      }
       if (essence(request.headers['content-type']) !== essence(grant.ct)) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', `This upload URL takes Content-Type ${grant.ct}`, {
           expected: grant.ct,

@@ -5,6 +5,8 @@
 export const mediaKeys = {
   /** The client's upload, outside the served prefix: the origin never serves sources. */
   source: (videoId: string) => `uploads/${videoId}/source`,
+  /** The video whose source `key` is, or undefined for any other key. */
+  sourceVideoId: (key: string): string | undefined => /^uploads\/([^/]+)\/source$/.exec(key)?.[1],
   /** Everything of a video, all versions (for deletion). */
   videoRoot: (videoId: string) => `videos/${videoId}/`,
   prefix: (videoId: string, version: number) => `videos/${videoId}/v${version}`,

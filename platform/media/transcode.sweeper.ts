@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
 import type { BackgroundService } from '../api/background-service.ts';
+import { expireDrafts } from './drafts.ts';
 import { enqueueTranscode, TRANSCODE_QUEUE, transcodeJobId, WORKDIR_PREFIX } from './transcode.worker.ts';
 import { videosRepo } from './videos.repo.ts';
 
@@ -84,6 +85,7 @@ export function transcodeSweeperService(intervalMs = SWEEP_INTERVAL_MS): Backgro
         running = running
           .then(() => sweepProcessingVideos(deps))
           .then(() => removeStaleWorkDirs(tmpdir()))
+          .then(() => expireDrafts(deps, deps.config.DRAFT_TTL_S * 1000))
           .catch((err) => log.failed(err, 'sweep failed (a backend outage?); the next tick tries again'));
       };
       sweep();

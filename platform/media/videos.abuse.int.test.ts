@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expireDrafts } from './drafts.ts';
 import {
   buildMediaApp,
   type MediaTestEnv,
@@ -56,5 +57,50 @@ describe('POST /videos/direct with a broken multipart body', () => {
       payload: 'no parts at all',
     });
     expect([res.statusCode, res.json().error.code]).toEqual([400, 'INVALID_MULTIPART']);
+  });
+});
+
+describe('drafts that never get their file', () => {
+  async function draft(): Promise<{ id: string; put: () => Promise<number> }> {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/videos', headers: as(alice), payload: {} });
+    const body = res.json();
+    const url = new URL(body.upload_url);
+    return {
+      id: body.video_id,
+      put: async () =>
+        (
+          await app.inject({
+            method: 'PUT',
+            url: url.pathname + url.search,
+            headers: body.upload_headers,
+            payload: Buffer.alloc(100, 1),
+          })
+        ).statusCode,
+    };
+  }
+
+  it('refuses the signed upload URL of a deleted draft with 409 VIDEO_NOT_UPLOADABLE', async () => {
+    const d = await draft();
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/videos/${d.id}`, headers: as(alice) })).statusCode).toBe(
+      204,
+    );
+    expect(await d.put()).toBe(409);
+    expect(await env.deps.objects.head(`uploads/${d.id}/source`)).toBeUndefined();
+  });
+
+  it('still accepts the upload of a live draft', async () => {
+    expect(await (await draft()).put()).toBe(200);
+  });
+
+  it('expires drafts older than DRAFT_TTL_S: the video is gone and its URL refused', async () => {
+    const old = await draft();
+    const fresh = await draft();
+    await env.deps.metadata.run('UPDATE videos SET created_at = created_at - 90000000 WHERE id = $1', [old.id]);
+    expect(await expireDrafts(env.deps, env.config.DRAFT_TTL_S * 1000)).toBe(1);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/videos/${old.id}`, headers: as(alice) })).statusCode).toBe(
+      404,
+    );
+    expect(await old.put()).toBe(409);
+    expect(await fresh.put()).toBe(200);
   });
 });

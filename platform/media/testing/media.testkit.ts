@@ -25,6 +25,7 @@ import type { AppDeps } from '../../api/deps.ts';
 import { installErrorHandling } from '../../api/error-handler.ts';
 import { objectsRoutes } from '../../api/objects.routes.ts';
 import { findExecutable } from '../child-process.ts';
+import { uploadGate } from '../drafts.ts';
 import { originRoutes } from '../origin.routes.ts';
 import { type VideoRow, videosRepo } from '../videos.repo.ts';
 import { videosRoutes } from '../videos.routes.ts';
@@ -108,7 +109,9 @@ export async function buildMediaApp(
   await app.register(
     originRoutes({ ...deps, edgeTtlS: deps.config.MEDIA_EDGE_TTL_S, accessCacheMs: deps.config.MEDIA_ACCESS_CACHE_MS }),
   );
-  await app.register(objectsRoutes({ objects: deps.objects, secret: deps.secret }));
+  await app.register(
+    objectsRoutes({ objects: deps.objects, secret: deps.secret, acceptsUpload: uploadGate(deps.metadata) }),
+  );
   await app.ready();
   return app;
 }
