@@ -44,6 +44,15 @@ export const configSchema = z.object({
   RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
   /** Register/login attempts per minute per client IP. */
   RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().positive().default(30),
+  /** New accounts per client IP per hour (on top of RATE_LIMIT_AUTH_PER_MIN). */
+  REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(20),
+  /** Failed logins per account per 15 minutes; past it the account's logins answer 429 until the window ends. */
+  LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+  /** Requests with an unknown, expired or revoked bearer token per client IP per minute before 429. */
+  INVALID_TOKENS_PER_IP_PER_MIN: z.coerce.number().int().positive().default(20),
+  /** Videos one user may create (POST /videos or /videos/direct) per minute and per day. */
+  UPLOADS_PER_USER_PER_MIN: z.coerce.number().int().positive().default(10),
+  UPLOADS_PER_USER_PER_DAY: z.coerce.number().int().positive().default(200),
   /**
    * New anonymous device ids (X-Device-Id) one client address may introduce per hour whose playback
    * events count; events of later made-up devices are dropped, so they mint no views.

@@ -11,7 +11,7 @@ import { healthRoutes } from './health.routes.ts';
 import { installLoadShedding } from './load-shedding.ts';
 import { installMetrics, installScrapeGauges } from './metrics.ts';
 import { WATCHED_QUEUES } from './ops-status.ts';
-import { installRateLimits } from './rate-limit.ts';
+import { installRateLimits, windowCounters } from './rate-limit.ts';
 import { requestIdFrom } from './request-id.ts';
 
 /** Options for tests and the server. */
@@ -83,12 +83,16 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     clock: deps.clock,
     sessionTtlS: deps.config.SESSION_TTL_S,
     adminHandles: deps.config.ADMIN_HANDLES,
+    loginFailuresPerAccount: deps.config.LOGIN_FAILURES_PER_ACCOUNT,
   });
-  installAuthHook(app, auth);
+  installAuthHook(app, auth, windowCounters(deps.cache, deps.clock), deps.config.INVALID_TOKENS_PER_IP_PER_MIN);
   installRateLimits(app, deps.cache, deps.clock, {
     perUserPerMin: deps.config.RATE_LIMIT_USER_PER_MIN,
     perIpPerMin: deps.config.RATE_LIMIT_IP_PER_MIN,
     authPerIpPerMin: deps.config.RATE_LIMIT_AUTH_PER_MIN,
+    registrationsPerIpPerHour: deps.config.REGISTRATIONS_PER_IP_PER_HOUR,
+    uploadsPerUserPerMin: deps.config.UPLOADS_PER_USER_PER_MIN,
+    uploadsPerUserPerDay: deps.config.UPLOADS_PER_USER_PER_DAY,
   });
 
   const checks = [

@@ -31,12 +31,13 @@ describe.each(cases)('a kill -9 of the server on %s', (_name, metadataUrl) => {
       SIGNING_SECRET: randomBytes(32).toString('hex'),
       RATE_LIMIT_IP_PER_MIN: '1000000',
       RATE_LIMIT_AUTH_PER_MIN: '1000000',
+      REGISTRATIONS_PER_IP_PER_HOUR: '1000000',
     });
     const acknowledged: string[] = [];
     let stop = false;
     const writer = async (w: number) => {
       for (let i = 0; !stop; i++) {
-        const handle = `u${w}_${i}`;
+        const handle = `u${w}x${i}`;
         try {
           const res = await fetch(`${base}/api/v1/auth/register`, {
             method: 'POST',

@@ -86,10 +86,11 @@ describe.each(BACKEND_SETS)('auth on the %s backends', (set) => {
     expect(limited).toBeDefined();
     expect(limited!.json().error.code).toBe('RATE_LIMITED');
     expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+    // Another address is not held by this one's budget (another handle: alice_1 is now backed off per account).
     const other = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
-      payload: { handle: 'alice_1', password: 'guess' },
+      payload: { handle: 'someone_else', password: 'guess' },
       remoteAddress: '10.0.0.100',
     });
     expect(other.statusCode).toBe(401);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors/registry.ts';
+import type { WindowCounters } from '../rate-limit.ts';
 import type { AuthService } from './auth.service.ts';
 import { requireUser } from './current-user.ts';
 
@@ -32,13 +33,24 @@ function bearer(request: FastifyRequest): string | undefined {
  * Resolves `Authorization: Bearer` on every request into `request.user`. A token that is present but
  * unknown, expired or revoked is a 401, not an anonymous request, so clients notice a dead session.
  */
-export function installAuthHook(app: FastifyInstance, auth: AuthService): void {
+export function installAuthHook(
+  app: FastifyInstance,
+  auth: AuthService,
+  counters?: WindowCounters,
+  invalidTokensPerIpPerMin = 20,
+): void {
   app.decorateRequest('user', undefined);
+  // Guessing tokens costs a lookup each: past the budget an address gets 429 before any lookup.
+  const badTokens = (ip: string) => ({ key: `badtoken:${ip}`, limit: invalidTokensPerIpPerMin, windowMs: 60_000 });
   app.addHook('onRequest', async (request) => {
     const token = bearer(request);
     if (token === undefined) return;
+    await counters?.check(badTokens(request.ip));
     const found = await auth.resolve(token);
-    if (!found) throw new AppError('UNAUTHENTICATED', 'The session token is unknown, expired or revoked.');
+    if (!found) {
+      await counters?.spend([badTokens(request.ip)]);
+      throw new AppError('UNAUTHENTICATED', 'The session token is unknown, expired or revoked.');
+    }
     request.user = found;
   });
 }

@@ -5,6 +5,7 @@ import { AppError } from '../../../core/errors/registry.ts';
 import { newId } from '../../../core/ids.ts';
 import { isUniqueViolation } from '../../../core/metadata/open.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import { windowCounters } from '../rate-limit.ts';
 import type { AuthUser } from './current-user.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { isRole } from './roles.ts';
@@ -20,6 +21,8 @@ export interface SessionGrant {
 // A fixed hash to verify against when the handle is unknown, so timing does not reveal which handles exist.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const SESSION_CACHE_MS = 30_000;
+/** The window failed logins are counted over, per account. */
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 
 function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -35,8 +38,17 @@ export function authService(deps: {
   clock: Clock;
   sessionTtlS: number;
   adminHandles?: readonly string[];
+  /** Failed logins per account per 15 min before the account's logins are refused until the window ends. */
+  loginFailuresPerAccount?: number;
 }) {
   const { metadata, cache, clock } = deps;
+  const counters = windowCounters(cache, clock);
+  // Per account, on top of the per-address budget: credential stuffing spreads over many addresses.
+  const loginFailures = (handle: string) => ({
+    key: `loginfail:${handle}`,
+    limit: deps.loginFailuresPerAccount ?? 10,
+    windowMs: LOGIN_FAILURE_WINDOW_MS,
+  });
 
   async function grant(user: UserRecord): Promise<SessionGrant> {
     const token = randomBytes(32).toString('base64url');
@@ -73,9 +85,14 @@ export function authService(deps: {
     },
 
     async login(input: { handle: string; password: string }): Promise<SessionGrant> {
-      const found = await usersRepo.byHandleWithHash(metadata, input.handle.toLowerCase());
+      const handle = input.handle.toLowerCase();
+      await counters.check(loginFailures(handle));
+      const found = await usersRepo.byHandleWithHash(metadata, handle);
       const ok = await verifyPassword(input.password, found?.password_hash ?? DUMMY_HASH);
-      if (!found || !ok) throw new AppError('INVALID_CREDENTIALS');
+      if (!found || !ok) {
+        await counters.spend([loginFailures(handle)]).catch(() => {});
+        throw new AppError('INVALID_CREDENTIALS');
+      }
       const { password_hash: _omit, ...user } = found;
       return grant(user);
     },

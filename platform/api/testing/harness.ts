@@ -24,6 +24,10 @@ export function testBackendConfig(set: BackendSet, name: string, overrides: Reco
     PUBLIC_BASE_URL: 'http://127.0.0.1:8080',
     // The frozen test settings, never the live experiments/feed.yaml.
     FEED_CONFIG_DIR: writeTestFeedConfig(join(dir, 'feed-config')),
+    // Tests register and upload far more from one address than a person would; abuse tests set their own.
+    REGISTRATIONS_PER_IP_PER_HOUR: '100000',
+    UPLOADS_PER_USER_PER_MIN: '100000',
+    UPLOADS_PER_USER_PER_DAY: '100000',
   };
   if (set === 'embedded') {
     return testConfig({
