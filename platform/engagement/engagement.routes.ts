@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
+import { cleanMultiline } from '../../core/text/safe-text.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
@@ -119,7 +120,10 @@ export function engagementRoutes(
           summary: 'Comment on a video, or reply with parent_id',
           params: idParams,
           body: z.object({
-            content: z.string().trim().min(1, 'content: 1 to 500 characters').max(500, 'content: 1 to 500 characters'),
+            content: z
+              .string()
+              .transform(cleanMultiline)
+              .pipe(z.string().trim().min(1, 'content: 1 to 500 characters').max(500, 'content: 1 to 500 characters')),
             parent_id: entityId.optional(),
           }),
           response: { 201: commentView },

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
+import { cleanMultiline } from '../../core/text/safe-text.ts';
 import { normaliseTag, TAG_PATTERN, TAG_RULE } from '../../domain/tags.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
@@ -13,7 +14,7 @@ const UPLOAD_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-mat
 const hashtag = z.string().transform(normaliseTag).pipe(z.string().regex(TAG_PATTERN, TAG_RULE));
 /** The metadata a new video is created with, shared by the signed-URL and the direct upload. */
 const videoMeta = z.object({
-  caption: z.string().max(2200).default(''),
+  caption: z.string().max(2200).default('').transform(cleanMultiline),
   hashtags: z
     .array(hashtag)
     .max(30)
@@ -25,7 +26,7 @@ const videoMeta = z.object({
 /** An author's edit: any of caption, hashtags and privacy; at least one. */
 const editBody = z
   .object({
-    caption: z.string().max(2200).optional(),
+    caption: z.string().max(2200).transform(cleanMultiline).optional(),
     hashtags: z
       .array(hashtag)
       .max(30)

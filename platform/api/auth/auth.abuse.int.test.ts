@@ -81,4 +81,47 @@ describe('abuse limits', () => {
     }
     expect(codes).toEqual([201, 201, 201, 429]);
   });
+
+  describe('handles and user text', () => {
+    let n = 0;
+    const register = (handle: string, extra: Record<string, string> = {}) =>
+      post('/api/v1/auth/register', { handle, password: 'long enough pw', ...extra }, `10.7.${n++}.1`);
+
+    it('refuses ASCII look-alikes of an existing handle with 409 HANDLE_TAKEN', async () => {
+      expect((await register('lily_rose')).statusCode).toBe(201);
+      const tries = ['Iily_rose', 'l1ly_rose', 'LILY_ROSE', 'lilyrose', 'lily.rose', 'li1y_r0se'];
+      const answers = await Promise.all(tries.map(async (h) => [h, (await register(h)).json().error?.code]));
+      expect(answers).toEqual(tries.map((h) => [h, 'HANDLE_TAKEN']));
+    });
+
+    it('refuses a trailing or leading dot with 400, and reserved names and their look-alikes with 409', async () => {
+      expect((await register('someone.')).statusCode).toBe(400);
+      expect((await register('.someone')).statusCode).toBe(400);
+      for (const h of ['admin', 'Adm1n', 'support', 'supp0rt', 'root', 'foryou']) {
+        const res = await register(h);
+        expect([h, res.statusCode, res.json().error.code]).toEqual([h, 409, 'HANDLE_TAKEN']);
+      }
+    });
+
+    it('strips control and bidi-override characters from display names and captions', async () => {
+      const res = await register('bidi_user', { display_name: 'Eve\u202Egnp.exe\u0007' });
+      expect(res.statusCode).toBe(201);
+      expect(res.json().user.display_name).toBe('Evegnp.exe');
+      const auth = { authorization: `Bearer ${res.json().token}` };
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: auth })).json().display_name).toBe(
+        'Evegnp.exe',
+      );
+      const created = await post(
+        '/api/v1/videos',
+        { caption: 'hello \u2066world\u2069\u202E!\nline two' },
+        '10.8.0.1',
+        auth,
+      );
+      expect(created.statusCode).toBe(201);
+      const row = await t.deps.metadata.get<{ caption: string }>('SELECT caption FROM videos WHERE id = $1', [
+        created.json().video_id,
+      ]);
+      expect(row?.caption).toBe('hello world!\nline two');
+    });
+  });
 });

@@ -5,8 +5,10 @@ import { AppError } from '../../../core/errors/registry.ts';
 import { newId } from '../../../core/ids.ts';
 import { isUniqueViolation } from '../../../core/metadata/open.ts';
 import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import { cleanSingleLine } from '../../../core/text/safe-text.ts';
 import { windowCounters } from '../rate-limit.ts';
 import type { AuthUser } from './current-user.ts';
+import { checkNewHandle } from './handles.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { isRole } from './roles.ts';
 import { sessionsRepo, type UserRecord, usersRepo } from './users.repo.ts';
@@ -66,16 +68,23 @@ export function authService(deps: {
   return {
     async register(input: { handle: string; password: string; display_name?: string }): Promise<SessionGrant> {
       const handle = input.handle.toLowerCase();
+      const isAdmin = deps.adminHandles?.includes(handle) ?? false;
+      // An operator may name an admin account anything; everyone else is held to the handle rules.
+      if (!isAdmin) checkNewHandle(handle);
+      // Checked before the insert: two look-alikes registering in the same instant could both pass.
+      if (await usersRepo.lookAlikeExists(metadata, handle)) {
+        throw new AppError('HANDLE_TAKEN', 'That handle, or one that looks the same, is already registered.');
+      }
       const user: UserRecord = {
         id: newId(clock.now()),
         handle,
-        display_name: input.display_name ?? input.handle,
+        display_name: cleanSingleLine(input.display_name ?? input.handle).trim() || input.handle,
         bio: '',
         created_at: clock.now(),
       };
       const password_hash = await hashPassword(input.password);
       try {
-        const role = deps.adminHandles?.includes(handle) ? 'admin' : 'user';
+        const role = isAdmin ? 'admin' : 'user';
         await usersRepo.insert(metadata, { ...user, password_hash, role });
       } catch (err) {
         if (isUniqueViolation(err)) throw new AppError('HANDLE_TAKEN');

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../../core/metadata/ports.ts';
+import { handleSkeleton } from './handles.ts';
 import { hasRole, ROLES, type Role } from './roles.ts';
 
 /** A user as the API shows it. */
@@ -16,8 +17,15 @@ const COLUMNS = 'id, handle, display_name, bio, created_at';
 export const usersRepo = {
   async insert(db: SqlExecutor, u: UserRecord & { password_hash: string; role: Role }): Promise<void> {
     await db.run(
-      'INSERT INTO users (id, handle, display_name, password_hash, bio, created_at, role) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [u.id, u.handle, u.display_name, u.password_hash, u.bio, u.created_at, u.role],
+      `INSERT INTO users (id, handle, display_name, password_hash, bio, created_at, role, handle_skeleton)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [u.id, u.handle, u.display_name, u.password_hash, u.bio, u.created_at, u.role, handleSkeleton(u.handle)],
+    );
+  },
+  /** True when some account (deleted ones too) has a handle that looks like `handle`. */
+  async lookAlikeExists(db: SqlExecutor, handle: string): Promise<boolean> {
+    return (
+      (await db.get('SELECT 1 AS x FROM users WHERE handle_skeleton = $1', [handleSkeleton(handle)])) !== undefined
     );
   },
   byId(db: SqlExecutor, id: string): Promise<UserRecord | undefined> {
