@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   const log = deps.telemetry.component('worker').log;
   const metrics =
     config.WORKER_METRICS_PORT > 0
-      ? await serveMetrics(deps.telemetry, { host: config.HOST, port: config.WORKER_METRICS_PORT })
+      ? await serveMetrics(
+          deps.telemetry,
+          { host: config.HOST, port: config.WORKER_METRICS_PORT },
+          config.METRICS_TOKEN,
+        )
       : undefined;
   log.info({ services: running.map((r) => r.name), metrics: metrics ? metrics.address() : 'off' }, 'worker running');
   process.stdout.write(`foryou worker running: ${running.map((r) => r.name).join(', ') || '(no services)'}\n`);

@@ -100,6 +100,12 @@ export const configSchema = z.object({
    * and when they register. Comma-separated; removing a handle here does not demote it.
    */
   ADMIN_HANDLES: handles.default([]),
+  /**
+   * Bearer token a Prometheus scraper sends to GET /metrics (`authorization: { credentials: ... }` in its
+   * scrape config). Without it only signed-in admins read the API's /metrics; a worker's metrics port
+   * asks for it when set.
+   */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** Run the transcode worker and event consumers inside the API process (the one-machine mode). */
   EMBEDDED_WORKERS: bool.default(true),
   /** Videos the embedded transcode worker processes at once (each already uses every core for a long video; short clips gain from 2). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGAGEMENT_GROUPS, ENGAGEMENT_TOPIC } from '../engagement/events.ts';
-import { buildTestApp } from './testing/harness.ts';
+import { buildTestApp, METRICS_AUTH } from './testing/harness.ts';
 
 describe('the HTTP shell', () => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
@@ -79,15 +79,29 @@ describe('the HTTP shell', () => {
 
   it('serves Prometheus metrics with request counts by route', async () => {
     await t.app.inject('/healthz');
-    const res = await t.app.inject('/metrics');
+    const res = await t.app.inject({ url: '/metrics', headers: METRICS_AUTH });
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/foryou_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     expect(res.body).toContain('process_resident_memory_bytes');
   });
 
+  it('keeps /metrics from the public: 401 without credentials, 403 for a non-admin, 401 for a wrong token', async () => {
+    expect((await t.app.inject('/metrics')).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ url: '/metrics', headers: { authorization: 'Bearer not-the-metrics-token' } })).statusCode,
+    ).toBe(401);
+    const reg = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { handle: 'plain_viewer', password: 'long enough pw' },
+    });
+    const res = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${reg.json().token}` } });
+    expect([res.statusCode, res.json().error.code]).toEqual([403, 'FORBIDDEN']);
+  });
+
   it("reports each engagement consumer group's lag behind the event log", async () => {
     const metric = async (group: string) => {
-      const body = (await t.app.inject('/metrics')).body;
+      const body = (await t.app.inject({ url: '/metrics', headers: METRICS_AUTH })).body;
       const m = new RegExp(`foryou_consumer_lag_events\\{group="${group}"\\} (\\d+)`).exec(body);
       if (!m) throw new Error(`no lag reported for ${group}:\n${body.slice(0, 500)}`);
       return Number(m[1]);

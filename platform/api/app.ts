@@ -9,7 +9,7 @@ import type { AppDeps } from './deps.ts';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
 import { installLoadShedding } from './load-shedding.ts';
-import { installMetrics, installScrapeGauges } from './metrics.ts';
+import { installMetrics, installScrapeGauges, isMetricsBearer } from './metrics.ts';
 import { WATCHED_QUEUES } from './ops-status.ts';
 import { installRateLimits, windowCounters } from './rate-limit.ts';
 import { requestIdFrom } from './request-id.ts';
@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  installMetrics(app, deps.telemetry);
+  installMetrics(app, deps.telemetry, deps.config.METRICS_TOKEN);
   installScrapeGauges(deps.telemetry, { events: deps.events, queue: deps.queue, queues: WATCHED_QUEUES });
   const auth = authService({
     metadata: deps.metadata,
@@ -85,7 +85,12 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     adminHandles: deps.config.ADMIN_HANDLES,
     loginFailuresPerAccount: deps.config.LOGIN_FAILURES_PER_ACCOUNT,
   });
-  installAuthHook(app, auth, windowCounters(deps.cache, deps.clock), deps.config.INVALID_TOKENS_PER_IP_PER_MIN);
+  installAuthHook(app, auth, windowCounters(deps.cache, deps.clock), deps.config.INVALID_TOKENS_PER_IP_PER_MIN, {
+    // The scraper's METRICS_TOKEN is not a session: /metrics checks it itself.
+    skip: (request) =>
+      request.routeOptions.url === '/metrics' &&
+      isMetricsBearer(request.headers.authorization, deps.config.METRICS_TOKEN),
+  });
   installRateLimits(app, deps.cache, deps.clock, {
     perUserPerMin: deps.config.RATE_LIMIT_USER_PER_MIN,
     perIpPerMin: deps.config.RATE_LIMIT_IP_PER_MIN,

@@ -1,12 +1,26 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors/registry.ts';
 import type { EventLog } from '../../core/events/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
 import type { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { consumerLag } from '../engagement/consumers/lag.ts';
+import { hasRole } from './auth/roles.ts';
 
-/** Times every request (`foryou_http_*`) and serves `GET /metrics` from the telemetry's registry. */
-export function installMetrics(app: FastifyInstance, telemetry: Telemetry): void {
+/** True when an `Authorization` header carries exactly `Bearer <token>`; constant time in the token. */
+export function isMetricsBearer(header: string | undefined, token: string | undefined): boolean {
+  if (!token || !header?.startsWith('Bearer ')) return false;
+  const given = createHash('sha256').update(header.slice(7)).digest();
+  return timingSafeEqual(given, createHash('sha256').update(token).digest());
+}
+
+/**
+ * Times every request (`foryou_http_*`) and serves `GET /metrics` from the telemetry's registry to
+ * operators only: the METRICS_TOKEN bearer (a scraper) or a signed-in admin. Anyone else gets 401
+ * (no credentials) or 403, since series names, routes and queue depths map the system for an attacker.
+ */
+export function installMetrics(app: FastifyInstance, telemetry: Telemetry, metricsToken?: string): void {
   const requests = telemetry.counter({
     name: 'foryou_http_requests_total',
     help: 'HTTP requests by route template and status',
@@ -23,7 +37,11 @@ export function installMetrics(app: FastifyInstance, telemetry: Telemetry): void
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!isMetricsBearer(request.headers.authorization, metricsToken)) {
+      if (!request.user) throw new AppError('UNAUTHENTICATED', 'Send the METRICS_TOKEN bearer or an admin session.');
+      if (!hasRole(request.user.role, 'admin')) throw new AppError('FORBIDDEN', 'Metrics are for operators.');
+    }
     reply.type(telemetry.registry.contentType);
     return telemetry.registry.metrics();
   });
@@ -102,9 +120,17 @@ export function installScrapeGauges(
  * A bare `GET /metrics` listener for processes without the API (the worker): everything else is 404.
  * Resolves once listening, with the server (its address holds the port when `port` was 0).
  */
-export async function serveMetrics(telemetry: Telemetry, at: { host: string; port: number }): Promise<Server> {
+export async function serveMetrics(
+  telemetry: Telemetry,
+  at: { host: string; port: number },
+  metricsToken?: string,
+): Promise<Server> {
   const log = telemetry.component('metrics');
   const server = createServer((req, res) => {
+    if (metricsToken && !isMetricsBearer(req.headers.authorization, metricsToken)) {
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized\n');
+      return;
+    }
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;

@@ -4,6 +4,7 @@ import { waitFor } from '../../core/testing/wait-for.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from '../feed/testing/feed-app.ts';
 import { setRole } from './auth/users.repo.ts';
 import type { OpsStatus } from './ops-status.ts';
+import { METRICS_AUTH } from './testing/harness.ts';
 
 describe('GET /api/v1/ops/status', () => {
   let t: FeedTestApp;
@@ -98,7 +99,7 @@ describe('GET /api/v1/ops/status', () => {
   });
 
   it('counts the rejected loads at /metrics', async () => {
-    const m = parseMetricsText((await t.app.inject('/metrics')).body);
+    const m = parseMetricsText((await t.app.inject({ url: '/metrics', headers: METRICS_AUTH })).body);
     expect(m.get('foryou_model_loads_total{name="ranker",outcome="rejected"}')).toBeGreaterThanOrEqual(1);
     expect(m.get('foryou_model_loads_total{name="two_tower",outcome="rejected"}')).toBeGreaterThanOrEqual(1);
     expect(m.get('foryou_errors_total{component="model-watcher"}')).toBeGreaterThanOrEqual(2);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../../core/cache/ports.ts';
 import { capturingTelemetry, type LogLine, parseMetricsText } from '../../core/testing/telemetry.ts';
+import { METRICS_AUTH } from '../api/testing/harness.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-app.ts';
 
 /** Fault injection: trending's read never answers (so it times out) and every multi-get fails. */
@@ -42,7 +43,7 @@ describe('/metrics after feed requests with a failing and a timing-out component
       expect(res.json().items.length).toBeGreaterThan(0);
       requestIds.push(res.json().request_id);
     }
-    const page = await t.app.inject('/metrics');
+    const page = await t.app.inject({ url: '/metrics', headers: METRICS_AUTH });
     expect(page.statusCode).toBe(200);
     metrics = parseMetricsText(page.body);
   });

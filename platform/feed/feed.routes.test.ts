@@ -142,6 +142,10 @@ describe('GET /api/v1/feed', () => {
     expect(typeof body.items[0]!.explain.score).toBe('number');
     expect(Object.keys(body.explain!.stages_ms as object)).toContain('sources');
     expect(body.explain!.arms).toHaveLength(1);
+    // Removals are counts only: a privacy or block filter's ids are other users' videos.
+    for (const entry of Object.values(body.explain!.removed as Record<string, object>)) {
+      expect(Object.keys(entry)).toEqual(['count']);
+    }
   });
 
   it('logs every served item with request id, position and versions', async () => {

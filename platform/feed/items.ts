@@ -111,7 +111,11 @@ export function explainItem(c: Candidate): Record<string, unknown> {
   };
 }
 
-/** The request-level explanation: per-stage ms, per-source counts, removals per filter, degradations. */
+/**
+ * The request-level explanation: per-stage ms, per-source counts, removals per filter, degradations.
+ * Removals are counts only: the ids a privacy or block filter removed are other users' videos the
+ * viewer may not even know exist.
+ */
 export function explainTrace(r: PipelineResult): Record<string, unknown> {
   return {
     scorer: r.trace.scorer,
@@ -119,9 +123,7 @@ export function explainTrace(r: PipelineResult): Record<string, unknown> {
     ranked: r.trace.ranked,
     stages_ms: r.trace.stages,
     sources: r.trace.sources,
-    removed: Object.fromEntries(
-      Object.entries(r.trace.removed).map(([k, ids]) => [k, { count: ids.length, ids: ids.slice(0, 50) }]),
-    ),
+    removed: Object.fromEntries(Object.entries(r.trace.removed).map(([k, ids]) => [k, { count: ids.length }])),
     errors: r.trace.errors,
   };
 }

@@ -38,11 +38,13 @@ export function installAuthHook(
   auth: AuthService,
   counters?: WindowCounters,
   invalidTokensPerIpPerMin = 20,
+  opts: { skip?: (request: FastifyRequest) => boolean } = {},
 ): void {
   app.decorateRequest('user', undefined);
   // Guessing tokens costs a lookup each: past the budget an address gets 429 before any lookup.
   const badTokens = (ip: string) => ({ key: `badtoken:${ip}`, limit: invalidTokensPerIpPerMin, windowMs: 60_000 });
   app.addHook('onRequest', async (request) => {
+    if (opts.skip?.(request)) return;
     const token = bearer(request);
     if (token === undefined) return;
     await counters?.check(badTokens(request.ip));

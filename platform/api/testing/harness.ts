@@ -15,6 +15,11 @@ import { closeDeps, openDeps } from '../open-deps.ts';
 export type BackendSet = 'embedded' | 'scaled';
 export const BACKEND_SETS: readonly BackendSet[] = ['embedded', 'scaled'];
 
+/** The METRICS_TOKEN of every test app: send `Authorization: Bearer` with it to read /metrics. */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
+/** Headers that read /metrics of a test app. */
+export const METRICS_AUTH = { authorization: `Bearer ${TEST_METRICS_TOKEN}` } as const;
+
 /** Config for a test of one backend set, isolated from every other test (temp dir, PG schema, prefixes). */
 export function testBackendConfig(set: BackendSet, name: string, overrides: Record<string, string> = {}): Config {
   const dir = mkdtempSync(join(tmpdir(), `foryou-${set}-`));
@@ -25,6 +30,7 @@ export function testBackendConfig(set: BackendSet, name: string, overrides: Reco
     // The frozen test settings, never the live experiments/feed.yaml.
     FEED_CONFIG_DIR: writeTestFeedConfig(join(dir, 'feed-config')),
     // Tests register and upload far more from one address than a person would; abuse tests set their own.
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     REGISTRATIONS_PER_IP_PER_HOUR: '100000',
     UPLOADS_PER_USER_PER_MIN: '100000',
     UPLOADS_PER_USER_PER_DAY: '100000',
