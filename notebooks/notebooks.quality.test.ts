@@ -30,9 +30,9 @@ const text = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join(''
 const RUN_S = 240;
 
 describe('notebooks', () => {
-  it('exist: the exploration and model-comparison notebooks at least', () => {
+  it('exist: the exploration, model-comparison and A/B experiment notebooks at least', () => {
     expect(NOTEBOOKS.map((p) => basename(p))).toEqual(
-      expect.arrayContaining(['01-kuairand-explore.ipynb', '02-compare-models.ipynb']),
+      expect.arrayContaining(['01-kuairand-explore.ipynb', '02-compare-models.ipynb', '03-ab-experiment.ipynb']),
     );
   });
 
