@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../core/testing/wait-for.ts';
 import { installErrorHandling } from '../api/error-handler.ts';
 import { type HeadlessBrowser, launchChromium } from './testing/chromium.ts';
 import { type FixtureLog, fixtureApi } from './testing/fixture-api.ts';
@@ -187,16 +188,20 @@ describe('web client in Chromium', () => {
     await page.click('.auth-form button[type=submit]');
     await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', like);
     expect(await page.textContent(`${like} .count`)).toBe('42');
+    await waitFor('the like request', () => log.likes.length > 0, 10_000);
     expect(log.likes).toEqual([{ method: 'POST', videoId: 'vid_bravo' }]);
 
     await page.click(like);
     await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'false', like);
     expect(await page.textContent(`${like} .count`)).toBe('41');
+    // The button flips optimistically, before the request reaches the server: wait for the request itself.
+    await waitFor('the unlike request', () => log.likes.at(-1)?.method === 'DELETE', 10_000);
     expect(log.likes.at(-1)).toEqual({ method: 'DELETE', videoId: 'vid_bravo' });
 
     const box = (await page.locator('.item.active video').boundingBox())!;
     await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
     await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', like);
+    await waitFor('the double-tap like request', () => log.likes.at(-1)?.method === 'POST', 10_000);
     expect(log.likes.at(-1)).toEqual({ method: 'POST', videoId: 'vid_bravo' });
     expect(await page.locator('.item.active .burst').count()).toBeGreaterThan(0);
 
