@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { apiAreas } from './areas.ts';
 import { authRoutes, installAuthHook } from './auth/auth.routes.ts';
 import { authService } from './auth/auth.service.ts';
@@ -10,6 +10,7 @@ import { frameworkErrorHandler, installErrorHandling } from './error-handler.ts'
 import { healthRoutes } from './health.routes.ts';
 import { installLoadShedding } from './load-shedding.ts';
 import { installMetrics, installScrapeGauges, isMetricsBearer } from './metrics.ts';
+import { documentMultipartBodies } from './openapi-transform.ts';
 import { WATCHED_QUEUES } from './ops-status.ts';
 import { installRateLimits, windowCounters } from './rate-limit.ts';
 import { requestIdFrom } from './request-id.ts';
@@ -71,7 +72,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: documentMultipartBodies,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -1,7 +1,8 @@
 /**
  * `npm run client:generate`: rebuilds `operations.gen.ts` from the OpenAPI document of an in-process
  * server (embedded backends in a temporary folder, the simulated clock on so its routes are included).
- * `--check` only compares and exits 1 when the committed file is stale.
+ * `--check` only compares and exits 1 when the committed file is stale; `--print` (`npm run openapi`)
+ * prints the OpenAPI document instead.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,10 @@ export async function serverDocument(): Promise<OpenApiDocument> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--print')) {
+    process.stdout.write(`${JSON.stringify(await serverDocument(), null, 2)}\n`);
+    return;
+  }
   const check = process.argv.includes('--check');
   const source = generatedSource(await serverDocument());
   const current = readFileSync(GENERATED_FILE, 'utf8');

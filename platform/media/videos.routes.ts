@@ -38,6 +38,27 @@ const editBody = z
   .refine((b) => b.caption !== undefined || b.hashtags !== undefined || b.privacy !== undefined, {
     message: 'Send at least one of caption, hashtags, privacy.',
   });
+/**
+ * The multipart form of `POST /videos/direct`, for the OpenAPI document only (the route parses the parts
+ * itself): text fields first, then the file; `hashtags` is one string, split on commas and spaces.
+ */
+export const directUploadForm = z.object({
+  caption: z.string().max(2200).optional().describe('Caption, up to 2200 characters; default empty.'),
+  hashtags: z
+    .string()
+    .optional()
+    .describe(
+      'Hashtags as one field, separated by commas and/or spaces, e.g. "cats, funny #pets"; a leading # is dropped, tags are lower-cased and de-duplicated; at most 30, each 1-50 letters, digits or _.',
+    ),
+  music_id: z.string().min(1).max(64).optional().describe('Optional id of the sound used.'),
+  privacy: z.enum(['public', 'private', 'friends']).optional().describe('Who may see the video; default public.'),
+  file: z
+    .string()
+    .meta({ format: 'binary' })
+    .describe(
+      'The video (mp4, mov, webm or mkv), last part of the form, at most MAX_UPLOAD_BYTES; larger files use POST /videos.',
+    ),
+});
 const createBody = videoMeta.extend({ content_type: z.enum(UPLOAD_TYPES).default('video/mp4') });
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const accepted = z.object({ video_id: z.string(), status: z.literal('processing') });
@@ -171,6 +192,7 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
           tags: ['videos'],
           summary: 'Upload a small video in one multipart request (metadata fields first, then `file`)',
           consumes: ['multipart/form-data'],
+          multipartBody: directUploadForm,
           response: { 202: accepted },
         },
       },
