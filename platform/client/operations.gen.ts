@@ -71,13 +71,21 @@ export interface Operations {
     query: Record<string, never>;
     body: {
       events: {
+        /** Unique per event, chosen by the client; a retried batch with the same ids is counted once (ids are remembered for a day). */
         client_event_id: string;
+        /** What happened. impression: the video was on screen (shown in the feed); no watch_ms; play_start: playback of the video began in this view; progress: a heartbeat while playing (the web client sends one every 10 s of playback and one when the viewer leaves) with watch_ms so far; complete: the video played to its end for the first time in this view, with watch_ms at that moment; skip: the viewer left the video before its end, with watch_ms at that moment (how much of a skip it was); not_interested: the viewer asked to see less like this video; it is left out of their feed. A view is an impression and everything the same viewer did with that video afterwards. */
         type: 'impression' | 'play_start' | 'progress' | 'complete' | 'skip' | 'not_interested';
+        /** The video the event is about. */
         video_id: string;
+        /** CUMULATIVE milliseconds watched in this view so far (since its play_start, loops included), not the time since the previous event: each progress, complete or skip of a view repeats the running total, so resending or adding events never counts time twice. Clamped to the video duration and to 2x the wall clock per actor per hour. */
         watch_ms?: number;
+        /** The video length as the player knows it; used only while the server does not know it yet. */
         duration_ms?: number;
+        /** When it happened on the client, epoch ms; an event more than 5 min ahead is dropped. The server stamps and orders events by their arrival. */
         ts?: number;
+        /** The feed response `request_id` the video was served in, so the event joins the serve log. */
         request_id?: string;
+        /** The item's position in that feed response. */
         position?: number;
       }[];
     };

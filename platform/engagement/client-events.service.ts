@@ -20,17 +20,53 @@ export const CLIENT_EVENT_DEDUP_TTL_MS = 24 * 3600_000;
 const ms = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const clientId = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'use 1-100 of [A-Za-z0-9_.:-]');
 
+/** What each client event type means, as the OpenAPI document tells a client. */
+export const CLIENT_EVENT_MEANINGS: Record<(typeof CLIENT_EVENT_TYPES)[number], string> = {
+  impression: 'the video was on screen (shown in the feed); no watch_ms',
+  play_start: 'playback of the video began in this view',
+  progress:
+    'a heartbeat while playing (the web client sends one every 10 s of playback and one when the viewer leaves) with watch_ms so far',
+  complete: 'the video played to its end for the first time in this view, with watch_ms at that moment',
+  skip: 'the viewer left the video before its end, with watch_ms at that moment (how much of a skip it was)',
+  not_interested: 'the viewer asked to see less like this video; it is left out of their feed',
+};
+
 /** One client event as the app sends it. */
-export const clientEventSchema = z.strictObject({
-  client_event_id: clientId,
-  type: z.enum(CLIENT_EVENT_TYPES),
-  video_id: z.string().min(1).max(100),
-  watch_ms: ms.max(24 * 3600_000).optional(),
-  duration_ms: ms.max(24 * 3600_000).optional(),
-  ts: ms.optional(),
-  request_id: z.string().min(1).max(200).optional(),
-  position: z.number().int().min(0).max(10_000).optional(),
-});
+export const clientEventSchema = z
+  .strictObject({
+    client_event_id: clientId.describe(
+      'Unique per event, chosen by the client; a retried batch with the same ids is counted once (ids are remembered for a day).',
+    ),
+    type: z.enum(CLIENT_EVENT_TYPES).describe(
+      `What happened. ${Object.entries(CLIENT_EVENT_MEANINGS)
+        .map(([t, m]) => `${t}: ${m}`)
+        .join('; ')}. A view is an impression and everything the same viewer did with that video afterwards.`,
+    ),
+    video_id: z.string().min(1).max(100).describe('The video the event is about.'),
+    watch_ms: ms
+      .max(24 * 3600_000)
+      .optional()
+      .describe(
+        'CUMULATIVE milliseconds watched in this view so far (since its play_start, loops included), not the time since the previous event: each progress, complete or skip of a view repeats the running total, so resending or adding events never counts time twice. Clamped to the video duration and to 2x the wall clock per actor per hour.',
+      ),
+    duration_ms: ms
+      .max(24 * 3600_000)
+      .optional()
+      .describe('The video length as the player knows it; used only while the server does not know it yet.'),
+    ts: ms
+      .optional()
+      .describe(
+        'When it happened on the client, epoch ms; an event more than 5 min ahead is dropped. The server stamps and orders events by their arrival.',
+      ),
+    request_id: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('The feed response `request_id` the video was served in, so the event joins the serve log.'),
+    position: z.number().int().min(0).max(10_000).optional().describe("The item's position in that feed response."),
+  })
+  .describe('One playback event of one view.');
 export type ClientEvent = z.infer<typeof clientEventSchema>;
 
 /** The body of POST /events. */
