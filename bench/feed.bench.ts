@@ -301,7 +301,14 @@ async function runSet(set: string): Promise<SetResult> {
   const buildS = (performance.now() - t0) / 1000;
   const feedConfigDir = benchFeedConfigDir();
   const serveLog = new ServeLog(deps);
-  const runtime = createFeedRuntime({ ...deps, featureStore, serveLog, catalogRefreshMs: 2_000, feedConfigDir });
+  const runtime = createFeedRuntime({
+    ...deps,
+    publicBaseUrl: deps.config.PUBLIC_BASE_URL,
+    featureStore,
+    serveLog,
+    catalogRefreshMs: 2_000,
+    feedConfigDir,
+  });
   runtime.index.swap(snapshot);
   runtime.ranker.swap(ranker);
   await runtime.start();

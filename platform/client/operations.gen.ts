@@ -110,6 +110,7 @@ export interface Operations {
       request_id: string;
       items: {
         id: string;
+        /** Absolute URLs under PUBLIC_BASE_URL/media/, built like those of GET /videos/:id; non-public media carries a playback token. */
         playback: {
           master_url: string;
           poster_url: string | null;
@@ -379,6 +380,7 @@ export interface Operations {
       height: number | null;
       created_at: number;
       processed_at: number | null;
+      /** Absolute URLs under PUBLIC_BASE_URL/media/, the same as the feed gives; null until the video is ready. */
       playback: {
         master_url: string;
         poster_url: string;
@@ -429,6 +431,7 @@ export interface Operations {
       height: number | null;
       created_at: number;
       processed_at: number | null;
+      /** Absolute URLs under PUBLIC_BASE_URL/media/, the same as the feed gives; null until the video is ready. */
       playback: {
         master_url: string;
         poster_url: string;

@@ -48,6 +48,8 @@ export interface FeedRuntimeOptions {
   cache: Cache;
   clock: Clock;
   secret: string;
+  /** PUBLIC_BASE_URL: feed items carry absolute playback URLs under it. */
+  publicBaseUrl: string;
   /** Lifetime of playback tokens on non-public feed items (PLAYBACK_TOKEN_TTL_S). */
   playbackTokenTtlS?: number;
   /** Where the feed, the catalogue, the index maintainer and the model watchers log and count. */
@@ -178,6 +180,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     cache: o.cache,
     clock: o.clock,
     secret: o.secret,
+    publicBaseUrl: o.publicBaseUrl,
     ...(o.playbackTokenTtlS ? { playbackTokenTtlS: o.playbackTokenTtlS } : {}),
     catalog,
     index,

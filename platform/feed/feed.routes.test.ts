@@ -57,13 +57,23 @@ describe('GET /api/v1/feed', () => {
     const body = res.json() as Page;
     expect(body.items).toHaveLength(5);
     const item = body.items[0]!;
-    expect(item.playback.master_url).toBe(`/media/videos/${item.id}/v1/master.m3u8`);
+    expect(item.playback.master_url).toBe(`http://127.0.0.1:8080/media/videos/${item.id}/v1/master.m3u8`);
     expect(item.author.handle).toMatch(/^creator_c\d$/);
     expect(item.caption).toBe(`caption of ${item.id}`);
     expect(body.items.every((i) => i.liked_by_me === false)).toBe(true);
     expect(body.index_version).toMatch(/^content-/);
     expect(body.model_version).toBe('fallback-v1');
     expect(body.request_id).toBe(res.headers['x-request-id']);
+  });
+
+  it('gives the same absolute playback URLs as GET /videos/:id (one builder for both)', async () => {
+    const item = ((await get('/api/v1/feed?limit=1', viewer.token)).json() as Page).items[0]!;
+    // The seeded rows carry no frame size, which GET /videos/:id needs before it shows playback.
+    await t.deps.metadata.run('UPDATE videos SET width = 360, height = 640 WHERE id = $1', [item.id]);
+    const video = await get(`/api/v1/videos/${item.id}`, viewer.token);
+    expect(video.statusCode).toBe(200);
+    expect(video.json().playback.master_url).toBe(item.playback.master_url);
+    expect(new URL(item.playback.master_url).origin).toBe('http://127.0.0.1:8080');
   });
 
   it('never repeats an item across the pages of a session', async () => {

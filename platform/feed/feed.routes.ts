@@ -16,7 +16,11 @@ const tag = z.string().transform(normaliseTag).pipe(z.string().regex(TAG_PATTERN
 const stats = z.object({ views: z.number(), likes: z.number(), comments: z.number(), shares: z.number() });
 const item = z.object({
   id: z.string(),
-  playback: z.object({ master_url: z.string(), poster_url: z.string().nullable() }),
+  playback: z
+    .object({ master_url: z.string(), poster_url: z.string().nullable() })
+    .describe(
+      'Absolute URLs under PUBLIC_BASE_URL/media/, built like those of GET /videos/:id; non-public media carries a playback token.',
+    ),
   author: z.object({ id: z.string(), handle: z.string(), display_name: z.string() }),
   caption: z.string(),
   hashtags: z.array(z.string()),
@@ -64,6 +68,7 @@ export function feedRoutes(
       const own = createFeedRuntime({
         ...deps,
         serveLog,
+        publicBaseUrl: deps.config.PUBLIC_BASE_URL,
         playbackTokenTtlS: deps.config.PLAYBACK_TOKEN_TTL_S,
         ...(deps.config.FEED_CONFIG_DIR ? { feedConfigDir: deps.config.FEED_CONFIG_DIR } : {}),
         dataDir: deps.config.DATA_DIR,

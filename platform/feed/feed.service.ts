@@ -48,6 +48,8 @@ export interface FeedServiceDeps {
   cache: Cache;
   clock: Clock;
   secret: string;
+  /** PUBLIC_BASE_URL: playback URLs are absolute under it, as in `GET /videos/:id`. */
+  publicBaseUrl: string;
   /** Lifetime of the playback tokens on non-public items (PLAYBACK_TOKEN_TTL_S); the default when unset. */
   playbackTokenTtlS?: number;
   catalog: Catalog;
@@ -217,6 +219,7 @@ export class FeedService {
         secret: d.secret,
         nowMs,
         viewerId: viewer,
+        publicBaseUrl: d.publicBaseUrl,
         ...(d.playbackTokenTtlS ? { tokenTtlS: d.playbackTokenTtlS } : {}),
       }),
       author: authors.get(c.video.authorId) ?? { id: c.video.authorId, handle: 'unknown', display_name: 'Unknown' },

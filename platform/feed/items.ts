@@ -22,17 +22,17 @@ export interface FeedItem {
   explain?: Record<string, unknown>;
 }
 
-/** Origin URLs of a video's master playlist and poster; non-public media carries a playback token. */
+/** Absolute origin URLs of a video's master playlist and poster (the same builder as `GET /videos/:id`); non-public media carries a playback token. */
 export function playbackUrls(
   v: CatalogVideo,
-  opts: { secret: string; nowMs: number; viewerId: string | undefined; tokenTtlS?: number },
+  opts: { secret: string; nowMs: number; viewerId: string | undefined; tokenTtlS?: number; publicBaseUrl: string },
 ): FeedItem['playback'] {
   const links = playbackLinks(v, {
     secret: opts.secret,
     viewerId: opts.viewerId,
     nowMs: opts.nowMs,
     ttlS: opts.tokenTtlS ?? DEFAULT_PLAYBACK_TOKEN_TTL_S,
-    base: '/media/',
+    publicBaseUrl: opts.publicBaseUrl,
   });
   return {
     master_url: links.url(mediaKeys.master(v.id, v.version)),

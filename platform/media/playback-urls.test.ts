@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { verifyPlaybackToken } from './playback-token.ts';
-import { playbackLinks } from './playback-urls.ts';
+import { mediaBaseUrl, playbackLinks } from './playback-urls.ts';
 
 describe('playbackLinks', () => {
+  it('makes every URL absolute under PUBLIC_BASE_URL/media/, with or without its trailing slash', () => {
+    expect(mediaBaseUrl('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080/media/');
+    expect(mediaBaseUrl('https://cdn.example/app//')).toBe('https://cdn.example/app/media/');
+  });
+
   const secret = 'k'.repeat(32);
   const viewer = '0000000000aaaaaaaaaaaaaaaa';
-  const o = { secret, nowMs: 1_000_000_500, ttlS: 3600, base: '/media/', viewerId: viewer };
+  const o = { secret, nowMs: 1_000_000_500, ttlS: 3600, publicBaseUrl: 'https://cdn.example/', viewerId: viewer };
 
   it('leaves public media bare and without an expiry', () => {
     const l = playbackLinks({ id: 'v1', privacy: 'public' }, o);
-    expect(l.url('videos/v1/v1/master.m3u8')).toBe('/media/videos/v1/v1/master.m3u8');
+    expect(l.url('videos/v1/v1/master.m3u8')).toBe('https://cdn.example/media/videos/v1/v1/master.m3u8');
     expect(l.tokenExpiresAt).toBeNull();
   });
 
@@ -27,6 +32,6 @@ describe('playbackLinks', () => {
 
   it('gives an anonymous viewer no token (non-public media is never theirs to play)', () => {
     const l = playbackLinks({ id: 'v1', privacy: 'friends' }, { ...o, viewerId: undefined });
-    expect([l.url('k'), l.tokenExpiresAt]).toEqual(['/media/k', null]);
+    expect([l.url('k'), l.tokenExpiresAt]).toEqual(['https://cdn.example/media/k', null]);
   });
 });

@@ -13,6 +13,14 @@ export interface PlaybackLinks {
 }
 
 /**
+ * Where media is served: `<PUBLIC_BASE_URL>/media/`. Every playback URL the API returns is absolute
+ * under it (the feed, `GET /videos/:id` and any other surface), so a client never resolves one itself.
+ */
+export function mediaBaseUrl(publicBaseUrl: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/media/`;
+}
+
+/**
  * The one builder of playback URLs (the video API and the feed both use it). Public media is served
  * to anyone, so its URLs stay bare and cacheable; anything else gets a token for this video and this
  * viewer valid for `ttlS`. The origin re-checks the viewer's access on every request (`origin-access.ts`),
@@ -21,12 +29,13 @@ export interface PlaybackLinks {
  */
 export function playbackLinks(
   video: { id: string; privacy: string },
-  o: { secret: string; nowMs: number; ttlS: number; base: string; viewerId: string | undefined },
+  o: { secret: string; nowMs: number; ttlS: number; publicBaseUrl: string; viewerId: string | undefined },
 ): PlaybackLinks {
+  const base = mediaBaseUrl(o.publicBaseUrl);
   if (openToAnyone(video) || o.viewerId === undefined) {
-    return { url: (key) => `${o.base}${key}`, tokenExpiresAt: null };
+    return { url: (key) => `${base}${key}`, tokenExpiresAt: null };
   }
   const expiresAt = o.nowMs + o.ttlS * 1000;
   const query = `?token=${signPlaybackToken(o.secret, video.id, o.viewerId, expiresAt)}`;
-  return { url: (key) => `${o.base}${key}${query}`, tokenExpiresAt: Math.floor(expiresAt / 1000) * 1000 };
+  return { url: (key) => `${base}${key}${query}`, tokenExpiresAt: Math.floor(expiresAt / 1000) * 1000 };
 }

@@ -102,7 +102,8 @@ const videoView = z.object({
       /** Set for private and friends-only videos: every media URL already carries it. */
       token_expires_at: z.number().nullable(),
     })
-    .nullable(),
+    .nullable()
+    .describe('Absolute URLs under PUBLIC_BASE_URL/media/, the same as the feed gives; null until the video is ready.'),
 });
 
 // The parser's own messages; a store failure (which also destroys the file stream) must stay a 5xx.

@@ -54,7 +54,6 @@ export interface VideoView {
 export function videosService(deps: AppDeps) {
   const repo = videosRepo(deps.metadata);
   const maxBytes = deps.config.MAX_UPLOAD_BYTES;
-  const mediaBase = `${deps.config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/media/`;
   const tooLarge = () =>
     new AppError('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes.`, { max_bytes: maxBytes });
 
@@ -98,7 +97,7 @@ export function videosService(deps: AppDeps) {
         secret: deps.secret,
         nowMs: deps.clock.now(),
         ttlS: deps.config.PLAYBACK_TOKEN_TTL_S,
-        base: mediaBase,
+        publicBaseUrl: deps.config.PUBLIC_BASE_URL,
         viewerId,
       });
       const url = links.url;

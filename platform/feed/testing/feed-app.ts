@@ -42,6 +42,7 @@ export async function buildFeedTestApp(
     ...t.deps,
     featureStore,
     serveLog,
+    publicBaseUrl: t.deps.config.PUBLIC_BASE_URL,
     catalogRefreshMs: 100,
     modelPollMs: 100,
     ...(t.deps.config.FEED_CONFIG_DIR ? { feedConfigDir: t.deps.config.FEED_CONFIG_DIR } : {}),

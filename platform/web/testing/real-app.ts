@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import type { Worker } from '../../../core/queue/ports.ts';
 import type { AppDeps } from '../../api/deps.ts';
 import { buildTestApp } from '../../api/testing/harness.ts';
+import { freePort } from '../../api/testing/live-app.ts';
 import { startTranscodeWorker } from '../../media/transcode.worker.ts';
 
 const run = promisify(execFile);
@@ -28,14 +29,13 @@ export interface RealApp {
  * listens on 127.0.0.1 on a free port and starts one transcode worker. Nothing is faked.
  */
 export async function startRealApp(name: string, opts: { rungConcurrency?: number } = {}): Promise<RealApp> {
-  const built = await buildTestApp('embedded', name);
+  // PUBLIC_BASE_URL is the address it listens on: playback URLs are absolute under it.
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const built = await buildTestApp('embedded', name, { PUBLIC_BASE_URL: base });
   let worker: Worker;
-  let base: string;
   try {
-    await built.app.listen({ host: '127.0.0.1', port: 0 });
-    const addr = built.app.server.address();
-    if (!addr || typeof addr === 'string') throw new Error('the app did not report a TCP address');
-    base = `http://127.0.0.1:${addr.port}`;
+    await built.app.listen({ host: '127.0.0.1', port });
     worker = startTranscodeWorker(built.deps, { rungConcurrency: opts.rungConcurrency ?? 1 });
   } catch (err) {
     await built.cleanup().catch(() => {});
