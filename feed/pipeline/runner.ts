@@ -104,18 +104,19 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
         try {
           const hits = await withTimeout(source.fetch(query, quota), source.id, timeoutMs);
           const ms = since(t0);
-          trace.sources[source.id] = { count: Math.min(hits.length, quota), ms };
+          trace.sources[source.label?.(query) ?? source.id] = { count: Math.min(hits.length, quota), ms };
           ran('sources', source.id, ms);
           return { source, hits: hits.slice(0, quota) };
         } catch (err) {
           const ms = since(t0);
-          trace.sources[source.id] = { count: 0, ms, error: message(err) };
+          trace.sources[source.label?.(query) ?? source.id] = { count: 0, ms, error: message(err) };
           ran('sources', source.id, ms, { error: err });
           return { source, hits: [] };
         }
       }),
     );
     for (const { source, hits } of results) {
+      const name = source.label?.(query) ?? source.id;
       hits.forEach((hit, rank) => {
         let c = byId.get(hit.videoId);
         if (!c) {
@@ -123,7 +124,7 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
           if (!c) return;
           byId.set(hit.videoId, c);
         }
-        c.sources.push({ source: source.id, rank, score: hit.score });
+        c.sources.push({ source: name, rank, score: hit.score });
         // A video also reached deterministically was not shown by chance.
         c.propensity = hit.propensity !== undefined && c.sources.length === 1 ? hit.propensity : 1;
       });

@@ -60,6 +60,12 @@ export interface QueryHydrator<Q extends PipelineQuery> {
 export interface CandidateSource<Q> extends Configurable {
   readonly settings: SettingsSlot<unknown>;
   fetch(query: Q, quota: number): Promise<SourceHit[]>;
+  /**
+   * What this request's hits and trace entry are called, when it depends on the request (a source
+   * whose model is not loaded and that retrieves another way says so); `id` when absent. Settings,
+   * stage timings and metrics keep `id`.
+   */
+  label?(query: Q): string;
 }
 
 /** Adds data to candidates in place. */

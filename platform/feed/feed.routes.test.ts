@@ -151,6 +151,9 @@ describe('GET /api/v1/feed', () => {
     expect(body.items[0]!.explain.sources.length).toBeGreaterThan(0);
     expect(typeof body.items[0]!.explain.score).toBe('number');
     expect(Object.keys(body.explain!.stages_ms as object)).toContain('sources');
+    // No two-tower model is loaded here (a content-only index): its source says it searched by history mean.
+    expect(Object.keys(body.explain!.sources as object)).toContain('history_mean');
+    expect(JSON.stringify(body)).not.toContain('two_tower');
     expect(body.explain!.arms).toHaveLength(1);
     // Removals are counts only: a privacy or block filter's ids are other users' videos.
     for (const entry of Object.values(body.explain!.removed as Record<string, object>)) {

@@ -1,7 +1,11 @@
 import { settingsOf } from '../../pipeline/settings.ts';
 import { affinityOf, queryVectorOf } from '../query-vector.ts';
+import { TWO_TOWER_LABELS } from '../sources/two-tower.source.ts';
 import type { Candidate, FeedQuery, PreRanker } from '../types.ts';
 import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
+
+/** Whether a candidate source entry is the request's own query-vector ANN search (either label). */
+const isQueryAnn = (name: string) => name === TWO_TOWER_LABELS.model || name === TWO_TOWER_LABELS.historyMean;
 
 /**
  * Sets every candidate's retrieval prior: the two-tower affinity divided by the softmax temperature
@@ -22,7 +26,7 @@ export async function scoreRetrievalPrior(query: FeedQuery, candidates: Candidat
   const missing: Candidate[] = [];
   for (const c of candidates) {
     // The ANN already scored its own hits with this query vector.
-    const a = c.sources.find((x) => x.source === 'two_tower')?.score ?? affinityOf(s, q, c.video.id);
+    const a = c.sources.find((x) => isQueryAnn(x.source))?.score ?? affinityOf(s, q, c.video.id);
     if (a === undefined) {
       missing.push(c);
       continue;
@@ -45,7 +49,7 @@ export function keepForRanking(query: FeedQuery, candidates: Candidate[]): Candi
   const prior = (c: Candidate) => c.prior ?? Number.NEGATIVE_INFINITY;
   const sorted = [...candidates].sort((a, b) => prior(b) - prior(a));
   return sorted.filter(
-    (c, i) => i < topN || c.propensity < 1 || c.sources.some((s) => s.rank < perSource && s.source !== 'two_tower'),
+    (c, i) => i < topN || c.propensity < 1 || c.sources.some((s) => s.rank < perSource && !isQueryAnn(s.source)),
   );
 }
 

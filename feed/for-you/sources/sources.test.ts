@@ -109,4 +109,12 @@ describe('candidate sources', () => {
     ]);
     expect(await twoTowerSource.fetch(query({ index: snap }), 5)).toEqual([]);
   });
+
+  it('two_tower is named two_tower only when a trained query tower is loaded, else history_mean', () => {
+    const snap = snapshot();
+    const tower = { dims: 2, embed: async () => new Float32Array([-1, 0]) };
+    expect(twoTowerSource.label?.(query({ index: { ...snap, query: tower } }))).toBe('two_tower');
+    expect(twoTowerSource.label?.(query({ index: snap }))).toBe('history_mean');
+    expect(twoTowerSource.label?.(query({}))).toBe('history_mean');
+  });
 });

@@ -6,6 +6,13 @@ import type { CandidateSource } from '../types.ts';
 export const TWO_TOWER_SETTINGS = slot('sources.two_tower', sourceBudgetSchema);
 
 /**
+ * The names the two-tower source's hits carry: `two_tower` when the index came with a trained query
+ * tower, `history_mean` when it did not (a content-only index searched with the mean of the viewer's
+ * engaged videos), so `explain` never names a two-tower model that is not loaded.
+ */
+export const TWO_TOWER_LABELS = { model: 'two_tower', historyMean: 'history_mean' } as const;
+
+/**
  * Two-tower retrieval: embeds the viewer (query tower over online features and recent history, once
  * per request) and searches the ANN snapshot the request holds. Viewers with nothing to embed get no
  * candidates here.
@@ -13,6 +20,7 @@ export const TWO_TOWER_SETTINGS = slot('sources.two_tower', sourceBudgetSchema);
 export const twoTowerSource: CandidateSource = {
   id: 'two_tower',
   settings: TWO_TOWER_SETTINGS,
+  label: (query) => (query.index?.query ? TWO_TOWER_LABELS.model : TWO_TOWER_LABELS.historyMean),
   async fetch(query, quota) {
     const s = query.index;
     if (!s) return [];
