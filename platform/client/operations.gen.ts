@@ -573,6 +573,25 @@ export interface Operations {
     };
     status: 201;
   };
+  /** Your video's processing status, to wait until it is ready (author only) */
+  'GET /api/v1/videos/{id}/status': {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      video_id: string;
+      status: 'uploading' | 'processing' | 'ready' | 'failed';
+      /** Why processing failed; null unless failed. */
+      failure_code: string | null;
+      /** Epoch ms it became ready or failed. */
+      processed_at: number | null;
+      /** While uploading or processing, ms to wait before the next poll. */
+      poll_after_ms: number | null;
+    };
+    status: 200;
+  };
   'GET /healthz': {
     path: Record<string, never>;
     query: Record<string, never>;

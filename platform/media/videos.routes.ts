@@ -245,6 +245,32 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
       async (request) => videos.get(request.params.id, optionalUser(request)?.id),
     );
 
+    app.get(
+      '/videos/:id/status',
+      {
+        schema: {
+          tags: ['videos'],
+          summary: "Your video's processing status, to wait until it is ready (author only)",
+          description:
+            'Poll after an upload until `status` is `ready` or `failed`: while `uploading` or `processing`, `poll_after_ms` says when to ask again. `failure_code` says why a video failed (e.g. TRANSCODE_FAILED). Anonymous callers get 401; anyone but the author 403, or 404 for a video they cannot see.',
+          params: idParams,
+          response: {
+            200: z.object({
+              video_id: z.string(),
+              status: z.enum(['uploading', 'processing', 'ready', 'failed']),
+              failure_code: z.string().nullable().describe('Why processing failed; null unless failed.'),
+              processed_at: z.number().nullable().describe('Epoch ms it became ready or failed.'),
+              poll_after_ms: z
+                .number()
+                .nullable()
+                .describe('While uploading or processing, ms to wait before the next poll.'),
+            }),
+          },
+        },
+      },
+      async (request) => videos.status(requireUser(request).id, request.params.id),
+    );
+
     app.patch(
       '/videos/:id',
       {

@@ -21,6 +21,19 @@ export interface VideoMeta {
   privacy: Privacy;
 }
 
+/** How long an uploader waiting for a video to be ready should wait between two status polls. */
+export const STATUS_POLL_MS = 2000;
+
+/** GET /videos/:id/status: the author's view of where a video is in its processing. */
+export interface VideoStatusView {
+  video_id: string;
+  status: VideoView['status'];
+  failure_code: string | null;
+  processed_at: number | null;
+  /** While uploading or processing, when to ask again; null once ready or failed. */
+  poll_after_ms: number | null;
+}
+
 /** A video as the API shows it, with playback URLs once it is ready. */
 export interface VideoView {
   id: string;
@@ -202,6 +215,19 @@ export function videosService(deps: AppDeps) {
     /** The video as `viewerId` (undefined: anonymous) sees it. */
     async get(id: string, viewerId: string | undefined): Promise<VideoView> {
       return view(await visible(id, viewerId), viewerId);
+    },
+
+    /** Where the author's video is in its life: for an uploader waiting until it is ready. */
+    async status(userId: string, id: string): Promise<VideoStatusView> {
+      const video = await owned(id, userId);
+      const waiting = video.status === 'uploading' || video.status === 'processing';
+      return {
+        video_id: video.id,
+        status: video.status,
+        failure_code: video.failureCode,
+        processed_at: video.processedAt,
+        poll_after_ms: waiting ? STATUS_POLL_MS : null,
+      };
     },
 
     /** The author's edit of caption, hashtags or privacy. */
