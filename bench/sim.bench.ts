@@ -15,13 +15,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { progressBar } from '../core/cli/progress.ts';
 import { ForyouClient } from '../platform/client/index.ts';
 import { BASELINES_EXPERIMENT, writeArmsConfig } from '../sim/arms.ts';
 import { seedRealCatalogue } from '../sim/catalogue.ts';
 import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
 import type { ArmReport, Estimate } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
-import { progressBar } from '../sim/progress.ts';
 import { affinityLift, armsOf, Simulation } from '../sim/runner.ts';
 import { servingVersions, trainCycle, waitForModels } from '../sim/train-cycle.ts';
 import { loadWorld, resized } from '../sim/world.ts';

@@ -17,9 +17,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { progressBar } from '../core/cli/progress.ts';
 import { chosenSpec } from '../training/cli/commands.train.ts';
 import type { ModelSpec } from '../training/cli/experiment.ts';
-import { progressBar } from '../training/cli/progress.ts';
 import { type TrainedModel, trainModel } from '../training/cli/trainers.ts';
 import { buildRankingInputs } from '../training/data/features.ts';
 import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../training/data/kuairand.loader.ts';

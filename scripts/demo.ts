@@ -11,11 +11,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { progressBar } from '../core/cli/progress.ts';
 import { ForyouClient } from '../platform/client/index.ts';
 import { readManifest, SIM_PASSWORD, seedRealCatalogue, signIn } from '../sim/catalogue.ts';
 import { type PlatformProcess, simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
 import type { SimUser } from '../sim/population.ts';
-import { progressBar } from '../sim/progress.ts';
 import { armsOf, Simulation } from '../sim/runner.ts';
 import { servingVersions, trainCycle, waitForModels } from '../sim/train-cycle.ts';
 import { loadWorld, resized, type World } from '../sim/world.ts';

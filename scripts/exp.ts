@@ -26,11 +26,11 @@ import { readExposures } from '../ab/exposure.ts';
 import { applyChecks, ship, start, stop } from '../ab/lifecycle.ts';
 import { buildReport, writeReport } from '../ab/report.ts';
 import { type ExperimentState, platformNow, readLog, readState, stateDir } from '../ab/state.ts';
+import { progressBar } from '../core/cli/progress.ts';
 import { openEventLog } from '../core/events/open.ts';
 import { EXPERIMENTS_DIR, loadFeedConfig, withExperiments } from '../feed/for-you/config.ts';
 import { feedSettingsSlots } from '../feed/for-you/pipelines.ts';
 import { SettingsError } from '../feed/pipeline/settings.ts';
-import { progressBar } from '../sim/progress.ts';
 import { readEngagementLog } from '../training/data/platform.loader.ts';
 
 const HELP = `foryou-exp: A/B experiments from config files (README "Experiments")

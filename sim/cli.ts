@@ -8,10 +8,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { progressBar } from '../core/cli/progress.ts';
 import { readManifest, seedRealCatalogue, writeManifest } from './catalogue.ts';
 import { createFastCatalogue, prepareFastCatalogue } from './fast.ts';
 import { simPlatformEnv, startPlatform } from './platform-process.ts';
-import { progressBar } from './progress.ts';
 import { type SimReport, Simulation } from './runner.ts';
 import { loadWorld, resized } from './world.ts';
 

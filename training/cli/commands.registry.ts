@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { progressBar } from '../../core/cli/progress.ts';
 import { ANN_KINDS, type AnnKind } from '../../retrieval/ann/open.ts';
 import { writeIndexArtifact } from '../../retrieval/index-holder.ts';
 import { bufferToF32 } from '../baselines/artifacts.ts';
@@ -7,7 +8,6 @@ import { openRegistry } from '../registry/open.ts';
 import type { ModelRecord, ModelStage } from '../registry/registry.ts';
 import { buildIndex } from './ann-index.ts';
 import { type Command, required, UsageError } from './args.ts';
-import { progressBar } from './progress.ts';
 
 const stores = (opts: Record<string, string | boolean | undefined>) =>
   openRegistry({ metadataUrl: opts.metadata as string, objectsUrl: opts.objects as string });

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { progressBar } from '../../core/cli/progress.ts';
 import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
 import { buildRankingInputs } from '../data/features.ts';
 import { DEFAULT_KUAIRAND_DIR } from '../data/kuairand.loader.ts';
@@ -15,7 +16,6 @@ import { type Command, required, UsageError } from './args.ts';
 import { loadExperimentData } from './dataset.ts';
 import { type Experiment, loadExperiment, type ModelSpec, modelName } from './experiment.ts';
 import { loadRegisteredModel } from './load-model.ts';
-import { progressBar } from './progress.ts';
 import { type TrainedModel, trainModel } from './trainers.ts';
 
 const DATA_DIR_HELP = `  --data-dir <dir>    KuaiRand folder (default: the experiment's, else ${DEFAULT_KUAIRAND_DIR})`;
