@@ -9,7 +9,7 @@ import {
   WATCH_BUDGET_WINDOW_MS,
 } from './event-guards.ts';
 import { actorKey, CLIENT_EVENT_TYPES, type EngagementEvent } from './events.ts';
-import { type VideoRef, visibleVideo } from './lookups.ts';
+import { type VideoRef, visibleVideos } from './lookups.ts';
 import { appendEngagement } from './record.ts';
 
 /** Most events one POST /events may carry. */
@@ -120,19 +120,6 @@ export function clientEventsService(
     return (await deps.cache.get(seen)) !== 'over';
   }
 
-  /** The videos of a batch the actor may see, by id; the others are absent. */
-  async function visibleVideos(ids: readonly string[], userId: string | undefined): Promise<Map<string, VideoRef>> {
-    const out = new Map<string, VideoRef>();
-    for (const id of new Set(ids)) {
-      const ref = await visibleVideo(deps.metadata, id, userId).catch((err) => {
-        if (err instanceof AppError && err.code === 'VIDEO_NOT_FOUND') return undefined;
-        throw err;
-      });
-      if (ref) out.set(id, ref);
-    }
-    return out;
-  }
-
   return {
     /** Ingests a validated batch for a signed-in user or an anonymous device sending from `address`. */
     async ingest(
@@ -152,6 +139,7 @@ export function clientEventsService(
       const firstOf = new Map<string, ClientEvent>();
       for (const e of batch) if (!firstOf.has(e.client_event_id)) firstOf.set(e.client_event_id, e);
       const videos = await visibleVideos(
+        deps.metadata,
         [...firstOf.values()].map((e) => e.video_id),
         who.userId,
       );
@@ -201,15 +189,23 @@ export function clientEventsService(
     now: number,
   ): Promise<(number | undefined)[]> {
     const budgetKey = `wt:${actor}:${Math.floor(now / WATCH_BUDGET_WINDOW_MS)}`;
+    const watch = events.map((e) =>
+      e.watch_ms === undefined
+        ? undefined
+        : clampWatchToDuration(e.watch_ms, videos.get(e.video_id)?.durationMs ?? null),
+    );
+    // One round trip for the batch: the window total after it, and the events' share of it in batch order.
+    const claimed = watch.reduce<number>((s, w) => s + (w ?? 0), 0);
+    let total =
+      claimed > 0 ? (await deps.cache.incrBy(budgetKey, claimed, WATCH_BUDGET_WINDOW_MS + 60_000)) - claimed : 0;
     const out: (number | undefined)[] = [];
-    for (const e of events) {
-      if (e.watch_ms === undefined) {
+    for (const w of watch) {
+      if (w === undefined) {
         out.push(undefined);
         continue;
       }
-      const w = clampWatchToDuration(e.watch_ms, videos.get(e.video_id)?.durationMs ?? null);
-      const total = w > 0 ? await deps.cache.incrBy(budgetKey, w, WATCH_BUDGET_WINDOW_MS + 60_000) : 0;
-      out.push(fitWatchToBudget(w, total, WATCH_BUDGET_MS));
+      total += w;
+      out.push(w > 0 ? fitWatchToBudget(w, total, WATCH_BUDGET_MS) : 0);
     }
     return out;
   }

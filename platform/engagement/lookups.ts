@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors/registry.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
+import type { Relation } from '../../domain/access.ts';
 import { canView, videoAccess } from '../../domain/access.ts';
 import { relationTo } from '../../domain/repos/relation.ts';
 
@@ -74,20 +75,52 @@ export async function engageableVideo(db: SqlExecutor, videoId: string, userId: 
   throw new AppError('VIDEO_NOT_FOUND');
 }
 
-/** Videos by id regardless of privacy (consumers apply events already accepted by the API). */
-export async function videosById(db: SqlExecutor, ids: readonly string[]): Promise<Map<string, VideoRef>> {
-  const out = new Map<string, VideoRef>();
+/** Video rows by id, read in chunks of 200 ids per statement. */
+async function videoRows(db: SqlExecutor, ids: readonly string[], where = ''): Promise<VideoRow[]> {
   const unique = [...new Set(ids)];
+  const out: VideoRow[] = [];
   for (let i = 0; i < unique.length; i += 200) {
     const chunk = unique.slice(i, i + 200);
     const marks = inList(chunk.length);
-    const rows = await db.all<VideoRow>(
-      `SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id IN (${marks})`,
-      chunk,
+    out.push(
+      ...(await db.all<VideoRow>(
+        `SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id IN (${marks})${where}`,
+        chunk,
+      )),
     );
-    for (const r of rows) out.set(r.id, toRef(r));
   }
   return out;
+}
+
+/** Videos by id regardless of privacy (consumers apply events already accepted by the API). */
+export async function videosById(db: SqlExecutor, ids: readonly string[]): Promise<Map<string, VideoRef>> {
+  return new Map((await videoRows(db, ids)).map((r) => [r.id, toRef(r)]));
+}
+
+/**
+ * `visibleVideo` for a batch: the videos among `ids` the viewer may see (`canView`), by id; the others
+ * are absent. One read of the rows and one relation per author and privacy, not a query per video.
+ */
+export async function visibleVideos(
+  db: SqlExecutor,
+  ids: readonly string[],
+  viewerId: string | undefined,
+): Promise<Map<string, VideoRef>> {
+  const rows = await videoRows(db, ids, ' AND deleted_at IS NULL');
+  const relations = new Map<string, Promise<Relation>>();
+  const seen = await Promise.all(
+    rows.map(async (row) => {
+      const video = { authorId: row.author_id, privacy: row.privacy, status: row.status };
+      const key = `${row.author_id}\u0000${row.privacy}`;
+      let relation = relations.get(key);
+      if (!relation) {
+        relation = relationTo(db, viewerId, video);
+        relations.set(key, relation);
+      }
+      return canView(viewerId, video, await relation) ? row : undefined;
+    }),
+  );
+  return new Map(seen.filter((r) => r !== undefined).map((r) => [r.id, toRef(r)]));
 }
 
 /** Throws 404 USER_NOT_FOUND unless the user exists and is not deleted. */
