@@ -77,7 +77,7 @@ export interface Operations {
         type: 'impression' | 'play_start' | 'progress' | 'complete' | 'skip' | 'not_interested';
         /** The video the event is about. */
         video_id: string;
-        /** CUMULATIVE milliseconds watched in this view so far (since its play_start, loops included), not the time since the previous event: each progress, complete or skip of a view repeats the running total, so resending or adding events never counts time twice. Clamped to the video duration and to 2x the wall clock per actor per hour. */
+        /** CUMULATIVE milliseconds watched in this view so far (since its play_start, loops included), not the time since the previous event: each progress, complete or skip of a view repeats the running total, so resending or adding events never counts time twice. Clamped to the video duration; the increase of each view total counts against a budget of 2x the wall clock per actor per hour. */
         watch_ms?: number;
         /** The video length as the player knows it; used only while the server does not know it yet. */
         duration_ms?: number;

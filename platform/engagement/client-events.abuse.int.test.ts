@@ -20,6 +20,7 @@ describe('POST /events against faked views and watch time', () => {
   const draft = newId();
   const shortClip = newId();
   const anonClip = newId();
+  const longVideo = newId();
 
   const send = (events: unknown[], headers: Record<string, string>, ip = '10.0.0.1') =>
     t.app.inject({ method: 'POST', url: '/api/v1/events', headers, payload: { events }, remoteAddress: ip });
@@ -60,6 +61,7 @@ describe('POST /events against faked views and watch time', () => {
     await addVideo(draft, alice.user.id, 'public', 'uploading', 30_000);
     await addVideo(shortClip, alice.user.id, 'public', 'ready', 3000);
     await addVideo(anonClip, alice.user.id, 'public', 'ready', 10_000);
+    await addVideo(longVideo, alice.user.id, 'public', 'ready', 1_200_000);
   });
   afterAll(async () => t?.cleanup());
 
@@ -89,24 +91,57 @@ describe('POST /events against faked views and watch time', () => {
     );
     expect(res.json()).toEqual({ accepted: 1, duplicates: 0, dropped: 0 });
     // Thousands of full plays in one go outrun the clock: past 2 h of watch per hour, the rest counts 0.
-    const many = Array.from({ length: 100 }, (_, i) => ({
-      client_event_id: `loop-${i}`,
-      type: 'progress',
-      video_id: shortClip,
-      watch_ms: 3000,
-    }));
-    for (let b = 0; b < 30; b++) {
-      await send(
-        many.map((e) => ({ ...e, client_event_id: `${e.client_event_id}-${b}` })),
-        { authorization: `Bearer ${mallory}` },
-      );
-    }
+    // Each play is a view of its own (play_start, then its running total), 50 plays per batch.
+    const plays = (b: number) =>
+      Array.from({ length: 50 }, (_, i) => [
+        { client_event_id: `start-${b}-${i}`, type: 'play_start', video_id: shortClip },
+        { client_event_id: `loop-${b}-${i}`, type: 'progress', video_id: shortClip, watch_ms: 3000 },
+      ]).flat();
+    for (let b = 0; b < 60; b++) await send(plays(b), { authorization: `Bearer ${mallory}` });
     const logged = (await consumeAll()).filter((e) => e.videoId === shortClip);
     expect(logged[0]).toMatchObject({ watchMs: 3000, durationMs: 3000 });
     const total = logged.reduce((s, e) => s + (e.watchMs ?? 0), 0);
     // 3 s + 3,000 plays of 3 s = 9,003 s claimed; 2 h (7,200 s) is what one hour of wall clock allows.
     expect(total).toBe(7_200_000);
     expect(Math.max(...logged.map((e) => e.watchMs ?? 0))).toBeLessThanOrEqual(3000);
+  });
+
+  it('charges a long view by its increases, not by every repeat of its running total', async () => {
+    // 3 x 20 min of watching, a progress every 10 s with the view's running total (as the web client
+    // sends): 1 h of real watching fits the 2 h budget, so every total is stored as sent. Summing the
+    // repeated totals instead would charge 3 x 2,420 min and cut the views after about 6 min.
+    const viewer = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        payload: { handle: 'heavy_viewer', password: 'long enough pw' },
+      })
+    ).json() as { token: string };
+    const sent: number[] = [];
+    for (let view = 0; view < 3; view++) {
+      const events: unknown[] = [{ client_event_id: `lv-${view}-start`, type: 'play_start', video_id: longVideo }];
+      for (let s = 1; s <= 120; s++) {
+        events.push({
+          client_event_id: `lv-${view}-${s}`,
+          type: 'progress',
+          video_id: longVideo,
+          watch_ms: s * 10_000,
+        });
+        sent.push(s * 10_000);
+      }
+      for (let i = 0; i < events.length; i += 50) {
+        const res = await send(events.slice(i, i + 50), { authorization: `Bearer ${viewer.token}` });
+        expect(res.json()).toMatchObject({ dropped: 0 });
+      }
+    }
+    // Resending a running total adds nothing to the budget either.
+    await send([{ client_event_id: 'lv-again', type: 'progress', video_id: longVideo, watch_ms: 1_200_000 }], {
+      authorization: `Bearer ${viewer.token}`,
+    });
+    const logged = (await consumeAll()).filter((e) => e.videoId === longVideo && e.type === 'progress');
+    expect(logged.map((e) => e.watchMs)).toEqual([...sent, 1_200_000]);
+    // The feature store reads the running totals as such (the most watched in each view), so these views are long views.
+    expect((await t.deps.featureStore.history(logged[0]!.actor)).map((h) => h.video)).toContain(longVideo);
   });
 
   it('drops events stamped more than five minutes in the future', async () => {

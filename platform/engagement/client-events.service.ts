@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
+import { VIEW_WINDOW_MS } from '../../feature-store/signals.ts';
 import type { EngagementDeps } from './deps.ts';
 import {
+  chargeWatch,
   clampWatchToDuration,
-  fitWatchToBudget,
   isFromTheFuture,
+  opensView,
+  type ViewWatchEvent,
   WATCH_BUDGET_MS,
   WATCH_BUDGET_WINDOW_MS,
+  watchIncreases,
 } from './event-guards.ts';
 import { actorKey, CLIENT_EVENT_TYPES, type EngagementEvent } from './events.ts';
 import { type VideoRef, visibleVideos } from './lookups.ts';
@@ -47,7 +51,7 @@ export const clientEventSchema = z
       .max(24 * 3600_000)
       .optional()
       .describe(
-        'CUMULATIVE milliseconds watched in this view so far (since its play_start, loops included), not the time since the previous event: each progress, complete or skip of a view repeats the running total, so resending or adding events never counts time twice. Clamped to the video duration and to 2x the wall clock per actor per hour.',
+        'CUMULATIVE milliseconds watched in this view so far (since its play_start, loops included), not the time since the previous event: each progress, complete or skip of a view repeats the running total, so resending or adding events never counts time twice. Clamped to the video duration; the increase of each view total counts against a budget of 2x the wall clock per actor per hour.',
       ),
     duration_ms: ms
       .max(24 * 3600_000)
@@ -181,7 +185,12 @@ export function clientEventsService(
     },
   };
 
-  /** Each event's watch time clamped to one play and to the actor's wall-clock budget (in batch order). */
+  /**
+   * Each event's watch time clamped to one play and to the actor's wall-clock budget (in batch order).
+   * watch_ms is cumulative per view, so the budget is charged only with each view's increase (the
+   * view's counted total is remembered per actor and video, and a play_start restarts it), not with
+   * every repeat of the running total.
+   */
   async function clampedWatch(
     events: readonly ClientEvent[],
     videos: ReadonlyMap<string, VideoRef>,
@@ -189,25 +198,44 @@ export function clientEventsService(
     now: number,
   ): Promise<(number | undefined)[]> {
     const budgetKey = `wt:${actor}:${Math.floor(now / WATCH_BUDGET_WINDOW_MS)}`;
-    const watch = events.map((e) =>
-      e.watch_ms === undefined
-        ? undefined
-        : clampWatchToDuration(e.watch_ms, videos.get(e.video_id)?.durationMs ?? null),
-    );
-    // One round trip for the batch: the window total after it, and the events' share of it in batch order.
-    const claimed = watch.reduce<number>((s, w) => s + (w ?? 0), 0);
-    let total =
-      claimed > 0 ? (await deps.cache.incrBy(budgetKey, claimed, WATCH_BUDGET_WINDOW_MS + 60_000)) - claimed : 0;
-    const out: (number | undefined)[] = [];
-    for (const w of watch) {
-      if (w === undefined) {
-        out.push(undefined);
-        continue;
+    const views: ViewWatchEvent[] = events.map((e) => ({
+      view: `wv:${actor}:${e.video_id}`,
+      type: e.type,
+      ...(e.watch_ms === undefined
+        ? {}
+        : { watchMs: clampWatchToDuration(e.watch_ms, videos.get(e.video_id)?.durationMs ?? null) }),
+    }));
+    // Views with watch time or opened again in this batch (an impression alone still restarts its view).
+    const watched = [...new Set(views.filter((v) => v.watchMs !== undefined || opensView(v.type)).map((v) => v.view))];
+    if (watched.length === 0) return views.map(() => undefined);
+    // A view's state is "start:counted"; like the feature store's views, it lasts VIEW_WINDOW_MS from its start.
+    const stored = await deps.cache.mget(watched);
+    const prior = new Map<string, number>();
+    const startOf = new Map<string, number>();
+    watched.forEach((view, i) => {
+      const [start, counted] = (stored[i] ?? '').split(':').map(Number);
+      if (Number.isFinite(start) && Number.isFinite(counted) && now - (start as number) <= VIEW_WINDOW_MS) {
+        prior.set(view, counted as number);
+        startOf.set(view, start as number);
       }
-      total += w;
-      out.push(w > 0 ? fitWatchToBudget(w, total, WATCH_BUDGET_MS) : 0);
-    }
-    return out;
+    });
+    const increases = watchIncreases(views, prior);
+    // One round trip for the batch: the window total after it, less the batch's share.
+    const claimed = increases.reduce<number>((s, w) => s + (w ?? 0), 0);
+    const totalBefore =
+      claimed > 0 ? (await deps.cache.incrBy(budgetKey, claimed, WATCH_BUDGET_WINDOW_MS + 60_000)) - claimed : 0;
+    const { watch, counted } = chargeWatch(views, prior, increases, totalBefore, WATCH_BUDGET_MS);
+    const opened = new Set(views.filter((v) => opensView(v.type)).map((v) => v.view));
+    const changed = [...counted].filter(([view, n]) =>
+      prior.has(view) ? prior.get(view) !== n || opened.has(view) : n > 0,
+    );
+    await Promise.all(
+      changed.map(([view, n]) => {
+        const start = opened.has(view) ? now : (startOf.get(view) ?? now);
+        return deps.cache.set(view, `${start}:${n}`, Math.max(1, start + VIEW_WINDOW_MS - now));
+      }),
+    );
+    return watch;
   }
 }
 
