@@ -11,6 +11,8 @@ export const errorRegistry = {
   INVALID_RANGE: { status: 416, message: 'The requested byte range cannot be satisfied.' },
   URI_TOO_LONG: { status: 414, message: 'A path parameter is too long.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request line or headers are too large.' },
+  MALFORMED_REQUEST: { status: 400, message: 'The HTTP request could not be parsed.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported here.' },
   UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The handle or password is wrong.' },

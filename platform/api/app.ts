@@ -6,7 +6,7 @@ import { apiAreas } from './areas.ts';
 import { authRoutes, installAuthHook } from './auth/auth.routes.ts';
 import { authService } from './auth/auth.service.ts';
 import type { AppDeps } from './deps.ts';
-import { frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
 import { installLoadShedding } from './load-shedding.ts';
 import { installMetrics, installScrapeGauges, isMetricsBearer } from './metrics.ts';
@@ -47,6 +47,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     trustProxy: deps.config.NODE_ENV === 'production' ? 'loopback' : false,
     routerOptions: { maxParamLength: 200 },
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (r) => {

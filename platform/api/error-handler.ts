@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, errorRegistry } from '../../core/errors/registry.ts';
 
@@ -62,6 +63,33 @@ function send(reply: FastifyReply, request: FastifyRequest, e: AppError): Fastif
  */
 export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   send(reply, request, toAppError(err));
+}
+
+/** The part of a socket `clientErrorHandler` writes to. */
+export interface ClientSocket {
+  writable: boolean;
+  write(data: string): unknown;
+  destroy(err?: Error): unknown;
+}
+
+/**
+ * For fastify's `clientErrorHandler` option: a request Node's HTTP parser refuses (a request line or
+ * headers over the size limit, bytes that are not HTTP) answers in the same error shape as every other
+ * error, with a registry code, before the connection closes.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: ClientSocket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy(err);
+    return;
+  }
+  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST';
+  const { status, message } = errorRegistry[code];
+  const body = JSON.stringify({ error: { code, message, request_id: randomUUID() } } satisfies ErrorBody);
+  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.write(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.destroy();
 }
 
 /** Installs the error and not-found handlers: every failure answers `{ error: { code, message } }`. */
