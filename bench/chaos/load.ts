@@ -1,0 +1,203 @@
+/**
+ * Mixed write load for a chaos run (registrations, follows, likes, comments, playback events, direct
+ * uploads) against whichever API process is up, and the ledger of every write the API acknowledged:
+ * what the checker later looks for in the stores.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** Every acknowledged write, by kind: what must survive any crash. */
+export interface Ledger {
+  users: string[];
+  follows: [follower: string, followee: string][];
+  likes: [user: string, video: string][];
+  comments: string[];
+  /** Engagement event ids (`u:<user>:<client event id>`). */
+  events: string[];
+  uploads: string[];
+}
+
+export function emptyLedger(): Ledger {
+  return { users: [], follows: [], likes: [], comments: [], events: [], uploads: [] };
+}
+
+/** How many writes a ledger holds. */
+export function acknowledged(l: Ledger): number {
+  return l.users.length + l.follows.length + l.likes.length + l.comments.length + l.events.length + l.uploads.length;
+}
+
+/** Where the API is right now (undefined while it is down). */
+export interface Target {
+  base: string | undefined;
+}
+
+interface Account {
+  id: string;
+  token: string;
+}
+
+const OPS = [
+  ['events', 35],
+  ['like', 20],
+  ['comment', 15],
+  ['follow', 15],
+  ['register', 10],
+  ['upload', 5],
+] as const;
+type Op = (typeof OPS)[number][0];
+
+function pickOp(rand: () => number): Op {
+  let r = rand() * 100;
+  for (const [op, w] of OPS) {
+    r -= w;
+    if (r < 0) return op;
+  }
+  return 'events';
+}
+
+/** Runs `clients` concurrent writers until `stop()`; every 2xx lands in the ledger. */
+export class MixedLoad {
+  readonly ledger = emptyLedger();
+  readonly statuses = new Map<number, number>();
+  /** Requests that died with the connection (never acknowledged). */
+  connectionErrors = 0;
+  private accounts: Account[] = [];
+  private stopped = false;
+  private running: Promise<void>[] = [];
+  private seq = 0;
+  private readonly run = randomBytes(3).toString('hex');
+
+  private readonly target: Target;
+  private readonly videos: readonly string[];
+  private readonly clip: Buffer;
+  private readonly rand: () => number;
+
+  constructor(target: Target, videos: readonly string[], clip: Buffer, rand: () => number = Math.random) {
+    this.target = target;
+    this.videos = videos;
+    this.clip = clip;
+    this.rand = rand;
+  }
+
+  /** Registers the first accounts (retrying through restarts) and starts the writers. */
+  async start(clients: number): Promise<void> {
+    while (this.accounts.length < 6) await this.register();
+    this.running = Array.from({ length: clients }, () => this.loop());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.running);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      if (!this.target.base) {
+        await new Promise((r) => setTimeout(r, 25));
+        continue;
+      }
+      await this.step(pickOp(this.rand));
+    }
+  }
+
+  private any<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.rand() * xs.length)]!;
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    opts: { token?: string; json?: unknown; form?: FormData } = {},
+  ): Promise<{ status: number; body: unknown } | undefined> {
+    const base = this.target.base;
+    if (!base) return undefined;
+    const headers: Record<string, string> = {};
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.json !== undefined) headers['content-type'] = 'application/json';
+    try {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        body: opts.form ?? (opts.json !== undefined ? JSON.stringify(opts.json) : undefined),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const text = await res.text();
+      this.statuses.set(res.status, (this.statuses.get(res.status) ?? 0) + 1);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+      return { status: res.status, body };
+    } catch {
+      this.connectionErrors++;
+      return undefined;
+    }
+  }
+
+  private async register(): Promise<void> {
+    const handle = `c${this.run}_${(this.seq++).toString(36)}`;
+    const r = await this.call('POST', '/api/v1/auth/register', { json: { handle, password: 'chaos password' } });
+    if (r?.status !== 201) {
+      if (!r) await new Promise((res) => setTimeout(res, 25));
+      return;
+    }
+    const b = r.body as { token: string; user: { id: string } };
+    this.ledger.users.push(b.user.id);
+    this.accounts.push({ id: b.user.id, token: b.token });
+  }
+
+  private async step(op: Op): Promise<void> {
+    const me = this.any(this.accounts);
+    const video = this.any(this.videos);
+    switch (op) {
+      case 'register':
+        return this.register();
+      case 'follow': {
+        const other = this.any(this.accounts);
+        if (other.id === me.id) return;
+        const r = await this.call('POST', `/api/v1/users/${other.id}/follow`, { token: me.token });
+        if (r?.status === 200) this.ledger.follows.push([me.id, other.id]);
+        return;
+      }
+      case 'like': {
+        const r = await this.call('POST', `/api/v1/videos/${video}/like`, { token: me.token });
+        if (r?.status === 200) this.ledger.likes.push([me.id, video]);
+        return;
+      }
+      case 'comment': {
+        const r = await this.call('POST', `/api/v1/videos/${video}/comments`, {
+          token: me.token,
+          json: { content: `chaos ${this.seq++}` },
+        });
+        if (r?.status === 201) this.ledger.comments.push((r.body as { id: string }).id);
+        return;
+      }
+      case 'events': {
+        const ids = Array.from({ length: 5 }, () => `ch${this.run}-${(this.seq++).toString(36)}`);
+        const types = ['impression', 'play_start', 'progress', 'progress', 'complete'];
+        const events = ids.map((id, i) => ({
+          client_event_id: id,
+          type: types[i],
+          video_id: video,
+          ...(i >= 2 ? { watch_ms: 1000 * i } : {}),
+        }));
+        const r = await this.call('POST', '/api/v1/events', { token: me.token, json: { events } });
+        const accepted = (r?.body as { accepted?: number } | undefined)?.accepted;
+        if (r?.status === 202 && accepted === ids.length) {
+          for (const id of ids) this.ledger.events.push(`u:${me.id}:${id}`);
+        }
+        return;
+      }
+      case 'upload': {
+        const form = new FormData();
+        form.append('caption', 'chaos upload');
+        form.append('privacy', 'public');
+        form.append('file', new Blob([new Uint8Array(this.clip)], { type: 'video/mp4' }), 'clip.mp4');
+        const r = await this.call('POST', '/api/v1/videos/direct', { token: me.token, form });
+        if (r?.status === 202) this.ledger.uploads.push((r.body as { video_id: string }).video_id);
+        return;
+      }
+    }
+  }
+}
