@@ -62,4 +62,23 @@ describe('video counters', () => {
     expect((await f.counters.get(['v1'])).get('v1')).toEqual(want);
     expect(await row('v1')).toEqual(want);
   });
+
+  it('after a crash, recounts the videos engaged with since the last flush', async () => {
+    const likes = likesService(f);
+    await likes.like('b', 'v1');
+    await f.counters.flush();
+    const flushedAt = await f.counters.lastFlushAt();
+    expect(flushedAt).toBe(f.clock.now());
+    // Likes after the flush, then the process dies with its in-memory cache: the records stay.
+    f.clock.advance(60_000);
+    await likes.like('c', 'v1');
+    await likes.like('c', 'v2');
+    const cold = await openCache('memory://');
+    const restarted = new VideoCounters({ cache: cold, metadata: f.metadata, clock: f.clock });
+    expect((await restarted.get(['v1'])).get('v1')!.likes).toBe(1);
+    expect(await restarted.reconcileSince(flushedAt - 10_000)).toBe(2);
+    const now = await restarted.get(['v1', 'v2']);
+    expect([now.get('v1')!.likes, now.get('v2')!.likes]).toEqual([2, 1]);
+    await cold.close();
+  });
 });

@@ -114,6 +114,29 @@ export class VideoCounters {
     return out;
   }
 
+  /**
+   * Reconciles the videos with likes, comments, shares or views recorded since `sinceMs`: after a crash,
+   * what the cache had counted past the last flush is recounted from the records. Returns how many.
+   * @remarks A video whose only change since then was an unlike or a removed comment is not found here.
+   */
+  async reconcileSince(sinceMs: number): Promise<number> {
+    const rows = await this.#db.all<{ video_id: string }>(
+      `SELECT video_id FROM likes WHERE created_at >= $1
+       UNION SELECT video_id FROM comments WHERE created_at >= $2
+       UNION SELECT video_id FROM shares WHERE created_at >= $3
+       UNION SELECT video_id FROM views WHERE created_at >= $4`,
+      [sinceMs, sinceMs, sinceMs, sinceMs],
+    );
+    await this.reconcile(rows.map((r) => r.video_id));
+    return rows.length;
+  }
+
+  /** When a flush last wrote `video_counters` (0 when never). */
+  async lastFlushAt(): Promise<number> {
+    const rows = await this.#db.all<{ t: number | null }>('SELECT MAX(updated_at) AS t FROM video_counters');
+    return Number(rows[0]?.t ?? 0);
+  }
+
   /** Reconciles every video, in id order, `pageSize` at a time; returns how many were checked. */
   async reconcileAll(pageSize = 200): Promise<number> {
     let after = '';
