@@ -4,7 +4,8 @@
  * with an independent checker of every acknowledged write; schema-driven fuzzing of every route of the
  * OpenAPI document; and the authorization matrix over object routes and viewers.
  * `--quick` is the CI size (and writes bench/results/reliability-quick.json); the full run writes
- * bench/results/reliability.json. `--only kill|fuzz|bola` runs one part. Exits 1 when a goal is missed
+ * bench/results/reliability.json. `--only kill|fuzz|bola` runs one part; `--kills N`, `--fuzz N` and
+ * `--fuzz-max-s S` change the sizes. Exits 1 when a goal is missed
  * (a lost write, a 5xx or crash in fuzzing, a leak).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ const only = argValue('--only');
 const seed = Number(argValue('--seed') ?? 16);
 const KILLS = Number(argValue('--kills') ?? (quick ? 5 : 100));
 const FUZZ_REQUESTS = Number(argValue('--fuzz') ?? (quick ? 2_000 : 100_000));
+/** A wall-clock cap on the fuzzing, s (the request count it reached is what the results report). */
+const FUZZ_MAX_S = argValue('--fuzz-max-s') === undefined ? undefined : Number(argValue('--fuzz-max-s'));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function withBackend<T>(open: () => Backend | Promise<Backend>, run: (b: Backend) => Promise<T>): Promise<T> {
@@ -79,7 +82,9 @@ async function main(): Promise<void> {
   }
 
   if (!only || only === 'fuzz') {
-    const r = await withBackend(embeddedBackend, (b) => fuzzRoutes(b, { requests: FUZZ_REQUESTS, rand, log }));
+    const r = await withBackend(embeddedBackend, (b) =>
+      fuzzRoutes(b, { requests: FUZZ_REQUESTS, rand, log, ...(FUZZ_MAX_S ? { maxS: FUZZ_MAX_S } : {}) }),
+    );
     printTable('fuzz (schema-driven from the OpenAPI document)', [
       {
         requests: r.requests,

@@ -259,7 +259,7 @@ const LEAK = /\n\s+at |\/work\/|node_modules|\.ts:\d+|\/home\/|\/tmp\//;
 
 export async function fuzzRoutes(
   backend: Backend,
-  o: { requests: number; rand: () => number; log: (line: string) => void; concurrency?: number },
+  o: { requests: number; rand: () => number; log: (line: string) => void; concurrency?: number; maxS?: number },
 ): Promise<FuzzResult> {
   const t0 = Date.now();
   let server: ServerProcess = await startApi(backend);
@@ -301,8 +301,9 @@ export async function fuzzRoutes(
   };
   let restarting: Promise<void> | undefined;
   let issued = 0;
+  const stopAt = o.maxS ? Date.now() + o.maxS * 1000 : Number.POSITIVE_INFINITY;
   const worker = async () => {
-    while (issued < o.requests) {
+    while (issued < o.requests && Date.now() < stopAt) {
       issued++;
       const op = ops[Math.floor(o.rand() * ops.length)]!;
       const req = buildRequest(op, o.rand, ctx);
