@@ -4,7 +4,7 @@
  * with an independent checker of every acknowledged write; schema-driven fuzzing of every route of the
  * OpenAPI document; and the authorization matrix over object routes and viewers.
  * `--quick` is the CI size (and writes bench/results/reliability-quick.json); the full run writes
- * bench/results/reliability.json. `--only kill|fuzz|bola` runs one part; `--kills N`, `--fuzz N` and
+ * bench/results/reliability.json. `--only kill|fuzz|bola|outage` runs one part; `--kills N`, `--fuzz N` and
  * `--fuzz-max-s S` change the sizes. Exits 1 when a goal is missed
  * (a lost write, a 5xx or crash in fuzzing, a leak).
  */
@@ -15,6 +15,7 @@ import { bolaMatrix } from './chaos/bola.ts';
 import { makeClip } from './chaos/clip.ts';
 import { fuzzRoutes } from './chaos/fuzz.ts';
 import { type KillLoopResult, killLoop } from './chaos/kill-loop.ts';
+import { redisOutage } from './chaos/outage.ts';
 import { type Backend, embeddedBackend, scaledBackend } from './chaos/processes.ts';
 import { RESULTS_DIR } from './lib/results.ts';
 import { argFlag, argValue, printTable, writeResults } from './report.ts';
@@ -107,6 +108,33 @@ async function main(): Promise<void> {
     ]);
     out.bola = r;
     if (r.leaks > 0) failed = true;
+  }
+
+  if (!only || only === 'outage') {
+    const r = await withBackend(scaledBackend, (b) =>
+      redisOutage(b, {
+        clip: makeClip(),
+        rand,
+        beforeMs: quick ? 2_000 : 10_000,
+        downMs: quick ? 3_000 : 10_000,
+        afterMs: quick ? 10_000 : 30_000,
+        log,
+      }),
+    );
+    printTable('dependency outage (Redis stopped and started again under load)', [
+      {
+        dependency: r.dependency,
+        down_s: r.down_s,
+        acknowledged: r.acknowledged,
+        lost: r.lost,
+        '503+retry-after': r.during.status_503_retry_after,
+        '5xx unexplained': r.status_5xx_unexplained,
+        ok_while_down: r.during.ok,
+        recovered_s: r.recovered_s ?? 'no',
+      },
+    ]);
+    out.outage = { [r.dependency]: r };
+    if (r.lost > 0) failed = true;
   }
 
   out.duration_s = Math.round((Date.now() - t0) / 1000);

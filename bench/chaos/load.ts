@@ -60,6 +60,10 @@ export class MixedLoad {
   readonly statuses = new Map<number, number>();
   /** Requests that died with the connection (never acknowledged). */
   connectionErrors = 0;
+  /** 5xx answers other than a 503 with Retry-After (the documented "retry shortly"). */
+  unexplained5xx = 0;
+  /** When the last write was acknowledged (epoch ms). */
+  lastAckAt = 0;
   private accounts: Account[] = [];
   private stopped = false;
   private running: Promise<void>[] = [];
@@ -122,6 +126,8 @@ export class MixedLoad {
       });
       const text = await res.text();
       this.statuses.set(res.status, (this.statuses.get(res.status) ?? 0) + 1);
+      if (res.status >= 500 && !(res.status === 503 && res.headers.get('retry-after'))) this.unexplained5xx++;
+      if (res.status >= 200 && res.status < 300) this.lastAckAt = Date.now();
       let body: unknown;
       try {
         body = JSON.parse(text);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isBackendUnavailable } from '../../core/errors/backend-errors.ts';
 import { AppError, type ErrorCode, errorRegistry } from '../../core/errors/registry.ts';
 
 /** The JSON body of every error response. */
@@ -30,6 +31,7 @@ export function toAppError(err: unknown): AppError {
   const mapped = fe?.code ? fastifyCodes[fe.code] : undefined;
   if (mapped) return new AppError(mapped, errorRegistry[mapped].message);
   if (err instanceof SyntaxError) return new AppError('INVALID_JSON');
+  if (isBackendUnavailable(err)) return new AppError('BACKEND_UNAVAILABLE');
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     if (fe.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE');
     if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE');
@@ -54,6 +56,7 @@ function send(reply: FastifyReply, request: FastifyRequest, e: AppError): Fastif
     reply.header('retry-after', String((e.details as { retry_after_s: number }).retry_after_s));
   }
   if (e.code === 'OVERLOADED') reply.header('retry-after', '1');
+  if (e.code === 'BACKEND_UNAVAILABLE') reply.header('retry-after', '2');
   return reply.status(e.status).type('application/json; charset=utf-8').send(body);
 }
 
