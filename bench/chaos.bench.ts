@@ -23,8 +23,8 @@ import { argFlag, argValue, printTable, writeResults } from './report.ts';
 const quick = argFlag('--quick');
 const only = argValue('--only');
 const seed = Number(argValue('--seed') ?? 16);
-const KILLS = Number(argValue('--kills') ?? (quick ? 5 : 100));
-const FUZZ_REQUESTS = Number(argValue('--fuzz') ?? (quick ? 2_000 : 100_000));
+const KILLS = Number(argValue('--kills') ?? (quick ? 4 : 100));
+const FUZZ_REQUESTS = Number(argValue('--fuzz') ?? (quick ? 1_500 : 100_000));
 /** A wall-clock cap on the fuzzing, s (the request count it reached is what the results report). */
 const FUZZ_MAX_S = argValue('--fuzz-max-s') === undefined ? undefined : Number(argValue('--fuzz-max-s'));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         rand,
         beforeMs: quick ? 2_000 : 10_000,
         downMs: quick ? 3_000 : 10_000,
-        afterMs: quick ? 10_000 : 30_000,
+        afterMs: quick ? 5_000 : 30_000,
         log,
       }),
     );
