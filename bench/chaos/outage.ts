@@ -70,6 +70,16 @@ function startRedis(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
+/** A logged error line's type and message (no stack: it names files on the machine). */
+function errorOf(line: string): string {
+  try {
+    const err = (JSON.parse(line) as { err?: { type?: string; message?: string } }).err;
+    return `${err?.type ?? 'Error'}: ${err?.message ?? ''}`.slice(0, 200);
+  } catch {
+    return 'unparsed log line';
+  }
+}
+
 export async function redisOutage(
   base: Backend,
   o: { clip: Buffer; rand: () => number; beforeMs: number; downMs: number; afterMs: number; log: (l: string) => void },
@@ -133,7 +143,7 @@ export async function redisOutage(
       .split('\n')
       .filter((l) => l.includes('"level":50'))
       .slice(0, 5)
-      .map((l) => l.slice(0, 600));
+      .map(errorOf);
     await stopGracefully(api);
     await stopGracefully(worker);
     const check = await checkLedger(backend.env, load.ledger);
