@@ -56,7 +56,7 @@ async function main(): Promise<void> {
           clients: 6,
           clip,
           rand,
-          settleMs: quick ? 60_000 : 180_000,
+          settleMs: quick ? 15_000 : 180_000,
           countersWaitMs: quick ? 5_000 : 60_000,
           log,
         });
