@@ -90,6 +90,16 @@ export const configSchema = z.object({
     .int()
     .min(3600)
     .default(24 * 3600),
+  /**
+   * Seconds the source file of a rejected upload (a bad file, not our own TRANSCODE_FAILED) is kept, for
+   * an appeal, before the sweeper deletes it; 0 deletes it as soon as the video fails.
+   */
+  REJECTED_SOURCE_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(90 * 24 * 3600)
+    .default(0),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()

@@ -375,6 +375,8 @@ export interface Operations {
       privacy: 'public' | 'private' | 'friends';
       status: 'uploading' | 'processing' | 'ready' | 'failed';
       failure_code: string | null;
+      /** Why processing failed, in words fit for the uploader (see failure_code); null unless failed. */
+      failure_reason: string | null;
       duration_ms: number | null;
       width: number | null;
       height: number | null;
@@ -426,6 +428,8 @@ export interface Operations {
       privacy: 'public' | 'private' | 'friends';
       status: 'uploading' | 'processing' | 'ready' | 'failed';
       failure_code: string | null;
+      /** Why processing failed, in words fit for the uploader (see failure_code); null unless failed. */
+      failure_reason: string | null;
       duration_ms: number | null;
       width: number | null;
       height: number | null;
@@ -583,8 +587,10 @@ export interface Operations {
     response: {
       video_id: string;
       status: 'uploading' | 'processing' | 'ready' | 'failed';
-      /** Why processing failed; null unless failed. */
+      /** Why processing failed (a stable code); null unless failed. */
       failure_code: string | null;
+      /** The same in words fit for the uploader, with what was wrong with the file; null unless failed. */
+      failure_reason: string | null;
       /** Epoch ms it became ready or failed. */
       processed_at: number | null;
       /** While uploading or processing, ms to wait before the next poll. */

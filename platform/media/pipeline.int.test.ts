@@ -179,7 +179,31 @@ describe('bad uploads', () => {
       extra: ['-f', 'hls', '-hls_time', '1'],
     });
     await writeFile(join(env.dir, 'notes.txt'), 'Dear diary, this is not a video.\n'.repeat(50));
+    // Header first (faststart), samples cut after about a third: the header still says 5 s.
+    const whole = await readFile(
+      await makeClip(join(env.dir, 'five.mp4'), {
+        width: 96,
+        height: 160,
+        durationS: 5,
+        extra: ['-movflags', '+faststart'],
+      }),
+    );
+    // A codec we do not take at a size no one films: the size is what is wrong with it first.
+    const wide = await makeClip(join(env.dir, 'wide.avi'), {
+      width: 4800,
+      height: 64,
+      durationS: 1,
+      fps: 2,
+      audio: false,
+      codec: ['-c:v', 'mjpeg'],
+    });
     return [
+      [
+        'an mp4 whose media stops at 1.6 s of the 5 s its header claims',
+        whole.subarray(0, Math.floor(whole.length * 0.32)),
+        'TRUNCATED_FILE',
+      ],
+      ['an mjpeg avi of 4800×64', await readFile(wide), 'BAD_DIMENSIONS'],
       ['a text file named .mp4', await readFile(join(env.dir, 'notes.txt')), 'NOT_A_VIDEO'],
       ['a truncated mp4', clip.subarray(0, Math.floor(clip.length / 2)), 'CORRUPT_FILE'],
       ['a 4-minute clip', await readFile(long), 'TOO_LONG'],
@@ -206,6 +230,15 @@ describe('bad uploads', () => {
         headers: { [TEST_USER_HEADER]: author },
       });
       expect(mine.json()).toMatchObject({ status: 'failed', failure_code: code, playback: null });
+      const reason: string = mine.json().failure_reason;
+      expect({ what, reason }).toEqual({ what, reason: expect.stringMatching(/^[A-Z].{10,}/) });
+      expect(reason).not.toMatch(/0x[0-9a-f]{4,}|\/tmp\/|foryou-transcode|@/);
+      expect(reason).not.toContain(env.dir);
+      // Rejected sources are deleted at once by default (REJECTED_SOURCE_TTL_S = 0).
+      expect({ what, source: await env.deps.objects.head(`uploads/${ids[i]}/source`) }).toEqual({
+        what,
+        source: undefined,
+      });
       const theirs = await app.inject({
         method: 'GET',
         url: `/api/v1/videos/${ids[i]}`,

@@ -1,11 +1,14 @@
 import type { BackgroundService } from '../api/background-service.ts';
-import { startTranscodeWorker } from './transcode.worker.ts';
+import { startTranscodeWorker, transcodeConfigOptions } from './transcode.worker.ts';
 
 /** The transcode worker as an embedded service of the API process (EMBEDDED_WORKERS=true). */
 export const transcodeService: BackgroundService = {
   name: 'transcode',
   async start(deps) {
-    const worker = startTranscodeWorker(deps, { jobConcurrency: deps.config.TRANSCODE_JOBS });
+    const worker = startTranscodeWorker(deps, {
+      jobConcurrency: deps.config.TRANSCODE_JOBS,
+      ...transcodeConfigOptions(deps.config),
+    });
     return { stop: () => worker.close() };
   },
 };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
+import type { ObjectStore } from '../../core/objects/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
 import type { BackgroundService } from '../api/background-service.ts';
 import { expireDrafts } from './drafts.ts';
@@ -56,6 +57,28 @@ export async function sweepProcessingVideos(deps: {
   return out;
 }
 
+/** Rejected sources examined per sweep. */
+const SOURCE_BATCH = 200;
+
+/**
+ * Deletes the source files of rejected uploads that failed more than `ttlMs` ago (kept that long for an
+ * appeal; with a TTL of 0 the worker already deleted them, and this catches a delete that failed then).
+ * Returns how many it deleted.
+ */
+export async function removeRejectedSources(
+  deps: { metadata: MetadataStore; objects: ObjectStore; clock: Clock },
+  ttlMs: number,
+): Promise<number> {
+  const repo = videosRepo(deps.metadata);
+  let removed = 0;
+  for (const v of await repo.rejectedWithSource(deps.clock.now() - ttlMs, SOURCE_BATCH)) {
+    await deps.objects.delete(v.sourceKey);
+    await repo.forgetSource(v.id);
+    removed++;
+  }
+  return removed;
+}
+
 /**
  * Removes transcode work folders left in `dir` by workers that were killed (a finished or failed job
  * removes its own); returns how many. Only folders named like ours and older than `maxAgeMs` go.
@@ -81,11 +104,17 @@ export function transcodeSweeperService(intervalMs = SWEEP_INTERVAL_MS): Backgro
     async start(deps) {
       let running: Promise<unknown> = Promise.resolve();
       const log = deps.telemetry.component('transcode-sweeper');
+      const sourcesDeleted = deps.telemetry.counter({
+        name: 'foryou_rejected_sources_deleted_total',
+        help: 'Source files of rejected uploads deleted from the object store',
+      });
       const sweep = () => {
         running = running
           .then(() => sweepProcessingVideos(deps))
           .then(() => removeStaleWorkDirs(tmpdir()))
           .then(() => expireDrafts(deps, deps.config.DRAFT_TTL_S * 1000))
+          .then(() => removeRejectedSources(deps, deps.config.REJECTED_SOURCE_TTL_S * 1000))
+          .then((n) => sourcesDeleted.inc(n))
           .catch((err) => log.failed(err, 'sweep failed (a backend outage?); the next tick tries again'));
       };
       sweep();

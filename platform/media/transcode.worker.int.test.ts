@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.ts';
 import { type Job, PermanentJobError } from '../../core/queue/ports.ts';
+import { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { type MediaTestEnv, makeClip, newUserId, openMediaTestEnv } from './testing/media.testkit.ts';
+import { removeRejectedSources } from './transcode.sweeper.ts';
 import { type TranscodeJobData, transcodeHandler } from './transcode.worker.ts';
 import { videosRepo } from './videos.repo.ts';
 
@@ -19,10 +21,10 @@ afterAll(async () => {
 });
 
 /** A video row in `processing` with its source stored, as `complete` leaves it. */
-async function processingVideo(): Promise<string> {
+async function processingVideo(source: Buffer = clip): Promise<string> {
   const repo = videosRepo(env.deps.metadata);
   const id = newId();
-  await env.deps.objects.put(`uploads/${id}/source`, clip);
+  await env.deps.objects.put(`uploads/${id}/source`, source);
   await repo.create({
     id,
     authorId: newUserId(),
@@ -85,5 +87,32 @@ describe('transcodeHandler', () => {
       reason: 'UPLOAD_MISSING',
     });
     expect((await videosRepo(env.deps.metadata).get(id))!.failureCode).toBe('UPLOAD_MISSING');
+  });
+
+  it('keeps a rejected source for REJECTED_SOURCE_TTL_S, then the sweeper deletes it; both counted', async () => {
+    const telemetry = new Telemetry({ level: 'silent', processMetrics: false });
+    const id = await processingVideo(Buffer.from('not a video at all, just text\n'.repeat(20)));
+    const handler = transcodeHandler({ ...env.deps, telemetry }, { rejectedSourceTtlS: 3600 });
+    await expect(handler(job({ videoId: id, version: 1 }))).rejects.toMatchObject({ reason: 'NOT_A_VIDEO' });
+    const key = `uploads/${id}/source`;
+    expect(await env.deps.objects.head(key)).toBeDefined();
+    expect(await removeRejectedSources(env.deps, 3600_000)).toBe(0);
+    const later = { ...env.deps, clock: { now: () => Date.now() + 3601_000 } };
+    expect(await removeRejectedSources(later, 3600_000)).toBe(1);
+    expect(await env.deps.objects.head(key)).toBeUndefined();
+    expect((await videosRepo(env.deps.metadata).get(id))!.sourceKey).toBeNull();
+    expect(await removeRejectedSources(later, 3600_000)).toBe(0);
+    const metrics = await telemetry.registry.metrics();
+    expect(metrics).toContain('foryou_uploads_rejected_total{code="NOT_A_VIDEO"} 1');
+  });
+
+  it('deletes a rejected source at once by default and counts it', async () => {
+    const telemetry = new Telemetry({ level: 'silent', processMetrics: false });
+    const id = await processingVideo(Buffer.alloc(0));
+    await expect(transcodeHandler({ ...env.deps, telemetry })(job({ videoId: id, version: 1 }))).rejects.toMatchObject({
+      reason: 'EMPTY_FILE',
+    });
+    expect(await env.deps.objects.head(`uploads/${id}/source`)).toBeUndefined();
+    expect(await telemetry.registry.metrics()).toContain('foryou_rejected_sources_deleted_total 1');
   });
 });

@@ -8,13 +8,14 @@ import { isAppError } from '../../core/errors/registry.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
 import { type Job, type JobQueue, PermanentJobError, type Worker } from '../../core/queue/ports.ts';
+import type { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { FfmpegError, type FfmpegStats, runFfmpeg } from './ffmpeg.adapter.ts';
 import { probe } from './ffprobe.adapter.ts';
 import { masterPlaylist, measureBandwidth, parseMediaPlaylist, type Variant } from './hls.ts';
 import { type LadderPlan, planLadder, type Rung, rungArgs } from './ladder.ts';
 import { mediaContentType, mediaKeys } from './media-keys.ts';
 import { planThumbnails, THUMBNAIL_FILES, thumbnailArgs } from './thumbnails.ts';
-import { DEFAULT_LIMITS, type MediaLimits, validateProbe } from './validate.ts';
+import { checkOutputDuration, DEFAULT_LIMITS, type MediaLimits, validateProbe } from './validate.ts';
 import { type Rendition, type VideoRow, videosRepo } from './videos.repo.ts';
 
 export const TRANSCODE_QUEUE = 'media';
@@ -54,6 +55,11 @@ export interface TranscodeOptions {
   memoryBytes: number;
   maxAttempts: number;
   limits: MediaLimits;
+  /**
+   * Seconds the source of a rejected upload is kept (for an appeal) before the sweeper deletes it; 0
+   * deletes it as soon as the video fails (REJECTED_SOURCE_TTL_S).
+   */
+  rejectedSourceTtlS: number;
   /** Called after each step is stored; the step is a rung name or `thumbs`. */
   onStepDone?: (videoId: string, step: string, stats: FfmpegStats) => void;
 }
@@ -63,6 +69,8 @@ export interface TranscodeDeps {
   metadata: MetadataStore;
   objects: ObjectStore;
   clock: Clock;
+  /** Counts rejections and deleted sources when given. */
+  telemetry?: Telemetry;
 }
 
 /** Defaults for TranscodeOptions. */
@@ -76,8 +84,20 @@ export function defaultTranscodeOptions(overrides: Partial<TranscodeOptions> = {
     memoryBytes: 3 * 1024 ** 3,
     maxAttempts: TRANSCODE_ATTEMPTS,
     limits: DEFAULT_LIMITS,
+    rejectedSourceTtlS: 0,
     // Undefined means "use the default", as when a CLI flag was not given.
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/** The transcode options that come from the configuration: upload size limit and rejected-source TTL. */
+export function transcodeConfigOptions(config: {
+  MAX_UPLOAD_BYTES: number;
+  REJECTED_SOURCE_TTL_S: number;
+}): Pick<TranscodeOptions, 'limits' | 'rejectedSourceTtlS'> {
+  return {
+    limits: { ...DEFAULT_LIMITS, maxBytes: config.MAX_UPLOAD_BYTES },
+    rejectedSourceTtlS: config.REJECTED_SOURCE_TTL_S,
   };
 }
 
@@ -154,8 +174,28 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
   const opts = defaultTranscodeOptions(options);
   const repo = videosRepo(deps.metadata);
 
+  const rejected = deps.telemetry?.counter({
+    name: 'foryou_uploads_rejected_total',
+    help: 'Uploads refused for good by the transcode worker, by failure code',
+    labelNames: ['code'],
+  });
+  const sourcesDeleted = deps.telemetry?.counter({
+    name: 'foryou_rejected_sources_deleted_total',
+    help: 'Source files of rejected uploads deleted from the object store',
+  });
+
   async function fail(video: VideoRow, code: string, detail: string): Promise<never> {
     await repo.markFailed(video.id, video.version, code, detail, deps.clock.now());
+    rejected?.inc({ code });
+    if (opts.rejectedSourceTtlS === 0 && video.sourceKey) {
+      // Best effort: a source left behind is removed by the sweeper's rejected-source pass.
+      const gone = await deps.objects
+        .delete(video.sourceKey)
+        .then(() => repo.forgetSource(video.id))
+        .then(() => true)
+        .catch(() => false);
+      if (gone) sourcesDeleted?.inc();
+    }
     throw new PermanentJobError(code, detail);
   }
 
@@ -216,6 +256,12 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
         rungArgs(plan, rung, { input: src, demuxer, outDir, threads, preset: opts.preset }),
         signal,
       );
+      const produced = parseMediaPlaylist(await readFile(join(outDir, 'index.m3u8'), 'utf8')).reduce(
+        (sum, seg) => sum + seg.durationS,
+        0,
+      );
+      const short = checkOutputDuration(durationS, produced);
+      if (short) return fail(video, short.code, short.detail);
       await uploadDir(deps.objects, outDir, mediaKeys.rungDir(id, version, rung.name));
       await repo.recordDone(id, rung.name, mediaKeys.rungPlaylist(id, version, rung.name), deps.clock.now());
       await rm(outDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sniffContainer } from './container-sniff.ts';
 import { mapFfprobeJson, parseRate } from './ffprobe.adapter.ts';
-import { validateProbe } from './validate.ts';
+import { checkOutputDuration, validateProbe } from './validate.ts';
 import type { ProbeOutcome, VideoInfo } from './video-info.ts';
 
 function info(over: Partial<VideoInfo> = {}, video: Partial<NonNullable<VideoInfo['video']>> = {}): ProbeOutcome {
@@ -149,5 +149,45 @@ describe('mapFfprobeJson', () => {
     expect(parseRate('0/0')).toBe(0);
     expect(parseRate('abc')).toBe(0);
     expect(parseRate(undefined)).toBe(0);
+  });
+});
+
+describe('validateProbe order and structure', () => {
+  it('reports absurd dimensions as BAD_DIMENSIONS even when the codec is unknown too', () => {
+    expect(
+      code(info({}, { codec: 'unknown', width: 65535, height: 65535, displayWidth: 65535, displayHeight: 65535 })),
+    ).toBe('BAD_DIMENSIONS');
+    expect(code(info({ durationS: 100_000 }, { codec: 'unknown' }))).toBe('TOO_LONG');
+  });
+
+  it('names the codec when the probe could not tell the size of a stream it cannot decode', () => {
+    expect(code(info({}, { codec: 'unknown', width: 0, height: 0, displayWidth: 0, displayHeight: 0, fps: 0 }))).toBe(
+      'UNSUPPORTED_CODEC',
+    );
+    expect(code(info({}, { width: 0, height: 0, displayWidth: 0, displayHeight: 0 }))).toBe('BAD_DIMENSIONS');
+  });
+
+  it('refuses files over the size limit and with too many streams before looking at codecs', () => {
+    const streams = Array.from({ length: 17 }, (_, i) => ({
+      index: i,
+      kind: 'subtitle' as const,
+      codec: 'mov_text',
+      attachedPicture: false,
+    }));
+    expect(code(info({ streams }, { codec: 'unknown' }))).toBe('TOO_MANY_STREAMS');
+    expect(code(info({ sizeBytes: 300 * 1024 * 1024 }, { codec: 'unknown' }))).toBe('TOO_LARGE');
+  });
+});
+
+describe('checkOutputDuration', () => {
+  it('rejects output much shorter than the header claims as TRUNCATED_FILE', () => {
+    expect(checkOutputDuration(5, 1.6)).toMatchObject({ ok: false, code: 'TRUNCATED_FILE' });
+    expect(checkOutputDuration(60, 50)).toMatchObject({ code: 'TRUNCATED_FILE' });
+  });
+
+  it('accepts container padding', () => {
+    expect(checkOutputDuration(5, 4.2)).toBeUndefined();
+    expect(checkOutputDuration(60, 55)).toBeUndefined();
+    expect(checkOutputDuration(2, 2.05)).toBeUndefined();
   });
 });

@@ -145,6 +145,21 @@ export function videosRepo(db: MetadataStore) {
       return res.changes === 1;
     },
 
+    /** Records that the source file is deleted (a rejected upload), so no sweep looks for it again. */
+    async forgetSource(id: string): Promise<void> {
+      await db.run('UPDATE videos SET source_key = NULL WHERE id = $1', [id]);
+    },
+
+    /** Failed uploads (not our own TRANSCODE_FAILED) whose source is still stored and failed before `before`. */
+    async rejectedWithSource(before: number, limit: number): Promise<{ id: string; sourceKey: string }[]> {
+      const rows = await db.all<{ id: string; source_key: string }>(
+        `SELECT id, source_key FROM videos WHERE status = 'failed' AND failure_code <> 'TRANSCODE_FAILED'
+           AND source_key IS NOT NULL AND processed_at < $1 ORDER BY processed_at LIMIT $2`,
+        [before, limit],
+      );
+      return rows.map((r) => ({ id: r.id, sourceKey: r.source_key }));
+    },
+
     /** An author's edit of caption, hashtags and privacy (each optional); false when the video is gone. */
     async update(
       id: string,

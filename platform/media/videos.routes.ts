@@ -80,6 +80,10 @@ const videoView = z.object({
   privacy: z.enum(['public', 'private', 'friends']),
   status: z.enum(['uploading', 'processing', 'ready', 'failed']),
   failure_code: z.string().nullable(),
+  failure_reason: z
+    .string()
+    .nullable()
+    .describe('Why processing failed, in words fit for the uploader (see failure_code); null unless failed.'),
   duration_ms: z.number().nullable(),
   width: z.number().nullable(),
   height: z.number().nullable(),
@@ -252,13 +256,22 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
           tags: ['videos'],
           summary: "Your video's processing status, to wait until it is ready (author only)",
           description:
-            'Poll after an upload until `status` is `ready` or `failed`: while `uploading` or `processing`, `poll_after_ms` says when to ask again. `failure_code` says why a video failed (e.g. TRANSCODE_FAILED). Anonymous callers get 401; anyone but the author 403, or 404 for a video they cannot see.',
+            'Poll after an upload until `status` is `ready` or `failed`: while `uploading` or `processing`, `poll_after_ms` says when to ask again. `failure_code` says why a video failed as a stable code (e.g. TRUNCATED_FILE), `failure_reason` in words to show the uploader. Anonymous callers get 401; anyone but the author 403, or 404 for a video they cannot see.',
           params: idParams,
           response: {
             200: z.object({
               video_id: z.string(),
               status: z.enum(['uploading', 'processing', 'ready', 'failed']),
-              failure_code: z.string().nullable().describe('Why processing failed; null unless failed.'),
+              failure_code: z
+                .string()
+                .nullable()
+                .describe('Why processing failed (a stable code); null unless failed.'),
+              failure_reason: z
+                .string()
+                .nullable()
+                .describe(
+                  'The same in words fit for the uploader, with what was wrong with the file; null unless failed.',
+                ),
               processed_at: z.number().nullable().describe('Epoch ms it became ready or failed.'),
               poll_after_ms: z
                 .number()

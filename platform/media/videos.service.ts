@@ -4,6 +4,7 @@ import { isId, newId } from '../../core/ids.ts';
 import { canView, type Privacy } from '../../domain/access.ts';
 import { relationTo } from '../../domain/repos/relation.ts';
 import type { AppDeps } from '../api/deps.ts';
+import { failureReason } from './failure-reasons.ts';
 import { mediaKeys } from './media-keys.ts';
 import { playbackLinks } from './playback-urls.ts';
 import { planThumbnails, THUMBNAIL_FILES } from './thumbnails.ts';
@@ -29,6 +30,8 @@ export interface VideoStatusView {
   video_id: string;
   status: VideoView['status'];
   failure_code: string | null;
+  /** Why it failed, in words fit for the uploader (no server paths or tool internals); null unless failed. */
+  failure_reason: string | null;
   processed_at: number | null;
   /** While uploading or processing, when to ask again; null once ready or failed. */
   poll_after_ms: number | null;
@@ -44,6 +47,8 @@ export interface VideoView {
   privacy: Privacy;
   status: VideoRow['status'];
   failure_code: string | null;
+  /** Why it failed, in words fit for the uploader; null unless failed. */
+  failure_reason: string | null;
   duration_ms: number | null;
   width: number | null;
   height: number | null;
@@ -142,6 +147,7 @@ export function videosService(deps: AppDeps) {
       privacy: video.privacy,
       status: video.status,
       failure_code: video.failureCode,
+      failure_reason: failureReason(video.failureCode, video.failureDetail),
       duration_ms: video.durationMs,
       width: video.width,
       height: video.height,
@@ -225,6 +231,7 @@ export function videosService(deps: AppDeps) {
         video_id: video.id,
         status: video.status,
         failure_code: video.failureCode,
+        failure_reason: failureReason(video.failureCode, video.failureDetail),
         processed_at: video.processedAt,
         poll_after_ms: waiting ? STATUS_POLL_MS : null,
       };
@@ -246,7 +253,8 @@ export function videosService(deps: AppDeps) {
       const video = await owned(id, userId);
       await repo.softDelete(video.id, deps.clock.now());
       // The row is gone for readers already; removing files is best effort and may be retried by a sweeper.
-      const keys = [...(await deps.objects.list(mediaKeys.videoRoot(video.id))), video.sourceKey!];
+      const keys = [...(await deps.objects.list(mediaKeys.videoRoot(video.id)))];
+      if (video.sourceKey) keys.push(video.sourceKey);
       await Promise.allSettled(keys.map((k) => deps.objects.delete(k)));
     },
   };

@@ -47,6 +47,7 @@ describe('GET /api/v1/videos/:id/status', () => {
       video_id: id,
       status: 'uploading',
       failure_code: null,
+      failure_reason: null,
       processed_at: null,
       poll_after_ms: 2000,
     });
@@ -73,9 +74,24 @@ describe('GET /api/v1/videos/:id/status', () => {
     expect((await status(id, author)).json()).toMatchObject({
       status: 'failed',
       failure_code: 'TRANSCODE_FAILED',
+      failure_reason: 'Processing failed on our side. Try uploading again later.',
       processed_at: 5_000,
       poll_after_ms: null,
     });
+  });
+
+  it("explains a rejected file in words, without the server's paths or ffmpeg's addresses", async () => {
+    const id = await create();
+    const repo = videosRepo(t.deps.metadata);
+    expect(await repo.markProcessing(id)).toBe(true);
+    const detail =
+      'the mov file could not be read: [mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d5c5f0a2c0] moov atom not found /tmp/foryou-transcode-abc/source: Invalid data found when processing input';
+    await repo.markFailed(id, 1, 'CORRUPT_FILE', detail, 5_000);
+    const body = (await status(id, author)).json();
+    expect(body.failure_code).toBe('CORRUPT_FILE');
+    expect(body.failure_reason).toBe(
+      'The video file is damaged and cannot be read. (the mov file could not be read: moov atom not found the file: Invalid data found when processing input)',
+    );
   });
 
   it('answers only the author: 401 anonymous, 404 a stranger before ready, 403 after, 404 unknown ids', async () => {

@@ -10,7 +10,7 @@ import { openMetadataStore } from '../../core/metadata/open.ts';
 import { openObjectStore } from '../../core/objects/open.ts';
 import { openJobQueue } from '../../core/queue/open.ts';
 import { loadOrCreateSecret } from '../../core/secret.ts';
-import { startTranscodeWorker } from './transcode.worker.ts';
+import { startTranscodeWorker, transcodeConfigOptions } from './transcode.worker.ts';
 
 const positiveInt = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   const worker = startTranscodeWorker(
     { metadata, objects, queue, clock: systemClock },
     {
+      ...transcodeConfigOptions(config),
       rungConcurrency: positiveInt('rung-concurrency', values['rung-concurrency']),
       preset: values.preset,
       leaseMs: positiveInt('lease-ms', values['lease-ms']),

@@ -235,6 +235,27 @@ describe('web client in Chromium', () => {
     expect(await page.textContent('.item[data-index="0"] .handle')).toBe('@browser_tester');
   }, 60_000);
 
+  it('tells the uploader why processing refused their file, with the code', async () => {
+    await page.click('[data-nav=upload]');
+    await page.waitForSelector('#upload:not([hidden])');
+    const file = await readFile(join(dir, 'media', 'a', 'seg000.ts'));
+    await page.setInputFiles('#upload input[type=file]', { name: 'cut.mp4', mimeType: 'video/mp4', buffer: file });
+    await page.fill('#upload textarea[name=caption]', 'broken');
+    await page.click('#upload button[type=submit]');
+    await page.waitForFunction(
+      () => /TRUNCATED_FILE/.test(document.querySelector('.upload-status')?.textContent ?? ''),
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
+    expect(await page.textContent('.upload-status')).toBe(
+      'The video file is incomplete: it stops before the length it claims. Upload it again. (the file says it lasts 5.0 s but only 1.6 s of video could be read) [TRUNCATED_FILE]',
+    );
+    await page.click('[data-nav=home]');
+    await page.waitForSelector('.item.active');
+  }, 60_000);
+
   it('renders a full-screen item with rail and caption (screenshot)', async () => {
     const shots = process.env.FORYOU_WEB_SHOTS ?? join(dir, 'shots');
     const file = join(shots, 'feed.png');

@@ -137,6 +137,8 @@ export interface ClipSpec {
   audio?: boolean;
   /** Extra output args, e.g. a container flag. */
   extra?: string[];
+  /** Video codec args instead of H.264 ultrafast. */
+  codec?: string[];
 }
 
 /** Writes a test-pattern clip with a sine tone (H.264 ultrafast + AAC, MP4) to `path`. */
@@ -153,7 +155,7 @@ export async function makeClip(path: string, spec: ClipSpec): Promise<string> {
     `testsrc2=s=${spec.width}x${spec.height}:r=${fps}:d=${spec.durationS}`,
   ];
   if (spec.audio !== false) args.push('-f', 'lavfi', '-i', `sine=f=440:d=${spec.durationS}`);
-  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
+  args.push(...(spec.codec ?? ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']));
   if (spec.audio !== false) args.push('-c:a', 'aac', '-b:a', '48k', '-shortest');
   args.push(...(spec.extra ?? []), path);
   await run('ffmpeg', args);

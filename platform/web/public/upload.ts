@@ -17,9 +17,11 @@ interface Created {
 }
 
 interface VideoStatus {
-  id: string;
+  video_id: string;
   status: 'uploading' | 'processing' | 'ready' | 'failed';
   failure_code: string | null;
+  /** Why it failed, in words for the uploader (the server removes its own paths and tool internals). */
+  failure_reason: string | null;
 }
 
 /** PUTs `file` with XMLHttpRequest, the only browser API that reports upload progress. */
@@ -44,6 +46,12 @@ function put(url: string, file: File, headers: Record<string, string>, onProgres
     xhr.onerror = () => reject(new ApiError('NETWORK', 'The upload was interrupted; try again.', 0));
     xhr.send(file);
   });
+}
+
+/** What the upload page says about a failed video: the reason, then the stable code to quote to support. */
+export function rejectionText(v: Pick<VideoStatus, 'failure_code' | 'failure_reason'>): string {
+  const reason = v.failure_reason ?? 'Processing failed.';
+  return v.failure_code ? `${reason} [${v.failure_code}]` : reason;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -93,10 +101,9 @@ export function initUpload(page: HTMLElement, onReady: (videoId: string) => void
       say('Processing…');
       const started = Date.now();
       for (;;) {
-        const v = await api<VideoStatus>('GET', `/videos/${encodeURIComponent(created.video_id)}`);
+        const v = await api<VideoStatus>('GET', `/videos/${encodeURIComponent(created.video_id)}/status`);
         if (v.status === 'ready') break;
-        if (v.status === 'failed')
-          throw new ApiError('FAILED', `Processing failed (${v.failure_code ?? 'unknown'}).`, 0);
+        if (v.status === 'failed') throw new ApiError(v.failure_code ?? 'FAILED', rejectionText(v), 0);
         if (Date.now() - started > POLL_LIMIT_MS) throw new ApiError('TIMEOUT', 'Processing is taking too long.', 0);
         await sleep(POLL_MS);
       }

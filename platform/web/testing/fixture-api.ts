@@ -102,13 +102,17 @@ export function fixtureApi(clips: readonly HlsClip[], videoIds: readonly string[
     });
 
     const polls = new Map<string, number>();
+    // Uploads created with the caption "broken" fail processing, as a truncated file would.
+    const broken = new Set<string>();
     app.addContentTypeParser(/^video\//, { parseAs: 'buffer', bodyLimit: 50_000_000 }, (_req, body, done) =>
       done(null, body),
     );
     app.post('/api/v1/videos', async (request, reply) => {
       if (!userOf(request)) throw new AppError('UNAUTHENTICATED');
       const videoId = `vid_up${log.uploads.length}`;
-      const contentType = (request.body as { content_type?: string }).content_type ?? 'video/mp4';
+      const body = request.body as { content_type?: string; caption?: string };
+      const contentType = body.content_type ?? 'video/mp4';
+      if (body.caption === 'broken') broken.add(videoId);
       log.uploads.push({ videoId, step: 'create', contentType });
       return reply.status(201).send({
         video_id: videoId,
@@ -135,13 +139,29 @@ export function fixtureApi(clips: readonly HlsClip[], videoIds: readonly string[
       log.uploads.push({ videoId: request.params.id, step: 'complete' });
       return reply.status(202).send({ video_id: request.params.id, status: 'processing' });
     });
-    app.get<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
+    app.get<{ Params: { id: string } }>('/api/v1/videos/:id/status', async (request) => {
       const id = request.params.id;
       if (!id.startsWith('vid_up')) throw new AppError('VIDEO_NOT_FOUND');
       const n = (polls.get(id) ?? 0) + 1;
       polls.set(id, n);
       log.uploads.push({ videoId: id, step: 'poll' });
-      const ready = n >= 3;
+      const done = n >= 3;
+      const failed = done && broken.has(id);
+      return {
+        video_id: id,
+        status: failed ? 'failed' : done ? 'ready' : 'processing',
+        failure_code: failed ? 'TRUNCATED_FILE' : null,
+        failure_reason: failed
+          ? 'The video file is incomplete: it stops before the length it claims. Upload it again. (the file says it lasts 5.0 s but only 1.6 s of video could be read)'
+          : null,
+        processed_at: done ? Date.now() : null,
+        poll_after_ms: done ? null : 2000,
+      };
+    });
+    app.get<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
+      const id = request.params.id;
+      if (!id.startsWith('vid_up')) throw new AppError('VIDEO_NOT_FOUND');
+      const ready = (polls.get(id) ?? 0) >= 3 && !broken.has(id);
       return {
         id,
         author_id: userOf(request)?.id ?? 'someone',
@@ -149,6 +169,7 @@ export function fixtureApi(clips: readonly HlsClip[], videoIds: readonly string[
         hashtags: [],
         status: ready ? 'ready' : 'processing',
         failure_code: null,
+        failure_reason: null,
         duration_ms: 4000,
         playback: ready ? { master_url: `/media/${clips[0]!.name}/master.m3u8`, poster_url: null } : null,
       };
