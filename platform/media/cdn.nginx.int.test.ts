@@ -41,7 +41,7 @@ describe('the nginx CDN in front of the media origin', () => {
     env = await openMediaTestEnv('file', { MEDIA_EDGE_TTL_S: String(EDGE_TTL_S) });
     app = await buildMediaApp(env.deps, { onRequest: (_m, url) => originHits.push(url) });
     const origin = new URL(await app.listen({ host: '127.0.0.1', port: 0 })).host;
-    worker = startTranscodeWorker(env.deps, { rungConcurrency: 2 });
+    worker = startTranscodeWorker(env.deps, { threads: 2 });
     const clip = await readFile(await makeClip(join(env.dir, 'c.mp4'), { width: 96, height: 160, durationS: 3 }));
     publicId = await uploadThroughApi(app, author, clip);
     privateId = await uploadThroughApi(app, author, clip, { privacy: 'private' });

@@ -151,7 +151,8 @@ export interface RungIo {
 }
 
 /**
- * ffmpeg output arguments for one rung (everything after the global and input options). Keyframes are
+ * ffmpeg output arguments for one rung alone, one process per rung (everything after the global and
+ * input options): the old way, kept as the baseline `bench:media` measures `passArgs` against. Keyframes are
  * forced every SEGMENT_S seconds and scene-cut keyframes are off, so every rung's segments start on the
  * same frames and a player may switch rungs at any boundary.
  */

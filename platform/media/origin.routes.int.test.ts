@@ -27,7 +27,7 @@ const ids: Record<'public' | 'private' | 'friends', string> = { public: '', priv
 beforeAll(async () => {
   env = await openMediaTestEnv('file');
   app = await buildMediaApp(env.deps);
-  worker = startTranscodeWorker(env.deps, { rungConcurrency: 2 });
+  worker = startTranscodeWorker(env.deps, { threads: 2 });
   const clip = await readFile(await makeClip(join(env.dir, 'c.mp4'), { width: 96, height: 160, durationS: 3 }));
   for (const privacy of ['public', 'private', 'friends'] as const) {
     ids[privacy] = await uploadThroughApi(app, alice, clip, { privacy });

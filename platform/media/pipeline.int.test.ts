@@ -16,19 +16,11 @@ import {
   TEST_USER_HEADER,
   uploadThroughApi,
   waitFor,
+  waitSettled,
 } from './testing/media.testkit.ts';
 import { startTranscodeWorker, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
-import { type VideoRow, videosRepo } from './videos.repo.ts';
 
-const settled = (env: MediaTestEnv, id: string, timeoutMs = 150_000) =>
-  waitFor<VideoRow>(
-    `video ${id} to settle`,
-    async () => {
-      const v = await videosRepo(env.deps.metadata).get(id);
-      return v && (v.status === 'ready' || v.status === 'failed') ? v : undefined;
-    },
-    timeoutMs,
-  );
+const settled = (env: MediaTestEnv, id: string, timeoutMs = 150_000) => waitSettled(env.deps, id, timeoutMs);
 
 const execFileP = promisify(execFile);
 
@@ -62,7 +54,7 @@ function describePipeline(kind: 'file' | 's3', clip: { width: number; height: nu
       env = await openMediaTestEnv(kind);
       app = await buildMediaApp(env.deps);
       base = await app.listen({ host: '127.0.0.1', port: 0 });
-      worker = startTranscodeWorker(env.deps, { rungConcurrency: 2 });
+      worker = startTranscodeWorker(env.deps, { threads: 2 });
     });
     afterAll(async () => {
       await worker?.close();
@@ -155,7 +147,7 @@ describe('bad uploads', () => {
   beforeAll(async () => {
     env = await openMediaTestEnv('file');
     app = await buildMediaApp(env.deps);
-    worker = startTranscodeWorker(env.deps, { rungConcurrency: 1, jobConcurrency: 2 });
+    worker = startTranscodeWorker(env.deps, { threads: 1, jobConcurrency: 2 });
   });
   afterAll(async () => {
     await worker?.close();

@@ -37,33 +37,9 @@ export function planThumbnails(displayWidth: number, displayHeight: number, dura
   };
 }
 
-/** Output files of `thumbnailArgs`, relative to its output directory. */
+/** Image files of a video, relative to its `thumbs` folder (written by the lowest-rung pass, `ladder-pass.ts`). */
 export const THUMBNAIL_FILES = {
   poster: 'poster.jpg',
   sprite: 'sprite.jpg',
   preview: (i: number) => `preview_${String(i).padStart(2, '0')}.jpg`,
 };
-
-// A rational frame rate string ffmpeg parses exactly: frames per `seconds`.
-const rate = (frames: number, seconds: number) => `${frames * 1000}/${Math.max(1, Math.round(seconds * 1000))}`;
-
-/**
- * ffmpeg output arguments (after the input) writing the poster, the preview frames and the sprite sheet
- * in one decode pass, into `outDir`.
- */
-export function thumbnailArgs(plan: ThumbnailPlan, durationS: number, outDir: string): string[] {
-  const s = plan.sprite;
-  const graph = [
-    '[0:v]split=3[a][b][c]',
-    `[a]trim=start=${plan.posterAtS.toFixed(3)},setpts=PTS-STARTPTS,scale=${plan.posterWidth}:${plan.posterHeight},setsar=1[poster]`,
-    `[b]fps=${rate(plan.previewCount, durationS)},scale=${plan.previewWidth}:${plan.previewHeight},setsar=1[previews]`,
-    `[c]fps=${rate(s.cols * s.rows, durationS)},scale=${s.tileWidth}:${s.tileHeight},setsar=1,tile=${s.cols}x${s.rows}[sprite]`,
-  ].join(';');
-  // biome-ignore format: flag/value pairs read better side by side
-  return [
-    '-filter_complex', graph,
-    '-map', '[poster]', '-frames:v', '1', '-q:v', '3', '-update', '1', `${outDir}/${THUMBNAIL_FILES.poster}`,
-    '-map', '[previews]', '-frames:v', String(plan.previewCount), '-q:v', '4', '-start_number', '1', `${outDir}/preview_%02d.jpg`,
-    '-map', '[sprite]', '-frames:v', '1', '-q:v', '4', '-update', '1', `${outDir}/${THUMBNAIL_FILES.sprite}`,
-  ];
-}

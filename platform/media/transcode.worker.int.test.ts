@@ -68,11 +68,12 @@ describe('transcodeHandler', () => {
     const id = await processingVideo();
     await handler(job({ videoId: id, version: 1 }));
     expect((await videosRepo(env.deps.metadata).get(id))!.status).toBe('ready');
-    expect(steps.sort()).toEqual(['64p', 'thumbs']);
+    // One rung (a source under 360p): the lowest pass is the whole ladder.
+    expect(steps).toEqual(['lowest']);
     await handler(job({ videoId: id, version: 1 }));
     await handler(job({ videoId: id, version: 2 }));
     await handler(job({ videoId: newId(), version: 1 }));
-    expect(steps).toHaveLength(2);
+    expect(steps).toHaveLength(1);
   });
 
   it('fails a job without a video id permanently', async () => {

@@ -12,9 +12,10 @@ import type { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { FfmpegError, type FfmpegStats, runFfmpeg } from './ffmpeg.adapter.ts';
 import { probe } from './ffprobe.adapter.ts';
 import { masterPlaylist, measureBandwidth, parseMediaPlaylist, type Variant } from './hls.ts';
-import { type LadderPlan, planLadder, type Rung, rungArgs } from './ladder.ts';
+import { type LadderPlan, planLadder, type Rung } from './ladder.ts';
+import { passArgs } from './ladder-pass.ts';
 import { mediaContentType, mediaKeys } from './media-keys.ts';
-import { planThumbnails, THUMBNAIL_FILES, thumbnailArgs } from './thumbnails.ts';
+import { planThumbnails, THUMBNAIL_FILES, type ThumbnailPlan } from './thumbnails.ts';
 import { checkOutputDuration, DEFAULT_LIMITS, type MediaLimits, validateProbe } from './validate.ts';
 import { type Rendition, type VideoRow, videosRepo } from './videos.repo.ts';
 
@@ -46,8 +47,8 @@ export async function enqueueTranscode(queue: JobQueue, video: { id: string; ver
 
 /** Knobs of the transcode worker; every one has a default fit for a small machine. */
 export interface TranscodeOptions {
-  /** Rungs transcoded at once (default: the number of cores). */
-  rungConcurrency: number;
+  /** x264 threads per rung encoder (default: the number of cores; every rung is encoded in one process). */
+  threads: number;
   preset: string;
   tempDir: string;
   ffmpegTimeoutMs: number;
@@ -76,7 +77,7 @@ export interface TranscodeDeps {
 /** Defaults for TranscodeOptions. */
 export function defaultTranscodeOptions(overrides: Partial<TranscodeOptions> = {}): TranscodeOptions {
   return {
-    rungConcurrency: availableParallelism(),
+    threads: availableParallelism(),
     preset: 'veryfast',
     tempDir: tmpdir(),
     ffmpegTimeoutMs: 15 * 60_000,
@@ -102,6 +103,19 @@ export function transcodeConfigOptions(config: {
 }
 
 const THUMBS_STEP = 'thumbs';
+/** Resume units: the lowest rung with the poster, then every other rung with the previews and sprite. */
+export const LOWEST_STEP = 'lowest';
+export const LADDER_STEP = 'ladder';
+
+/** What every pass of one transcode shares. */
+interface PassContext {
+  src: string;
+  demuxer: string;
+  work: string;
+  plan: LadderPlan;
+  durationS: number;
+  thumbs: ThumbnailPlan;
+}
 
 /** Runs `tasks` with at most `limit` at once; the first failure aborts the rest and is rethrown. */
 async function runPool(tasks: ((signal: AbortSignal) => Promise<void>)[], limit: number): Promise<void> {
@@ -174,6 +188,10 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
   const opts = defaultTranscodeOptions(options);
   const repo = videosRepo(deps.metadata);
 
+  async function ladderDone(video: VideoRow): Promise<boolean> {
+    return (await repo.progress(video.id)).get(LADDER_STEP) === mediaKeys.prefix(video.id, video.version);
+  }
+
   const rejected = deps.telemetry?.counter({
     name: 'foryou_uploads_rejected_total',
     help: 'Uploads refused for good by the transcode worker, by failure code',
@@ -197,6 +215,80 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
       if (gone) sourcesDeleted?.inc();
     }
     throw new PermanentJobError(code, detail);
+  }
+
+  /** Runs one pass into `work/<step>`, checks each rung's length, stores it all, records the step. */
+  async function pass(
+    video: VideoRow,
+    ctx: PassContext,
+    step: string,
+    rungs: readonly Rung[],
+    images: { poster?: boolean; previewsAndSprite?: boolean },
+  ): Promise<void> {
+    const { id, version } = video;
+    const dir = join(ctx.work, step);
+    const imagesDir = join(dir, THUMBS_STEP);
+    const withImages = images.poster || images.previewsAndSprite;
+    await mkdir(imagesDir, { recursive: true });
+    const outputs = rungs.map((rung) => ({ rung, outDir: join(dir, rung.name) }));
+    for (const o of outputs) await mkdir(o.outDir);
+    const args = passArgs(ctx.plan, {
+      rungs: outputs,
+      ...images,
+      imagesDir,
+      thumbs: ctx.thumbs,
+      durationS: ctx.durationS,
+      threads: opts.threads,
+      preset: opts.preset,
+    });
+    let stats: FfmpegStats;
+    try {
+      stats = await runFfmpeg({
+        input: ctx.src,
+        demuxer: ctx.demuxer,
+        outputArgs: args,
+        timeoutMs: opts.ffmpegTimeoutMs,
+        memoryBytes: opts.memoryBytes,
+      });
+    } catch (err) {
+      if (err instanceof FfmpegError && err.inputError) return fail(video, 'CORRUPT_FILE', err.message);
+      throw err;
+    }
+    for (const o of outputs) {
+      const produced = parseMediaPlaylist(await readFile(join(o.outDir, 'index.m3u8'), 'utf8')).reduce(
+        (sum, seg) => sum + seg.durationS,
+        0,
+      );
+      const short = checkOutputDuration(ctx.durationS, produced);
+      if (short) return fail(video, short.code, short.detail);
+    }
+    for (const o of outputs) await uploadDir(deps.objects, o.outDir, mediaKeys.rungDir(id, version, o.rung.name));
+    if (withImages) await uploadDir(deps.objects, imagesDir, mediaKeys.thumbs(id, version));
+    await repo.recordDone(id, step, mediaKeys.prefix(id, version), deps.clock.now());
+    await rm(dir, { recursive: true, force: true });
+    opts.onStepDone?.(id, step, stats);
+  }
+
+  /** Writes the master playlist over the given rungs (measured from the store) and returns their renditions. */
+  async function publishMaster(video: VideoRow, plan: LadderPlan, rungs: readonly Rung[]): Promise<Rendition[]> {
+    const { id, version } = video;
+    const variants = await Promise.all(
+      rungs.map((r) =>
+        storedVariant(deps.objects, plan, r, mediaKeys.rungPlaylist(id, version, r.name), `${r.name}/index.m3u8`),
+      ),
+    );
+    await deps.objects.put(mediaKeys.master(id, version), Buffer.from(masterPlaylist(variants)), {
+      contentType: mediaContentType('master.m3u8'),
+    });
+    return rungs.map((r, i) => ({
+      name: r.name,
+      width: r.width,
+      height: r.height,
+      bandwidth: variants[i]!.bandwidth,
+      average_bandwidth: variants[i]!.averageBandwidth,
+      codecs: variants[i]!.codecs,
+      playlist_key: mediaKeys.rungPlaylist(id, version, r.name),
+    }));
   }
 
   async function run(video: VideoRow, work: string): Promise<void> {
@@ -224,86 +316,41 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
       fps: v.fps,
       hasAudio: !!info.audio,
     });
-    const thumbs = planThumbnails(v.displayWidth, v.displayHeight, durationS);
+    const ctx: PassContext = {
+      src,
+      demuxer,
+      work,
+      plan,
+      durationS,
+      thumbs: planThumbnails(v.displayWidth, v.displayHeight, durationS),
+    };
     const { id, version } = video;
     const prefix = mediaKeys.prefix(id, version);
     // A progress row of another version (an earlier transcode) does not count.
-    const done = new Map([...(await repo.progress(id))].filter(([, key]) => key.startsWith(`${prefix}/`)));
+    const done = new Map([...(await repo.progress(id))].filter(([, key]) => key === prefix));
+    const [lowest, ...upper] = plan.rungs as [Rung, ...Rung[]];
 
-    // Biggest rung first, so the small ones fill in around it instead of leaving it to run alone at the end.
-    const todo = plan.rungs.filter((r) => !done.has(r.name)).reverse();
-    // Every ffmpeg may use every core: once the small rungs finish, the big one gets the whole machine.
-    const threads = availableParallelism();
-    const ffmpeg = async (outputArgs: string[], signal: AbortSignal) => {
-      try {
-        return await runFfmpeg({
-          input: src,
-          demuxer,
-          outputArgs,
-          timeoutMs: opts.ffmpegTimeoutMs,
-          memoryBytes: opts.memoryBytes,
-          signal,
-        });
-      } catch (err) {
-        if (err instanceof FfmpegError && err.inputError) return fail(video, 'CORRUPT_FILE', err.message);
-        throw err;
-      }
-    };
-    const tasks = todo.map((rung) => async (signal: AbortSignal) => {
-      const outDir = join(work, rung.name);
-      await mkdir(outDir);
-      const stats = await ffmpeg(
-        rungArgs(plan, rung, { input: src, demuxer, outDir, threads, preset: opts.preset }),
-        signal,
-      );
-      const produced = parseMediaPlaylist(await readFile(join(outDir, 'index.m3u8'), 'utf8')).reduce(
-        (sum, seg) => sum + seg.durationS,
-        0,
-      );
-      const short = checkOutputDuration(durationS, produced);
-      if (short) return fail(video, short.code, short.detail);
-      await uploadDir(deps.objects, outDir, mediaKeys.rungDir(id, version, rung.name));
-      await repo.recordDone(id, rung.name, mediaKeys.rungPlaylist(id, version, rung.name), deps.clock.now());
-      await rm(outDir, { recursive: true, force: true });
-      opts.onStepDone?.(id, rung.name, stats);
-    });
-    if (!done.has(THUMBS_STEP)) {
-      tasks.push(async (signal) => {
-        const outDir = join(work, THUMBS_STEP);
-        await mkdir(outDir);
-        const stats = await ffmpeg(thumbnailArgs(thumbs, durationS, outDir), signal);
-        await uploadDir(deps.objects, outDir, mediaKeys.thumbs(id, version));
-        await repo.recordDone(id, THUMBS_STEP, mediaKeys.thumb(id, version, THUMBNAIL_FILES.poster), deps.clock.now());
-        opts.onStepDone?.(id, THUMBS_STEP, stats);
+    // Early publish: the lowest rung and the images first (a small encode on every core; the images only
+    // sample the decoded frames), then the video is ready at that rung while one more pass, decoding once
+    // for all of them, makes the rest of the ladder.
+    if (!done.has(LOWEST_STEP)) {
+      await pass(video, ctx, LOWEST_STEP, [lowest], { poster: true, previewsAndSprite: true });
+    }
+    if (video.status === 'processing') {
+      await repo.markReady(id, version, {
+        durationMs: Math.round(durationS * 1000),
+        width: v.displayWidth,
+        height: v.displayHeight,
+        renditions: await publishMaster(video, plan, [lowest]),
+        posterKey: mediaKeys.thumb(id, version, THUMBNAIL_FILES.poster),
+        now: deps.clock.now(),
       });
     }
-    await runPool(tasks, opts.rungConcurrency);
-
-    const variants = await Promise.all(
-      plan.rungs.map((r) =>
-        storedVariant(deps.objects, plan, r, mediaKeys.rungPlaylist(id, version, r.name), `${r.name}/index.m3u8`),
-      ),
-    );
-    await deps.objects.put(mediaKeys.master(id, version), Buffer.from(masterPlaylist(variants)), {
-      contentType: mediaContentType('master.m3u8'),
-    });
-    const renditions: Rendition[] = plan.rungs.map((r, i) => ({
-      name: r.name,
-      width: r.width,
-      height: r.height,
-      bandwidth: variants[i]!.bandwidth,
-      average_bandwidth: variants[i]!.averageBandwidth,
-      codecs: variants[i]!.codecs,
-      playlist_key: mediaKeys.rungPlaylist(id, version, r.name),
-    }));
-    await repo.markReady(id, version, {
-      durationMs: Math.round(durationS * 1000),
-      width: v.displayWidth,
-      height: v.displayHeight,
-      renditions,
-      posterKey: mediaKeys.thumb(id, version, THUMBNAIL_FILES.poster),
-      now: deps.clock.now(),
-    });
+    if (!done.has(LADDER_STEP) && upper.length > 0) await pass(video, ctx, LADDER_STEP, upper, {});
+    else if (!done.has(LADDER_STEP)) await repo.recordDone(id, LADDER_STEP, prefix, deps.clock.now());
+    if (upper.length > 0) {
+      await repo.updateRenditions(id, version, await publishMaster(video, plan, plan.rungs));
+    }
   }
 
   return async (job: Job<TranscodeJobData>): Promise<void> => {
@@ -312,8 +359,11 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
       throw new PermanentJobError('BAD_JOB', `transcode job ${job.id} carries no videoId/version`);
     }
     const video = await repo.get(videoId);
-    // Nothing to do for a deleted video, a newer version, or a version already finished or failed.
-    if (!video || video.deletedAt !== null || video.version !== version || video.status !== 'processing') return;
+    // Nothing to do for a deleted video, a newer version, or a version failed or finished with its whole
+    // ladder. A ready video may still lack its upper rungs (published early, then the worker died).
+    if (!video || video.deletedAt !== null || video.version !== version) return;
+    if (video.status !== 'processing' && video.status !== 'ready') return;
+    if (video.status === 'ready' && (await ladderDone(video))) return;
     const work = await mkdtemp(join(opts.tempDir, `${WORKDIR_PREFIX}${videoId}-`));
     try {
       await run(video, work);

@@ -160,6 +160,15 @@ export function videosRepo(db: MetadataStore) {
       return rows.map((r) => ({ id: r.id, sourceKey: r.source_key }));
     },
 
+    /** The full ladder of a video published early at its lowest rung; false when it is gone or not ready. */
+    async updateRenditions(id: string, version: number, renditions: Rendition[]): Promise<boolean> {
+      const res = await db.run(
+        `UPDATE videos SET renditions = $3 WHERE id = $1 AND version = $2 AND status = 'ready' AND deleted_at IS NULL`,
+        [id, version, JSON.stringify(renditions)],
+      );
+      return res.changes === 1;
+    },
+
     /** An author's edit of caption, hashtags and privacy (each optional); false when the video is gone. */
     async update(
       id: string,

@@ -31,7 +31,7 @@ const as = (user: string | undefined) => (user ? { [TEST_USER_HEADER]: user } : 
 beforeAll(async () => {
   env = await openMediaTestEnv('file', { MAX_UPLOAD_BYTES: String(MAX) });
   app = await buildMediaApp(env.deps);
-  worker = startTranscodeWorker(env.deps, { rungConcurrency: 1 });
+  worker = startTranscodeWorker(env.deps, { threads: 1 });
   clip = await readFile(await makeClip(join(env.dir, 'tiny.mp4'), { width: 64, height: 112, durationS: 1 }));
   // bob and alice follow each other; carol follows alice only.
   await follow(env.deps, alice, bob);

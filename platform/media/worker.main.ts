@@ -1,5 +1,5 @@
 /**
- * The standalone transcode worker process: `node platform/media/worker.main.ts [--rung-concurrency N]
+ * The standalone transcode worker process: `node platform/media/worker.main.ts [--threads N]
  * [--preset veryfast] [--lease-ms 60000] [--jobs 1]`. Ports come from the config (METADATA_URL,
  * OBJECTS_URL, QUEUE_URL); SIGTERM/SIGINT stop taking jobs, let the running one finish, then close.
  */
@@ -22,7 +22,7 @@ const positiveInt = (name: string, v: string | undefined): number | undefined =>
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      'rung-concurrency': { type: 'string' },
+      threads: { type: 'string' },
       preset: { type: 'string' },
       'lease-ms': { type: 'string' },
       jobs: { type: 'string' },
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     { metadata, objects, queue, clock: systemClock },
     {
       ...transcodeConfigOptions(config),
-      rungConcurrency: positiveInt('rung-concurrency', values['rung-concurrency']),
+      threads: positiveInt('threads', values.threads),
       preset: values.preset,
       leaseMs: positiveInt('lease-ms', values['lease-ms']),
       jobConcurrency: positiveInt('jobs', values.jobs),

@@ -53,7 +53,7 @@ beforeAll(async () => {
     makeUploadClip(dir, 'a', 'null', 3),
     makeUploadClip(dir, 'b', 'negate', 3),
   ]);
-  real = await startRealApp('web-e2e', { rungConcurrency: 1 });
+  real = await startRealApp('web-e2e', { threads: 1 });
   const { token } = await real.call<{ token: string }>('POST', '/auth/register', {
     body: { handle: 'e2e_creator', password: 'correct horse battery', display_name: 'E2E Creator' },
   });

@@ -27,6 +27,7 @@ import { objectsRoutes } from '../../api/objects.routes.ts';
 import { findExecutable } from '../child-process.ts';
 import { uploadGate } from '../drafts.ts';
 import { originRoutes } from '../origin.routes.ts';
+import { TRANSCODE_QUEUE, transcodeJobId } from '../transcode.worker.ts';
 import { type VideoRow, videosRepo } from '../videos.repo.ts';
 import { videosRoutes } from '../videos.routes.ts';
 
@@ -223,14 +224,20 @@ export async function uploadThroughApi(
   return video_id;
 }
 
-/** Waits until the video is `ready` or `failed` and returns its row. */
+/**
+ * Waits until the video has failed, or is ready with its whole ladder (a video is published at its
+ * lowest rung first; the transcode job completes once every rung is stored), and returns its row.
+ */
 export function waitSettled(deps: AppDeps, id: string, timeoutMs = 120_000): Promise<VideoRow> {
   const repo = videosRepo(deps.metadata);
   return waitFor(
-    `video ${id} to be ready or failed`,
+    `video ${id} to be ready with its ladder, or failed`,
     async () => {
       const v = await repo.get(id);
-      return v && (v.status === 'ready' || v.status === 'failed') ? v : undefined;
+      if (v?.status === 'failed') return v;
+      if (v?.status !== 'ready') return undefined;
+      const job = await deps.queue.getJob(TRANSCODE_QUEUE, transcodeJobId(id, v.version));
+      return job?.status === 'completed' ? ((await repo.get(id)) ?? v) : undefined;
     },
     timeoutMs,
   );

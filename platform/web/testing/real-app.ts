@@ -28,7 +28,7 @@ export interface RealApp {
  * Builds every area of the real app over the embedded backends (SQLite, local files, memory cache),
  * listens on 127.0.0.1 on a free port and starts one transcode worker. Nothing is faked.
  */
-export async function startRealApp(name: string, opts: { rungConcurrency?: number } = {}): Promise<RealApp> {
+export async function startRealApp(name: string, opts: { threads?: number } = {}): Promise<RealApp> {
   // PUBLIC_BASE_URL is the address it listens on: playback URLs are absolute under it.
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -36,7 +36,7 @@ export async function startRealApp(name: string, opts: { rungConcurrency?: numbe
   let worker: Worker;
   try {
     await built.app.listen({ host: '127.0.0.1', port });
-    worker = startTranscodeWorker(built.deps, { rungConcurrency: opts.rungConcurrency ?? 1 });
+    worker = startTranscodeWorker(built.deps, { threads: opts.threads ?? 1 });
   } catch (err) {
     await built.cleanup().catch(() => {});
     throw err;

@@ -1,0 +1,106 @@
+import type { LadderPlan, Rung } from './ladder.ts';
+import { THUMBNAIL_FILES, type ThumbnailPlan } from './thumbnails.ts';
+
+/** x264 settings of one rung: a preset and a quality target capped by the rung's VBV. */
+export interface RungEncoder {
+  preset: string;
+  crf: number;
+}
+
+/**
+ * The x264 settings per rung, chosen by measurement on the shared 2-core machine (30 s 1080×1920 bench
+ * clip, 720p + 1080p from one decode): `veryfast` up to 720p; 1080p, which costs about as much as every
+ * smaller rung together, at `superfast`: 58.5 s instead of 71.1 s wall, SSIM 0.9946 against 0.9936
+ * (superfast spends more bits at one CRF, held by the rung's maxrate). CRF 23 everywhere, capped per rung
+ * by maxrate/bufsize (VBV), so bit rates follow picture size instead of a fixed average.
+ */
+export function rungEncoder(rung: Rung, basePreset: string): RungEncoder {
+  const short = Math.min(rung.width, rung.height);
+  return { preset: short >= 1080 && basePreset === 'veryfast' ? 'superfast' : basePreset, crf: 23 };
+}
+
+/** What one ffmpeg pass writes: some rungs (each into its own folder) and some images. */
+export interface PassOutputs {
+  rungs: readonly { rung: Rung; outDir: string }[];
+  /** The poster frame, written as `poster.jpg` into `imagesDir`. */
+  poster?: boolean;
+  /** The preview frames and the sprite sheet, into `imagesDir`. */
+  previewsAndSprite?: boolean;
+  imagesDir: string;
+  thumbs: ThumbnailPlan;
+  durationS: number;
+  threads: number;
+  preset: string;
+}
+
+// A rational frame rate string ffmpeg parses exactly: frames per `seconds`.
+const rate = (frames: number, seconds: number) => `${frames * 1000}/${Math.max(1, Math.round(seconds * 1000))}`;
+
+/**
+ * ffmpeg output arguments (after the input) for one pass that decodes the source once and feeds every
+ * output from a split filter graph: one scaler and one x264 encoder per rung, HLS into each rung's
+ * folder with keyframes forced on segment boundaries (identical timelines, so players switch anywhere),
+ * plus the poster and/or the preview frames and sprite sheet. Pure.
+ */
+export function passArgs(plan: LadderPlan, out: PassOutputs): string[] {
+  const branches: string[] = [];
+  const graph: string[] = [];
+  const tail: string[] = [];
+  const t = out.thumbs;
+  for (const [i, { rung }] of out.rungs.entries()) {
+    branches.push(`r${i}`);
+    graph.push(`[r${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p[o${i}]`);
+  }
+  if (out.poster) {
+    branches.push('p');
+    graph.push(
+      `[p]trim=start=${t.posterAtS.toFixed(3)},setpts=PTS-STARTPTS,scale=${t.posterWidth}:${t.posterHeight},setsar=1[poster]`,
+    );
+  }
+  if (out.previewsAndSprite) {
+    const s = t.sprite;
+    branches.push('pv', 'sp');
+    graph.push(
+      `[pv]fps=${rate(t.previewCount, out.durationS)},scale=${t.previewWidth}:${t.previewHeight},setsar=1[previews]`,
+      `[sp]fps=${rate(s.cols * s.rows, out.durationS)},scale=${s.tileWidth}:${s.tileHeight},setsar=1,tile=${s.cols}x${s.rows}[sprite]`,
+    );
+  }
+  if (branches.length === 0) throw new Error('passArgs: a pass needs at least one output');
+  // Thumbnails sample the source's own frames; rungs share the output frame rate.
+  const head = `[0:v]split=${branches.length}${branches.map((b) => `[${b}]`).join('')}`;
+  if (plan.resampleFps) {
+    for (const [i] of out.rungs.entries()) graph[i] = graph[i]!.replace(`[r${i}]`, `[r${i}]fps=${plan.fps},`);
+  }
+  for (const [i, { rung, outDir }] of out.rungs.entries()) {
+    const enc = rungEncoder(rung, out.preset);
+    // biome-ignore format: flag/value pairs read better side by side
+    const audio = plan.hasAudio
+      ? ['-map', '0:a:0', '-c:a', 'aac', '-b:a', `${rung.audioKbps}k`, '-ac', '2', '-ar', '48000']
+      : [];
+    // biome-ignore format: flag/value pairs read better side by side
+    tail.push(
+      '-map', `[o${i}]`, ...audio, '-sn', '-dn', '-map_metadata', '-1',
+      '-c:v', 'libx264', '-preset', enc.preset, '-profile:v', rung.profile, '-level:v', rung.level, '-pix_fmt', 'yuv420p',
+      '-crf', String(enc.crf), '-maxrate', `${rung.maxKbps}k`, '-bufsize', `${rung.bufferKbits}k`,
+      '-g', String(plan.gop), '-keyint_min', String(plan.gop), '-sc_threshold', '0',
+      '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentS})`,
+      '-threads', String(out.threads),
+      '-f', 'hls', '-hls_time', String(plan.segmentS), '-hls_playlist_type', 'vod', '-hls_segment_type', 'mpegts',
+      '-hls_flags', 'independent_segments', '-hls_list_size', '0',
+      '-hls_segment_filename', `${outDir}/seg_%05d.ts`,
+      `${outDir}/index.m3u8`,
+    );
+  }
+  const dir = out.imagesDir;
+  if (out.poster) {
+    tail.push('-map', '[poster]', '-frames:v', '1', '-q:v', '3', '-update', '1', `${dir}/${THUMBNAIL_FILES.poster}`);
+  }
+  if (out.previewsAndSprite) {
+    // biome-ignore format: flag/value pairs read better side by side
+    tail.push(
+      '-map', '[previews]', '-frames:v', String(t.previewCount), '-q:v', '4', '-start_number', '1', `${dir}/preview_%02d.jpg`,
+      '-map', '[sprite]', '-frames:v', '1', '-q:v', '4', '-update', '1', `${dir}/${THUMBNAIL_FILES.sprite}`,
+    );
+  }
+  return ['-filter_complex', [head, ...graph].join(';'), ...tail];
+}
