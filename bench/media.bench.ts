@@ -1,25 +1,37 @@
 /**
  * Media benchmark:
  *  - ladder: a generated 1080×1920 vertical clip (30 s; 6 s with --quick) through the full H.264 HLS
- *    ladder, rungs in parallel (one ffmpeg each, as the worker runs them) and one after another:
- *    wall time, realtime factor (clip seconds per wall second), and CPU core-seconds per minute of
- *    video from ffmpeg's own `-benchmark` rusage;
+ *    ladder, two ways in the same run: the baseline, one ffmpeg per rung in parallel (each decoding the
+ *    source), and the transcode worker itself (download, probe, the `lowest` pass with every image, then
+ *    the `ladder` pass decoding once for every upper rung, uploads, master playlists): wall time,
+ *    realtime factor (clip seconds per wall second), CPU core-seconds per minute of video from ffmpeg's
+ *    own `-benchmark` rusage, time until the video is playable (ready at its lowest rung), and whether
+ *    each higher rung advertises more BANDWIDTH than the one below;
  *  - CDN: many segments requested under a Zipf(1.1) popularity, straight from the origin and through
  *    the nginx cache: requests/s, MB/s and the cache hit ratio.
  * The test pattern is easier to encode than camera footage: treat the CPU figures as a lower bound.
  * Writes bench/results/media.json.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '../core/ids.ts';
 import { seededRandom as rng } from '../core/random.ts';
 import { runFfmpeg } from '../platform/media/ffmpeg.adapter.ts';
 import { probe } from '../platform/media/ffprobe.adapter.ts';
+import { measureBandwidth, parseMediaPlaylist } from '../platform/media/hls.ts';
 import { type LadderPlan, planLadder, rungArgs } from '../platform/media/ladder.ts';
 import { mediaContentType } from '../platform/media/media-keys.ts';
-import { buildMediaApp, makeClip, openMediaTestEnv, startNginx } from '../platform/media/testing/media.testkit.ts';
+import {
+  buildMediaApp,
+  makeClip,
+  openMediaTestEnv,
+  startNginx,
+  waitFor,
+} from '../platform/media/testing/media.testkit.ts';
+import { transcodeHandler } from '../platform/media/transcode.worker.ts';
 import { validateProbe } from '../platform/media/validate.ts';
+import { videosRepo } from '../platform/media/videos.repo.ts';
 import { writeResults } from './lib/results.ts';
 import { formatTable } from './lib/table.ts';
 
@@ -76,6 +88,83 @@ async function runLadder(
     cpuS,
     realtime: CLIP_S / wallS,
     coreSPerMin: cpuS / (CLIP_S / 60),
+  };
+}
+
+/** Peak BANDWIDTH of each rung the baseline wrote, from its local playlists and segment sizes. */
+async function localBandwidths(outRoot: string, plan: LadderPlan): Promise<number[]> {
+  return Promise.all(
+    plan.rungs.map(async (r) => {
+      const dir = join(outRoot, r.name);
+      const segs = parseMediaPlaylist(await readFile(join(dir, 'index.m3u8'), 'utf8'));
+      const sized = await Promise.all(
+        segs.map(async (x) => ({ durationS: x.durationS, bytes: (await readFile(join(dir, x.uri))).length })),
+      );
+      return measureBandwidth(sized).peak;
+    }),
+  );
+}
+
+const increasing = (xs: readonly number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
+
+/** The transcode worker's handler on one upload of `src`: wall, CPU, time to playable, advertised bandwidths. */
+async function runWorker(env: Awaited<ReturnType<typeof openMediaTestEnv>>, src: string) {
+  const repo = videosRepo(env.deps.metadata);
+  const id = newId();
+  await env.deps.objects.put(`uploads/${id}/source`, await readFile(src));
+  await repo.create({
+    id,
+    authorId: 'bench',
+    caption: '',
+    hashtags: [],
+    musicId: null,
+    privacy: 'public',
+    sourceKey: `uploads/${id}/source`,
+    createdAt: Date.now(),
+  });
+  await repo.markProcessing(id);
+  let cpuS = 0;
+  const passes: Record<string, number> = {};
+  const handler = transcodeHandler(env.deps, {
+    onStepDone: (_v, step, stats) => {
+      cpuS += stats.cpuS ?? 0;
+      passes[step] = stats.wallMs / 1000;
+    },
+  });
+  const started = performance.now();
+  let settled = false;
+  const done = handler({
+    id: 'bench',
+    queue: 'media',
+    name: 'transcode',
+    data: { videoId: id, version: 1 },
+    attempt: 1,
+  }).finally(() => {
+    settled = true;
+  });
+  const playableS = await waitFor(
+    'the video to be playable',
+    async () => {
+      const v = await repo.get(id);
+      if (v?.status === 'ready') return (performance.now() - started) / 1000;
+      if (settled) throw new Error(`the bench video ended ${v?.status} ${v?.failureCode}`);
+      return undefined;
+    },
+    30 * 60_000,
+    25,
+  );
+  await done;
+  const wallS = (performance.now() - started) / 1000;
+  const video = (await repo.get(id))!;
+  return {
+    mode: 'worker (2 passes)',
+    wallS,
+    cpuS,
+    realtime: CLIP_S / wallS,
+    coreSPerMin: cpuS / (CLIP_S / 60),
+    playableS,
+    passes,
+    bandwidths: video.renditions.map((r) => r.bandwidth),
   };
 }
 
@@ -136,13 +225,33 @@ async function main(): Promise<void> {
     });
 
     const parallel = await runLadder(src, verdict.demuxer, plan, join(env.dir, 'ladder'), true);
-    const serial = await runLadder(src, verdict.demuxer, plan, join(env.dir, 'ladder-serial'), false);
+    const baselineBandwidths = await localBandwidths(join(env.dir, 'ladder'), plan);
+    const worker = await runWorker(env, src);
     process.stdout.write(
-      `\nladder (${plan.rungs.map((r) => r.name).join(', ')}) on ${cores} cores, ${CLIP_S} s clip\n${formatTable(
-        ['mode', 'wall_s', 'cpu_s', 'realtime_x', 'core_s_per_min'],
-        [parallel, serial].map((r) => [r.mode, r.wallS, r.cpuS, r.realtime, r.coreSPerMin]),
+      `\nladder (${plan.rungs.map((r) => r.name).join(', ')}) on ${cores} cores, ${CLIP_S} s clip, load ${loadavg()[0]!.toFixed(1)}\n${formatTable(
+        ['mode', 'wall_s', 'cpu_s', 'realtime_x', 'core_s_per_min', 'playable_s', 'bandwidth_monotonic'],
+        [
+          [
+            'baseline: 1 ffmpeg per rung',
+            parallel.wallS,
+            parallel.cpuS,
+            parallel.realtime,
+            parallel.coreSPerMin,
+            null,
+            String(increasing(baselineBandwidths)),
+          ],
+          [
+            worker.mode,
+            worker.wallS,
+            worker.cpuS,
+            worker.realtime,
+            worker.coreSPerMin,
+            worker.playableS,
+            String(increasing(worker.bandwidths)),
+          ],
+        ],
         2,
-      )}\n`,
+      )}\nBANDWIDTH per rung: baseline ${baselineBandwidths.join(' < ')}; worker ${worker.bandwidths.join(' < ')}\n`,
     );
 
     // CDN: the 480p segments of the run above, stored as VIDEOS public videos.
@@ -191,9 +300,17 @@ async function main(): Promise<void> {
         quick,
         clip_s: CLIP_S,
         rungs: plan.rungs.map((r) => ({ name: r.name, width: r.width, height: r.height, kbps: r.videoKbps })),
-        ladder_realtime_factor: Number(parallel.realtime.toFixed(3)),
-        core_s_per_min: Number(parallel.coreSPerMin.toFixed(1)),
-        ladder: { parallel, serial },
+        ladder_realtime_factor: Number(worker.realtime.toFixed(3)),
+        baseline_ladder_realtime_factor: Number(parallel.realtime.toFixed(3)),
+        time_to_playable_s: Number(worker.playableS.toFixed(2)),
+        ladder_bandwidth_monotonic: increasing(worker.bandwidths),
+        core_s_per_min: Number(worker.coreSPerMin.toFixed(1)),
+        baseline_core_s_per_min: Number(parallel.coreSPerMin.toFixed(1)),
+        load_average_1m_at_end: Number(loadavg()[0]!.toFixed(2)),
+        ladder: {
+          baseline_parallel_per_rung: { ...parallel, bandwidths: baselineBandwidths },
+          worker,
+        },
         cdn: {
           objects: ranked.length,
           requests: REQUESTS,

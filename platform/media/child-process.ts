@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 
 /** How to run one external tool: always with an argument array (never a shell) and a deadline. */
@@ -13,6 +14,8 @@ export interface RunOptions {
   /** Keep at most this many bytes of stderr (the tail), default 64 KiB. */
   maxStderrBytes?: number;
   signal?: AbortSignal;
+  /** Called with the process id once it is spawned (to change its priority while it runs). */
+  onSpawn?: (pid: number) => void;
 }
 
 /** How a tool run ended. */
@@ -56,6 +59,7 @@ export function runProcess(cmd: string, args: readonly string[], opts: RunOption
   const maxErr = opts.maxStderrBytes ?? 64 * 1024;
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal, killSignal: 'SIGKILL' });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let partial = '';
     let stderr = '';
@@ -90,4 +94,27 @@ export function runProcess(cmd: string, args: readonly string[], opts: RunOption
       resolve({ code, signal, stdout, stderr: stderr.slice(-maxErr), timedOut, wallMs: performance.now() - started });
     });
   });
+}
+
+/**
+ * Sets the scheduling priority (nice value) of every thread of a running process: Linux keeps one per
+ * thread, and threads started later inherit their creator's. Best effort: a process that exited, or a
+ * raise of priority the user may not make, is left as it is. Returns whether every thread took it.
+ */
+export function setProcessPriority(pid: number, priority: number): boolean {
+  let tids: number[] = [pid];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    // No /proc (not Linux) or the process is gone: the main thread is all we can try.
+  }
+  let ok = true;
+  for (const tid of tids) {
+    try {
+      setPriority(tid, priority);
+    } catch {
+      ok = false;
+    }
+  }
+  return ok;
 }

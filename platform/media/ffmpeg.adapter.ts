@@ -15,6 +15,8 @@ export interface FfmpegJob {
   /** Called with the output time reached, in seconds. */
   onProgress?: (outTimeS: number) => void;
   signal?: AbortSignal;
+  /** Called with ffmpeg's process id once it started. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** What one successful run cost. */
@@ -71,6 +73,7 @@ export async function runFfmpeg(job: FfmpegJob): Promise<FfmpegStats> {
     timeoutMs: job.timeoutMs,
     memoryBytes: job.memoryBytes,
     signal: job.signal,
+    onSpawn: job.onSpawn,
     onStdoutLine: (line) => {
       // -progress prints key=value blocks; out_time_us is the output clock.
       if (job.onProgress && line.startsWith('out_time_us=')) {

@@ -74,9 +74,9 @@ describe('a transcode worker killed mid-ladder', () => {
     );
     const finished = before.map((r) => r.rung);
     expect(finished.length).toBeGreaterThan(0);
-    // The kill must have landed mid-ladder, or this test would prove nothing: the lowest rung is stored
-    // (the video may already be ready at it), the rest of the ladder is not.
-    expect(finished).toEqual(['lowest']);
+    // The kill must have landed mid-ladder, or this test would prove nothing: one of the two passes (run
+    // at once) is stored, usually `lowest` (the video may already be ready at it), the other is not.
+    expect(finished).toHaveLength(1);
     expect((await repo.get(id))!.renditions.length).toBeLessThan(2);
 
     const redone: string[] = [];

@@ -9,6 +9,7 @@ import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
 import { type Job, type JobQueue, PermanentJobError, type Worker } from '../../core/queue/ports.ts';
 import type { Telemetry } from '../../core/telemetry/telemetry.ts';
+import { setProcessPriority } from './child-process.ts';
 import { FfmpegError, type FfmpegStats, runFfmpeg } from './ffmpeg.adapter.ts';
 import { probe } from './ffprobe.adapter.ts';
 import { masterPlaylist, measureBandwidth, parseMediaPlaylist, type Variant } from './hls.ts';
@@ -106,6 +107,8 @@ const THUMBS_STEP = 'thumbs';
 /** Resume units: the lowest rung with the poster, then every other rung with the previews and sprite. */
 export const LOWEST_STEP = 'lowest';
 export const LADDER_STEP = 'ladder';
+/** Nice value of the upper-rung pass while the lowest rung is still being made. */
+const BACKGROUND_PRIORITY = 10;
 
 /** What every pass of one transcode shares. */
 interface PassContext {
@@ -224,6 +227,7 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     step: string,
     rungs: readonly Rung[],
     images: { poster?: boolean; previewsAndSprite?: boolean },
+    proc: { signal: AbortSignal; onSpawn?: (pid: number) => void },
   ): Promise<void> {
     const { id, version } = video;
     const dir = join(ctx.work, step);
@@ -249,6 +253,8 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
         outputArgs: args,
         timeoutMs: opts.ffmpegTimeoutMs,
         memoryBytes: opts.memoryBytes,
+        signal: proc.signal,
+        onSpawn: proc.onSpawn,
       });
     } catch (err) {
       if (err instanceof FfmpegError && err.inputError) return fail(video, 'CORRUPT_FILE', err.message);
@@ -330,13 +336,33 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     const done = new Map([...(await repo.progress(id))].filter(([, key]) => key === prefix));
     const [lowest, ...upper] = plan.rungs as [Rung, ...Rung[]];
 
-    // Early publish: the lowest rung and the images first (a small encode on every core; the images only
-    // sample the decoded frames), then the video is ready at that rung while one more pass, decoding once
-    // for all of them, makes the rest of the ladder.
-    if (!done.has(LOWEST_STEP)) {
-      await pass(video, ctx, LOWEST_STEP, [lowest], { poster: true, previewsAndSprite: true });
-    }
-    if (video.status === 'processing') {
+    // Early publish: the lowest rung and the images (they only sample the decoded frames) in one pass,
+    // after which the video is ready at that rung; the upper rungs in a second pass decoding once for all
+    // of them. Both run at once, the second at background priority until the first is done, so the lowest
+    // rung gets the cores first and the ladder soaks up what it leaves idle.
+    const abort = new AbortController();
+    let firstError: unknown;
+    const guard = (task: Promise<void>) =>
+      task.catch((err: unknown) => {
+        firstError ??= err;
+        abort.abort();
+      });
+    let lowestRunning = !done.has(LOWEST_STEP);
+    let ladderPid: number | undefined;
+    const lowestTask = async () => {
+      if (!done.has(LOWEST_STEP)) {
+        await pass(
+          video,
+          ctx,
+          LOWEST_STEP,
+          [lowest],
+          { poster: true, previewsAndSprite: true },
+          { signal: abort.signal },
+        );
+      }
+      lowestRunning = false;
+      if (ladderPid !== undefined) setProcessPriority(ladderPid, 0);
+      if (video.status !== 'processing') return;
       await repo.markReady(id, version, {
         durationMs: Math.round(durationS * 1000),
         width: v.displayWidth,
@@ -345,9 +371,28 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
         posterKey: mediaKeys.thumb(id, version, THUMBNAIL_FILES.poster),
         now: deps.clock.now(),
       });
-    }
-    if (!done.has(LADDER_STEP) && upper.length > 0) await pass(video, ctx, LADDER_STEP, upper, {});
-    else if (!done.has(LADDER_STEP)) await repo.recordDone(id, LADDER_STEP, prefix, deps.clock.now());
+    };
+    const ladderTask = async () => {
+      if (done.has(LADDER_STEP)) return;
+      if (upper.length === 0) return void (await repo.recordDone(id, LADDER_STEP, prefix, deps.clock.now()));
+      await pass(
+        video,
+        ctx,
+        LADDER_STEP,
+        upper,
+        {},
+        {
+          signal: abort.signal,
+          onSpawn: (pid) => {
+            ladderPid = pid;
+            // Before ffmpeg starts its threads, so they inherit it.
+            if (lowestRunning) setProcessPriority(pid, BACKGROUND_PRIORITY);
+          },
+        },
+      );
+    };
+    await Promise.all([guard(lowestTask()), guard(ladderTask())]);
+    if (firstError !== undefined) throw firstError;
     if (upper.length > 0) {
       await repo.updateRenditions(id, version, await publishMaster(video, plan, plan.rungs));
     }
