@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Access, canView, NO_RELATION, openToAnyone, videoAccess } from './access.ts';
+import { type Access, canView, NO_RELATION, openToAnyone, recommendable, videoAccess } from './access.ts';
 
 const AUTHOR = 'author';
-const video = (privacy: string, more: { status?: string; deleted?: boolean } = {}) => ({
+const video = (privacy: string, more: { status?: string; deleted?: boolean; moderation?: string } = {}) => ({
   authorId: AUTHOR,
   privacy,
   ...more,
@@ -50,6 +50,24 @@ describe('videoAccess', () => {
 
   it('hides a deleted video from everyone, its author included', () => {
     expect(canView(AUTHOR, video('public', { deleted: true }), NO_RELATION)).toBe(false);
+  });
+
+  it('hides a video a moderator removed from everyone, its author included, and closes its media', () => {
+    for (const [id, rel] of Object.values(viewers)) {
+      expect(videoAccess(id, video('public', { status: 'ready', moderation: 'removed' }), rel)).toBe('hidden');
+    }
+    expect(openToAnyone({ privacy: 'public', moderation: 'removed' })).toBe(false);
+  });
+
+  it('keeps held and limited videos visible but not recommendable', () => {
+    for (const moderation of ['held', 'limited']) {
+      expect(canView('someone', video('public', { status: 'ready', moderation }), NO_RELATION)).toBe(true);
+      expect(openToAnyone({ privacy: 'public', moderation })).toBe(true);
+      expect(recommendable({ moderation })).toBe(false);
+    }
+    expect(recommendable({ moderation: 'none' })).toBe(true);
+    expect(recommendable({})).toBe(true);
+    expect(recommendable({ moderation: 'removed' })).toBe(false);
   });
 
   it('fails closed on a privacy it does not know', () => {

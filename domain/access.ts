@@ -3,7 +3,9 @@
  * view), the feed's privacy and blocked filters and its fallback page. Pure: callers read the relation
  * between viewer and author (repositories, or the feed's hydrated viewer) and pass it in.
  *
- * - The author sees their own video in every state and privacy.
+ * - A video removed by a moderator (`moderation: 'removed'`) is hidden from everyone, its author included,
+ *   everywhere at once: feeds, profiles, comments, direct links and its media at the origin.
+ * - The author sees their own video in every other state and privacy.
  * - A block in either direction hides the author's videos from the other user, public ones included.
  * - Only the author follows an upload through processing or failure; others see `ready` videos only.
  * - `public`: everyone, anonymous viewers too. `friends`: the author's mutual followers.
@@ -19,6 +21,19 @@ export interface AccessVideo {
   privacy: string;
   status?: string;
   deleted?: boolean;
+  /** The moderation label (`none`, `held`, `limited`, `removed`); absent reads as `none`. */
+  moderation?: string;
+}
+
+/** A video's moderation label: what a moderator decided, or `held` while a case past the threshold waits. */
+export type ModerationLabel = 'none' | 'held' | 'limited' | 'removed';
+
+/**
+ * Whether a video may be recommended (For You, trending): not `held` pending review, not `limited`, not
+ * `removed`. Followers' feeds, profiles and direct links still show `held` and `limited` videos.
+ */
+export function recommendable(video: { moderation?: string }): boolean {
+  return video.moderation === undefined || video.moderation === 'none';
 }
 
 /** How a signed-in viewer and a video's author stand: mutual follows, and a block either way. */
@@ -35,7 +50,7 @@ export type Access = 'visible' | 'blocked' | 'hidden';
 
 /** The verdict with its reason, for callers that count blocks apart from privacy (the feed's filters). */
 export function videoAccess(viewerId: string | undefined, video: AccessVideo, relation: Relation): Access {
-  if (video.deleted) return 'hidden';
+  if (video.deleted || video.moderation === 'removed') return 'hidden';
   if (viewerId !== undefined && viewerId === video.authorId) return 'visible';
   if (relation.blocked) return 'blocked';
   if (video.status !== undefined && video.status !== 'ready') return 'hidden';
@@ -53,8 +68,8 @@ export function canView(viewerId: string | undefined, video: AccessVideo, relati
  * Whether a video's media may be served without knowing the viewer (no playback token, shared caches
  * allowed): exactly the videos anonymous viewers may see.
  */
-export function openToAnyone(video: { privacy: string }): boolean {
-  return video.privacy === 'public';
+export function openToAnyone(video: { privacy: string; moderation?: string }): boolean {
+  return video.privacy === 'public' && video.moderation !== 'removed';
 }
 
 /** Whether the relation matters for this viewer and video, so callers skip reading it when it cannot. */
