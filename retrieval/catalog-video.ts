@@ -20,5 +20,7 @@ export interface CatalogVideo {
   /** The rendition version (the media path's `v<version>`). */
   version: number;
   posterKey: string | null;
+  /** The moderation label (domain/access.ts); absent reads as `none`. Removed videos are never in the catalogue. */
+  moderation?: string;
   stats: CatalogStats;
 }

@@ -64,4 +64,26 @@ describe('Catalog', () => {
     expect(c.get(v!)).toMatchObject({ privacy: 'private', hashtags: ['new'] });
     expect(c.byTag('old').map((x) => x.id)).not.toContain(v);
   });
+
+  it('drops a video a moderator removed and carries a limited label, on the next refresh', async () => {
+    const [gone, limited, back] = await seedVideos(db, [
+      { authorId: 'cy', createdAt: Date.now() },
+      { authorId: 'cy', createdAt: Date.now() },
+      { authorId: 'cy', createdAt: Date.now() },
+    ]);
+    await db.run("UPDATE videos SET moderation = 'removed' WHERE id = $1", [back!]);
+    const c = new Catalog();
+    await c.load(db);
+    expect(c.get(back!)).toBeUndefined();
+    const label = (id: string, moderation: string) =>
+      db.run('UPDATE videos SET moderation = $1, updated_at = $2 WHERE id = $3', [moderation, Date.now(), id]);
+    await label(gone!, 'removed');
+    await label(limited!, 'limited');
+    await label(back!, 'none');
+    await c.refresh(db);
+    expect(c.get(gone!)).toBeUndefined();
+    expect(c.get(limited!)?.moderation).toBe('limited');
+    expect(c.get(back!)?.moderation).toBeUndefined();
+    expect(c.byAuthor('cy').map((v) => v.id)).not.toContain(gone);
+  });
 });

@@ -17,7 +17,7 @@ export type { CatalogStats, CatalogVideo } from './catalog-video.ts';
 export { popularity };
 
 const COLUMNS =
-  'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, processed_at, deleted_at, status';
+  'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, processed_at, deleted_at, status, moderation';
 /** Shortest interval between two popularity rankings of the whole catalogue. */
 const POPULAR_RESORT_MS = 10_000;
 /** How many of the most popular videos `popular()` keeps ranked. */
@@ -44,6 +44,7 @@ function sameVideo(a: CatalogVideo, b: CatalogVideo): boolean {
     a.createdAt === b.createdAt &&
     a.version === b.version &&
     a.posterKey === b.posterKey &&
+    (a.moderation ?? 'none') === (b.moderation ?? 'none') &&
     a.durationMs === b.durationMs &&
     a.caption === b.caption &&
     a.hashtags.join('\u0000') === b.hashtags.join('\u0000')
@@ -53,7 +54,7 @@ function sameVideo(a: CatalogVideo, b: CatalogVideo): boolean {
 const zero = (): CatalogStats => ({ views: 0, likes: 0, comments: 0, shares: 0 });
 
 /**
- * An in-memory view of every servable video (ready and not deleted), indexed by id, author, tag and
+ * An in-memory view of every servable video (ready, not deleted, not removed by a moderator), indexed by id, author, tag and
  * upload time. `refresh()` applies what changed since the last call (new ready videos by `processed_at`,
  * deletions by `deleted_at`, edits by `updated_at`, counters by theirs); `load()` re-reads everything. Per-request checks re-read live state, so a lag
  * of seconds here never serves a deleted or private video.
@@ -139,7 +140,9 @@ export class Catalog {
 
   /** Re-reads every servable video and counter. `nowMs` is our clock when the read starts. */
   async load(db: SqlExecutor, nowMs: number = Date.now()): Promise<void> {
-    const rows = await db.all(`SELECT ${COLUMNS} FROM videos WHERE status = 'ready' AND deleted_at IS NULL`);
+    const rows = await db.all(
+      `SELECT ${COLUMNS} FROM videos WHERE status = 'ready' AND deleted_at IS NULL AND moderation <> 'removed'`,
+    );
     const counters = await countersRepo(db).list();
     const fresh = rows.map(toVideo);
     const keep = new Set(fresh.map((v) => v.id));
@@ -162,7 +165,10 @@ export class Catalog {
       [since],
     );
     const counters = await countersRepo(db).list(since);
-    const ready = rows.filter((r) => r.status === 'ready' && (r.deleted_at === null || r.deleted_at === undefined));
+    const ready = rows.filter(
+      (r) =>
+        r.status === 'ready' && (r.deleted_at === null || r.deleted_at === undefined) && r.moderation !== 'removed',
+    );
     this.#remove(rows.filter((r) => !ready.includes(r)).map((r) => String(r.id)));
     this.#upsert(ready.map(toVideo));
     this.#applyCounters(counters);
@@ -335,6 +341,9 @@ function toVideo(r: Record<string, unknown>): CatalogVideo {
     durationMs: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
     version: Number(r.version ?? 1),
     posterKey: (r.poster_key as string | null) ?? null,
+    ...(r.moderation !== undefined && r.moderation !== null && r.moderation !== 'none'
+      ? { moderation: String(r.moderation) }
+      : {}),
     stats: zero(),
   };
 }

@@ -7,6 +7,7 @@ import { type SettingsSlot, uniqueSlots } from '../pipeline/settings.ts';
 import { slotsOf } from '../pipeline/types.ts';
 import { alreadySeenFilter } from './filters/already-seen.filter.ts';
 import { blockedFilter } from './filters/blocked.filter.ts';
+import { notRecommendableFilter, removedFilter } from './filters/moderation.filter.ts';
 import { notInterestedFilter } from './filters/not-interested.filter.ts';
 import { notReadyFilter } from './filters/not-ready.filter.ts';
 import { privacyFilter } from './filters/privacy.filter.ts';
@@ -83,12 +84,16 @@ export function forYouSources(p: Pick<FeedParts, 'cache' | 'catalog' | 'random'>
 
 /**
  * What no viewer may be shown, in every pipeline and in the live check of every page: videos not ready
- * or deleted, videos the viewer may not see (privacy), and creators blocked either way.
+ * or deleted, videos the viewer may not see (privacy), creators blocked either way, and videos a
+ * moderator removed.
  */
-export const SAFETY_FILTERS: readonly Filter[] = [notReadyFilter, privacyFilter, blockedFilter];
+export const SAFETY_FILTERS: readonly Filter[] = [notReadyFilter, privacyFilter, blockedFilter, removedFilter];
 
-/** For You's filters: the safety filters, plus what the viewer need not see again. */
-export const FOR_YOU_FILTERS: readonly Filter[] = [alreadySeenFilter, ...SAFETY_FILTERS, notInterestedFilter];
+/** What For You may not recommend on top of the safety filters: held and limited videos. */
+export const RECOMMENDATION_FILTERS: readonly Filter[] = [...SAFETY_FILTERS, notRecommendableFilter];
+
+/** For You's filters: the safety and recommendation filters, plus what the viewer need not see again. */
+export const FOR_YOU_FILTERS: readonly Filter[] = [alreadySeenFilter, ...RECOMMENDATION_FILTERS, notInterestedFilter];
 
 /** How the feeds turn a source's video id into a candidate: catalogue videos only. */
 export function catalogCandidates(catalog: Pick<Catalog, 'get'>): Pick<PipelineConfig, 'candidate' | 'idOf'> {
@@ -133,8 +138,11 @@ export function forYouRanking(
  * The catalogue is seconds behind the metadata store, so the page (only the page: ten rows, not every
  * candidate) is re-read live and anything no longer ready, deleted or no longer visible is replaced.
  */
-function livePageGuard(db: SqlExecutor): NonNullable<PipelineConfig['pageGuard']> {
-  return { hydrator: liveStateHydrator(db), filters: SAFETY_FILTERS };
+function livePageGuard(
+  db: SqlExecutor,
+  filters: readonly Filter[] = SAFETY_FILTERS,
+): NonNullable<PipelineConfig['pageGuard']> {
+  return { hydrator: liveStateHydrator(db), filters };
 }
 
 const withStore = <T>(fs: FeatureStore | undefined, make: (fs: FeatureStore) => T): T[] => (fs ? [make(fs)] : []);
@@ -156,7 +164,7 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
       exposureHydrator(p.cache),
     ],
     ...forYouRanking(p.ranker),
-    pageGuard: livePageGuard(p.metadata),
+    pageGuard: livePageGuard(p.metadata, RECOMMENDATION_FILTERS),
     sideEffects: [
       sessionSeenSideEffect(p.cache, p.sessionTtlMs),
       exposureSideEffect(p.cache),

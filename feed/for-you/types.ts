@@ -72,6 +72,8 @@ export interface LiveVideoState {
   status: string;
   privacy: string;
   deleted: boolean;
+  /** The moderation label (domain/access.ts). */
+  moderation?: string;
 }
 
 /** A candidate video travelling through the pipeline, carrying why it is there. */

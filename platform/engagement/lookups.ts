@@ -19,6 +19,7 @@ interface VideoRow {
   author_id: string;
   privacy: string;
   status: string;
+  moderation: string;
   duration_ms: number | null;
   hashtags: string;
   created_at: number;
@@ -47,11 +48,11 @@ function toRef(row: VideoRow): VideoRef {
  */
 export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: string | undefined): Promise<VideoRef> {
   const row = await db.get<VideoRow>(
-    'SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id = $1 AND deleted_at IS NULL',
+    'SELECT id, author_id, privacy, status, moderation, duration_ms, hashtags, created_at FROM videos WHERE id = $1 AND deleted_at IS NULL',
     [videoId],
   );
   if (!row) throw new AppError('VIDEO_NOT_FOUND');
-  const video = { authorId: row.author_id, privacy: row.privacy, status: row.status };
+  const video = { authorId: row.author_id, privacy: row.privacy, status: row.status, moderation: row.moderation };
   if (!canView(viewerId, video, await relationTo(db, viewerId, video))) throw new AppError('VIDEO_NOT_FOUND');
   return toRef(row);
 }
@@ -63,11 +64,11 @@ export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: s
  */
 export async function engageableVideo(db: SqlExecutor, videoId: string, userId: string): Promise<VideoRef> {
   const row = await db.get<VideoRow>(
-    'SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id = $1 AND deleted_at IS NULL',
+    'SELECT id, author_id, privacy, status, moderation, duration_ms, hashtags, created_at FROM videos WHERE id = $1 AND deleted_at IS NULL',
     [videoId],
   );
   if (!row) throw new AppError('VIDEO_NOT_FOUND');
-  const video = { authorId: row.author_id, privacy: row.privacy, status: row.status };
+  const video = { authorId: row.author_id, privacy: row.privacy, status: row.status, moderation: row.moderation };
   const relation = await relationTo(db, userId, video);
   const verdict = videoAccess(userId, video, relation);
   if (verdict === 'visible') return toRef(row);
@@ -84,7 +85,7 @@ async function videoRows(db: SqlExecutor, ids: readonly string[], where = ''): P
     const marks = inList(chunk.length);
     out.push(
       ...(await db.all<VideoRow>(
-        `SELECT id, author_id, privacy, status, duration_ms, hashtags, created_at FROM videos WHERE id IN (${marks})${where}`,
+        `SELECT id, author_id, privacy, status, moderation, duration_ms, hashtags, created_at FROM videos WHERE id IN (${marks})${where}`,
         chunk,
       )),
     );
@@ -110,7 +111,7 @@ export async function visibleVideos(
   const relations = new Map<string, Promise<Relation>>();
   const seen = await Promise.all(
     rows.map(async (row) => {
-      const video = { authorId: row.author_id, privacy: row.privacy, status: row.status };
+      const video = { authorId: row.author_id, privacy: row.privacy, status: row.status, moderation: row.moderation };
       const key = `${row.author_id}\u0000${row.privacy}`;
       let relation = relations.get(key);
       if (!relation) {

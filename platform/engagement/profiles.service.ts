@@ -39,15 +39,21 @@ export function profilesService(deps: Pick<EngagementDeps, 'metadata'>) {
         'SELECT handle, display_name, bio, created_at FROM users WHERE id = $1',
         [userId],
       ))!;
-      // Counted by the one access rule, per (privacy, status) group: the same videos the viewer could open.
-      const groups = await deps.metadata.all<{ privacy: string; status: string; n: number }>(
-        `SELECT privacy, status, COUNT(*) AS n FROM videos WHERE author_id = $1 AND deleted_at IS NULL
-         GROUP BY privacy, status`,
+      // Counted by the one access rule, per (privacy, status, moderation) group: the same videos the viewer could open.
+      const groups = await deps.metadata.all<{ privacy: string; status: string; moderation: string; n: number }>(
+        `SELECT privacy, status, moderation, COUNT(*) AS n FROM videos WHERE author_id = $1 AND deleted_at IS NULL
+         GROUP BY privacy, status, moderation`,
         [userId],
       );
       const relation = await relationTo(deps.metadata, viewerId, { authorId: userId, privacy: 'friends' });
       const videoCount = groups
-        .filter((g) => canView(viewerId, { authorId: userId, privacy: g.privacy, status: g.status }, relation))
+        .filter((g) =>
+          canView(
+            viewerId,
+            { authorId: userId, privacy: g.privacy, status: g.status, moderation: g.moderation },
+            relation,
+          ),
+        )
         .reduce((sum, g) => sum + Number(g.n), 0);
       const followed = viewerId ? await followsRepo(deps.metadata).isFollowing(viewerId, userId) : false;
       return {

@@ -2,7 +2,7 @@ import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
 import { newId } from '../../core/ids.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
-import { canView, openToAnyone } from '../../domain/access.ts';
+import { canView, openToAnyone, recommendable } from '../../domain/access.ts';
 import { assignArms, type FeedConfig, settingsFor } from '../../feed/for-you/config.ts';
 import { sessionKey } from '../../feed/for-you/side-effects/session-seen.side-effect.ts';
 import {
@@ -150,9 +150,10 @@ export class FeedService {
     for (let i = 0; picked.size < query.limit && (i < popular.length || i < newest.length); i++) {
       for (const v of [popular[i], newest[i]]) {
         if (!v || query.sessionSeen.has(v.id) || picked.has(v.id)) continue;
-        // Public only (the fallback has no fresh relations to judge the rest by), never a blocked author's.
+        // Public and recommendable only (the fallback has no fresh relations to judge the rest by), never a
+        // blocked author's.
         const relation = { mutual: false, blocked: query.viewer.blockedAuthors.has(v.authorId) };
-        if (!openToAnyone(v) || !canView(query.userId, v, relation)) continue;
+        if (!openToAnyone(v) || !recommendable(v) || !canView(query.userId, v, relation)) continue;
         if (picked.size >= query.limit) break;
         picked.set(v.id, {
           video: v,

@@ -72,7 +72,12 @@ export function originRoutes(
     const token = request.query.token;
     if (gated) {
       const viewerId = verifyPlaybackToken(deps.secret, id, token, deps.clock.now());
-      const rule = { authorId: video.authorId, privacy: video.privacy, status: video.status };
+      const rule = {
+        authorId: video.authorId,
+        privacy: video.privacy,
+        status: video.status,
+        moderation: video.moderation,
+      };
       if (viewerId === undefined || !(await access.mayPlay(viewerId, rule))) throw new AppError('VIDEO_NOT_FOUND');
     }
 

@@ -37,11 +37,13 @@ export interface VideoRow {
   createdAt: number;
   processedAt: number | null;
   deletedAt: number | null;
+  /** The moderation label (domain/access.ts): `removed` hides the video from everyone. */
+  moderation: string;
 }
 
 const COLUMNS =
   'id, author_id, caption, hashtags, music_id, privacy, status, failure_code, failure_detail, duration_ms, width, ' +
-  'height, source_key, renditions, poster_key, version, created_at, processed_at, deleted_at';
+  'height, source_key, renditions, poster_key, version, created_at, processed_at, deleted_at, moderation';
 
 // The repository writes these columns with JSON.stringify; only a hand edit breaks one, read as empty.
 function parseJsonArray<T>(text: unknown): T[] {
@@ -75,6 +77,7 @@ function toRow(r: Record<string, unknown>): VideoRow {
     createdAt: Number(r.created_at),
     processedAt: n(r.processed_at),
     deletedAt: n(r.deleted_at),
+    moderation: String(r.moderation ?? 'none'),
   };
 }
 

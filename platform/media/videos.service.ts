@@ -79,7 +79,13 @@ export function videosService(deps: AppDeps) {
   async function visible(id: string, viewerId: string | undefined): Promise<VideoRow> {
     const row = isId(id) ? await repo.get(id) : undefined;
     if (!row) throw new AppError('VIDEO_NOT_FOUND');
-    const video = { authorId: row.authorId, privacy: row.privacy, status: row.status, deleted: row.deletedAt !== null };
+    const video = {
+      authorId: row.authorId,
+      privacy: row.privacy,
+      status: row.status,
+      deleted: row.deletedAt !== null,
+      moderation: row.moderation,
+    };
     if (!canView(viewerId, video, await relationTo(deps.metadata, viewerId, video))) {
       throw new AppError('VIDEO_NOT_FOUND');
     }

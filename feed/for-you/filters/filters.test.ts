@@ -3,6 +3,7 @@ import { candidate, ids, query, video } from '../testing/fixtures.ts';
 import { emptyViewer } from '../types.ts';
 import { alreadySeenFilter } from './already-seen.filter.ts';
 import { blockedFilter } from './blocked.filter.ts';
+import { notRecommendableFilter, removedFilter } from './moderation.filter.ts';
 import { notInterestedFilter } from './not-interested.filter.ts';
 import { notReadyFilter } from './not-ready.filter.ts';
 import { privacyFilter } from './privacy.filter.ts';
@@ -50,6 +51,27 @@ describe('filters', () => {
     );
     expect(ids(r.kept)).toEqual(['pub', 'mine', 'friend']);
     expect(ids(r.removed)).toEqual(['theirs', 'oneway']);
+  });
+
+  it('removed drops videos a moderator removed, by the live label when hydrated', () => {
+    const live = (moderation: string) => ({ status: 'ready', privacy: 'public', deleted: false, moderation });
+    const r = removedFilter.apply(query(), [
+      candidate(video('a', { moderation: 'removed' })),
+      candidate(video('b'), { live: live('removed') }),
+      candidate(video('c', { moderation: 'limited' })),
+      candidate(video('d', { moderation: 'removed' }), { live: live('none') }),
+    ]);
+    expect(ids(r.kept)).toEqual(['c', 'd']);
+    expect(ids(r.removed)).toEqual(['a', 'b']);
+  });
+
+  it('not_recommendable drops held and limited videos from recommendation', () => {
+    const r = notRecommendableFilter.apply(
+      query(),
+      cands(['a', { moderation: 'limited' }], ['b', { moderation: 'held' }], ['c'], ['d', { moderation: 'none' }]),
+    );
+    expect(ids(r.kept)).toEqual(['c', 'd']);
+    expect(ids(r.removed)).toEqual(['a', 'b']);
   });
 
   it('privacy prefers the live privacy over the catalogue (a video made private seconds ago)', () => {

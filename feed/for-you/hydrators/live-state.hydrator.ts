@@ -5,7 +5,7 @@ import type { CandidateHydrator } from '../types.ts';
 const CHUNK = 500;
 
 /**
- * Re-reads status, privacy and deletion of every candidate from the metadata store, because the
+ * Re-reads status, privacy, deletion and moderation label of every candidate from the metadata store, because the
  * catalogue may be seconds behind; a candidate whose row is gone is marked deleted.
  */
 export function liveStateHydrator(db: SqlExecutor): CandidateHydrator {
@@ -16,8 +16,14 @@ export function liveStateHydrator(db: SqlExecutor): CandidateHydrator {
       const ids = [...byId.keys()];
       for (let i = 0; i < ids.length; i += CHUNK) {
         const chunk = ids.slice(i, i + CHUNK);
-        const rows = await db.all<{ id: string; status: string; privacy: string; deleted_at: number | null }>(
-          `SELECT id, status, privacy, deleted_at FROM videos WHERE id IN (${inList(chunk.length)})`,
+        const rows = await db.all<{
+          id: string;
+          status: string;
+          privacy: string;
+          deleted_at: number | null;
+          moderation: string;
+        }>(
+          `SELECT id, status, privacy, deleted_at, moderation FROM videos WHERE id IN (${inList(chunk.length)})`,
           chunk,
         );
         for (const id of chunk) byId.get(id)!.live = { status: 'missing', privacy: 'private', deleted: true };
@@ -26,6 +32,7 @@ export function liveStateHydrator(db: SqlExecutor): CandidateHydrator {
             status: r.status,
             privacy: r.privacy,
             deleted: r.deleted_at !== null && r.deleted_at !== undefined,
+            moderation: r.moderation,
           };
         }
       }
