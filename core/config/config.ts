@@ -53,6 +53,17 @@ export const configSchema = z.object({
   /** Videos one user may create (POST /videos or /videos/direct) per minute and per day. */
   UPLOADS_PER_USER_PER_MIN: z.coerce.number().int().positive().default(10),
   UPLOADS_PER_USER_PER_DAY: z.coerce.number().int().positive().default(200),
+  /** Reports (POST /reports) one user may file per hour; repeated reports of one target are free no-ops. */
+  REPORTS_PER_USER_PER_HOUR: z.coerce.number().int().positive().default(30),
+  /**
+   * Reports (from distinct users) of one video after which it is held from recommendation (For You,
+   * trending) until a moderator decides its case.
+   */
+  REPORT_HOLD_THRESHOLD: z.coerce.number().int().positive().default(3),
+  /** How often an open notification stream (GET /notifications/stream) looks for new notifications, in ms. */
+  NOTIFICATIONS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Seconds a notification stream stays open before it ends; the client reconnects with Last-Event-ID. */
+  NOTIFICATIONS_STREAM_MAX_S: z.coerce.number().int().min(1).max(3600).default(300),
   /**
    * New anonymous device ids (X-Device-Id) one client address may introduce per hour whose playback
    * events count; events of later made-up devices are dropped, so they mint no views.

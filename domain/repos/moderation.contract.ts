@@ -87,6 +87,8 @@ export function describeModerationContract(name: string, open: () => Promise<Met
       expect(await m.decideAppeal(c.id, 'reversed', 9)).toBe(true);
       expect(await m.decideAppeal(c.id, 'upheld', 9)).toBe(false);
       expect(await m.getAppeal(c.id)).toMatchObject({ status: 'reversed', message: 'please', decided_at: 9 });
+      expect((await m.ownedDecided('owner', 100)).map((x) => x.id)).toContain(c.id);
+      expect((await m.reportsOf(c.id)).map((r) => r.reporter_id)).toEqual(['a1']);
     });
 
     it('notifications: newest first by page, oldest first after an id, unread counted and marked', async () => {

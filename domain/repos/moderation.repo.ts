@@ -178,6 +178,34 @@ export function moderationRepo(db: SqlExecutor) {
       ]);
     },
 
+    /** Cases about `ownerId`'s content that were acted on, or appealed, newest decision first. */
+    async ownedDecided(ownerId: string, limit: number): Promise<CaseRow[]> {
+      const rows = await db.all(
+        `SELECT ${CASE_COLUMNS} FROM moderation_cases WHERE owner_id = $1
+           AND (status = 'actioned' OR id IN (SELECT case_id FROM appeals WHERE user_id = $1))
+         ORDER BY decided_at DESC, id DESC LIMIT $2`,
+        [ownerId, limit],
+      );
+      return rows.map(toCase);
+    },
+
+    /** A case's reports, oldest first. */
+    async reportsOf(
+      caseId: string,
+    ): Promise<{ reporter_id: string; reason: string; note: string; trust: number; created_at: number }[]> {
+      const rows = await db.all<{
+        reporter_id: string;
+        reason: string;
+        note: string;
+        trust: number;
+        created_at: number;
+      }>(
+        'SELECT reporter_id, reason, note, trust, created_at FROM reports WHERE case_id = $1 ORDER BY created_at ASC, id ASC',
+        [caseId],
+      );
+      return rows.map((r) => ({ ...r, trust: Number(r.trust), created_at: Number(r.created_at) }));
+    },
+
     /** Appends to the audit trail. */
     async audit(a: ActionRow): Promise<void> {
       await db.run(

@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { apiAreas } from './areas.ts';
-import { authRoutes, installAuthHook } from './auth/auth.routes.ts';
+import { authRoutes, installAuthHook, installBanGuard } from './auth/auth.routes.ts';
 import { authService } from './auth/auth.service.ts';
 import type { AppDeps } from './deps.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
@@ -33,7 +33,8 @@ export interface BuiltApp {
 
 /**
  * Wires the HTTP API from opened ports. Does not listen: `server.ts` does, tests use `app.inject()`.
- * Order matters: load shedding → request id → auth (sets request.user) → rate limits → the area's handler.
+ * Order matters: load shedding → request id → auth (sets request.user) → rate limits → ban guard → the
+ * area's handler.
  */
 export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<BuiltApp> {
   let shuttingDown = false;
@@ -100,7 +101,9 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     registrationsPerIpPerHour: deps.config.REGISTRATIONS_PER_IP_PER_HOUR,
     uploadsPerUserPerMin: deps.config.UPLOADS_PER_USER_PER_MIN,
     uploadsPerUserPerDay: deps.config.UPLOADS_PER_USER_PER_DAY,
+    reportsPerUserPerHour: deps.config.REPORTS_PER_USER_PER_HOUR,
   });
+  installBanGuard(app);
 
   const checks = [
     { name: 'metadata', ping: () => deps.metadata.ping() },

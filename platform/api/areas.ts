@@ -4,6 +4,8 @@ import { feedRoutes } from '../feed/feed.routes.ts';
 import { uploadGate } from '../media/drafts.ts';
 import { originRoutes } from '../media/origin.routes.ts';
 import { videosRoutes } from '../media/videos.routes.ts';
+import { moderationRoutes } from '../moderation/moderation.routes.ts';
+import { notificationsRoutes } from '../notifications/notifications.routes.ts';
 import { webRoutes } from '../web/web.routes.ts';
 import type { AppDeps } from './deps.ts';
 import { objectsRoutes } from './objects.routes.ts';
@@ -35,6 +37,8 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
   },
   { name: 'engagement', prefix: '/api/v1', plugin: (d) => engagementRoutes(d) },
   { name: 'feed', prefix: '/api/v1', plugin: (d) => feedRoutes(d) },
+  { name: 'moderation', prefix: '/api/v1', plugin: (d) => moderationRoutes(d) },
+  { name: 'notifications', prefix: '/api/v1', plugin: (d) => notificationsRoutes(d) },
   { name: 'ops', prefix: '/api/v1', plugin: (d) => opsRoutes(d) },
   // Only with SIM_CLOCK=true: the simulator's clock.
   { name: 'sim', prefix: '/api/v1', plugin: (d) => simClockRoutes(d) },

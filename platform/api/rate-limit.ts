@@ -14,6 +14,8 @@ export interface RateLimits {
   /** Videos a user may create (signed-URL or direct upload) per minute and per day. */
   uploadsPerUserPerMin: number;
   uploadsPerUserPerDay: number;
+  /** Reports a user may file per hour. */
+  reportsPerUserPerHour: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -67,7 +69,8 @@ export type WindowCounters = ReturnType<typeof windowCounters>;
 
 /**
  * The request budgets: per IP and per user per minute, register/login per IP per minute, new accounts
- * per IP per hour, and video creations per user per minute and per day. The ops routes are exempt.
+ * per IP per hour, video creations per user per minute and per day, and reports per user per hour.
+ * The ops routes are exempt.
  */
 export function installRateLimits(app: FastifyInstance, cache: Cache, clock: Clock, limits: RateLimits): void {
   const counters = windowCounters(cache, clock);
@@ -88,6 +91,9 @@ export function installRateLimits(app: FastifyInstance, cache: Cache, clock: Clo
       const u = request.user.id;
       budgets.push({ key: `upload:${u}`, limit: limits.uploadsPerUserPerMin, windowMs: MINUTE_MS });
       budgets.push({ key: `upload:${u}`, limit: limits.uploadsPerUserPerDay, windowMs: DAY_MS });
+    }
+    if (request.method === 'POST' && route === '/api/v1/reports' && request.user) {
+      budgets.push({ key: `report:${request.user.id}`, limit: limits.reportsPerUserPerHour, windowMs: HOUR_MS });
     }
     await counters.spend(budgets);
   });

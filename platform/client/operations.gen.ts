@@ -170,6 +170,433 @@ export interface Operations {
     };
     status: 200;
   };
+  /** Decisions taken against your content, with their appeals */
+  'GET /api/v1/me/moderation': {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        target: {
+          type: 'video' | 'comment' | 'user';
+          id: string;
+          owner_id: string;
+          owner_handle: string;
+          /** The caption, the comment, or the handle */
+          text: string;
+          /** The video, or the comment's video */
+          video_id: string | null;
+          /** A video's moderation label: none, held, limited or removed */
+          label: string | null;
+          /** Whether the target's owner is banned */
+          banned: boolean;
+        };
+        status: 'open' | 'actioned' | 'dismissed';
+        /** dismiss, limit, remove, ban; reversed after a reversed appeal */
+        decision: string | null;
+        report_count: number;
+        /** Reports per reason code */
+        reasons: {
+          [key: string]: number;
+        };
+        /** Views of the video (a comment's video) or followers of the user */
+        reach: number;
+        /** Trusted reports × (1 + log10(1 + reach)); the queue order */
+        risk: number;
+        created_at: number;
+        updated_at: number;
+        decided_at: number | null;
+        appeal: {
+          status: 'open' | 'upheld' | 'reversed';
+          message: string;
+          created_at: number;
+          decided_at: number | null;
+        } | null;
+      }[];
+    };
+    status: 200;
+  };
+  /** Cases with an open appeal, oldest first (moderators) */
+  'GET /api/v1/moderation/appeals': {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        target: {
+          type: 'video' | 'comment' | 'user';
+          id: string;
+          owner_id: string;
+          owner_handle: string;
+          /** The caption, the comment, or the handle */
+          text: string;
+          /** The video, or the comment's video */
+          video_id: string | null;
+          /** A video's moderation label: none, held, limited or removed */
+          label: string | null;
+          /** Whether the target's owner is banned */
+          banned: boolean;
+        };
+        status: 'open' | 'actioned' | 'dismissed';
+        /** dismiss, limit, remove, ban; reversed after a reversed appeal */
+        decision: string | null;
+        report_count: number;
+        /** Reports per reason code */
+        reasons: {
+          [key: string]: number;
+        };
+        /** Views of the video (a comment's video) or followers of the user */
+        reach: number;
+        /** Trusted reports × (1 + log10(1 + reach)); the queue order */
+        risk: number;
+        created_at: number;
+        updated_at: number;
+        decided_at: number | null;
+        appeal: {
+          status: 'open' | 'upheld' | 'reversed';
+          message: string;
+          created_at: number;
+          decided_at: number | null;
+        } | null;
+      }[];
+    };
+    status: 200;
+  };
+  /** A case with its reports and audit trail (moderators) */
+  'GET /api/v1/moderation/cases/{id}': {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      id: string;
+      target: {
+        type: 'video' | 'comment' | 'user';
+        id: string;
+        owner_id: string;
+        owner_handle: string;
+        /** The caption, the comment, or the handle */
+        text: string;
+        /** The video, or the comment's video */
+        video_id: string | null;
+        /** A video's moderation label: none, held, limited or removed */
+        label: string | null;
+        /** Whether the target's owner is banned */
+        banned: boolean;
+      };
+      status: 'open' | 'actioned' | 'dismissed';
+      /** dismiss, limit, remove, ban; reversed after a reversed appeal */
+      decision: string | null;
+      report_count: number;
+      /** Reports per reason code */
+      reasons: {
+        [key: string]: number;
+      };
+      /** Views of the video (a comment's video) or followers of the user */
+      reach: number;
+      /** Trusted reports × (1 + log10(1 + reach)); the queue order */
+      risk: number;
+      created_at: number;
+      updated_at: number;
+      decided_at: number | null;
+      appeal: {
+        status: 'open' | 'upheld' | 'reversed';
+        message: string;
+        created_at: number;
+        decided_at: number | null;
+      } | null;
+      reports: {
+        reporter_id: string;
+        reason: string;
+        note: string;
+        trust: number;
+        created_at: number;
+      }[];
+      actions: {
+        id: string;
+        moderator_id: string;
+        action: string;
+        reason: string;
+        details: {
+          [key: string]: unknown;
+        };
+        created_at: number;
+      }[];
+    };
+    status: 200;
+  };
+  /** Decide an open case: dismiss, limit, remove or ban (moderators; audited) */
+  'POST /api/v1/moderation/cases/{id}/actions': {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      action: 'dismiss' | 'limit' | 'remove' | 'ban';
+      reason: string;
+    };
+    response: {
+      id: string;
+      target: {
+        type: 'video' | 'comment' | 'user';
+        id: string;
+        owner_id: string;
+        owner_handle: string;
+        /** The caption, the comment, or the handle */
+        text: string;
+        /** The video, or the comment's video */
+        video_id: string | null;
+        /** A video's moderation label: none, held, limited or removed */
+        label: string | null;
+        /** Whether the target's owner is banned */
+        banned: boolean;
+      };
+      status: 'open' | 'actioned' | 'dismissed';
+      /** dismiss, limit, remove, ban; reversed after a reversed appeal */
+      decision: string | null;
+      report_count: number;
+      /** Reports per reason code */
+      reasons: {
+        [key: string]: number;
+      };
+      /** Views of the video (a comment's video) or followers of the user */
+      reach: number;
+      /** Trusted reports × (1 + log10(1 + reach)); the queue order */
+      risk: number;
+      created_at: number;
+      updated_at: number;
+      decided_at: number | null;
+      appeal: {
+        status: 'open' | 'upheld' | 'reversed';
+        message: string;
+        created_at: number;
+        decided_at: number | null;
+      } | null;
+    };
+    status: 200;
+  };
+  /** Appeal a decision against your content, once */
+  'POST /api/v1/moderation/cases/{id}/appeal': {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      message: string;
+    };
+    response: {
+      id: string;
+      target: {
+        type: 'video' | 'comment' | 'user';
+        id: string;
+        owner_id: string;
+        owner_handle: string;
+        /** The caption, the comment, or the handle */
+        text: string;
+        /** The video, or the comment's video */
+        video_id: string | null;
+        /** A video's moderation label: none, held, limited or removed */
+        label: string | null;
+        /** Whether the target's owner is banned */
+        banned: boolean;
+      };
+      status: 'open' | 'actioned' | 'dismissed';
+      /** dismiss, limit, remove, ban; reversed after a reversed appeal */
+      decision: string | null;
+      report_count: number;
+      /** Reports per reason code */
+      reasons: {
+        [key: string]: number;
+      };
+      /** Views of the video (a comment's video) or followers of the user */
+      reach: number;
+      /** Trusted reports × (1 + log10(1 + reach)); the queue order */
+      risk: number;
+      created_at: number;
+      updated_at: number;
+      decided_at: number | null;
+      appeal: {
+        status: 'open' | 'upheld' | 'reversed';
+        message: string;
+        created_at: number;
+        decided_at: number | null;
+      } | null;
+    };
+    status: 201;
+  };
+  /** Uphold or reverse an appeal (moderators; audited) */
+  'POST /api/v1/moderation/cases/{id}/appeal/decision': {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      decision: 'uphold' | 'reverse';
+      reason: string;
+    };
+    response: {
+      id: string;
+      target: {
+        type: 'video' | 'comment' | 'user';
+        id: string;
+        owner_id: string;
+        owner_handle: string;
+        /** The caption, the comment, or the handle */
+        text: string;
+        /** The video, or the comment's video */
+        video_id: string | null;
+        /** A video's moderation label: none, held, limited or removed */
+        label: string | null;
+        /** Whether the target's owner is banned */
+        banned: boolean;
+      };
+      status: 'open' | 'actioned' | 'dismissed';
+      /** dismiss, limit, remove, ban; reversed after a reversed appeal */
+      decision: string | null;
+      report_count: number;
+      /** Reports per reason code */
+      reasons: {
+        [key: string]: number;
+      };
+      /** Views of the video (a comment's video) or followers of the user */
+      reach: number;
+      /** Trusted reports × (1 + log10(1 + reach)); the queue order */
+      risk: number;
+      created_at: number;
+      updated_at: number;
+      decided_at: number | null;
+      appeal: {
+        status: 'open' | 'upheld' | 'reversed';
+        message: string;
+        created_at: number;
+        decided_at: number | null;
+      } | null;
+    };
+    status: 200;
+  };
+  /** Open cases, riskiest first (moderators) */
+  'GET /api/v1/moderation/queue': {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+      offset?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        target: {
+          type: 'video' | 'comment' | 'user';
+          id: string;
+          owner_id: string;
+          owner_handle: string;
+          /** The caption, the comment, or the handle */
+          text: string;
+          /** The video, or the comment's video */
+          video_id: string | null;
+          /** A video's moderation label: none, held, limited or removed */
+          label: string | null;
+          /** Whether the target's owner is banned */
+          banned: boolean;
+        };
+        status: 'open' | 'actioned' | 'dismissed';
+        /** dismiss, limit, remove, ban; reversed after a reversed appeal */
+        decision: string | null;
+        report_count: number;
+        /** Reports per reason code */
+        reasons: {
+          [key: string]: number;
+        };
+        /** Views of the video (a comment's video) or followers of the user */
+        reach: number;
+        /** Trusted reports × (1 + log10(1 + reach)); the queue order */
+        risk: number;
+        created_at: number;
+        updated_at: number;
+        decided_at: number | null;
+        appeal: {
+          status: 'open' | 'upheld' | 'reversed';
+          message: string;
+          created_at: number;
+          decided_at: number | null;
+        } | null;
+      }[];
+      next_offset: number | null;
+    };
+    status: 200;
+  };
+  /** Your notifications, newest first, with the unread count */
+  'GET /api/v1/notifications': {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        type: 'like' | 'comment' | 'reply' | 'follow' | 'moderation';
+        actor: {
+          id: string;
+          handle: string;
+        } | null;
+        video_id: string | null;
+        comment_id: string | null;
+        /** The moderation case, for moderation outcomes (appeal with it) */
+        case_id: string | null;
+        /** Moderation outcomes: action, reason, target_type, appealable */
+        data: {
+          [key: string]: unknown;
+        };
+        created_at: number;
+        read: boolean;
+      }[];
+      unread_count: number;
+      next_cursor: string | null;
+    };
+    status: 200;
+  };
+  /** Mark notifications read: the given ids, or all without ids */
+  'POST /api/v1/notifications/read': {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      ids?: string[];
+    };
+    response: {
+      marked: number;
+      unread_count: number;
+    };
+    status: 200;
+  };
+  /** Server-sent events: each new notification, and the unread count */
+  'GET /api/v1/notifications/stream': {
+    path: Record<string, never>;
+    query: {
+      last_event_id?: string;
+    };
+    body: undefined;
+    response: string;
+    status: 200;
+  };
+  /** How many notifications are unread */
+  'GET /api/v1/notifications/unread-count': {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      unread_count: number;
+    };
+    status: 200;
+  };
   /** Loaded and rejected models, the ANN index, consumer lag, queue depths (admin only) */
   'GET /api/v1/ops/status': {
     path: Record<string, never>;
@@ -227,6 +654,31 @@ export interface Operations {
         part: string;
         error: string;
       }[];
+    };
+    status: 200;
+  };
+  /** Report a video, a comment or a user */
+  'POST /api/v1/reports': {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      target_type: 'video' | 'comment' | 'user';
+      target_id: string;
+      reason:
+        | 'spam'
+        | 'harassment'
+        | 'hate'
+        | 'violence'
+        | 'sexual'
+        | 'self_harm'
+        | 'misinformation'
+        | 'impersonation'
+        | 'copyright'
+        | 'other';
+      note?: string;
+    };
+    response: {
+      duplicate: true;
     };
     status: 200;
   };

@@ -2,6 +2,7 @@ import { AppError } from '../../core/errors/registry.ts';
 import { newId } from '../../core/ids.ts';
 import { inList } from '../../core/metadata/sql.ts';
 import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
+import { notify } from '../notifications/notify.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
@@ -84,6 +85,7 @@ export function commentsService(deps: EngagementDeps) {
       const video = await engageableVideo(deps.metadata, videoId, userId);
       const blocked = await blocksRepo(deps.metadata).involving(userId);
       let parent: string | null = null;
+      let parentAuthor: string | undefined;
       if (parentId !== undefined) {
         const p = await deps.metadata.get<{ id: string; parent_id: string | null; user_id: string }>(
           'SELECT id, parent_id, user_id FROM comments WHERE id = $1 AND video_id = $2 AND deleted_at IS NULL',
@@ -92,6 +94,7 @@ export function commentsService(deps: EngagementDeps) {
         if (!p) throw new AppError('COMMENT_NOT_FOUND', 'The parent comment does not exist on this video.');
         if (blocked.has(p.user_id)) throw new AppError('BLOCKED', 'You cannot reply to this user.');
         parent = p.parent_id ?? p.id;
+        parentAuthor = p.user_id;
       }
       await refuseBlockedMentions(text, blocked);
       const now = deps.clock.now();
@@ -101,6 +104,13 @@ export function commentsService(deps: EngagementDeps) {
           'INSERT INTO comments (id, video_id, user_id, parent_id, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
           [id, videoId, userId, parent, text, now],
         );
+        // The replied-to commenter hears of a reply, the video's author of every comment (once).
+        if (parentAuthor !== undefined) {
+          await notify(tx, { userId: parentAuthor, type: 'reply', actorId: userId, videoId, commentId: id, now });
+        }
+        if (parentAuthor !== video.authorId) {
+          await notify(tx, { userId: video.authorId, type: 'comment', actorId: userId, videoId, commentId: id, now });
+        }
         const event = {
           v: 1 as const,
           id,

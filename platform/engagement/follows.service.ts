@@ -3,6 +3,7 @@ import { newId } from '../../core/ids.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
 import { followsRepo } from '../../domain/repos/follows.repo.ts';
+import { notify } from '../notifications/notify.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
 import { requireActiveUser } from './lookups.ts';
@@ -37,6 +38,7 @@ export function followsService(deps: EngagementDeps) {
       const follows = followsRepo(tx);
       const changed = following ? await follows.add(userId, targetId, now) : await follows.remove(userId, targetId);
       if (!changed) return { result: undefined, events: [] };
+      if (following) await notify(tx, { userId: targetId, type: 'follow', actorId: userId, now });
       const event = {
         v: 1 as const,
         id: newId(now),

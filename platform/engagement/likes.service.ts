@@ -1,5 +1,6 @@
 import { newId } from '../../core/ids.ts';
 import { likesRepo } from '../../domain/repos/likes.repo.ts';
+import { notify } from '../notifications/notify.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey } from './events.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -24,6 +25,7 @@ export function likesService(deps: EngagementDeps) {
       const likes = likesRepo(tx);
       const changed = liked ? await likes.add(userId, videoId, now) : await likes.remove(userId, videoId);
       if (!changed) return { result: false, events: [] };
+      if (liked) await notify(tx, { userId: video.authorId, type: 'like', actorId: userId, videoId, now });
       const event = {
         v: 1 as const,
         id: newId(now),

@@ -57,6 +57,21 @@ export function installAuthHook(
   });
 }
 
+/** What a banned account may still do besides reading: sign out and appeal. */
+const BANNED_MAY = new Set(['/api/v1/auth/logout', '/api/v1/moderation/cases/:id/appeal']);
+
+/**
+ * Refuses every write of a banned account with 403 ACCOUNT_BANNED, except signing out and appealing.
+ * Reads stay open, so the account can see the decision (GET /me/moderation) and its notifications.
+ */
+export function installBanGuard(app: FastifyInstance): void {
+  app.addHook('preHandler', async (request) => {
+    if (!request.user?.banned || request.method === 'GET' || request.method === 'HEAD') return;
+    if (BANNED_MAY.has(request.routeOptions.url ?? '')) return;
+    throw new AppError('ACCOUNT_BANNED');
+  });
+}
+
 /** `/auth/register`, `/auth/login`, `/auth/logout` and `/me`. */
 export function authRoutes(auth: AuthService): FastifyPluginAsync {
   return async (plain) => {

@@ -32,7 +32,8 @@ function tokenHash(token: string): string {
 
 /**
  * Registration, login, logout and token resolution. Sessions are server-side and revocable at once. A
- * handle listed in `adminHandles` registers as an admin; a role change reaches cached sessions within 30 s.
+ * handle listed in `adminHandles` registers as an admin; a role change reaches cached sessions within 30 s
+ * (a ban at once: the moderation service evicts the account's cached sessions).
  */
 export function authService(deps: {
   metadata: MetadataStore;
@@ -119,11 +120,18 @@ export function authService(deps: {
       if (cached) {
         const s = JSON.parse(cached) as AuthUser & { expires_at: number };
         // An entry cached before roles existed has none: read the session again.
-        if (s.expires_at > clock.now() && isRole(s.role)) return { id: s.id, handle: s.handle, role: s.role };
+        if (s.expires_at > clock.now() && isRole(s.role)) {
+          return { id: s.id, handle: s.handle, role: s.role, ...(s.banned ? { banned: true } : {}) };
+        }
       }
       const row = await sessionsRepo.live(metadata, hash, clock.now());
       if (!row) return undefined;
-      const user: AuthUser = { id: row.user_id, handle: row.handle, role: isRole(row.role) ? row.role : 'user' };
+      const user: AuthUser = {
+        id: row.user_id,
+        handle: row.handle,
+        role: isRole(row.role) ? row.role : 'user',
+        ...(row.banned_at !== null && row.banned_at !== undefined ? { banned: true } : {}),
+      };
       await cache.set(`session:${hash}`, JSON.stringify({ ...user, expires_at: row.expires_at }), SESSION_CACHE_MS);
       return user;
     },

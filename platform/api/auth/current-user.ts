@@ -8,6 +8,8 @@ export interface AuthUser {
   handle: string;
   /** What the caller may do beyond their own content (`requireRole`). */
   role: Role;
+  /** Set when a moderator banned the account: it may only read, sign out and appeal (`installBanGuard`). */
+  banned?: boolean;
 }
 
 declare module 'fastify' {

@@ -47,8 +47,8 @@ export const sessionsRepo = {
     ]);
   },
   live(db: SqlExecutor, tokenHash: string, now: number) {
-    return db.get<{ user_id: string; handle: string; role: string; expires_at: number }>(
-      `SELECT s.user_id, u.handle, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+    return db.get<{ user_id: string; handle: string; role: string; expires_at: number; banned_at: number | null }>(
+      `SELECT s.user_id, u.handle, u.role, s.expires_at, u.banned_at FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.deleted_at IS NULL`,
       [tokenHash, now],
     );
