@@ -3,15 +3,19 @@
  * the access matrix (owner, follower, stranger, blocked, moderator, anonymous) and ready videos.
  */
 import { setRole } from '../../api/auth/users.repo.ts';
-import { buildTestApp } from '../../api/testing/harness.ts';
+import { type BackendSet, buildTestApp } from '../../api/testing/harness.ts';
 import { videosRepo } from '../../media/videos.repo.ts';
 
 export type Who = 'owner' | 'follower' | 'stranger' | 'blocked' | 'moderator' | 'anonymous' | string;
 type Method = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
 /** The world: the app, each user's token and id, and calls as any of them. */
-export async function moderationWorld(name: string, overrides: Record<string, string> = {}) {
-  const t = await buildTestApp('embedded', name, {
+export async function moderationWorld(
+  name: string,
+  overrides: Record<string, string> = {},
+  set: BackendSet = 'embedded',
+) {
+  const t = await buildTestApp(set, name, {
     EMBEDDED_WORKERS: 'false',
     RATE_LIMIT_USER_PER_MIN: '1000000',
     RATE_LIMIT_IP_PER_MIN: '1000000',
