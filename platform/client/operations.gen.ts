@@ -144,7 +144,7 @@ export interface Operations {
     };
     status: 200;
   };
-  /** The authenticated user */
+  /** The authenticated user, with their role and whether they are banned */
   'GET /api/v1/me': {
     path: Record<string, never>;
     query: Record<string, never>;
@@ -155,6 +155,8 @@ export interface Operations {
       display_name: string;
       bio: string;
       created_at: number;
+      role: 'user' | 'moderator' | 'admin';
+      banned: boolean;
     };
     status: 200;
   };

@@ -4,6 +4,7 @@ import { newId } from '../../core/ids.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { canView, openToAnyone, recommendable } from '../../domain/access.ts';
 import { assignArms, type FeedConfig, settingsFor } from '../../feed/for-you/config.ts';
+import { liveStateHydrator } from '../../feed/for-you/hydrators/live-state.hydrator.ts';
 import { sessionKey } from '../../feed/for-you/side-effects/session-seen.side-effect.ts';
 import {
   type ArmAssignment,
@@ -40,6 +41,15 @@ export interface FeedPage {
   model_version: string;
   index_version: string;
   explain?: Record<string, unknown>;
+}
+
+/** Spare picks the fallback page takes per slot, so a few dropped by the live re-read still fill it. */
+const FALLBACK_SPARE = 3;
+
+/** Whether a video's live row may be on the fallback page: ready, kept, public and recommendable. */
+function liveServable(live: NonNullable<Candidate['live']>): boolean {
+  const video = { privacy: live.privacy, ...(live.moderation !== undefined ? { moderation: live.moderation } : {}) };
+  return live.status === 'ready' && !live.deleted && openToAnyone(video) && recommendable(video);
 }
 
 /** What the service needs. `counts` reads live counters (the engagement area's VideoCounters). */
@@ -141,20 +151,25 @@ export class FeedService {
     };
   }
 
-  /** Popular and recent public videos not yet served in the session, interleaved; none of a blocked author. */
+  /**
+   * Popular and recent public videos not yet served in the session, interleaved; none of a blocked author.
+   * The catalogue may be seconds behind, so the picks are re-read live (a video deleted, made private or
+   * removed by a moderator since is dropped); when that read fails too, the catalogue's view serves.
+   */
   async #fallback(query: FeedQuery, err: unknown): Promise<PipelineResult> {
     const d = this.#d;
     const picked = new Map<string, Candidate>();
     const popular = d.catalog.popular();
     const newest = d.catalog.newest();
-    for (let i = 0; picked.size < query.limit && (i < popular.length || i < newest.length); i++) {
+    const want = query.limit * FALLBACK_SPARE;
+    for (let i = 0; picked.size < want && (i < popular.length || i < newest.length); i++) {
       for (const v of [popular[i], newest[i]]) {
         if (!v || query.sessionSeen.has(v.id) || picked.has(v.id)) continue;
         // Public and recommendable only (the fallback has no fresh relations to judge the rest by), never a
         // blocked author's.
         const relation = { mutual: false, blocked: query.viewer.blockedAuthors.has(v.authorId) };
         if (!openToAnyone(v) || !recommendable(v) || !canView(query.userId, v, relation)) continue;
-        if (picked.size >= query.limit) break;
+        if (picked.size >= want) break;
         picked.set(v.id, {
           video: v,
           sources: [{ source: 'fallback', rank: picked.size, score: 0 }],
@@ -164,7 +179,16 @@ export class FeedService {
         });
       }
     }
-    const page = [...picked.values()];
+    let candidates = [...picked.values()];
+    try {
+      await liveStateHydrator(d.metadata).hydrate(query, candidates);
+      candidates = candidates.filter((c) => !c.live || liveServable(c.live));
+    } catch (liveErr) {
+      d.telemetry.failed(liveErr, 'the fallback page could not be re-read live; serving the catalogue view', {
+        requestId: query.requestId,
+      });
+    }
+    const page = candidates.slice(0, query.limit);
     await d.cache
       .sAdd(
         sessionKey(query.sessionId),

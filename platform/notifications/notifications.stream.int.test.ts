@@ -27,8 +27,11 @@ async function openStream(base: string, token: string, lastEventId?: string) {
     const decoder = new TextDecoder();
     let buffer = '';
     try {
-      for await (const chunk of res.body!) {
-        buffer += decoder.decode(chunk, { stream: true });
+      const reader = res.body!.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
         let cut = buffer.indexOf('\n\n');
         while (cut >= 0) {
           const block = buffer.slice(0, cut);

@@ -5,6 +5,7 @@ import { AppError } from '../../../core/errors/registry.ts';
 import type { WindowCounters } from '../rate-limit.ts';
 import type { AuthService } from './auth.service.ts';
 import { requireUser } from './current-user.ts';
+import { ROLES } from './roles.ts';
 
 const handle = z
   .string()
@@ -111,11 +112,19 @@ export function authRoutes(auth: AuthService): FastifyPluginAsync {
     );
     app.get(
       '/me',
-      { schema: { tags: ['auth'], summary: 'The authenticated user', headers: authHeader, response: { 200: user } } },
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'The authenticated user, with their role and whether they are banned',
+          headers: authHeader,
+          response: { 200: user.extend({ role: z.enum(ROLES), banned: z.boolean() }) },
+        },
+      },
       async (request) => {
-        const me = await auth.me(requireUser(request).id);
+        const caller = requireUser(request);
+        const me = await auth.me(caller.id);
         if (!me) throw new AppError('UNAUTHENTICATED');
-        return me;
+        return { ...me, role: caller.role, banned: caller.banned === true };
       },
     );
   };

@@ -4,6 +4,8 @@ import { openAuthSheet, signOut } from './auth.ts';
 import { initDebug } from './debug.ts';
 import { EventBatcher } from './events.ts';
 import { Feed, type FeedType } from './feed.ts';
+import { initModeration } from './moderation.ts';
+import { initNotifications } from './notifications.ts';
 import { h, openSheet, toast } from './ui.ts';
 import { initUpload } from './upload.ts';
 
@@ -16,6 +18,13 @@ declare global {
 
 const feedEl = document.getElementById('feed')!;
 const uploadEl = document.getElementById('upload')!;
+const notificationsEl = document.getElementById('notifications')!;
+const moderationEl = document.getElementById('moderation')!;
+const notifications = initNotifications(
+  notificationsEl,
+  document.querySelector<HTMLElement>('[data-nav=notifications] .badge')!,
+);
+const moderation = initModeration(moderationEl);
 const events = new EventBatcher();
 const feed = new Feed(feedEl, events);
 window.foryou = { feed, events };
@@ -42,15 +51,25 @@ for (const tab of tabs) {
   });
 }
 
+/** The pages over the feed, by location hash. */
+const pages: Record<string, HTMLElement> = {
+  upload: uploadEl,
+  notifications: notificationsEl,
+  moderation: moderationEl,
+};
+
 function route(): void {
-  const upload = location.hash === '#upload';
-  uploadEl.hidden = !upload;
-  feedEl.hidden = upload;
-  document.querySelector('.topbar')!.classList.toggle('hidden', upload);
+  const name = location.hash.slice(1);
+  const onPage = name in pages;
+  for (const [n, el] of Object.entries(pages)) el.hidden = n !== name;
+  feedEl.hidden = onPage;
+  document.querySelector('.topbar')!.classList.toggle('hidden', onPage);
   for (const b of Array.from(document.querySelectorAll<HTMLElement>('[data-nav]'))) {
-    b.classList.toggle('current', b.dataset.nav === (upload ? 'upload' : 'home'));
+    b.classList.toggle('current', b.dataset.nav === (onPage ? name : 'home'));
   }
-  if (upload) feed.pause();
+  if (name === 'notifications') void notifications.show();
+  if (name === 'moderation') void moderation.show();
+  if (onPage) feed.pause();
   else feed.resume();
 }
 window.addEventListener('hashchange', route);
@@ -68,9 +87,11 @@ function openMe(user: User): void {
 document.querySelector('[data-nav=home]')!.addEventListener('click', () => {
   location.hash = '';
 });
-document.querySelector('[data-nav=upload]')!.addEventListener('click', () => {
-  location.hash = 'upload';
-});
+for (const name of ['upload', 'notifications', 'moderation']) {
+  document.querySelector(`[data-nav=${name}]`)!.addEventListener('click', () => {
+    location.hash = name;
+  });
+}
 document.querySelector('[data-nav=me]')!.addEventListener('click', () => {
   const user = currentUser();
   if (user) openMe(user);
@@ -80,6 +101,16 @@ document.querySelector('[data-nav=me]')!.addEventListener('click', () => {
 function showUser(user: User | null): void {
   const me = document.querySelector<HTMLElement>('[data-nav=me] .label')!;
   me.textContent = user ? `@${user.handle}` : 'Log in';
+  // The queue is for moderators and admins; the API refuses everyone else anyway.
+  const shield = document.querySelector<HTMLElement>('[data-nav=moderation]')!;
+  shield.hidden = true;
+  if (user) {
+    void api<{ role: string }>('GET', '/me')
+      .then((me) => {
+        shield.hidden = me.role !== 'moderator' && me.role !== 'admin';
+      })
+      .catch(() => {});
+  }
 }
 
 onSessionChange((user) => {

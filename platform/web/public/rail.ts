@@ -2,6 +2,7 @@
 import { api, currentUser, type Item } from './api.ts';
 import { ensureSignedIn } from './auth.ts';
 import { openComments } from './comments.ts';
+import { openReport } from './report.ts';
 import { formatCount, h, icon, toast } from './ui.ts';
 
 /** An item's elements and the actions the feed triggers on it (double-tap likes). */
@@ -96,6 +97,7 @@ export function buildItemView(item: Item, index: number): ItemView {
     { class: 'rail-btn why', 'aria-label': 'Why this video' },
     h('span', { class: 'why-mark' }, '?'),
   );
+  const report = h('button', { class: 'rail-btn report', 'aria-label': 'Report this video' }, icon('flag'));
   const panel = whyPanel(item);
   const follow = h('button', { class: 'follow', 'aria-label': `Follow @${item.author.handle}` }, icon('plus'));
   if (currentUser()?.id === item.author.id) follow.hidden = true;
@@ -120,7 +122,7 @@ export function buildItemView(item: Item, index: number): ItemView {
     h('div', { class: 'burst-layer' }),
     h('div', { class: 'paused-hint' }, icon('play')),
     h('button', { class: 'mute-hint' }, icon('sound-off'), 'Tap for sound'),
-    h('aside', { class: 'rail' }, avatar, like, comments, share, why),
+    h('aside', { class: 'rail' }, avatar, like, comments, share, why, report),
     meta,
     panel,
     h('div', { class: 'progress' }, h('div', { class: 'bar' })),
@@ -169,6 +171,10 @@ export function buildItemView(item: Item, index: number): ItemView {
     why.setAttribute('aria-pressed', String(!panel.hidden));
   });
   comments.addEventListener('click', () => openComments(item, (n) => setCount(comments, n)));
+  report.addEventListener('click', (e) => {
+    e.stopPropagation();
+    void openReport({ type: 'video', id: item.id, what: 'this video' });
+  });
   share.addEventListener('click', async () => {
     const link = `${location.origin}/?v=${encodeURIComponent(item.id)}`;
     toast((await copyText(link)) ? 'Link copied' : link);

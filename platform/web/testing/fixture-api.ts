@@ -21,7 +21,7 @@ const TYPES: Record<string, string> = {
 
 /**
  * The slice of the API the web client's browser test drives, answering in the API's shapes:
- * register/login, a one-page feed over generated HLS clips, likes, client events (validated with the
+ * register/login, /me, a one-page feed over generated HLS clips, likes, the notification stream (ended at once), client events (validated with the
  * engagement area's own schema) and the signed-URL upload (create, PUT, complete, poll until ready on
  * the third poll). Every call is logged for assertions.
  * @remarks Test-only: sessions live in memory and likes are per process.
@@ -179,6 +179,18 @@ export function fixtureApi(clips: readonly HlsClip[], videoIds: readonly string[
       const user = [...sessions.values()].find((u) => u.id === request.params.id);
       if (!user) throw new AppError('USER_NOT_FOUND');
       return { ...user, bio: '', created_at: 0, follower_count: 0, following_count: 0, video_count: 1 };
+    });
+
+    app.get('/api/v1/me', async (request) => {
+      const user = userOf(request);
+      if (!user) throw new AppError('UNAUTHENTICATED');
+      return { ...user, bio: '', created_at: 0, role: 'user', banned: false };
+    });
+
+    // One unread count, then the stream ends (the client reconnects after a pause, as after a server's limit).
+    app.get('/api/v1/notifications/stream', async (request, reply) => {
+      if (!userOf(request)) throw new AppError('UNAUTHENTICATED');
+      return reply.type('text/event-stream').send('event: unread\ndata: {"unread_count":0}\n\n');
     });
 
     app.get<{ Params: { clip: string; file: string } }>('/media/:clip/:file', async (request, reply) => {
