@@ -1,6 +1,6 @@
 /**
  * Revocation of playback links already handed out, through the HTTP API: a viewer who loses access to a
- * friends-only video (a privacy edit, a deletion, an unfollow either way, a block either way) is refused
+ * friends-only video (a privacy edit, a deletion, a moderator's removal, an unfollow either way, a block either way) is refused
  * its playlist and segments by the origin within MEDIA_ACCESS_CACHE_MS, with the token still unexpired.
  * Time moves with the app's injected clock, never by sleeping.
  */
@@ -129,6 +129,16 @@ describe('a playback link already issued, after the viewer loses access', () => 
     expect(await statuses(urls)).toEqual(SERVED);
     expect((await call('DELETE', `/api/v1/videos/${id}`, owner)).statusCode).toBe(204);
     expect(await statuses(urls)).toEqual(REFUSED);
+  });
+
+  it('stops at once when a moderator removes the video, and serves again when an appeal restores it', async () => {
+    const id = await friendsVideo();
+    const { urls } = await friendWithLinks(id);
+    expect(await statuses(urls)).toEqual(SERVED);
+    await metadata.run("UPDATE videos SET moderation = 'removed' WHERE id = $1", [id]);
+    expect(await statuses(urls)).toEqual(REFUSED);
+    await metadata.run("UPDATE videos SET moderation = 'none' WHERE id = $1", [id]);
+    expect(await statuses(urls)).toEqual(SERVED);
   });
 
   const revocations: [string, (friend: { id: string; token: string }) => Promise<number>][] = [
