@@ -26,8 +26,8 @@ export type ReportReason = (typeof REPORT_REASONS)[number];
 /**
  * A moderator's decision on a case. `dismiss`: nothing wrong (a held video is released); `limit`: the
  * video stays up but is kept out of For You and trending; `remove`: the video or comment disappears
- * everywhere; `ban`: the account (the target user, or the author of the video or comment) is banned,
- * its sessions ended and its videos removed.
+ * everywhere; `ban`: the account (the target user, or the author of the video or comment) is banned:
+ * its writes are refused, its videos removed and its comments hidden.
  */
 export const MODERATION_ACTIONS = ['dismiss', 'limit', 'remove', 'ban'] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];

@@ -152,13 +152,14 @@ export function commentsService(deps: EngagementDeps) {
       const replies = opts.parentId !== undefined;
       const [cmp, dir] = replies ? ['>', 'ASC'] : ['<', 'DESC'];
       const params: (string | number)[] = [videoId];
-      let where = 'c.video_id = $1 AND c.deleted_at IS NULL';
-      let hiddenReplies = '';
+      // Comments of banned accounts are hidden from everyone while the ban lasts (a reversal shows them again).
+      let where = 'c.video_id = $1 AND c.deleted_at IS NULL AND u.banned_at IS NULL';
+      let hiddenReplies = ' AND r.user_id NOT IN (SELECT id FROM users WHERE banned_at IS NOT NULL)';
       if (hidden.length > 0) {
         const marks = inList(hidden.length, params.length + 1);
         params.push(...hidden);
         where += ` AND c.user_id NOT IN (${marks})`;
-        hiddenReplies = ` AND r.user_id NOT IN (${marks})`;
+        hiddenReplies += ` AND r.user_id NOT IN (${marks})`;
       }
       if (replies) {
         params.push(opts.parentId!);

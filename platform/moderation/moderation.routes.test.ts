@@ -209,10 +209,17 @@ describe('appeals', () => {
 });
 
 describe('bans', () => {
-  it('leaves a banned account only reading, signing out and appealing, and removes its videos', async () => {
+  it('leaves a banned account only reading, signing out and appealing, and hides its videos and comments', async () => {
     await w.register('troll');
     const trollVideo = await w.readyVideo('troll');
     const other = await w.readyVideo('owner');
+    const trollComment = (await w.call('POST', `/api/v1/videos/${other}/comments`, 'troll', { content: 'ugh' })).json()
+      .id;
+    const commentIds = async () =>
+      ((await w.call('GET', `/api/v1/videos/${other}/comments`, 'owner')).json().items as { id: string }[]).map(
+        (c) => c.id,
+      );
+    expect(await commentIds()).toContain(trollComment);
     await report('follower', 'user', w.id.troll!, 'harassment');
     const caseId = await caseOf(w.id.troll!);
     expect((await w.call('GET', `/api/v1/videos/${other}`, 'troll')).statusCode).toBe(200);
@@ -225,6 +232,7 @@ describe('bans', () => {
     expect(await w.answer('POST', `/api/v1/videos/${other}/like`, 'troll')).toEqual([403, 'ACCOUNT_BANNED']);
     expect(await w.answer('POST', `/api/v1/users/${w.id.owner}/follow`, 'troll')).toEqual([403, 'ACCOUNT_BANNED']);
     expect(await w.answer('GET', `/api/v1/videos/${trollVideo}`, 'stranger')).toEqual([404, 'VIDEO_NOT_FOUND']);
+    expect(await commentIds()).not.toContain(trollComment);
     expect((await w.call('GET', '/api/v1/me/moderation', 'troll')).json().items[0]).toMatchObject({
       id: caseId,
       decision: 'ban',
@@ -239,6 +247,7 @@ describe('bans', () => {
       reason: 'first offence',
     });
     expect((await w.call('GET', `/api/v1/videos/${trollVideo}`, 'stranger')).statusCode).toBe(200);
+    expect(await commentIds()).toContain(trollComment);
     expect(await w.answer('POST', `/api/v1/videos/${other}/like`, 'troll')).toEqual([200, undefined]);
   });
 });
