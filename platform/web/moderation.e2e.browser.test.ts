@@ -50,7 +50,7 @@ async function openAs(name: string, path: string): Promise<void> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'foryou-moderation-e2e-'));
   const clip = await makeUploadClip(dir, 'a', 'null', 3);
-  real = await startRealApp('moderation-e2e', { rungConcurrency: 1 });
+  real = await startRealApp('moderation-e2e', { threads: 1 });
   for (const name of ['creator', 'viewer', 'moderator']) {
     who[name] = await real.call<Grant>('POST', '/auth/register', {
       body: { handle: `e2e_${name}`, password: 'correct horse battery' },
