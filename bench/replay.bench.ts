@@ -16,9 +16,10 @@
  */
 
 import { MemoryCache } from '../core/cache/cache.memory.ts';
-import { FEATURE_NAMES } from '../feature-store/definitions.ts';
+import { FEATURE_NAMES, strongestTags } from '../feature-store/definitions.ts';
 import { loadFeedConfig } from '../feed/for-you/config.ts';
 import { featuresHydrator } from '../feed/for-you/hydrators/features.hydrator.ts';
+import { LEARNED_TAGS } from '../feed/for-you/hydrators/history.hydrator.ts';
 import { catalogCandidates, feedSettingsSlots, forYouRanking, forYouSources } from '../feed/for-you/pipelines.ts';
 import { VALUE_MODEL_SETTINGS } from '../feed/for-you/scorers/value-model.settings.ts';
 import { emptyViewer, type FeedQuery, type PipelineConfig, type Scorer } from '../feed/for-you/types.ts';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
         history: [...(offline.histories.get(q.actor) ?? [])],
         recentImpressions: new Set(recent.map((r) => String(r.video))),
         following: offline.follows.get(q.actor) ?? new Set<string>(),
+        learnedTags: strongestTags(offline.state, q.actor, q.nowMs, LEARNED_TAGS),
       };
     },
   };

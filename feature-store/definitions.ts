@@ -112,9 +112,10 @@ export interface FeatureState {
 
 /**
  * Bumped whenever what a feature means changes without its name changing (v2: affinities and counters
- * from `signals.ts` views, quick skips negative). Saved in ranker metadata; serving refuses other versions.
+ * from `signals.ts` views, quick skips negative; v3: a short video's quick swipe is relative to its
+ * length). Saved in ranker metadata; serving refuses other versions.
  */
-export const FEATURE_VERSION = 2;
+export const FEATURE_VERSION = 3;
 
 /** Feature names in `featureVector` order; saved in model metadata and checked on load. */
 export const FEATURE_NAMES = [
@@ -223,6 +224,24 @@ function userState(state: FeatureState, user: EntityKey): UserFeatureState {
     state.users.set(user, u);
   }
   return u;
+}
+
+/**
+ * The tags `user` engaged with most, by positive decayed affinity at `timeMs`, strongest first (at most
+ * `max`): what the viewer's own behaviour says they came for, beside the interests they picked.
+ */
+export function strongestTags(state: FeatureState, user: EntityKey, timeMs: number, max: number): string[] {
+  const us = state.users.get(user);
+  if (!us || max <= 0) return [];
+  const scored: [string, number][] = [];
+  for (const [tag, a] of us.tagAffinity) {
+    const v = decayedValue(a, state.config.affinityHalfLifeMs, timeMs);
+    if (v > 0) scored.push([String(tag), v]);
+  }
+  return scored
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, max)
+    .map(([t]) => t);
 }
 
 /** Folds one interaction of `user` with `video` at `timeMs` into the state. */

@@ -61,6 +61,17 @@ describe('signalsOf', () => {
     expect(labelsOf(swiped.view!).longView).toBe(0);
   });
 
+  it('judges a short clip by the fraction watched: most of a 3 s clip is interest, a fifth of it a quick swipe', () => {
+    const aff = (watchMs: number) =>
+      fold([
+        { type: 'impression', timeMs: 0, durationMs: 3_000 },
+        { type: 'skip', timeMs: watchMs, watchMs },
+      ]).total.affinity;
+    expect(aff(2_400)).toBeGreaterThan(0);
+    expect(aff(600)).toBeLessThan(0);
+    expect(aff(1_200)).toBeLessThan(aff(2_400));
+  });
+
   it('weighs watching by the fraction watched, and a like on top', () => {
     const aff = (watchMs: number, extra: SignalEvent[] = []) =>
       fold([

@@ -79,8 +79,14 @@ export function countsAsView(type: string, watchMs: number | undefined, duration
   return durationMs !== null && durationMs !== undefined && durationMs > 0 && watchMs >= durationMs * VIEW_MIN_FRACTION;
 }
 
-/** Leaving a video before this much watch time (and before its end) is a quick swipe: a strong negative. */
+/**
+ * Leaving a video before this much watch time (and before its end) is a quick swipe: a strong negative.
+ * A clip shorter than 10 s is swiped quickly when left before `QUICK_SKIP_FRACTION` of it, so leaving a
+ * 3 s clip after 2 s is a partial watch weighed by its fraction, not a rejection.
+ */
 export const QUICK_SKIP_MS = 3_000;
+/** For short videos: the fraction of the length below which leaving is a quick swipe. */
+export const QUICK_SKIP_FRACTION = 0.3;
 /** Events later than this after their impression start a view of their own. */
 export const VIEW_WINDOW_MS = 30 * 60_000;
 /** Below this watched fraction an ended view says "not for me"; above it, "more like this". */
@@ -240,7 +246,8 @@ export function viewIsLong(v: ViewState): boolean {
 
 /** True when the viewer swiped away almost at once. */
 export function viewIsQuickSkip(v: ViewState): boolean {
-  return v.ended && !v.completed && v.watchMs < QUICK_SKIP_MS && !viewIsLong(v);
+  const quick = v.durationMs > 0 ? Math.min(QUICK_SKIP_MS, QUICK_SKIP_FRACTION * v.durationMs) : QUICK_SKIP_MS;
+  return v.ended && !v.completed && v.watchMs < quick && !viewIsLong(v);
 }
 
 /**

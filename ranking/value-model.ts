@@ -20,12 +20,24 @@ export const combineSchema = z.object({
   retrieval_weight: z.number().min(0).max(100).default(1),
   /** The two-tower affinity (a cosine) is divided by this to become a logit, as in its training softmax. */
   retrieval_temperature: z.number().positive().max(10).default(0.07),
+  /**
+   * The same for an index without a trained query tower (content vectors searched with the mean of the
+   * viewer's engaged videos): that cosine is a similarity of hashtags and creators, not the logit of a
+   * trained softmax, so it is read at a softer temperature and quality evidence in the value can count.
+   */
+  content_temperature: z.number().positive().max(10).default(0.07),
   ranker_weight: z.number().min(0).max(100).default(1),
   value_floor: z.number().positive().max(1).default(0.001),
   /** Only this many candidates (best prior first) are hydrated and ranked; the rest cannot reach a page. */
   rank_top_n: z.number().int().min(1).max(5000).default(100),
   /** Besides them, each source's own best few, so following, fresh and trending always reach the ranker. */
   keep_per_source: z.number().int().min(0).max(500).default(10),
+  /**
+   * At most this many of one creator among the `rank_top_n` (0 = no cap): a page shows only a few per
+   * creator, so a prior dominated by one creator's videos would otherwise fill the cut with videos the
+   * page cannot use.
+   */
+  keep_per_author: z.number().int().min(0).max(5000).default(0),
 });
 
 /** The combination knobs. */

@@ -35,6 +35,8 @@ export interface ViewerContext {
   history: HistoryEntry[];
   /** Tags chosen with POST /me/interests. */
   interests: string[];
+  /** Tags the viewer's engagement favours (positive decayed tag affinity), strongest first. */
+  learnedTags: string[];
 }
 
 /** An empty viewer context (anonymous, or every hydrator failed). */
@@ -48,6 +50,7 @@ export function emptyViewer(): ViewerContext {
     recentImpressions: new Set(),
     history: [],
     interests: [],
+    learnedTags: [],
   };
 }
 

@@ -1,8 +1,15 @@
+import { strongestTags } from '../../../feature-store/definitions.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
 import type { QueryHydrator } from '../types.ts';
 import { viewerStateOf } from './viewer-state.ts';
 
-/** The viewer's recent engagement history and recent impressions from the online feature store. */
+/** Learned tags the viewer context keeps (strongest first). */
+export const LEARNED_TAGS = 8;
+
+/**
+ * The viewer's recent engagement history, recent impressions and the tags their engagement favours,
+ * from the online feature store.
+ */
 export function historyHydrator(featureStore: FeatureStore): QueryHydrator {
   return {
     id: 'history',
@@ -12,7 +19,11 @@ export function historyHydrator(featureStore: FeatureStore): QueryHydrator {
         viewerStateOf(featureStore, query),
       ]);
       const recent = state.users.get(query.actor)?.recent ?? [];
-      return { history, recentImpressions: new Set(recent.map((r) => String(r.video))) };
+      return {
+        history,
+        recentImpressions: new Set(recent.map((r) => String(r.video))),
+        learnedTags: strongestTags(state, query.actor, query.nowMs, LEARNED_TAGS),
+      };
     },
   };
 }

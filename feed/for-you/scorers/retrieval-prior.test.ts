@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSnapshot } from '../../../retrieval/index-holder.ts';
+import { buildSnapshot, withQueryTower } from '../../../retrieval/index-holder.ts';
 import { candidate, NOW, query, testSettingsOf, video, withSettings } from '../testing/fixtures.ts';
 import { emptyViewer } from '../types.ts';
 import { keepForRanking, scoreRetrievalPrior } from './retrieval-prior.ts';
@@ -13,10 +13,24 @@ function snapshot() {
 const from = (source: string, rank: number, score = 0) => [{ source, rank, score }];
 
 describe('retrieval prior', () => {
-  it('is the query vector’s affinity over the temperature, for every source; unknown videos get the lowest', async () => {
+  it('is the query tower’s affinity over the temperature, for every source; unknown videos get the lowest', async () => {
+    const tower = { dims: 2, embed: async () => new Float32Array([1, 0]) };
+    const q = query({ index: withQueryTower(snapshot(), tower) });
+    const t = testSettingsOf(VALUE_MODEL_SETTINGS).combine.retrieval_temperature;
+    const cs = [
+      candidate(video('b'), { sources: from('trending', 0) }),
+      candidate(video('c'), { sources: from('popular', 3) }),
+      candidate(video('new'), { sources: from('fresh', 0) }),
+    ];
+    await scoreRetrievalPrior(q, cs);
+    expect(cs.map((c) => c.prior)).toEqual([expect.closeTo(0), expect.closeTo(-1 / t), expect.closeTo(-1 / t)]);
+  });
+
+  it('reads a content-only index (mean of engaged videos) at the softer content temperature', async () => {
     const viewer = { ...emptyViewer(), history: [{ video: 'a', kind: 'like' as const, timeMs: NOW }] };
     const q = query({ viewer, index: snapshot() });
-    const t = testSettingsOf(VALUE_MODEL_SETTINGS).combine.retrieval_temperature;
+    const t = testSettingsOf(VALUE_MODEL_SETTINGS).combine.content_temperature;
+    expect(t).toBeGreaterThan(testSettingsOf(VALUE_MODEL_SETTINGS).combine.retrieval_temperature);
     const cs = [
       candidate(video('b'), { sources: from('trending', 0) }),
       candidate(video('c'), { sources: from('popular', 3) }),
@@ -49,5 +63,15 @@ describe('retrieval prior', () => {
       candidate(video('x'), { prior: -9, sources: from('explore', 7), propensity: 0.01 }),
     ];
     expect(keepForRanking(q, cs).map((c) => c.video.id)).toEqual(['p1', 'p2', 'follow0', 'x']);
+  });
+
+  it('keeps at most keep_per_author of one creator among the top N, so the cut reaches other creators', () => {
+    const q = withSettings(query(), {
+      value_model: { combine: { rank_top_n: 3, keep_per_source: 0, keep_per_author: 2 } },
+    });
+    const by = (id: string, authorId: string, prior: number) =>
+      candidate(video(id, { authorId }), { prior, sources: from('two_tower', 0) });
+    const cs = [by('a1', 'a', 5), by('a2', 'a', 4), by('a3', 'a', 3), by('b1', 'b', 2), by('c1', 'c', 1)];
+    expect(keepForRanking(q, cs).map((c) => c.video.id)).toEqual(['a1', 'a2', 'b1']);
   });
 });

@@ -21,7 +21,8 @@ export async function scoreRetrievalPrior(query: FeedQuery, candidates: Candidat
     for (const c of candidates) c.prior = 0;
     return;
   }
-  const t = settingsOf(query.settings, VALUE_MODEL_SETTINGS).combine.retrieval_temperature;
+  const { combine } = settingsOf(query.settings, VALUE_MODEL_SETTINGS);
+  const t = s.query ? combine.retrieval_temperature : combine.content_temperature;
   let lowest = Number.POSITIVE_INFINITY;
   const missing: Candidate[] = [];
   for (const c of candidates) {
@@ -39,18 +40,31 @@ export async function scoreRetrievalPrior(query: FeedQuery, candidates: Candidat
 }
 
 /**
- * The candidates worth ranking: the `rank_top_n` best priors, each source's `keep_per_source` best by
+ * The candidates worth ranking: the `rank_top_n` best priors (at most `keep_per_author` of one creator
+ * among them), each source's `keep_per_source` best by
  * its own rank (so a followed creator's upload or a fresh video is ranked even when the two-tower
  * does not know it), and every exploration pick (propensity < 1); best prior first, ties in the order
  * the sources were merged.
  */
 export function keepForRanking(query: FeedQuery, candidates: Candidate[]): Candidate[] {
-  const { rank_top_n: topN, keep_per_source: perSource } = settingsOf(query.settings, VALUE_MODEL_SETTINGS).combine;
+  const {
+    rank_top_n: topN,
+    keep_per_source: perSource,
+    keep_per_author: perAuthor,
+  } = settingsOf(query.settings, VALUE_MODEL_SETTINGS).combine;
   const prior = (c: Candidate) => c.prior ?? Number.NEGATIVE_INFINITY;
   const sorted = [...candidates].sort((a, b) => prior(b) - prior(a));
-  return sorted.filter(
-    (c, i) => i < topN || c.propensity < 1 || c.sources.some((s) => s.rank < perSource && !isQueryAnn(s.source)),
-  );
+  const byAuthor = new Map<string, number>();
+  let top = 0;
+  return sorted.filter((c) => {
+    const n = byAuthor.get(c.video.authorId) ?? 0;
+    const inTop = top < topN && (perAuthor === 0 || n < perAuthor);
+    if (inTop) {
+      top++;
+      byAuthor.set(c.video.authorId, n + 1);
+    }
+    return inTop || c.propensity < 1 || c.sources.some((s) => s.rank < perSource && !isQueryAnn(s.source));
+  });
 }
 
 /** The For You pre-ranker: the retrieval prior and `keepForRanking`. */

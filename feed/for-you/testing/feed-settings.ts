@@ -48,7 +48,7 @@ export const TEST_FEED_FILE = deepFreeze({
       fresh: { quota: 50, timeout_ms: 100, max_age_hours: 72, exposure_budget: 200 },
       explore: { quota: 3, timeout_ms: 50 },
       popular: { quota: 50, timeout_ms: 50 },
-      interests: { quota: 100, timeout_ms: 100, cold_history_max: 5 },
+      interests: { quota: 100, timeout_ms: 100, cold_history_max: 5, learned_tags: 3 },
       rewatch: { quota: 3, timeout_ms: 50, min_age_hours: 24, dry_below: 10 },
     },
     rerankers: {
@@ -109,10 +109,12 @@ export const TEST_VALUE_MODEL = deepFreeze({
   combine: {
     retrieval_weight: 1.0,
     retrieval_temperature: 0.07,
+    content_temperature: 1.0,
     ranker_weight: 0.5,
     value_floor: 0.001,
     rank_top_n: 100,
     keep_per_source: 10,
+    keep_per_author: 10,
   },
 });
 
