@@ -9,6 +9,7 @@ import {
   featureVectors,
   newFeatureState,
   pointInTimeFeatures,
+  strongestTags,
 } from './definitions.ts';
 
 const ds = generateSynthetic({ users: 120, videos: 80, examples: 3000, seed: 11 });
@@ -143,5 +144,24 @@ describe('featureVectors', () => {
         expect(Array.from(rows[i]!)).toEqual(Array.from(featureVector(state, user, v, 50_000)));
       });
     }
+  });
+});
+
+describe('strongestTags', () => {
+  it('lists the tags with positive affinity, strongest first, at most max', () => {
+    const state = newFeatureState();
+    const v = (id: string, tag: string): FeatureVideo => ({
+      id,
+      author: `a-${id}`,
+      tags: [tag],
+      durationBucket: 1,
+      uploadMs: 0,
+    });
+    applyExample(state, 'u', v('1', 'cats'), 1_000, { longView: 1, like: 1 });
+    applyExample(state, 'u', v('2', 'dogs'), 2_000, { longView: 1 });
+    applyExample(state, 'u', v('3', 'cars'), 3_000, { hate: 1 });
+    expect(strongestTags(state, 'u', 4_000, 5)).toEqual(['cats', 'dogs']);
+    expect(strongestTags(state, 'u', 4_000, 1)).toEqual(['cats']);
+    expect(strongestTags(state, 'nobody', 4_000, 5)).toEqual([]);
   });
 });

@@ -78,7 +78,7 @@ describe('candidate sources', () => {
     expect(hits.every((h) => h.propensity === 2 / 5)).toBe(true);
   });
 
-  it('interests serve a cold viewer’s picked tags, every tag in turn, and nothing once the viewer has history', async () => {
+  it('interests serve a cold viewer’s picked tags, every tag in turn, then the tags their engagement favours', async () => {
     const cold = { ...emptyViewer(), interests: ['dogs', 'cats'] };
     const hits = await interestsSource(catalog).fetch(query({ viewer: cold }), 3);
     expect(ids(hits)).toEqual(['b-mid', 'a-new', 'c-new']);
@@ -87,6 +87,12 @@ describe('candidate sources', () => {
       history: Array.from({ length: 10 }, (_, i) => ({ video: `h${i}`, kind: 'watch' as const, timeMs: NOW })),
     };
     expect(await interestsSource(catalog).fetch(query({ viewer: warm }), 3)).toEqual([]);
+    const learned = { ...warm, learnedTags: ['cats'] };
+    expect(ids(await interestsSource(catalog).fetch(query({ viewer: learned }), 3))).toEqual([
+      'a-new',
+      'c-new',
+      'a-old',
+    ]);
   });
 
   it('popular ranks by engagement', async () => {
