@@ -19,10 +19,10 @@ const RECENCY_HALF_LIFE_MS = 72 * 3_600_000;
 /**
  * The scorer used when no ranker is loaded or it fails: popularity × recency × how well the video is
  * received (its long-view rate per impression, shrunk to the global rate: popularity alone counts
- * exposure), times the viewer's affinity to the creator and tags (signed: a topic they swipe away
- * counts against it) when features were hydrated (so a like
- * reshapes the next page even without a model; a viewer with nothing engaged yet gets the tags they
- * picked), combined with the retrieval prior like the ranker's value. Its terms are recorded.
+ * exposure), times the viewer's affinity to the creator and tags (signed: a topic they swipe away counts
+ * against it) when features were hydrated, so a like reshapes the next page even without a model; a
+ * viewer with nothing engaged yet gets the tags they picked. Combined with the retrieval prior like the
+ * ranker's value; its terms are recorded.
  */
 export const fallbackScorer: Scorer = {
   id: 'fallback',
