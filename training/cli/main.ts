@@ -27,6 +27,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   promote: async () => (await import('./commands.registry.ts')).promoteCommand,
   list: async () => (await import('./commands.registry.ts')).listCommand,
   rollback: async () => (await import('./commands.registry.ts')).rollbackCommand,
+  loop: async () => (await import('./commands.loop.ts')).loopCommand,
+  lineage: async () => (await import('./commands.loop.ts')).lineageCommand,
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -39,6 +41,8 @@ const SUMMARIES: Record<string, string> = {
   promote: 'make a candidate the production version (gated on metrics unless --force)',
   list: 'list registered model versions',
   rollback: 'restore the previous production version',
+  loop: 'the trainer worker: every N minutes train on the newest log, gate, promote with lineage',
+  lineage: 'show the decision log of a model: gate verdicts, promotions, rollbacks, by whom and why',
 };
 
 function mainHelp(): string {

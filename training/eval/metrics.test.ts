@@ -37,6 +37,8 @@ describe('ranking metrics', () => {
     expect(auc([0.8, 0.4, 0.1, 0.4], [1, 1, 0, 0])).toBeCloseTo(0.875);
     expect(auc([0.2, 0.9], [1, 0])).toBe(0);
     expect(auc([0.2, 0.9], [1, 1])).toBeNaN();
+    // A broken model's NaN scores give NaN, not a hang in the tie loop.
+    expect(auc([Number.NaN, 0.3, Number.NaN], [1, 0, 0])).toBeNaN();
   });
 
   it('GAUC weights per-user AUC by impressions and skips one-class users', () => {

@@ -74,6 +74,8 @@ export function hitAtK(ranked: ArrayLike<number>, positives: ReadonlySet<number>
 /** ROC AUC by the rank-sum formula with tied scores sharing their average rank; NaN without both classes. */
 export function auc(preds: ArrayLike<number>, labels: ArrayLike<number>): number {
   const n = preds.length;
+  // A broken model (NaN weights) must be reported, not hang the tie loop below (NaN !== NaN).
+  for (let i = 0; i < n; i++) if (!Number.isFinite(preds[i]!)) return Number.NaN;
   const order = [...Array(n).keys()].sort((a, b) => preds[a]! - preds[b]!);
   let pos = 0;
   let rankSum = 0;
@@ -164,6 +166,7 @@ export function calibration(
     const p = preds[i]!;
     sp += p;
     sl += labels[i]!;
+    if (!Number.isFinite(p)) continue;
     const bin = table[Math.min(bins - 1, Math.max(0, Math.floor(p * bins)))]!;
     bin.count++;
     bin.meanPredicted += p;
