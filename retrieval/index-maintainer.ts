@@ -1,12 +1,15 @@
 import type { Component, Telemetry } from '../core/telemetry/telemetry.ts';
 import type { Catalog, CatalogVideo } from './catalog.ts';
+import { coldStartVectors } from './cold-start-embedding.ts';
 import type { ContentEmbedder } from './content-embedding.ts';
 import { buildSnapshot, type IndexHolder } from './index-holder.ts';
 
 /**
- * Keeps every servable video in the serving index: videos that become ready are embedded with the
- * content embedder and added within one catalogue refresh, and after a swap the videos the new index
- * lacks (uploaded after its export) are back-filled. With no index at all it builds one from content
+ * Keeps every servable video in the serving index: videos that become ready are added within one
+ * catalogue refresh, incrementally (no rebuild), and after a swap the videos the new index lacks
+ * (uploaded after its export) are back-filled. A content index embeds them with the content embedder;
+ * a trained index (one with a query tower) with their cold-start vectors in its own space
+ * (`coldStartVectors`: the mean of indexed neighbours by creator, hashtag and caption word). With no index at all it builds one from content
  * embeddings, so item-to-item retrieval works before any model is trained. Failures are logged and
  * counted (component `index-maintainer`); additions are counted in `foryou_ann_index_added_total`.
  */
@@ -84,7 +87,8 @@ export class IndexMaintainer {
         await this.backfill();
         return;
       }
-      if (s.dims !== this.#embedder.dims) {
+      const trained = s.query !== undefined;
+      if (!trained && s.dims !== this.#embedder.dims) {
         this.lastError = `content embedder has ${this.#embedder.dims} dims, index ${s.version} has ${s.dims}`;
         this.#component.failed(new Error(this.lastError), 'new videos cannot join the index: dimensions differ', {
           index: s.version,
@@ -95,7 +99,9 @@ export class IndexMaintainer {
       try {
         const todo = batch.filter((v) => !s.keyOf.has(v.id));
         if (todo.length === 0) continue;
-        const vectors = await this.#embedder.embed(todo);
+        const vectors = trained
+          ? (await coldStartVectors(s, this.#catalog, todo)).vectors
+          : await this.#embedder.embed(todo);
         const n = this.#holder.add(
           todo.map((v) => v.id),
           vectors,
