@@ -1,11 +1,12 @@
 import { openJobQueue } from '../../core/queue/open.ts';
 import { type CycleResult, runCycle } from '../loop/cycle.ts';
 import { FAULTS, type Fault } from '../loop/fault.ts';
+import { type CanaryVerdict, checkCanary } from '../loop/guardrails.ts';
 import { startTrainerWorker } from '../loop/worker.ts';
 import { DecisionLog } from '../registry/decisions.ts';
 import { openRegistry } from '../registry/open.ts';
 import { type Command, required, UsageError } from './args.ts';
-import { loadExperiment } from './experiment.ts';
+import { type Experiment, loadExperiment, modelName } from './experiment.ts';
 
 function parseFault(v: string | boolean | undefined): { model: string; fault: Fault } | undefined {
   if (typeof v !== 'string') return undefined;
@@ -15,9 +16,16 @@ function parseFault(v: string | boolean | undefined): { model: string; fault: Fa
   return { model, fault: fault as Fault };
 }
 
-/** One line per model: the gate's verdict and why. */
-export function summarise(r: CycleResult): string[] {
+/** Where the platform's engagement log is, for the online guardrails (platform experiments only). */
+function eventsUrlOf(exp: Experiment, dataDir: string | undefined): string | undefined {
+  if (exp.data.source !== 'platform') return undefined;
+  return dataDir ? `sqlite://${dataDir}/events.db` : exp.data.events;
+}
+
+/** One line per model: the canary verdict on the last promotion, the gate's verdict and why. */
+export function summarise(r: CycleResult & { canary?: CanaryVerdict[] }): string[] {
   const lines = [
+    ...(r.canary ?? []).map((c) => `canary ${c.name}@${c.version}: ${c.verdict} (${c.reason})`),
     `cycle: ${r.window.examples.train} train / ${r.window.examples.validation} held-out examples, trained in ${r.trainS.toFixed(1)} s, evaluated in ${r.evalS.toFixed(1)} s (code ${r.codeVersion?.slice(0, 12) ?? 'unknown'})`,
   ];
   for (const m of r.models) {
@@ -72,8 +80,26 @@ export const loopCommand: Command = {
       objectsUrl: opts.objects as string,
     });
     const decisions = new DecisionLog(registry.db);
-    const cycle = () =>
-      runCycle({
+    const dataDir = typeof opts['data-dir'] === 'string' ? opts['data-dir'] : undefined;
+    const eventsUrl = eventsUrlOf(experiment, dataDir);
+    // The last cycle's promotions have served since: their guardrails decide, before anything new is trained.
+    const canary = async (): Promise<CanaryVerdict[]> => {
+      if (!eventsUrl || opts['no-promote'] === true) return [];
+      const out: CanaryVerdict[] = [];
+      for (const spec of experiment.models) {
+        const name = modelName(spec);
+        if (name === 'most_popular') continue;
+        try {
+          out.push(await checkCanary({ metadata: registry.db, eventsUrl, registry, decisions, name }));
+        } catch (err) {
+          out.push({ name, version: '', verdict: 'hold', reason: `guardrail check failed: ${(err as Error).message}` });
+        }
+      }
+      return out;
+    };
+    const cycle = async () => ({
+      canary: await canary(),
+      ...(await runCycle({
         experiment,
         ...(typeof opts['data-dir'] === 'string' ? { dataDir: opts['data-dir'] } : {}),
         registry,
@@ -81,7 +107,8 @@ export const loopCommand: Command = {
         actor: String(opts.actor),
         noPromote: opts['no-promote'] === true,
         ...(fault ? { fault } : {}),
-      });
+      })),
+    });
     try {
       if (opts.once) {
         const r = await cycle();

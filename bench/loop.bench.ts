@@ -1,0 +1,426 @@
+/**
+ * The learning loop on the user simulator, through the HTTP API:
+ *   npm run bench:loop [-- --users 600 --days 4 --videos 1500 --world world-a --concurrency 16]
+ * Two runs of the same world with the same users and seeds on a fresh embedded platform each:
+ *   - loop: after every simulated day but the last, one trainer cycle (`foryou-train loop --once`, as
+ *     the worker runs it: train on the platform's own log, gate, register with lineage, promote);
+ *   - frozen: one cycle after day 0 only (the day-0 model, kept).
+ * Per cycle: the gate decisions, training time and model_update_latency_s (the end of the day's
+ * traffic, i.e. the newest event the cycle learnt from, to the platform serving the promoted version).
+ * Per day: the simulator's true affinity and watch time per session. loop_vs_frozen: the paired
+ * difference of watch time per session, per user, on the days the two runs serve different models
+ * (bootstrap over users; a counterfactual A/B: same users and seeds, only the policy differs).
+ * new_video_index_latency_s: real uploads between days, from ready to the serving ANN index's size
+ * growing (GET /metrics). Fault drill (loop run, after the last cycle): cycles with a NaN-weighted ranker
+ * and a shuffled two-tower, with feed requests running throughout; `user_errors` counts their failures.
+ * Writes bench/results/loop.json.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { progressBar } from '../core/cli/progress.ts';
+import { ForyouClient } from '../platform/client/index.ts';
+import { clipFor, signIn } from '../sim/catalogue.ts';
+import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
+import { type Estimate, sumDays } from '../sim/metrics.ts';
+import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
+import { armsOf, Simulation } from '../sim/runner.ts';
+import { servingVersions, waitForModels } from '../sim/train-cycle.ts';
+import { loadWorld, resized, type World } from '../sim/world.ts';
+import { pairedBootstrap } from '../training/eval/stats.ts';
+import { argValue, printTable, writeResults } from './report.ts';
+
+const USERS = Number(argValue('--users') ?? 600);
+const DAYS = Math.max(4, Number(argValue('--days') ?? 4));
+const VIDEOS = Number(argValue('--videos') ?? 1500);
+const WORLD = argValue('--world') ?? 'world-a';
+const CONCURRENCY = Number(argValue('--concurrency') ?? 16);
+const NEW_VIDEOS = Number(argValue('--new-videos') ?? 5);
+const METRICS_TOKEN = 'bench-loop-metrics-token-0000';
+const EXPERIMENTS = new URL('../experiments/', import.meta.url).pathname;
+const TRAIN_CLI = new URL('../training/cli/bin.ts', import.meta.url).pathname;
+const ROOT = new URL('../', import.meta.url).pathname;
+const run = promisify(execFile);
+
+/** Every viewer on the pipeline: the repository's feed configuration with every experiment off. */
+function feedConfigAllPipeline(dir: string): string {
+  const feed = parse(readFileSync(join(EXPERIMENTS, 'feed.yaml'), 'utf8')) as { experiments?: { enabled?: boolean }[] };
+  for (const e of feed.experiments ?? []) e.enabled = false;
+  writeFileSync(join(dir, 'feed.yaml'), stringify(feed));
+  writeFileSync(join(dir, 'value-model.yaml'), readFileSync(join(EXPERIMENTS, 'value-model.yaml')));
+  return dir;
+}
+
+interface CliCycle {
+  canary?: { name: string; version: string; verdict: string; reason: string }[];
+  trainS: number;
+  evalS: number;
+  totalS: number;
+  window: { examples: { train: number; validation: number; test: number } };
+  models: {
+    name: string;
+    version: string;
+    promoted: boolean;
+    fault: string | null;
+    decision: { passed: boolean; checks: { check: string; passed: boolean; detail: string }[] };
+    metrics: Record<string, number>;
+  }[];
+}
+
+/** One trainer cycle exactly as the worker runs it, in its own process. */
+async function cliCycle(dataDir: string, extra: string[] = []): Promise<CliCycle> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      TRAIN_CLI,
+      'loop',
+      '--once',
+      '--json',
+      '--config',
+      'experiments/sim.yaml',
+      '--data-dir',
+      dataDir,
+      '--metadata',
+      `sqlite://${dataDir}/foryou.db`,
+      '--objects',
+      `file://${dataDir}/objects`,
+      ...extra,
+    ],
+    { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0' } },
+  );
+  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as CliCycle;
+}
+
+interface CycleRecord {
+  after_day: number;
+  canary_on_previous: CliCycle['canary'];
+  examples: CliCycle['window']['examples'];
+  gate: ReturnType<typeof gateSummary>;
+  promoted: string[];
+  train_s: number;
+  cycle_s: number;
+  model_update_latency_s: number | null;
+  serving: { model: string; index: string };
+}
+
+async function indexSize(base: string): Promise<number> {
+  const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await res.text();
+  const m = /^foryou_ann_index_size(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Uploads `n` real clips one after another; per clip, seconds from ready to being in the serving index. */
+async function newVideoLatencies(base: string, world: World, creatorHandle: string, n: number, tag: string) {
+  const workDir = mkdtempSync(join(tmpdir(), 'foryou-loop-clips-'));
+  const out: number[] = [];
+  try {
+    const client = await signIn(base, creatorHandle);
+    for (let i = 0; i < n; i++) {
+      const topic = i % world.catalogue.topics.length;
+      const clip = clipFor(world, topic, i % 4, workDir);
+      const before = await indexSize(base);
+      const { videoId } = await client.upload(await clip.bytes, {
+        caption: `${world.catalogue.topics[topic]} ${tag} ${i}`,
+        hashtags: [world.catalogue.topics[topic]!],
+      });
+      await client.waitReady(videoId, { intervalMs: 100 });
+      const ready = performance.now();
+      for (;;) {
+        if ((await indexSize(base)) > before) break;
+        if (performance.now() - ready > 120_000) throw new Error(`video ${videoId} not in the index after 120 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      out.push((performance.now() - ready) / 1000);
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+const gateSummary = (c: CliCycle) =>
+  Object.fromEntries(
+    c.models.map((m) => [
+      m.name,
+      {
+        version: m.version,
+        passed: m.decision.passed,
+        promoted: m.promoted,
+        fault: m.fault,
+        failed_checks: m.decision.checks.filter((x) => !x.passed).map((x) => `${x.check}: ${x.detail}`),
+      },
+    ]),
+  );
+
+/** Feed requests from anonymous devices while `during` runs; failures counted. */
+async function probeWhile<T>(
+  base: string,
+  during: Promise<T>,
+): Promise<{ result: T; requests: number; errors: number }> {
+  let done = false;
+  let requests = 0;
+  let errors = 0;
+  const devices = Array.from(
+    { length: 4 },
+    (_, i) => new ForyouClient({ baseUrl: base, deviceId: `drill-probe-${i}` }),
+  );
+  const loops = devices.map(async (c) => {
+    while (!done) {
+      requests++;
+      try {
+        await c.feed({ limit: 10 });
+      } catch {
+        errors++;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+  try {
+    return { result: await during, requests, errors };
+  } finally {
+    done = true;
+    await Promise.all(loops);
+  }
+}
+
+async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnType<typeof progressBar>) {
+  const dir = mkdtempSync(join(tmpdir(), `foryou-bench-loop-${mode}-`));
+  const dataDir = join(dir, 'data');
+  const env = simPlatformEnv(dataDir, {
+    FEED_CONFIG_DIR: feedConfigAllPipeline(mkdtempSync(join(dir, 'feed-'))),
+    METRICS_TOKEN,
+  });
+  try {
+    let platform = await startPlatform(env);
+    let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
+    try {
+      prepared = await prepareFastCatalogue(platform.base, world);
+    } finally {
+      await platform.stop();
+    }
+    const catalogue = await createFastCatalogue(env, prepared);
+    platform = await startPlatform(env);
+    const cycles: CycleRecord[] = [];
+    const newVideo: number[] = [];
+    let drill: Record<string, unknown> | null = null;
+    const probe = new ForyouClient({ baseUrl: platform.base, deviceId: `bench-loop-${mode}` });
+    try {
+      const report = await new Simulation({
+        baseUrl: platform.base,
+        world,
+        catalogue,
+        days: DAYS,
+        concurrency: CONCURRENCY,
+        progress: (p) => bar.update(p.day * 24 + p.hour + 1, DAYS * 24, `${mode}: day ${p.day} hour ${p.hour}`),
+        onDayEnd: async (day) => {
+          if (day >= DAYS - 1 || (mode === 'frozen' && day > 0)) return;
+          const dayEnd = performance.now();
+          if (mode === 'loop' && day >= 1 && NEW_VIDEOS > 0) {
+            bar.update(day * 24 + 24, DAYS * 24, `${mode}: new uploads into the index`);
+            newVideo.push(
+              ...(await newVideoLatencies(platform.base, world, catalogue.creators[0]!.handle, NEW_VIDEOS, `d${day}`)),
+            );
+          }
+          bar.update(day * 24 + 24, DAYS * 24, `${mode}: trainer cycle after day ${day}`);
+          const before = await servingVersions(probe);
+          const t0 = performance.now();
+          const c = await cliCycle(dataDir);
+          const cycleS = (performance.now() - t0) / 1000;
+          const promoted = c.models.filter((m) => m.promoted).map((m) => m.name);
+          const served = await waitForModels(probe, before, promoted, 120_000);
+          const latency = (performance.now() - dayEnd) / 1000;
+          cycles.push({
+            after_day: day,
+            canary_on_previous: c.canary ?? [],
+            examples: c.window.examples,
+            gate: gateSummary(c),
+            promoted,
+            train_s: c.trainS,
+            cycle_s: cycleS,
+            model_update_latency_s: promoted.length > 0 ? latency : null,
+            serving: served,
+          });
+          if (mode === 'loop' && day === DAYS - 2) {
+            bar.update(day * 24 + 24, DAYS * 24, `${mode}: fault drill`);
+            const servingBefore = await servingVersions(probe);
+            const t1 = performance.now();
+            const probed = await probeWhile(
+              platform.base,
+              (async () => [
+                await cliCycle(dataDir, ['--inject-fault', 'ranker:nan']),
+                await cliCycle(dataDir, ['--inject-fault', 'two_tower:shuffle']),
+              ])(),
+            );
+            const servingAfter = await servingVersions(probe);
+            const faulty = probed.result.flatMap((r) => r.models.filter((m) => m.fault));
+            drill = {
+              faults: faulty.map((m) => ({
+                model: m.name,
+                fault: m.fault,
+                version: m.version,
+                gate_passed: m.decision.passed,
+                promoted: m.promoted,
+                caught_by: m.decision.checks.filter((x) => !x.passed).map((x) => `${x.check}: ${x.detail}`),
+              })),
+              broken_model_rejected: faulty.length === 2 && faulty.every((m) => !m.decision.passed && !m.promoted),
+              serving_unchanged:
+                servingBefore.model === servingAfter.model && servingBefore.index === servingAfter.index,
+              rollback_s: null,
+              drill_s: (performance.now() - t1) / 1000,
+              probe_requests: probed.requests,
+              user_errors: probed.errors,
+            };
+          }
+        },
+      }).run();
+      return { report, cycles, newVideo, drill, creators: catalogue.creators.length };
+    } finally {
+      await platform.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (e: Estimate) => `${e.mean.toFixed(3)} [${e.ci95[0].toFixed(3)}, ${e.ci95[1].toFixed(3)}]`;
+
+function perDay(r: Awaited<ReturnType<typeof runPlatform>>) {
+  return Array.from({ length: DAYS }, (_, d) => {
+    const arm = Object.values(
+      armsOf({ truths: r.report.truths, exposure: r.report.exposure, creators: r.creators }, { from: d, to: d + 1 }),
+    )[0]!;
+    return {
+      day: d,
+      users: arm.users,
+      true_affinity: arm.true_affinity,
+      watch_time_per_session_s: arm.watch_time_per_session_s,
+    };
+  });
+}
+
+/** Watch seconds per session of each user over [from, to) in both runs, paired by user. */
+function pairedWatch(
+  a: Awaited<ReturnType<typeof runPlatform>>,
+  b: Awaited<ReturnType<typeof runPlatform>>,
+  from: number,
+) {
+  const per = (r: typeof a) =>
+    new Map(
+      r.report.truths
+        .map((t) => [t.user, sumDays(t, from, DAYS)] as const)
+        .filter(([, d]) => d.sessions > 0)
+        .map(([u, d]) => [u, d.watchMs / 1000 / d.sessions] as const),
+    );
+  const pa = per(a);
+  const pb = per(b);
+  const users = [...pa.keys()].filter((u) => pb.has(u));
+  const x = users.map((u) => pa.get(u)!);
+  const y = users.map((u) => pb.get(u)!);
+  return {
+    users: users.length,
+    loop: x.reduce((s, v) => s + v, 0) / Math.max(1, x.length),
+    frozen: y.reduce((s, v) => s + v, 0) / Math.max(1, y.length),
+    diff: pairedBootstrap(x, y, { seed: 1 }),
+  };
+}
+
+const p95 = (xs: number[]) => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]!;
+};
+
+const started = performance.now();
+const world = resized(loadWorld(WORLD), { users: USERS, videos: VIDEOS });
+const bar = progressBar(`${WORLD}: ${USERS} users × ${DAYS} days, loop then frozen`);
+const loop = await runPlatform(world, 'loop', bar);
+const frozen = await runPlatform(world, 'frozen', bar);
+bar.done();
+
+const loopDays = perDay(loop);
+const frozenDays = perDay(frozen);
+// The runs serve the same day-0 model on day 1; from day 2 the loop has retrained.
+const ab = pairedWatch(loop, frozen, 2);
+const cycles = loop.cycles.map((c, i) => {
+  const day = (c.after_day as number) + 1;
+  return {
+    cycle: i + 1,
+    ...c,
+    next_day: {
+      day,
+      true_affinity: loopDays[day]!.true_affinity,
+      watch_time_per_session_s: loopDays[day]!.watch_time_per_session_s,
+    },
+  };
+});
+printTable(
+  'trainer cycles (loop run)',
+  cycles.map((c) => ({
+    cycle: c.cycle,
+    after_day: c.after_day,
+    gate: Object.entries(c.gate as Record<string, { passed: boolean }>)
+      .map(([k, v]) => `${k}:${v.passed ? 'pass' : 'fail'}`)
+      .join(' '),
+    promoted: (c.promoted as string[]).join(',') || '-',
+    train_s: (c.train_s as number).toFixed(1),
+    update_latency_s: (c.model_update_latency_s as number | null)?.toFixed(1) ?? '-',
+    next_day_affinity: fmt(c.next_day.true_affinity),
+    next_day_watch_s: fmt(c.next_day.watch_time_per_session_s),
+  })),
+);
+printTable(
+  'per day: loop vs frozen',
+  loopDays.map((d, i) => ({
+    day: d.day,
+    loop_affinity: fmt(d.true_affinity),
+    frozen_affinity: fmt(frozenDays[i]!.true_affinity),
+    loop_watch_s: fmt(d.watch_time_per_session_s),
+    frozen_watch_s: fmt(frozenDays[i]!.watch_time_per_session_s),
+  })),
+);
+const drill = loop.drill as Record<string, unknown> | null;
+const summary = {
+  ab_loop_vs_frozen_watch_ci95: `${ab.diff.mean.toFixed(2)} s [${ab.diff.ci95[0].toFixed(2)}, ${ab.diff.ci95[1].toFixed(2)}] over ${ab.users} users`,
+  new_video_index_latency_s_p95: p95(loop.newVideo)?.toFixed(2) ?? '-',
+  broken_model_rejected: String(drill?.broken_model_rejected ?? '-'),
+  user_errors: String(drill?.user_errors ?? '-'),
+};
+printTable('loop', [summary]);
+writeResults('loop', {
+  world: loop.report.world,
+  users: loop.report.users,
+  days: DAYS,
+  videos: VIDEOS,
+  via_http: true,
+  cycles,
+  frozen_cycles: frozen.cycles,
+  per_day: { loop: loopDays, frozen: frozenDays },
+  ab: {
+    loop_vs_frozen: {
+      design:
+        'two runs of the same world, users and seeds; the loop retrains after every day, the frozen run keeps the day-0 model; paired by user over days 2.. (where their models differ), bootstrap over users',
+      days: [2, DAYS - 1],
+      users: ab.users,
+      loop_watch_time_per_session_s: ab.loop,
+      frozen_watch_time_per_session_s: ab.frozen,
+      watch_time_ci95: ab.diff.ci95,
+      watch_time_diff_mean: ab.diff.mean,
+    },
+  },
+  new_video_index_latency_s: loop.newVideo,
+  new_video_index_latency_s_p95: p95(loop.newVideo),
+  fault_drill: drill,
+  broken_model_rejected: drill?.broken_model_rejected ?? null,
+  rollback_s: null,
+  user_errors: drill?.user_errors ?? null,
+  simulator_errors: {
+    loop: loop.report.cost.errors,
+    frozen: frozen.report.cost.errors,
+    codes: loop.report.cost.error_codes,
+  },
+  total_s: (performance.now() - started) / 1000,
+});
