@@ -1,9 +1,11 @@
-import type { EnqueueOptions } from './ports.ts';
+import type { EnqueueOptions, WorkOptions } from './ports.ts';
 
 /** Defaults shared by every backend, so a job behaves the same whichever queue runs it. */
 export const DEFAULT_ATTEMPTS = 3;
 export const DEFAULT_BACKOFF_MS = 1000;
 export const DEFAULT_LEASE_MS = 30_000;
+/** Lost workers a job survives before it fails (kill -9, OOM, a deploy without a drain). */
+export const DEFAULT_MAX_STALLS = 10;
 
 /** Enqueue options with defaults applied; `jobId` stays undefined when the caller gave none. */
 export interface ResolvedEnqueue {
@@ -17,6 +19,7 @@ export interface ResolvedEnqueue {
 export interface ResolvedWork {
   concurrency: number;
   leaseMs: number;
+  maxStalls: number;
 }
 
 // ':' is BullMQ's key separator; one rule for every backend keeps queue names portable between them.
@@ -60,11 +63,12 @@ export function resolveEnqueue(queue: string, name: string, opts: EnqueueOptions
 }
 
 /** Checks `work()` options and fills in defaults. */
-export function resolveWork(queue: string, opts: { concurrency?: number; leaseMs?: number } = {}): ResolvedWork {
+export function resolveWork(queue: string, opts: WorkOptions = {}): ResolvedWork {
   checkQueueName(queue);
   return {
     concurrency: nonNegativeInt('concurrency', opts.concurrency, 1, 1),
     leaseMs: nonNegativeInt('leaseMs', opts.leaseMs, DEFAULT_LEASE_MS, 10),
+    maxStalls: nonNegativeInt('maxStalls', opts.maxStalls, DEFAULT_MAX_STALLS),
   };
 }
 

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { newId } from '../ids.ts';
 import { redact } from '../open-by-url.ts';
 import { checkJobId, checkQueueName, errorMessage, resolveEnqueue, resolveWork } from './job-options.ts';
-import type { EnqueueOptions, Job, JobQueue, JobState, JobStatus, Worker } from './ports.ts';
+import type { EnqueueOptions, Job, JobQueue, JobState, JobStatus, Worker, WorkOptions } from './ports.ts';
 import { PermanentJobError } from './ports.ts';
 
 /** Connection settings parsed from `redis://[user:pass@]host:port/db?prefix=foryou`. */
@@ -54,6 +54,14 @@ function decodeId(id: string): string {
   return id.replace(/^%i/, '').replace(/%(25|3A)/g, (_, code: string) => (code === '25' ? '%' : ':'));
 }
 
+/** How often workers look for stalled jobs at most, ms. */
+const STALLED_CHECK_MS = 5_000;
+
+/** Starts minus stalls: the attempt a running job is on, or the attempts a finished one used. */
+function attemptOf(job: BullJob): number {
+  return Math.max(0, job.attemptsStarted - (job.stalledCounter ?? 0));
+}
+
 const STATUS: Record<BullState, JobStatus> = {
   waiting: 'waiting',
   'waiting-children': 'waiting',
@@ -84,8 +92,9 @@ export async function openBullmqQueue(
 }
 
 /**
- * The port on BullMQ. Every start of a job counts as an attempt, a stalled one (its worker died and
- * its lock expired) included, matching the SQLite backend; BullMQ itself counts only failures.
+ * The port on BullMQ. A start whose worker died (the job stalled: its lock expired) is not an attempt,
+ * as in BullMQ itself and the SQLite backend: the attempt number is the starts minus the stalls, and
+ * stalls are bounded by `maxStalls` (checked in the processor, so BullMQ's own limit is set out of reach).
  */
 export class BullmqJobQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
@@ -115,24 +124,21 @@ export class BullmqJobQueue implements JobQueue {
     return id;
   }
 
-  work<T>(
-    queue: string,
-    handler: (job: Job<T>) => Promise<void>,
-    opts?: { concurrency?: number; leaseMs?: number },
-  ): Worker {
-    const { concurrency, leaseMs } = resolveWork(queue, opts);
+  work<T>(queue: string, handler: (job: Job<T>) => Promise<void>, opts?: WorkOptions): Worker {
+    const { concurrency, leaseMs, maxStalls } = resolveWork(queue, opts);
     this.#assertOpen();
     const processor = async (job: BullJob) => {
-      const attempt = job.attemptsStarted;
+      const attempt = attemptOf(job);
       const attempts = job.opts.attempts ?? 1;
-      if (attempt > attempts) {
-        throw new UnrecoverableError(`lease expired on attempt ${attempt - 1} of ${attempts} (worker lost)`);
+      if (job.stalledCounter > maxStalls) {
+        throw new UnrecoverableError(
+          `worker lost ${job.stalledCounter} times (lease expired; at most ${maxStalls} restarts)`,
+        );
       }
       try {
         await handler({ id: decodeId(job.id ?? ''), queue, name: job.name, data: job.data as T, attempt });
       } catch (err) {
         if (err instanceof PermanentJobError) throw new UnrecoverableError(err.reason);
-        // BullMQ would retry again here when an earlier start stalled; our count says this was the last.
         if (attempt >= attempts) throw new UnrecoverableError(errorMessage(err));
         throw err instanceof Error ? err : new Error(errorMessage(err));
       }
@@ -142,9 +148,11 @@ export class BullmqJobQueue implements JobQueue {
       prefix: this.#settings.prefix,
       concurrency,
       lockDuration: leaseMs,
-      // Stalled checks every lease, so a dead worker's job is back within about two leases.
-      stalledInterval: leaseMs,
-      // Stalls are bounded by `attempts` in the processor above, not by BullMQ's separate counter.
+      // A job is taken back on the second check after its lock lapsed: checking every few seconds
+      // (a cheap script over the active list) brings a dead worker's job back about one lease after
+      // the death, not up to three (with the check every lease, a 60 s transcode lease meant 2-3 min).
+      stalledInterval: Math.min(leaseMs, STALLED_CHECK_MS),
+      // Stalls are bounded by `maxStalls` in the processor above, not by BullMQ's separate counter.
       maxStalledCount: 1_000_000,
     });
     worker.on('error', (err) =>
@@ -170,9 +178,8 @@ export class BullmqJobQueue implements JobQueue {
     if (state === 'unknown') return undefined;
     const job = await q.getJob(encodeId(id));
     if (!job) return undefined;
-    // A start past the last attempt only records the lost lease (see the processor): not an attempt.
-    const attempts = Math.min(job.attemptsStarted, job.opts.attempts ?? job.attemptsStarted);
-    const result: JobState = { id, status: STATUS[state], attempts };
+    const result: JobState = { id, status: STATUS[state], attempts: attemptOf(job) };
+    if (job.stalledCounter > 0) result.stalls = job.stalledCounter;
     // BullMQ keeps the last error after a retry succeeds; the port reports it only while it matters.
     if (job.failedReason && state !== 'completed') result.failedReason = job.failedReason;
     return result;

@@ -300,16 +300,17 @@ export function describeJobQueueContract(
       expect(seen).toEqual([{ id: 'keep-me', queue, name: 'persisted', data: { keep: true }, attempt: 1 }]);
     });
 
-    it('runs a job again as a new attempt once the lease of its killed worker expires, or fails it with none left', async () => {
-      const q = await openQueue();
-      const queue = queueName();
-      const leaseMs = 1000;
-      const retried = await q.enqueue(queue, 'long', { n: 7 }, { attempts: 3, backoffMs: 10 });
-      const lastTry = await q.enqueue(queue, 'once', { n: 8 }, { attempts: 1 });
-
+    /** Starts a worker process that claims jobs of `queue` and never finishes them; resolves with it once it holds `n`. */
+    async function leaseHolder(queue: string, leaseMs: number, n: number) {
       const holder = spawn(
         process.execPath,
-        [fileURLToPath(new URL('./queue.lease-holder.ts', import.meta.url)), options.url, queue, String(leaseMs), '2'],
+        [
+          fileURLToPath(new URL('./queue.lease-holder.ts', import.meta.url)),
+          options.url,
+          queue,
+          String(leaseMs),
+          String(n),
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       children.push(holder);
@@ -318,13 +319,30 @@ export function describeJobQueueContract(
         stderr += chunk;
       });
       const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
-      const lines: unknown[] = [];
+      const lines: { id: string; attempt: number }[] = [];
       createInterface({ input: holder.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
       await Promise.race([
-        waitFor('the holder to claim both jobs', () => lines.length === 2),
+        waitFor(`a lease holder to claim ${n} jobs`, () => lines.length >= n, 30_000),
         exited.then(() => Promise.reject(new Error(`lease holder exited early: ${stderr}`))),
       ]);
-      expect(lines).toEqual(
+      return {
+        lines,
+        async kill9() {
+          holder.kill('SIGKILL');
+          await exited;
+        },
+      };
+    }
+
+    it('runs a job again once the lease of its killed worker expires, on the same attempt: a crash is not a failure', async () => {
+      const q = await openQueue();
+      const queue = queueName();
+      const leaseMs = 1000;
+      const retried = await q.enqueue(queue, 'long', { n: 7 }, { attempts: 3, backoffMs: 10 });
+      const lastTry = await q.enqueue(queue, 'once', { n: 8 }, { attempts: 1 });
+
+      const holder = await leaseHolder(queue, leaseMs, 2);
+      expect(holder.lines).toEqual(
         expect.arrayContaining([
           { id: retried, attempt: 1 },
           { id: lastTry, attempt: 1 },
@@ -344,12 +362,59 @@ export function describeJobQueueContract(
       expect(runs).toEqual([]);
       expect(await q.getJob(queue, retried)).toMatchObject({ status: 'active', attempts: 1 });
 
-      holder.kill('SIGKILL');
-      await exited;
-      expect(await stateOf(q, queue, retried, 'completed')).toMatchObject({ attempts: 2 });
-      const failed = await stateOf(q, queue, lastTry, 'failed');
-      expect(failed).toMatchObject({ attempts: 1, failedReason: 'lease expired on attempt 1 of 1 (worker lost)' });
-      expect(runs).toEqual([{ id: retried, attempt: 2 }]);
+      await holder.kill9();
+      // Even the job with a single attempt runs again: the kill used up none.
+      expect(await stateOf(q, queue, retried, 'completed')).toEqual({
+        id: retried,
+        status: 'completed',
+        attempts: 1,
+        stalls: 1,
+      });
+      expect(await stateOf(q, queue, lastTry, 'completed')).toEqual({
+        id: lastTry,
+        status: 'completed',
+        attempts: 1,
+        stalls: 1,
+      });
+      expect(runs).toEqual(
+        expect.arrayContaining([
+          { id: retried, attempt: 1 },
+          { id: lastTry, attempt: 1 },
+        ]),
+      );
+      expect(runs).toHaveLength(2);
+    });
+
+    it('completes a job whose worker was killed three times in a row, on its one attempt', async () => {
+      const q = await openQueue();
+      const queue = queueName();
+      const leaseMs = 1000;
+      const id = await q.enqueue(queue, 'killed', { n: 1 }, { attempts: 1 });
+      for (let kill = 0; kill < 3; kill++) {
+        const holder = await leaseHolder(queue, leaseMs, 1);
+        expect(holder.lines).toEqual([{ id, attempt: 1 }]);
+        await holder.kill9();
+      }
+      const runs: number[] = [];
+      q.work(queue, async (job) => void runs.push(job.attempt), { leaseMs });
+      expect(await stateOf(q, queue, id, 'completed')).toEqual({ id, status: 'completed', attempts: 1, stalls: 3 });
+      expect(runs).toEqual([1]);
+    });
+
+    it('fails a job that lost its worker more than maxStalls times, with the reason', async () => {
+      const q = await openQueue();
+      const queue = queueName();
+      const leaseMs = 1000;
+      const id = await q.enqueue(queue, 'poison', {}, { attempts: 3 });
+      for (let kill = 0; kill < 2; kill++) await (await leaseHolder(queue, leaseMs, 1)).kill9();
+      const runs: number[] = [];
+      q.work(queue, async (job) => void runs.push(job.attempt), { leaseMs, maxStalls: 1 });
+      const failed = await stateOf(q, queue, id, 'failed');
+      expect(failed).toMatchObject({
+        stalls: 2,
+        failedReason: 'worker lost 2 times (lease expired; at most 1 restarts)',
+      });
+      expect(runs).toEqual([]);
     });
 
     it('rejects bad input with a clear error', async () => {
@@ -361,6 +426,7 @@ export function describeJobQueueContract(
       await expect(q.enqueue('ok', 'x', {}, { delayMs: -1 })).rejects.toThrow(/delayMs/);
       await expect(q.enqueue('ok', 'x', {}, { jobId: '' })).rejects.toThrow(/job id/);
       expect(() => q.work('ok', async () => {}, { concurrency: 0 })).toThrow(/concurrency/);
+      expect(() => q.work('ok', async () => {}, { maxStalls: -1 })).toThrow(/maxStalls/);
       await expect(q.ping()).resolves.toBeUndefined();
     });
   });

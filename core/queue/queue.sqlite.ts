@@ -3,8 +3,16 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { newId } from '../ids.ts';
 import { pathFromUrl } from '../open-by-url.ts';
-import { checkJobId, checkQueueName, errorMessage, resolveEnqueue, resolveWork, serializeData } from './job-options.ts';
-import type { EnqueueOptions, Job, JobQueue, JobState, JobStatus, Worker } from './ports.ts';
+import {
+  checkJobId,
+  checkQueueName,
+  errorMessage,
+  type ResolvedWork,
+  resolveEnqueue,
+  resolveWork,
+  serializeData,
+} from './job-options.ts';
+import type { EnqueueOptions, Job, JobQueue, JobState, JobStatus, Worker, WorkOptions } from './ports.ts';
 import { PermanentJobError } from './ports.ts';
 
 const SCHEMA = `
@@ -15,6 +23,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   data TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('waiting', 'delayed', 'active', 'completed', 'failed')),
   attempts INTEGER NOT NULL DEFAULT 0,
+  stalls INTEGER NOT NULL DEFAULT 0,
   max_attempts INTEGER NOT NULL,
   backoff_ms INTEGER NOT NULL,
   run_at INTEGER NOT NULL,
@@ -39,7 +48,10 @@ interface ClaimedRow {
   id: string;
   name: string;
   data: string;
+  /** Runs started, lost ones included: the fence of this claim. */
   attempts: number;
+  /** Runs lost with their worker (lease lapsed); `attempts - stalls` is the attempt number. */
+  stalls: number;
   max_attempts: number;
   backoff_ms: number;
 }
@@ -67,7 +79,8 @@ export async function openSqliteQueue(
 /**
  * A durable job queue in one SQLite file that several processes may share.
  * Claims are single UPDATE … RETURNING statements, so two workers never hold the same lease;
- * the attempt number fences a worker whose lease was taken over from writing the job's outcome.
+ * the run count (column `attempts`) fences a worker whose lease was taken over from writing the job's
+ * outcome. A run lost with its worker counts in `stalls` too, so it does not use up an attempt.
  */
 export class SqliteJobQueue implements JobQueue {
   readonly kind = 'sqlite' as const;
@@ -92,31 +105,38 @@ export class SqliteJobQueue implements JobQueue {
     // FULL syncs the WAL on every commit: an enqueue that resolved survives a crash of the machine too.
     db.exec('PRAGMA synchronous = FULL');
     db.exec(SCHEMA);
+    // Files made before `stalls` existed: every lost run there counted as an attempt, as it did then.
+    const columns = db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'stalls')) {
+      db.exec('ALTER TABLE jobs ADD COLUMN stalls INTEGER NOT NULL DEFAULT 0');
+    }
     const fence = 'queue = ? AND id = ? AND status = ? AND attempts = ?';
     this.#sql = {
       insert: db.prepare(
         `INSERT INTO jobs (queue, id, name, data, status, attempts, max_attempts, backoff_ms, run_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT (queue, id) DO NOTHING`,
       ),
-      get: db.prepare('SELECT status, attempts, failed_reason, run_at FROM jobs WHERE queue = ? AND id = ?'),
+      get: db.prepare('SELECT status, attempts, stalls, failed_reason, run_at FROM jobs WHERE queue = ? AND id = ?'),
       counts: db.prepare(
         `SELECT CASE WHEN status = 'delayed' AND run_at <= :now THEN 'waiting' ELSE status END AS status, COUNT(*) AS n
          FROM jobs WHERE queue = :queue GROUP BY 1`,
       ),
+      // Taking over an active job whose lease lapsed counts a stall (its worker died), not an attempt.
       claim: db.prepare(
-        `UPDATE jobs SET status = 'active', attempts = attempts + 1, lease_until = :lease, updated_at = :now
+        `UPDATE jobs SET status = 'active', attempts = attempts + 1,
+           stalls = stalls + (CASE WHEN status = 'active' THEN 1 ELSE 0 END), lease_until = :lease, updated_at = :now
          WHERE queue = :queue AND id IN (
            SELECT id FROM jobs WHERE queue = :queue AND (
              (status IN ('waiting', 'delayed') AND run_at <= :now)
-             OR (status = 'active' AND lease_until <= :now AND attempts < max_attempts))
+             OR (status = 'active' AND lease_until <= :now AND stalls < :maxStalls))
            ORDER BY run_at LIMIT :limit)
-         RETURNING id, name, data, attempts, max_attempts, backoff_ms`,
+         RETURNING id, name, data, attempts, stalls, max_attempts, backoff_ms`,
       ),
-      // A lost lease used up an attempt; with none left the job fails instead of being claimed again.
+      // A job that lost its worker more than `maxStalls` times fails instead of being claimed again.
       expire: db.prepare(
-        `UPDATE jobs SET status = 'failed', lease_until = NULL, updated_at = :now,
-           failed_reason = 'lease expired on attempt ' || attempts || ' of ' || max_attempts || ' (worker lost)'
-         WHERE queue = :queue AND status = 'active' AND lease_until <= :now AND attempts >= max_attempts`,
+        `UPDATE jobs SET status = 'failed', stalls = stalls + 1, lease_until = NULL, updated_at = :now,
+           failed_reason = 'worker lost ' || (stalls + 1) || ' times (lease expired; at most ' || CAST(:maxStalls AS INTEGER) || ' restarts)'
+         WHERE queue = :queue AND status = 'active' AND lease_until <= :now AND stalls >= :maxStalls`,
       ),
       nextDue: db.prepare(
         `SELECT MIN(t) AS t FROM (
@@ -149,11 +169,7 @@ export class SqliteJobQueue implements JobQueue {
     return id;
   }
 
-  work<T>(
-    queue: string,
-    handler: (job: Job<T>) => Promise<void>,
-    opts?: { concurrency?: number; leaseMs?: number },
-  ): Worker {
+  work<T>(queue: string, handler: (job: Job<T>) => Promise<void>, opts?: WorkOptions): Worker {
     const o = resolveWork(queue, opts);
     this.#assertOpen();
     const worker = new SqliteWorker(this, queue, handler as (job: Job<unknown>) => Promise<void>, o, this.#opts.pollMs);
@@ -167,12 +183,13 @@ export class SqliteJobQueue implements JobQueue {
     checkJobId(id);
     this.#assertOpen();
     const row = this.#sql.get.get(queue, id) as
-      | { status: JobStatus; attempts: number; failed_reason: string | null; run_at: number }
+      | { status: JobStatus; attempts: number; stalls: number; failed_reason: string | null; run_at: number }
       | undefined;
     if (!row) return undefined;
     // A delayed job whose time has come is waiting for a worker, as BullMQ reports it once promoted.
     const status = row.status === 'delayed' && row.run_at <= Date.now() ? 'waiting' : row.status;
-    const state: JobState = { id, status, attempts: row.attempts };
+    const state: JobState = { id, status, attempts: row.attempts - row.stalls };
+    if (row.stalls > 0) state.stalls = row.stalls;
     if (row.failed_reason !== null) state.failedReason = row.failed_reason;
     return state;
   }
@@ -200,11 +217,11 @@ export class SqliteJobQueue implements JobQueue {
     return this.#closed;
   }
 
-  /** Leases up to `limit` due jobs of `queue` for `leaseMs`; each claim is one more attempt. */
-  claim(queue: string, limit: number, leaseMs: number): ClaimedRow[] {
+  /** Leases up to `limit` due jobs of `queue` for `leaseMs`; each claim is one more run. */
+  claim(queue: string, limit: number, leaseMs: number, maxStalls: number): ClaimedRow[] {
     const now = Date.now();
-    this.#sql.expire.run({ queue, now });
-    return this.#sql.claim.all({ queue, now, lease: now + leaseMs, limit }) as unknown as ClaimedRow[];
+    this.#sql.expire.run({ queue, now, maxStalls });
+    return this.#sql.claim.all({ queue, now, lease: now + leaseMs, limit, maxStalls }) as unknown as ClaimedRow[];
   }
 
   /** When the next job of `queue` becomes due or its lease runs out, if any. */
@@ -223,14 +240,15 @@ export class SqliteJobQueue implements JobQueue {
   settle(queue: string, row: ClaimedRow, outcome: { ok: true } | { ok: false; err: unknown }): void {
     const now = Date.now();
     const fence = [queue, row.id, 'active', row.attempts] as const;
+    const attempt = row.attempts - row.stalls;
     if (outcome.ok) {
       this.#sql.complete.run(now, ...fence);
     } else if (outcome.err instanceof PermanentJobError) {
       this.#sql.fail.run(outcome.err.reason, now, ...fence);
-    } else if (row.attempts >= row.max_attempts) {
+    } else if (attempt >= row.max_attempts) {
       this.#sql.fail.run(errorMessage(outcome.err), now, ...fence);
     } else {
-      const delay = row.backoff_ms * 2 ** (row.attempts - 1);
+      const delay = row.backoff_ms * 2 ** (attempt - 1);
       this.#sql.retry.run(now + delay, errorMessage(outcome.err), now, ...fence);
     }
   }
@@ -246,7 +264,7 @@ class SqliteWorker implements Worker {
   readonly done: Promise<void>;
   readonly #store: SqliteJobQueue;
   readonly #handler: (job: Job<unknown>) => Promise<void>;
-  readonly #opts: { concurrency: number; leaseMs: number };
+  readonly #opts: ResolvedWork;
   readonly #pollMs: number;
   readonly #running = new Set<Promise<void>>();
   #closing = false;
@@ -257,7 +275,7 @@ class SqliteWorker implements Worker {
     store: SqliteJobQueue,
     queue: string,
     handler: (job: Job<unknown>) => Promise<void>,
-    opts: { concurrency: number; leaseMs: number },
+    opts: ResolvedWork,
     pollMs: number,
   ) {
     this.#store = store;
@@ -286,7 +304,7 @@ class SqliteWorker implements Worker {
       const free = this.#opts.concurrency - this.#running.size;
       if (free > 0) {
         try {
-          const rows = this.#store.claim(this.queue, free, this.#opts.leaseMs);
+          const rows = this.#store.claim(this.queue, free, this.#opts.leaseMs, this.#opts.maxStalls);
           for (const row of rows) this.#start(row);
           if (rows.length < free) {
             const due = this.#store.nextDue(this.queue);
@@ -343,7 +361,8 @@ class SqliteWorker implements Worker {
     let outcome: { ok: true } | { ok: false; err: unknown };
     try {
       const data: unknown = JSON.parse(row.data);
-      await this.#handler({ id: row.id, queue: this.queue, name: row.name, data, attempt: row.attempts });
+      const attempt = row.attempts - row.stalls;
+      await this.#handler({ id: row.id, queue: this.queue, name: row.name, data, attempt });
       outcome = { ok: true };
     } catch (err) {
       outcome = { ok: false, err };
