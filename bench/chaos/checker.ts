@@ -13,7 +13,7 @@ import type { Ledger } from './load.ts';
 export interface CheckResult {
   lost: number;
   lostByKind: Record<keyof Ledger, number>;
-  uploads: { ready: number; failed: number; unsettled: number };
+  uploads: { ready: number; failed: number; unsettled: number; failedByCode: Record<string, number> };
 }
 
 async function existing(store: MetadataStore, sql: (marks: string) => string, keys: readonly string[][]) {
@@ -75,17 +75,20 @@ export async function checkLedger(env: Record<string, string>, ledger: Ledger): 
     };
     const logged = await loggedEventIds(env.EVENTS_URL!);
     lostByKind.events = ledger.events.filter((id) => !logged.has(id)).length;
-    const uploads = { ready: 0, failed: 0, unsettled: 0 };
+    const uploads = { ready: 0, failed: 0, unsettled: 0, failedByCode: {} as Record<string, number> };
     for (let i = 0; i < ledger.uploads.length; i += 200) {
       const chunk = ledger.uploads.slice(i, i + 200);
-      const rows = await store.all<{ status: string }>(
-        `SELECT status FROM videos WHERE id IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')})`,
+      const rows = await store.all<{ status: string; failure_code: string | null }>(
+        `SELECT status, failure_code FROM videos WHERE id IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')})`,
         chunk,
       );
       for (const r of rows) {
         if (r.status === 'ready') uploads.ready++;
-        else if (r.status === 'failed') uploads.failed++;
-        else uploads.unsettled++;
+        else if (r.status === 'failed') {
+          uploads.failed++;
+          const code = r.failure_code ?? 'none';
+          uploads.failedByCode[code] = (uploads.failedByCode[code] ?? 0) + 1;
+        } else uploads.unsettled++;
       }
     }
     const lost = Object.values(lostByKind).reduce((s, n) => s + n, 0);

@@ -20,7 +20,7 @@ export interface KillLoopOptions {
   rand: () => number;
   /** How long to wait for the like counters to match the records after recovery. */
   countersWaitMs: number;
-  /** How long acknowledged uploads may take to settle after the last kill. */
+  /** How long acknowledged uploads may take to become ready after the last kill (the bound the run checks). */
   settleMs: number;
   log: (line: string) => void;
 }
@@ -35,7 +35,17 @@ export interface KillLoopResult {
   lost_by_kind: Record<string, number>;
   connection_errors: number;
   status_5xx: number;
-  uploads: { acknowledged: number; ready: number; failed: number; unsettled: number };
+  /** Uploads the API acknowledged (202): each must end ready, the clip being a valid video. */
+  uploads_acknowledged: number;
+  uploads_ready: number;
+  /** Still uploading or processing `settle_bound_s` after the last kill. */
+  uploads_stuck: number;
+  /** Failed, which a valid clip can only do because of the crashes; by failure code. */
+  uploads_failed: number;
+  uploads_failed_by_code: Record<string, number>;
+  /** Seconds after the last kill until every acknowledged upload was ready or failed (null: not within the bound). */
+  uploads_settled_s: number | null;
+  settle_bound_s: number;
   /** Seconds after recovery until video_counters.likes matched the like records (null: not within the wait). */
   counters_reconciled_s: number | null;
   duration_s: number;
@@ -129,7 +139,13 @@ export async function killLoop(backend: Backend, o: KillLoopOptions): Promise<Ki
   await worker?.ready;
   // Recovery: both processes up; acknowledged uploads must settle (ready or failed), counters must match.
   const settleStart = Date.now();
-  while (Date.now() - settleStart < o.settleMs && (await unsettledUploads(env, load.ledger.uploads)) > 0) {
+  let settledS: number | null = null;
+  for (;;) {
+    if ((await unsettledUploads(env, load.ledger.uploads)) === 0) {
+      settledS = (Date.now() - settleStart) / 1000;
+      break;
+    }
+    if (Date.now() - settleStart >= o.settleMs) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const reconciled = await countersReconciled(env, videos, o.countersWaitMs);
@@ -147,7 +163,13 @@ export async function killLoop(backend: Backend, o: KillLoopOptions): Promise<Ki
     lost_by_kind: check.lostByKind,
     connection_errors: load.connectionErrors,
     status_5xx: status5xx,
-    uploads: { acknowledged: load.ledger.uploads.length, ...check.uploads },
+    uploads_acknowledged: load.ledger.uploads.length,
+    uploads_ready: check.uploads.ready,
+    uploads_stuck: check.uploads.unsettled,
+    uploads_failed: check.uploads.failed,
+    uploads_failed_by_code: check.uploads.failedByCode,
+    uploads_settled_s: settledS,
+    settle_bound_s: o.settleMs / 1000,
     counters_reconciled_s: reconciled,
     duration_s: Math.round((Date.now() - t0) / 1000),
   };

@@ -434,7 +434,9 @@ export function startTranscodeWorker(
   deps: TranscodeDeps & { queue: JobQueue },
   options: Partial<TranscodeOptions> & { jobConcurrency?: number; leaseMs?: number } = {},
 ): Worker {
-  const { jobConcurrency = 1, leaseMs = 60_000, ...rest } = options;
+  // A killed worker's job runs again one lease after the death: 30 s, not 60, so a crash holds a video back
+  // briefly; renewals (every 10 s) never starve, as ffmpeg runs in child processes, not on the event loop.
+  const { jobConcurrency = 1, leaseMs = 30_000, ...rest } = options;
   return deps.queue.work<TranscodeJobData>(TRANSCODE_QUEUE, transcodeHandler(deps, rest), {
     concurrency: jobConcurrency,
     leaseMs,
