@@ -56,6 +56,32 @@ describe('sqlite queue URL', () => {
     await q.close();
   });
 
+  it('opens a file made before stalls were counted and runs its jobs', async () => {
+    const path = join(dir, 'old.db');
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE jobs (
+      queue TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('waiting', 'delayed', 'active', 'completed', 'failed')),
+      attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, backoff_ms INTEGER NOT NULL,
+      run_at INTEGER NOT NULL, lease_until INTEGER, failed_reason TEXT,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (queue, id))`);
+    // A job an old worker held when it died, its lease lapsed, one attempt counted.
+    old
+      .prepare(
+        `INSERT INTO jobs (queue, id, name, data, status, attempts, max_attempts, backoff_ms, run_at, lease_until, created_at, updated_at)
+         VALUES ('old', 'held', 'job', '{"n":1}', 'active', 1, 3, 10, 0, 0, 0, 0)`,
+      )
+      .run();
+    old.close();
+    const q = await openJobQueue(`sqlite://${path}?pollMs=20`);
+    const runs: number[] = [];
+    q.work('old', async (job) => void runs.push(job.attempt), { leaseMs: 100 });
+    await waitFor('the held job to complete', async () => (await q.getJob('old', 'held'))?.status === 'completed');
+    expect(await q.getJob('old', 'held')).toEqual({ id: 'held', status: 'completed', attempts: 1, stalls: 1 });
+    expect(runs).toEqual([1]);
+    await q.close();
+  });
+
   it('rejects unknown options and bad numbers', async () => {
     await expect(openJobQueue(`sqlite://${join(dir, 'x.db')}?poll=5`)).rejects.toThrow(/unknown option "poll"/);
     await expect(openJobQueue(`sqlite://${join(dir, 'x.db')}?pollMs=0`)).rejects.toThrow(/pollMs/);
