@@ -108,7 +108,12 @@ export class SqliteJobQueue implements JobQueue {
     // Files made before `stalls` existed: every lost run there counted as an attempt, as it did then.
     const columns = db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'stalls')) {
-      db.exec('ALTER TABLE jobs ADD COLUMN stalls INTEGER NOT NULL DEFAULT 0');
+      try {
+        db.exec('ALTER TABLE jobs ADD COLUMN stalls INTEGER NOT NULL DEFAULT 0');
+      } catch (err) {
+        // Another process opening the same file added it first.
+        if (!/duplicate column/i.test(errorMessage(err))) throw err;
+      }
     }
     const fence = 'queue = ? AND id = ? AND status = ? AND attempts = ?';
     this.#sql = {
