@@ -3,7 +3,7 @@
  * (`platform/worker.main.ts`) over one backend set, and the backend sets themselves: embedded (SQLite
  * and local files) and scaled (PostgreSQL, Redis, the Kafka-protocol broker, the S3-compatible server).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { dropTestSchema, testPostgresUrl } from '../../core/testing/postgres.ts';
 import { cleanupTestRedis, testRedisUrl } from '../../core/testing/redis.ts';
-import { type ServerProcess, startServerProcess } from '../../platform/api/testing/server-process.ts';
+import { type ServerProcess, spawnCaptured, startServerProcess } from '../../platform/api/testing/server-process.ts';
 
 const workerEntry = new URL('../../platform/worker.main.ts', import.meta.url).pathname;
 
@@ -144,36 +144,10 @@ export interface WorkerProcess {
 
 /** Spawns a worker at once; kill it any time, await `ready` when it must be running. */
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [workerEntry], {
-    env: { ...process.env, ...env, WORKER_METRICS_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 90 s:\n${out}`)), 90_000);
-    const onData = () => {
-      if (!out.includes('foryou worker running')) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve();
-    };
-    child.stdout!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited (${code}) before running:\n${out}`));
-    });
-  });
+  const p = spawnCaptured(workerEntry, { ...env, WORKER_METRICS_PORT: '0' });
+  const ready = p.until(/foryou worker running/, 90_000, 'the worker running').then(() => {});
   ready.catch(() => {}); // a worker killed while starting is part of the run, not an error
-  return { child, output: () => out, exited, ready };
+  return { child: p.child, output: p.output, exited: p.exited, ready };
 }
 
 /** The API process, with the background services inside it unless the backend runs a separate worker. */

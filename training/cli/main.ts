@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type CliIo, type Command, UsageError } from './args.ts';
+import type { CliIo, Command } from './args.ts';
 import { ExperimentError } from './experiment.ts';
 
 export type { CliIo, Command };

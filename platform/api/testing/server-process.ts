@@ -12,10 +12,19 @@ export interface ServerProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts `platform/api/server.ts` with `env` on PORT=0 and resolves once it listens. */
-export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [serverEntry], {
-    env: { ...process.env, EMBEDDED_WORKERS: 'false', LOG_LEVEL: 'warn', ...env, PORT: '0' },
+/** A child process whose stdout and stderr are collected, with its exit as a promise. */
+export interface CapturedProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | string>;
+  /** Resolves with the first match of `pattern` on stdout; rejects on timeout or on an earlier exit. */
+  until(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray>;
+}
+
+/** Spawns `node entry` with `env` on top of this process's environment and collects its output. */
+export function spawnCaptured(entry: string, env: Record<string, string>): CapturedProcess {
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -28,16 +37,29 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${out}`)), 30_000);
-    const onData = () => {
-      const m = /FORYOU_LISTENING (\S+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve({ child, base: m[1]!, output: () => out, exited });
-    };
-    child.stdout!.on('data', onData);
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
-  });
+  const until = (pattern: RegExp, ms: number, what: string) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what} not seen within ${ms / 1000} s:\n${out}`)), ms);
+      const onData = () => {
+        const m = pattern.exec(out);
+        if (!m) return;
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve(m);
+      };
+      child.stdout!.on('data', onData);
+      onData();
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`process exited (${code}) before ${what}:\n${out}`));
+      });
+    });
+  return { child, output: () => out, exited, until };
+}
+
+/** Starts `platform/api/server.ts` with `env` on PORT=0 and resolves once it listens. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const p = spawnCaptured(serverEntry, { EMBEDDED_WORKERS: 'false', LOG_LEVEL: 'warn', ...env, PORT: '0' });
+  const m = await p.until(/FORYOU_LISTENING (\S+)/, 30_000, 'listening');
+  return { child: p.child, base: m[1]!, output: p.output, exited: p.exited };
 }
