@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from '../api/testing/harness.ts';
-import { videosRepo } from '../media/videos.repo.ts';
+import { markVideoReadyWithoutMedia } from '../media/testing/ready-video.ts';
 import { ENGAGEMENT_TOPIC, type EngagementEvent } from './events.ts';
 
 type Who = 'blocker' | 'blocked' | 'third' | 'anonymous';
@@ -31,16 +31,7 @@ const answer = async (p: ReturnType<typeof call>) => {
 async function readyVideo(who: Who): Promise<string> {
   const res = await call('POST', '/api/v1/videos', who, { caption: 'v', privacy: 'public' });
   const videoId = res.json().video_id as string;
-  const repo = videosRepo(t.deps.metadata);
-  await repo.markProcessing(videoId);
-  await repo.markReady(videoId, 1, {
-    durationMs: 5000,
-    width: 720,
-    height: 1280,
-    renditions: [],
-    posterKey: 'p',
-    now: Date.now(),
-  });
+  await markVideoReadyWithoutMedia(t.deps.metadata, videoId);
   return videoId;
 }
 

@@ -4,7 +4,7 @@
  */
 import { setRole } from '../../api/auth/users.repo.ts';
 import { type BackendSet, buildTestApp } from '../../api/testing/harness.ts';
-import { videosRepo } from '../../media/videos.repo.ts';
+import { markVideoReadyWithoutMedia } from '../../media/testing/ready-video.ts';
 
 export type Who = 'owner' | 'follower' | 'stranger' | 'blocked' | 'moderator' | 'anonymous' | string;
 type Method = 'GET' | 'POST' | 'DELETE' | 'PATCH';
@@ -53,16 +53,7 @@ export async function moderationWorld(
   async function readyVideo(who: Who, privacy: 'public' | 'friends' | 'private' = 'public'): Promise<string> {
     const res = await call('POST', '/api/v1/videos', who, { caption: `${who} video`, privacy });
     const videoId = res.json().video_id as string;
-    const repo = videosRepo(t.deps.metadata);
-    await repo.markProcessing(videoId);
-    await repo.markReady(videoId, 1, {
-      durationMs: 5000,
-      width: 720,
-      height: 1280,
-      renditions: [],
-      posterKey: 'p',
-      now: Date.now(),
-    });
+    await markVideoReadyWithoutMedia(t.deps.metadata, videoId);
     return videoId;
   }
 
