@@ -4,7 +4,8 @@ import { generateSynthetic } from '../data/synthetic.ts';
 import { evaluateRanking } from '../eval/ranking.ts';
 import { buildRetrievalCases, evaluateRetrieval } from '../eval/retrieval.ts';
 import { ITEM_KNN_GRID, itemKnn, tunedItemKnn } from './item-knn.ts';
-import { lbfgs, trainLogReg } from './logreg.ts';
+import { lbfgs } from './lbfgs.ts';
+import { trainLogReg } from './logreg.ts';
 import { trainMf } from './mf.ts';
 import { mostPopular, randomModel, tunedDecayedPopular } from './popular.ts';
 
