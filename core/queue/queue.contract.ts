@@ -1,35 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { newId } from '../ids.ts';
-import { type Job, type JobQueue, type JobState, PermanentJobError } from './ports.ts';
+import { describe, expect, it } from 'vitest';
+import { type Job, type JobQueue, PermanentJobError } from './ports.ts';
+import { queueFixture, sleep, waitFor } from './queue.contract-fixture.ts';
+import { describeJobQueueCrashContract } from './queue.crash.contract.ts';
 
-/** What the lease test needs besides `open`: the URL a separate worker process opens the same store with. */
+/** What the crash tests need besides `open`: the URL a separate worker process opens the same store with. */
 export interface JobQueueContractOptions {
   url: string;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-interface Gate {
-  promise: Promise<void>;
-  open(): void;
 }
 
 /**
  * Every behaviour the JobQueue port promises, run against one backend. `open` must return a new
  * handle on the same store each call (so close + reopen finds earlier jobs); each test uses its own queues.
+ * The crash promises (SIGKILLed workers) are in queue.crash.contract.ts and run from here too.
  */
 export function describeJobQueueContract(
   name: string,
@@ -37,36 +19,7 @@ export function describeJobQueueContract(
   options: JobQueueContractOptions,
 ): void {
   describe(`JobQueue contract: ${name}`, () => {
-    const handles: JobQueue[] = [];
-    const gates: Gate[] = [];
-    const children: ChildProcess[] = [];
-
-    async function openQueue(): Promise<JobQueue> {
-      const q = await open();
-      handles.push(q);
-      return q;
-    }
-    function gate(): Gate {
-      let open = () => {};
-      const promise = new Promise<void>((resolve) => {
-        open = resolve;
-      });
-      const g = { promise, open };
-      gates.push(g);
-      return g;
-    }
-    const queueName = () => `q-${newId()}`;
-    const stateOf = async (q: JobQueue, queue: string, id: string, status: JobState['status']) =>
-      waitFor(`${id} to be ${status}`, async () => {
-        const s = await q.getJob(queue, id);
-        return s?.status === status ? s : undefined;
-      });
-
-    afterEach(async () => {
-      for (const c of children.splice(0)) c.kill('SIGKILL');
-      for (const g of gates.splice(0)) g.open();
-      await Promise.all(handles.splice(0).map((q) => q.close()));
-    });
+    const { openQueue, gate, queueName, stateOf } = queueFixture(open);
 
     it('runs the handler with the job data on attempt 1, then reports it completed', async () => {
       const q = await openQueue();
@@ -300,123 +253,6 @@ export function describeJobQueueContract(
       expect(seen).toEqual([{ id: 'keep-me', queue, name: 'persisted', data: { keep: true }, attempt: 1 }]);
     });
 
-    /** Starts a worker process that claims jobs of `queue` and never finishes them; resolves with it once it holds `n`. */
-    async function leaseHolder(queue: string, leaseMs: number, n: number) {
-      const holder = spawn(
-        process.execPath,
-        [
-          fileURLToPath(new URL('./queue.lease-holder.ts', import.meta.url)),
-          options.url,
-          queue,
-          String(leaseMs),
-          String(n),
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      children.push(holder);
-      let stderr = '';
-      holder.stderr?.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
-      const lines: { id: string; attempt: number }[] = [];
-      createInterface({ input: holder.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
-      await Promise.race([
-        waitFor(`a lease holder to claim ${n} jobs`, () => lines.length >= n, 30_000),
-        exited.then(() => Promise.reject(new Error(`lease holder exited early: ${stderr}`))),
-      ]);
-      return {
-        lines,
-        async kill9() {
-          holder.kill('SIGKILL');
-          await exited;
-        },
-      };
-    }
-
-    it('runs a job again once the lease of its killed worker expires, on the same attempt: a crash is not a failure', async () => {
-      const q = await openQueue();
-      const queue = queueName();
-      const leaseMs = 1000;
-      const retried = await q.enqueue(queue, 'long', { n: 7 }, { attempts: 3, backoffMs: 10 });
-      const lastTry = await q.enqueue(queue, 'once', { n: 8 }, { attempts: 1 });
-
-      const holder = await leaseHolder(queue, leaseMs, 2);
-      expect(holder.lines).toEqual(
-        expect.arrayContaining([
-          { id: retried, attempt: 1 },
-          { id: lastTry, attempt: 1 },
-        ]),
-      );
-
-      // While the holder lives it renews its leases: a second worker must not take long jobs away.
-      const runs: { id: string; attempt: number }[] = [];
-      q.work(
-        queue,
-        async (job) => {
-          runs.push({ id: job.id, attempt: job.attempt });
-        },
-        { leaseMs, concurrency: 2 },
-      );
-      await sleep(2.5 * leaseMs);
-      expect(runs).toEqual([]);
-      expect(await q.getJob(queue, retried)).toMatchObject({ status: 'active', attempts: 1 });
-
-      await holder.kill9();
-      // Even the job with a single attempt runs again: the kill used up none.
-      expect(await stateOf(q, queue, retried, 'completed')).toEqual({
-        id: retried,
-        status: 'completed',
-        attempts: 1,
-        stalls: 1,
-      });
-      expect(await stateOf(q, queue, lastTry, 'completed')).toEqual({
-        id: lastTry,
-        status: 'completed',
-        attempts: 1,
-        stalls: 1,
-      });
-      expect(runs).toEqual(
-        expect.arrayContaining([
-          { id: retried, attempt: 1 },
-          { id: lastTry, attempt: 1 },
-        ]),
-      );
-      expect(runs).toHaveLength(2);
-    });
-
-    it('completes a job whose worker was killed three times in a row, on its one attempt', async () => {
-      const q = await openQueue();
-      const queue = queueName();
-      const leaseMs = 1000;
-      const id = await q.enqueue(queue, 'killed', { n: 1 }, { attempts: 1 });
-      for (let kill = 0; kill < 3; kill++) {
-        const holder = await leaseHolder(queue, leaseMs, 1);
-        expect(holder.lines).toEqual([{ id, attempt: 1 }]);
-        await holder.kill9();
-      }
-      const runs: number[] = [];
-      q.work(queue, async (job) => void runs.push(job.attempt), { leaseMs });
-      expect(await stateOf(q, queue, id, 'completed')).toEqual({ id, status: 'completed', attempts: 1, stalls: 3 });
-      expect(runs).toEqual([1]);
-    });
-
-    it('fails a job that lost its worker more than maxStalls times, with the reason', async () => {
-      const q = await openQueue();
-      const queue = queueName();
-      const leaseMs = 1000;
-      const id = await q.enqueue(queue, 'poison', {}, { attempts: 3 });
-      for (let kill = 0; kill < 2; kill++) await (await leaseHolder(queue, leaseMs, 1)).kill9();
-      const runs: number[] = [];
-      q.work(queue, async (job) => void runs.push(job.attempt), { leaseMs, maxStalls: 1 });
-      const failed = await stateOf(q, queue, id, 'failed');
-      expect(failed).toMatchObject({
-        stalls: 2,
-        failedReason: 'worker lost 2 times (lease expired; at most 1 restarts)',
-      });
-      expect(runs).toEqual([]);
-    });
-
     it('rejects bad input with a clear error', async () => {
       const q = await openQueue();
       await expect(q.enqueue('', 'x', {})).rejects.toThrow(/queue name/);
@@ -430,4 +266,5 @@ export function describeJobQueueContract(
       await expect(q.ping()).resolves.toBeUndefined();
     });
   });
+  describeJobQueueCrashContract(name, open, options.url);
 }
