@@ -1,29 +1,8 @@
-/**
- * The learning loop on the user simulator, through the HTTP API:
- *   npm run bench:loop [-- --users 600 --days 4 --videos 1500 --world world-a --concurrency 16]
- * Two runs of the same world with the same users and seeds on a fresh embedded platform each:
- *   - loop: after every simulated day but the last, one trainer cycle (`foryou-train loop --once`, as
- *     the worker runs it: train on the platform's own log, gate, register with lineage, promote);
- *   - frozen: one cycle after day 0 only (the day-0 model, kept).
- * Per cycle: the gate decisions, training time and model_update_latency_s (the end of the day's
- * traffic, i.e. the newest event the cycle learnt from, to the platform serving the promoted version).
- * Per day: the simulator's true affinity and watch time per session. loop_vs_frozen: the paired
- * difference of watch time per session, per user, on the days the two runs serve different models
- * (bootstrap over users; a counterfactual A/B: same users and seeds, only the policy differs).
- * new_video_index_latency_s: real uploads between days, from ready to the serving ANN index's size
- * growing (GET /metrics). Fault drill (loop run, after the last cycle): cycles with a NaN-weighted ranker
- * and a shuffled two-tower, with feed requests running throughout; `user_errors` counts their failures.
- * Writes bench/results/loop.json.
- */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { parse, stringify } from 'yaml';
 import { progressBar } from '../core/cli/progress.ts';
 import { ForyouClient } from '../platform/client/index.ts';
-import { clipFor, signIn } from '../sim/catalogue.ts';
 import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
 import { type Estimate, sumDays } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
@@ -31,6 +10,15 @@ import { armsOf, Simulation } from '../sim/runner.ts';
 import { servingVersions, waitForModels } from '../sim/train-cycle.ts';
 import { loadWorld, resized, type World } from '../sim/world.ts';
 import { pairedBootstrap } from '../training/eval/stats.ts';
+import {
+  type CycleRecord,
+  cliCycle,
+  feedConfigAllPipeline,
+  gateSummary,
+  METRICS_TOKEN,
+  newVideoLatencies,
+  probeWhile,
+} from './loop/cycle.ts';
 import { argValue, printTable, writeResults } from './report.ts';
 
 const USERS = Number(argValue('--users') ?? 600);
@@ -39,153 +27,6 @@ const VIDEOS = Number(argValue('--videos') ?? 1500);
 const WORLD = argValue('--world') ?? 'world-a';
 const CONCURRENCY = Number(argValue('--concurrency') ?? 16);
 const NEW_VIDEOS = Number(argValue('--new-videos') ?? 5);
-const METRICS_TOKEN = 'bench-loop-metrics-token-0000';
-const EXPERIMENTS = new URL('../experiments/', import.meta.url).pathname;
-const TRAIN_CLI = new URL('../training/cli/bin.ts', import.meta.url).pathname;
-const ROOT = new URL('../', import.meta.url).pathname;
-const run = promisify(execFile);
-
-/** Every viewer on the pipeline: the repository's feed configuration with every experiment off. */
-function feedConfigAllPipeline(dir: string): string {
-  const feed = parse(readFileSync(join(EXPERIMENTS, 'feed.yaml'), 'utf8')) as { experiments?: { enabled?: boolean }[] };
-  for (const e of feed.experiments ?? []) e.enabled = false;
-  writeFileSync(join(dir, 'feed.yaml'), stringify(feed));
-  writeFileSync(join(dir, 'value-model.yaml'), readFileSync(join(EXPERIMENTS, 'value-model.yaml')));
-  return dir;
-}
-
-interface CliCycle {
-  canary?: { name: string; version: string; verdict: string; reason: string }[];
-  trainS: number;
-  evalS: number;
-  totalS: number;
-  window: { examples: { train: number; validation: number; test: number } };
-  models: {
-    name: string;
-    version: string;
-    promoted: boolean;
-    fault: string | null;
-    decision: { passed: boolean; checks: { check: string; passed: boolean; detail: string }[] };
-    metrics: Record<string, number>;
-  }[];
-}
-
-/** One trainer cycle exactly as the worker runs it, in its own process. */
-async function cliCycle(dataDir: string, extra: string[] = []): Promise<CliCycle> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      TRAIN_CLI,
-      'loop',
-      '--once',
-      '--json',
-      '--config',
-      'experiments/sim.yaml',
-      '--data-dir',
-      dataDir,
-      '--metadata',
-      `sqlite://${dataDir}/foryou.db`,
-      '--objects',
-      `file://${dataDir}/objects`,
-      ...extra,
-    ],
-    { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0' } },
-  );
-  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as CliCycle;
-}
-
-interface CycleRecord {
-  after_day: number;
-  canary_on_previous: CliCycle['canary'];
-  examples: CliCycle['window']['examples'];
-  gate: ReturnType<typeof gateSummary>;
-  promoted: string[];
-  train_s: number;
-  cycle_s: number;
-  model_update_latency_s: number | null;
-  serving: { model: string; index: string };
-}
-
-async function indexSize(base: string): Promise<number> {
-  const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-  const text = await res.text();
-  const m = /^foryou_ann_index_size(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m.exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-/** Uploads `n` real clips one after another; per clip, seconds from ready to being in the serving index. */
-async function newVideoLatencies(base: string, world: World, creatorHandle: string, n: number, tag: string) {
-  const workDir = mkdtempSync(join(tmpdir(), 'foryou-loop-clips-'));
-  const out: number[] = [];
-  try {
-    const client = await signIn(base, creatorHandle);
-    for (let i = 0; i < n; i++) {
-      const topic = i % world.catalogue.topics.length;
-      const clip = clipFor(world, topic, i % 4, workDir);
-      const before = await indexSize(base);
-      const { videoId } = await client.upload(await clip.bytes, {
-        caption: `${world.catalogue.topics[topic]} ${tag} ${i}`,
-        hashtags: [world.catalogue.topics[topic]!],
-      });
-      await client.waitReady(videoId, { intervalMs: 100 });
-      const ready = performance.now();
-      for (;;) {
-        if ((await indexSize(base)) > before) break;
-        if (performance.now() - ready > 120_000) throw new Error(`video ${videoId} not in the index after 120 s`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      out.push((performance.now() - ready) / 1000);
-    }
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
-  return out;
-}
-
-const gateSummary = (c: CliCycle) =>
-  Object.fromEntries(
-    c.models.map((m) => [
-      m.name,
-      {
-        version: m.version,
-        passed: m.decision.passed,
-        promoted: m.promoted,
-        fault: m.fault,
-        failed_checks: m.decision.checks.filter((x) => !x.passed).map((x) => `${x.check}: ${x.detail}`),
-      },
-    ]),
-  );
-
-/** Feed requests from anonymous devices while `during` runs; failures counted. */
-async function probeWhile<T>(
-  base: string,
-  during: Promise<T>,
-): Promise<{ result: T; requests: number; errors: number }> {
-  let done = false;
-  let requests = 0;
-  let errors = 0;
-  const devices = Array.from(
-    { length: 4 },
-    (_, i) => new ForyouClient({ baseUrl: base, deviceId: `drill-probe-${i}` }),
-  );
-  const loops = devices.map(async (c) => {
-    while (!done) {
-      requests++;
-      try {
-        await c.feed({ limit: 10 });
-      } catch {
-        errors++;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  });
-  try {
-    return { result: await during, requests, errors };
-  } finally {
-    done = true;
-    await Promise.all(loops);
-  }
-}
 
 async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnType<typeof progressBar>) {
   const dir = mkdtempSync(join(tmpdir(), `foryou-bench-loop-${mode}-`));
