@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aaRuns, mulberry32, powerRuns, srmDetection, type UserLooks } from './calibration.ts';
+import { aaRuns, mulberry32, powerRuns, srmDetection, srmMonitoring, type UserLooks } from './calibration.ts';
 import { sequentialBoundaries } from './stats.ts';
 
 /** Users whose metric grows each look around a stable taste, which their pre-period also reflects. */
@@ -27,6 +27,12 @@ describe('calibration on synthetic users', () => {
   });
   it('detects a planted effect and a 52/48 bucketing bug', () => {
     expect(powerRuns(population(400, 0, 4, 'c'), population(400, 0.1, 5, 't'), 300, 100, bounds)).toBeGreaterThan(0.8);
-    expect(srmDetection(20_000, 20, [52, 48], [1, 1])).toBe(1);
+    // At the 1e-5 bar a 52/48 split needs about 40,000 users (χ² ≈ 0.0016·n against 19.5).
+    expect(srmDetection(50_000, 20, [52, 48], [1, 1])).toBe(1);
+  });
+  it('pauses healthy experiments looked at 100 times far more often at 0.001 than at 1e-5', () => {
+    const r = srmMonitoring(10_000, 100, 2_000, [0.001, 1e-5]);
+    expect(r['0.001']).toBeGreaterThan(0.005);
+    expect(r['0.00001']).toBeLessThan(r['0.001']!);
   });
 });

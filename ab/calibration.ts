@@ -148,3 +148,36 @@ export function srmDetection(n: number, runs: number, buggyWeights: readonly num
   }
   return detected / runs;
 }
+
+/**
+ * Healthy experiments watched continuously: `runs` experiments of `n` users arriving one by one into
+ * two equal arms, the sample ratio tested after every `n / looks` users; the share of experiments paused
+ * at least once, per threshold.
+ */
+export function srmMonitoring(
+  n: number,
+  looks: number,
+  runs: number,
+  thresholds: readonly number[],
+  seed = 7,
+): Record<string, number> {
+  const rand = mulberry32(seed);
+  const paused = thresholds.map(() => 0);
+  for (let r = 0; r < runs; r++) {
+    const hit = thresholds.map(() => false);
+    let a = 0;
+    for (let k = 1; k <= looks; k++) {
+      const upTo = Math.round((n * k) / looks);
+      const from = Math.round((n * (k - 1)) / looks);
+      for (let i = from; i < upTo; i++) if (rand() < 0.5) a++;
+      const p = srm([a, upTo - a], [1, 1]).p;
+      thresholds.forEach((t, j) => {
+        if (p < t) hit[j] = true;
+      });
+    }
+    hit.forEach((h, j) => {
+      if (h) paused[j]!++;
+    });
+  }
+  return Object.fromEntries(thresholds.map((t, j) => [String(t), paused[j]! / runs]));
+}

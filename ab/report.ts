@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Analysis, type AnalysisInput, aggregate, analyse, DAY_MS } from './analysis.ts';
 import type { ExperimentState } from './state.ts';
+import { SRM_THRESHOLD } from './stats.ts';
 import { distributionChart, type EffectSeries, effectChart } from './svg.ts';
 
 /** A report's parts. */
@@ -83,7 +84,7 @@ function verdict(a: Analysis): string[] {
   const lines: string[] = [];
   if (a.srm.mismatch)
     return [
-      `**Sample ratio mismatch** (χ² = ${a.srm.chi2.toFixed(1)}, p = ${a.srm.p.toExponential(2)} < 0.001): users did not reach the arms in the configured proportions, so assignment or exposure is broken and no result below can be trusted. The experiment is paused; find the cause, change the salt and start again.`,
+      `**Sample ratio mismatch** (χ² = ${a.srm.chi2.toFixed(1)}, p = ${a.srm.p.toExponential(2)} < ${SRM_THRESHOLD}): users did not reach the arms in the configured proportions, so assignment or exposure is broken and no result below can be trusted. The experiment is paused; find the cause, change the salt and start again.`,
     ];
   for (const g of a.guardrails.filter((x) => x.breached))
     lines.push(
@@ -159,7 +160,7 @@ function markdown(input: AnalysisInput, a: Analysis, state?: ExperimentState): s
     '',
     '## Method',
     '',
-    `Users enter at their first impression after the start while bucketed into an arm (SHA-256 of salt and user id); metrics are summed per user from the exposure to this look, from the platform's engagement log. Means: Welch's t-test on per-user values, CUPED-adjusted with each user's own metric over the ${e.analysis.pre_period_days} days before the start (θ pooled over arms). Ratios: delta method. Sequential: Lan–DeMets O'Brien–Fleming alpha spending over ${e.analysis.looks} looks at α = ${e.analysis.alpha}, information measured as elapsed share of the planned duration. Sample ratio: χ² against the weights, p < 0.001 flags.`,
+    `Users enter at their first impression after the start while bucketed into an arm (SHA-256 of salt and user id); metrics are summed per user from the exposure to this look, from the platform's engagement log. Means: Welch's t-test on per-user values, CUPED-adjusted with each user's own metric over the ${e.analysis.pre_period_days} days before the start (θ pooled over arms). Ratios: delta method. Sequential: Lan–DeMets O'Brien–Fleming alpha spending over ${e.analysis.looks} looks at α = ${e.analysis.alpha}, information measured as elapsed share of the planned duration. Sample ratio: χ² against the weights, p < ${SRM_THRESHOLD} flags (0.001 shared over 100 looks, since every look tests it).`,
     '',
   ].join('\n');
 }

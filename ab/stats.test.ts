@@ -6,6 +6,7 @@ import {
   meanEstimate,
   obfSpending,
   ratioEstimate,
+  SRM_THRESHOLD,
   sampleSizePerArm,
   sequentialBoundaries,
   sequentialInflation,
@@ -112,12 +113,18 @@ describe('CUPED', () => {
 });
 
 describe('sample ratio mismatch', () => {
-  it('flags 50,000 vs 51,000 at p = 0.0017 only above the 0.001 threshold', () => {
+  it('computes χ² and p by the table (50,000 vs 51,000: χ² 9.901, p 0.00165) and flags only below 1e-5', () => {
     const s = srm([50_000, 51_000], [1, 1]);
     expect(s.chi2).toBeCloseTo(9.90099, 4);
     expect(s.p).toBeCloseTo(0.001653, 5);
     expect(s.mismatch).toBe(false);
-    expect(srm([50_000, 52_000], [1, 1]).mismatch).toBe(true);
+    expect(SRM_THRESHOLD).toBe(1e-5);
+    // χ²(1) = 19.511 is the 1e-5 critical value: 50,000 vs 51,500 gives 22.17 (flagged), vs 50,000 vs 51,000 not.
+    expect(chiSquareSf(19.5114, 1)).toBeCloseTo(1e-5, 8);
+    expect(srm([50_000, 51_500], [1, 1]).mismatch).toBe(true);
+    // A 52/48 bucketing bug on 50,000 users: χ² = 80, far past the bar.
+    expect(srm([26_000, 24_000], [1, 1]).chi2).toBeCloseTo(80, 9);
+    expect(srm([26_000, 24_000], [1, 1]).mismatch).toBe(true);
   });
   it('tests against unequal weights', () => {
     expect(srm([900, 100], [9, 1]).chi2).toBeCloseTo(0, 12);

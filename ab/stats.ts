@@ -126,12 +126,26 @@ export function cuped(y: ArrayLike<number>, x: ArrayLike<number>): Cuped {
   return { theta, adjusted, varianceReduction: vy.variance > 0 ? 1 - va / vy.variance : 0 };
 }
 
+/**
+ * p-value below which the sample ratio test flags a mismatch and pauses the experiment: 1e-5.
+ * Published practice is a per-test bar of 0.001 (GrowthBook's default, Kohavi, Tang & Xu 2020) or
+ * 0.0005 (Microsoft's ExP, Fabijan et al. 2019). Here the test is not run once: every `status` look
+ * runs it and acts on it (`--watch 300` looks every 5 minutes), so a healthy experiment is tested
+ * hundreds of times over its life, and each false alarm pauses it. 1e-5 is 0.001 shared (Bonferroni)
+ * over 100 looks, which keeps the chance of ever pausing a healthy experiment near 0.001 however often
+ * one looks (`bench:experiments` measures it). It costs nothing where bucketing bugs matter: a 52/48
+ * split of 50,000 users gives χ² ≈ 80 (p ≈ 1e-19); it needs about 40,000 users to be flagged with
+ * certainty at either bar. In experiments of a few hundred users only gross imbalances are flagged;
+ * the report always prints χ² and p.
+ */
+export const SRM_THRESHOLD = 1e-5;
+
 /** Result of the sample-ratio-mismatch test. */
 export interface Srm {
   chi2: number;
   df: number;
   p: number;
-  /** p below the threshold (0.001 by default): the assignment or exposure logging is broken. */
+  /** p below the threshold (`SRM_THRESHOLD` by default): the assignment or exposure logging is broken. */
   mismatch: boolean;
 }
 
@@ -139,7 +153,7 @@ export interface Srm {
  * Pearson's chi-square goodness-of-fit test of observed users per arm against the configured weights.
  * A mismatch means users were lost or moved unevenly, so no effect estimate can be trusted.
  */
-export function srm(observed: readonly number[], weights: readonly number[], threshold = 0.001): Srm {
+export function srm(observed: readonly number[], weights: readonly number[], threshold = SRM_THRESHOLD): Srm {
   const total = observed.reduce((a, b) => a + b, 0);
   const wsum = weights.reduce((a, b) => a + b, 0);
   let chi2 = 0;
