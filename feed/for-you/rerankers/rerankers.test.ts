@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { candidate, ids, NOW, query, testSettingsOf, video, withSettings } from '../testing/fixtures.ts';
 import { AUTHOR_DIVERSITY_SETTINGS, authorDiversityReranker } from './author-diversity.reranker.ts';
 import { creatorExposureReranker } from './creator-exposure.reranker.ts';
-import { explorationSlotReranker } from './exploration-slot.reranker.ts';
+import { explorationSlot, explorationSlotReranker } from './exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './freshness-boost.reranker.ts';
 import { policyOrderReranker } from './policy-order.reranker.ts';
 import { topicDiscoveryReranker } from './topic-discovery.reranker.ts';
@@ -74,10 +74,39 @@ describe('rerankers', () => {
 
   it('exploration_slot places one explore-only candidate inside the page whatever its score', () => {
     const ranked = Array.from({ length: 20 }, (_, i) => candidate(video(`r${i}`), { score: 20 - i }));
-    const explore = candidate(video('x'), { sources: [{ source: 'explore', rank: 0, score: 0 }], score: -5 });
+    const explore = candidate(video('x'), {
+      sources: [{ source: 'explore', rank: 0, score: 0 }],
+      score: -5,
+      propensity: 0.01,
+    });
     const r = explorationSlotReranker.rerank(query({ limit: 10 }), [...ranked, explore]);
     expect(ids(r.kept).indexOf('x')).toBe(5);
     expect(explore.rules).toEqual(['exploration_slot @5']);
     expect(r.kept).toHaveLength(21);
+  });
+
+  it('exploration_slot draws its video uniformly from the explore draws and logs that chance', () => {
+    const explore = (id: string, score: number, also?: string) =>
+      candidate(video(id), {
+        sources: [{ source: 'explore', rank: 0, score: 0 }, ...(also ? [{ source: also, rank: 0, score: 1 }] : [])],
+        score,
+        // A draw another source also proposed carries 1 (it would have been a candidate anyway).
+        propensity: also ? 1 : 0.003,
+      });
+    const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
+    // A deterministic sweep of the unit interval: each of the three is drawn for a third of it.
+    for (let i = 0; i < 300; i++) {
+      const cs = [explore('a', 3, 'trending'), explore('b', 2), explore('c', -9), candidate(video('r'), { score: 9 })];
+      const r = explorationSlot(() => (i + 0.5) / 300).rerank(query({ limit: 10 }), cs);
+      const slotItem = r.kept.find((c) => c.rules.length > 0)!;
+      counts[slotItem.video.id]!++;
+      expect(slotItem.propensity).toBeCloseTo(0.001, 12);
+    }
+    expect(counts).toEqual({ a: 100, b: 100, c: 100 });
+  });
+
+  it('exploration_slot stays empty when no draw carries its probability', () => {
+    const c = candidate(video('x'), { sources: [{ source: 'explore', rank: 0, score: 0 }] });
+    expect(explorationSlot().rerank(query({ limit: 10 }), [c]).kept[0]!.rules).toEqual([]);
   });
 });

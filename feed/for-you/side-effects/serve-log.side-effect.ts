@@ -1,4 +1,5 @@
 import { FEATURE_NAMES } from '../../../feature-store/definitions.ts';
+import { EXPLORATION_SLOT_RULE } from '../rerankers/exploration-slot.reranker.ts';
 import type { Candidate, FeedQuery, PipelineResult, SideEffect } from '../types.ts';
 
 /** One served feed position, with what produced it. */
@@ -23,8 +24,9 @@ export interface ServedItemSink {
 
 /**
  * The logged features of one served item: the ranker's features by name, the head predictions, the
- * score, the retrieval sources, and the experiment arms (`arm:<experiment>:<arm>` = 1), so any page
- * can be replayed and every arm's items told apart.
+ * score, the retrieval sources, the experiment arms (`arm:<experiment>:<arm>` = 1) and
+ * `exploration_slot` = 1 on an exploration-slot item, so any page can be replayed, every arm's items told
+ * apart, and the slot's random picks (with their propensity) found for off-policy evaluation.
  */
 export function servedFeatures(query: FeedQuery, c: Candidate): Record<string, number> {
   const out: Record<string, number> = {};
@@ -33,6 +35,7 @@ export function servedFeatures(query: FeedQuery, c: Candidate): Record<string, n
   out.score = c.score;
   for (const s of c.sources) out[`source:${s.source}`] = s.rank;
   for (const a of query.arms) out[`arm:${a.experiment}:${a.arm}`] = 1;
+  if (c.rules.some((r) => r.startsWith(`${EXPLORATION_SLOT_RULE} `))) out.exploration_slot = 1;
   return out;
 }
 
