@@ -47,4 +47,22 @@ describe('off-policy evaluation', () => {
     expect(ips(logs).estimate).toBeCloseTo(1, 12);
     expect(snips(logs).estimate).toBeCloseTo(1, 12);
   });
+  it('matches hand-computed IPS, SNIPS and doubly robust values and standard errors', () => {
+    // Weights π/μ: 2, 2, 0, 1. IPS terms w·r: 2, 0, 0, 1. DR terms q̂π + w·(r − q̂): 1.5, 0.3, 0.7, 1.2.
+    const logs: LoggedDecision[] = [
+      { propensity: 0.5, reward: 1, target: 1, predicted: 0.6, predictedUnderTarget: 0.7 },
+      { propensity: 0.25, reward: 0, target: 0.5, predicted: 0.2, predictedUnderTarget: 0.7 },
+      { propensity: 0.5, reward: 1, target: 0, predicted: 0.4, predictedUnderTarget: 0.7 },
+      { propensity: 0.25, reward: 1, target: 0.25, predicted: 0.5, predictedUnderTarget: 0.7 },
+    ];
+    // IPS: 3/4; sample variance of the terms 2.75/3, so se = √(2.75/3/4).
+    expect(ips(logs).estimate).toBeCloseTo(0.75, 12);
+    expect(ips(logs).se).toBeCloseTo(Math.sqrt(2.75 / 3 / 4), 12);
+    // SNIPS: Σw·r / Σw = 3/5; delta method (s²_y − 2R·s_xy + R²·s²_x)/(n·x̄²) = (11/12 − 1.2·5/12 + 0.36·11/12)/(4·1.5625).
+    expect(snips(logs).estimate).toBeCloseTo(0.6, 12);
+    expect(snips(logs).se).toBeCloseTo(Math.sqrt((11 / 12 - 1.2 * (5 / 12) + 0.36 * (11 / 12)) / 6.25), 12);
+    // DR: 3.7/4; terms' variance 0.8475/3.
+    expect(doublyRobust(logs).estimate).toBeCloseTo(0.925, 12);
+    expect(doublyRobust(logs).se).toBeCloseTo(Math.sqrt(0.8475 / 3 / 4), 12);
+  });
 });
