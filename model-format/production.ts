@@ -9,6 +9,19 @@ export interface ProductionModel {
   metadata: Record<string, unknown>;
 }
 
+/** Version `version` of `name` whatever its stage (a pinned experiment arm or canary), or undefined. */
+export async function registeredModel(
+  db: SqlExecutor,
+  name: string,
+  version: string,
+): Promise<ProductionModel | undefined> {
+  const row = await db.get<Record<string, unknown>>(
+    'SELECT name, version, artifact_prefix, metadata FROM models WHERE name = $1 AND version = $2',
+    [name, version],
+  );
+  return row ? modelOf(row) : undefined;
+}
+
 /** The newest production version of `name`, or undefined when none was promoted. */
 export async function productionModel(db: SqlExecutor, name: string): Promise<ProductionModel | undefined> {
   const row = await db.get<Record<string, unknown>>(
@@ -16,7 +29,10 @@ export async function productionModel(db: SqlExecutor, name: string): Promise<Pr
       ORDER BY promoted_at DESC LIMIT 1`,
     [name],
   );
-  if (!row) return undefined;
+  return row ? modelOf(row) : undefined;
+}
+
+function modelOf(row: Record<string, unknown>): ProductionModel {
   let metadata: Record<string, unknown> = {};
   try {
     metadata = JSON.parse(String(row.metadata ?? '{}')) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { PinnedVersions } from '../../model-format/pinned-versions.ts';
 import { RankerHolder } from '../../ranking/ranker-holder.ts';
 import { valueBreakdown } from '../../ranking/value-model.ts';
 import { settingsOf, slot, sourceBudgetSchema } from '../pipeline/settings.ts';
@@ -10,7 +11,7 @@ import { VALUE_MODEL_SETTINGS } from './scorers/value-model.settings.ts';
 import { FRESH_SETTINGS } from './sources/fresh.source.ts';
 import { TWO_TOWER_SETTINGS } from './sources/two-tower.source.ts';
 import { TEST_FEED_FILE, testFeedConfig, testFeedYaml, testValueModelYaml } from './testing/feed-settings.ts';
-import { candidate, query, video } from './testing/fixtures.ts';
+import { candidate, query, video, withSettings } from './testing/fixtures.ts';
 
 const valueYaml = testValueModelYaml();
 const feedYaml = testFeedYaml();
@@ -107,10 +108,44 @@ describe('feed config, arms and the value model', () => {
       featureDims: 1,
       predict: async (x) => ({ like: x.map((v) => v), hate: x.map((v) => 1 - v) }),
     });
-    await scorer.score(query(), cs);
+    const q = query();
+    await scorer.score(q, cs);
     expect(cs[0]!.score).toBeGreaterThan(cs[1]!.score);
     expect(cs[0]!.heads!.like).toBeCloseTo(0.9);
     expect(cs[0]!.valueTerms!.hate).toBeCloseTo(-0.4);
-    expect(scorer.version()).toBe('r1');
+    expect(scorer.version(q)).toBe('r1');
+  });
+
+  it('an arm pinning ranker_version is scored by that version once loaded, production until then', async () => {
+    const model = (version: string, like: number) => ({
+      version,
+      featureDims: 1,
+      predict: async (x: Float32Array) => ({ like: x.map(() => like) }),
+    });
+    const holder = new RankerHolder();
+    holder.swap(model('prod', 0.1));
+    const loads: string[] = [];
+    const pinned = new PinnedVersions({
+      load: async (v: string) => {
+        loads.push(v);
+        return model(v, 0.7);
+      },
+    });
+    const scorer = modelScorer(holder, pinned);
+    const pinnedQuery = () => withSettings(query(), { value_model: { ranker_version: 'r7' } });
+    const cs = [candidate(video('a'), { features: new Float32Array([0.5]) })];
+    const first = pinnedQuery();
+    await scorer.score(first, cs);
+    expect(scorer.version(first)).toBe('prod');
+    await pinned.ready('r7');
+    const second = pinnedQuery();
+    await scorer.score(second, cs);
+    expect(scorer.version(second)).toBe('r7');
+    expect(cs[0]!.heads!.like).toBeCloseTo(0.7);
+    // Requests without the pin stay on production.
+    const plain = query();
+    await scorer.score(plain, cs);
+    expect(scorer.version(plain)).toBe('prod');
+    expect(loads).toEqual(['r7']);
   });
 });

@@ -1,7 +1,8 @@
 import type { Cache } from '../../core/cache/ports.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
-import type { RankerHolder } from '../../ranking/ranker-holder.ts';
+import type { PinnedVersions } from '../../model-format/pinned-versions.ts';
+import type { RankerHolder, RankerModel } from '../../ranking/ranker-holder.ts';
 import type { Catalog } from '../../retrieval/catalog.ts';
 import { type SettingsSlot, uniqueSlots } from '../pipeline/settings.ts';
 import { slotsOf } from '../pipeline/types.ts';
@@ -54,6 +55,8 @@ export interface FeedParts {
   cache: Cache;
   catalog: Catalog;
   ranker: RankerHolder;
+  /** Ranker versions other than production that arms pin (`value_model.ranker_version`), loaded on demand. */
+  pinnedRankers?: PinnedVersions<RankerModel>;
   featureStore?: FeatureStore;
   serveLog?: ServedItemSink;
   sessionTtlMs: () => number;
@@ -123,11 +126,12 @@ export const FOR_YOU_RERANKERS: readonly Reranker[] = [
  */
 export function forYouRanking(
   ranker: RankerHolder,
+  pinnedRankers?: PinnedVersions<RankerModel>,
 ): Pick<PipelineConfig, 'preRanker' | 'filters' | 'scorer' | 'fallbackScorer' | 'rerankers' | 'selector'> {
   return {
     preRanker: retrievalPriorPreRanker,
     filters: FOR_YOU_FILTERS,
-    scorer: modelScorer(ranker),
+    scorer: modelScorer(ranker, pinnedRankers),
     fallbackScorer,
     rerankers: FOR_YOU_RERANKERS,
     selector: topSelector,
@@ -163,7 +167,7 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
       ),
       exposureHydrator(p.cache),
     ],
-    ...forYouRanking(p.ranker),
+    ...forYouRanking(p.ranker, p.pinnedRankers),
     pageGuard: livePageGuard(p.metadata, RECOMMENDATION_FILTERS),
     sideEffects: [
       sessionSeenSideEffect(p.cache, p.sessionTtlMs),

@@ -253,7 +253,8 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
   const result: PipelineResult<C> = {
     page,
     trace,
-    modelVersion: trace.scorer === config.scorer.id ? config.scorer.version() : config.fallbackScorer.version(),
+    modelVersion:
+      trace.scorer === config.scorer.id ? config.scorer.version(query) : config.fallbackScorer.version(query),
   };
 
   await stage('side_effects', async () => {

@@ -98,8 +98,8 @@ export interface Filter<Q, C> {
 
 /** Sets `score` on every candidate. */
 export interface Scorer<Q, C> extends Configurable {
-  /** The model version recorded with served items. */
-  version(): string;
+  /** The model version recorded with the request's served items (the one that scored it). */
+  version(query: Q): string;
   score(query: Q, candidates: C[]): Promise<void>;
 }
 

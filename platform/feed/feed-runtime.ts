@@ -18,7 +18,8 @@ import {
 import { feedPipelines, settingsSlotsOf } from '../../feed/for-you/pipelines.ts';
 import type { ServedItemSink } from '../../feed/for-you/side-effects/serve-log.side-effect.ts';
 import { downloadArtifacts } from '../../model-format/artifact-dir.ts';
-import type { ProductionModel } from '../../model-format/production.ts';
+import { PinnedVersions } from '../../model-format/pinned-versions.ts';
+import { type ProductionModel, registeredModel } from '../../model-format/production.ts';
 import { RankerHolder, type RankerModel } from '../../ranking/ranker-holder.ts';
 import { OnnxRanker } from '../../ranking/scorer.onnx.ts';
 import { Catalog } from '../../retrieval/catalog.ts';
@@ -130,11 +131,26 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     install: (m) => ranker.swap(m),
     telemetry: o.telemetry,
   });
+  // Ranker versions an experiment arm pins (`value_model.ranker_version`): loaded from the registry on
+  // first use, beside production; at most 2 at a time, least recently used dropped.
+  const pinnedRankers = new PinnedVersions<RankerModel>({
+    max: 2,
+    load: async (version) => {
+      const m = await registeredModel(o.metadata, FEED_MODELS.ranker, version);
+      if (!m) throw new Error(`model ${FEED_MODELS.ranker}@${version} is not registered`);
+      return loadRanker(m);
+    },
+    onError: (version, err) =>
+      o.telemetry
+        .component('feed')
+        .failed(err, `pinned ranker ${version} could not be loaded; its arm is served by production`),
+  });
   const parts = {
     metadata: o.metadata,
     cache: o.cache,
     catalog,
     ranker,
+    pinnedRankers,
     ...(o.featureStore ? { featureStore: o.featureStore } : {}),
     ...(o.serveLog ? { serveLog: o.serveLog } : {}),
     sessionTtlMs: () => config.sessionTtlS * 1000,

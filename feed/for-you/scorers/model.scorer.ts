@@ -1,4 +1,5 @@
-import type { RankerHolder } from '../../../ranking/ranker-holder.ts';
+import type { PinnedVersions } from '../../../model-format/pinned-versions.ts';
+import type { RankerHolder, RankerModel } from '../../../ranking/ranker-holder.ts';
 import { combinedScore, valueBreakdown } from '../../../ranking/value-model.ts';
 import { settingsOf } from '../../pipeline/settings.ts';
 import type { Scorer } from '../types.ts';
@@ -8,16 +9,20 @@ import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
  * The multi-task ranker from the registry's production stage. Its heads are weighted into a value by
  * the request's (arm-resolved) head weights, and the value is combined with the candidate's retrieval
  * prior (`combinedScore`). Throws when no model is loaded or features are missing, so the pipeline
- * falls back.
+ * falls back. An arm that pins `value_model.ranker_version` is scored by that version once `pinned` has
+ * loaded it (production until then); the version that scored is what the serve log records.
  */
-export function modelScorer(holder: RankerHolder): Scorer {
+export function modelScorer(holder: RankerHolder, pinned?: PinnedVersions<RankerModel>): Scorer {
+  const used = new WeakMap<object, string>();
   return {
     id: 'ranker',
     settings: VALUE_MODEL_SETTINGS,
-    version: () => holder.current()?.version ?? 'none',
+    version: (query) => used.get(query) ?? holder.current()?.version ?? 'none',
     async score(query, candidates) {
-      const model = holder.current();
+      const pin = settingsOf(query.settings, VALUE_MODEL_SETTINGS).ranker_version;
+      const model = (pin && pinned?.get(pin)) || holder.current();
       if (!model) throw new Error('no ranker loaded');
+      used.set(query, model.version);
       if (candidates.length === 0) return;
       const d = model.featureDims;
       const x = new Float32Array(candidates.length * d);
