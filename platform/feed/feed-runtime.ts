@@ -104,15 +104,16 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     telemetry: o.telemetry,
   });
   const counters = new VideoCounters({ cache: o.cache, metadata: o.metadata, clock: o.clock });
+  const loadIndex = async (m: ProductionModel) => {
+    const snap = await readIndexArtifact(o.objects, m.artifactPrefix);
+    if (!snap) throw new Error(`model ${m.name} ${m.version} has no ANN index under ${m.artifactPrefix}`);
+    const tower = await loadQueryTower(m);
+    return tower ? withQueryTower(snap, tower) : snap;
+  };
   const retrievalWatcher = new ModelWatcher<IndexSnapshot>({
     db: o.metadata,
     name: FEED_MODELS.retrieval,
-    load: async (m) => {
-      const snap = await readIndexArtifact(o.objects, m.artifactPrefix);
-      if (!snap) throw new Error(`model ${m.name} ${m.version} has no ANN index under ${m.artifactPrefix}`);
-      const tower = await loadQueryTower(m);
-      return tower ? withQueryTower(snap, tower) : snap;
-    },
+    load: loadIndex,
     install: (snap) => index.swap(snap),
     telemetry: o.telemetry,
   });
@@ -131,20 +132,24 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     install: (m) => ranker.swap(m),
     telemetry: o.telemetry,
   });
-  // Ranker versions an experiment arm pins (`value_model.ranker_version`): loaded from the registry on
-  // first use, beside production; at most 2 at a time, least recently used dropped.
-  const pinnedRankers = new PinnedVersions<RankerModel>({
-    max: 2,
-    load: async (version) => {
-      const m = await registeredModel(o.metadata, FEED_MODELS.ranker, version);
-      if (!m) throw new Error(`model ${FEED_MODELS.ranker}@${version} is not registered`);
-      return loadRanker(m);
-    },
-    onError: (version, err) =>
-      o.telemetry
-        .component('feed')
-        .failed(err, `pinned ranker ${version} could not be loaded; its arm is served by production`),
-  });
+  // Model versions experiment arms pin (`value_model.ranker_version`, `sources.two_tower.model_version`):
+  // loaded from the registry on first use, beside production; at most 2 of each, least recently used
+  // dropped. A pinned index is the version's own artifact: it does not receive later uploads.
+  const pinned = <T>(name: string, load: (m: ProductionModel) => Promise<T>) =>
+    new PinnedVersions<T>({
+      max: 2,
+      load: async (version) => {
+        const m = await registeredModel(o.metadata, name, version);
+        if (!m) throw new Error(`model ${name}@${version} is not registered`);
+        return load(m);
+      },
+      onError: (version, err) =>
+        o.telemetry
+          .component('feed')
+          .failed(err, `pinned ${name}@${version} could not be loaded; its arm is served by production`),
+    });
+  const pinnedRankers = pinned(FEED_MODELS.ranker, loadRanker);
+  const pinnedIndexes = pinned(FEED_MODELS.retrieval, loadIndex);
   const parts = {
     metadata: o.metadata,
     cache: o.cache,
@@ -200,6 +205,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     ...(o.playbackTokenTtlS ? { playbackTokenTtlS: o.playbackTokenTtlS } : {}),
     catalog,
     index,
+    pinnedIndexes,
     config: currentConfig,
     pipelines,
     counts: (ids) => counters.get(ids),

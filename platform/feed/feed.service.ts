@@ -6,6 +6,7 @@ import { canView, openToAnyone, recommendable } from '../../domain/access.ts';
 import { assignArms, type FeedConfig, settingsFor } from '../../feed/for-you/config.ts';
 import { liveStateHydrator } from '../../feed/for-you/hydrators/live-state.hydrator.ts';
 import { sessionKey } from '../../feed/for-you/side-effects/session-seen.side-effect.ts';
+import { TWO_TOWER_SETTINGS } from '../../feed/for-you/sources/two-tower.source.ts';
 import {
   type ArmAssignment,
   type Candidate,
@@ -16,8 +17,10 @@ import {
   type PipelineResult,
 } from '../../feed/for-you/types.ts';
 import { runPipeline } from '../../feed/pipeline/runner.ts';
+import { settingsOf } from '../../feed/pipeline/settings.ts';
+import type { PinnedVersions } from '../../model-format/pinned-versions.ts';
 import type { Catalog, CatalogStats } from '../../retrieval/catalog.ts';
-import type { IndexHolder } from '../../retrieval/index-holder.ts';
+import type { IndexHolder, IndexSnapshot } from '../../retrieval/index-holder.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { FeedTelemetry } from './feed.telemetry.ts';
 import { AuthorDirectory, explainItem, explainTrace, type FeedItem, likedBy, playbackUrls } from './items.ts';
@@ -64,6 +67,8 @@ export interface FeedServiceDeps {
   playbackTokenTtlS?: number;
   catalog: Catalog;
   index: IndexHolder;
+  /** Retrieval model versions arms pin (`sources.two_tower.model_version`), loaded on demand. */
+  pinnedIndexes?: PinnedVersions<IndexSnapshot>;
   config: () => FeedConfig;
   pipelines: Record<FeedType, PipelineConfig>;
   counts?: (videoIds: readonly string[]) => Promise<Map<string, CatalogStats>>;
@@ -106,6 +111,10 @@ export class FeedService {
       }),
     );
     const arms = assignArms(config, req.actor);
+    const settings = settingsFor(config, arms);
+    // An arm's pinned retrieval version once loaded; production until then (the serve log says which).
+    const pin = settingsOf(settings, TWO_TOWER_SETTINGS).model_version;
+    const index = (pin ? d.pinnedIndexes?.get(pin) : undefined) ?? d.index.current();
     const query: FeedQuery = {
       requestId: req.requestId,
       feedType: req.feedType,
@@ -115,9 +124,9 @@ export class FeedService {
       nowMs,
       sessionId: cursor.s,
       sessionSeen,
-      settings: settingsFor(config, arms),
+      settings,
       arms,
-      index: d.index.current(),
+      index,
       viewer: emptyViewer(),
     };
     const pipeline = d.pipelines[req.feedType];

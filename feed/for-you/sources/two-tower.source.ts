@@ -1,9 +1,17 @@
+import { z } from 'zod';
 import { slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import { queryVectorOf } from '../query-vector.ts';
 import type { CandidateSource } from '../types.ts';
 
-/** This source's settings in `experiments/feed.yaml`. */
-export const TWO_TOWER_SETTINGS = slot('sources.two_tower', sourceBudgetSchema);
+/**
+ * This source's settings in `experiments/feed.yaml`. `model_version` pins the retrieval model (the
+ * two-tower's ANN index and query tower) to a registered version instead of production: an experiment
+ * arm's model version, loaded on demand beside production (the feed service picks the request's index).
+ */
+export const TWO_TOWER_SETTINGS = slot(
+  'sources.two_tower',
+  z.strictObject({ ...sourceBudgetSchema.shape, model_version: z.string().min(1).nullable().default(null) }),
+);
 
 /**
  * The names the two-tower source's hits carry: `two_tower` when the index came with a trained query
