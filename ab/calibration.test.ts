@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { aaRuns, mulberry32, powerRuns, srmDetection, srmMonitoring, type UserLooks } from './calibration.ts';
+import {
+  aaRuns,
+  mulberry32,
+  powerRuns,
+  srmDetection,
+  srmMonitoring,
+  testAtLook,
+  type UserLooks,
+} from './calibration.ts';
 import { sequentialBoundaries } from './stats.ts';
 
 /** Users whose metric grows each look around a stable taste, which their pre-period also reflects. */
@@ -29,6 +37,15 @@ describe('calibration on synthetic users', () => {
     expect(powerRuns(population(400, 0, 4, 'c'), population(400, 0.1, 5, 't'), 300, 100, bounds)).toBeGreaterThan(0.8);
     // At the 1e-5 bar a 52/48 split needs about 40,000 users (χ² ≈ 0.0016·n against 19.5).
     expect(srmDetection(50_000, 20, [52, 48], [1, 1])).toBe(1);
+  });
+  it('CUPED removes ρ² of the variance of the difference, as the closed form says', () => {
+    // Per user: final = 5·taste + Σ5 noise, pre = taste + noise, taste ~ N(10, 3²), noise ~ N(0, 3²):
+    // Var(final) = 25·9 + 5·9 = 270, Var(pre) = 18, Cov = 5·9 = 45, so ρ² = 45² / (270·18) = 0.4167.
+    const a = population(5000, 0, 11, 'x');
+    const b = population(5000, 0, 12, 'y');
+    const share = 1 - (testAtLook(a, b, 4, true).se / testAtLook(a, b, 4, false).se) ** 2;
+    expect(share).toBeGreaterThan(0.4167 - 0.03);
+    expect(share).toBeLessThan(0.4167 + 0.03);
   });
   it('pauses healthy experiments looked at 100 times far more often at 0.001 than at 1e-5', () => {
     const r = srmMonitoring(10_000, 100, 2_000, [0.001, 1e-5]);
