@@ -19,7 +19,7 @@ import { liveStateHydrator } from './hydrators/live-state.hydrator.ts';
 import { viewerHydrator } from './hydrators/viewer.hydrator.ts';
 import { authorDiversityReranker } from './rerankers/author-diversity.reranker.ts';
 import { creatorExposureReranker } from './rerankers/creator-exposure.reranker.ts';
-import { explorationSlotReranker } from './rerankers/exploration-slot.reranker.ts';
+import { explorationSlotRerankers } from './rerankers/exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './rerankers/freshness-boost.reranker.ts';
 import { policyOrderReranker } from './rerankers/policy-order.reranker.ts';
 import { topicDiscoveryReranker } from './rerankers/topic-discovery.reranker.ts';
@@ -112,11 +112,13 @@ export function catalogCandidates(catalog: Pick<Catalog, 'get'>): Pick<PipelineC
 /** For You's reranking rules, applied in order after scoring. */
 export const FOR_YOU_RERANKERS: readonly Reranker[] = [
   policyOrderReranker,
+  // The exploration slot picks before the diversity rules and places after them (see the reranker).
+  explorationSlotRerankers.pick,
   creatorExposureReranker,
   freshnessBoostReranker,
   authorDiversityReranker,
   topicDiscoveryReranker,
-  explorationSlotReranker,
+  explorationSlotRerankers.place,
 ];
 
 /**

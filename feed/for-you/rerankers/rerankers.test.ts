@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { candidate, ids, NOW, query, testSettingsOf, video, withSettings } from '../testing/fixtures.ts';
 import { AUTHOR_DIVERSITY_SETTINGS, authorDiversityReranker } from './author-diversity.reranker.ts';
 import { creatorExposureReranker } from './creator-exposure.reranker.ts';
-import { explorationSlot, explorationSlotReranker } from './exploration-slot.reranker.ts';
+import { explorationSlot } from './exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './freshness-boost.reranker.ts';
 import { policyOrderReranker } from './policy-order.reranker.ts';
 import { topicDiscoveryReranker } from './topic-discovery.reranker.ts';
@@ -79,7 +79,9 @@ describe('rerankers', () => {
       score: -5,
       propensity: 0.01,
     });
-    const r = explorationSlotReranker.rerank(query({ limit: 10 }), [...ranked, explore]);
+    const q = query({ limit: 10 });
+    const slot = explorationSlot();
+    const r = slot.place.rerank(q, slot.pick.rerank(q, [...ranked, explore]).kept);
     expect(ids(r.kept).indexOf('x')).toBe(5);
     expect(explore.rules).toEqual(['exploration_slot @5']);
     expect(r.kept).toHaveLength(21);
@@ -97,7 +99,12 @@ describe('rerankers', () => {
     // A deterministic sweep of the unit interval: each of the three is drawn for a third of it.
     for (let i = 0; i < 300; i++) {
       const cs = [explore('a', 3, 'trending'), explore('b', 2), explore('c', -9), candidate(video('r'), { score: 9 })];
-      const r = explorationSlot(() => (i + 0.5) / 300).rerank(query({ limit: 10 }), cs);
+      const q = query({ limit: 10 });
+      const slot = explorationSlot(() => (i + 0.5) / 300);
+      const picked = slot.pick.rerank(q, cs).kept;
+      // Whatever the rerankers in between do, the slot's video is not theirs to remove.
+      expect(picked.some((c) => c.rules.length > 0 || (c.propensity < 0.003 && c.propensity > 0))).toBe(false);
+      const r = slot.place.rerank(q, picked);
       const slotItem = r.kept.find((c) => c.rules.length > 0)!;
       counts[slotItem.video.id]!++;
       expect(slotItem.propensity).toBeCloseTo(0.001, 12);
@@ -107,6 +114,8 @@ describe('rerankers', () => {
 
   it('exploration_slot stays empty when no draw carries its probability', () => {
     const c = candidate(video('x'), { sources: [{ source: 'explore', rank: 0, score: 0 }] });
-    expect(explorationSlot().rerank(query({ limit: 10 }), [c]).kept[0]!.rules).toEqual([]);
+    const q = query({ limit: 10 });
+    const slot = explorationSlot();
+    expect(slot.place.rerank(q, slot.pick.rerank(q, [c]).kept).kept[0]!.rules).toEqual([]);
   });
 });
