@@ -1,21 +1,25 @@
 /**
- * The experiment platform on the user simulator (`npm run bench:experiments [-- --users 2400 --days 3
- * --videos 3000 --aa-runs 4000]`), writing bench/results/experiments.json and a sample report in
+ * The experiment platform on the user simulator (`npm run bench:experiments [-- --users 2400 --pre-days 3
+ * --days 2 --videos 3000 --aa-runs 4000]`), writing bench/results/experiments.json and a sample report in
  * bench/results/experiments-report/.
  *
  * A fresh embedded platform with the simulated clock and a fast-mode catalogue; simulated users act
- * over HTTP for `days` days. After day 0 (the pre-period) the experiment `bench-planted` is started
- * exactly as an experimenter would (experiments/ab file + lifecycle start): arms `control`, `control-2`
- * (the same feed: a real A/A on the platform) and `random` (a uniformly random order, which the
- * simulated users like less than the pipeline: the planted effect, its size known from the
- * simulator's ground truth). Exposures come from the platform's exposure events. At the
- * end the analysis reads the platform's engagement log, and:
+ * over HTTP for `pre-days` days on the pipeline (the pre-period), then the experiment `bench-planted` is
+ * started exactly as an experimenter would (experiments/ab file + lifecycle start) and runs `days` days:
+ * arms `control`, `control-2` (the same feed: a real A/A on the platform) and `random` (a uniformly random
+ * order, which the simulated users like less than the pipeline: the planted effect, its size known from
+ * the simulator's ground truth). Exposures come from the platform's exposure events. At the end the
+ * analysis reads the platform's engagement log, and:
  *  - A/A: the users of both control arms re-split `aa-runs` times by fresh salts, each run looked at
  *    5 times; false positives with the sequential boundaries and with naive peeking (|z| > 1.96 at any look);
  *  - power: experiments of the size the report recommends for the planted effect, resampled from the
  *    `control` and `random` users, tested with the same 5 looks;
- *  - CUPED: variance of watch time per user removed by each user's day-0 watch time;
- *  - SRM: populations of 50,000 ids bucketed 52/48 by a bug, tested against 50/50; false alarms on the A/A runs.
+ *  - CUPED: share of the variance of the watch-time difference removed by each user's pre-period watch
+ *    time (control vs control-2), for pre-periods of 1..pre-days days;
+ *  - SRM: populations of 50,000 ids bucketed 52/48 by a bug, tested against 50/50; false alarms on the A/A
+ *    runs, and healthy experiments tested after every 1 % of their users (paused at least once, per threshold);
+ *  - OPE: the random arm's policy valued offline from the pipeline's exploration-slot logs (IPS, SNIPS,
+ *    doubly robust), against what the random arm earned online at the slot's position.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,15 +27,18 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { aggregate, analyse, DAY_MS, exposedUsers } from '../ab/analysis.ts';
 import { assignArm } from '../ab/assign.ts';
-import { aaRuns, powerRuns, srmDetection, type UserLooks } from '../ab/calibration.ts';
+import { aaRuns, powerRuns, srmDetection, srmMonitoring, testAtLook, type UserLooks } from '../ab/calibration.ts';
 import { readExperimentFile, readMetricsFile } from '../ab/config.ts';
 import { readExposures } from '../ab/exposure.ts';
 import { start, stop } from '../ab/lifecycle.ts';
+import { compareWithOnline, onlineValue, servedOutcomes, servedUnder } from '../ab/ope-log.ts';
 import { buildReport, writeReport } from '../ab/report.ts';
 import { platformNow, readState } from '../ab/state.ts';
-import { sequentialBoundaries } from '../ab/stats.ts';
+import { SRM_THRESHOLD, sequentialBoundaries } from '../ab/stats.ts';
 import { progressBar } from '../core/cli/progress.ts';
 import { openEventLog } from '../core/events/open.ts';
+import { openMetadataStore } from '../core/metadata/open.ts';
+import { readServed } from '../platform/engagement/serve-log.ts';
 import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
 import { relativeLift, sumDays } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
@@ -41,7 +48,9 @@ import { readEngagementLog } from '../training/data/platform.loader.ts';
 import { argValue, printTable, writeResults } from './report.ts';
 
 const USERS = Number(argValue('--users') ?? 2400);
-const DAYS = Number(argValue('--days') ?? 3);
+/** Days the experiment runs, after `PRE_DAYS` days of the same users on the platform without it (the CUPED pre-period). */
+const DAYS = Number(argValue('--days') ?? 2);
+const PRE_DAYS = Number(argValue('--pre-days') ?? 3);
 const VIDEOS = Number(argValue('--videos') ?? 3000);
 const WORLD = argValue('--world') ?? 'world-a';
 // Re-splits of one population are not independent experiments: thousands keep the Monte Carlo error of the rate small.
@@ -84,10 +93,19 @@ function writeConfig(dir: string): string {
       secondary: ['long_view_rate', 'likes', 'sessions', 'next_day_return'],
       guardrails: [{ metric: 'not_interested_rate', tolerance: 0.5 }],
     },
-    analysis: { mde: 0.05, looks: LOOKS, duration_days: DAYS - 1, cuped: true, pre_period_days: 1 },
+    analysis: { mde: 0.05, looks: LOOKS, duration_days: DAYS, cuped: true, pre_period_days: PRE_DAYS },
   };
   writeFileSync(join(dir, 'ab', `${NAME}.yaml`), stringify(experiment));
   return dir;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** The most frequent value. */
+function mode(xs: readonly number[]): number {
+  const c = new Map<number, number>();
+  for (const x of xs) c.set(x, (c.get(x) ?? 0) + 1);
+  return [...c].sort((a, b) => b[1] - a[1])[0]?.[0] ?? Number.NaN;
 }
 
 const started = performance.now();
@@ -108,16 +126,17 @@ try {
   const catalogue = await createFastCatalogue(env, prepared);
   platform = await startPlatform(env);
   const seedS = (performance.now() - started) / 1000;
-  const bar = progressBar(`${WORLD}: ${USERS} users × ${DAYS} days`);
+  const bar = progressBar(`${WORLD}: ${USERS} users × ${PRE_DAYS} + ${DAYS} days`);
   const sim = new Simulation({
     baseUrl: platform.base,
     world,
     catalogue,
-    days: DAYS,
+    days: PRE_DAYS + DAYS,
     concurrency: 16,
-    progress: (p) => bar.update(p.day * 24 + p.hour + 1, DAYS * 24, `${p.sessionsDone}/${p.sessionsPlanned} sessions`),
+    progress: (p) =>
+      bar.update(p.day * 24 + p.hour + 1, (PRE_DAYS + DAYS) * 24, `${p.sessionsDone}/${p.sessionsPlanned} sessions`),
     onDayEnd: async (day) => {
-      if (day !== 0) return;
+      if (day !== PRE_DAYS - 1) return;
       // As an experimenter would: `npm run exp -- start`; the feed rereads the state within 2 s.
       start(dataDir, readExperimentFile(file));
       await new Promise((r) => setTimeout(r, 2_500));
@@ -137,7 +156,7 @@ try {
   const end = s.stopped_at ?? platformNow(dataDir);
   const log = await openEventLog(env.EVENTS_URL!);
   const exposures = await readExposures(log, NAME).finally(() => log.close());
-  const window = { start: s.started_at, end, preDays: 1 };
+  const window = { start: s.started_at, end, preDays: PRE_DAYS };
   const users = exposedUsers(events, { experiment: e, range: s.range }, window, exposures);
   // The same users should be found from the impressions alone (the fallback for data without exposure events).
   const inferred = exposedUsers(events, { experiment: e, range: s.range }, window);
@@ -147,14 +166,14 @@ try {
   const a = report.analysis;
   const watch = (arm: string) => a.metrics.find((m) => m.metric === 'watch_time_s' && m.arm === arm)!;
 
-  // Per user: watch time accumulated to each of the 5 looks, and over the pre-period (day 0).
+  // Per user: watch time accumulated to each of the 5 looks, and over the pre-period.
   const lookAt = Array.from({ length: LOOKS }, (_, k) => s.started_at + ((end - s.started_at) * (k + 1)) / LOOKS);
   const looksOf = (arm: string[]): UserLooks[] =>
     users
       .filter((u) => arm.includes(u.arm))
       .map((u) => ({
         id: u.userId,
-        pre: aggregate(u.pre, s.started_at - DAY_MS, s.started_at).watch_s,
+        pre: aggregate(u.pre, s.started_at - PRE_DAYS * DAY_MS, s.started_at).watch_s,
         looks: lookAt.map((t) => (u.exposedAt < t ? aggregate(u.events, u.exposedAt, t).watch_s : Number.NaN)),
       }));
   const bounds = sequentialBoundaries(
@@ -196,18 +215,61 @@ try {
   const affinity = (arm: string) =>
     simReport.truths
       .filter((t) => armOfTruth(t.user) === arm)
-      .map((t) => sumDays(t, 1))
+      .map((t) => sumDays(t, PRE_DAYS))
       .filter((d) => d.served > 0)
       .map((d) => d.affinitySum / d.served);
   const trueLift = relativeLift(affinity('random'), affinity('control'));
 
+  // Off-policy: the uniformly random policy (the `random` arm) valued from the pipeline's exploration
+  // slot (everyone before the start, the control arms after), against what the random arm earned online
+  // at the slot's position. Reward: a long view of a viewed item.
+  const db = await openMetadataStore(env.METADATA_URL!);
+  const outcomes = await readServed(db, 0, end + 1)
+    .then((served) => servedOutcomes(served, events))
+    .finally(() => db.close());
+  const pipeline = outcomes.filter(
+    (x) => x.servedAt < s.started_at || servedUnder(x, NAME, 'control') || servedUnder(x, NAME, 'control-2'),
+  );
+  const slotAt = mode(pipeline.filter((x) => x.features.exploration_slot === 1).map((x) => x.position));
+  const randomArm = e.arms.find((x) => x.name === 'random')!;
+  const draw = Number((randomArm.overrides as { sources: { explore: { quota: number } } }).sources.explore.quota);
+  const randomServed = outcomes.filter((x) => servedUnder(x, NAME, 'random'));
+  // The random arm draws `quota` of the N videos: its logged propensity quota / N gives the N it drew from.
+  const n = Math.round(draw / mode(randomServed.map((x) => x.propensity ?? 0)));
+  const ope = compareWithOnline({
+    logged: pipeline,
+    online: randomServed.filter((x) => x.position === slotAt),
+    target: () => 1 / n,
+    catalogue: Object.keys(catalogue.videos),
+  });
+
   const srmRate = srmDetection(SRM_USERS, SRM_RUNS, [52, 48], [1, 1]);
+  const monitoring = srmMonitoring(SRM_USERS, 100, SRM_RUNS * 5, [0.001, SRM_THRESHOLD]);
   const analysisS = (performance.now() - t0) / 1000;
-  const cupedVr = planted.variance_reduction;
+  // CUPED: the share of the variance of the difference of means removed, 1 − (se with CUPED / se without)²,
+  // at the last look; headline on the A/A pair (no treatment effect mixed into the spread), also shown for
+  // the planted effect, and for pre-periods of 1..PRE_DAYS days (the covariate: the last d days before the start).
+  const last = LOOKS - 1;
+  const seShare = (a: UserLooks[], b: UserLooks[]) =>
+    1 - (testAtLook(a, b, last, true).se / testAtLook(a, b, last, false).se) ** 2;
+  const withPre = (xs: UserLooks[], days: number) => {
+    const byId = new Map(users.map((u) => [u.userId, u]));
+    return xs.map((x) => ({
+      ...x,
+      pre: aggregate(byId.get(x.id)!.pre, s.started_at - days * DAY_MS, s.started_at).watch_s,
+    }));
+  };
+  const aaA = looksOf(['control']);
+  const aaB = looksOf(['control-2']);
+  const cupedByPreDays = Object.fromEntries(
+    Array.from({ length: PRE_DAYS }, (_, d) => [d + 1, seShare(withPre(aaA, d + 1), withPre(aaB, d + 1))]),
+  );
+  const cupedVr = seShare(aaA, aaB);
   const result = {
     world: simReport.world,
     users: simReport.users,
     days: DAYS,
+    pre_days: PRE_DAYS,
     videos: Object.keys(catalogue.videos).length,
     via_http: true,
     events: events.length,
@@ -246,6 +308,15 @@ try {
     },
     power,
     cuped_variance_reduction: cupedVr,
+    cuped: {
+      definition:
+        '1 − (se of the difference of means with CUPED / without)², watch time per user, last look, control vs control-2',
+      pre_days: PRE_DAYS,
+      theta: 'θ = Cov(X, Y) / Var(X), X and Y pooled over both arms (the OLS slope of Y on X)',
+      by_pre_days: cupedByPreDays,
+      planted_effect: seShare(control, treated),
+      report_pooled_variance_share: planted.variance_reduction,
+    },
     srm_detection_rate: srmRate,
     srm: {
       injected: '52/48 split tested against 50/50',
@@ -254,8 +325,27 @@ try {
       platform_run: a.srm,
     },
     srm_false_alarm_rate: aa.srm_false_alarm_rate,
-    ope: null,
-    ope_note: 'not implemented: no off-policy estimates yet',
+    srm_threshold: SRM_THRESHOLD,
+    /** Healthy experiments of SRM_USERS users tested after every 1 % of them: share ever paused, per threshold. */
+    srm_monitoring_false_pause_rate: { looks: 100, runs: SRM_RUNS * 5, by_threshold: monitoring },
+    ope: {
+      policy: 'a uniformly random video (the random arm), valued at the exploration slot position',
+      reward: 'long view (completed or ≥ half watched) per viewed item',
+      slot_position: slotAt,
+      catalogue_drawn_from: n,
+      ...ope,
+      /** The random arm's reward per viewed item at each page position (later positions: viewers who kept watching). */
+      online_by_position: Object.fromEntries(
+        Array.from({ length: 10 }, (_, p) => {
+          const v = onlineValue(randomServed.filter((x) => x.position === p));
+          return [p, { estimate: v.estimate, ci95: v.ci95, items: v.items }];
+        }),
+      ),
+      /** The slot's logged videos' mean reward, unweighted. */
+      logged_slot_mean_reward: mean(
+        pipeline.filter((x) => x.viewed && x.features.exploration_slot === 1).map((x) => x.reward),
+      ),
+    },
     seed_s: seedS,
     simulate_s: simS,
     analysis_s: analysisS,
@@ -285,7 +375,12 @@ try {
     },
     { check: 'CUPED variance reduction, watch time', value: cupedVr.toFixed(3), goal: '≥ 0.30' },
     { check: 'SRM detection, 52/48 bug', value: srmRate.toFixed(3), goal: '1.0' },
-    { check: 'SRM false alarms on A/A', value: aa.srm_false_alarm_rate.toFixed(3), goal: '0' },
+    { check: 'SRM false alarms on A/A', value: aa.srm_false_alarm_rate.toFixed(4), goal: '0' },
+    ...(['ips', 'snips', 'dr'] as const).map((k) => ({
+      check: `OPE ${k} vs online ${ope.online.estimate.toFixed(4)} [${ope.online.ci95.map((x) => x.toFixed(4)).join(', ')}]`,
+      value: `${ope[k].estimate.toFixed(4)} ± ${(1.96 * ope[k].se).toFixed(4)}`,
+      goal: k === 'ips' ? '(reported)' : 'within the online CI',
+    })),
     {
       check: 'planted effect: watch time (random vs control)',
       value: `${(100 * planted.comparison.relative).toFixed(2)} %`,
