@@ -14,7 +14,12 @@ const UPLOAD_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-mat
 const hashtag = z.string().transform(normaliseTag).pipe(z.string().regex(TAG_PATTERN, TAG_RULE));
 /** The metadata a new video is created with, shared by the signed-URL and the direct upload. */
 const videoMeta = z.object({
-  caption: z.string().max(2200).default('').transform(cleanMultiline),
+  caption: z
+    .string()
+    .max(2200)
+    .default('')
+    .transform(cleanMultiline)
+    .describe('Caption; each "#tag" in it is also stored as a hashtag (after the given ones, 30 in all).'),
   hashtags: z
     .array(hashtag)
     .max(30)
@@ -43,7 +48,11 @@ const editBody = z
  * itself): text fields first, then the file; `hashtags` is one string, split on commas and spaces.
  */
 export const directUploadForm = z.object({
-  caption: z.string().max(2200).optional().describe('Caption, up to 2200 characters; default empty.'),
+  caption: z
+    .string()
+    .max(2200)
+    .optional()
+    .describe('Caption, up to 2200 characters; default empty. Each "#tag" in it is also stored as a hashtag.'),
   hashtags: z
     .string()
     .optional()

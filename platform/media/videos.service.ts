@@ -3,6 +3,7 @@ import { AppError } from '../../core/errors/registry.ts';
 import { isId, newId } from '../../core/ids.ts';
 import { canView, type Privacy } from '../../domain/access.ts';
 import { relationTo } from '../../domain/repos/relation.ts';
+import { editedTags, videoTags } from '../../domain/tags.ts';
 import type { AppDeps } from '../api/deps.ts';
 import { failureReason } from './failure-reasons.ts';
 import { mediaKeys } from './media-keys.ts';
@@ -105,7 +106,7 @@ export function videosService(deps: AppDeps) {
       id,
       authorId: userId,
       caption: meta.caption,
-      hashtags: meta.hashtags,
+      hashtags: videoTags(meta.hashtags, meta.caption),
       musicId: meta.music_id ?? null,
       privacy: meta.privacy,
       sourceKey: mediaKeys.source(id),
@@ -250,7 +251,12 @@ export function videosService(deps: AppDeps) {
       edit: { caption?: string; hashtags?: string[]; privacy?: Privacy },
     ): Promise<VideoView> {
       const video = await owned(id, userId);
-      if (!(await repo.update(video.id, edit, deps.clock.now()))) throw new AppError('VIDEO_NOT_FOUND');
+      // Tags the caption names follow the caption: recomputed whenever the caption or the tags change.
+      const tagged =
+        edit.caption !== undefined || edit.hashtags !== undefined
+          ? { ...edit, hashtags: editedTags(video, edit) }
+          : edit;
+      if (!(await repo.update(video.id, tagged, deps.clock.now()))) throw new AppError('VIDEO_NOT_FOUND');
       return view((await repo.get(video.id))!, userId);
     },
 
