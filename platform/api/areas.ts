@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { discoveryRoutes } from '../discovery/discovery.routes.ts';
 import { engagementRoutes } from '../engagement/engagement.routes.ts';
 import { feedRoutes } from '../feed/feed.routes.ts';
 import { uploadGate } from '../media/drafts.ts';
@@ -37,6 +38,7 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
   },
   { name: 'engagement', prefix: '/api/v1', plugin: (d) => engagementRoutes(d) },
   { name: 'feed', prefix: '/api/v1', plugin: (d) => feedRoutes(d) },
+  { name: 'discovery', prefix: '/api/v1', plugin: (d) => discoveryRoutes(d) },
   { name: 'moderation', prefix: '/api/v1', plugin: (d) => moderationRoutes(d) },
   { name: 'notifications', prefix: '/api/v1', plugin: (d) => notificationsRoutes(d) },
   { name: 'ops', prefix: '/api/v1', plugin: (d) => opsRoutes(d) },

@@ -144,6 +144,56 @@ export interface Operations {
     };
     status: 200;
   };
+  /** A hashtag page header: the normalised tag and how many public videos carry it */
+  'GET /api/v1/hashtags/{tag}': {
+    path: {
+      tag: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      tag: string;
+      video_count: number;
+    };
+    status: 200;
+  };
+  /** A hashtag's videos: recent (newest first) or top (most liked, then most viewed) */
+  'GET /api/v1/hashtags/{tag}/videos': {
+    path: {
+      tag: string;
+    };
+    query: {
+      /** next_cursor of the previous page */
+      cursor?: string;
+      limit?: number;
+      sort?: 'recent' | 'top';
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        author: {
+          id: string;
+          handle: string;
+          display_name: string;
+        };
+        caption: string;
+        hashtags: string[];
+        duration_ms: number | null;
+        created_at: number;
+        /** Absolute; non-public videos carry a playback token for the viewer. */
+        poster_url: string | null;
+        stats: {
+          views: number;
+          likes: number;
+          comments: number;
+          shares: number;
+        };
+      }[];
+      next_cursor: string | null;
+    };
+    status: 200;
+  };
   /** The authenticated user, with their role and whether they are banned */
   'GET /api/v1/me': {
     path: Record<string, never>;
@@ -684,6 +734,79 @@ export interface Operations {
     };
     status: 200;
   };
+  /** Prefix suggestions while typing: hashtags and handles starting with q */
+  'GET /api/v1/search/suggestions': {
+    path: Record<string, never>;
+    query: {
+      q: string;
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      tags: {
+        tag: string;
+        video_count: number;
+      }[];
+      users: {
+        id: string;
+        handle: string;
+        display_name: string;
+      }[];
+    };
+    status: 200;
+  };
+  /** Users whose handle starts with q (a leading @ ignored), shortest first */
+  'GET /api/v1/search/users': {
+    path: Record<string, never>;
+    query: {
+      q: string;
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        handle: string;
+        display_name: string;
+      }[];
+    };
+    status: 200;
+  };
+  /** Videos whose caption or hashtags hold every word of q (each as a prefix), best match first */
+  'GET /api/v1/search/videos': {
+    path: Record<string, never>;
+    query: {
+      /** next_cursor of the previous page */
+      cursor?: string;
+      limit?: number;
+      q: string;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        author: {
+          id: string;
+          handle: string;
+          display_name: string;
+        };
+        caption: string;
+        hashtags: string[];
+        duration_ms: number | null;
+        created_at: number;
+        /** Absolute; non-public videos carry a playback token for the viewer. */
+        poster_url: string | null;
+        stats: {
+          views: number;
+          likes: number;
+          comments: number;
+          shares: number;
+        };
+      }[];
+      next_cursor: string | null;
+    };
+    status: 200;
+  };
   /** The simulated clock (SIM_CLOCK only) */
   'GET /api/v1/sim/clock': {
     path: Record<string, never>;
@@ -705,6 +828,24 @@ export interface Operations {
     response: {
       now_ms: number;
       offset_ms: number;
+    };
+    status: 200;
+  };
+  /** Trending hashtags */
+  'GET /api/v1/trending/hashtags': {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        tag: string;
+        score: number;
+        videos: number;
+        likes: number;
+        views: number;
+      }[];
     };
     status: 200;
   };
@@ -783,6 +924,7 @@ export interface Operations {
     path: Record<string, never>;
     query: Record<string, never>;
     body: {
+      /** Caption; each "#tag" in it is also stored as a hashtag (after the given ones, 30 in all). */
       caption?: string;
       hashtags?: string[];
       music_id?: string | null;

@@ -1,0 +1,3 @@
+import { describeDiscoveryRoutes } from './testing/discovery.suite.ts';
+
+describeDiscoveryRoutes('embedded');
