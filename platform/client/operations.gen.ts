@@ -271,6 +271,31 @@ export interface Operations {
     };
     status: 200;
   };
+  /** Your profile settings */
+  'GET /api/v1/me/settings': {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      /** Whether others may list your liked videos (GET /users/:id/likes); default false. */
+      likes_public: boolean;
+    };
+    status: 200;
+  };
+  /** Change your profile settings */
+  'PATCH /api/v1/me/settings': {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      /** Whether others may list your liked videos (GET /users/:id/likes); default false. */
+      likes_public?: boolean;
+    };
+    response: {
+      /** Whether others may list your liked videos (GET /users/:id/likes); default false. */
+      likes_public: boolean;
+    };
+    status: 200;
+  };
   /** Cases with an open appeal, oldest first (moderators) */
   'GET /api/v1/moderation/appeals': {
     path: Record<string, never>;
@@ -866,6 +891,8 @@ export interface Operations {
       following_count: number;
       video_count: number;
       followed_by_viewer: boolean;
+      /** Whether GET /users/:id/likes lists their liked videos to others */
+      likes_public: boolean;
     };
     status: 200;
   };
@@ -916,6 +943,120 @@ export interface Operations {
     response: {
       following: boolean;
       follower_count: number;
+    };
+    status: 200;
+  };
+  /** A user's followers, most recent first */
+  'GET /api/v1/users/{id}/followers': {
+    path: {
+      id: string;
+    };
+    query: {
+      /** next_cursor of the previous page */
+      cursor?: string;
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        handle: string;
+        display_name: string;
+      }[];
+      next_cursor: string | null;
+    };
+    status: 200;
+  };
+  /** Whom a user follows, most recent first */
+  'GET /api/v1/users/{id}/following': {
+    path: {
+      id: string;
+    };
+    query: {
+      /** next_cursor of the previous page */
+      cursor?: string;
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        handle: string;
+        display_name: string;
+      }[];
+      next_cursor: string | null;
+    };
+    status: 200;
+  };
+  /** Videos a user liked, most recent like first; others get 403 LIKES_PRIVATE unless made public */
+  'GET /api/v1/users/{id}/likes': {
+    path: {
+      id: string;
+    };
+    query: {
+      /** next_cursor of the previous page */
+      cursor?: string;
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        author: {
+          id: string;
+          handle: string;
+          display_name: string;
+        };
+        caption: string;
+        hashtags: string[];
+        duration_ms: number | null;
+        created_at: number;
+        /** Absolute; non-public videos carry a playback token for the viewer. */
+        poster_url: string | null;
+        stats: {
+          views: number;
+          likes: number;
+          comments: number;
+          shares: number;
+        };
+      }[];
+      next_cursor: string | null;
+    };
+    status: 200;
+  };
+  /** A user's videos, newest first: those the caller may open (all of their own, in any state) */
+  'GET /api/v1/users/{id}/videos': {
+    path: {
+      id: string;
+    };
+    query: {
+      /** next_cursor of the previous page */
+      cursor?: string;
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        author: {
+          id: string;
+          handle: string;
+          display_name: string;
+        };
+        caption: string;
+        hashtags: string[];
+        duration_ms: number | null;
+        created_at: number;
+        /** Absolute; non-public videos carry a playback token for the viewer. */
+        poster_url: string | null;
+        stats: {
+          views: number;
+          likes: number;
+          comments: number;
+          shares: number;
+        };
+      }[];
+      next_cursor: string | null;
     };
     status: 200;
   };

@@ -229,6 +229,7 @@ export function engagementRoutes(
               following_count: z.number(),
               video_count: z.number(),
               followed_by_viewer: z.boolean(),
+              likes_public: z.boolean().describe('Whether GET /users/:id/likes lists their liked videos to others'),
             }),
           },
         },

@@ -20,6 +20,8 @@ export interface Profile {
   video_count: number;
   /** Whether the viewer follows this user (false when anonymous). */
   followed_by_viewer: boolean;
+  /** Whether others may list this user's liked videos (GET /users/:id/likes). */
+  likes_public: boolean;
 }
 
 /** Profiles: a user's public fields and counts as one viewer sees them. */
@@ -35,10 +37,13 @@ export function profilesService(deps: Pick<EngagementDeps, 'metadata'>) {
       ) {
         throw new AppError('USER_NOT_FOUND');
       }
-      const user = (await deps.metadata.get<{ handle: string; display_name: string; bio: string; created_at: number }>(
-        'SELECT handle, display_name, bio, created_at FROM users WHERE id = $1',
-        [userId],
-      ))!;
+      const user = (await deps.metadata.get<{
+        handle: string;
+        display_name: string;
+        bio: string;
+        created_at: number;
+        likes_public: number;
+      }>('SELECT handle, display_name, bio, created_at, likes_public FROM users WHERE id = $1', [userId]))!;
       // Counted by the one access rule, per (privacy, status, moderation) group: the same videos the viewer could open.
       const groups = await deps.metadata.all<{ privacy: string; status: string; moderation: string; n: number }>(
         `SELECT privacy, status, moderation, COUNT(*) AS n FROM videos WHERE author_id = $1 AND deleted_at IS NULL
@@ -65,6 +70,7 @@ export function profilesService(deps: Pick<EngagementDeps, 'metadata'>) {
         ...(await followCounts(deps.metadata, userId)),
         video_count: videoCount,
         followed_by_viewer: followed,
+        likes_public: Number(user.likes_public) === 1,
       };
     },
   };

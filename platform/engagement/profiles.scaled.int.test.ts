@@ -1,0 +1,3 @@
+import { describeProfileRoutes } from './testing/profiles.suite.ts';
+
+describeProfileRoutes('scaled');
