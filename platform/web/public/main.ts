@@ -2,10 +2,12 @@
 import { api, currentUser, type Item, onSessionChange, toItem, type User } from './api.ts';
 import { openAuthSheet, signOut } from './auth.ts';
 import { initDebug } from './debug.ts';
+import { initDiscover } from './discover.ts';
 import { EventBatcher } from './events.ts';
 import { Feed, type FeedType } from './feed.ts';
 import { initModeration } from './moderation.ts';
 import { initNotifications } from './notifications.ts';
+import { initProfile } from './profile.ts';
 import { h, openSheet, toast } from './ui.ts';
 import { initUpload } from './upload.ts';
 
@@ -25,6 +27,10 @@ const notifications = initNotifications(
   document.querySelector<HTMLElement>('[data-nav=notifications] .badge')!,
 );
 const moderation = initModeration(moderationEl);
+const discoverEl = document.getElementById('discover')!;
+const profileEl = document.getElementById('profile')!;
+const discover = initDiscover(discoverEl);
+const profile = initProfile(profileEl);
 const events = new EventBatcher();
 const feed = new Feed(feedEl, events);
 window.foryou = { feed, events };
@@ -56,10 +62,16 @@ const pages: Record<string, HTMLElement> = {
   upload: uploadEl,
   notifications: notificationsEl,
   moderation: moderationEl,
+  discover: discoverEl,
+  user: profileEl,
 };
+/** Hashes with an argument drawn by another page: #search/<q> and #tag/<tag> on the discover page. */
+const ALIASES: Record<string, string> = { search: 'discover', tag: 'discover' };
 
 function route(): void {
-  const name = location.hash.slice(1);
+  const [head = '', ...rest] = location.hash.slice(1).split('/');
+  const arg = decodeURIComponent(rest.join('/'));
+  const name = ALIASES[head] ?? head;
   const onPage = name in pages;
   for (const [n, el] of Object.entries(pages)) el.hidden = n !== name;
   feedEl.hidden = onPage;
@@ -69,6 +81,8 @@ function route(): void {
   }
   if (name === 'notifications') void notifications.show();
   if (name === 'moderation') void moderation.show();
+  if (name === 'discover') void discover.show(head, arg);
+  if (name === 'user') void profile.show(arg);
   if (onPage) feed.pause();
   else feed.resume();
 }
@@ -81,13 +95,15 @@ function openMe(user: User): void {
     sheet.close();
     await signOut();
   });
-  sheet.body.append(h('p', { class: 'muted' }, user.display_name), out);
+  const mine = h('a', { class: 'link', href: `#user/${encodeURIComponent(user.id)}` }, 'Your profile');
+  mine.addEventListener('click', () => sheet.close());
+  sheet.body.append(h('p', { class: 'muted' }, user.display_name), mine, out);
 }
 
 document.querySelector('[data-nav=home]')!.addEventListener('click', () => {
   location.hash = '';
 });
-for (const name of ['upload', 'notifications', 'moderation']) {
+for (const name of ['discover', 'upload', 'notifications', 'moderation']) {
   document.querySelector(`[data-nav=${name}]`)!.addEventListener('click', () => {
     location.hash = name;
   });
