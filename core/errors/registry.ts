@@ -19,6 +19,8 @@ export const errorRegistry = {
   INVALID_CREDENTIALS: { status: 401, message: 'The handle or password is wrong.' },
   FORBIDDEN: { status: 403, message: 'You may not do this.' },
   BLOCKED: { status: 403, message: 'There is a block between you and this user.' },
+  COMMENTS_OFF: { status: 403, message: 'The author turned comments off for this video.' },
+  COMMENTS_FOLLOWERS_ONLY: { status: 403, message: "Only the author's followers may comment on this video." },
   LIKES_PRIVATE: { status: 403, message: 'This user keeps their liked videos private.' },
   ACCOUNT_BANNED: { status: 403, message: 'This account is banned; it may only read, sign out and appeal.' },
   INVALID_SIGNATURE: { status: 403, message: 'The signed URL is invalid or has expired.' },

@@ -1070,6 +1070,8 @@ export interface Operations {
       hashtags?: string[];
       music_id?: string | null;
       privacy?: 'public' | 'private' | 'friends';
+      /** Who may comment: everyone who can see the video, the author's followers, or nobody (off); the author always may. Default everyone. */
+      comment_setting?: 'everyone' | 'followers' | 'off';
       content_type?: 'video/mp4' | 'video/quicktime' | 'video/webm' | 'video/x-matroska';
     };
     response: {
@@ -1110,6 +1112,8 @@ export interface Operations {
       hashtags: string[];
       music_id: string | null;
       privacy: 'public' | 'private' | 'friends';
+      /** Who may comment: everyone who can see the video, the author's followers, or nobody (off); the author always may. Default everyone. */
+      comment_setting: 'everyone' | 'followers' | 'off';
       status: 'uploading' | 'processing' | 'ready' | 'failed';
       failure_code: string | null;
       /** Why processing failed, in words fit for the uploader (see failure_code); null unless failed. */
@@ -1145,7 +1149,7 @@ export interface Operations {
     };
     status: 200;
   };
-  /** Edit your video: caption, hashtags or privacy */
+  /** Edit your video: caption, hashtags, privacy or comment setting */
   'PATCH /api/v1/videos/{id}': {
     path: {
       id: string;
@@ -1155,6 +1159,8 @@ export interface Operations {
       caption?: string;
       hashtags?: string[];
       privacy?: 'public' | 'private' | 'friends';
+      /** Who may comment: everyone who can see the video, the author's followers, or nobody (off); the author always may. Default everyone. */
+      comment_setting?: 'everyone' | 'followers' | 'off';
     };
     response: {
       id: string;
@@ -1163,6 +1169,8 @@ export interface Operations {
       hashtags: string[];
       music_id: string | null;
       privacy: 'public' | 'private' | 'friends';
+      /** Who may comment: everyone who can see the video, the author's followers, or nobody (off); the author always may. Default everyone. */
+      comment_setting: 'everyone' | 'followers' | 'off';
       status: 'uploading' | 'processing' | 'ready' | 'failed';
       failure_code: string | null;
       /** Why processing failed, in words fit for the uploader (see failure_code); null unless failed. */

@@ -1,7 +1,9 @@
 import { AppError } from '../../core/errors/registry.ts';
 import { newId } from '../../core/ids.ts';
 import { inList } from '../../core/metadata/sql.ts';
+import { commentRefusal } from '../../domain/comment-setting.ts';
 import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
+import { followsRepo } from '../../domain/repos/follows.repo.ts';
 import { notify } from '../notifications/notify.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { EngagementDeps } from './deps.ts';
@@ -83,6 +85,15 @@ export function commentsService(deps: EngagementDeps) {
         throw new AppError('VALIDATION_FAILED', `A comment must be 1 to ${MAX_COMMENT_CHARS} characters.`);
       }
       const video = await engageableVideo(deps.metadata, videoId, userId);
+      const setting = await deps.metadata.get<{ comment_setting: string }>(
+        'SELECT comment_setting FROM videos WHERE id = $1',
+        [videoId],
+      );
+      const commentSetting = setting?.comment_setting ?? 'everyone';
+      const follows =
+        commentSetting === 'followers' && (await followsRepo(deps.metadata).isFollowing(userId, video.authorId));
+      const refusal = commentRefusal(userId, { authorId: video.authorId, commentSetting }, follows);
+      if (refusal) throw new AppError(refusal);
       const blocked = await blocksRepo(deps.metadata).involving(userId);
       let parent: string | null = null;
       let parentAuthor: string | undefined;

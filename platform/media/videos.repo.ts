@@ -1,5 +1,6 @@
 import type { MetadataStore, SqlExecutor } from '../../core/metadata/ports.ts';
 import type { Privacy } from '../../domain/access.ts';
+import type { CommentSetting } from '../../domain/comment-setting.ts';
 
 export type { Privacy };
 
@@ -39,11 +40,13 @@ export interface VideoRow {
   deletedAt: number | null;
   /** The moderation label (domain/access.ts): `removed` hides the video from everyone. */
   moderation: string;
+  /** Who may comment (domain/comment-setting.ts). */
+  commentSetting: CommentSetting;
 }
 
 const COLUMNS =
   'id, author_id, caption, hashtags, music_id, privacy, status, failure_code, failure_detail, duration_ms, width, ' +
-  'height, source_key, renditions, poster_key, version, created_at, processed_at, deleted_at, moderation';
+  'height, source_key, renditions, poster_key, version, created_at, processed_at, deleted_at, moderation, comment_setting';
 
 // The repository writes these columns with JSON.stringify; only a hand edit breaks one, read as empty.
 function parseJsonArray<T>(text: unknown): T[] {
@@ -78,6 +81,7 @@ function toRow(r: Record<string, unknown>): VideoRow {
     processedAt: n(r.processed_at),
     deletedAt: n(r.deleted_at),
     moderation: String(r.moderation ?? 'none'),
+    commentSetting: (r.comment_setting as CommentSetting | undefined) ?? 'everyone',
   };
 }
 
@@ -91,6 +95,7 @@ export interface NewVideo {
   privacy: Privacy;
   sourceKey: string;
   createdAt: number;
+  commentSetting?: CommentSetting | undefined;
 }
 
 /** The SQL of the media area: the `videos`, `video_hashtags` and `transcode_progress` tables. */
@@ -105,9 +110,19 @@ export function videosRepo(db: MetadataStore) {
     async create(v: NewVideo): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.run(
-          `INSERT INTO videos (id, author_id, caption, hashtags, music_id, privacy, status, source_key, version, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, 1, $8)`,
-          [v.id, v.authorId, v.caption, JSON.stringify(v.hashtags), v.musicId, v.privacy, v.sourceKey, v.createdAt],
+          `INSERT INTO videos (id, author_id, caption, hashtags, music_id, privacy, status, source_key, version, created_at, comment_setting)
+           VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, 1, $8, $9)`,
+          [
+            v.id,
+            v.authorId,
+            v.caption,
+            JSON.stringify(v.hashtags),
+            v.musicId,
+            v.privacy,
+            v.sourceKey,
+            v.createdAt,
+            v.commentSetting ?? 'everyone',
+          ],
         );
         for (const tag of v.hashtags) {
           await tx.run('INSERT INTO video_hashtags (video_id, tag) VALUES ($1, $2)', [v.id, tag]);
@@ -175,15 +190,22 @@ export function videosRepo(db: MetadataStore) {
     /** An author's edit of caption, hashtags and privacy (each optional); false when the video is gone. */
     async update(
       id: string,
-      edit: { caption?: string; hashtags?: string[]; privacy?: Privacy },
+      edit: { caption?: string; hashtags?: string[]; privacy?: Privacy; commentSetting?: CommentSetting | undefined },
       now: number,
     ): Promise<boolean> {
       return db.transaction(async (tx) => {
         const r = await tx.run(
           `UPDATE videos SET caption = COALESCE($2, caption), hashtags = COALESCE($3, hashtags),
-             privacy = COALESCE($4, privacy), updated_at = $5
+             privacy = COALESCE($4, privacy), comment_setting = COALESCE($6, comment_setting), updated_at = $5
            WHERE id = $1 AND deleted_at IS NULL`,
-          [id, edit.caption ?? null, edit.hashtags ? JSON.stringify(edit.hashtags) : null, edit.privacy ?? null, now],
+          [
+            id,
+            edit.caption ?? null,
+            edit.hashtags ? JSON.stringify(edit.hashtags) : null,
+            edit.privacy ?? null,
+            now,
+            edit.commentSetting ?? null,
+          ],
         );
         if (r.changes !== 1) return false;
         if (edit.hashtags) {

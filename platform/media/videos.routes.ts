@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/registry.ts';
 import { cleanMultiline } from '../../core/text/safe-text.ts';
+import { COMMENT_SETTINGS } from '../../domain/comment-setting.ts';
 import { normaliseTag, TAG_PATTERN, TAG_RULE } from '../../domain/tags.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
@@ -11,6 +12,11 @@ import { videosService } from './videos.service.ts';
 
 const UPLOAD_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'] as const;
 
+const commentSetting = z
+  .enum(COMMENT_SETTINGS)
+  .describe(
+    "Who may comment: everyone who can see the video, the author's followers, or nobody (off); the author always may. Default everyone.",
+  );
 const hashtag = z.string().transform(normaliseTag).pipe(z.string().regex(TAG_PATTERN, TAG_RULE));
 /** The metadata a new video is created with, shared by the signed-URL and the direct upload. */
 const videoMeta = z.object({
@@ -27,6 +33,7 @@ const videoMeta = z.object({
     .transform((tags) => [...new Set(tags)]),
   music_id: z.string().min(1).max(64).nullish(),
   privacy: z.enum(['public', 'private', 'friends']).default('public'),
+  comment_setting: commentSetting.default('everyone'),
 });
 /** An author's edit: any of caption, hashtags and privacy; at least one. */
 const editBody = z
@@ -38,10 +45,11 @@ const editBody = z
       .transform((tags) => [...new Set(tags)])
       .optional(),
     privacy: z.enum(['public', 'private', 'friends']).optional(),
+    comment_setting: commentSetting.optional(),
   })
   .strict()
-  .refine((b) => b.caption !== undefined || b.hashtags !== undefined || b.privacy !== undefined, {
-    message: 'Send at least one of caption, hashtags, privacy.',
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: 'Send at least one of caption, hashtags, privacy, comment_setting.',
   });
 /**
  * The multipart form of `POST /videos/direct`, for the OpenAPI document only (the route parses the parts
@@ -61,6 +69,7 @@ export const directUploadForm = z.object({
     ),
   music_id: z.string().min(1).max(64).optional().describe('Optional id of the sound used.'),
   privacy: z.enum(['public', 'private', 'friends']).optional().describe('Who may see the video; default public.'),
+  comment_setting: commentSetting.optional(),
   file: z
     .string()
     .meta({ format: 'binary' })
@@ -87,6 +96,7 @@ const videoView = z.object({
   hashtags: z.array(z.string()),
   music_id: z.string().nullable(),
   privacy: z.enum(['public', 'private', 'friends']),
+  comment_setting: commentSetting,
   status: z.enum(['uploading', 'processing', 'ready', 'failed']),
   failure_code: z.string().nullable(),
   failure_reason: z
@@ -298,7 +308,7 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
       {
         schema: {
           tags: ['videos'],
-          summary: 'Edit your video: caption, hashtags or privacy',
+          summary: 'Edit your video: caption, hashtags, privacy or comment setting',
           description:
             'Takes effect at once for the API, the feed and the media origin; a CDN may keep serving public media it already holds for up to MEDIA_EDGE_TTL_S.',
           params: idParams,
@@ -306,7 +316,10 @@ export function videosRoutes(deps: AppDeps): FastifyPluginAsync {
           response: { 200: videoView },
         },
       },
-      async (request) => videos.edit(requireUser(request).id, request.params.id, request.body),
+      async (request) => {
+        const { comment_setting, ...rest } = request.body;
+        return videos.edit(requireUser(request).id, request.params.id, { ...rest, commentSetting: comment_setting });
+      },
     );
 
     app.delete(

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../../core/errors/registry.ts';
 import { isId, newId } from '../../core/ids.ts';
 import { canView, type Privacy } from '../../domain/access.ts';
+import type { CommentSetting } from '../../domain/comment-setting.ts';
 import { relationTo } from '../../domain/repos/relation.ts';
 import { editedTags, videoTags } from '../../domain/tags.ts';
 import type { AppDeps } from '../api/deps.ts';
@@ -21,6 +22,7 @@ export interface VideoMeta {
   hashtags: string[];
   music_id?: string | null | undefined;
   privacy: Privacy;
+  comment_setting?: CommentSetting | undefined;
 }
 
 /** How long an uploader waiting for a video to be ready should wait between two status polls. */
@@ -46,6 +48,7 @@ export interface VideoView {
   hashtags: string[];
   music_id: string | null;
   privacy: Privacy;
+  comment_setting: CommentSetting;
   status: VideoRow['status'];
   failure_code: string | null;
   /** Why it failed, in words fit for the uploader; null unless failed. */
@@ -109,6 +112,7 @@ export function videosService(deps: AppDeps) {
       hashtags: videoTags(meta.hashtags, meta.caption),
       musicId: meta.music_id ?? null,
       privacy: meta.privacy,
+      commentSetting: meta.comment_setting,
       sourceKey: mediaKeys.source(id),
       createdAt: deps.clock.now(),
     });
@@ -152,6 +156,7 @@ export function videosService(deps: AppDeps) {
       hashtags: video.hashtags,
       music_id: video.musicId,
       privacy: video.privacy,
+      comment_setting: video.commentSetting,
       status: video.status,
       failure_code: video.failureCode,
       failure_reason: failureReason(video.failureCode, video.failureDetail),
@@ -248,7 +253,7 @@ export function videosService(deps: AppDeps) {
     async edit(
       userId: string,
       id: string,
-      edit: { caption?: string; hashtags?: string[]; privacy?: Privacy },
+      edit: { caption?: string; hashtags?: string[]; privacy?: Privacy; commentSetting?: CommentSetting | undefined },
     ): Promise<VideoView> {
       const video = await owned(id, userId);
       // Tags the caption names follow the caption: recomputed whenever the caption or the tags change.

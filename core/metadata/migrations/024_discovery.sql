@@ -18,6 +18,8 @@
 -- Handle prefixes (user search): SQLite reads a range of the UNIQUE (handle) index; PostgreSQL's LIKE needs pattern ops.
 -- postgres: CREATE INDEX IF NOT EXISTS users_handle_prefix ON users (handle text_pattern_ops);
 
+-- Who may comment on a video (domain/comment-setting.ts).
+ALTER TABLE videos ADD COLUMN comment_setting TEXT NOT NULL DEFAULT 'everyone' CHECK (comment_setting IN ('everyone', 'followers', 'off'));
 -- Whether a user's liked videos are listed to others (private by default).
 ALTER TABLE users ADD COLUMN likes_public INTEGER NOT NULL DEFAULT 0;
 -- Profile lists, newest first: liked videos, followers, following.

@@ -1,11 +1,10 @@
 /**
  * The profile lists on one backend set: a user's videos, liked videos (private until the user opens
  * them), followers and following, through the access matrix (owner, friend, follower, stranger, blocked,
- * moderator, anonymous), with cursors and bad input.
+ * moderator, anonymous), with cursors and bad input; and each video's comment setting.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendSet } from '../../api/testing/harness.ts';
-import { markVideoReadyWithoutMedia } from '../../media/testing/ready-video.ts';
 import { moderationWorld, type Who } from '../../moderation/testing/world.ts';
 
 export function describeProfileRoutes(set: BackendSet) {
@@ -81,6 +80,34 @@ export function describeProfileRoutes(set: BackendSet) {
       const page = (await w.call('GET', `${followers}?limit=1`, 'anonymous')).json();
       expect(page.items).toEqual([{ id: w.id.friend, handle: 'friend_u', display_name: expect.any(String) }]);
       expect(await list(`${followers}?limit=1&cursor=${page.next_cursor}`, 'anonymous')).toEqual([w.id.follower]);
+    });
+
+    it("holds comments to the video's setting: everyone, followers or off, the author always allowed", async () => {
+      const video = await w.readyVideo('owner');
+      const comment = async (who: Who) => {
+        const res = await w.call('POST', `/api/v1/videos/${video}/comments`, who, { content: 'hi' });
+        return res.statusCode === 201 ? 201 : [res.statusCode, res.json().error.code];
+      };
+      const setTo = async (setting: string) =>
+        (await w.call('PATCH', `/api/v1/videos/${video}`, 'owner', { comment_setting: setting })).json()
+          .comment_setting;
+      expect((await w.call('GET', `/api/v1/videos/${video}`, 'stranger')).json().comment_setting).toBe('everyone');
+      expect(await comment('stranger')).toBe(201);
+      expect(await setTo('followers')).toBe('followers');
+      expect(await comment('follower')).toBe(201);
+      expect(await comment('stranger')).toEqual([403, 'COMMENTS_FOLLOWERS_ONLY']);
+      expect(await comment('owner')).toBe(201);
+      expect(await setTo('off')).toBe('off');
+      expect(await comment('follower')).toEqual([403, 'COMMENTS_OFF']);
+      expect(await comment('owner')).toBe(201);
+      expect(await comment('blocked')).toEqual([403, 'BLOCKED']);
+      expect(await comment('anonymous')).toEqual([401, 'UNAUTHENTICATED']);
+      expect(
+        (await w.call('PATCH', `/api/v1/videos/${video}`, 'owner', { comment_setting: 'friends' })).statusCode,
+      ).toBe(400);
+      const created = await w.call('POST', '/api/v1/videos', 'owner', { caption: 'quiet', comment_setting: 'off' });
+      const id = created.json().video_id;
+      expect((await w.call('GET', `/api/v1/videos/${id}`, 'owner')).json().comment_setting).toBe('off');
     });
 
     it('answers bad input with 4xx and a stable code', async () => {
