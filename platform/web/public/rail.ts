@@ -113,7 +113,13 @@ export function buildItemView(item: Item, index: number): ItemView {
     { class: 'meta' },
     h('div', { class: 'handle' }, `@${item.author.handle}`),
     item.caption ? h('p', { class: 'caption' }, item.caption) : null,
-    item.hashtags.length ? h('p', { class: 'tags' }, item.hashtags.map((t) => `#${t}`).join(' ')) : null,
+    item.hashtags.length
+      ? h(
+          'p',
+          { class: 'tags' },
+          ...item.hashtags.flatMap((t) => [h('a', { href: `#tag/${encodeURIComponent(t)}` }, `#${t}`), ' ']),
+        )
+      : null,
   );
   const el = h(
     'article',
