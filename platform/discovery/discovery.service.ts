@@ -29,7 +29,7 @@ export interface TrendingTag {
   views: number;
 }
 
-/** Videos a tag's page, trending and suggestions may count: public, ready and not held, limited or removed. */
+/** Videos trending may count: public, ready and not held, limited or removed. */
 const TRENDABLE = "v.deleted_at IS NULL AND v.status = 'ready' AND v.privacy = 'public' AND v.moderation = 'none'";
 
 /** Newest first by (created_at, id), resumable with an `encodeCursor` position. */
@@ -143,10 +143,11 @@ export function discoveryService(
       return cards(sort === 'recent' ? tagRecent(db, tag) : tagTop(db, tag), viewerId, page);
     },
 
-    /** A hashtag's header: how many public, listed videos carry it. */
+    /** A hashtag's header: how many public, ready videos not removed carry it (what anyone may open). */
     async tag(tag: string): Promise<{ tag: string; video_count: number }> {
       const row = await db.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM video_hashtags h JOIN videos v ON v.id = h.video_id WHERE h.tag = $1 AND ${TRENDABLE}`,
+        `SELECT COUNT(*) AS n FROM video_hashtags h JOIN videos v ON v.id = h.video_id
+         WHERE h.tag = $1 AND ${SEARCHABLE} AND v.privacy = 'public'`,
         [tag],
       );
       return { tag, video_count: Number(row?.n ?? 0) };
