@@ -11,7 +11,14 @@ describe('the OpenAPI document of the upload routes', () => {
     const body = doc.paths['/api/v1/videos/direct']?.post?.requestBody;
     const form = body?.content?.['multipart/form-data']?.schema;
     expect(form).toBeDefined();
-    expect(Object.keys(form?.properties ?? {})).toEqual(['caption', 'hashtags', 'music_id', 'privacy', 'comment_setting', 'file']);
+    expect(Object.keys(form?.properties ?? {})).toEqual([
+      'caption',
+      'hashtags',
+      'music_id',
+      'privacy',
+      'comment_setting',
+      'file',
+    ]);
     expect(form?.properties?.hashtags?.type).toBe('string');
     expect(form?.properties?.hashtags?.description).toMatch(/commas/);
     expect(form?.properties?.file).toMatchObject({ type: 'string', format: 'binary' });
