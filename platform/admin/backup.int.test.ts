@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/config.ts';
 import { startServerProcess } from '../api/testing/server-process.ts';
@@ -68,6 +69,16 @@ describe('foryou-admin backup and restore of the embedded data directory', () =>
     expect(manifest.files.some((f) => f.path.startsWith('objects/'))).toBe(true);
 
     restore(loadConfig(embedded(restored, secret)), saved);
+    // The restored search index points at the restored rows.
+    const meta = new DatabaseSync(join(restored, 'foryou.db'));
+    try {
+      const hits = meta
+        .prepare(`SELECT v.id FROM videos_fts f JOIN videos v ON v.rowid = f.rowid WHERE videos_fts MATCH 'kept'`)
+        .all() as { id: string }[];
+      expect(hits.map((h) => h.id)).toEqual([draft.video_id]);
+    } finally {
+      meta.close();
+    }
     expect(() => restore(loadConfig(embedded(restored, secret)), saved)).toThrow(/exists/);
     const again = await startServerProcess(embedded(restored, secret));
     try {

@@ -71,6 +71,21 @@ function walk(root: string): string[] {
   return out;
 }
 
+/**
+ * The search index (migration 024) is an FTS5 table keyed by the rowids of `videos`, which has no
+ * INTEGER PRIMARY KEY: SQLite documents that VACUUM (and so VACUUM INTO) may renumber such rowids.
+ * The copy's index is therefore rebuilt from its own rows.
+ */
+function rebuildSearchIndex(path: string): void {
+  const db = new DatabaseSync(path);
+  try {
+    const fts = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'videos_fts'`).get();
+    if (fts) db.exec(`INSERT INTO videos_fts (videos_fts) VALUES ('rebuild')`);
+  } finally {
+    db.close();
+  }
+}
+
 /** Writes a backup of the running embedded deployment into `target` (created; must be empty). */
 export function backup(config: Config, target: string): BackupManifest {
   const { databases, objects } = embeddedPaths(config);
@@ -87,6 +102,7 @@ export function backup(config: Config, target: string): BackupManifest {
     } finally {
       db.close();
     }
+    rebuildSearchIndex(join(target, file));
     manifest.databases.push({ key, file });
   }
   for (const src of walk(objects)) {
