@@ -23,6 +23,7 @@ import { explorationSlotRerankers } from './rerankers/exploration-slot.reranker.
 import { freshnessBoostReranker } from './rerankers/freshness-boost.reranker.ts';
 import { policyOrderReranker } from './rerankers/policy-order.reranker.ts';
 import { topicDiscoveryReranker } from './rerankers/topic-discovery.reranker.ts';
+import { viewerScoredCache } from './scored-cache.ts';
 import { fallbackScorer } from './scorers/fallback.scorer.ts';
 import { modelScorer } from './scorers/model.scorer.ts';
 import { recencyScorer } from './scorers/recency.scorer.ts';
@@ -65,6 +66,8 @@ export interface FeedParts {
   userProfiles?: UserProfiles;
   /** How long video feature counters may be reused in process (ms); default 2 s. */
   videoFeatureCacheMs?: number;
+  /** How long a viewer's scored list serves their next pages (ms); default `SCORED_CACHE_TTL_MS`, 0 = off. */
+  scoredCacheMs?: number;
 }
 
 /** Default staleness bound of cached video feature counters: they are decayed to request time anyway. */
@@ -176,6 +179,11 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
       exposureSideEffect(p.cache),
       ...(p.serveLog ? [serveLogSideEffect(p.serveLog)] : []),
     ],
+    scoredCache: viewerScoredCache({
+      catalog: p.catalog,
+      ranker: p.ranker,
+      ...(p.scoredCacheMs !== undefined ? { ttlMs: p.scoredCacheMs } : {}),
+    }),
   };
 }
 

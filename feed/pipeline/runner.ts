@@ -32,6 +32,9 @@ function budget<Q extends PipelineQuery>(query: Q, source: CandidateSource<Q>): 
   return { quota: s.quota, timeoutMs: s.timeout_ms };
 }
 
+/** Pages' worth of candidates a stored scored list must still hold after filtering to be served from. */
+const STORED_MIN_PAGES = 2;
+
 /** Refills of the page guard before a page is served short rather than slow. */
 const GUARD_ROUNDS = 3;
 
@@ -94,45 +97,6 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
     });
   });
 
-  let candidates = await stage('sources', async () => {
-    const byId = new Map<string, C>();
-    const results = await Promise.all(
-      config.sources.map(async (source) => {
-        const { quota, timeoutMs } = budget(query, source);
-        const t0 = performance.now();
-        if (quota <= 0) return { source, hits: [] };
-        try {
-          const hits = await withTimeout(source.fetch(query, quota), source.id, timeoutMs);
-          const ms = since(t0);
-          trace.sources[source.label?.(query) ?? source.id] = { count: Math.min(hits.length, quota), ms };
-          ran('sources', source.id, ms);
-          return { source, hits: hits.slice(0, quota) };
-        } catch (err) {
-          const ms = since(t0);
-          trace.sources[source.label?.(query) ?? source.id] = { count: 0, ms, error: message(err) };
-          ran('sources', source.id, ms, { error: err });
-          return { source, hits: [] };
-        }
-      }),
-    );
-    for (const { source, hits } of results) {
-      const name = source.label?.(query) ?? source.id;
-      hits.forEach((hit, rank) => {
-        let c = byId.get(hit.videoId);
-        if (!c) {
-          c = config.candidate(hit.videoId);
-          if (!c) return;
-          byId.set(hit.videoId, c);
-        }
-        c.sources.push({ source: name, rank, score: hit.score });
-        // A video also reached deterministically was not shown by chance.
-        c.propensity = hit.propensity !== undefined && c.sources.length === 1 ? hit.propensity : 1;
-      });
-    }
-    return [...byId.values()];
-  });
-  trace.candidates = candidates.length;
-
   const filterAll = (stageName: string, list: C[]): C[] => {
     for (const f of config.filters) {
       const t0 = performance.now();
@@ -149,61 +113,133 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
     return list;
   };
 
-  const pre = config.preRanker;
-  if (pre) {
-    candidates = await stage('prerank', async () => {
-      const t0 = performance.now();
-      try {
-        await pre.score(query, candidates);
-        ran('prerank', pre.id, since(t0));
-      } catch (err) {
-        ran('prerank', pre.id, since(t0), { error: err });
-      }
-      // Filters run before the cut too, so the kept candidates are ones the viewer may see.
-      return pre.keep(query, filterAll('prerank', candidates));
-    });
-  }
-  trace.ranked = candidates.length;
-
-  await stage('hydrate', async () => {
-    for (const h of config.hydrators) {
-      const t0 = performance.now();
-      try {
-        await h.hydrate(query, candidates);
-        ran('hydrate', h.id, since(t0));
-      } catch (err) {
-        ran('hydrate', h.id, since(t0), { error: err });
-      }
-    }
-  });
-
-  candidates = await stage('filter', () => filterAll('filter', candidates));
-
-  await stage('score', async () => {
-    const t0 = performance.now();
-    try {
-      await config.scorer.score(query, candidates);
-      trace.scorer = config.scorer.id;
-      ran('score', config.scorer.id, since(t0));
-    } catch (err) {
-      ran('score', config.scorer.id, since(t0), { error: err });
-      const t1 = performance.now();
-      try {
-        await config.fallbackScorer.score(query, candidates);
-        trace.scorer = config.fallbackScorer.id;
-        ran('score', config.fallbackScorer.id, since(t1));
-      } catch (err2) {
-        // Last resort: keep retrieval order, which is still a sensible page.
-        ran('score', config.fallbackScorer.id, since(t1), { error: err2 });
-        candidates.forEach((c, i) => {
-          c.score = -i;
+  /** Sources → pre-ranker → hydrators → filters → scorer: the scored list, best first. */
+  const retrieveAndScore = async (): Promise<C[]> => {
+    let candidates: C[] = await stage('sources', async () => {
+      const byId = new Map<string, C>();
+      const results = await Promise.all(
+        config.sources.map(async (source) => {
+          const { quota, timeoutMs } = budget(query, source);
+          const t0 = performance.now();
+          if (quota <= 0) return { source, hits: [] };
+          try {
+            const hits = await withTimeout(source.fetch(query, quota), source.id, timeoutMs);
+            const ms = since(t0);
+            trace.sources[source.label?.(query) ?? source.id] = { count: Math.min(hits.length, quota), ms };
+            ran('sources', source.id, ms);
+            return { source, hits: hits.slice(0, quota) };
+          } catch (err) {
+            const ms = since(t0);
+            trace.sources[source.label?.(query) ?? source.id] = { count: 0, ms, error: message(err) };
+            ran('sources', source.id, ms, { error: err });
+            return { source, hits: [] };
+          }
+        }),
+      );
+      for (const { source, hits } of results) {
+        const name = source.label?.(query) ?? source.id;
+        hits.forEach((hit, rank) => {
+          let c = byId.get(hit.videoId);
+          if (!c) {
+            c = config.candidate(hit.videoId);
+            if (!c) return;
+            byId.set(hit.videoId, c);
+          }
+          c.sources.push({ source: name, rank, score: hit.score });
+          // A video also reached deterministically was not shown by chance.
+          c.propensity = hit.propensity !== undefined && c.sources.length === 1 ? hit.propensity : 1;
         });
-        trace.scorer = 'retrieval-order';
       }
-      observer.fallback(config.id, query.requestId, config.scorer.id, trace.scorer);
+      return [...byId.values()];
+    });
+    trace.candidates = candidates.length;
+
+    const pre = config.preRanker;
+    if (pre) {
+      candidates = await stage('prerank', async () => {
+        const t0 = performance.now();
+        try {
+          await pre.score(query, candidates);
+          ran('prerank', pre.id, since(t0));
+        } catch (err) {
+          ran('prerank', pre.id, since(t0), { error: err });
+        }
+        // Filters run before the cut too, so the kept candidates are ones the viewer may see.
+        return pre.keep(query, filterAll('prerank', candidates));
+      });
     }
-    candidates.sort((a, b) => b.score - a.score);
-  });
+    trace.ranked = candidates.length;
+
+    await stage('hydrate', async () => {
+      for (const h of config.hydrators) {
+        const t0 = performance.now();
+        try {
+          await h.hydrate(query, candidates);
+          ran('hydrate', h.id, since(t0));
+        } catch (err) {
+          ran('hydrate', h.id, since(t0), { error: err });
+        }
+      }
+    });
+
+    candidates = await stage('filter', () => filterAll('filter', candidates));
+
+    await stage('score', async () => {
+      const t0 = performance.now();
+      try {
+        await config.scorer.score(query, candidates);
+        trace.scorer = config.scorer.id;
+        ran('score', config.scorer.id, since(t0));
+      } catch (err) {
+        ran('score', config.scorer.id, since(t0), { error: err });
+        const t1 = performance.now();
+        try {
+          await config.fallbackScorer.score(query, candidates);
+          trace.scorer = config.fallbackScorer.id;
+          ran('score', config.fallbackScorer.id, since(t1));
+        } catch (err2) {
+          // Last resort: keep retrieval order, which is still a sensible page.
+          ran('score', config.fallbackScorer.id, since(t1), { error: err2 });
+          candidates.forEach((c, i) => {
+            c.score = -i;
+          });
+          trace.scorer = 'retrieval-order';
+        }
+        observer.fallback(config.id, query.requestId, config.scorer.id, trace.scorer);
+      }
+      candidates.sort((a, b) => b.score - a.score);
+    });
+    return candidates;
+  };
+
+  // A viewer's next page starts from their stored scored list when nothing it was built from changed.
+  const cache = config.scoredCache;
+  const cacheKey = cache && trace.errors.length === 0 ? cache.key(query) : undefined;
+  const stored = cache && cacheKey !== undefined ? await stage('cache', () => cache.get(cacheKey, query)) : undefined;
+  let candidates: C[];
+  let kept: C[] | undefined;
+  if (stored) {
+    kept = await stage('filter', () => filterAll('filter', stored));
+    // A list the session has nearly used up is rebuilt rather than served short.
+    if (kept.length < query.limit * STORED_MIN_PAGES) {
+      kept = undefined;
+      trace.removed = {};
+    }
+  }
+  if (kept) {
+    trace.scoredCache = 'hit';
+    trace.candidates = stored!.length;
+    trace.ranked = stored!.length;
+    trace.scorer = config.scorer.id;
+    candidates = kept;
+  } else {
+    candidates = await retrieveAndScore();
+    if (cache && cacheKey !== undefined) {
+      trace.scoredCache = 'miss';
+      // Only a healthy list is kept: a failed source or a fallback scorer is retried on the next page.
+      if (trace.errors.length === 0 && trace.scorer === config.scorer.id) cache.set(cacheKey, candidates, query);
+    }
+  }
 
   candidates = await stage('rerank', () => {
     let list = candidates;

@@ -146,6 +146,26 @@ export interface PipelineConfig<Q extends PipelineQuery, C extends PipelineCandi
    */
   pageGuard?: { hydrator: CandidateHydrator<Q, C>; filters: readonly Filter<Q, C>[] };
   sideEffects: readonly SideEffect<Q, C>[];
+  /** When set, a viewer's scored list is kept and the next requests with the same key start from it. */
+  scoredCache?: ScoredCache<Q, C>;
+}
+
+/**
+ * Keeps a viewer's scored candidates (best first) so their next pages skip retrieval, hydration and
+ * scoring: a hit re-runs only the filters (fresh viewer, session and catalogue state), the rerankers,
+ * the selection with its live page guard, and the side effects. Only healthy runs are stored (no
+ * source failed, the main scorer scored).
+ */
+export interface ScoredCache<Q, C> {
+  readonly id: string;
+  /**
+   * The key of this request's scored list, from the hydrated query: it must change whenever something
+   * the sources, hydrators or scorer read of the viewer changes. Undefined: neither read nor stored.
+   */
+  key(query: Q): string | undefined;
+  /** Fresh copies of the stored list (rerankers may mutate them), or undefined. */
+  get(key: string, query: Q): C[] | undefined;
+  set(key: string, scored: readonly C[], query: Q): void;
 }
 
 /** Every settings slot a pipeline's components declare (what its settings tree must hold). */
@@ -181,6 +201,8 @@ export interface PipelineTrace {
   candidates: number;
   /** Candidates left after the pre-ranker's cut (all of them without a pre-ranker). */
   ranked?: number;
+  /** `hit` when the page started from the viewer's stored scored list (no retrieval or scoring ran). */
+  scoredCache?: 'hit' | 'miss';
 }
 
 /** The page and its trace. */

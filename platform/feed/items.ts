@@ -121,6 +121,7 @@ export function explainTrace(r: PipelineResult): Record<string, unknown> {
     scorer: r.trace.scorer,
     candidates: r.trace.candidates,
     ranked: r.trace.ranked,
+    ...(r.trace.scoredCache ? { scored_cache: r.trace.scoredCache } : {}),
     stages_ms: r.trace.stages,
     sources: r.trace.sources,
     removed: Object.fromEntries(Object.entries(r.trace.removed).map(([k, ids]) => [k, { count: ids.length }])),

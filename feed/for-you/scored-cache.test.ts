@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { runPipeline } from '../pipeline/runner.ts';
+import { slot, sourceBudgetSchema } from '../pipeline/settings.ts';
+import { alreadySeenFilter } from './filters/already-seen.filter.ts';
+import { catalogCandidates, SAFETY_FILTERS } from './pipelines.ts';
+import { viewerScoredCache } from './scored-cache.ts';
+import { fallbackScorer } from './scorers/fallback.scorer.ts';
+import { topSelector } from './selector.ts';
+import { ids, NOW, query, video } from './testing/fixtures.ts';
+import type { CandidateSource, FeedQuery, PipelineConfig } from './types.ts';
+
+function setup(opts: { ttlMs?: number } = {}) {
+  let t = 0;
+  const videos = new Map(Array.from({ length: 60 }, (_, i) => [`v${i}`, video(`v${i}`)]));
+  const catalog = { get: (id: string) => videos.get(id) };
+  let fetches = 0;
+  const source: CandidateSource = {
+    id: 'popular',
+    settings: slot('sources.popular', sourceBudgetSchema),
+    fetch: async (_q, quota) => {
+      fetches++;
+      return Array.from({ length: Math.min(quota, 60) }, (_, i) => ({ videoId: `v${i}`, score: -i }));
+    },
+  };
+  const cache = viewerScoredCache({
+    catalog,
+    ranker: { current: () => undefined },
+    ...(opts.ttlMs !== undefined ? { ttlMs: opts.ttlMs } : {}),
+    now: () => t,
+  });
+  const pipeline: PipelineConfig = {
+    id: 'for_you',
+    ...catalogCandidates(catalog),
+    queryHydrators: [],
+    sources: [source],
+    hydrators: [],
+    filters: [alreadySeenFilter, ...SAFETY_FILTERS],
+    scorer: fallbackScorer,
+    fallbackScorer,
+    rerankers: [],
+    selector: topSelector,
+    sideEffects: [],
+    scoredCache: cache,
+  };
+  return {
+    videos,
+    cache,
+    fetches: () => fetches,
+    advance: (ms: number) => {
+      t += ms;
+    },
+    run: (q: FeedQuery) => runPipeline(pipeline, q),
+  };
+}
+
+describe('the per-viewer scored list', () => {
+  it('serves the next page from the stored list without retrieval, minus what the session has seen', async () => {
+    const s = setup();
+    const first = await s.run(query({ limit: 5 }));
+    expect(first.trace.scoredCache).toBe('miss');
+    const second = await s.run(query({ limit: 5, sessionSeen: new Set(ids(first.page)) }));
+    expect(second.trace.scoredCache).toBe('hit');
+    expect(s.fetches()).toBe(1);
+    expect(ids(second.page)).toHaveLength(5);
+    for (const id of ids(second.page)) expect(ids(first.page)).not.toContain(id);
+    expect(second.trace.stages.sources).toBeUndefined();
+  });
+
+  it('rebuilds after a like, a follow or a block, and after it expires', async () => {
+    const s = setup({ ttlMs: 1_000 });
+    await s.run(query());
+    const liked = query();
+    liked.viewer.history = [{ video: 'v3', kind: 'like', timeMs: NOW }];
+    expect((await s.run(liked)).trace.scoredCache).toBe('miss');
+    const followed = query();
+    followed.viewer.history = liked.viewer.history;
+    followed.viewer.following = new Set(['a-v9']);
+    expect((await s.run(followed)).trace.scoredCache).toBe('miss');
+    expect((await s.run(followed)).trace.scoredCache).toBe('hit');
+    const blocked = query({ viewer: { ...followed.viewer, blockedAuthors: new Set(['a-v0']) } });
+    const r = await s.run(blocked);
+    expect(r.trace.scoredCache).toBe('miss');
+    expect(ids(r.page)).not.toContain('v0');
+    s.advance(1_001);
+    expect((await s.run(blocked)).trace.scoredCache).toBe('miss');
+    expect(s.fetches()).toBe(5);
+  });
+
+  it('filters the stored list again: a video gone from the catalogue, one made private, one seen since', async () => {
+    const s = setup();
+    expect(ids((await s.run(query())).page).slice(0, 3)).toEqual(['v0', 'v1', 'v2']);
+    s.videos.delete('v0');
+    s.videos.set('v2', video('v2', { privacy: 'private' }));
+    const seen = query();
+    seen.viewer.recentImpressions = new Set(['v1']);
+    const r = await s.run(seen);
+    expect(r.trace.scoredCache).toBe('hit');
+    expect(ids(r.page)).toEqual(['v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10', 'v11', 'v12']);
+  });
+
+  it('keeps viewers apart and holds no list when turned off', async () => {
+    const s = setup();
+    await s.run(query({ actor: 'u:a', userId: 'a' }));
+    expect((await s.run(query({ actor: 'u:b', userId: 'b' }))).trace.scoredCache).toBe('miss');
+    const off = setup({ ttlMs: 0 });
+    await off.run(query());
+    expect((await off.run(query())).trace.scoredCache).toBeUndefined();
+    expect(off.cache.size).toBe(0);
+  });
+});
