@@ -20,6 +20,11 @@ export interface LoadJob {
   /** Open loop when set: requests per second, evenly spaced. */
   rate?: number;
   seconds: number;
+  /**
+   * Pages a viewer's session scrolls (following `next_cursor`) before the client starts a new session
+   * as another viewer; 1 = every request is a new session's first page. Ignored with `path`.
+   */
+  pagesPerSession?: number;
   /** Where the churn writer writes, whom it uploads as and whose counters it bumps. */
   churn: { metadataUrl: string; authors: string[]; videoIds: string[]; uploadsPerS: number; countersPerS: number };
 }
@@ -80,16 +85,38 @@ export interface LoadResult {
   elapsed: number;
 }
 
-const url = (job: LoadJob) => `${job.base}${job.path ?? '/api/v1/feed?limit=10'}`;
+/** Where a viewer's session stands: whose token, the cursor of its next page, pages already read. */
+interface Session {
+  token: string;
+  cursor: string | undefined;
+  pages: number;
+}
 
-async function one(job: LoadJob, i: number): Promise<number> {
-  const token = job.tokens[(i * 7919) % job.tokens.length]!;
+function url(job: LoadJob, cursor: string | undefined): string {
+  if (job.path) return `${job.base}${job.path}`;
+  return `${job.base}/api/v1/feed?limit=10${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+}
+
+const newSession = (job: LoadJob, i: number): Session => ({
+  token: job.tokens[(i * 7919) % job.tokens.length]!,
+  cursor: undefined,
+  pages: 0,
+});
+
+/** One request of `session`; returns its status and the session's next state (undefined: it is over). */
+async function one(job: LoadJob, session: Session): Promise<{ status: number; next: Session | undefined }> {
   try {
-    const res = await fetch(url(job), { headers: { authorization: `Bearer ${token}` } });
-    await res.arrayBuffer();
-    return res.status;
+    const res = await fetch(url(job, session.cursor), { headers: { authorization: `Bearer ${session.token}` } });
+    const per = job.path ? 1 : (job.pagesPerSession ?? 1);
+    if (res.status !== 200 || session.pages + 1 >= per) {
+      await res.arrayBuffer();
+      return { status: res.status, next: undefined };
+    }
+    const body = (await res.json()) as { next_cursor: string | null };
+    const next = body.next_cursor ? { ...session, cursor: body.next_cursor, pages: session.pages + 1 } : undefined;
+    return { status: res.status, next };
   } catch {
-    return 0;
+    return { status: 0, next: undefined };
   }
 }
 
@@ -109,6 +136,8 @@ async function load(job: LoadJob): Promise<LoadResult> {
     // Open loop: request k is due at start + k / rate; its latency runs from then, not from when it left.
     const gap = 1000 / job.rate;
     const inFlight = new Set<Promise<void>>();
+    // Sessions whose next page is due: the next request continues one of them, else starts a new one.
+    const ready: Session[] = [];
     for (let k = 0; ; k++) {
       const due = start + k * gap;
       if (due >= end) break;
@@ -118,8 +147,9 @@ async function load(job: LoadJob): Promise<LoadResult> {
         errors++; // the generator's own limit: counted, never silently skipped
         continue;
       }
-      const p = one(job, k).then((status) => {
+      const p = one(job, ready.shift() ?? newSession(job, k)).then(({ status, next }) => {
         count(status, performance.now() - due);
+        if (next) ready.push(next);
         inFlight.delete(p);
       });
       inFlight.add(p);
@@ -129,9 +159,12 @@ async function load(job: LoadJob): Promise<LoadResult> {
   }
   await Promise.all(
     Array.from({ length: job.concurrency }, async (_, w) => {
+      let session: Session | undefined;
       for (let i = w; performance.now() < end; i += job.concurrency) {
         const s = performance.now();
-        count(await one(job, i), performance.now() - s);
+        const r = await one(job, session ?? newSession(job, i));
+        count(r.status, performance.now() - s);
+        session = r.next;
       }
     }),
   );
