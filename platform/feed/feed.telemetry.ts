@@ -49,13 +49,32 @@ export function feedTelemetry(telemetry: Telemetry): FeedTelemetry {
     help: 'Pages served by a fallback: scorer (the fallback scorer), retrieval_order (both scorers failed), pipeline_error or empty_page (the popular-and-recent page)',
     labelNames: ['pipeline', 'reason'],
   });
+  // A page observes some thirty series: each one's child is looked up once, not its labels hashed per call.
+  const stageChildren = new Map<string, { observe(v: number): void }>();
+  const componentChildren = new Map<string, { observe(v: number): void }>();
+  const child = (
+    m: Map<string, { observe(v: number): void }>,
+    a: string,
+    b: string,
+    make: () => { observe(v: number): void },
+  ) => {
+    const key = `${a}\u0000${b}`;
+    let c = m.get(key);
+    if (!c) {
+      c = make();
+      m.set(key, c);
+    }
+    return c;
+  };
   return {
     observer: {
       stage(pipeline, stage, ms) {
-        stageSeconds.observe({ pipeline, stage }, ms / 1000);
+        child(stageChildren, pipeline, stage, () => stageSeconds.labels({ pipeline, stage })).observe(ms / 1000);
       },
       component(run) {
-        componentSeconds.observe({ pipeline: run.pipeline, component: run.component }, run.ms / 1000);
+        child(componentChildren, run.pipeline, run.component, () =>
+          componentSeconds.labels({ pipeline: run.pipeline, component: run.component }),
+        ).observe(run.ms / 1000);
         if (!run.failure) return;
         componentErrors.inc({ pipeline: run.pipeline, component: run.component });
         if (run.failure.timedOut) sourceTimeouts.inc({ pipeline: run.pipeline, source: run.component });

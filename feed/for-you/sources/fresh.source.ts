@@ -4,6 +4,7 @@ import type { Catalog } from '../../../retrieval/catalog.ts';
 import { settingsOf, slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import { exposureKeys } from '../exposure.ts';
 import type { CandidateSource } from '../types.ts';
+import { globalList } from './global-list.ts';
 
 /** This source's settings in `experiments/feed.yaml`. */
 export const FRESH_SETTINGS = slot(
@@ -17,28 +18,34 @@ export const FRESH_SETTINGS = slot(
 
 /**
  * Cold-start exposure: recent uploads that have not yet used their serve budget, newest first, so each
- * new video is shown enough times for its engagement to be measured.
+ * new video is shown enough times for its engagement to be measured. The list is the same for every
+ * viewer, so it is built once a second (`globalList`): a video may overshoot its budget by a second
+ * of serves.
  */
-export function freshSource(catalog: Catalog, cache: Cache): CandidateSource {
+export function freshSource(catalog: Catalog, cache: Cache, opts: { maxAgeMs?: number } = {}): CandidateSource {
+  const list = globalList(async (key: string, nowMs: number) => {
+    const [quota, maxAgeH, budget] = key.split(':').map(Number) as [number, number, number];
+    const since = nowMs - maxAgeH * 3_600_000;
+    const recent = [];
+    for (const v of catalog.newest()) {
+      if (v.createdAt < since || recent.length >= quota * 4) break;
+      recent.push(v);
+    }
+    if (recent.length === 0) return [];
+    const served = await cache.mget(recent.map((v) => exposureKeys.video(v.id)));
+    const hits = [];
+    for (let i = 0; i < recent.length && hits.length < quota; i++) {
+      const n = Number(served[i] ?? 0);
+      if (n < budget) hits.push({ videoId: recent[i]!.id, score: 1 - n / Math.max(1, budget) });
+    }
+    return hits;
+  }, opts);
   return {
     id: 'fresh',
     settings: FRESH_SETTINGS,
     async fetch(query, quota) {
       const { max_age_hours: maxAgeH, exposure_budget: budget } = settingsOf(query.settings, FRESH_SETTINGS);
-      const since = query.nowMs - maxAgeH * 3_600_000;
-      const recent = [];
-      for (const v of catalog.newest()) {
-        if (v.createdAt < since || recent.length >= quota * 4) break;
-        recent.push(v);
-      }
-      if (recent.length === 0) return [];
-      const served = await cache.mget(recent.map((v) => exposureKeys.video(v.id)));
-      const hits = [];
-      for (let i = 0; i < recent.length && hits.length < quota; i++) {
-        const n = Number(served[i] ?? 0);
-        if (n < budget) hits.push({ videoId: recent[i]!.id, score: 1 - n / Math.max(1, budget) });
-      }
-      return hits;
+      return list(`${quota}:${maxAgeH}:${budget}`, query.nowMs);
     },
   };
 }
