@@ -35,9 +35,10 @@ export function modelScorer(holder: RankerHolder, pinned?: PinnedVersions<Ranker
         videoIds: candidates.map((c) => c.video.id),
       });
       const { weights, combine } = settingsOf(query.settings, VALUE_MODEL_SETTINGS);
+      const columns = Object.entries(heads);
       candidates.forEach((c, i) => {
         const h: Record<string, number> = {};
-        for (const [name, arr] of Object.entries(heads)) h[name] = arr[i]!;
+        for (const [name, arr] of columns) h[name] = arr[i]!;
         const v = valueBreakdown(h, weights);
         c.heads = h;
         c.valueTerms = { ...v.terms, value: v.value, prior: c.prior ?? 0 };

@@ -23,7 +23,7 @@ export const FRESH_SETTINGS = slot(
  * of serves.
  */
 export function freshSource(catalog: Catalog, cache: Cache, opts: { maxAgeMs?: number } = {}): CandidateSource {
-  const list = globalList(async (key: string, nowMs: number) => {
+  const list = globalList(async (key, nowMs) => {
     const [quota, maxAgeH, budget] = key.split(':').map(Number) as [number, number, number];
     const since = nowMs - maxAgeH * 3_600_000;
     const recent = [];
@@ -45,7 +45,7 @@ export function freshSource(catalog: Catalog, cache: Cache, opts: { maxAgeMs?: n
     settings: FRESH_SETTINGS,
     async fetch(query, quota) {
       const { max_age_hours: maxAgeH, exposure_budget: budget } = settingsOf(query.settings, FRESH_SETTINGS);
-      return list(`${quota}:${maxAgeH}:${budget}`, query.nowMs);
+      return list(`${quota}:${maxAgeH}:${budget}`, query.nowMs, undefined);
     },
   };
 }

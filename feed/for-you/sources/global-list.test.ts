@@ -2,44 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { globalList } from './global-list.ts';
 
 describe('globalList', () => {
-  it('loads once per interval and key, serves the expired list while refreshing, and reloads a very old one', async () => {
-    let t = 0;
+  it('builds once per interval of request time and key, and shares one build between concurrent requests', async () => {
     let loads = 0;
     const list = globalList(
-      async (key: string) => {
+      async (key: string, nowMs: number) => {
         loads++;
-        return `${key}#${loads}`;
+        return `${key}@${nowMs}`;
       },
-      { maxAgeMs: 1_000, now: () => t },
+      { maxAgeMs: 1_000 },
     );
-    expect(await list('a', undefined)).toBe('a#1');
-    expect(await list('a', undefined)).toBe('a#1');
-    expect(await list('b', undefined)).toBe('b#2');
-    t = 1_500;
-    expect(await list('a', undefined)).toBe('a#1'); // expired: served while a#3 loads
-    expect(await list('a', undefined)).toBe('a#3');
-    t = 20_000;
-    expect(await list('a', undefined)).toBe('a#4'); // too old to serve: waited for
+    const [a, b] = await Promise.all([list('a', 0, undefined), list('a', 10, undefined)]);
+    expect([a, b]).toEqual(['a@0', 'a@0']);
+    expect(await list('a', 999, undefined)).toBe('a@0');
+    expect(await list('b', 999, undefined)).toBe('b@999');
+    expect(await list('a', 1_000, undefined)).toBe('a@1000');
+    // A request from before the list was built (a replay going back) never gets a list from its future.
+    expect(await list('a', 500, undefined)).toBe('a@500');
+    expect(loads).toBe(4);
   });
 
-  it('retries a failed refresh on the next request and fails a request with nothing to serve', async () => {
-    let t = 0;
+  it('fails the requests of a failed build and retries on the next request', async () => {
     let fail = true;
-    const list = globalList(
-      async () => {
-        if (fail) throw new Error('cache down');
-        return 'ok';
-      },
-      { maxAgeMs: 1_000, now: () => t },
-    );
-    await expect(list('k', undefined)).rejects.toThrow('cache down');
+    const list = globalList(async () => {
+      if (fail) throw new Error('cache down');
+      return 'ok';
+    });
+    await expect(list('k', 0, undefined)).rejects.toThrow('cache down');
     fail = false;
-    expect(await list('k', undefined)).toBe('ok');
-    t = 1_500;
-    fail = true;
-    expect(await list('k', undefined)).toBe('ok');
-    await new Promise((r) => setTimeout(r, 0));
-    fail = false;
-    expect(await list('k', undefined)).toBe('ok');
+    expect(await list('k', 1, undefined)).toBe('ok');
   });
 });

@@ -19,8 +19,8 @@ export function trendingSource(cache: Cache, opts: { maxAgeMs?: number } = {}): 
   return {
     id: 'trending',
     settings: TRENDING_SETTINGS,
-    async fetch(_query, quota) {
-      return top(String(quota), undefined);
+    async fetch(query, quota) {
+      return top(String(quota), query.nowMs, undefined);
     },
   };
 }
