@@ -5,10 +5,10 @@ import type { Candidate, FeedQuery } from './types.ts';
 
 /** How long a viewer's scored list serves their next pages; global signals (counters, trending) lag by up to this. */
 export const SCORED_CACHE_TTL_MS = 10_000;
-/** Viewers whose lists are kept (least recently stored dropped first): about 60 KB each. */
-const MAX_VIEWERS = 2_000;
-/** Best-scored candidates kept per viewer: a session's next few pages with room for the filters. */
-const KEEP = 100;
+/** Viewers whose lists are kept (least recently stored dropped first): about 40 KB each. */
+const MAX_VIEWERS = 1_000;
+/** Best-scored candidates kept per viewer: a session's next three pages of 10 with room for the filters. */
+const KEEP = 60;
 
 const joined = (s: Iterable<string>) => [...s].join(',');
 
