@@ -66,6 +66,21 @@ describe('the per-viewer scored list', () => {
     expect(second.trace.stages.sources).toBeUndefined();
   });
 
+  it('rebuilds a list the session has nearly used up instead of serving a short page', async () => {
+    const s = setup();
+    const seen = new Set<string>();
+    const traces: (string | undefined)[] = [];
+    for (let page = 0; page < 5; page++) {
+      const r = await s.run(query({ sessionSeen: new Set(seen) }));
+      expect(r.page).toHaveLength(10);
+      for (const id of ids(r.page)) seen.add(id);
+      traces.push(r.trace.scoredCache);
+    }
+    // The source's quota (50) is stored, 10 served per page: pages 2-4 come from the list; before the
+    // fifth under two pages would be left, so it is rebuilt.
+    expect(traces).toEqual(['miss', 'hit', 'hit', 'hit', 'miss']);
+  });
+
   it('rebuilds after a like, a follow or a block, and after it expires', async () => {
     const s = setup({ ttlMs: 1_000 });
     await s.run(query());
