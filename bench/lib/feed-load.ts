@@ -103,11 +103,19 @@ const newSession = (job: LoadJob, i: number): Session => ({
   pages: 0,
 });
 
-/** One request of `session`; returns its status and the session's next state (undefined: it is over). */
+/**
+ * One request of `session`; returns its status and the session's next state (undefined: it is over).
+ * A 503 keeps the session on the same page, as a client honouring Retry-After retries it.
+ */
 async function one(job: LoadJob, session: Session): Promise<{ status: number; next: Session | undefined }> {
   try {
     const res = await fetch(url(job, session.cursor), { headers: { authorization: `Bearer ${session.token}` } });
     const per = job.path ? 1 : (job.pagesPerSession ?? 1);
+    if (res.status === 503) {
+      // Shed with Retry-After: the client asks for the same page again later, its session intact.
+      await res.arrayBuffer();
+      return { status: res.status, next: per > 1 ? session : undefined };
+    }
     if (res.status !== 200 || session.pages + 1 >= per) {
       await res.arrayBuffer();
       return { status: res.status, next: undefined };
