@@ -7,9 +7,9 @@ import { viewerScoredCache } from './scored-cache.ts';
 import { fallbackScorer } from './scorers/fallback.scorer.ts';
 import { topSelector } from './selector.ts';
 import { ids, NOW, query, video } from './testing/fixtures.ts';
-import type { CandidateSource, FeedQuery, PipelineConfig } from './types.ts';
+import type { CandidateSource, FeedQuery, PipelineConfig, Scorer } from './types.ts';
 
-function setup(opts: { ttlMs?: number } = {}) {
+function setup(opts: { ttlMs?: number; scorer?: Scorer } = {}) {
   let t = 0;
   const videos = new Map(Array.from({ length: 60 }, (_, i) => [`v${i}`, video(`v${i}`)]));
   const catalog = { get: (id: string) => videos.get(id) };
@@ -35,7 +35,7 @@ function setup(opts: { ttlMs?: number } = {}) {
     sources: [source],
     hydrators: [],
     filters: [alreadySeenFilter, ...SAFETY_FILTERS],
-    scorer: fallbackScorer,
+    scorer: opts.scorer ?? fallbackScorer,
     fallbackScorer,
     rerankers: [],
     selector: topSelector,
@@ -111,6 +111,25 @@ describe('the per-viewer scored list', () => {
     const r = await s.run(seen);
     expect(r.trace.scoredCache).toBe('hit');
     expect(ids(r.page)).toEqual(['v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10', 'v11', 'v12']);
+  });
+
+  it('records on a page from the stored list the model version that scored the list', async () => {
+    let version = 'ranker@1';
+    const scorer: Scorer = {
+      id: 'ranker',
+      version: () => version,
+      score: async (_q, cs) => {
+        cs.forEach((c, i) => {
+          c.score = -i;
+        });
+      },
+    };
+    const s = setup({ scorer });
+    expect((await s.run(query())).modelVersion).toBe('ranker@1');
+    version = 'ranker@2';
+    const hit = await s.run(query());
+    expect(hit.trace.scoredCache).toBe('hit');
+    expect(hit.modelVersion).toBe('ranker@1');
   });
 
   it('keeps viewers apart and holds no list when turned off', async () => {

@@ -46,6 +46,7 @@ export function scoredListKey(query: FeedQuery, rankerVersion: string): string {
 interface Stored {
   key: string;
   at: number;
+  modelVersion: string;
   /** Scored candidates (no live state, no rules a reranker added) with the score and rules they were stored with. */
   items: { c: Candidate; score: number; rules: string[] }[];
 }
@@ -86,9 +87,9 @@ export function viewerScoredCache(opts: {
         const video = opts.catalog.get(c.video.id);
         if (video) out.push({ ...c, video, score, rules: [...rules] });
       }
-      return out;
+      return { scored: out, modelVersion: e.modelVersion };
     },
-    set(key, scored, query) {
+    set(key, scored, query, modelVersion) {
       const items: Stored['items'] = [];
       scored.forEach((c, i) => {
         // Exploration picks are kept whatever their score: the exploration slot places them.
@@ -98,7 +99,7 @@ export function viewerScoredCache(opts: {
       });
       byViewer.delete(query.actor);
       if (byViewer.size >= max) byViewer.delete(byViewer.keys().next().value!);
-      byViewer.set(query.actor, { key, at: now(), items });
+      byViewer.set(query.actor, { key, at: now(), modelVersion, items });
     },
   };
 }

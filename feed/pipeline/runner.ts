@@ -219,7 +219,7 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
   let candidates: C[];
   let kept: C[] | undefined;
   if (stored) {
-    kept = await stage('filter', () => filterAll('filter', stored));
+    kept = await stage('filter', () => filterAll('filter', stored.scored));
     // A list the session has nearly used up is rebuilt rather than served short.
     if (kept.length < query.limit * STORED_MIN_PAGES) {
       kept = undefined;
@@ -228,8 +228,8 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
   }
   if (kept) {
     trace.scoredCache = 'hit';
-    trace.candidates = stored!.length;
-    trace.ranked = stored!.length;
+    trace.candidates = stored!.scored.length;
+    trace.ranked = stored!.scored.length;
     trace.scorer = config.scorer.id;
     candidates = kept;
   } else {
@@ -237,7 +237,9 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
     if (cache && cacheKey !== undefined) {
       trace.scoredCache = 'miss';
       // Only a healthy list is kept: a failed source or a fallback scorer is retried on the next page.
-      if (trace.errors.length === 0 && trace.scorer === config.scorer.id) cache.set(cacheKey, candidates, query);
+      if (trace.errors.length === 0 && trace.scorer === config.scorer.id) {
+        cache.set(cacheKey, candidates, query, config.scorer.version(query));
+      }
     }
   }
 
@@ -289,8 +291,12 @@ export async function runPipeline<Q extends PipelineQuery, C extends PipelineCan
   const result: PipelineResult<C> = {
     page,
     trace,
-    modelVersion:
-      trace.scorer === config.scorer.id ? config.scorer.version(query) : config.fallbackScorer.version(query),
+    // A page from a stored list records the version that scored the list (an arm may pin one).
+    modelVersion: kept
+      ? stored!.modelVersion
+      : trace.scorer === config.scorer.id
+        ? config.scorer.version(query)
+        : config.fallbackScorer.version(query),
   };
 
   await stage('side_effects', async () => {

@@ -163,9 +163,9 @@ export interface ScoredCache<Q, C> {
    * the sources, hydrators or scorer read of the viewer changes. Undefined: neither read nor stored.
    */
   key(query: Q): string | undefined;
-  /** Fresh copies of the stored list (rerankers may mutate them), or undefined. */
-  get(key: string, query: Q): C[] | undefined;
-  set(key: string, scored: readonly C[], query: Q): void;
+  /** Fresh copies of the stored list (rerankers may mutate them) and the model version that scored it, or undefined. */
+  get(key: string, query: Q): { scored: C[]; modelVersion: string } | undefined;
+  set(key: string, scored: readonly C[], query: Q, modelVersion: string): void;
 }
 
 /** Every settings slot a pipeline's components declare (what its settings tree must hold). */
