@@ -1,22 +1,13 @@
 import { afterEach } from 'vitest';
 import { newId } from '../ids.ts';
+import { waitFor as sharedWaitFor } from '../testing/wait-for.ts';
 import type { JobQueue, JobState } from './ports.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** Polls until `probe` gives a value (core/testing/wait-for.ts), with the queue tests' 15 s default. */
+export const waitFor = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000) =>
+  sharedWaitFor(what, probe, ms);
 
 export interface Gate {
   promise: Promise<void>;
