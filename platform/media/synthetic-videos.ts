@@ -25,6 +25,18 @@ async function readText(objects: ObjectStore, key: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** `key` of the template `from` as the same file of version 1 of video `to`. */
+const moved = (key: string, from: VideoRow, to: string) =>
+  mediaKeys.prefix(to, 1) + key.slice(mediaKeys.prefix(from.id, from.version).length);
+
+/** Copies every file of a template's version (`files`, as listed) to version 1 of video `to`. */
+async function copyFiles(objects: ObjectStore, from: VideoRow, files: readonly string[], to: string): Promise<void> {
+  for (const key of files) {
+    const { info, body } = await objects.get(key);
+    await objects.put(moved(key, from, to), body, info.contentType ? { contentType: info.contentType } : {});
+  }
+}
+
 /**
  * The simulator's fast mode: creates many ready videos through the media area's own store and keys,
  * each sharing the media of a transcoded template (its own master playlist points at the template's
@@ -35,11 +47,19 @@ async function readText(objects: ObjectStore, key: string): Promise<string> {
 export async function createSyntheticVideos(
   deps: { metadata: MetadataStore; objects: ObjectStore; clock: Clock },
   plan: readonly SyntheticVideo[],
-  opts: { batch?: number; progress?: (done: number, total: number) => void } = {},
+  opts: {
+    batch?: number;
+    progress?: (done: number, total: number) => void;
+    /**
+     * Copy the template's files under each new video's own prefix instead of pointing at them, so every
+     * video has URLs of its own (a player's or a browser's cache never serves one video for another).
+     */
+    copyMedia?: boolean;
+  } = {},
 ): Promise<string[]> {
   const repo = videosRepo(deps.metadata);
   const templateIds = [...new Set(plan.map((p) => p.templateId))];
-  const templates = new Map<string, { row: VideoRow; master: string }>();
+  const templates = new Map<string, { row: VideoRow; master: string; files: string[] }>();
   for (const id of templateIds) {
     const row = await repo.get(id);
     if (row?.status !== 'ready' || row.deletedAt !== null)
@@ -47,7 +67,8 @@ export async function createSyntheticVideos(
     const master = rewritePlaylistUris(await readText(deps.objects, mediaKeys.master(row.id, row.version)), (uri) =>
       /^[a-z]+:|^\//i.test(uri) ? uri : `../../${row.id}/v${row.version}/${uri}`,
     );
-    templates.set(id, { row, master });
+    const files = opts.copyMedia ? await deps.objects.list(`${mediaKeys.prefix(row.id, row.version)}/`) : [];
+    templates.set(id, { row, master, files });
   }
   const real = await deps.metadata.get(
     `SELECT COUNT(*) AS n FROM videos WHERE synthetic = 0 AND deleted_at IS NULL AND id NOT IN (${templateIds.map((_, i) => `$${i + 1}`).join(', ') || "''"})`,
@@ -63,13 +84,17 @@ export async function createSyntheticVideos(
     const part = plan.slice(start, start + batch);
     const now = deps.clock.now();
     const made = part.map((p) => ({ p, id: newId(now), t: templates.get(p.templateId)! }));
-    await Promise.all(
-      made.map(({ id, t }) =>
-        deps.objects.put(mediaKeys.master(id, 1), Buffer.from(t.master), {
-          contentType: 'application/vnd.apple.mpegurl',
-        }),
-      ),
-    );
+    if (opts.copyMedia) {
+      for (const { id, t } of made) await copyFiles(deps.objects, t.row, t.files, id);
+    } else {
+      await Promise.all(
+        made.map(({ id, t }) =>
+          deps.objects.put(mediaKeys.master(id, 1), Buffer.from(t.master), {
+            contentType: 'application/vnd.apple.mpegurl',
+          }),
+        ),
+      );
+    }
     await deps.metadata.transaction(async (tx) => {
       for (const { p, id, t } of made) {
         const r = t.row;
@@ -85,8 +110,12 @@ export async function createSyntheticVideos(
             r.durationMs,
             r.width,
             r.height,
-            JSON.stringify(r.renditions),
-            r.posterKey,
+            JSON.stringify(
+              opts.copyMedia
+                ? r.renditions.map((x) => ({ ...x, playlist_key: moved(x.playlist_key, r, id) }))
+                : r.renditions,
+            ),
+            opts.copyMedia && r.posterKey ? moved(r.posterKey, r, id) : r.posterKey,
             now,
           ],
         );

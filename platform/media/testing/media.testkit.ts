@@ -271,10 +271,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the CDN config in front of `origin`; resolves once it answers. */
-export async function startNginx(prefix: string, origin: string): Promise<{ base: string; proc: ChildProcess }> {
+/** Starts the CDN config in front of `origin` (on `port`, or a free one); resolves once it answers. */
+export async function startNginx(
+  prefix: string,
+  origin: string,
+  opts: { port?: number } = {},
+): Promise<{ base: string; proc: ChildProcess }> {
   if (!findExecutable('nginx')) throw new Error('nginx is not installed: run scripts/install-media.sh');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const proc = spawn(
     'bash',
     [START_SH, '--prefix', prefix, '--listen', `127.0.0.1:${port}`, '--origin', origin, '--workers', '1'],

@@ -6,6 +6,7 @@ import { openAuthSheet } from './auth.ts';
 import type { EventBatcher } from './events.ts';
 import { Player, sound } from './player.ts';
 import { buildItemView, type ItemView } from './rail.ts';
+import { startTuning } from './start-tuning.ts';
 import { h, toast } from './ui.ts';
 
 /** Which feed the tabs show. */
@@ -221,18 +222,21 @@ export class Feed {
     slot.watch = { ms: 0, last: slot.player.video.currentTime, started: false, completed: false, sinceProgress: 0 };
     slot.player.activate(visibleAt, (ms) => {
       slot.view.el.dataset.firstFrameMs = String(ms);
+      // The same moment on the page's clock, so a measurement can also count from navigation.
+      slot.view.el.dataset.firstFrameAt = String(Math.round(visibleAt + ms));
       this.firstFrames.push(ms);
     });
     this.schedule(index);
     if (index >= this.slots.length - LOAD_AHEAD) void this.loadMore();
   }
 
-  /** Buffers the next item, loads the manifest of the one after, releases the far ones. */
+  /** Buffers the start of the next item(s), loads the manifest of the one after, releases the far ones. */
   private schedule(index: number): void {
+    const ahead = startTuning.bufferAhead;
     this.slots.forEach((s, j) => {
-      if (j === index + 1) s.player.prepare('buffer');
-      else if (j === index + 2) s.player.prepare('manifest');
-      else if ((j < index - 1 || j > index + 2) && s.player.state !== 'idle') s.player.release();
+      if (j > index && j <= index + ahead) s.player.prepare('buffer');
+      else if (j === index + ahead + 1) s.player.prepare('manifest');
+      else if ((j < index - 1 || j > index + ahead + 1) && s.player.state !== 'idle') s.player.release();
     });
   }
 

@@ -1,6 +1,7 @@
 // One video element and its HLS pipeline. hls.js (loaded as a classic script, global `Hls`) plays
 // HLS through MediaSource where the browser has no native HLS (Chromium, Firefox); Safari plays it natively.
 import type Hls from 'hls.js';
+import { startTuning } from './start-tuning.ts';
 
 declare global {
   interface Window {
@@ -14,15 +15,20 @@ export const sound = { on: false };
 /** Where a player is in its life: released, manifest only, buffering ahead, or on screen. */
 export type PlayerState = 'idle' | 'manifest' | 'buffering' | 'active';
 
-const HLS_CONFIG = {
-  autoStartLoad: false,
-  // Short clips: a few seconds ahead is enough, and preloaded neighbours must stay cheap.
-  maxBufferLength: 8,
-  maxMaxBufferLength: 16,
-  capLevelToPlayerSize: true,
-  startFragPrefetch: true,
-  backBufferLength: 10,
-};
+/** The last bandwidth estimate any player measured (bits/s), for the next player to start from. */
+let lastBandwidth: number | undefined;
+
+function hlsConfig(): Record<string, unknown> {
+  const t = startTuning;
+  return {
+    autoStartLoad: false,
+    // Short clips: a few seconds ahead is enough, and preloaded neighbours must stay cheap.
+    maxBufferLength: t.aheadBufferS,
+    maxMaxBufferLength: Math.max(16, t.activeBufferS),
+    ...t.hls,
+    ...(t.carryBandwidth && lastBandwidth ? { abrEwmaDefaultEstimate: lastBandwidth } : {}),
+  };
+}
 
 /**
  * Plays one item's master playlist. `prepare('manifest')` fetches only the playlists, `prepare('buffer')`
@@ -70,8 +76,11 @@ export class Player {
       this.video.src = this.src;
       return;
     }
-    const hls = new HlsCtor(HLS_CONFIG);
+    const hls = new HlsCtor(hlsConfig());
     this.hls = hls;
+    hls.on(HlsCtor.Events.FRAG_LOADED, () => {
+      if (Number.isFinite(hls.bandwidthEstimate) && hls.bandwidthEstimate > 0) lastBandwidth = hls.bandwidthEstimate;
+    });
     hls.on(HlsCtor.Events.ERROR, (_e, data) => {
       if (!data.fatal) return;
       if (data.type === HlsCtor.ErrorTypes.NETWORK_ERROR && this.error === null) {
@@ -92,6 +101,7 @@ export class Player {
   /** Plays from the current position; `visibleAt` (performance.now()) starts the first-frame clock. */
   activate(visibleAt: number, onFirstFrame?: (ms: number) => void): void {
     this.prepare('buffer');
+    if (this.hls) this.hls.config.maxBufferLength = startTuning.activeBufferS;
     this.state = 'active';
     this.firstFrameMs = null;
     this.onFirstFrame = onFirstFrame ?? null;
@@ -126,6 +136,7 @@ export class Player {
   deactivate(): void {
     this.activation++;
     this.video.pause();
+    if (this.hls) this.hls.config.maxBufferLength = startTuning.aheadBufferS;
     if (this.state === 'active') this.state = 'buffering';
   }
 

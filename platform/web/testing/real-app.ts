@@ -28,11 +28,15 @@ export interface RealApp {
  * Builds every area of the real app over the embedded backends (SQLite, local files, memory cache),
  * listens on 127.0.0.1 on a free port and starts one transcode worker. Nothing is faked.
  */
-export async function startRealApp(name: string, opts: { threads?: number } = {}): Promise<RealApp> {
-  // PUBLIC_BASE_URL is the address it listens on: playback URLs are absolute under it.
-  const port = await freePort();
+export async function startRealApp(
+  name: string,
+  opts: { threads?: number; port?: number; publicBaseUrl?: string } = {},
+): Promise<RealApp> {
+  // PUBLIC_BASE_URL is the address it listens on (playback URLs are absolute under it), unless a proxy in
+  // front of it (`publicBaseUrl`, e.g. the nginx CDN) is where clients reach it.
+  const port = opts.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
-  const built = await buildTestApp('embedded', name, { PUBLIC_BASE_URL: base });
+  const built = await buildTestApp('embedded', name, { PUBLIC_BASE_URL: opts.publicBaseUrl ?? base });
   let worker: Worker;
   try {
     await built.app.listen({ host: '127.0.0.1', port });

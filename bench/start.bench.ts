@@ -1,0 +1,188 @@
+/**
+ * Video start benchmark: the web client in real Chromium, everything (page, API, media) through the
+ * nginx CDN config in front of the real embedded app, per network profile shaped by Chromium's network
+ * emulation. Measures, from an item becoming the visible one to its first presented frame:
+ *  - cold: the first item of a fresh session (new browser context: empty cache, new device id);
+ *  - preloaded: every later item, reached by a swipe after watching the current one for a while
+ *    (the client buffers ahead while the viewer watches);
+ * plus the share of playing time spent stalled and the media bytes per swipe. The edge is warm (every
+ * file fetched once before, as trending videos are); the browser's cache is not.
+ * Writes bench/results/start.json.
+ *   npm run bench:start [-- --quick]
+ */
+import { loadavg } from 'node:os';
+import type { Browser } from 'playwright-core';
+import { seededRandom } from '../core/random.ts';
+import { writeResults } from './lib/results.ts';
+import { formatTable } from './lib/table.ts';
+import { quantile } from './report.ts';
+import {
+  launchBrowser,
+  type NetworkProfile,
+  runSession,
+  type SessionResult,
+  type TuningOverride,
+} from './start/sessions.ts';
+import { buildStage, type TemplateSpec } from './start/stage.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const PROFILES: readonly NetworkProfile[] = [
+  { name: 'good_wifi', downMbit: 20, upMbit: 10, rttMs: 40 },
+  { name: 'mobile', downMbit: 9, upMbit: 3, rttMs: 80 },
+];
+/**
+ * Player settings compared with `--variants a,b,…` (each over the same videos; results go to
+ * start-variants.json). `default` is what the client ships (`start-tuning.ts`).
+ */
+const VARIANTS: Record<string, TuningOverride> = {
+  default: {},
+  before: {
+    bufferAhead: 1,
+    aheadBufferS: 8,
+    activeBufferS: 8,
+    carryBandwidth: false,
+    hls: { startFragPrefetch: true },
+  },
+  ahead2: { bufferAhead: 2, aheadBufferS: 1.5 },
+  ahead2_carry: { bufferAhead: 2, aheadBufferS: 1.5, carryBandwidth: true },
+  ahead2_carry_noworker: { bufferAhead: 2, aheadBufferS: 1.5, carryBandwidth: true, hls: { enableWorker: false } },
+  ahead2_carry_nofragprefetch: {
+    bufferAhead: 2,
+    aheadBufferS: 1.5,
+    carryBandwidth: true,
+    hls: { startFragPrefetch: false },
+  },
+};
+const variantNames = flag('--variants')?.split(',') ?? [];
+for (const v of variantNames)
+  if (!VARIANTS[v]) throw new Error(`unknown variant ${v}: ${Object.keys(VARIANTS).join(', ')}`);
+const profileNames = flag('--profiles')?.split(',') ?? PROFILES.map((p) => p.name);
+const profiles = PROFILES.filter((p) => profileNames.includes(p.name));
+/** Fresh sessions per profile that only start their first item (cold samples besides the swipe session's). */
+const COLD_SESSIONS = Number(flag('--cold') ?? (quick ? 4 : 19));
+const SWIPES = Number(flag('--swipes') ?? (quick ? 8 : 32));
+/** Watch time before each swipe: uniform in [min, max] ms, seeded. */
+const DWELL_MS = [1500, 4000] as const;
+const TEMPLATES: readonly TemplateSpec[] = [
+  { width: 720, height: 1280, durationS: 10, noise: 8 },
+  { width: 720, height: 1280, durationS: 15, noise: 14 },
+  { width: 720, height: 1280, durationS: 20, noise: 4 },
+];
+const VIDEOS = SWIPES + 12;
+
+const round = (x: number) => Math.round(x);
+const summary = (xs: readonly number[]) =>
+  xs.length === 0
+    ? { p50_ms: null, p95_ms: null }
+    : { p50_ms: round(quantile(xs, 0.5)), p95_ms: round(quantile(xs, 0.95)) };
+const countBy = (xs: readonly number[]) =>
+  Object.fromEntries([...new Set(xs)].sort((a, b) => a - b).map((x) => [`${x}p`, xs.filter((y) => y === x).length]));
+
+/** Cold sessions, then one swipe session, on one profile with one player setting. */
+async function measure(browser: Browser, edge: string, profile: NetworkProfile, tuning: TuningOverride) {
+  const rand = seededRandom(7);
+  const dwells = Array.from({ length: SWIPES }, () => DWELL_MS[0] + rand() * (DWELL_MS[1] - DWELL_MS[0]));
+  const sessions: SessionResult[] = [];
+  for (let i = 0; i < COLD_SESSIONS; i++) sessions.push(await runSession(browser, profile, edge, [], tuning));
+  const swipe = await runSession(browser, profile, edge, dwells, tuning);
+  sessions.push(swipe);
+  const cold = sessions.map((s) => s.coldMs);
+  const coldNav = sessions.map((s) => s.coldFromNavigationMs);
+  const pre = swipe.swipes.map((s) => s.ms);
+  return {
+    down_mbit: profile.downMbit,
+    up_mbit: profile.upMbit,
+    rtt_ms: profile.rttMs,
+    cold: { ...summary(cold), samples: cold.length },
+    cold_from_navigation: { ...summary(coldNav), samples: coldNav.length },
+    preloaded: { ...summary(pre), samples: pre.length },
+    swipes: swipe.swipes.length + swipe.timeouts,
+    swipe_timeouts: swipe.timeouts,
+    swipes_buffered_when_swiped: swipe.swipes.filter((s) => s.readyBefore).length,
+    rebuffer_ratio: swipe.playingMs > 0 ? Number((swipe.stalledMs / swipe.playingMs).toFixed(4)) : null,
+    bytes_per_swipe: round(swipe.mediaBytes / Math.max(1, SWIPES)),
+    start_rung: {
+      cold: countBy(sessions.map((s) => s.coldHeight)),
+      preloaded: countBy(swipe.swipes.map((s) => s.height)),
+    },
+    raw: { cold_ms: cold, preloaded_ms: pre },
+  };
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`building the stage: ${TEMPLATES.length} templates transcoded, ${VIDEOS} videos…\n`);
+  const stage = await buildStage(TEMPLATES, VIDEOS);
+  const browser = await launchBrowser();
+  const results: Record<string, Record<string, Awaited<ReturnType<typeof measure>>>> = {};
+  const rows: (string | number | null)[][] = [];
+  const runs = variantNames.length > 0 ? variantNames : ['default'];
+  try {
+    for (const profile of profiles) {
+      for (const variant of runs) {
+        const out = await measure(browser, stage.edge, profile, VARIANTS[variant]!);
+        results[variant] = { ...results[variant], [profile.name]: out };
+        rows.push([
+          profile.name,
+          variant,
+          out.cold.p50_ms,
+          out.cold.p95_ms,
+          out.preloaded.p50_ms,
+          out.preloaded.p95_ms,
+          out.swipes,
+          out.swipe_timeouts,
+          out.rebuffer_ratio,
+          out.bytes_per_swipe,
+          out.cold_from_navigation.p50_ms,
+        ]);
+        process.stdout.write(`${profile.name} ${variant}: done\n`);
+      }
+    }
+  } finally {
+    await browser.close();
+    await stage.close();
+  }
+  process.stdout.write(
+    `\nvideo start (ms from visible to first frame), ${COLD_SESSIONS + 1} cold sessions and ${SWIPES} swipes per row, load ${loadavg()[0]!.toFixed(1)}\n${formatTable(
+      [
+        'profile',
+        'player',
+        'cold_p50',
+        'cold_p95',
+        'preloaded_p50',
+        'preloaded_p95',
+        'swipes',
+        'timeouts',
+        'rebuffer_ratio',
+        'bytes_per_swipe',
+        'cold_from_nav_p50',
+      ],
+      rows,
+      4,
+    )}\n`,
+  );
+  const common = {
+    quick,
+    method:
+      'real Chromium (CDP network emulation), page + API + media through nginx in front of the embedded app; edge warm, browser cache cold per session',
+    dwell_ms: DWELL_MS,
+    cold_sessions: COLD_SESSIONS + 1,
+    catalogue: {
+      videos: stage.videoIds.length,
+      templates: stage.templates,
+      template_transcode_s: round(stage.transcodeS),
+    },
+    load_average_1m_at_end: Number(loadavg()[0]!.toFixed(2)),
+  };
+  const path =
+    variantNames.length > 0
+      ? writeResults('start-variants', { ...common, variants: VARIANTS, results })
+      : writeResults('start', { ...common, profiles: results.default });
+  process.stdout.write(`wrote ${path}\n`);
+}
+
+await main();

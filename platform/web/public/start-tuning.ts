@@ -1,0 +1,41 @@
+// How the player starts videos and how far it loads ahead: one home for the numbers `bench:start`
+// chose (README, "Video start"). The benchmark compares alternatives by setting `window.foryouStartTuning`
+// before the page's modules run; nothing else sets it.
+
+/** The start and preload settings of the feed's players. */
+export interface StartTuning {
+  /** hls.js options every player starts with. */
+  hls: Record<string, unknown>;
+  /** Items after the one on screen that buffer their first segment; the one after those loads its playlists. */
+  bufferAhead: number;
+  /** Seconds an item not yet on screen buffers (enough for its first segment, no more). */
+  aheadBufferS: number;
+  /** Seconds the item on screen keeps buffered ahead of its position. */
+  activeBufferS: number;
+  /** Start a new player at the bandwidth the previous ones measured instead of hls.js's default guess. */
+  carryBandwidth: boolean;
+}
+
+declare global {
+  interface Window {
+    foryouStartTuning?: Partial<StartTuning>;
+  }
+}
+
+const DEFAULTS: StartTuning = {
+  hls: {
+    capLevelToPlayerSize: true,
+    startFragPrefetch: true,
+    backBufferLength: 10,
+  },
+  bufferAhead: 1,
+  aheadBufferS: 8,
+  activeBufferS: 8,
+  carryBandwidth: false,
+};
+
+/** The settings in force: the defaults, with a benchmark's override on top. */
+export const startTuning: StartTuning = (() => {
+  const o = (typeof window !== 'undefined' && window.foryouStartTuning) || {};
+  return { ...DEFAULTS, ...o, hls: { ...DEFAULTS.hls, ...(o.hls ?? {}) } };
+})();
