@@ -13,6 +13,7 @@
 import { loadavg } from 'node:os';
 import type { Browser } from 'playwright-core';
 import { seededRandom } from '../core/random.ts';
+import { FIRST_SEGMENT_S } from '../platform/media/ladder.ts';
 import { writeResults } from './lib/results.ts';
 import { formatTable } from './lib/table.ts';
 import { quantile } from './report.ts';
@@ -114,37 +115,52 @@ async function measure(browser: Browser, edge: string, profile: NetworkProfile, 
   };
 }
 
+/** First-segment lengths to build catalogues with (`--first-segments 2,1`); by default the shipped one. */
+const firstSegments = flag('--first-segments')?.split(',').map(Number) ?? [FIRST_SEGMENT_S];
+
 async function main(): Promise<void> {
-  process.stdout.write(`building the stage: ${TEMPLATES.length} templates transcoded, ${VIDEOS} videos…\n`);
-  const stage = await buildStage(TEMPLATES, VIDEOS);
-  const browser = await launchBrowser();
   const results: Record<string, Record<string, Awaited<ReturnType<typeof measure>>>> = {};
+  const catalogues: Record<string, unknown> = {};
   const rows: (string | number | null)[][] = [];
   const runs = variantNames.length > 0 ? variantNames : ['default'];
-  try {
-    for (const profile of profiles) {
-      for (const variant of runs) {
-        const out = await measure(browser, stage.edge, profile, VARIANTS[variant]!);
-        results[variant] = { ...results[variant], [profile.name]: out };
-        rows.push([
-          profile.name,
-          variant,
-          out.cold.p50_ms,
-          out.cold.p95_ms,
-          out.preloaded.p50_ms,
-          out.preloaded.p95_ms,
-          out.swipes,
-          out.swipe_timeouts,
-          out.rebuffer_ratio,
-          out.bytes_per_swipe,
-          out.cold_from_navigation.p50_ms,
-        ]);
-        process.stdout.write(`${profile.name} ${variant}: done\n`);
+  for (const firstSegmentS of firstSegments) {
+    process.stdout.write(
+      `building the stage: ${TEMPLATES.length} templates transcoded (first segment ${firstSegmentS} s), ${VIDEOS} videos…\n`,
+    );
+    const stage = await buildStage(TEMPLATES, VIDEOS, { firstSegmentS });
+    const ladder = `first_segment_${firstSegmentS}s`;
+    catalogues[ladder] = {
+      videos: stage.videoIds.length,
+      templates: stage.templates,
+      template_transcode_s: round(stage.transcodeS),
+    };
+    const browser = await launchBrowser();
+    try {
+      for (const profile of profiles) {
+        for (const variant of runs) {
+          const out = await measure(browser, stage.edge, profile, VARIANTS[variant]!);
+          const key = firstSegments.length > 1 ? `${ladder}/${variant}` : variant;
+          results[key] = { ...results[key], [profile.name]: out };
+          rows.push([
+            profile.name,
+            key,
+            out.cold.p50_ms,
+            out.cold.p95_ms,
+            out.preloaded.p50_ms,
+            out.preloaded.p95_ms,
+            out.swipes,
+            out.swipe_timeouts,
+            out.rebuffer_ratio,
+            out.bytes_per_swipe,
+            out.cold_from_navigation.p50_ms,
+          ]);
+          process.stdout.write(`${profile.name} ${key}: done\n`);
+        }
       }
+    } finally {
+      await browser.close();
+      await stage.close();
     }
-  } finally {
-    await browser.close();
-    await stage.close();
   }
   process.stdout.write(
     `\nvideo start (ms from visible to first frame), ${COLD_SESSIONS + 1} cold sessions and ${SWIPES} swipes per row, load ${loadavg()[0]!.toFixed(1)}\n${formatTable(
@@ -171,17 +187,13 @@ async function main(): Promise<void> {
       'real Chromium (CDP network emulation), page + API + media through nginx in front of the embedded app; edge warm, browser cache cold per session',
     dwell_ms: DWELL_MS,
     cold_sessions: COLD_SESSIONS + 1,
-    catalogue: {
-      videos: stage.videoIds.length,
-      templates: stage.templates,
-      template_transcode_s: round(stage.transcodeS),
-    },
+    catalogues,
     load_average_1m_at_end: Number(loadavg()[0]!.toFixed(2)),
   };
   const path =
-    variantNames.length > 0
+    variantNames.length > 0 || firstSegments.length > 1
       ? writeResults('start-variants', { ...common, variants: VARIANTS, results })
-      : writeResults('start', { ...common, profiles: results.default });
+      : writeResults('start', { ...common, first_segment_s: firstSegments[0], profiles: results.default });
   process.stdout.write(`wrote ${path}\n`);
 }
 

@@ -43,7 +43,11 @@ interface FeedPage {
 }
 
 /** Starts app + worker + nginx, uploads the templates, copies them to `videos` videos, warms the edge. */
-export async function buildStage(templates: readonly TemplateSpec[], videos: number): Promise<Stage> {
+export async function buildStage(
+  templates: readonly TemplateSpec[],
+  videos: number,
+  opts: { firstSegmentS?: number } = {},
+): Promise<Stage> {
   const dir = await mkdtemp(join(tmpdir(), 'foryou-bench-start-'));
   // nginx workers may run as nobody: a prefix of its own under /tmp, reachable by them.
   const nginxDir = await mkdtemp(join(tmpdir(), 'foryou-bench-start-nginx-'));
@@ -61,7 +65,12 @@ export async function buildStage(templates: readonly TemplateSpec[], videos: num
     await rm(nginxDir, { recursive: true, force: true });
   };
   try {
-    app = await startRealApp('bench-start', { threads: 2, port: originPort, publicBaseUrl: edge });
+    app = await startRealApp('bench-start', {
+      threads: 2,
+      port: originPort,
+      publicBaseUrl: edge,
+      firstSegmentS: opts.firstSegmentS,
+    });
     nginx = await startNginx(nginxDir, `127.0.0.1:${originPort}`, { port: edgePort });
     const { token, user } = await app.call<{ token: string; user: { id: string } }>('POST', '/auth/register', {
       body: { handle: 'start_bench', password: 'correct horse battery', display_name: 'Start Bench' },

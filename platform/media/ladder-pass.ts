@@ -1,4 +1,4 @@
-import type { LadderPlan, Rung } from './ladder.ts';
+import { type LadderPlan, type Rung, segmentingArgs } from './ladder.ts';
 import { THUMBNAIL_FILES, type ThumbnailPlan } from './thumbnails.ts';
 
 /** x264 settings of one rung: a preset and a quality target capped by the rung's VBV. */
@@ -82,11 +82,8 @@ export function passArgs(plan: LadderPlan, out: PassOutputs): string[] {
       '-map', `[o${i}]`, ...audio, '-sn', '-dn', '-map_metadata', '-1',
       '-c:v', 'libx264', '-preset', enc.preset, '-profile:v', rung.profile, '-level:v', rung.level, '-pix_fmt', 'yuv420p',
       '-crf', String(enc.crf), '-maxrate', `${rung.maxKbps}k`, '-bufsize', `${rung.bufferKbits}k`,
-      '-g', String(plan.gop), '-keyint_min', String(plan.gop), '-sc_threshold', '0',
-      '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentS})`,
       '-threads', String(out.threads),
-      '-f', 'hls', '-hls_time', String(plan.segmentS), '-hls_playlist_type', 'vod', '-hls_segment_type', 'mpegts',
-      '-hls_flags', 'independent_segments', '-hls_list_size', '0',
+      ...segmentingArgs(plan),
       '-hls_segment_filename', `${outDir}/seg_%05d.ts`,
       `${outDir}/index.m3u8`,
     );

@@ -9,6 +9,7 @@ describe('planLadder', () => {
     expect(dims(plan)).toEqual(['360p:360x640', '480p:480x854', '720p:720x1280', '1080p:1080x1920']);
     expect(plan.gop).toBe(60);
     expect(plan.segmentS).toBe(2);
+    expect(plan.firstSegmentS).toBe(1);
   });
 
   it('plans landscape rungs with the short side as height', () => {
@@ -88,8 +89,9 @@ describe('rungArgs', () => {
     expect(flagValue('-g')).toBe('60');
     expect(flagValue('-keyint_min')).toBe('60');
     expect(flagValue('-sc_threshold')).toBe('0');
-    expect(flagValue('-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
-    expect(flagValue('-hls_time')).toBe('2');
+    expect(flagValue('-force_key_frames')).toBe('expr:if(eq(n_forced,0),1,gte(t,1+(n_forced-1)*2))');
+    // The muxer cuts at the first keyframe past hls_time × segments so far: 1 s, then every 2 s.
+    expect(flagValue('-hls_time')).toBe('1');
     expect(flagValue('-c:v')).toBe('libx264');
     expect(flagValue('-c:a')).toBe('aac');
     expect(flagValue('-vf')).toContain('scale=720:1280');

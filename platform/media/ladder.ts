@@ -23,6 +23,8 @@ export interface LadderPlan {
   /** Set when the output rate differs from the source's. */
   resampleFps: boolean;
   segmentS: number;
+  /** Length of the first segment, shorter than the rest so a player has its first frame sooner. */
+  firstSegmentS: number;
   /** Frames per GOP: one keyframe per segment. */
   gop: number;
   hasAudio: boolean;
@@ -63,6 +65,11 @@ const LEVELS: readonly [string, number, number][] = [
 ];
 
 export const SEGMENT_S = 2;
+/**
+ * The first segment is half as long: the bytes a player needs before its first frame halve. Measured
+ * with `bench:start` (README, "Video start").
+ */
+export const FIRST_SEGMENT_S = 1;
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
@@ -96,7 +103,7 @@ function sizeFor(src: LadderSource, short: number): { width: number; height: num
  * video gets the same quality steps as landscape; none is above the source, and a source smaller than
  * 360p gets one rung at its own (even) size.
  */
-export function planLadder(src: LadderSource): LadderPlan {
+export function planLadder(src: LadderSource, opts: { firstSegmentS?: number } = {}): LadderPlan {
   if (!(src.displayWidth > 0 && src.displayHeight > 0))
     throw new Error('planLadder: source dimensions must be positive');
   let fps = src.fps > 0 ? src.fps : 30;
@@ -132,9 +139,28 @@ export function planLadder(src: LadderSource): LadderPlan {
     fps,
     resampleFps: fps !== src.fps && src.fps > 0,
     segmentS: SEGMENT_S,
+    firstSegmentS: opts.firstSegmentS ?? FIRST_SEGMENT_S,
     gop: Math.max(1, Math.round(fps * SEGMENT_S)),
     hasAudio: src.hasAudio,
   };
+}
+
+/**
+ * Keyframe and HLS cutting options shared by every rung: keyframes forced at 0, the end of the first
+ * segment and every `segmentS` after it; scene-cut keyframes off. ffmpeg's HLS muxer cuts at the first
+ * keyframe past `hls_time × segments so far`, so `hls_time` is the first segment's length and the later
+ * cuts follow the forced keyframes.
+ */
+export function segmentingArgs(plan: LadderPlan): string[] {
+  const first = plan.firstSegmentS;
+  const keyframes = `expr:if(eq(n_forced,0),1,gte(t,${first}+(n_forced-1)*${plan.segmentS}))`;
+  // biome-ignore format: flag/value pairs read better side by side
+  return [
+    '-g', String(plan.gop), '-keyint_min', String(plan.gop), '-sc_threshold', '0',
+    '-force_key_frames', keyframes,
+    '-f', 'hls', '-hls_time', String(first), '-hls_playlist_type', 'vod', '-hls_segment_type', 'mpegts',
+    '-hls_flags', 'independent_segments', '-hls_list_size', '0',
+  ];
 }
 
 /** Where one rung's ffmpeg reads and writes. */
@@ -152,9 +178,9 @@ export interface RungIo {
 
 /**
  * ffmpeg output arguments for one rung alone, one process per rung (everything after the global and
- * input options): the old way, kept as the baseline `bench:media` measures `passArgs` against. Keyframes are
- * forced every SEGMENT_S seconds and scene-cut keyframes are off, so every rung's segments start on the
- * same frames and a player may switch rungs at any boundary.
+ * input options): the old way, kept as the baseline `bench:media` measures `passArgs` against. Every rung is
+ * cut by `segmentingArgs`, so every rung's segments start on the same frames and a player may switch
+ * rungs at any boundary.
  */
 export function rungArgs(plan: LadderPlan, rung: Rung, io: RungIo): string[] {
   const filters = [`scale=${rung.width}:${rung.height}:flags=bicubic`, 'setsar=1', 'format=yuv420p'];
@@ -171,11 +197,8 @@ export function rungArgs(plan: LadderPlan, rung: Rung, io: RungIo): string[] {
     '-vf', filters.join(','),
     '-c:v', 'libx264', '-preset', io.preset, '-profile:v', rung.profile, '-level:v', rung.level, '-pix_fmt', 'yuv420p',
     '-b:v', `${rung.videoKbps}k`, '-maxrate', `${rung.maxKbps}k`, '-bufsize', `${rung.bufferKbits}k`,
-    '-g', String(plan.gop), '-keyint_min', String(plan.gop), '-sc_threshold', '0',
-    '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentS})`,
     '-threads', String(io.threads),
-    '-f', 'hls', '-hls_time', String(plan.segmentS), '-hls_playlist_type', 'vod', '-hls_segment_type', 'mpegts',
-    '-hls_flags', 'independent_segments', '-hls_list_size', '0',
+    ...segmentingArgs(plan),
     '-hls_segment_filename', `${io.outDir}/seg_%05d.ts`,
     `${io.outDir}/index.m3u8`,
   ];

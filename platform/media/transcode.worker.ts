@@ -62,6 +62,8 @@ export interface TranscodeOptions {
    * deletes it as soon as the video fails (REJECTED_SOURCE_TTL_S).
    */
   rejectedSourceTtlS: number;
+  /** Length of every rendition's first segment (default FIRST_SEGMENT_S); `bench:start` compares lengths. */
+  firstSegmentS?: number;
   /** Called after each step is stored; the step is a rung name or `thumbs`. */
   onStepDone?: (videoId: string, step: string, stats: FfmpegStats) => void;
 }
@@ -316,12 +318,10 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     const { info, demuxer } = verdict;
     const v = info.video!;
     const durationS = info.durationS!;
-    const plan = planLadder({
-      displayWidth: v.displayWidth,
-      displayHeight: v.displayHeight,
-      fps: v.fps,
-      hasAudio: !!info.audio,
-    });
+    const plan = planLadder(
+      { displayWidth: v.displayWidth, displayHeight: v.displayHeight, fps: v.fps, hasAudio: !!info.audio },
+      { firstSegmentS: opts.firstSegmentS },
+    );
     const ctx: PassContext = {
       src,
       demuxer,

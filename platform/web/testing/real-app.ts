@@ -30,7 +30,7 @@ export interface RealApp {
  */
 export async function startRealApp(
   name: string,
-  opts: { threads?: number; port?: number; publicBaseUrl?: string } = {},
+  opts: { threads?: number; port?: number; publicBaseUrl?: string; firstSegmentS?: number } = {},
 ): Promise<RealApp> {
   // PUBLIC_BASE_URL is the address it listens on (playback URLs are absolute under it), unless a proxy in
   // front of it (`publicBaseUrl`, e.g. the nginx CDN) is where clients reach it.
@@ -40,7 +40,7 @@ export async function startRealApp(
   let worker: Worker;
   try {
     await built.app.listen({ host: '127.0.0.1', port });
-    worker = startTranscodeWorker(built.deps, { threads: opts.threads ?? 1 });
+    worker = startTranscodeWorker(built.deps, { threads: opts.threads ?? 1, firstSegmentS: opts.firstSegmentS });
   } catch (err) {
     await built.cleanup().catch(() => {});
     throw err;
