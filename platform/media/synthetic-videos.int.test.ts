@@ -51,6 +51,29 @@ describe('synthetic videos (the simulator fast mode)', () => {
     expect((await fetch(new URL(rung, master.url))).status).toBe(200);
   });
 
+  it('with copyMedia, gives each video its own copy of the files under its own prefix', async () => {
+    const [id] = await createSyntheticVideos(
+      app.deps,
+      [{ authorId: creator.user!.id, templateId: template, caption: 'copy', hashtags: ['cats'] }],
+      { copyMedia: true },
+    );
+    const v = await creator.video(id!);
+    const master = await fetch(new URL(v.playback!.master_url, app.base));
+    const rung = (await master.text()).split('\n').find((l) => l.endsWith('.m3u8'))!;
+    expect(rung).not.toContain('..');
+    const playlist = await fetch(new URL(rung, master.url));
+    expect(playlist.url).toContain(`/media/videos/${id}/v1/`);
+    const segment = (await playlist.text()).split('\n').find((l) => l.endsWith('.ts'))!;
+    const [mine, theirs] = await Promise.all([
+      fetch(new URL(segment, playlist.url)).then((r) => r.arrayBuffer()),
+      fetch(new URL(`/media/videos/${template}/v1/${rung.replace('index.m3u8', segment)}`, app.base)).then((r) =>
+        r.arrayBuffer(),
+      ),
+    ]);
+    expect(Buffer.from(mine).equals(Buffer.from(theirs))).toBe(true);
+    expect(v.playback!.poster_url).toContain(`/media/videos/${id}/v1/thumbs/poster.jpg`);
+  });
+
   it('refuses a store that holds real uploads besides the templates', async () => {
     const clip = await makeUploadClip(dir, 'r', 'hue=h=60', 1);
     const real = (await creator.upload(new Uint8Array(readFileSync(clip)), { hashtags: ['music'] })).videoId;
