@@ -42,21 +42,32 @@ const PROFILES: readonly NetworkProfile[] = [
  */
 const VARIANTS: Record<string, TuningOverride> = {
   default: {},
+  // The client before bench:start: next item buffered as far as hls.js's byte budget allows (60 MB: in
+  // practice maxMaxBufferLength, 16 s), the one after with its playlists.
   before: {
     bufferAhead: 1,
     aheadBufferS: 8,
     activeBufferS: 8,
     carryBandwidth: false,
+    startHints: false,
     hls: { startFragPrefetch: true },
   },
-  ahead2: { bufferAhead: 2, aheadBufferS: 1.5 },
-  ahead2_carry: { bufferAhead: 2, aheadBufferS: 1.5, carryBandwidth: true },
-  ahead2_carry_noworker: { bufferAhead: 2, aheadBufferS: 1.5, carryBandwidth: true, hls: { enableWorker: false } },
-  ahead2_carry_nofragprefetch: {
+  // The next two items buffer their first segment only; the byte budget no longer stretches buffers.
+  ahead2: { bufferAhead: 2, aheadBufferS: 0.5, hls: { maxBufferSize: 0 } },
+  ahead2_carry: { bufferAhead: 2, aheadBufferS: 0.5, carryBandwidth: true, hls: { maxBufferSize: 0 } },
+  ahead2_carry_hints: {
     bufferAhead: 2,
-    aheadBufferS: 1.5,
+    aheadBufferS: 0.5,
     carryBandwidth: true,
-    hls: { startFragPrefetch: false },
+    startHints: true,
+    hls: { maxBufferSize: 0 },
+  },
+  ahead2_carry_hints_noworker: {
+    bufferAhead: 2,
+    aheadBufferS: 0.5,
+    carryBandwidth: true,
+    startHints: true,
+    hls: { maxBufferSize: 0, enableWorker: false },
   },
 };
 const variantNames = flag('--variants')?.split(',') ?? [];
@@ -138,7 +149,11 @@ async function main(): Promise<void> {
     try {
       for (const profile of profiles) {
         for (const variant of runs) {
-          const out = await measure(browser, stage.edge, profile, VARIANTS[variant]!);
+          const out = await measure(browser, stage.edge, profile, VARIANTS[variant]!).catch((err: Error) => {
+            process.stdout.write(`${profile.name} ${variant} failed: ${err.message}\n`);
+            return undefined;
+          });
+          if (!out) continue;
           const key = firstSegments.length > 1 ? `${ladder}/${variant}` : variant;
           results[key] = { ...results[key], [profile.name]: out };
           rows.push([

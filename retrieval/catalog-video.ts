@@ -20,6 +20,8 @@ export interface CatalogVideo {
   /** The rendition version (the media path's `v<version>`). */
   version: number;
   posterKey: string | null;
+  /** Key of the lowest rendition's media playlist, where a player starts; absent when none is stored. */
+  startKey?: string | null;
   /** The moderation label (domain/access.ts); absent reads as `none`. Removed videos are never in the catalogue. */
   moderation?: string;
   stats: CatalogStats;

@@ -17,7 +17,7 @@ export type { CatalogStats, CatalogVideo } from './catalog-video.ts';
 export { popularity };
 
 const COLUMNS =
-  'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, processed_at, deleted_at, status, moderation';
+  'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, renditions, processed_at, deleted_at, status, moderation';
 /** Shortest interval between two popularity rankings of the whole catalogue. */
 const POPULAR_RESORT_MS = 10_000;
 /** How many of the most popular videos `popular()` keeps ranked. */
@@ -26,6 +26,18 @@ export const POPULAR_KEEP = 5_000;
 const REBUILD_OVER = 5_000;
 /** Rows a writer's clock may lag behind ours; the incremental refresh re-reads this much overlap. */
 const SKEW_MS = 5_000;
+
+// The lowest-bandwidth rendition's playlist key; a malformed column (only a hand edit makes one) gives none.
+function startKeyOf(text: unknown): string | null {
+  try {
+    const v = JSON.parse(String(text ?? '[]')) as { bandwidth?: number; playlist_key?: string }[];
+    if (!Array.isArray(v)) return null;
+    const lowest = [...v].sort((a, b) => (a.bandwidth ?? 0) - (b.bandwidth ?? 0))[0];
+    return typeof lowest?.playlist_key === 'string' ? lowest.playlist_key : null;
+  } catch {
+    return null;
+  }
+}
 
 // A malformed hashtags column (only a hand edit makes one) serves the video without tags.
 function parseTags(text: unknown): string[] {
@@ -44,6 +56,7 @@ function sameVideo(a: CatalogVideo, b: CatalogVideo): boolean {
     a.createdAt === b.createdAt &&
     a.version === b.version &&
     a.posterKey === b.posterKey &&
+    (a.startKey ?? null) === (b.startKey ?? null) &&
     (a.moderation ?? 'none') === (b.moderation ?? 'none') &&
     a.durationMs === b.durationMs &&
     a.caption === b.caption &&
@@ -341,6 +354,7 @@ function toVideo(r: Record<string, unknown>): CatalogVideo {
     durationMs: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
     version: Number(r.version ?? 1),
     posterKey: (r.poster_key as string | null) ?? null,
+    startKey: startKeyOf(r.renditions),
     ...(r.moderation !== undefined && r.moderation !== null && r.moderation !== 'none'
       ? { moderation: String(r.moderation) }
       : {}),

@@ -114,6 +114,11 @@ export interface Operations {
         playback: {
           master_url: string;
           poster_url: string | null;
+          /** The lowest rendition's media playlist and first segment, which a player starting on it requests after the master playlist: fetching them at once saves two round trips. */
+          start: {
+            playlist_url: string;
+            segment_url: string;
+          } | null;
         };
         author: {
           id: string;

@@ -17,7 +17,16 @@ const stats = z.object({ views: z.number(), likes: z.number(), comments: z.numbe
 const item = z.object({
   id: z.string(),
   playback: z
-    .object({ master_url: z.string(), poster_url: z.string().nullable() })
+    .object({
+      master_url: z.string(),
+      poster_url: z.string().nullable(),
+      start: z
+        .object({ playlist_url: z.string(), segment_url: z.string() })
+        .nullable()
+        .describe(
+          "The lowest rendition's media playlist and first segment, which a player starting on it requests after the master playlist: fetching them at once saves two round trips.",
+        ),
+    })
     .describe(
       'Absolute URLs under PUBLIC_BASE_URL/media/, built like those of GET /videos/:id; non-public media carries a playback token.',
     ),

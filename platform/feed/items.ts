@@ -10,7 +10,12 @@ import { DEFAULT_PLAYBACK_TOKEN_TTL_S, playbackLinks } from '../media/playback-u
 /** One feed item as the API returns it. */
 export interface FeedItem {
   id: string;
-  playback: { master_url: string; poster_url: string | null };
+  playback: {
+    master_url: string;
+    poster_url: string | null;
+    /** The lowest rendition's playlist and first segment: what a player fetches first, fetched at once. */
+    start: { playlist_url: string; segment_url: string } | null;
+  };
   author: { id: string; handle: string; display_name: string };
   caption: string;
   hashtags: string[];
@@ -37,6 +42,9 @@ export function playbackUrls(
   return {
     master_url: links.url(mediaKeys.master(v.id, v.version)),
     poster_url: v.posterKey ? links.url(v.posterKey) : null,
+    start: v.startKey
+      ? { playlist_url: links.url(v.startKey), segment_url: links.url(mediaKeys.firstSegment(v.startKey)) }
+      : null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { type LadderPlan, type Rung, segmentingArgs } from './ladder.ts';
+import { SEGMENT_FILES } from './media-keys.ts';
 import { THUMBNAIL_FILES, type ThumbnailPlan } from './thumbnails.ts';
 
 /** x264 settings of one rung: a preset and a quality target capped by the rung's VBV. */
@@ -84,7 +85,7 @@ export function passArgs(plan: LadderPlan, out: PassOutputs): string[] {
       '-crf', String(enc.crf), '-maxrate', `${rung.maxKbps}k`, '-bufsize', `${rung.bufferKbits}k`,
       '-threads', String(out.threads),
       ...segmentingArgs(plan),
-      '-hls_segment_filename', `${outDir}/seg_%05d.ts`,
+      '-hls_segment_filename', `${outDir}/${SEGMENT_FILES.pattern}`,
       `${outDir}/index.m3u8`,
     );
   }

@@ -1,3 +1,5 @@
+import { SEGMENT_FILES } from './media-keys.ts';
+
 /** One HLS rendition to produce: H.264 + AAC at a fixed size and bitrate. */
 export interface Rung {
   /** `360p`, `480p`, `720p`, `1080p` (named by the short side), or `<n>p` for a source below 360. */
@@ -199,7 +201,7 @@ export function rungArgs(plan: LadderPlan, rung: Rung, io: RungIo): string[] {
     '-b:v', `${rung.videoKbps}k`, '-maxrate', `${rung.maxKbps}k`, '-bufsize', `${rung.bufferKbits}k`,
     '-threads', String(io.threads),
     ...segmentingArgs(plan),
-    '-hls_segment_filename', `${io.outDir}/seg_%05d.ts`,
+    '-hls_segment_filename', `${io.outDir}/${SEGMENT_FILES.pattern}`,
     `${io.outDir}/index.m3u8`,
   ];
 }

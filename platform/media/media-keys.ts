@@ -15,7 +15,12 @@ export const mediaKeys = {
   rungPlaylist: (videoId: string, version: number, rung: string) => `videos/${videoId}/v${version}/${rung}/index.m3u8`,
   thumbs: (videoId: string, version: number) => `videos/${videoId}/v${version}/thumbs`,
   thumb: (videoId: string, version: number, file: string) => `videos/${videoId}/v${version}/thumbs/${file}`,
+  /** The first segment beside a rendition's media playlist (segments are named by SEGMENT_FILES). */
+  firstSegment: (playlistKey: string) => `${playlistKey.slice(0, playlistKey.lastIndexOf('/'))}/${SEGMENT_FILES.first}`,
 };
+
+/** How the transcoder names a rendition's segments: the ffmpeg pattern, and the first one's name. */
+export const SEGMENT_FILES = { pattern: 'seg_%05d.ts', first: 'seg_00000.ts' } as const;
 
 const TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',

@@ -13,6 +13,8 @@ export interface Item {
   id: string;
   hls: string;
   poster: string | null;
+  /** The lowest rendition's playlist and first segment, when the feed sent them (a player may fetch them early). */
+  start: { playlist: string; segment: string } | null;
   author: User;
   stats: { views: number; likes: number; comments: number; shares: number };
   caption: string;
@@ -173,7 +175,13 @@ export async function api<T>(
 
 type RawItem = Record<string, unknown> & {
   id: string;
-  playback?: { hls?: string; master_url?: string; poster?: string | null; poster_url?: string | null };
+  playback?: {
+    hls?: string;
+    master_url?: string;
+    poster?: string | null;
+    poster_url?: string | null;
+    start?: { playlist_url?: string; segment_url?: string } | null;
+  };
   author?: Partial<User>;
   author_id?: string;
   stats?: Partial<Item['stats']>;
@@ -188,6 +196,10 @@ export function toItem(raw: RawItem, requestId: string | null, position: number)
     id: raw.id,
     hls,
     poster: raw.playback?.poster ?? raw.playback?.poster_url ?? null,
+    start:
+      raw.playback?.start?.playlist_url && raw.playback.start.segment_url
+        ? { playlist: raw.playback.start.playlist_url, segment: raw.playback.start.segment_url }
+        : null,
     author: {
       id: authorId,
       handle: raw.author?.handle ?? 'unknown',

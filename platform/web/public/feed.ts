@@ -131,7 +131,13 @@ export class Feed {
     for (const item of items) {
       const index = this.slots.length;
       const view = buildItemView(item, index);
-      const slot: Slot = { item, view, player: new Player(view.video, item.hls), impressed: false, watch: null };
+      const slot: Slot = {
+        item,
+        view,
+        player: new Player(view.video, item.hls, item.start),
+        impressed: false,
+        watch: null,
+      };
       this.slots.push(slot);
       this.wire(slot, index);
       this.root.append(view.el);

@@ -47,9 +47,13 @@ export class Player {
   private activation = 0;
   private onFirstFrame: ((ms: number) => void) | null = null;
 
-  constructor(video: HTMLVideoElement, src: string) {
+  /** The lowest rendition's playlist and first segment, fetched beside the master when starting cold. */
+  private readonly start: { playlist: string; segment: string } | null;
+
+  constructor(video: HTMLVideoElement, src: string, start: { playlist: string; segment: string } | null = null) {
     this.video = video;
     this.src = src;
+    this.start = start;
   }
 
   private get native(): boolean {
@@ -94,6 +98,13 @@ export class Player {
         this.release();
       }
     });
+    // Starting with no bandwidth measured yet, hls.js begins on the lowest rendition and asks for the
+    // master, then that playlist, then its first segment, one after the other. Asking for the last two now
+    // lets its own requests find them in the HTTP cache (the playlist is cacheable for 2 s, segments for
+    // good): two round trips saved.
+    if (this.start && startTuning.startHints && lastBandwidth === undefined) {
+      for (const url of [this.start.playlist, this.start.segment]) void fetch(url).catch(() => {});
+    }
     hls.loadSource(this.src);
     hls.attachMedia(this.video);
   }

@@ -14,6 +14,8 @@ export interface StartTuning {
   activeBufferS: number;
   /** Start a new player at the bandwidth the previous ones measured instead of hls.js's default guess. */
   carryBandwidth: boolean;
+  /** Fetch the feed's start playlist and segment beside the master when no bandwidth is known yet. */
+  startHints: boolean;
 }
 
 declare global {
@@ -32,6 +34,7 @@ const DEFAULTS: StartTuning = {
   aheadBufferS: 8,
   activeBufferS: 8,
   carryBandwidth: false,
+  startHints: false,
 };
 
 /** The settings in force: the defaults, with a benchmark's override on top. */
