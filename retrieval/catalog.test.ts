@@ -51,6 +51,23 @@ describe('Catalog', () => {
     expect(added).toEqual([a, b, 'pending']);
   });
 
+  it("knows each video's start: the lowest-bandwidth rendition's playlist, none without renditions", async () => {
+    const [v, bare] = await seedVideos(db, [
+      { authorId: 'cy', createdAt: Date.now() },
+      { authorId: 'cy', createdAt: Date.now() },
+    ]);
+    const renditions = [
+      { name: '480p', bandwidth: 900_000, playlist_key: `videos/${v}/v1/480p/index.m3u8` },
+      { name: '360p', bandwidth: 500_000, playlist_key: `videos/${v}/v1/360p/index.m3u8` },
+    ];
+    await db.run('UPDATE videos SET renditions = $1 WHERE id = $2', [JSON.stringify(renditions), v!]);
+    await db.run("UPDATE videos SET renditions = 'not json' WHERE id = $1", [bare!]);
+    const c = new Catalog();
+    await c.load(db);
+    expect(c.get(v!)!.startKey).toBe(`videos/${v}/v1/360p/index.m3u8`);
+    expect(c.get(bare!)!.startKey).toBeNull();
+  });
+
   it('picks up an author’s edit of privacy and hashtags on the next refresh', async () => {
     const [v] = await seedVideos(db, [{ authorId: 'bea', createdAt: Date.now(), hashtags: ['old'] }]);
     const c = new Catalog();

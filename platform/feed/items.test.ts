@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMetadataStore } from '../../core/metadata/open.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
-import { AuthorDirectory, likedBy } from './items.ts';
+import { AuthorDirectory, likedBy, playbackUrls } from './items.ts';
 
 describe('AuthorDirectory', () => {
   let dir: string;
@@ -67,5 +67,37 @@ describe('likedBy', () => {
     expect([...(await likedBy(db, 'viewer', ['v1', 'v2', 'v3', 'v4']))].sort()).toEqual(['v1', 'v3']);
     expect((await likedBy(db, undefined, ['v1'])).size).toBe(0);
     expect((await likedBy(db, 'viewer', [])).size).toBe(0);
+  });
+});
+
+describe('playbackUrls', () => {
+  const video = {
+    id: 'v1',
+    authorId: 'a',
+    privacy: 'public' as const,
+    hashtags: [],
+    caption: '',
+    createdAt: 0,
+    durationMs: 5000,
+    version: 2,
+    posterKey: 'videos/v1/v2/thumbs/poster.jpg',
+    stats: { views: 0, likes: 0, comments: 0, shares: 0 },
+  };
+  const opts = { secret: 's'.repeat(32), nowMs: 0, viewerId: undefined, publicBaseUrl: 'https://cdn.example' };
+
+  it("gives the lowest rendition's playlist and first segment as the start, beside the master", () => {
+    const urls = playbackUrls({ ...video, startKey: 'videos/v1/v2/360p/index.m3u8' }, opts);
+    expect(urls).toEqual({
+      master_url: 'https://cdn.example/media/videos/v1/v2/master.m3u8',
+      poster_url: 'https://cdn.example/media/videos/v1/v2/thumbs/poster.jpg',
+      start: {
+        playlist_url: 'https://cdn.example/media/videos/v1/v2/360p/index.m3u8',
+        segment_url: 'https://cdn.example/media/videos/v1/v2/360p/seg_00000.ts',
+      },
+    });
+  });
+
+  it('gives no start for a video without a stored rendition', () => {
+    expect(playbackUrls(video, opts).start).toBeNull();
   });
 });
