@@ -40,24 +40,33 @@ const PROFILES: readonly NetworkProfile[] = [
  * Player settings compared with `--variants a,b,…` (each over the same videos; results go to
  * start-variants.json). `default` is what the client ships (`start-tuning.ts`).
  */
+const OLD_HLS = { startFragPrefetch: true, maxBufferSize: 60_000_000 };
 const VARIANTS: Record<string, TuningOverride> = {
   default: {},
-  // The client before bench:start: next item buffered as far as hls.js's byte budget allows (60 MB: in
-  // practice maxMaxBufferLength, 16 s), the one after with its playlists.
-  before: {
-    bufferAhead: 1,
-    aheadBufferS: 8,
+  // The client before bench:start: the next item buffered as far as hls.js's byte budget allows (60 MB:
+  // in practice maxMaxBufferLength, 16 s), the one after with its playlists only.
+  before: { bufferAhead: 1, aheadBufferS: 8, activeBufferS: 8, carryBandwidth: false, startHints: false, hls: OLD_HLS },
+  // Each step on top of the one before, every setting spelled out so the shipped defaults do not leak in.
+  ahead2: {
+    bufferAhead: 2,
+    aheadBufferS: 0.5,
     activeBufferS: 8,
     carryBandwidth: false,
     startHints: false,
-    hls: { startFragPrefetch: true },
+    hls: { maxBufferSize: 0 },
   },
-  // The next two items buffer their first segment only; the byte budget no longer stretches buffers.
-  ahead2: { bufferAhead: 2, aheadBufferS: 0.5, hls: { maxBufferSize: 0 } },
-  ahead2_carry: { bufferAhead: 2, aheadBufferS: 0.5, carryBandwidth: true, hls: { maxBufferSize: 0 } },
+  ahead2_carry: {
+    bufferAhead: 2,
+    aheadBufferS: 0.5,
+    activeBufferS: 8,
+    carryBandwidth: true,
+    startHints: false,
+    hls: { maxBufferSize: 0 },
+  },
   ahead2_carry_hints: {
     bufferAhead: 2,
     aheadBufferS: 0.5,
+    activeBufferS: 8,
     carryBandwidth: true,
     startHints: true,
     hls: { maxBufferSize: 0 },
@@ -65,11 +74,13 @@ const VARIANTS: Record<string, TuningOverride> = {
   ahead2_carry_hints_noworker: {
     bufferAhead: 2,
     aheadBufferS: 0.5,
+    activeBufferS: 8,
     carryBandwidth: true,
     startHints: true,
     hls: { maxBufferSize: 0, enableWorker: false },
   },
 };
+
 const variantNames = flag('--variants')?.split(',') ?? [];
 for (const v of variantNames)
   if (!VARIANTS[v]) throw new Error(`unknown variant ${v}: ${Object.keys(VARIANTS).join(', ')}`);

@@ -29,12 +29,16 @@ const DEFAULTS: StartTuning = {
     capLevelToPlayerSize: true,
     startFragPrefetch: true,
     backBufferLength: 10,
+    // hls.js buffers up to 8 × maxBufferSize / bitrate seconds (60 MB: every buffer stretched to
+    // maxMaxBufferLength); 0 leaves the buffer lengths below in charge.
+    maxBufferSize: 0,
   },
-  bufferAhead: 1,
-  aheadBufferS: 8,
+  bufferAhead: 2,
+  // Below any segment's length: hls.js fetches the first segment and stops.
+  aheadBufferS: 0.5,
   activeBufferS: 8,
-  carryBandwidth: false,
-  startHints: false,
+  carryBandwidth: true,
+  startHints: true,
 };
 
 /** The settings in force: the defaults, with a benchmark's override on top. */
