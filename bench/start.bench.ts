@@ -45,7 +45,15 @@ const VARIANTS: Record<string, TuningOverride> = {
   default: {},
   // The client before bench:start: the next item buffered as far as hls.js's byte budget allows (60 MB:
   // in practice maxMaxBufferLength, 16 s), the one after with its playlists only.
-  before: { bufferAhead: 1, aheadBufferS: 8, activeBufferS: 8, carryBandwidth: false, startHints: false, hls: OLD_HLS },
+  before: {
+    bufferAhead: 1,
+    aheadBufferS: 8,
+    activeBufferS: 8,
+    carryBandwidth: false,
+    startHints: false,
+    posterAfterMs: -1,
+    hls: OLD_HLS,
+  },
   // Each step on top of the one before, every setting spelled out so the shipped defaults do not leak in.
   ahead2: {
     bufferAhead: 2,
@@ -53,6 +61,7 @@ const VARIANTS: Record<string, TuningOverride> = {
     activeBufferS: 8,
     carryBandwidth: false,
     startHints: false,
+    posterAfterMs: -1,
     hls: { maxBufferSize: 0 },
   },
   ahead2_carry: {
@@ -61,6 +70,7 @@ const VARIANTS: Record<string, TuningOverride> = {
     activeBufferS: 8,
     carryBandwidth: true,
     startHints: false,
+    posterAfterMs: -1,
     hls: { maxBufferSize: 0 },
   },
   ahead2_carry_hints: {
@@ -69,6 +79,7 @@ const VARIANTS: Record<string, TuningOverride> = {
     activeBufferS: 8,
     carryBandwidth: true,
     startHints: true,
+    posterAfterMs: -1,
     hls: { maxBufferSize: 0 },
   },
   ahead2_carry_hints_noworker: {
@@ -77,7 +88,17 @@ const VARIANTS: Record<string, TuningOverride> = {
     activeBufferS: 8,
     carryBandwidth: true,
     startHints: true,
+    posterAfterMs: -1,
     hls: { maxBufferSize: 0, enableWorker: false },
+  },
+  lazy_poster: {
+    bufferAhead: 2,
+    aheadBufferS: 0.5,
+    activeBufferS: 8,
+    carryBandwidth: true,
+    startHints: true,
+    posterAfterMs: 250,
+    hls: { maxBufferSize: 0 },
   },
 };
 

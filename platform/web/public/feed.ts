@@ -134,7 +134,7 @@ export class Feed {
       const slot: Slot = {
         item,
         view,
-        player: new Player(view.video, item.hls, item.start),
+        player: new Player(view.video, item.hls, { start: item.start, poster: item.poster }),
         impressed: false,
         watch: null,
       };

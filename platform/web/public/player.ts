@@ -49,11 +49,19 @@ export class Player {
 
   /** The lowest rendition's playlist and first segment, fetched beside the master when starting cold. */
   private readonly start: { playlist: string; segment: string } | null;
+  private readonly poster: string | null;
+  private posterTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(video: HTMLVideoElement, src: string, start: { playlist: string; segment: string } | null = null) {
+  constructor(
+    video: HTMLVideoElement,
+    src: string,
+    opts: { start?: { playlist: string; segment: string } | null; poster?: string | null } = {},
+  ) {
     this.video = video;
     this.src = src;
-    this.start = start;
+    this.start = opts.start ?? null;
+    this.poster = opts.poster ?? null;
+    if (this.poster && startTuning.posterAfterMs < 0) video.poster = this.poster;
   }
 
   private get native(): boolean {
@@ -122,6 +130,14 @@ export class Player {
       this.firstFrameMs = Math.round(performance.now() - visibleAt);
       this.onFirstFrame?.(this.firstFrameMs);
     };
+    // The poster only covers a slow start: a preloaded item already shows its first frame, and on a cold
+    // start the poster's bytes would compete with the first segment's.
+    if (this.poster && !this.video.poster && startTuning.posterAfterMs >= 0) {
+      clearTimeout(this.posterTimer);
+      this.posterTimer = setTimeout(() => {
+        if (this.firstFrameMs === null && this.poster) this.video.poster = this.poster;
+      }, startTuning.posterAfterMs);
+    }
     if (typeof this.video.requestVideoFrameCallback === 'function') this.video.requestVideoFrameCallback(done);
     else this.video.addEventListener('playing', done, { once: true });
     void this.play();

@@ -75,7 +75,7 @@ function whyPanel(item: Item): HTMLElement {
   return h('div', { class: 'why-panel', hidden: true }, ...lines);
 }
 
-/** Builds the DOM of one item; nothing loads until the feed prepares its player. */
+/** Builds the DOM of one item; nothing loads until the feed prepares its player (which owns the poster too). */
 export function buildItemView(item: Item, index: number): ItemView {
   const video = h('video', {
     class: 'video',
@@ -84,7 +84,6 @@ export function buildItemView(item: Item, index: number): ItemView {
     loop: true,
     preload: 'none',
     disablepictureinpicture: true,
-    poster: item.poster ?? undefined,
   });
   video.muted = true;
 

@@ -16,6 +16,11 @@ export interface StartTuning {
   carryBandwidth: boolean;
   /** Fetch the feed's start playlist and segment beside the master when no bandwidth is known yet. */
   startHints: boolean;
+  /**
+   * Ms the item on screen waits for its first frame before showing its poster; -1 gives every item its
+   * poster as soon as it is built (each poster then competes with the first item's segments).
+   */
+  posterAfterMs: number;
 }
 
 declare global {
@@ -39,6 +44,7 @@ const DEFAULTS: StartTuning = {
   activeBufferS: 8,
   carryBandwidth: true,
   startHints: true,
+  posterAfterMs: 250,
 };
 
 /** The settings in force: the defaults, with a benchmark's override on top. */
