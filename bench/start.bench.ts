@@ -7,8 +7,10 @@
  *    (the client buffers ahead while the viewer watches);
  * plus the share of playing time spent stalled and the media bytes per swipe. The edge is warm (every
  * file fetched once before, as trending videos are); the browser's cache is not.
- * Writes bench/results/start.json.
- *   npm run bench:start [-- --quick]
+ * Writes bench/results/start.json: the shipped ladder and client per profile, and any other runs as a
+ * comparison (measured with fewer sessions).
+ *   npm run bench:start [-- --quick] [--runs 1:default,2:before] [--profiles good_wifi]
+ * `--runs` lists first-segment length (s) : player setting pairs; one catalogue is transcoded per length.
  */
 import { loadavg } from 'node:os';
 import type { Browser } from 'playwright-core';
@@ -36,10 +38,7 @@ const PROFILES: readonly NetworkProfile[] = [
   { name: 'good_wifi', downMbit: 20, upMbit: 10, rttMs: 40 },
   { name: 'mobile', downMbit: 9, upMbit: 3, rttMs: 80 },
 ];
-/**
- * Player settings compared with `--variants a,b,…` (each over the same videos; results go to
- * start-variants.json). `default` is what the client ships (`start-tuning.ts`).
- */
+/** Player settings `--runs` can name. `default` is what the client ships (`start-tuning.ts`). */
 const OLD_HLS = { startFragPrefetch: true, maxBufferSize: 60_000_000 };
 const VARIANTS: Record<string, TuningOverride> = {
   default: {},
@@ -102,22 +101,34 @@ const VARIANTS: Record<string, TuningOverride> = {
   },
 };
 
-const variantNames = flag('--variants')?.split(',') ?? [];
-for (const v of variantNames)
-  if (!VARIANTS[v]) throw new Error(`unknown variant ${v}: ${Object.keys(VARIANTS).join(', ')}`);
+/** What to measure: `first-segment-seconds:variant` pairs, by default the shipped ladder and client. */
+const RUNS = (flag('--runs') ?? `${FIRST_SEGMENT_S}:default`).split(',').map((r) => {
+  const [seg, variant = 'default'] = r.split(':');
+  if (!VARIANTS[variant]) throw new Error(`unknown variant ${variant}: ${Object.keys(VARIANTS).join(', ')}`);
+  return { firstSegmentS: Number(seg), variant, key: `first_segment_${seg}s/${variant}` };
+});
+const SHIPPED = `first_segment_${FIRST_SEGMENT_S}s/default`;
 const profileNames = flag('--profiles')?.split(',') ?? PROFILES.map((p) => p.name);
 const profiles = PROFILES.filter((p) => profileNames.includes(p.name));
-/** Fresh sessions per profile that only start their first item (cold samples besides the swipe session's). */
-const COLD_SESSIONS = Number(flag('--cold') ?? (quick ? 4 : 19));
-const SWIPES = Number(flag('--swipes') ?? (quick ? 8 : 32));
+/**
+ * Fresh sessions per profile that only start their first item (cold samples besides the swipe
+ * session's), and swipes; runs other than the shipped one use the `--compare-*` counts.
+ */
+const COUNTS = {
+  shipped: { cold: Number(flag('--cold') ?? (quick ? 4 : 15)), swipes: Number(flag('--swipes') ?? (quick ? 8 : 31)) },
+  compare: {
+    cold: Number(flag('--compare-cold') ?? (quick ? 4 : 7)),
+    swipes: Number(flag('--compare-swipes') ?? (quick ? 8 : 12)),
+  },
+};
 /** Watch time before each swipe: uniform in [min, max] ms, seeded. */
 const DWELL_MS = [1500, 4000] as const;
 const TEMPLATES: readonly TemplateSpec[] = [
-  { width: 720, height: 1280, durationS: 10, noise: 8 },
-  { width: 720, height: 1280, durationS: 15, noise: 14 },
-  { width: 720, height: 1280, durationS: 20, noise: 4 },
+  { width: 720, height: 1280, durationS: 8, noise: 8 },
+  { width: 720, height: 1280, durationS: 12, noise: 14 },
+  { width: 720, height: 1280, durationS: 16, noise: 4 },
 ];
-const VIDEOS = SWIPES + 12;
+const VIDEOS = Math.max(COUNTS.shipped.swipes, COUNTS.compare.swipes) + 12;
 
 const round = (x: number) => Math.round(x);
 const summary = (xs: readonly number[]) =>
@@ -128,11 +139,17 @@ const countBy = (xs: readonly number[]) =>
   Object.fromEntries([...new Set(xs)].sort((a, b) => a - b).map((x) => [`${x}p`, xs.filter((y) => y === x).length]));
 
 /** Cold sessions, then one swipe session, on one profile with one player setting. */
-async function measure(browser: Browser, edge: string, profile: NetworkProfile, tuning: TuningOverride) {
+async function measure(
+  browser: Browser,
+  edge: string,
+  profile: NetworkProfile,
+  tuning: TuningOverride,
+  counts: { cold: number; swipes: number },
+) {
   const rand = seededRandom(7);
-  const dwells = Array.from({ length: SWIPES }, () => DWELL_MS[0] + rand() * (DWELL_MS[1] - DWELL_MS[0]));
+  const dwells = Array.from({ length: counts.swipes }, () => DWELL_MS[0] + rand() * (DWELL_MS[1] - DWELL_MS[0]));
   const sessions: SessionResult[] = [];
-  for (let i = 0; i < COLD_SESSIONS; i++) sessions.push(await runSession(browser, profile, edge, [], tuning));
+  for (let i = 0; i < counts.cold; i++) sessions.push(await runSession(browser, profile, edge, [], tuning));
   const swipe = await runSession(browser, profile, edge, dwells, tuning);
   sessions.push(swipe);
   const cold = sessions.map((s) => s.coldMs);
@@ -149,7 +166,7 @@ async function measure(browser: Browser, edge: string, profile: NetworkProfile, 
     swipe_timeouts: swipe.timeouts,
     swipes_buffered_when_swiped: swipe.swipes.filter((s) => s.readyBefore).length,
     rebuffer_ratio: swipe.playingMs > 0 ? Number((swipe.stalledMs / swipe.playingMs).toFixed(4)) : null,
-    bytes_per_swipe: round(swipe.mediaBytes / Math.max(1, SWIPES)),
+    bytes_per_swipe: round(swipe.mediaBytes / Math.max(1, counts.swipes)),
     start_rung: {
       cold: countBy(sessions.map((s) => s.coldHeight)),
       preloaded: countBy(swipe.swipes.map((s) => s.height)),
@@ -158,20 +175,39 @@ async function measure(browser: Browser, edge: string, profile: NetworkProfile, 
   };
 }
 
-/** First-segment lengths to build catalogues with (`--first-segments 2,1`); by default the shipped one. */
-const firstSegments = flag('--first-segments')?.split(',').map(Number) ?? [FIRST_SEGMENT_S];
+type Measured = Awaited<ReturnType<typeof measure>>;
 
 async function main(): Promise<void> {
-  const results: Record<string, Record<string, Awaited<ReturnType<typeof measure>>>> = {};
+  const results: Record<string, Record<string, Measured>> = {};
   const catalogues: Record<string, unknown> = {};
   const rows: (string | number | null)[][] = [];
-  const runs = variantNames.length > 0 ? variantNames : ['default'];
-  for (const firstSegmentS of firstSegments) {
+  // Written after every run, so a run cut short keeps what was measured.
+  const save = () => {
+    const common = {
+      quick,
+      method:
+        'real Chromium (CDP network emulation), page + API + media through nginx in front of the embedded app; edge warm, browser cache cold per session',
+      dwell_ms: DWELL_MS,
+      catalogues,
+      load_average_1m_at_end: Number(loadavg()[0]!.toFixed(2)),
+    };
+    const shipped = results[SHIPPED];
+    const others = Object.fromEntries(Object.entries(results).filter(([k]) => k !== SHIPPED));
+    return shipped
+      ? writeResults('start', {
+          ...common,
+          first_segment_s: FIRST_SEGMENT_S,
+          profiles: shipped,
+          comparison: { variants: VARIANTS, results: others },
+        })
+      : writeResults('start-variants', { ...common, variants: VARIANTS, results: others });
+  };
+  for (const firstSegmentS of [...new Set(RUNS.map((r) => r.firstSegmentS))]) {
+    const ladder = `first_segment_${firstSegmentS}s`;
     process.stdout.write(
-      `building the stage: ${TEMPLATES.length} templates transcoded (first segment ${firstSegmentS} s), ${VIDEOS} videos…\n`,
+      `building the stage: ${TEMPLATES.length} templates transcoded (${ladder}), ${VIDEOS} videos…\n`,
     );
     const stage = await buildStage(TEMPLATES, VIDEOS, { firstSegmentS });
-    const ladder = `first_segment_${firstSegmentS}s`;
     catalogues[ladder] = {
       videos: stage.videoIds.length,
       templates: stage.templates,
@@ -179,29 +215,32 @@ async function main(): Promise<void> {
     };
     const browser = await launchBrowser();
     try {
-      for (const profile of profiles) {
-        for (const variant of runs) {
-          const out = await measure(browser, stage.edge, profile, VARIANTS[variant]!).catch((err: Error) => {
-            process.stdout.write(`${profile.name} ${variant} failed: ${err.message}\n`);
-            return undefined;
-          });
+      for (const run of RUNS.filter((r) => r.firstSegmentS === firstSegmentS)) {
+        const counts = run.key === SHIPPED ? COUNTS.shipped : COUNTS.compare;
+        for (const profile of profiles) {
+          const out = await measure(browser, stage.edge, profile, VARIANTS[run.variant]!, counts).catch(
+            (err: Error) => {
+              process.stdout.write(`${profile.name} ${run.key} failed: ${err.message}\n`);
+              return undefined;
+            },
+          );
           if (!out) continue;
-          const key = firstSegments.length > 1 ? `${ladder}/${variant}` : variant;
-          results[key] = { ...results[key], [profile.name]: out };
+          results[run.key] = { ...results[run.key], [profile.name]: out };
           rows.push([
             profile.name,
-            key,
+            run.key,
             out.cold.p50_ms,
             out.cold.p95_ms,
             out.preloaded.p50_ms,
             out.preloaded.p95_ms,
+            out.cold.samples,
             out.swipes,
             out.swipe_timeouts,
             out.rebuffer_ratio,
             out.bytes_per_swipe,
             out.cold_from_navigation.p50_ms,
           ]);
-          process.stdout.write(`${profile.name} ${key}: done\n`);
+          process.stdout.write(`${profile.name} ${run.key}: done (${save()})\n`);
         }
       }
     } finally {
@@ -210,14 +249,15 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(
-    `\nvideo start (ms from visible to first frame), ${COLD_SESSIONS + 1} cold sessions and ${SWIPES} swipes per row, load ${loadavg()[0]!.toFixed(1)}\n${formatTable(
+    `\nvideo start (ms from visible to first frame), load ${loadavg()[0]!.toFixed(1)}\n${formatTable(
       [
         'profile',
-        'player',
+        'ladder/player',
         'cold_p50',
         'cold_p95',
         'preloaded_p50',
         'preloaded_p95',
+        'cold_n',
         'swipes',
         'timeouts',
         'rebuffer_ratio',
@@ -228,20 +268,7 @@ async function main(): Promise<void> {
       4,
     )}\n`,
   );
-  const common = {
-    quick,
-    method:
-      'real Chromium (CDP network emulation), page + API + media through nginx in front of the embedded app; edge warm, browser cache cold per session',
-    dwell_ms: DWELL_MS,
-    cold_sessions: COLD_SESSIONS + 1,
-    catalogues,
-    load_average_1m_at_end: Number(loadavg()[0]!.toFixed(2)),
-  };
-  const path =
-    variantNames.length > 0 || firstSegments.length > 1
-      ? writeResults('start-variants', { ...common, variants: VARIANTS, results })
-      : writeResults('start', { ...common, first_segment_s: firstSegments[0], profiles: results.default });
-  process.stdout.write(`wrote ${path}\n`);
+  process.stdout.write(`wrote ${save()}\n`);
 }
 
 await main();
