@@ -95,6 +95,9 @@ export async function createSyntheticVideos(
         ),
       );
     }
+    // Stamped after the files are written: copying takes seconds, and the catalogue picks up new videos
+    // by processed_at, so a time from before the copy could fall behind its last refresh and be missed.
+    const at = deps.clock.now();
     await deps.metadata.transaction(async (tx) => {
       for (const { p, id, t } of made) {
         const r = t.row;
@@ -116,7 +119,7 @@ export async function createSyntheticVideos(
                 : r.renditions,
             ),
             opts.copyMedia && r.posterKey ? moved(r.posterKey, r, id) : r.posterKey,
-            now,
+            at,
           ],
         );
         for (const tag of p.hashtags)
