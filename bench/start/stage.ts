@@ -136,22 +136,27 @@ async function waitWholeLadder(app: RealApp, id: string): Promise<void> {
   }
 }
 
-/** The feed serves from a catalogue refreshed every few seconds: waits until a fresh device sees them all. */
+/**
+ * The feed serves from a catalogue refreshed every few seconds: waits until fresh devices have been shown
+ * every video (For You does not serve a device what it served it before, so each try is a new device).
+ */
 async function waitInFeed(app: RealApp, count: number): Promise<void> {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const seen = new Set<string>();
+  const until = Date.now() + 90_000;
+  const seen = new Set<string>();
+  for (let attempt = 0; ; attempt++) {
     let cursor: string | null = null;
-    for (let page = 0; page < 20; page++) {
+    for (let page = 0; page < 5; page++) {
       const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-      const feed: FeedPage = await app.call<FeedPage>('GET', `/feed?limit=50${q}`, { deviceId: 'start-probe' });
+      const feed: FeedPage = await app.call<FeedPage>('GET', `/feed?limit=50${q}`, {
+        deviceId: `start-probe-${attempt}`,
+      });
       for (const it of feed.items) seen.add(it.id);
       cursor = feed.next_cursor;
       if (!cursor || feed.items.length === 0) break;
     }
     if (seen.size >= count) return;
-    if (Date.now() > until) throw new Error(`the feed shows ${seen.size} of ${count} videos after 60 s`);
-    await new Promise((r) => setTimeout(r, 500));
+    if (Date.now() > until) throw new Error(`the feed showed ${seen.size} of ${count} videos in 90 s`);
+    await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
