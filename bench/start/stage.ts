@@ -72,7 +72,7 @@ export async function buildStage(
       firstSegmentS: opts.firstSegmentS,
     });
     nginx = await startNginx(nginxDir, `127.0.0.1:${originPort}`, { port: edgePort });
-    const { token, user } = await app.call<{ token: string; user: { id: string } }>('POST', '/auth/register', {
+    const { token } = await app.call<{ token: string }>('POST', '/auth/register', {
       body: { handle: 'start_bench', password: 'correct horse battery', display_name: 'Start Bench' },
     });
     const started = performance.now();
@@ -89,12 +89,20 @@ export async function buildStage(
     for (const id of templateIds) await waitWholeLadder(app, id);
     const transcodeS = (performance.now() - started) / 1000;
 
+    // Many creators: For You caps how many videos of one creator a page holds.
+    const creators: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const c = await app.call<{ user: { id: string } }>('POST', '/auth/register', {
+        body: { handle: `start_creator_${i}`, password: 'correct horse battery', display_name: `Creator ${i}` },
+      });
+      creators.push(c.user.id);
+    }
     const repo = videosRepo(app.deps.metadata);
     const rows = await Promise.all(templateIds.map(async (id) => (await repo.get(id))!));
     const copies = await createSyntheticVideos(
       app.deps,
       Array.from({ length: videos - templateIds.length }, (_, i) => ({
-        authorId: user.id,
+        authorId: creators[i % creators.length]!,
         templateId: templateIds[i % templateIds.length]!,
         caption: `start bench video ${i}`,
         hashtags: ['bench'],
