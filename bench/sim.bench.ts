@@ -2,6 +2,7 @@
  * The user simulator against the real platform, on two worlds:
  *   npm run bench:sim [-- --users 2000 --days 3 --videos 3000 --worlds world-a,world-b --concurrency 16]
  *   npm run bench:sim -- --catalogue real --videos 150 --users 300 --no-train --out sim-fresh
+ *   npm run bench:sim -- --users 400 --days 2 --out sim-diag --trace /tmp/t   (then npm run sim -- trace /tmp/t.world-b.jsonl)
  *     (the fresh install alone on a small real catalogue, where topics run dry: bench/results/sim-fresh.json)
  * Per world: a fresh embedded platform with the simulated clock and the policy-baselines experiment
  * on (users randomised by the platform between the pipeline, most-popular and random), a fast-mode
@@ -12,7 +13,7 @@
  * fresh install (day 0) and for the trained pipeline (days 1..), the simulator's request rate and CPU
  * share, and writes bench/results/sim.json.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { progressBar } from '../core/cli/progress.ts';
@@ -39,6 +40,8 @@ const KEEP = argValue('--keep');
 const CATALOGUE = argValue('--catalogue') ?? 'fast';
 /** No training cycle: every day is the fresh install (no model), compared with the baselines. */
 const NO_TRAIN = argFlag('--no-train');
+/** Write every served item with its sources and truth to `<file>.<world>.jsonl` (diagnostics: `npm run sim -- trace`). */
+const TRACE = argValue('--trace');
 
 /** CPU seconds of a process from /proc (user + system), 0 where /proc is missing. */
 function cpuSecondsOf(pid: number): number {
@@ -93,6 +96,7 @@ async function runWorld(name: string) {
       const serverCpu0 = cpuSecondsOf(platform.child.pid!);
       const wall0 = performance.now();
       let trainWall = 0;
+      const traceFd = TRACE ? openSync(`${TRACE}.${name}.jsonl`, 'w') : undefined;
       const report = await new Simulation({
         baseUrl: platform.base,
         world,
@@ -100,6 +104,7 @@ async function runWorld(name: string) {
         days: DAYS,
         concurrency: CONCURRENCY,
         armExperiment: BASELINES_EXPERIMENT,
+        ...(traceFd !== undefined ? { trace: (row) => writeSync(traceFd, `${JSON.stringify(row)}\n`) } : {}),
         progress: (p) =>
           bar.update(p.day * 24 + p.hour + 1, DAYS * 24, `${p.sessionsDone}/${p.sessionsPlanned} sessions`),
         onDayEnd: async (day) => {
@@ -111,6 +116,7 @@ async function runWorld(name: string) {
           trainWall += (performance.now() - t0) / 1000;
         },
       }).run();
+      if (traceFd !== undefined) closeSync(traceFd);
       const wall = (performance.now() - wall0) / 1000 - trainWall;
       const cpu = process.cpuUsage(cpu0);
       const serverCpu = cpuSecondsOf(platform.child.pid!) - serverCpu0;

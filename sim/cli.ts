@@ -5,14 +5,16 @@
  *   run    --world A --base-url URL --manifest FILE [--days D] [--users N] [--arms EXPERIMENT] [--out FILE]
  *   fast-catalogue --world A --videos N --data DIR --manifest FILE    fast mode: synthetic copies of templates
  *   serve  --data DIR                                                 a platform with the simulated clock, for trying things
+ *   trace  FILE                                                       per-position profile of a served-item trace (bench:sim --trace)
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { progressBar } from '../core/cli/progress.ts';
 import { readManifest, seedRealCatalogue, writeManifest } from './catalogue.ts';
 import { createFastCatalogue, prepareFastCatalogue } from './fast.ts';
 import { simPlatformEnv, startPlatform } from './platform-process.ts';
 import { type SimReport, Simulation } from './runner.ts';
+import { type ServedTrace, summariseTrace } from './trace.ts';
 import { loadWorld, resized } from './world.ts';
 
 const HELP = `foryou user simulator
@@ -22,6 +24,7 @@ const HELP = `foryou user simulator
                       [--days 3] [--users 200] [--concurrency 8] [--arms policy-baselines] [--out report.json]
   npm run sim -- fast-catalogue --world world-a --videos 100000 --data ./data-sim --manifest sim.json
   npm run sim -- serve --data ./data-sim     start a platform with SIM_CLOCK=true and print its URL
+  npm run sim -- trace trace.jsonl           per-position profile (true affinity by source) of bench:sim --trace
 
 Worlds live in sim/worlds/ (world-a, world-b); sim/README.md documents every parameter.`;
 
@@ -44,6 +47,14 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h') {
     process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  if (command === 'trace') {
+    const rows = readFileSync(rest[0] ?? 'trace.jsonl', 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ServedTrace);
+    process.stdout.write(`${summariseTrace(rows).join('\n')}\n`);
     return;
   }
   const { values } = parseArgs({

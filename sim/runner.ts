@@ -11,6 +11,7 @@ import { pool } from './pool.ts';
 import { drawVideo, drift, makeUser, onboardingTopics, type SimUser, type VideoLatent } from './population.ts';
 import { armsOf, type SimReport } from './report.ts';
 import { type Rng, rng } from './rng.ts';
+import { type ServedTrace, traceRow } from './trace.ts';
 import type { World } from './world.ts';
 
 const HOUR_MS = 3_600_000;
@@ -35,6 +36,8 @@ export interface SimOptions {
   uploads?: boolean;
   /** Users besides the world's (the demo's persona), arriving on day 0; `everyDay` keeps them active daily. */
   extraUsers?: { user: SimUser; everyDay: boolean }[];
+  /** Called for every served item with why it was served (every page is then asked with `explain`): diagnostics. */
+  trace?: (row: ServedTrace) => void;
 }
 
 /** Progress of a run. */
@@ -248,16 +251,24 @@ export class Simulation {
       page = await a.client.feed({
         limit: w.session.page_size,
         ...(cursor ? { cursor } : {}),
-        ...(wantArm ? { explain: '1' } : {}),
+        ...(wantArm || this.#o.trace ? { explain: '1' } : {}),
       });
       if (wantArm) this.#readArm(a, page);
       if (page.items.length === 0) break;
       // Ground truth counts every item the platform served (the whole page, watched or not), so a
       // feed is judged by what it offered, not by how far a satisfied user happened to scroll.
       const t = dayOf(a.truth, day);
-      for (const item of page.items) {
+      for (const [i, item] of page.items.entries()) {
         const latent = latentOf(this.#cat, w, item);
         const aff = trueAffinity(w, a.user, latent) * (a.seen.has(latent.key) ? w.session.rewatch_factor : 1);
+        this.#o.trace?.(
+          traceRow(
+            { user: a.user, arm: a.arm, served: a.served, day, position: position + i },
+            latent,
+            aff,
+            item.explain,
+          ),
+        );
         if (a.served >= WARM_UP_ITEMS) {
           t.warmServed++;
           t.warmAffinitySum += aff;

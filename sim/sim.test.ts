@@ -3,6 +3,7 @@ import { react, returnProbability, tasteNoise, trueAffinity } from './behaviour.
 import { bootstrap, gini, relativeLift } from './metrics.ts';
 import { drift, makeCatalogue, makeCreators, makeUser, onboardingTopics } from './population.ts';
 import { rng } from './rng.ts';
+import { summariseTrace, traceRow } from './trace.ts';
 import { loadWorld, resized } from './world.ts';
 
 const worlds = ['world-a', 'world-b'].map((w) => loadWorld(w));
@@ -103,5 +104,34 @@ describe('simulator metrics', () => {
     const same = relativeLift(xs, [...xs].reverse());
     expect(same.ci95[0]).toBeLessThan(0);
     expect(same.ci95[1]).toBeGreaterThan(0);
+  });
+});
+
+describe('served-item trace', () => {
+  it('credits each item to its first source and profiles affinity by position bucket, arm and phase', () => {
+    const user = makeUser(worlds[0]!, 0, 0);
+    const top = user.interests.indexOf(Math.max(...user.interests));
+    const latent = { key: 1, topic: top, creator: 0, quality: 0.5, durationS: 3, day: -1 };
+    const at = (served: number, day: number) => ({ user, arm: 'pipeline', served, day, position: served % 10 });
+    const explain = (source: string) => ({
+      sources: [
+        { source, rank: 0 },
+        { source: 'popular', rank: 3 },
+      ],
+    });
+    const rows = [
+      traceRow(at(0, 0), latent, 0.8, explain('trending')),
+      traceRow(at(1, 0), latent, 0.4, explain('trending')),
+      traceRow(at(12, 1), latent, 0.9, explain('interests')),
+    ];
+    expect(rows[0]).toMatchObject({
+      topicRank: 0,
+      arm: 'pipeline',
+      sources: [{ source: 'trending' }, { source: 'popular' }],
+    });
+    const text = summariseTrace(rows).join('\n');
+    expect(text).toMatch(/pipeline day 0\n {2}items 0-9 +\(all\) +share 1\.000 n +2 +affinity 0\.600/);
+    expect(text).toMatch(/items 0-9 +trending +share 1\.000 n +2/);
+    expect(text).toMatch(/pipeline days 1\.\.\n {2}items 10-19 +\(all\).*affinity 0\.900.*top1 1\.000/);
   });
 });
