@@ -7,6 +7,7 @@ import {
   type FeatureVideo,
   featureVector,
   featureVectors,
+  longViewRates,
   newFeatureState,
   pointInTimeFeatures,
   strongestTags,
@@ -163,5 +164,26 @@ describe('strongestTags', () => {
     expect(strongestTags(state, 'u', 4_000, 5)).toEqual(['cats', 'dogs']);
     expect(strongestTags(state, 'u', 4_000, 1)).toEqual(['cats']);
     expect(strongestTags(state, 'nobody', 4_000, 5)).toEqual([]);
+  });
+});
+
+describe('longViewRates', () => {
+  it('is v_long_rate_7d: long views per impression shrunk to the global rate, which an unshown video gets', () => {
+    const state = newFeatureState();
+    const v = (id: string): FeatureVideo => ({ id, author: 'a', tags: ['cats'], durationBucket: 1, uploadMs: 0 });
+    for (let i = 0; i < 20; i++) applyExample(state, `u${i}`, v('good'), 1_000 + i, { longView: 1 });
+    for (let i = 0; i < 20; i++) applyExample(state, `u${i}`, v('bad'), 1_000 + i, { longView: 0 });
+    const rates = longViewRates(state, ['good', 'bad', 'unshown'], 5_000);
+    expect(rates.get('good')).toBeCloseTo(
+      featureVector(state, { id: 'x', nums: [] }, v('good'), 5_000)[idx('v_long_rate_7d')]!,
+      6,
+    );
+    expect(rates.get('bad')).toBeCloseTo(
+      featureVector(state, { id: 'x', nums: [] }, v('bad'), 5_000)[idx('v_long_rate_7d')]!,
+      6,
+    );
+    expect(rates.get('unshown')).toBeCloseTo(0.5, 2);
+    expect(rates.get('good')!).toBeGreaterThan(0.8);
+    expect(rates.get('bad')!).toBeLessThan(0.2);
   });
 });

@@ -380,14 +380,32 @@ interface ViewerContext {
   recent: Set<string | number>;
 }
 
+/** The global rate of each counter slot over the long horizon: what a video with no impressions is assumed to have. */
+function globalPriors(state: FeatureState, timeMs: number): Float64Array {
+  const g = read(state.global, state.config, timeMs);
+  const gImp = Math.max(1, g[SLOTS + IMP]!);
+  const priors = new Float64Array(SLOTS);
+  for (let slot = 0; slot < SLOTS; slot++) priors[slot] = g[SLOTS + slot]! / gImp;
+  return priors;
+}
+
+/** A video's 7-day long-view rate per impression, shrunk to the global rate (`v_long_rate_7d`). */
+const longRate7d = (vc: Float64Array, priors: Float64Array) => rate(vc[SLOTS + LONG]!, vc[SLOTS + IMP]!, priors[LONG]!);
+
+/**
+ * `v_long_rate_7d` of each video at `timeMs` without the rest of the features: how well the video is
+ * received by those it is shown to, shrunk to the global rate (a video nobody was shown gets the global rate).
+ */
+export function longViewRates(state: FeatureState, videoIds: readonly string[], timeMs: number): Map<string, number> {
+  const priors = globalPriors(state, timeMs);
+  return new Map(videoIds.map((id) => [id, longRate7d(read(state.videos.get(id), state.config, timeMs), priors)]));
+}
+
 function viewerContext(state: FeatureState, user: FeatureUser, timeMs: number): ViewerContext {
   const cfg = state.config;
   const head = new Float64Array(10);
   for (let i = 0; i < STATIC_USER_NUMS; i++) head[i] = user.nums[i] ?? 0;
-  const g = read(state.global, cfg, timeMs);
-  const gImp = Math.max(1, g[SLOTS + IMP]!);
-  const priors = new Float64Array(SLOTS);
-  for (let slot = 0; slot < SLOTS; slot++) priors[slot] = g[SLOTS + slot]! / gImp;
+  const priors = globalPriors(state, timeMs);
   const us = state.users.get(user.id);
   const uc = read(us?.counters, cfg, timeMs);
   const uImp = uc[SLOTS + IMP]!;
@@ -420,7 +438,7 @@ function videoFeatures(ctx: ViewerContext, video: FeatureVideo, out: Float32Arra
   out[13] = log1p(vImp7);
   out[14] = rate(vc[SLOTS + CLICK]!, vImp7, priors[CLICK]!);
   out[15] = rate(vc[LONG]!, vImp1, priors[LONG]!);
-  out[16] = rate(vc[SLOTS + LONG]!, vImp7, priors[LONG]!);
+  out[16] = longRate7d(vc, priors);
   out[17] = rate(vc[SLOTS + LIKE]!, vImp7, priors[LIKE]!) * 10;
   out[18] = rate(vc[SLOTS + HATE]!, vImp7, priors[HATE]!) * 100;
   if (us) {

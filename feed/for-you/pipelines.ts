@@ -39,6 +39,7 @@ import { interestsSource } from './sources/interests.source.ts';
 import { popularSource } from './sources/popular.source.ts';
 import { rewatchSource } from './sources/rewatch.source.ts';
 import { similarSource } from './sources/similar.source.ts';
+import { tagQualityRanking } from './sources/tag-quality.ts';
 import { trendingSource } from './sources/trending.source.ts';
 import { twoTowerSource } from './sources/two-tower.source.ts';
 import {
@@ -74,7 +75,9 @@ export interface FeedParts {
 export const VIDEO_FEATURE_CACHE_MS = 2_000;
 
 /** For You's retrieval sources, in the order their candidates are merged. */
-export function forYouSources(p: Pick<FeedParts, 'cache' | 'catalog' | 'random'>): CandidateSource[] {
+export function forYouSources(
+  p: Pick<FeedParts, 'cache' | 'catalog' | 'random'> & { featureStore?: Pick<FeatureStore, 'loadState'> },
+): CandidateSource[] {
   return [
     twoTowerSource,
     followingSource(p.catalog),
@@ -82,7 +85,7 @@ export function forYouSources(p: Pick<FeedParts, 'cache' | 'catalog' | 'random'>
     similarSource(),
     freshSource(p.catalog, p.cache),
     exploreSource(p.catalog, p.random),
-    interestsSource(p.catalog),
+    interestsSource(p.catalog, p.featureStore ? { ranking: tagQualityRanking(p.catalog, p.featureStore) } : {}),
     popularSource(p.catalog),
     rewatchSource(p.catalog),
   ];

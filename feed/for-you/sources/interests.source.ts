@@ -3,6 +3,7 @@ import { type Catalog, popularity } from '../../../retrieval/catalog.ts';
 import { settingsOf, slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import type { CandidateSource, FeedQuery } from '../types.ts';
 import { globalList } from './global-list.ts';
+import type { TagRanking } from './tag-quality.ts';
 
 /** This source's settings in `experiments/feed.yaml`. */
 export const INTERESTS_SETTINGS = slot(
@@ -11,8 +12,16 @@ export const INTERESTS_SETTINGS = slot(
     cold_history_max: z.number().int().min(0).default(5),
     /** For viewers past the cold start: how many of their strongest learned tags to draw from (0 = none). */
     learned_tags: z.number().int().min(0).max(8).default(0),
+    /**
+     * How a tag's videos are ordered: `long_view_rate` (how well each is received per impression,
+     * shrunk to the global rate) or `popularity` (engagement counts, which grow with exposure).
+     */
+    order: z.enum(['long_view_rate', 'popularity']).default('long_view_rate'),
   }),
 );
+
+/** The newest videos per tag ordered by popularity (bounds the per-request sort on large tags). */
+const POPULARITY_DEPTH = 500;
 
 /**
  * The tags to draw from: the interests a cold viewer picked (little history), else the tags the
@@ -29,28 +38,38 @@ function tagsOf(query: FeedQuery): string[] {
 const TAG_ORDER_MS = 5_000;
 
 /**
- * Videos of the viewer's interests, taking the most popular of each tag in turn so every tag is
- * represented: for cold viewers the tags they picked; for the others the tags their engagement
- * favours, so a viewer's strongest topics keep supplying their best-received videos. A tag's order
- * (its newest 500 by popularity) is the same for everyone, so it is sorted at most every 5 s.
+ * Videos of the viewer's interests, the best of each tag in turn so every tag is represented: for
+ * cold viewers the tags they picked; for the others the tags their engagement favours. Within a tag,
+ * the best received first (`order: long_view_rate`, from `ranking` when the feature store is wired),
+ * so a viewer's strongest topics supply that topic's best videos, not merely its most shown; else
+ * the most popular first. A tag's popularity order (its newest 500) is the same for everyone, so it is
+ * sorted at most every 5 s.
  */
-export function interestsSource(catalog: Catalog, opts: { maxAgeMs?: number } = {}): CandidateSource {
-  // The newest 500 per tag bound the sort on large tags.
+export function interestsSource(
+  catalog: Catalog,
+  opts: { maxAgeMs?: number; ranking?: TagRanking } = {},
+): CandidateSource {
   const byPopularity = globalList(
     async (tag) =>
       catalog
         .byTag(tag)
-        .slice(0, 500)
+        .slice(0, POPULARITY_DEPTH)
         .sort((a, b) => popularity(b) - popularity(a)),
     { maxAgeMs: opts.maxAgeMs ?? TAG_ORDER_MS },
   );
+  const { ranking } = opts;
   return {
     id: 'interests',
     settings: INTERESTS_SETTINGS,
     async fetch(query, quota) {
       const tags = tagsOf(query);
       if (tags.length === 0) return [];
-      const lists = await Promise.all(tags.map((t) => byPopularity(t, query.nowMs, undefined)));
+      const { order } = settingsOf(query.settings, INTERESTS_SETTINGS);
+      const lists = await Promise.all(
+        tags.map((t) =>
+          ranking && order === 'long_view_rate' ? ranking(t, query.nowMs) : byPopularity(t, query.nowMs, undefined),
+        ),
+      );
       const seen = new Set<string>();
       const hits = [];
       for (let round = 0; hits.length < quota; round++) {

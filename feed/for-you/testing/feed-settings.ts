@@ -48,7 +48,7 @@ export const TEST_FEED_FILE = deepFreeze({
       fresh: { quota: 50, timeout_ms: 100, max_age_hours: 72, exposure_budget: 200 },
       explore: { quota: 3, timeout_ms: 50 },
       popular: { quota: 50, timeout_ms: 50 },
-      interests: { quota: 100, timeout_ms: 100, cold_history_max: 5, learned_tags: 3 },
+      interests: { quota: 100, timeout_ms: 100, cold_history_max: 5, learned_tags: 3, order: 'long_view_rate' },
       rewatch: { quota: 3, timeout_ms: 50, min_age_hours: 24, dry_below: 10 },
     },
     rerankers: {
