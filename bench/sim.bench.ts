@@ -2,6 +2,7 @@
  * The user simulator against the real platform, on two worlds:
  *   npm run bench:sim [-- --users 2000 --days 3 --videos 3000 --worlds world-a,world-b --concurrency 16]
  *   npm run bench:sim -- --catalogue real --videos 150 --users 300 --no-train --out sim-fresh
+ *   npm run bench:sim -- --worlds world-b --merge   (re-run one world, keeping the others in sim.json)
  *   npm run bench:sim -- --users 400 --days 2 --out sim-diag --trace /tmp/t   (then npm run sim -- trace /tmp/t.world-b.jsonl)
  *     (the fresh install alone on a small real catalogue, where topics run dry: bench/results/sim-fresh.json)
  * Per world: a fresh embedded platform with the simulated clock and the policy-baselines experiment
@@ -13,7 +14,7 @@
  * fresh install (day 0) and for the trained pipeline (days 1..), the simulator's request rate and CPU
  * share, and writes bench/results/sim.json.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { progressBar } from '../core/cli/progress.ts';
@@ -42,6 +43,11 @@ const CATALOGUE = argValue('--catalogue') ?? 'fast';
 const NO_TRAIN = argFlag('--no-train');
 /** Write every served item with its sources and truth to `<file>.<world>.jsonl` (diagnostics: `npm run sim -- trace`). */
 const TRACE = argValue('--trace');
+/**
+ * Keep the other worlds already in bench/results/<out>.json and replace only the ones run now (each
+ * world can then run on its own, e.g. one per slot of a shared machine); worlds stay in name order.
+ */
+const MERGE = argFlag('--merge');
 
 /** CPU seconds of a process from /proc (user + system), 0 where /proc is missing. */
 function cpuSecondsOf(pid: number): number {
@@ -179,8 +185,17 @@ async function runWorld(name: string) {
 }
 
 const started = performance.now();
-const worlds = [];
-for (const w of WORLDS) worlds.push(await runWorld(w));
+type WorldResult = Awaited<ReturnType<typeof runWorld>>;
+const ran: WorldResult[] = [];
+for (const w of WORLDS) ran.push(await runWorld(w));
+const resultPath = new URL(`./results/${OUT}.json`, import.meta.url);
+const kept: WorldResult[] =
+  MERGE && existsSync(resultPath)
+    ? (JSON.parse(readFileSync(resultPath, 'utf8')).worlds as WorldResult[]).filter(
+        (k) => !ran.some((r) => r.world.name === k.world.name),
+      )
+    : [];
+const worlds = [...kept, ...ran].sort((a, b) => a.world.name.localeCompare(b.world.name));
 const first = worlds[0]!;
 printTable(
   'pipeline over most-popular, mean true affinity (relative)',
@@ -201,4 +216,5 @@ writeResults(OUT, {
   affinity_lift_vs_popular: first.affinity_lift_vs_popular,
   worlds,
   total_s: (performance.now() - started) / 1000,
+  ...(kept.length > 0 ? { merged: { kept: kept.map((k) => k.world.name), ran: ran.map((r) => r.world.name) } } : {}),
 });

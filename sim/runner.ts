@@ -267,6 +267,7 @@ export class Simulation {
             latent,
             aff,
             item.explain,
+            page.explain,
           ),
         );
         if (a.served >= WARM_UP_ITEMS) {

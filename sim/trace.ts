@@ -18,6 +18,9 @@ export interface ServedTrace {
   /** The score the platform ranked it by, and the fallback scorer's terms when it served. */
   score: number | null;
   valueTerms: Record<string, number> | null;
+  /** The scorer that ordered the page (`ranker`, or `fallback` when no ranker is loaded or it failed) and the page's errors. */
+  scorer: string | null;
+  errors: unknown;
 }
 
 /** The trace row of one served item (`explain` is the item's explanation from the feed). */
@@ -26,6 +29,7 @@ export function traceRow(
   latent: VideoLatent,
   affinity: number,
   explain: Record<string, unknown> | undefined,
+  page?: Record<string, unknown>,
 ): ServedTrace {
   const mine = at.user.interests[latent.topic] ?? 0;
   const sources = (explain?.sources ?? []) as { source: string; rank: number }[];
@@ -41,6 +45,8 @@ export function traceRow(
     sources: sources.map((x) => ({ source: x.source, rank: x.rank })),
     score: typeof explain?.score === 'number' ? explain.score : null,
     valueTerms: (explain?.value_terms ?? null) as Record<string, number> | null,
+    scorer: typeof page?.scorer === 'string' ? page.scorer : null,
+    errors: page?.errors ?? null,
   };
 }
 
