@@ -13,9 +13,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { progressBar } from '../core/cli/progress.ts';
 import { ForyouClient } from '../platform/client/index.ts';
-import { readManifest, SIM_PASSWORD, seedRealCatalogue, signIn } from '../sim/catalogue.ts';
+import { SIM_PASSWORD, seedRealCatalogue, signIn } from '../sim/catalogue.ts';
 import { type PlatformProcess, simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
-import type { SimUser } from '../sim/population.ts';
+import { makeUser, type SimUser } from '../sim/population.ts';
 import { armsOf, Simulation } from '../sim/runner.ts';
 import { servingVersions, trainCycle, waitForModels } from '../sim/train-cycle.ts';
 import { loadWorld, resized, type World } from '../sim/world.ts';
@@ -40,6 +40,10 @@ export interface DemoResult {
   personalised_topic_share: number;
   /** The same share for the most-popular order of the catalogue. */
   popular_topic_share: number;
+  /** Items the demo user was served over the week (the catalogue they could run through). */
+  demo_user_served: number;
+  /** The demo user's first 20 items: each one's topic and the sources that proposed it. */
+  demo_feed: { topic: string | null; sources: string[] }[];
   serving: { model: string; index: string };
   /** The training cycle's gate against the popularity baseline, and what it promoted. */
   promoted: string[];
@@ -59,19 +63,35 @@ export interface DemoOptions {
   quiet?: boolean;
 }
 
-/** The demo persona: strong on the world's first two topics, a little of a third. */
-function demoPersona(world: World): SimUser {
+/**
+ * The demo persona: a viewer whose tastes differ from the crowd's, so that what the feed does for
+ * them is personalisation and not popularity. Their three topics are the three the world's day-0
+ * population cares least about (summed latent interest, read from the world's seed before anything
+ * runs; nothing measured), loved 0.5 / 0.3 / 0.15, with the two creators whose main topics are the
+ * first two. A persona who loved the crowd's favourites would be served their topics by the
+ * most-popular order too (55 % of its first 20 items were in the earlier persona's top-3 topics).
+ */
+export function demoPersona(world: World): SimUser {
   const n = world.catalogue.topics.length;
-  const interests = Array.from({ length: n }, () => 0.02);
-  interests[0] = 0.55;
-  interests[1] = 0.3;
-  interests[2] = 0.15 - 0.02 * (n - 3);
+  const mass = new Array<number>(n).fill(0);
+  for (let i = 0; i < world.users.initial; i++) {
+    for (const [t, w] of makeUser(world, i, 0).interests.entries()) mass[t]! += w;
+  }
+  const niche = mass
+    .map((m, t) => [m, t] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .slice(0, 3)
+    .map(([, t]) => t);
+  const interests = Array.from({ length: n }, () => 0.05 / Math.max(1, n - 3));
+  for (const [i, w] of [0.5, 0.3, 0.15].entries()) interests[niche[i]!] = w;
   const sum = interests.reduce((a, b) => a + b, 0);
+  // Creators 0..topics-1 have topic i as their main topic (makeCreators).
+  const loved = niche.slice(0, 2).filter((t) => t < world.catalogue.creators);
   return {
     index: 1_000_000,
     handle: DEMO_LOGIN.handle,
     interests: interests.map((x) => x / sum),
-    lovedCreators: new Set([0, 1]),
+    lovedCreators: new Set(loved),
     arrivalDay: 0,
   };
 }
@@ -142,12 +162,17 @@ export async function runDemo(o: DemoOptions): Promise<{ platform: PlatformProce
     // The demo user's first 20 items of a new session, and the most-popular order, against their top-3 topics.
     const me = await signIn(platform.base, DEMO_LOGIN.handle);
     const tops = new Set(topTopics(sim.user(DEMO_LOGIN.handle) ?? persona, 3));
-    const feed: string[] = [];
-    for await (const page of me.feedPages({ limit: 10 }, 2)) feed.push(...page.items.map((i) => i.id));
-    const cat = readManifest(manifest, world) ?? catalogue;
+    const feed: { id: string; sources: string[] }[] = [];
+    for await (const page of me.feedPages({ limit: 10, explain: '1' }, 2))
+      for (const i of page.items) {
+        const sources = (i.explain?.sources ?? []) as { source: string }[];
+        feed.push({ id: i.id, sources: sources.map((x) => x.source) });
+      }
+    // The live catalogue: the seeded clips and the week's uploads (the manifest holds only the former).
+    const cat = catalogue;
     const inTop = (topic: number | undefined) => (topic !== undefined && tops.has(topic) ? 1 : 0);
-    const personalised =
-      feed.slice(0, 20).reduce((s, id) => s + inTop(cat.videos[id]?.topic), 0) / Math.max(1, Math.min(20, feed.length));
+    const first20 = feed.slice(0, 20);
+    const personalised = first20.reduce((s, f) => s + inTop(cat.videos[f.id]?.topic), 0) / Math.max(1, first20.length);
     const popular = sim.popularOrder().slice(0, 20);
     const popularShare = popular.reduce((s, v) => s + inTop(v.topic), 0) / Math.max(1, popular.length);
     const result: DemoResult = {
@@ -164,6 +189,14 @@ export async function runDemo(o: DemoOptions): Promise<{ platform: PlatformProce
       demo_top_topics: [...tops].map((t) => world.catalogue.topics[t]!),
       personalised_topic_share: personalised,
       popular_topic_share: popularShare,
+      demo_user_served: (report.truths.find((t) => t.user === persona.index)?.days ?? []).reduce(
+        (n, d) => n + (d?.served ?? 0),
+        0,
+      ),
+      demo_feed: first20.map((f) => ({
+        topic: world.catalogue.topics[cat.videos[f.id]?.topic ?? -1] ?? null,
+        sources: f.sources,
+      })),
       serving,
       promoted: train.promoted,
       gate: train.gate.notes,
