@@ -28,7 +28,8 @@ describe('the demo feed in the browser', () => {
       quiet: true,
     });
     platform = demo.platform;
-    expect(demo.result.videos).toBe(40);
+    // The 40 seeded clips and the uploads of the simulated days.
+    expect(demo.result.videos).toBeGreaterThanOrEqual(40);
     const out =
       process.env.FORYOU_WRITE_DOCS === '1'
         ? new URL('../docs/demo-feed.png', import.meta.url).pathname
