@@ -60,6 +60,9 @@ export async function cliCycle(dataDir: string, extra: string[] = []): Promise<C
       `sqlite://${dataDir}/foryou.db`,
       '--objects',
       `file://${dataDir}/objects`,
+      // Promotes a passing model at once: the benchmark measures update latency through production
+      // (the canary split is measured by training/loop/guardrails.test.ts, not yet here).
+      '--no-canary',
       ...extra,
     ],
     { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0' } },

@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
 import { openJobQueue } from '../../core/queue/open.ts';
+import { EXPERIMENTS_DIR } from '../../feed/for-you/config.ts';
+import { type CanarySite, checkShare, DEFAULT_CANARY_SHARE } from '../loop/canary.ts';
 import { type CycleResult, runCycle } from '../loop/cycle.ts';
 import { FAULTS, type Fault } from '../loop/fault.ts';
 import { type CanaryVerdict, checkCanary } from '../loop/guardrails.ts';
@@ -25,13 +28,16 @@ function eventsUrlOf(exp: Experiment, dataDir: string | undefined): string | und
 /** One line per model: the canary verdict on the last promotion, the gate's verdict and why. */
 export function summarise(r: CycleResult & { canary?: CanaryVerdict[] }): string[] {
   const lines = [
-    ...(r.canary ?? []).map((c) => `canary ${c.name}@${c.version}: ${c.verdict} (${c.reason})`),
+    ...(r.canary ?? []).map(
+      (c) =>
+        `canary ${c.name}@${c.version}: ${c.verdict} (${c.reason})${c.rollbackS !== undefined ? `, rollback_s ${c.rollbackS.toFixed(1)}` : ''}`,
+    ),
     `cycle: ${r.window.examples.train} train / ${r.window.examples.validation} held-out examples, trained in ${r.trainS.toFixed(1)} s, evaluated in ${r.evalS.toFixed(1)} s (code ${r.codeVersion?.slice(0, 12) ?? 'unknown'})`,
   ];
   for (const m of r.models) {
     const failed = m.decision.checks.filter((c) => !c.passed).map((c) => `${c.check} (${c.detail})`);
     lines.push(
-      `${m.name}@${m.version}: gate ${m.decision.passed ? 'passed' : 'failed'}${m.promoted ? ', promoted' : ''}${m.fault ? ` [fault injected: ${m.fault}]` : ''}${failed.length ? ` — ${failed.join('; ')}` : ''}`,
+      `${m.name}@${m.version}: gate ${m.decision.passed ? 'passed' : 'failed'}${m.promoted ? ', promoted' : ''}${m.canary ? ', canary started' : ''}${m.fault ? ` [fault injected: ${m.fault}]` : ''}${failed.length ? ` — ${failed.join('; ')}` : ''}`,
     );
   }
   return lines;
@@ -51,12 +57,20 @@ export const loopCommand: Command = {
   --no-promote        gate and register, never promote
   --inject-fault <m:f>  drill: break model m's artifact before the gate (f: ${FAULTS.join(' or ')})
   --actor <name>      who the lineage names as trainer and promoter (default trainer-loop)
+  --feed-config <dir> the feed configuration folder the API reads (default FEED_CONFIG_DIR or experiments/);
+                      canary experiments are written to its ab/
+  --canary-share <x>  share of viewers a canary serves, with as many on production as its control (default ${DEFAULT_CANARY_SHARE})
+  --no-canary         promote a passing model at once instead of through a canary arm
+  --canary-check-s <n>  seconds between guardrail checks of a running canary (default 60; also before each cycle)
 
   Each cycle refits the experiment's models on the newest log, reloads each from the artifact it would
   ship as, evaluates it on the held-out recent window and gates it: finite metrics, no zero, non-finite
   or collapsed item vectors, long-view AUC above chance, calibration within bounds, not worse than
   production by the 95 % interval and not worse than the same run's most-popular by the paired interval.
-  A passing model gets its ANN index and is promoted; the decision log (\`foryou-train lineage\`) records
+  A passing model gets its ANN index and starts as the canary arm of experiment canary-<model> (with
+  --data-dir): its viewers are compared with the control arm's over the same window, and it is promoted
+  when its long-view rate is not worse than control's by 10 % (95 % interval), rolled back otherwise;
+  the decision log (\`foryou-train lineage\`) records
   the data window, code version, hyper-parameters, metrics, gate checks and who promoted it.`,
   options: {
     config: { type: 'string', default: 'experiments/sim.yaml' },
@@ -68,6 +82,10 @@ export const loopCommand: Command = {
     'no-promote': { type: 'boolean', default: false },
     'inject-fault': { type: 'string' },
     actor: { type: 'string', default: 'trainer-loop' },
+    'feed-config': { type: 'string' },
+    'canary-share': { type: 'string', default: String(DEFAULT_CANARY_SHARE) },
+    'no-canary': { type: 'boolean', default: false },
+    'canary-check-s': { type: 'string', default: '60' },
   },
   async run(opts, _pos, io) {
     const exp = loadExperiment(required(opts, 'config'));
@@ -82,15 +100,34 @@ export const loopCommand: Command = {
     const decisions = new DecisionLog(registry.db);
     const dataDir = typeof opts['data-dir'] === 'string' ? opts['data-dir'] : undefined;
     const eventsUrl = eventsUrlOf(experiment, dataDir);
-    // The last cycle's promotions have served since: their guardrails decide, before anything new is trained.
+    let share: number;
+    try {
+      share = checkShare(Number(opts['canary-share']));
+    } catch (err) {
+      throw new UsageError(`--canary-share: ${(err as Error).message}`);
+    }
+    const checkEveryS = Number(opts['canary-check-s']);
+    if (!(checkEveryS > 0))
+      throw new UsageError(`--canary-check-s must be a positive number, got "${opts['canary-check-s']}"`);
+    const site: CanarySite | undefined =
+      dataDir && eventsUrl && opts['no-canary'] !== true
+        ? {
+            dataDir,
+            feedConfigDir: resolve(
+              (opts['feed-config'] as string | undefined) ?? process.env.FEED_CONFIG_DIR ?? EXPERIMENTS_DIR,
+            ),
+            share,
+          }
+        : undefined;
+    // Running canaries have served since the last look: their guardrails decide, before anything new is trained.
     const canary = async (): Promise<CanaryVerdict[]> => {
-      if (!eventsUrl || opts['no-promote'] === true) return [];
+      if (!eventsUrl || !site || opts['no-promote'] === true) return [];
       const out: CanaryVerdict[] = [];
       for (const spec of experiment.models) {
         const name = modelName(spec);
         if (name === 'most_popular') continue;
         try {
-          out.push(await checkCanary({ metadata: registry.db, eventsUrl, registry, decisions, name }));
+          out.push(await checkCanary({ metadata: registry.db, eventsUrl, registry, decisions, name, site }));
         } catch (err) {
           out.push({ name, version: '', verdict: 'hold', reason: `guardrail check failed: ${(err as Error).message}` });
         }
@@ -106,6 +143,7 @@ export const loopCommand: Command = {
         decisions,
         actor: String(opts.actor),
         noPromote: opts['no-promote'] === true,
+        ...(site ? { canary: site } : {}),
         ...(fault ? { fault } : {}),
       })),
     });
@@ -123,6 +161,20 @@ export const loopCommand: Command = {
         onCycle: (r) => io.out(summarise(r).join('\n')),
         onError: (err) => io.err.write(`foryou-train loop: cycle failed (retried once): ${(err as Error).message}\n`),
       });
+      // Between cycles the guardrails look at running canaries often, so a bad one stops serving soon.
+      let checking = false;
+      const checker = setInterval(() => {
+        if (checking) return;
+        checking = true;
+        void canary()
+          .then((vs) => {
+            for (const v of vs.filter((x) => x.verdict === 'promoted' || x.verdict === 'rolled_back'))
+              io.out(`canary ${v.name}@${v.version}: ${v.verdict} (${v.reason})`);
+          })
+          .finally(() => {
+            checking = false;
+          });
+      }, checkEveryS * 1000);
       io.out(
         `trainer worker on ${queue.kind}: a cycle every ${everyMin} min (first: ${worker.enqueued}); Ctrl-C stops`,
       );
@@ -130,6 +182,7 @@ export const loopCommand: Command = {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      clearInterval(checker);
       await worker.close();
       await queue.close();
       return 0;

@@ -1,7 +1,8 @@
 /**
  * One cycle of the learning loop: train an experiment's models on the newest platform log, reload each
  * from the artifact it would ship as, evaluate on the held-out recent window, gate, register with
- * lineage, and (when the gate passes) build the serving index and promote.
+ * lineage, and (when the gate passes) build the serving index and start it as a canary arm beside
+ * production (`canary.ts`; the guardrails promote or roll it back), or promote it at once without one.
  */
 
 import type { AnnKind } from '../../retrieval/ann/open.ts';
@@ -18,6 +19,7 @@ import { type EvalSubject, evaluateAll, gateMetrics } from '../eval/run.ts';
 import { gitSha } from '../export/git-sha.ts';
 import type { DecisionLog } from '../registry/decisions.ts';
 import type { ModelRegistry } from '../registry/registry.ts';
+import { type CanarySite, startCanary } from './canary.ts';
 import { type Fault, injectFault } from './fault.ts';
 import { DEFAULT_GATE_POLICY, type GateDecision, type GatePolicy, gateModel } from './gate.ts';
 
@@ -33,6 +35,8 @@ export interface CycleOptions {
   actor?: string;
   /** Register and gate but never promote (a dry run, or when a person promotes). */
   noPromote?: boolean;
+  /** Where a passing model starts as a canary arm; without it a passing model is promoted at once. */
+  canary?: CanarySite;
   /** The drill: break this model's artifact after training, before the gate reloads it. */
   fault?: { model: string; fault: Fault };
   annBackend?: AnnKind;
@@ -57,6 +61,8 @@ export interface CycleModel {
   trainS: number;
   decision: GateDecision;
   promoted: boolean;
+  /** Started as a canary arm (promoted later by the guardrails, or rolled back). */
+  canary: boolean;
   metrics: Record<string, number>;
   fault: Fault | null;
 }
@@ -217,9 +223,10 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       details: { checks: decision.checks, dataWindow: window, codeVersion },
     });
     let promoted = false;
+    let canary = false;
     if (decision.passed && !o.noPromote) {
-      o.onStep?.(`promote ${name}`);
       if (emb && ship.dims.embeddingDim) {
+        o.onStep?.(`index ${name}`);
         const ids = JSON.parse(ship.files['video_ids.json']!.toString()) as string[];
         const built = buildIndex(bufferToF32(emb), ids, ship.dims.embeddingDim, {
           kind: o.annBackend ?? 'usearch',
@@ -228,20 +235,44 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
         });
         await writeIndexArtifact(o.registry.objects, rec.artifactPrefix, built.snapshot);
       }
-      // The loop's own gate decided (on the same window, with intervals); the registry's plain metric
-      // comparison would set this window's figures against production's older window.
-      await o.registry.promote(name, rec.version, { force: true });
-      await o.decisions.record({
-        name,
-        version: rec.version,
-        action: 'promoted',
-        actor,
-        reason: production
-          ? `passed the gate against ${name}@${production.version}`
-          : 'passed the gate; nothing in production',
-        details: { previous: production?.version ?? null },
-      });
-      promoted = true;
+      if (o.canary) {
+        o.onStep?.(`canary ${name}`);
+        const { state, superseded } = startCanary(o.canary, name, rec.version, { actor });
+        if (superseded)
+          await o.decisions.record({
+            name,
+            version: superseded,
+            action: 'canary_superseded',
+            actor,
+            reason: `its canary was replaced by ${name}@${rec.version} before a verdict`,
+            details: { by: rec.version },
+          });
+        await o.decisions.record({
+          name,
+          version: rec.version,
+          action: 'canary_started',
+          actor,
+          reason: `passed the gate; ${(100 * o.canary.share).toFixed(0)} % of viewers against a control arm of the same size`,
+          details: { production: production?.version ?? null, range: state.range, startedAt: state.started_at },
+        });
+        canary = true;
+      } else {
+        o.onStep?.(`promote ${name}`);
+        // The loop's own gate decided (on the same window, with intervals); the registry's plain metric
+        // comparison would set this window's figures against production's older window.
+        await o.registry.promote(name, rec.version, { force: true });
+        await o.decisions.record({
+          name,
+          version: rec.version,
+          action: 'promoted',
+          actor,
+          reason: production
+            ? `passed the gate against ${name}@${production.version}`
+            : 'passed the gate; nothing in production',
+          details: { previous: production?.version ?? null },
+        });
+        promoted = true;
+      }
     }
     models.push({
       name,
@@ -249,6 +280,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       trainS: model.trainMs / 1000,
       decision,
       promoted,
+      canary,
       metrics,
       fault: ship.fault,
     });

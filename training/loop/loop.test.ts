@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readState } from '../../ab/state.ts';
 import { openJobQueue } from '../../core/queue/open.ts';
 import { waitFor } from '../../core/testing/wait-for.ts';
+import { EXPERIMENTS_DIR } from '../../feed/for-you/config.ts';
 import { parseExperiment } from '../cli/experiment.ts';
 import { DecisionLog } from '../registry/decisions.ts';
 import { openRegistry } from '../registry/open.ts';
+import { runningCanary } from './canary.ts';
 import { runCycle } from './cycle.ts';
 import { injectFault } from './fault.ts';
 import { DEFAULT_GATE_POLICY, embeddingChecks } from './gate.ts';
@@ -98,6 +101,36 @@ describe('learning-loop cycle', () => {
       expect(log.map((d) => d.action)).toEqual(['gate_passed', 'promoted', 'gate_failed']);
       expect(log[1]!.actor).toBe('trainer-loop');
       expect(log[2]!.reason).toMatch(/ranking_metrics_finite/);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('with a canary site, a passing model starts as a canary arm instead of production; a newer one supersedes it', async () => {
+    const { registry, close } = await openRegistry({
+      metadataUrl: `sqlite://${join(dir, 'canary-meta.db')}`,
+      objectsUrl: `file://${join(dir, 'canary-objects')}`,
+    });
+    const feedConfigDir = join(dir, 'canary-config');
+    cpSync(EXPERIMENTS_DIR, feedConfigDir, { recursive: true });
+    const canary = { dataDir: join(dir, 'canary-data'), feedConfigDir, share: 0.1 };
+    try {
+      const decisions = new DecisionLog(registry.db);
+      const first = (await runCycle({ experiment, registry, decisions, policy, canary })).models[0]!;
+      expect(first).toMatchObject({ promoted: false, canary: true });
+      expect(await registry.byStage('ranker', 'production')).toBeUndefined();
+      expect(runningCanary(canary, 'ranker')?.version).toBe(first.version);
+      const second = (await runCycle({ experiment, registry, decisions, policy, canary })).models[0]!;
+      expect(runningCanary(canary, 'ranker')?.version).toBe(second.version);
+      expect(Object.values(readState(canary.dataDir)).map((x) => x.status)).toEqual(['running']);
+      const log = (await decisions.list('ranker')).map((d) => `${d.version === first.version ? 1 : 2}:${d.action}`);
+      expect(log).toEqual([
+        '1:gate_passed',
+        '1:canary_started',
+        '2:gate_passed',
+        '1:canary_superseded',
+        '2:canary_started',
+      ]);
     } finally {
       await close();
     }

@@ -2,7 +2,14 @@ import { newId } from '../../core/ids.ts';
 import type { SqlExecutor, SqlValue } from '../../core/metadata/ports.ts';
 
 /** What happened to a model version. */
-export type DecisionAction = 'gate_passed' | 'gate_failed' | 'promoted' | 'canary_passed' | 'rolled_back';
+export type DecisionAction =
+  | 'gate_passed'
+  | 'gate_failed'
+  | 'canary_started'
+  | 'canary_superseded'
+  | 'promoted'
+  | 'canary_passed'
+  | 'rolled_back';
 
 /** One row of the lineage log: a decision about `name@version`, by `actor` (a person or a process). */
 export interface ModelDecision {
