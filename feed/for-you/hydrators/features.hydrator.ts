@@ -6,7 +6,6 @@ import {
   toFeatureVideo,
 } from '../../../feature-store/definitions.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
-import type { CatalogVideo } from '../../../retrieval/catalog.ts';
 import type { CandidateHydrator, FeedQuery } from '../types.ts';
 import { viewerStateOf } from './viewer-state.ts';
 
