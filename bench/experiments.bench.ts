@@ -39,7 +39,7 @@ import { progressBar } from '../core/cli/progress.ts';
 import { openEventLog } from '../core/events/open.ts';
 import { openMetadataStore } from '../core/metadata/open.ts';
 import { readServed } from '../platform/engagement/serve-log.ts';
-import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
+import { buildFastCatalogue } from '../sim/fast.ts';
 import { relativeLift, sumDays } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
 import { Simulation } from '../sim/runner.ts';
@@ -116,15 +116,8 @@ try {
   const env = simPlatformEnv(join(dir, 'data'), { FEED_CONFIG_DIR: configDir });
   const dataDir = env.DATA_DIR!;
   const file = join(configDir, 'ab', `${NAME}.yaml`);
-  let platform = await startPlatform(env);
-  let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
-  try {
-    prepared = await prepareFastCatalogue(platform.base, world);
-  } finally {
-    await platform.stop();
-  }
-  const catalogue = await createFastCatalogue(env, prepared);
-  platform = await startPlatform(env);
+  const catalogue = await buildFastCatalogue(env, world);
+  const platform = await startPlatform(env);
   const seedS = (performance.now() - started) / 1000;
   const bar = progressBar(`${WORLD}: ${USERS} users × ${PRE_DAYS} + ${DAYS} days`);
   const sim = new Simulation({

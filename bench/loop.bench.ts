@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { progressBar } from '../core/cli/progress.ts';
 import { ForyouClient } from '../platform/client/index.ts';
-import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
+import { buildFastCatalogue } from '../sim/fast.ts';
 import { type Estimate, sumDays } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
 import { armsOf, Simulation } from '../sim/runner.ts';
@@ -36,15 +36,8 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
     METRICS_TOKEN,
   });
   try {
-    let platform = await startPlatform(env);
-    let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
-    try {
-      prepared = await prepareFastCatalogue(platform.base, world);
-    } finally {
-      await platform.stop();
-    }
-    const catalogue = await createFastCatalogue(env, prepared);
-    platform = await startPlatform(env);
+    const catalogue = await buildFastCatalogue(env, world);
+    const platform = await startPlatform(env);
     const cycles: CycleRecord[] = [];
     const newVideo: number[] = [];
     let drill: Record<string, unknown> | null = null;

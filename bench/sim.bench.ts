@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { progressBar } from '../core/cli/progress.ts';
 import { ForyouClient } from '../platform/client/index.ts';
 import { BASELINES_EXPERIMENT, writeArmsConfig } from '../sim/arms.ts';
-import { seedRealCatalogue } from '../sim/catalogue.ts';
-import { createFastCatalogue, prepareFastCatalogue } from '../sim/fast.ts';
+import { type SimCatalogue, seedRealCatalogue } from '../sim/catalogue.ts';
+import { buildFastCatalogue } from '../sim/fast.ts';
 import type { ArmReport, Estimate } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
 import { affinityLift, armsOf, Simulation } from '../sim/runner.ts';
@@ -79,17 +79,13 @@ async function runWorld(name: string) {
   const env = simPlatformEnv(join(dir, 'data'), { FEED_CONFIG_DIR: writeArmsConfig(join(dir, 'feed-config')) });
   try {
     const seedStart = performance.now();
-    let platform = await startPlatform(env);
-    let catalogue: Awaited<ReturnType<typeof createFastCatalogue>>;
-    if (CATALOGUE === 'real') catalogue = await seedRealCatalogue(platform.base, world);
-    else {
-      let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
-      try {
-        prepared = await prepareFastCatalogue(platform.base, world);
-      } finally {
-        await platform.stop();
-      }
-      catalogue = await createFastCatalogue(env, prepared);
+    let platform: Awaited<ReturnType<typeof startPlatform>>;
+    let catalogue: SimCatalogue;
+    if (CATALOGUE === 'real') {
+      platform = await startPlatform(env);
+      catalogue = await seedRealCatalogue(platform.base, world);
+    } else {
+      catalogue = await buildFastCatalogue(env, world);
       platform = await startPlatform(env);
     }
     const seed_s = (performance.now() - seedStart) / 1000;

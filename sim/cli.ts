@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { progressBar } from '../core/cli/progress.ts';
 import { readManifest, seedRealCatalogue, writeManifest } from './catalogue.ts';
-import { createFastCatalogue, prepareFastCatalogue } from './fast.ts';
+import { buildFastCatalogue } from './fast.ts';
 import { simPlatformEnv, startPlatform } from './platform-process.ts';
 import { type SimReport, Simulation } from './runner.ts';
 import { type ServedTrace, summariseTrace } from './trace.ts';
@@ -106,15 +106,8 @@ async function main(argv: string[]): Promise<void> {
   } else if (command === 'fast-catalogue') {
     // Starts its own platform on --data (the templates need transcoding), stops it, then makes the copies.
     const env = simPlatformEnv(values.data);
-    const p = await startPlatform(env);
-    let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
-    try {
-      prepared = await prepareFastCatalogue(p.base, world);
-    } finally {
-      await p.stop();
-    }
     const bar = progressBar(`fast catalogue of ${world.catalogue.videos} videos`);
-    const cat = await createFastCatalogue(env, prepared);
+    const cat = await buildFastCatalogue(env, world);
     writeManifest(values.manifest, cat);
     bar.done(`manifest ${values.manifest}`);
   } else if (command === 'serve') {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLIP_VARIANTS, type SimCatalogue, signIn, uploadLatent } from './catalogue.ts';
+import { startPlatform } from './platform-process.ts';
 import { pool } from './pool.ts';
 import { makeCatalogue, makeCreators, type VideoLatent } from './population.ts';
 import type { World } from './world.ts';
@@ -91,4 +92,19 @@ export async function createFastCatalogue(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Fast mode, both steps: a platform started on `env` for the templates, stopped while the copies are
+ * written (step 2 writes the stores directly), then the whole catalogue. Start the platform again to use it.
+ */
+export async function buildFastCatalogue(env: Record<string, string>, world: World): Promise<SimCatalogue> {
+  const platform = await startPlatform(env);
+  let prepared: Awaited<ReturnType<typeof prepareFastCatalogue>>;
+  try {
+    prepared = await prepareFastCatalogue(platform.base, world);
+  } finally {
+    await platform.stop();
+  }
+  return createFastCatalogue(env, prepared);
 }
