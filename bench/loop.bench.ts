@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { progressBar } from '../core/cli/progress.ts';
@@ -27,6 +27,8 @@ const VIDEOS = Number(argValue('--videos') ?? 1500);
 const WORLD = argValue('--world') ?? 'world-a';
 const CONCURRENCY = Number(argValue('--concurrency') ?? 16);
 const NEW_VIDEOS = Number(argValue('--new-videos') ?? 5);
+/** Write every served item with its sources and truth to `<file>.<loop|frozen>.jsonl` (`npm run sim -- trace`). */
+const TRACE = argValue('--trace');
 
 async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnType<typeof progressBar>) {
   const dir = mkdtempSync(join(tmpdir(), `foryou-bench-loop-${mode}-`));
@@ -42,6 +44,7 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
     const newVideo: number[] = [];
     let drill: Record<string, unknown> | null = null;
     const probe = new ForyouClient({ baseUrl: platform.base, deviceId: `bench-loop-${mode}` });
+    const traceFd = TRACE ? openSync(`${TRACE}.${mode}.jsonl`, 'w') : undefined;
     try {
       const report = await new Simulation({
         baseUrl: platform.base,
@@ -49,6 +52,7 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
         catalogue,
         days: DAYS,
         concurrency: CONCURRENCY,
+        ...(traceFd !== undefined ? { trace: (row) => writeSync(traceFd, `${JSON.stringify(row)}\n`) } : {}),
         progress: (p) => bar.update(p.day * 24 + p.hour + 1, DAYS * 24, `${mode}: day ${p.day} hour ${p.hour}`),
         onDayEnd: async (day) => {
           if (day >= DAYS - 1 || (mode === 'frozen' && day > 0)) return;
@@ -113,6 +117,7 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
       }).run();
       return { report, cycles, newVideo, drill, creators: catalogue.creators.length };
     } finally {
+      if (traceFd !== undefined) closeSync(traceFd);
       await platform.stop();
     }
   } finally {

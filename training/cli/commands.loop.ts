@@ -55,6 +55,7 @@ export const loopCommand: Command = {
   --once              run one cycle now, in this process, print its result and exit
   --json              with --once: print the cycle as JSON
   --no-promote        gate and register, never promote
+  --cold-start        refit every model from scratch instead of warm-starting from production
   --inject-fault <m:f>  drill: break model m's artifact before the gate (f: ${FAULTS.join(' or ')})
   --actor <name>      who the lineage names as trainer and promoter (default trainer-loop)
   --feed-config <dir> the feed configuration folder the API reads (default FEED_CONFIG_DIR or experiments/);
@@ -80,6 +81,7 @@ export const loopCommand: Command = {
     once: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'no-promote': { type: 'boolean', default: false },
+    'cold-start': { type: 'boolean', default: false },
     'inject-fault': { type: 'string' },
     actor: { type: 'string', default: 'trainer-loop' },
     'feed-config': { type: 'string' },
@@ -143,6 +145,7 @@ export const loopCommand: Command = {
         decisions,
         actor: String(opts.actor),
         noPromote: opts['no-promote'] === true,
+        coldStart: opts['cold-start'] === true,
         ...(site ? { canary: site } : {}),
         ...(fault ? { fault } : {}),
       })),

@@ -8,6 +8,7 @@ import { decayedPopular, mostPopular, randomModel, tunedDecayedPopular } from '.
 import type { Dataset } from '../data/schema.ts';
 import { evaluateRanking } from '../eval/ranking.ts';
 import { buildRetrievalCases, evaluateRetrieval } from '../eval/retrieval.ts';
+import type { WarmStart } from '../models/common/warm-start.ts';
 import type { OnProgress, RankingInput, RankingModel, RetrievalModel } from '../models/types.ts';
 import type { ModelSpec } from './experiment.ts';
 
@@ -31,6 +32,13 @@ export interface TrainedModel {
 
 /** What a neural trainer module must export; the trainers validate their own params. */
 type NeuralTrainer = (ds: Dataset, cfg: unknown, onProgress?: OnProgress) => Promise<unknown>;
+
+/** Where a neural model begins (the learning loop's warm start from production) and what it steps over. */
+export interface WarmFit {
+  warmStart: WarmStart & Record<string, unknown>;
+  /** Step only over examples from this time on (what the earlier model has not learnt from). */
+  trainFromMs?: number;
+}
 
 const NEURAL = {
   two_tower: { module: '../models/two-tower/train.ts', fn: 'trainTwoTower' },
@@ -63,6 +71,7 @@ function fromNeural(
   const saved: Artifact | null =
     typeof artifactFn === 'function' ? (artifactFn as () => Artifact).call(model) : (artifactFn ?? null);
   const artifact = saved ? { ...saved, config: saved.config ?? params } : null;
+  const warm = o.warm as Record<string, unknown> | undefined;
   const embFn = (o.videoEmbeddings ?? model.videoEmbeddings) as (() => unknown) | undefined;
   const emb = typeof embFn === 'function' ? embFn.call(model) : undefined;
   // Either { dim, vectors } or a bare row-major Float32Array beside a `dim` property.
@@ -84,6 +93,7 @@ function fromNeural(
     examplesProcessed: Math.round(processed),
     trainMs,
     ...(videoEmbeddings ? { videoEmbeddings } : {}),
+    ...(warm ? { notes: { warmStart: warm } } : {}),
   };
 }
 
@@ -94,6 +104,7 @@ export async function trainModel(
   inputs: () => { train: RankingInput[]; validation?: RankingInput[] },
   seed: number,
   onProgress?: OnProgress,
+  warm?: WarmFit,
 ): Promise<TrainedModel> {
   const start = performance.now();
   const done = (m: Omit<TrainedModel, 'trainMs' | 'family'>): TrainedModel => ({
@@ -208,7 +219,7 @@ export async function trainModel(
     case 'ranker': {
       const train = await neuralTrainer(spec.type);
       const params = { seed, ...spec.params };
-      const out = await train(ds, params, onProgress);
+      const out = await train(ds, warm ? { ...params, ...warm } : params, onProgress);
       return fromNeural(spec.type, out, ds, performance.now() - start, params);
     }
   }

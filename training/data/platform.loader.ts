@@ -123,6 +123,7 @@ export async function loadPlatformDataset(opts: PlatformLoadOptions): Promise<Da
       videoCats: [],
       userNums: 0,
     },
+    keys: { authors: ['', ...authorIndex.keys()], tags: ['', ...tagIndex.keys()] },
     ...splitByTime(examples, relativeSplit(examples, opts.holdoutShare ?? 0.1)),
   };
 }

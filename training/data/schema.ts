@@ -59,6 +59,11 @@ export interface Dataset {
   users: UserRow[];
   videos: VideoRow[];
   vocab: Vocab;
+  /**
+   * External keys of the author and tag rows (`authors[k]` keys author index k, 0 = unknown = ''), where
+   * the source has stable ones: a warm start carries those rows from one dataset's model to the next.
+   */
+  keys?: { authors: string[]; tags: string[] };
   train: Example[];
   validation: Example[];
   test: Example[];

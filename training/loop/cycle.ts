@@ -22,6 +22,7 @@ import type { ModelRegistry } from '../registry/registry.ts';
 import { type CanarySite, startCanary } from './canary.ts';
 import { type Fault, injectFault } from './fault.ts';
 import { DEFAULT_GATE_POLICY, type GateDecision, type GatePolicy, gateModel } from './gate.ts';
+import { productionWarmStart } from './warm-start.ts';
 
 /** What a cycle is given. */
 export interface CycleOptions {
@@ -37,6 +38,8 @@ export interface CycleOptions {
   noPromote?: boolean;
   /** Where a passing model starts as a canary arm; without it a passing model is promoted at once. */
   canary?: CanarySite;
+  /** Refit every model from scratch instead of warm-starting from production (the lineage says which). */
+  coldStart?: boolean;
   /** The drill: break this model's artifact after training, before the gate reloads it. */
   fault?: { model: string; fault: Fault };
   annBackend?: AnnKind;
@@ -91,6 +94,16 @@ function windowOf(ds: Dataset): DataWindow {
   };
 }
 
+/**
+ * The loop's split: everything before the newest window (the experiment's test period) trains, and
+ * that window is what the gate judges on. A loop needs no separate test period: each cycle's held-out
+ * window is the next cycle's training data (the experiment's validation period was learnt from by nothing).
+ */
+function heldOutNewest(ds: Dataset): Dataset {
+  if (ds.test.length === 0) return ds;
+  return { ...ds, train: [...ds.train, ...ds.validation], validation: ds.test, test: [] };
+}
+
 /** The files a model ships as: its artifact plus item vectors and their ids. */
 function shippedFiles(ds: Dataset, model: TrainedModel): Record<string, Buffer> {
   const files = { ...model.artifact!.files };
@@ -115,7 +128,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   const actor = o.actor ?? 'trainer-loop';
   const exp = o.experiment;
   o.onStep?.('load data');
-  const ds = await loadExperimentData(exp.data, o.dataDir);
+  const ds = heldOutNewest(await loadExperimentData(exp.data, o.dataDir));
   const window = windowOf(ds);
   let cached: ReturnType<typeof buildRankingInputs> | undefined;
   const inputs = () => {
@@ -127,7 +140,8 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   for (const spec of exp.models) {
     const name = modelName(spec);
     o.onStep?.(`train ${name}`);
-    trained.push({ name, spec, model: await trainModel(spec, ds, inputs, exp.seed) });
+    const warm = o.coldStart ? undefined : await productionWarmStart(o.registry, name, spec.type);
+    trained.push({ name, spec, model: await trainModel(spec, ds, inputs, exp.seed, undefined, warm) });
   }
   const trainS = (performance.now() - t0) / 1000;
 
@@ -190,8 +204,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       metricsPeriod: 'validation',
       gate: { passed: decision.passed, checks: decision.checks, headline: decision.headline ?? null },
       comparedWith: production ? `${name}@${production.version}` : null,
-      warmStart:
-        'none: the two-tower and ranker index users and videos densely per dataset, so each cycle refits from scratch on the newest window',
+      warmStart: model.notes?.warmStart ?? 'none: refit from scratch (nothing in production, or --cold-start)',
       trainedBy: actor,
       fault: ship.fault,
     };

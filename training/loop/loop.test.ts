@@ -97,8 +97,19 @@ describe('learning-loop cycle', () => {
       expect(b.promoted).toBe(false);
       expect((await registry.byStage('ranker', 'production'))?.version).toBe(lr.version);
 
+      expect(lineage.warmStart).toMatch(/^none/);
+      // The next cycle begins from production's weights, its users' rows carried by id.
+      const next = (await runCycle({ experiment, registry, decisions, policy, noPromote: true })).models[0]!;
+      const warm = (await registry.get('ranker', next.version!)).metadata.lineage as {
+        warmStart: { from: string; carried: Record<string, { rows: number; of: number } | string> };
+      };
+      expect(warm.warmStart.from).toBe(`ranker@${lr.version}`);
+      expect(warm.warmStart.carried['user.id']).toMatchObject({ rows: expect.any(Number) });
+      expect((warm.warmStart.carried['user.id'] as { rows: number }).rows).toBeGreaterThan(100);
+      expect(warm.warmStart.carried['h1.w']).toBe('copied');
+
       const log = await decisions.list('ranker');
-      expect(log.map((d) => d.action)).toEqual(['gate_passed', 'promoted', 'gate_failed']);
+      expect(log.map((d) => d.action)).toEqual(['gate_passed', 'promoted', 'gate_failed', 'gate_passed']);
       expect(log[1]!.actor).toBe('trainer-loop');
       expect(log[2]!.reason).toMatch(/ranking_metrics_finite/);
     } finally {

@@ -10,6 +10,7 @@ import { feedToTf } from '../common/feed.tf.ts';
 import { tfOps } from '../common/ops.tf.ts';
 import { fromVariables, initParams, rng, shuffle, toVariables } from '../common/params.ts';
 import { initTf, tf } from '../common/tf.ts';
+import { type Carried, idKeysOf, incrementalRows, type WarmStart, warmStartParams } from '../common/warm-start.ts';
 import type { OnProgress, RankingInput } from '../types.ts';
 import {
   BINARY_HEADS,
@@ -33,6 +34,13 @@ export interface RankerConfig extends Partial<RankerHp> {
    * exported graph reads the full vector in serving and they contribute nothing.
    */
   dropFeatures?: readonly string[];
+  /**
+   * Begin from this ranker's weights (id rows mapped by key) and keep its feature normalisation, so
+   * its first layer reads the features on the scale it learnt them; ignored when its features differ.
+   */
+  warmStart?: WarmStart & { featureNames: readonly string[]; featureMean: number[]; featureInvStd: number[] };
+  /** Step only over impressions from this time on (the newest log), when there are a batch of them. */
+  trainFromMs?: number;
 }
 
 /**
@@ -72,9 +80,9 @@ export async function trainRanker(
   ds: Dataset,
   cfg: RankerConfig = {},
   onProgress?: OnProgress,
-): Promise<RankerModel & { artifact(): Artifact }> {
+): Promise<RankerModel & { artifact(): Artifact; warm?: { from: string; carried: Carried; examples: number } }> {
   const backend = await initTf();
-  const { inputs: given, featureNames: givenNames, dropFeatures = [], ...overrides } = cfg;
+  const { inputs: given, featureNames: givenNames, dropFeatures = [], warmStart, trainFromMs, ...overrides } = cfg;
   const hp: RankerHp = { ...DEFAULT_RANKER_HP, ...overrides };
   const inputs =
     given ?? pointInTimeFeatures(ds, ds.train).features.map((features, i) => ({ example: ds.train[i]!, features }));
@@ -85,7 +93,11 @@ export async function trainRanker(
   ];
   if (featureNames.length !== F)
     throw new Error(`ranker: ${featureNames.length} feature names for vectors of width ${F}`);
-  const { mean, invStd } = featureStats(inputs, F);
+  const usable =
+    warmStart?.featureMean && warmStart.featureNames?.join() === featureNames.join() ? warmStart : undefined;
+  const { mean, invStd } = usable
+    ? { mean: [...usable.featureMean], invStd: [...usable.featureInvStd] }
+    : featureStats(inputs, F);
   for (const name of dropFeatures) {
     const f = featureNames.indexOf(name);
     if (f < 0) throw new Error(`ranker: dropFeatures names an unknown feature "${name}"`);
@@ -93,16 +105,25 @@ export async function trainRanker(
     invStd[f] = 0;
   }
   const spec: RankerSpec = { vocab: ds.vocab, hp, featureNames, featureMean: mean, featureInvStd: invStd };
-  const vars = toVariables(initParams(buildRanker(spec), hp.seed));
+  const ids = idKeysOf(ds);
+  const fresh = initParams(buildRanker(spec), hp.seed);
+  const warm = usable ? warmStartParams(fresh, usable, ids) : undefined;
+  const vars = toVariables(warm?.params ?? fresh);
   const videoAuthors = Int32Array.from(ds.videos, (v) => v.author);
 
   const nb = BINARY_HEADS.length;
   const posW = Float32Array.from(BINARY_HEADS, (h) => hp.positiveWeights[h]);
   const headW = Float32Array.from(BINARY_HEADS, (h) => hp.headWeights[h]);
   const rand = rng(hp.seed + 1);
-  const order = Int32Array.from(inputs.keys());
-  const B = Math.min(hp.batchSize, inputs.length);
-  const stepsPerEpoch = Math.floor(inputs.length / B);
+  const order = Int32Array.from(
+    incrementalRows(
+      inputs.map((r) => r.example.timeMs),
+      warm ? trainFromMs : undefined,
+      Math.min(hp.batchSize, inputs.length),
+    ),
+  );
+  const B = Math.min(hp.batchSize, order.length);
+  const stepsPerEpoch = Math.floor(order.length / B);
   const total = stepsPerEpoch * hp.epochs;
   const optimizer = tf.train.adam(hp.learningRate);
   const started = performance.now();
@@ -155,7 +176,6 @@ export async function trainRanker(
   optimizer.dispose();
   const params = fromVariables(vars);
   for (const v of vars.values()) v.dispose();
-  const ids = { users: ds.users.map((u) => u.externalId), videos: ds.videos.map((v) => v.externalId) };
   const model = new RankerModel(spec, params, videoAuthors, ids, {
     seconds,
     steps: step,
@@ -165,5 +185,8 @@ export async function trainRanker(
     dataset: ds.name,
     dataHash: ds.dataHash,
   });
-  return Object.assign(model, { artifact: () => rankerArtifact(model) });
+  return Object.assign(model, {
+    artifact: () => rankerArtifact(model),
+    ...(warm && usable ? { warm: { from: usable.from, carried: warm.carried, examples: order.length } } : {}),
+  });
 }

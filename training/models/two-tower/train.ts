@@ -10,6 +10,7 @@ import { feedToTf } from '../common/feed.tf.ts';
 import { tfOps } from '../common/ops.tf.ts';
 import { fromVariables, initParams, rng, shuffle, toVariables } from '../common/params.ts';
 import { initTf, tf } from '../common/tf.ts';
+import { type Carried, idKeysOf, incrementalRows, type WarmStart, warmStartParams } from '../common/warm-start.ts';
 import type { OnProgress } from '../types.ts';
 import {
   buildTwoTower,
@@ -26,6 +27,10 @@ import { TwoTowerModel } from './two-tower.model.ts';
 export interface TwoTowerConfig extends Partial<TwoTowerHp> {
   /** Called after each epoch with a snapshot of the model so far (for validation curves). */
   onEpoch?: (epoch: number, snapshot: () => TwoTowerModel) => void;
+  /** Begin from this model's weights (rows mapped by id) instead of a fresh initialisation. */
+  warmStart?: WarmStart;
+  /** Step only over positives from this time on (the newest log), when there are a batch of them. */
+  trainFromMs?: number;
 }
 
 const isPositive = (l: { longView: number; like: number }) => l.longView === 1 || l.like === 1;
@@ -69,24 +74,31 @@ export async function trainTwoTower(
   ds: Dataset,
   cfg: TwoTowerConfig = {},
   onProgress?: OnProgress,
-): Promise<TwoTowerModel & { artifact(): Artifact }> {
+): Promise<TwoTowerModel & { artifact(): Artifact; warm?: { from: string; carried: Carried; positives: number } }> {
   const backend = await initTf();
-  const { onEpoch, ...overrides } = cfg;
+  const { onEpoch, warmStart, trainFromMs, ...overrides } = cfg;
   const hp: TwoTowerHp = { ...DEFAULT_TWO_TOWER_HP, ...overrides };
-  const ids = { users: ds.users.map((u) => u.externalId), videos: ds.videos.map((v) => v.externalId) };
+  const ids = idKeysOf(ds);
   const { spec, params: specs } = buildTwoTower(ds.vocab, hp);
-  const vars = toVariables(initParams(specs, hp.seed));
+  const fresh = initParams(specs, hp.seed);
+  const warm = warmStart ? warmStartParams(fresh, warmStart, ids) : undefined;
+  const vars = toVariables(warm?.params ?? fresh);
   const { examples, history } = pointInTimeHistories(ds);
   if (examples.length < 2) throw new Error('two-tower: the training split has fewer than 2 positives');
+  const stepped = incrementalRows(
+    examples.map((i) => ds.train[i]!.timeMs),
+    warm ? trainFromMs : undefined,
+    Math.min(hp.batchSize, examples.length),
+  ).map((k) => examples[k]!);
 
   const counts = new Float64Array(ds.vocab.videos);
   for (const i of examples) counts[ds.train[i]!.video]! += 1;
   const logQ = Float32Array.from(counts, (c) => hp.logQWeight * Math.log(Math.max(c, 1) / examples.length));
 
   const rand = rng(hp.seed + 1);
-  const order = Int32Array.from(examples);
-  const B = Math.min(hp.batchSize, examples.length);
-  const stepsPerEpoch = Math.floor(examples.length / B);
+  const order = Int32Array.from(stepped);
+  const B = Math.min(hp.batchSize, stepped.length);
+  const stepsPerEpoch = Math.floor(stepped.length / B);
   const total = stepsPerEpoch * hp.epochs;
   const optimizer = tf.train.adam(hp.learningRate);
   const started = performance.now();
@@ -149,5 +161,8 @@ export async function trainTwoTower(
     dataset: ds.name,
     dataHash: ds.dataHash,
   });
-  return Object.assign(model, { artifact: () => twoTowerArtifact(model) });
+  return Object.assign(model, {
+    artifact: () => twoTowerArtifact(model),
+    ...(warm && warmStart ? { warm: { from: warmStart.from, carried: warm.carried, positives: stepped.length } } : {}),
+  });
 }

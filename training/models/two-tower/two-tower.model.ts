@@ -34,6 +34,9 @@ const CHUNK = 1024;
 export interface ExternalIds {
   users: string[];
   videos: string[];
+  /** Keys of the author and tag rows, when the dataset has stable ones (a warm start maps by them). */
+  authors?: string[];
+  tags?: string[];
 }
 
 /**
