@@ -22,7 +22,8 @@ import type { ModelRegistry } from '../registry/registry.ts';
 import { type CanarySite, startCanary } from './canary.ts';
 import { type Fault, injectFault } from './fault.ts';
 import { DEFAULT_GATE_POLICY, type GateDecision, type GatePolicy, gateModel } from './gate.ts';
-import { productionWarmStart } from './warm-start.ts';
+import { type ProductionModel, productionSubject, readProduction } from './production.ts';
+import { warmFitFrom } from './warm-start.ts';
 
 /** What a cycle is given. */
 export interface CycleOptions {
@@ -135,13 +136,15 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     cached ??= buildRankingInputs(ds);
     return cached;
   };
-  const trained: { name: string; spec: ModelSpec; model: TrainedModel }[] = [];
+  const trained: { name: string; spec: ModelSpec; model: TrainedModel; production?: ProductionModel }[] = [];
   const t0 = performance.now();
   for (const spec of exp.models) {
     const name = modelName(spec);
     o.onStep?.(`train ${name}`);
-    const warm = o.coldStart ? undefined : await productionWarmStart(o.registry, name, spec.type);
-    trained.push({ name, spec, model: await trainModel(spec, ds, inputs, exp.seed, undefined, warm) });
+    const production = await readProduction(o.registry, name, spec.type);
+    const warm = production && !o.coldStart ? warmFitFrom(production) : undefined;
+    const model = await trainModel(spec, ds, inputs, exp.seed, undefined, warm);
+    trained.push({ name, spec, model, ...(production ? { production } : {}) });
   }
   const trainS = (performance.now() - t0) / 1000;
 
@@ -153,7 +156,10 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     { files: Record<string, Buffer>; dims: Record<string, number>; fault: Fault | null }
   >();
   const subjects: EvalSubject[] = [];
-  for (const { name, model } of trained) {
+  for (const { name, model, production } of trained) {
+    // Production judged on the same held-out window, so the gate compares the two user by user.
+    const prodSubject = production ? await productionSubject(production, ds) : undefined;
+    if (prodSubject) subjects.push(prodSubject);
     if (!model.artifact) {
       subjects.push({
         name,
@@ -188,6 +194,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       {
         name,
         production: production?.metrics ?? null,
+        productionOnWindow: `${name}@production`,
         ...(emb && ship.dims.embeddingDim
           ? { embeddings: { dim: ship.dims.embeddingDim, vectors: bufferToF32(emb) } }
           : {}),

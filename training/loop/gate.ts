@@ -49,6 +49,12 @@ export interface GateSubject {
   embeddings?: { dim: number; vectors: Float32Array };
   /** Production's gate metrics (recorded on its own held-out window); null when nothing serves yet. */
   production: Record<string, number> | null;
+  /**
+   * The report's name for production evaluated on this same window, when it could be: then the gate
+   * compares the two user by user (paired interval) instead of against production's recorded figure,
+   * which was measured on an older window and says little about this one.
+   */
+  productionOnWindow?: string;
 }
 
 /** Non-finite, zero, constant or collapsed item vectors. */
@@ -104,6 +110,40 @@ export function embeddingChecks(e: { dim: number; vectors: Float32Array }, polic
   return checks;
 }
 
+/** Values of two per-user series on the users both have, in one order, with the first's weights. */
+function paired(
+  a: { users: readonly number[]; values: readonly number[]; weights?: readonly number[] },
+  b: { users: readonly number[]; values: readonly number[] },
+): { x: number[]; y: number[]; w: number[] } {
+  const other = new Map(b.users.map((u, i) => [u, b.values[i]!]));
+  const x: number[] = [];
+  const y: number[] = [];
+  const w: number[] = [];
+  a.users.forEach((u, i) => {
+    const v = other.get(u);
+    if (v === undefined || !Number.isFinite(v) || !Number.isFinite(a.values[i]!)) return;
+    x.push(a.values[i]!);
+    y.push(v);
+    w.push(a.weights?.[i] ?? 1);
+  });
+  return { x, y, w };
+}
+
+/** Candidate against production on the same users: worse only when the whole paired interval is below 0. */
+function notWorseOnWindow(metric: string, p: ReturnType<typeof paired>, seed: number): GateCheck {
+  const check = `${metric}_vs_production_same_window`;
+  if (p.x.length < 2) return { check, passed: true, detail: `${p.x.length} users in common: nothing to compare` };
+  const d = bootstrapMean(
+    p.x.map((v, i) => v - p.y[i]!),
+    { seed, weights: p.w },
+  );
+  return {
+    check,
+    passed: d.ci95[1] >= 0,
+    detail: `paired difference ${fmt(d)} over ${p.x.length} held-out users (worse only when the whole interval is below 0)`,
+  };
+}
+
 const fmt = (e: Estimate) => `${e.mean.toFixed(4)} [${e.ci95[0].toFixed(4)}, ${e.ci95[1].toFixed(4)}]`;
 
 /** Production is worse-or-equal unless its recorded value lies above the candidate's whole interval. */
@@ -144,7 +184,19 @@ export function gateModel(
     });
     const est = bootstrapMean(ret.perQuery.recall_at_100, { seed: 1 });
     headline = { metric: 'recall_at_100', estimate: est, production: subject.production?.recall_at_100 ?? null };
-    checks.push(notWorseThanProduction('recall_at_100', est, subject.production));
+    const prod = report.retrieval.find((r) => r.model === subject.productionOnWindow);
+    checks.push(
+      prod
+        ? notWorseOnWindow(
+            'recall_at_100',
+            paired(
+              { users: ret.perQuery.users, values: ret.perQuery.recall_at_100 },
+              { users: prod.perQuery.users, values: prod.perQuery.recall_at_100 },
+            ),
+            4,
+          )
+        : notWorseThanProduction('recall_at_100', est, subject.production),
+    );
     const base = policy.baseline ? report.retrieval.find((r) => r.model === policy.baseline) : undefined;
     if (base && base.model !== subject.name) {
       const d = pairedBootstrap(ret.perQuery.recall_at_100, base.perQuery.recall_at_100, { seed: 2 });
@@ -179,7 +231,19 @@ export function gateModel(
       });
       const est = bootstrapMean(lv.perUser.auc, { seed: 3, weights: lv.perUser.weight });
       headline ??= { metric: 'gauc_long_view', estimate: est, production: subject.production?.gauc_long_view ?? null };
-      checks.push(notWorseThanProduction('gauc_long_view', est, subject.production));
+      const prod = report.ranking.find((r) => r.model === subject.productionOnWindow)?.heads.longView;
+      checks.push(
+        prod
+          ? notWorseOnWindow(
+              'gauc_long_view',
+              paired(
+                { users: lv.perUser.users, values: lv.perUser.auc, weights: lv.perUser.weight },
+                { users: prod.perUser.users, values: prod.perUser.auc },
+              ),
+              5,
+            )
+          : notWorseThanProduction('gauc_long_view', est, subject.production),
+      );
     }
   }
   return { name: subject.name, passed: checks.every((c) => c.passed), checks, ...(headline ? { headline } : {}) };

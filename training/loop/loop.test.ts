@@ -107,6 +107,9 @@ describe('learning-loop cycle', () => {
       expect(warm.warmStart.carried['user.id']).toMatchObject({ rows: expect.any(Number) });
       expect((warm.warmStart.carried['user.id'] as { rows: number }).rows).toBeGreaterThan(100);
       expect(warm.warmStart.carried['h1.w']).toBe('copied');
+      // ...and is gated against production scored on the same held-out window, user by user.
+      const same = next.decision.checks.find((c) => c.check === 'gauc_long_view_vs_production_same_window');
+      expect(same?.detail).toMatch(/paired difference .* over \d+ held-out users/);
 
       const log = await decisions.list('ranker');
       expect(log.map((d) => d.action)).toEqual(['gate_passed', 'promoted', 'gate_failed', 'gate_passed']);

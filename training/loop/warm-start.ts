@@ -3,13 +3,8 @@
  * the keys of their rows, a ranker's feature normalisation) and steps over the log production has not
  * learnt from (from the start of its held-out window on), instead of refitting from scratch.
  */
-import { IDS_FILE, MANIFEST_FILE, WEIGHTS_FILE } from '../../model-format/artifact-files.ts';
-import { unpackParams, type WeightEntry } from '../../model-format/weights.ts';
 import type { WarmFit } from '../cli/trainers.ts';
-import type { IdKeys } from '../models/common/warm-start.ts';
-import type { ModelRegistry } from '../registry/registry.ts';
-
-const NEURAL = new Set(['two_tower', 'ranker']);
+import type { ProductionModel } from './production.ts';
 
 /** The first moment production did not train on: its held-out window's start (else after its training end). */
 function learntUntil(lineage: unknown): number | undefined {
@@ -19,33 +14,17 @@ function learntUntil(lineage: unknown): number | undefined {
   return undefined;
 }
 
-/**
- * The warm start of model `name` (of `family`) from its production version, or undefined when there is
- * none or it is of another family. A ranker's feature normalisation comes along (its `config`).
- */
-export async function productionWarmStart(
-  registry: ModelRegistry,
-  name: string,
-  family: string,
-): Promise<WarmFit | undefined> {
-  if (!NEURAL.has(family)) return undefined;
-  const rec = await registry.byStage(name, 'production');
-  if (!rec || rec.metadata.family !== family) return undefined;
-  const read = (file: string) => registry.objects.getBuffer(rec.artifactPrefix + file);
-  const manifest = JSON.parse((await read(MANIFEST_FILE)).toString('utf8')) as WeightEntry[];
-  const params = unpackParams(manifest, await read(WEIGHTS_FILE));
-  const ids = JSON.parse((await read(IDS_FILE)).toString('utf8')) as IdKeys;
-  const config = (rec.metadata.config ?? {}) as { featureMean?: number[]; featureInvStd?: number[] };
-  const from = learntUntil(rec.metadata.lineage);
+/** The warm start from a production model; a ranker's feature normalisation comes along (its `config`). */
+export function warmFitFrom(prod: ProductionModel): WarmFit {
+  const { featureMean, featureInvStd } = prod.config as { featureMean?: number[]; featureInvStd?: number[] };
+  const from = learntUntil(prod.lineage);
   return {
     warmStart: {
-      from: `${name}@${rec.version}`,
-      params,
-      ids,
-      featureNames: rec.metadata.featureNames,
-      ...(config.featureMean && config.featureInvStd
-        ? { featureMean: config.featureMean, featureInvStd: config.featureInvStd }
-        : {}),
+      from: `${prod.name}@${prod.version}`,
+      params: prod.params,
+      ids: prod.ids,
+      featureNames: prod.featureNames,
+      ...(featureMean && featureInvStd ? { featureMean, featureInvStd } : {}),
     },
     ...(from !== undefined ? { trainFromMs: from } : {}),
   };

@@ -87,8 +87,10 @@ export function warmStartParams(fresh: Params, warm: WarmStart, to: IdKeys): { p
     const newKeys = to[table.keys];
     const oldKeys = warm.ids[table.keys];
     if (!newKeys || !oldKeys) {
-      params.set(name, p);
-      carried[name] = 'fresh';
+      // Neither side keys this table: its indices are the source's own stable ids (e.g. KuaiRand's).
+      const same = !newKeys && !oldKeys && old.shape[0] === p.shape[0];
+      params.set(name, same ? { shape: [...p.shape], values: old.values.slice() } : p);
+      carried[name] = same ? 'copied' : 'fresh';
       continue;
     }
     const width = p.shape.slice(1).reduce((a, b) => a * b, 1);
