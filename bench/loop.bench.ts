@@ -17,8 +17,8 @@ import {
   gateSummary,
   METRICS_TOKEN,
   newVideoLatencies,
-  probeWhile,
 } from './loop/cycle.ts';
+import { gateDrill, startCanaryDrill } from './loop/drill.ts';
 import { argValue, printTable, writeResults } from './report.ts';
 
 const USERS = Number(argValue('--users') ?? 600);
@@ -33,16 +33,16 @@ const TRACE = argValue('--trace');
 async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnType<typeof progressBar>) {
   const dir = mkdtempSync(join(tmpdir(), `foryou-bench-loop-${mode}-`));
   const dataDir = join(dir, 'data');
-  const env = simPlatformEnv(dataDir, {
-    FEED_CONFIG_DIR: feedConfigAllPipeline(mkdtempSync(join(dir, 'feed-'))),
-    METRICS_TOKEN,
-  });
+  const feedDir = feedConfigAllPipeline(mkdtempSync(join(dir, 'feed-')));
+  const env = simPlatformEnv(dataDir, { FEED_CONFIG_DIR: feedDir, METRICS_TOKEN });
   try {
     const catalogue = await buildFastCatalogue(env, world);
     const platform = await startPlatform(env);
     const cycles: CycleRecord[] = [];
     const newVideo: number[] = [];
     let drill: Record<string, unknown> | null = null;
+    let canaryDrill: Awaited<ReturnType<typeof startCanaryDrill>> | undefined;
+    let canary: Record<string, unknown> | undefined;
     const probe = new ForyouClient({ baseUrl: platform.base, deviceId: `bench-loop-${mode}` });
     const traceFd = TRACE ? openSync(`${TRACE}.${mode}.jsonl`, 'w') : undefined;
     try {
@@ -50,11 +50,22 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
         baseUrl: platform.base,
         world,
         catalogue,
-        days: DAYS,
+        // The loop run has one more day: the canary drill's, after the days the A/B compares.
+        days: mode === 'loop' ? DAYS + 1 : DAYS,
         concurrency: CONCURRENCY,
         ...(traceFd !== undefined ? { trace: (row) => writeSync(traceFd, `${JSON.stringify(row)}\n`) } : {}),
-        progress: (p) => bar.update(p.day * 24 + p.hour + 1, DAYS * 24, `${mode}: day ${p.day} hour ${p.hour}`),
+        progress: (p) => bar.update(p.day * 24 + p.hour + 1, (DAYS + 1) * 24, `${mode}: day ${p.day} hour ${p.hour}`),
         onDayEnd: async (day) => {
+          if (mode === 'loop' && day === DAYS - 1) {
+            // The extra day: a broken model past the gate as a canary, while the users keep watching.
+            bar.update(day * 24 + 24, DAYS * 24, `${mode}: canary drill (a broken model past the gate)`);
+            canaryDrill = await startCanaryDrill(dataDir, platform.base, feedDir);
+            return;
+          }
+          if (mode === 'loop' && day === DAYS) {
+            canary = await canaryDrill?.stop();
+            return;
+          }
           if (day >= DAYS - 1 || (mode === 'frozen' && day > 0)) return;
           const dayEnd = performance.now();
           if (mode === 'loop' && day >= 1 && NEW_VIDEOS > 0) {
@@ -83,39 +94,16 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
             serving: served,
           });
           if (mode === 'loop' && day === DAYS - 2) {
-            bar.update(day * 24 + 24, DAYS * 24, `${mode}: fault drill`);
+            bar.update(day * 24 + 24, DAYS * 24, `${mode}: fault drill at the gate`);
             const servingBefore = await servingVersions(probe);
-            const t1 = performance.now();
-            const probed = await probeWhile(
-              platform.base,
-              (async () => [
-                await cliCycle(dataDir, ['--inject-fault', 'ranker:nan']),
-                await cliCycle(dataDir, ['--inject-fault', 'two_tower:shuffle']),
-              ])(),
-            );
+            drill = await gateDrill(dataDir, platform.base, feedDir);
             const servingAfter = await servingVersions(probe);
-            const faulty = probed.result.flatMap((r) => r.models.filter((m) => m.fault));
-            drill = {
-              faults: faulty.map((m) => ({
-                model: m.name,
-                fault: m.fault,
-                version: m.version,
-                gate_passed: m.decision.passed,
-                promoted: m.promoted,
-                caught_by: m.decision.checks.filter((x) => !x.passed).map((x) => `${x.check}: ${x.detail}`),
-              })),
-              broken_model_rejected: faulty.length === 2 && faulty.every((m) => !m.decision.passed && !m.promoted),
-              serving_unchanged:
-                servingBefore.model === servingAfter.model && servingBefore.index === servingAfter.index,
-              rollback_s: null,
-              drill_s: (performance.now() - t1) / 1000,
-              probe_requests: probed.requests,
-              user_errors: probed.errors,
-            };
+            drill.serving_unchanged =
+              servingBefore.model === servingAfter.model && servingBefore.index === servingAfter.index;
           }
         },
       }).run();
-      return { report, cycles, newVideo, drill, creators: catalogue.creators.length };
+      return { report, cycles, newVideo, drill, canary, creators: catalogue.creators.length };
     } finally {
       if (traceFd !== undefined) closeSync(traceFd);
       await platform.stop();
@@ -222,11 +210,14 @@ printTable(
   })),
 );
 const drill = loop.drill as Record<string, unknown> | null;
+const canaryDrill = loop.canary as Record<string, unknown> | undefined;
+const userErrors = drill && canaryDrill ? (drill.user_errors as number) + (canaryDrill.user_errors as number) : null;
 const summary = {
   ab_loop_vs_frozen_watch_ci95: `${ab.diff.mean.toFixed(2)} s [${ab.diff.ci95[0].toFixed(2)}, ${ab.diff.ci95[1].toFixed(2)}] over ${ab.users} users`,
   new_video_index_latency_s_p95: p95(loop.newVideo)?.toFixed(2) ?? '-',
-  broken_model_rejected: String(drill?.broken_model_rejected ?? '-'),
-  user_errors: String(drill?.user_errors ?? '-'),
+  broken_model_rejected: String(drill?.rejected ?? '-'),
+  canary_drill: `${canaryDrill?.verdict ?? '-'}${canaryDrill?.rollback_s != null ? ` in ${(canaryDrill.rollback_s as number).toFixed(1)} s` : ''}`,
+  user_errors: String(userErrors ?? '-'),
 };
 printTable('loop', [summary]);
 writeResults('loop', {
@@ -243,6 +234,7 @@ writeResults('loop', {
       design:
         'two runs of the same world, users and seeds; the loop retrains after every day, the frozen run keeps the day-0 model; paired by user over days 2.. (where their models differ), bootstrap over users',
       days: [2, DAYS - 1],
+      note: 'the loop run has one more day (the canary drill), outside the compared days',
       users: ab.users,
       loop_watch_time_per_session_s: ab.loop,
       frozen_watch_time_per_session_s: ab.frozen,
@@ -252,10 +244,10 @@ writeResults('loop', {
   },
   new_video_index_latency_s: loop.newVideo,
   new_video_index_latency_s_p95: p95(loop.newVideo),
-  fault_drill: drill,
-  broken_model_rejected: drill?.broken_model_rejected ?? null,
-  rollback_s: null,
-  user_errors: drill?.user_errors ?? null,
+  fault_drill: { gate: drill, canary: canaryDrill ?? null },
+  broken_model_rejected: drill?.rejected ?? null,
+  rollback_s: canaryDrill?.rollback_s ?? null,
+  user_errors: userErrors,
   simulator_errors: {
     loop: loop.report.cost.errors,
     frozen: frozen.report.cost.errors,

@@ -37,20 +37,20 @@ export interface CliCycle {
     name: string;
     version: string;
     promoted: boolean;
+    canary: boolean;
     fault: string | null;
     decision: { passed: boolean; checks: { check: string; passed: boolean; detail: string }[] };
     metrics: Record<string, number>;
   }[];
 }
 
-/** One trainer cycle exactly as the worker runs it, in its own process. */
-export async function cliCycle(dataDir: string, extra: string[] = []): Promise<CliCycle> {
+/** `foryou-train loop` on the platform's data folder with `args`; its JSON output. */
+async function cliLoop(dataDir: string, args: string[]): Promise<unknown> {
   const { stdout } = await run(
     process.execPath,
     [
       TRAIN_CLI,
       'loop',
-      '--once',
       '--json',
       '--config',
       'experiments/sim.yaml',
@@ -60,14 +60,32 @@ export async function cliCycle(dataDir: string, extra: string[] = []): Promise<C
       `sqlite://${dataDir}/foryou.db`,
       '--objects',
       `file://${dataDir}/objects`,
-      // Promotes a passing model at once: the benchmark measures update latency through production
-      // (the canary split is measured by training/loop/guardrails.test.ts, not yet here).
-      '--no-canary',
-      ...extra,
+      ...args,
     ],
     { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0' } },
   );
-  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as CliCycle;
+  return JSON.parse(stdout.slice(stdout.search(/[[{]/)));
+}
+
+/**
+ * One trainer cycle exactly as the worker runs it, in its own process. With `feedConfigDir` a passing
+ * model starts as a canary arm of the platform's experiments (the worker's default); without it, it
+ * is promoted at once (`--no-canary`).
+ */
+export async function cliCycle(dataDir: string, extra: string[] = [], feedConfigDir?: string): Promise<CliCycle> {
+  const site = feedConfigDir ? ['--feed-config', feedConfigDir] : ['--no-canary'];
+  return (await cliLoop(dataDir, ['--once', ...site, ...extra])) as CliCycle;
+}
+
+/** One guardrail check of the running canaries, as the worker makes it between cycles. */
+export async function cliCheckCanaries(dataDir: string, feedConfigDir: string, policy: string[]) {
+  return (await cliLoop(dataDir, ['--check-canaries', '--feed-config', feedConfigDir, ...policy])) as {
+    name: string;
+    version: string;
+    verdict: string;
+    reason: string;
+    rollbackS?: number;
+  }[];
 }
 
 export interface CycleRecord {

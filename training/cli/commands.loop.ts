@@ -4,7 +4,7 @@ import { EXPERIMENTS_DIR } from '../../feed/for-you/config.ts';
 import { type CanarySite, checkShare, DEFAULT_CANARY_SHARE } from '../loop/canary.ts';
 import { type CycleResult, runCycle } from '../loop/cycle.ts';
 import { FAULTS, type Fault } from '../loop/fault.ts';
-import { type CanaryVerdict, checkCanary } from '../loop/guardrails.ts';
+import { type CanaryVerdict, checkCanary, DEFAULT_GUARDRAILS, type GuardrailPolicy } from '../loop/guardrails.ts';
 import { startTrainerWorker } from '../loop/worker.ts';
 import { DecisionLog } from '../registry/decisions.ts';
 import { openRegistry } from '../registry/open.ts';
@@ -23,6 +23,22 @@ function parseFault(v: string | boolean | undefined): { model: string; fault: Fa
 function eventsUrlOf(exp: Experiment, dataDir: string | undefined): string | undefined {
   if (exp.data.source !== 'platform') return undefined;
   return dataDir ? `sqlite://${dataDir}/events.db` : exp.data.events;
+}
+
+function count(opts: Record<string, unknown>, key: string): number {
+  const n = Number(opts[key]);
+  if (!(Number.isInteger(n) && n >= 0)) throw new UsageError(`--${key} must be a whole number, got "${opts[key]}"`);
+  return n;
+}
+
+/** The guardrails' traffic thresholds from the command line (the tolerance stays the policy's). */
+function guardrailPolicy(opts: Record<string, unknown>): GuardrailPolicy {
+  return {
+    ...DEFAULT_GUARDRAILS,
+    minImpressions: count(opts, 'canary-min-impressions'),
+    minViewers: count(opts, 'canary-min-viewers'),
+    maxImpressions: count(opts, 'canary-max-impressions'),
+  };
 }
 
 /** One line per model: the canary verdict on the last promotion, the gate's verdict and why. */
@@ -57,12 +73,19 @@ export const loopCommand: Command = {
   --no-promote        gate and register, never promote
   --cold-start        refit every model from scratch instead of warm-starting from production
   --inject-fault <m:f>  drill: break model m's artifact before the gate (f: ${FAULTS.join(' or ')})
+  --fault-past-gate   drill: the broken model starts as a canary although its gate failed, so the
+                      guardrails must catch it online (with --inject-fault and a canary site)
+  --check-canaries    judge the running canaries once (promote, roll back or hold) and exit; no training
   --actor <name>      who the lineage names as trainer and promoter (default trainer-loop)
   --feed-config <dir> the feed configuration folder the API reads (default FEED_CONFIG_DIR or experiments/);
                       canary experiments are written to its ab/
   --canary-share <x>  share of viewers a canary serves, with as many on production as its control (default ${DEFAULT_CANARY_SHARE})
   --no-canary         promote a passing model at once instead of through a canary arm
   --canary-check-s <n>  seconds between guardrail checks of a running canary (default 60; also before each cycle)
+  --canary-min-impressions <n>, --canary-min-viewers <n>  traffic each arm needs before a verdict
+                      (default ${DEFAULT_GUARDRAILS.minImpressions} / ${DEFAULT_GUARDRAILS.minViewers})
+  --canary-max-impressions <n>  canary impressions after which an undecided canary is rolled back
+                      (default ${DEFAULT_GUARDRAILS.maxImpressions})
 
   Each cycle refits the experiment's models on the newest log, reloads each from the artifact it would
   ship as, evaluates it on the held-out recent window and gates it: finite metrics, no zero, non-finite
@@ -88,6 +111,11 @@ export const loopCommand: Command = {
     'canary-share': { type: 'string', default: String(DEFAULT_CANARY_SHARE) },
     'no-canary': { type: 'boolean', default: false },
     'canary-check-s': { type: 'string', default: '60' },
+    'fault-past-gate': { type: 'boolean', default: false },
+    'check-canaries': { type: 'boolean', default: false },
+    'canary-min-impressions': { type: 'string', default: String(DEFAULT_GUARDRAILS.minImpressions) },
+    'canary-min-viewers': { type: 'string', default: String(DEFAULT_GUARDRAILS.minViewers) },
+    'canary-max-impressions': { type: 'string', default: String(DEFAULT_GUARDRAILS.maxImpressions) },
   },
   async run(opts, _pos, io) {
     const exp = loadExperiment(required(opts, 'config'));
@@ -108,6 +136,7 @@ export const loopCommand: Command = {
     } catch (err) {
       throw new UsageError(`--canary-share: ${(err as Error).message}`);
     }
+    const guardrails = guardrailPolicy(opts);
     const checkEveryS = Number(opts['canary-check-s']);
     if (!(checkEveryS > 0))
       throw new UsageError(`--canary-check-s must be a positive number, got "${opts['canary-check-s']}"`);
@@ -129,7 +158,17 @@ export const loopCommand: Command = {
         const name = modelName(spec);
         if (name === 'most_popular') continue;
         try {
-          out.push(await checkCanary({ metadata: registry.db, eventsUrl, registry, decisions, name, site }));
+          out.push(
+            await checkCanary({
+              metadata: registry.db,
+              eventsUrl,
+              registry,
+              decisions,
+              name,
+              site,
+              policy: guardrails,
+            }),
+          );
         } catch (err) {
           out.push({ name, version: '', verdict: 'hold', reason: `guardrail check failed: ${(err as Error).message}` });
         }
@@ -148,9 +187,20 @@ export const loopCommand: Command = {
         coldStart: opts['cold-start'] === true,
         ...(site ? { canary: site } : {}),
         ...(fault ? { fault } : {}),
+        faultPastGate: opts['fault-past-gate'] === true,
       })),
     });
     try {
+      if (opts['check-canaries']) {
+        if (!site) throw new UsageError('--check-canaries needs --data-dir of a platform experiment and a canary site');
+        const verdicts = await canary();
+        io.out(
+          opts.json
+            ? JSON.stringify(verdicts, null, 2)
+            : verdicts.map((v) => `canary ${v.name}@${v.version}: ${v.verdict} (${v.reason})`).join('\n'),
+        );
+        return 0;
+      }
       if (opts.once) {
         const r = await cycle();
         io.out(opts.json ? JSON.stringify(r, null, 2) : summarise(r).join('\n'));

@@ -43,6 +43,11 @@ export interface CycleOptions {
   coldStart?: boolean;
   /** The drill: break this model's artifact after training, before the gate reloads it. */
   fault?: { model: string; fault: Fault };
+  /**
+   * The canary drill: the faulty model starts as a canary even though its gate failed, as if a bug had
+   * slipped past the gate, so the online guardrails are what must catch it (needs `fault` and `canary`).
+   */
+  faultPastGate?: boolean;
   annBackend?: AnnKind;
   onStep?: (step: string) => void;
 }
@@ -244,7 +249,8 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     });
     let promoted = false;
     let canary = false;
-    if (decision.passed && !o.noPromote) {
+    const pastGate = !decision.passed && o.faultPastGate === true && ship.fault !== null && o.canary !== undefined;
+    if ((decision.passed || pastGate) && !o.noPromote) {
       if (emb && ship.dims.embeddingDim) {
         o.onStep?.(`index ${name}`);
         const ids = JSON.parse(ship.files['video_ids.json']!.toString()) as string[];
@@ -272,7 +278,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
           version: rec.version,
           action: 'canary_started',
           actor,
-          reason: `passed the gate; ${(100 * o.canary.share).toFixed(0)} % of viewers against a control arm of the same size`,
+          reason: `${pastGate ? `drill: the ${ship.fault} fault past a failed gate` : 'passed the gate'}; ${(100 * o.canary.share).toFixed(0)} % of viewers against a control arm of the same size`,
           details: { production: production?.version ?? null, range: state.range, startedAt: state.started_at },
         });
         canary = true;

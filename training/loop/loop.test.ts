@@ -137,13 +137,32 @@ describe('learning-loop cycle', () => {
       const second = (await runCycle({ experiment, registry, decisions, policy, canary })).models[0]!;
       expect(runningCanary(canary, 'ranker')?.version).toBe(second.version);
       expect(Object.values(readState(canary.dataDir)).map((x) => x.status)).toEqual(['running']);
-      const log = (await decisions.list('ranker')).map((d) => `${d.version === first.version ? 1 : 2}:${d.action}`);
+      // The drill can let a broken model past its failed gate: it starts as a canary, never as production.
+      const drill = (
+        await runCycle({
+          experiment,
+          registry,
+          decisions,
+          policy,
+          canary,
+          fault: { model: 'ranker', fault: 'nan' },
+          faultPastGate: true,
+        })
+      ).models[0]!;
+      expect(drill).toMatchObject({ canary: true, promoted: false, fault: 'nan' });
+      expect(drill.decision.passed).toBe(false);
+      expect(runningCanary(canary, 'ranker')?.version).toBe(drill.version);
+      expect(await registry.byStage('ranker', 'production')).toBeUndefined();
+      const log = (await decisions.list('ranker'))
+        .filter((d) => d.version !== drill.version)
+        .map((d) => `${d.version === first.version ? 1 : 2}:${d.action}`);
       // Decisions of one millisecond list in id order, not insertion order.
       expect(log.sort()).toEqual([
         '1:canary_started',
         '1:canary_superseded',
         '1:gate_passed',
         '2:canary_started',
+        '2:canary_superseded',
         '2:gate_passed',
       ]);
     } finally {
