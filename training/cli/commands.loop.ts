@@ -87,10 +87,11 @@ export const loopCommand: Command = {
   --canary-max-impressions <n>  canary impressions after which an undecided canary is rolled back
                       (default ${DEFAULT_GUARDRAILS.maxImpressions})
 
-  Each cycle refits the experiment's models on the newest log, reloads each from the artifact it would
-  ship as, evaluates it on the held-out recent window and gates it: finite metrics, no zero, non-finite
-  or collapsed item vectors, long-view AUC above chance, calibration within bounds, not worse than
-  production by the 95 % interval and not worse than the same run's most-popular by the paired interval.
+  Each cycle warm-starts the experiment's neural models from production and trains them on the log
+  production has not learnt from, reloads each from the artifact it would ship as, evaluates it on the
+  held-out newest window and gates it: finite metrics, no zero, non-finite or collapsed item vectors,
+  long-view AUC above chance, calibration within bounds, not worse than production scored on the same
+  window (paired 95 % interval) and not worse than the same run's most-popular by the paired interval.
   A passing model gets its ANN index and starts as the canary arm of experiment canary-<model> (with
   --data-dir): its viewers are compared with the control arm's over the same window, and it is promoted
   when its long-view rate is not worse than control's by 10 % (95 % interval), rolled back otherwise;
