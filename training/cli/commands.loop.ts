@@ -157,7 +157,7 @@ export const loopCommand: Command = {
       const out: CanaryVerdict[] = [];
       for (const spec of experiment.models) {
         const name = modelName(spec);
-        if (name === 'most_popular') continue;
+        if (spec.type !== 'two_tower' && spec.type !== 'ranker') continue;
         try {
           out.push(
             await checkCanary({

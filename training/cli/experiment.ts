@@ -40,6 +40,8 @@ const baseModel = {
 const modelSchema = z.discriminatedUnion('type', [
   z.object({ ...baseModel, type: z.literal('random') }).strict(),
   z.object({ ...baseModel, type: z.literal('most_popular') }).strict(),
+  /** The serving content index (hashed author/hashtag directions, mean of the user's engaged videos). */
+  z.object({ ...baseModel, type: z.literal('content') }).strict(),
   z
     .object({ ...baseModel, type: z.literal('decayed_popular'), halfLifeHours: z.number().positive().optional() })
     .strict(),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { FEATURE_NAMES } from '../../feature-store/definitions.ts';
 import type { Artifact } from '../baselines/artifacts.ts';
+import { contentRetrieval } from '../baselines/content.ts';
 import { itemKnn, tunedItemKnn } from '../baselines/item-knn.ts';
 import { LOGREG_FEATURE_GRID, trainLogReg } from '../baselines/logreg.ts';
 import { trainMf } from '../baselines/mf.ts';
@@ -121,6 +122,11 @@ export async function trainModel(
     case 'most_popular': {
       const m = mostPopular(ds);
       return done({ retrieval: m, artifact: m.artifact(), featureNames: [], examplesProcessed: positives });
+    }
+    case 'content': {
+      // Nothing to save: serving builds the same vectors from the catalogue itself.
+      const m = await contentRetrieval(ds);
+      return done({ retrieval: m, artifact: null, featureNames: [], examplesProcessed: 0 });
     }
     case 'decayed_popular': {
       if (spec.halfLifeHours) {

@@ -191,7 +191,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   const models: CycleModel[] = [];
   for (const { name, spec, model } of trained) {
     const ship = shipped.get(name);
-    if (!ship || name === policy.baseline) continue;
+    if (!ship || policy.baselines.includes(name)) continue;
     const production = await o.registry.byStage(name, 'production');
     const emb = ship.files['video_embeddings.f32'];
     const decision = gateModel(

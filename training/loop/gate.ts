@@ -11,8 +11,11 @@ export interface GatePolicy {
   calibration: [number, number];
   /** A ranker must rank long views better than chance by this much (long-view AUC). */
   minAuc: number;
-  /** A retriever must not lose to this baseline of the same run by the paired interval. */
-  baseline: string | null;
+  /**
+   * A retriever must not lose to these baselines of the same run by the paired interval (those the
+   * experiment trains): most-popular, and the content index a first two-tower replaces in serving.
+   */
+  baselines: readonly string[];
   /** Share of video embedding rows allowed to be zero or non-finite. */
   maxBadRows: number;
   /** Mean cosine between random pairs of item vectors above this means the space collapsed. */
@@ -22,7 +25,7 @@ export interface GatePolicy {
 export const DEFAULT_GATE_POLICY: GatePolicy = {
   calibration: [0.5, 2],
   minAuc: 0.55,
-  baseline: 'most_popular',
+  baselines: ['most_popular', 'content'],
   maxBadRows: 0.01,
   maxMeanCosine: 0.95,
 };
@@ -197,8 +200,9 @@ export function gateModel(
           )
         : notWorseThanProduction('recall_at_100', est, subject.production),
     );
-    const base = policy.baseline ? report.retrieval.find((r) => r.model === policy.baseline) : undefined;
-    if (base && base.model !== subject.name) {
+    for (const b of policy.baselines) {
+      const base = report.retrieval.find((r) => r.model === b);
+      if (!base || base.model === subject.name) continue;
       const d = pairedBootstrap(ret.perQuery.recall_at_100, base.perQuery.recall_at_100, { seed: 2 });
       checks.push({
         check: `recall_at_100_vs_${base.model}`,
