@@ -15,8 +15,8 @@ export async function gateDrill(dataDir: string, base: string, feedConfigDir: st
   const probed = await probeWhile(
     base,
     (async () => [
-      await cliCycle(dataDir, ['--inject-fault', 'ranker:nan'], feedConfigDir),
-      await cliCycle(dataDir, ['--inject-fault', 'two_tower:shuffle'], feedConfigDir),
+      await cliCycle(dataDir, ['--only', 'ranker', '--inject-fault', 'ranker:nan'], feedConfigDir),
+      await cliCycle(dataDir, ['--only', 'two_tower', '--inject-fault', 'two_tower:shuffle'], feedConfigDir),
     ])(),
   );
   const faulty = probed.result.flatMap((r) => r.models.filter((m) => m.fault));
@@ -37,14 +37,17 @@ export async function gateDrill(dataDir: string, base: string, feedConfigDir: st
   };
 }
 
-/** The guardrail thresholds of the canary drill, sized to the benchmark's traffic (see the README). */
+/**
+ * The guardrail thresholds of the canary drill, sized to the benchmark's last day (about 60 active
+ * users, so some 15 per arm at a 25 % share); the tolerance (10 % of control) is the default.
+ */
 export const DRILL_GUARDRAILS = [
   '--canary-min-impressions',
-  '300',
+  '150',
   '--canary-min-viewers',
-  '15',
+  '10',
   '--canary-max-impressions',
-  '1500',
+  '1000',
 ];
 const CHECK_EVERY_MS = 10_000;
 
@@ -56,7 +59,7 @@ const CHECK_EVERY_MS = 10_000;
 export async function startCanaryDrill(dataDir: string, base: string, feedConfigDir: string) {
   const c = await cliCycle(
     dataDir,
-    ['--inject-fault', 'two_tower:shuffle', '--fault-past-gate', '--canary-share', '0.25'],
+    ['--only', 'two_tower', '--inject-fault', 'two_tower:shuffle', '--fault-past-gate', '--canary-share', '0.25'],
     feedConfigDir,
   );
   const m = c.models.find((x) => x.fault);

@@ -41,6 +41,16 @@ function guardrailPolicy(opts: Record<string, unknown>): GuardrailPolicy {
   };
 }
 
+const NEURAL_TYPES: readonly string[] = ['two_tower', 'ranker'];
+
+/** The experiment with one neural model kept, beside every baseline (the gate compares with them). */
+function onlyModel(exp: Experiment, only: string): Experiment {
+  const models = exp.models.filter((m) => modelName(m) === only || !NEURAL_TYPES.includes(m.type));
+  if (!models.some((m) => modelName(m) === only))
+    throw new UsageError(`--only: ${exp.name} trains no model named "${only}"`);
+  return { ...exp, models };
+}
+
 /** One line per model: the canary verdict on the last promotion, the gate's verdict and why. */
 export function summarise(r: CycleResult & { canary?: CanaryVerdict[] }): string[] {
   const lines = [
@@ -76,6 +86,7 @@ export const loopCommand: Command = {
   --fault-past-gate   drill: the broken model starts as a canary although its gate failed, so the
                       guardrails must catch it online (with --inject-fault and a canary site)
   --check-canaries    judge the running canaries once (promote, roll back or hold) and exit; no training
+  --only <model>      train and gate only this model (and the baselines the gate compares with)
   --actor <name>      who the lineage names as trainer and promoter (default trainer-loop)
   --feed-config <dir> the feed configuration folder the API reads (default FEED_CONFIG_DIR or experiments/);
                       canary experiments are written to its ab/
@@ -114,12 +125,14 @@ export const loopCommand: Command = {
     'canary-check-s': { type: 'string', default: '60' },
     'fault-past-gate': { type: 'boolean', default: false },
     'check-canaries': { type: 'boolean', default: false },
+    only: { type: 'string' },
     'canary-min-impressions': { type: 'string', default: String(DEFAULT_GUARDRAILS.minImpressions) },
     'canary-min-viewers': { type: 'string', default: String(DEFAULT_GUARDRAILS.minViewers) },
     'canary-max-impressions': { type: 'string', default: String(DEFAULT_GUARDRAILS.maxImpressions) },
   },
   async run(opts, _pos, io) {
-    const exp = loadExperiment(required(opts, 'config'));
+    const loaded = loadExperiment(required(opts, 'config'));
+    const exp = typeof opts.only === 'string' ? onlyModel(loaded, opts.only) : loaded;
     const experiment = opts.seed !== undefined ? { ...exp, seed: Number(opts.seed) } : exp;
     const everyMin = Number(opts['every-min']);
     if (!(everyMin > 0)) throw new UsageError(`--every-min must be a positive number, got "${opts['every-min']}"`);
@@ -157,7 +170,7 @@ export const loopCommand: Command = {
       const out: CanaryVerdict[] = [];
       for (const spec of experiment.models) {
         const name = modelName(spec);
-        if (spec.type !== 'two_tower' && spec.type !== 'ranker') continue;
+        if (!NEURAL_TYPES.includes(spec.type)) continue;
         try {
           out.push(
             await checkCanary({
