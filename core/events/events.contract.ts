@@ -86,6 +86,31 @@ export function describeEventLogContract(
       expect(first.every((e) => e.topic === topic && typeof e.timestamp === 'number')).toBe(true);
     });
 
+    it('gives concurrent appends distinct, dense offsets that read back as each one reported', async () => {
+      const topic = unique('concurrent');
+      const batches = await Promise.all(
+        Array.from({ length: 8 }, (_, b) =>
+          log.append(
+            topic,
+            events(10).map((e, i) => ({ ...e, value: { b, i } })),
+          ),
+        ),
+      );
+      const all = batches.flat();
+      batches.forEach((batch, b) => {
+        expect(batch.map((e) => e.value)).toEqual(events(10).map((_, i) => ({ b, i })));
+      });
+      const parts = [...byPartition(all)];
+      // Concurrent reads: a Kafka replay pays a group join each.
+      const reads = await Promise.all(parts.map(([p]) => log.read(topic, p, 0, 1000)));
+      parts.forEach(([, list], k) => {
+        const offsets = list.map((e) => e.offset).sort((x, y) => x - y);
+        expect(offsets).toEqual(offsets.map((_, i) => i));
+        const at = new Map(reads[k]!.map((e) => [e.offset, e.value]));
+        for (const e of list) expect(at.get(e.offset)).toEqual(e.value);
+      });
+    });
+
     it('resolves an empty append with no positions', async () => {
       await expect(log.append(unique('empty'), [])).resolves.toEqual([]);
     });

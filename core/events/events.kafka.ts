@@ -19,6 +19,7 @@ import {
   encodeEvents,
   redeliveryBackoffMs,
 } from './events.common.ts';
+import { KafkaSendQueue } from './events.kafka.send-queue.ts';
 import { type KafkaSettings, parseKafkaUrl } from './events.kafka.url.ts';
 import type { BatchHandler, EventLog, LoggedEvent, NewEvent, SubscribeOptions, Subscription } from './ports.ts';
 
@@ -54,6 +55,7 @@ export class KafkaEventLog implements EventLog {
   readonly #clock: Clock;
   readonly #admin: Admin;
   #producer: Producer | undefined;
+  #sendQueue: KafkaSendQueue | undefined;
   /** The partition the partitioner chose for each message object of an in-flight send. */
   readonly #chosen = new WeakMap<object, number>();
   readonly #topics = new Map<string, Promise<void>>();
@@ -100,6 +102,11 @@ export class KafkaEventLog implements EventLog {
       },
     });
     await this.#producer.connect();
+    const producer = this.#producer;
+    this.#sendQueue = new KafkaSendQueue(
+      (topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }),
+      (message) => chosen.get(message),
+    );
   }
 
   /** Creates the topic with the configured partitions unless it exists (or lets the broker auto-create it). */
@@ -129,18 +136,16 @@ export class KafkaEventLog implements EventLog {
     if (encoded.length === 0) return [];
     await this.ensureTopic(topic);
     const messages: Message[] = encoded.map((e) => ({ key: e.key, value: e.json, timestamp: String(e.timestamp) }));
-    const results = await this.#producer!.send({ topic, messages, acks: -1 });
-    const base = new Map(results.map((r) => [r.partition, Number(r.baseOffset)]));
-    const rank = new Map<number, number>();
-    return encoded.map((e, i) => {
-      const partition = this.#chosen.get(messages[i]!);
-      const b = partition === undefined ? undefined : base.get(partition);
-      if (partition === undefined || b === undefined)
-        throw new Error(`EventLog: no offset reported for event ${i} of ${topic}`);
-      const r = rank.get(partition) ?? 0;
-      rank.set(partition, r + 1);
-      return { topic, partition, offset: b + r, key: e.key, value: JSON.parse(e.json), timestamp: e.timestamp };
-    });
+    // Concurrent appends leave in one produce request (see KafkaSendQueue).
+    const positions = await this.#sendQueue!.send(topic, messages);
+    return encoded.map((e, i) => ({
+      topic,
+      partition: positions[i]!.partition,
+      offset: positions[i]!.offset,
+      key: e.key,
+      value: JSON.parse(e.json),
+      timestamp: e.timestamp,
+    }));
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
