@@ -33,6 +33,7 @@ import {
 } from '../../retrieval/index-holder.ts';
 import { IndexMaintainer } from '../../retrieval/index-maintainer.ts';
 import { ModelWatcher } from '../../retrieval/model-watcher.ts';
+import { NeighbourTableJob } from '../../retrieval/neighbour-table.ts';
 import { QueryTower } from '../../retrieval/query-tower.ts';
 import { VideoCounters } from '../engagement/counters.ts';
 import { FeedService } from './feed.service.ts';
@@ -88,6 +89,8 @@ export interface FeedRuntime {
   rankerWatcher: ModelWatcher<RankerModel>;
   service: FeedService;
   counters: VideoCounters;
+  /** Keeps the serving snapshot's neighbour table (similar items); `refresh()` resolves when it is built. */
+  neighbours: NeighbourTableJob;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -104,6 +107,10 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     telemetry: o.telemetry,
   });
   const counters = new VideoCounters({ cache: o.cache, metadata: o.metadata, clock: o.clock });
+  // Similar-items reads each seed's neighbours from a table searched once per snapshot, not per request.
+  const neighbours = new NeighbourTableJob(index, {
+    onError: (err) => o.telemetry.component('feed').failed(err, 'building the neighbour table failed'),
+  });
   const loadIndex = async (m: ProductionModel) => {
     const snap = await readIndexArtifact(o.objects, m.artifactPrefix);
     if (!snap) throw new Error(`model ${m.name} ${m.version} has no ANN index under ${m.artifactPrefix}`);
@@ -230,6 +237,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     rankerWatcher,
     service,
     counters,
+    neighbours,
     async start() {
       // The operator page and the model and index gauges read these while the runtime lives.
       unpublish.push(
@@ -250,9 +258,11 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
       await maintainer.backfill().catch((err) => log.failed(err, 'index back-fill threw'));
       retrievalWatcher.start(o.modelPollMs ?? 5_000);
       rankerWatcher.start(o.modelPollMs ?? 5_000);
+      neighbours.start();
     },
     async close() {
       catalog.stop();
+      await neighbours.close();
       retrievalWatcher.stop();
       rankerWatcher.stop();
       for (const off of unpublish.splice(0)) off();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AnnResult } from '../../../retrieval/ann/ports.ts';
 import type { IndexSnapshot } from '../../../retrieval/index-holder.ts';
+import { neighbourTableOf } from '../../../retrieval/neighbour-table.ts';
 import { settingsOf, slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import type { CandidateSource } from '../types.ts';
 
@@ -12,6 +12,12 @@ export const SIMILAR_SETTINGS = slot(
   sourceBudgetSchema.extend({ seeds: z.number().int().min(1).max(50).default(5) }),
 );
 
+/** A seed's neighbours, best first: a neighbour-table row or a search result. */
+interface NeighbourList {
+  keys: ArrayLike<number>;
+  scores: ArrayLike<number>;
+}
+
 /** How long a video's neighbour list is reused; a video added to the index meanwhile shows up after it. */
 const NEIGHBOURS_TTL_MS = 60_000;
 const NEIGHBOURS_MAX = 100_000;
@@ -19,8 +25,9 @@ const NEIGHBOURS_MAX = 100_000;
 /**
  * Item-to-item: the nearest neighbours of the videos the viewer recently liked, completed or watched.
  * A neighbour reached from several seeds keeps its best weighted similarity.
- * Neighbours depend on the video, not the viewer, so each seed's list is kept per snapshot for a
- * minute: a viewer paging through the feed, and everyone who liked the same video, reuse it.
+ * Neighbours depend on the video, not the viewer: they come from the snapshot's neighbour table (searched
+ * once per snapshot by `NeighbourTableJob`); a video the table lacks (added since, or no table yet) is
+ * searched and its list kept per snapshot for a minute.
  * @remarks One search per seed, not a batch: a batched usearch search fans out to a thread pool, which
  * for a handful of queries costs ten times more CPU than the searches themselves.
  */
@@ -31,20 +38,23 @@ export function similarSource(
   } = {},
 ): CandidateSource {
   const now = opts.now ?? (() => performance.now());
-  const cache = new WeakMap<IndexSnapshot, Map<string, { at: number; result: AnnResult }>>();
-  const neighbours = (s: IndexSnapshot, video: string, k: number): AnnResult => {
+  // Keyed by index key × 1024 + k (k ≤ quota + 1, well under 1024).
+  const cache = new WeakMap<IndexSnapshot, Map<number, { at: number; result: NeighbourList }>>();
+  /** The first `k` neighbours of `video`: from the snapshot's neighbour table, else searched (and kept a minute). */
+  const neighbours = (s: IndexSnapshot, key: number, k: number): NeighbourList => {
+    const row = neighbourTableOf(s)?.neighbours(key, k);
+    if (row) return row;
     let m = cache.get(s);
     if (!m) {
       m = new Map();
       cache.set(s, m);
     }
-    const key = `${video}\u0000${k}`;
     const t = now();
-    const hit = m.get(key);
+    const hit = m.get(key * 1024 + k);
     if (hit && t - hit.at < NEIGHBOURS_TTL_MS) return hit.result;
-    const result = s.index.search(s.vectors[s.keyOf.get(video)!]!, k);
+    const result = s.index.search(s.vectors[key]!, k);
     if (m.size >= NEIGHBOURS_MAX) m.clear();
-    m.set(key, { at: t, result });
+    m.set(key * 1024 + k, { at: t, result });
     return result;
   };
   return {
@@ -58,22 +68,27 @@ export function similarSource(
       );
       if (seeds.length === 0) return [];
       const per = Math.ceil(quota / seeds.length) + 1;
-      const results = seeds.map((x) => neighbours(s, x.video, per));
-      const seedIds = new Set(seeds.map((x) => x.video));
-      const best = new Map<string, number>();
-      results.forEach((r, i) => {
-        const w = seeds[i]!.weight / 3;
-        r.keys.forEach((key, j) => {
-          const id = s.ids[key];
-          if (id === undefined || seedIds.has(id)) return;
+      const seedKeys = new Set(seeds.map((x) => s.keyOf.get(x.video)!));
+      // By index key, not id: no string hashing per neighbour.
+      const best = new Map<number, number>();
+      for (const seed of seeds) {
+        const r = neighbours(s, s.keyOf.get(seed.video)!, per);
+        const w = seed.weight / 3;
+        for (let j = 0; j < r.keys.length; j++) {
+          const key = r.keys[j]!;
+          if (key < 0 || seedKeys.has(key)) continue;
           const score = r.scores[j]! * (0.5 + 0.5 * w);
-          if (score > (best.get(id) ?? Number.NEGATIVE_INFINITY)) best.set(id, score);
-        });
-      });
-      return [...best]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, quota)
-        .map(([videoId, score]) => ({ videoId, score }));
+          if (score > (best.get(key) ?? Number.NEGATIVE_INFINITY)) best.set(key, score);
+        }
+      }
+      const out: { videoId: string; score: number }[] = [];
+      for (const [key, score] of [...best].sort((a, b) => b[1] - a[1])) {
+        const videoId = s.ids[key];
+        if (videoId === undefined) continue;
+        out.push({ videoId, score });
+        if (out.length === quota) break;
+      }
+      return out;
     },
   };
 }
