@@ -24,10 +24,12 @@
  * rate (goodput and shed 503s). The same server's static 3 KB JSON page, loaded the same way, is the
  * machine's ceiling. Server CPU-ms per request come from the server process's own CPU time.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { testConfig } from '../core/config/config.ts';
 import { dropTestSchema, testPostgresUrl } from '../core/testing/postgres.ts';
 import { cleanupTestRedis, testRedisUrl } from '../core/testing/redis.ts';
@@ -61,6 +63,8 @@ const PAGES_PER_SESSION = Number(argValue('--pages-per-session') ?? 4);
 const MAX_IN_FLIGHT = Number(argValue('--max-in-flight') ?? 16);
 const FRESHNESS_PROBES = 5;
 const LIKE_PROBES = quick ? 10 : 30;
+/** Set by the parent: run the one backend of `--backends` and write its result to this file. */
+const SET_RESULT = argValue('--set-result');
 /** Writes a CPU profile of the server during the closed-loop curve (the load runs in another process). */
 const CPU_PROF = argValue('--cpu-prof');
 
@@ -93,6 +97,8 @@ interface SetResult {
   /** Building the similar-items neighbour table after the index was installed (a background job). */
   neighbour_table_s: number;
   peak_rss_mb: number;
+  /** After the load: where the memory is (V8 heap, external and array buffers, the rest native). */
+  memory_mb: { rss: number; heap_used: number; heap_total: number; external: number; array_buffers: number };
   /** Peak RSS of the whole run (seeding included). */
   peak_rss_run_mb: number;
   stages_ms: Record<string, number>;
@@ -219,6 +225,8 @@ async function runSet(set: string): Promise<SetResult> {
   const ceiling = await runLoad(target, { concurrency: saturated.concurrency, path: '/api/v1/static-page' });
   showPoint(set, `static page c=${saturated.concurrency}`, ceiling);
   const peakServeRss = serveRss.stop();
+  const mem = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
 
   const servable = await uploadServable(deps.metadata, runtime, users, FRESHNESS_PROBES);
   // Likes reach the feature store through the engagement log and the features consumer, as in production.
@@ -276,6 +284,13 @@ async function runSet(set: string): Promise<SetResult> {
     index_build_s: buildS,
     neighbour_table_s: neighboursS,
     peak_rss_mb: peakServeRss,
+    memory_mb: {
+      rss: mb(mem.rss),
+      heap_used: mb(mem.heapUsed),
+      heap_total: mb(mem.heapTotal),
+      external: mb(mem.external),
+      array_buffers: mb(mem.arrayBuffers),
+    },
     peak_rss_run_mb: runRss.stop(),
     stages_ms: breakdown.stages,
     sources_ms: breakdown.sources,
@@ -284,12 +299,48 @@ async function runSet(set: string): Promise<SetResult> {
 
 await main();
 
+/**
+ * Runs one backend set in a child process of its own, so its RSS is its own (not the heap the previous
+ * set left behind) and it starts from the same clean process as the other.
+ */
+async function runSetInChild(set: string): Promise<SetResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'foryou-feedbench-result-'));
+  const file = join(dir, 'result.json');
+  const args = process.argv.slice(2).filter((a, i, all) => a !== '--backends' && all[i - 1] !== '--backends');
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(import.meta.url),
+      ...args.filter((a) => !a.startsWith('--backends=')),
+      '--backends',
+      set,
+      '--set-result',
+      file,
+    ],
+    { stdio: 'inherit' },
+  );
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  try {
+    if (code !== 0) throw new Error(`bench:feed ${set} exited with ${code}`);
+    const { result, models } = JSON.parse(readFileSync(file, 'utf8')) as { result: SetResult; models: ModelsInfo };
+    modelsInfo = models;
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const results: SetResult[] = [];
   const loadBefore = +loadavg()[0]!.toFixed(2);
+  if (SET_RESULT) {
+    const result = await runSet(sets[0]!);
+    writeFileSync(SET_RESULT, JSON.stringify({ result, models: modelsInfo }));
+    return;
+  }
   for (const set of sets) {
     process.stdout.write(`\n${set}: seeding ${VIDEOS.toLocaleString()} videos, ${USERS.toLocaleString()} users…\n`);
-    results.push(await runSet(set));
+    results.push(await runSetInChild(set));
   }
   const ceilingRps = Math.max(...results.map((r) => r.ceiling.rps));
   printTable(
