@@ -1,27 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  Kafka,
-  type KafkaMessage,
-  logLevel,
-  type Message,
-  Partitioners,
-  type Producer,
-} from 'kafkajs';
+import { type Admin, type Consumer, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
 import { type Clock, systemClock } from '../clock.ts';
-import {
-  Alarm,
-  checkCount,
-  checkSubscribeOptions,
-  checkTopic,
-  encodeEvents,
-  redeliveryBackoffMs,
-} from './events.common.ts';
+import { checkCount, checkSubscribeOptions, checkTopic, encodeEvents } from './events.common.ts';
 import { KafkaSendQueue } from './events.kafka.send-queue.ts';
+import { decodeKafkaMessage, KafkaSubscription } from './events.kafka.subscription.ts';
 import { type KafkaSettings, parseKafkaUrl } from './events.kafka.url.ts';
-import type { BatchHandler, EventLog, LoggedEvent, NewEvent, SubscribeOptions, Subscription } from './ports.ts';
+import type { EventLog, LoggedEvent, NewEvent, SubscribeOptions, Subscription } from './ports.ts';
 
 /** Opens and connects a Kafka-backed event log from a `kafka://` URL. */
 export async function openKafkaEventLog(
@@ -32,15 +16,6 @@ export async function openKafkaEventLog(
   await log.connect();
   return log;
 }
-
-const decode = (topic: string, partition: number, m: KafkaMessage): LoggedEvent => ({
-  topic,
-  partition,
-  offset: Number(m.offset),
-  key: m.key?.toString() ?? '',
-  value: m.value === null ? null : JSON.parse(m.value.toString()),
-  timestamp: Number(m.timestamp),
-});
 
 /**
  * The event log on Kafka: topics are created with the configured partitions, events are partitioned by key
@@ -152,7 +127,15 @@ export class KafkaEventLog implements EventLog {
     this.#open();
     const maxBatch = checkSubscribeOptions(opts);
     await this.ensureTopic(opts.topic);
-    const sub = new KafkaSubscription(this, { ...opts, maxBatch, onError: opts.onError ?? this.onError });
+    const onError = opts.onError ?? this.onError;
+    const sub = new KafkaSubscription(
+      this.newConsumer(opts.group, onError),
+      { ...opts, maxBatch, onError },
+      {
+        joinWaitMs: this.s.rebalanceTimeout + this.s.sessionTimeout,
+        concurrency: this.s.partitionsConsumedConcurrently,
+      },
+    );
     const close = () => sub.stop();
     this.#closers.add(close);
     sub.onStopped = () => this.#closers.delete(close);
@@ -230,7 +213,7 @@ export class KafkaEventLog implements EventLog {
           if (batch.partition !== partition) return;
           for (const m of batch.messages) {
             resolveOffset(m.offset);
-            const e = decode(topic, partition, m);
+            const e = decodeKafkaMessage(topic, partition, m);
             if (e.offset >= from && e.offset < end) got.set(e.offset, e);
             if (e.offset >= end - 1) finish();
           }
@@ -299,100 +282,5 @@ export class KafkaEventLog implements EventLog {
 
   #open(): void {
     if (this.#closed) throw new Error('EventLog: the kafka event log is closed');
-  }
-}
-
-interface KafkaSubOptions {
-  topic: string;
-  group: string;
-  handler: BatchHandler;
-  maxBatch: number;
-  onError: (err: unknown) => void;
-}
-
-/** One consumer-group member: hands fetched batches to the handler in chunks and commits each after it. */
-class KafkaSubscription implements Subscription {
-  readonly #o: KafkaSubOptions;
-  readonly #consumer: Consumer;
-  readonly #alarm = new Alarm();
-  #stopping: Promise<void> | undefined;
-  onStopped: () => void = () => {};
-
-  readonly #joinWaitMs: number;
-  readonly #concurrency: number;
-
-  constructor(log: KafkaEventLog, o: KafkaSubOptions) {
-    this.#o = o;
-    this.#consumer = log.newConsumer(o.group, o.onError);
-    this.#joinWaitMs = log.s.rebalanceTimeout + log.s.sessionTimeout;
-    this.#concurrency = log.s.partitionsConsumedConcurrently;
-  }
-
-  /** Resolves once the consumer joined its group, so what is appended afterwards reaches it. */
-  async start(fromBeginning: boolean): Promise<void> {
-    const c = this.#consumer;
-    const joined = new Promise<void>((resolve) => {
-      const off = c.on(c.events.GROUP_JOIN, () => {
-        off();
-        resolve();
-      });
-    });
-    await c.connect();
-    await c.subscribe({ topic: this.#o.topic, fromBeginning });
-    await c.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.#concurrency,
-      eachBatch: (payload) => this.#eachBatch(payload),
-    });
-    // A group that cannot form yet must not hang the caller; the consumer keeps trying in the background.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(true), this.#joinWaitMs);
-    });
-    if (await Promise.race([joined.then(() => false), late])) {
-      this.#o.onError(new Error(`EventLog: group ${this.#o.group} has not joined yet; still trying`));
-    }
-    clearTimeout(timer);
-  }
-
-  async #eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const { topic, partition } = batch;
-    const events = batch.messages.map((m) => decode(topic, partition, m));
-    for (let i = 0; i < events.length; i += this.#o.maxBatch) {
-      const chunk = events.slice(i, i + this.#o.maxBatch);
-      for (let failures = 0; ; ) {
-        // Stopped or rebalanced away: leave the chunk uncommitted for whoever owns the partition next.
-        if (!isRunning() || isStale()) return;
-        try {
-          await this.#o.handler(chunk);
-          break;
-        } catch (err) {
-          this.#o.onError(err);
-          failures++;
-          if (this.#stopping) return;
-          await this.#alarm.sleep(redeliveryBackoffMs(failures));
-          await heartbeat();
-        }
-      }
-      const last = chunk[chunk.length - 1]!.offset;
-      resolveOffset(String(last));
-      // Through the batch, not consumer.commitOffsets: that one silently skips the commit once stop() began.
-      await payload.commitOffsetsIfNecessary({
-        topics: [{ topic, partitions: [{ partition, offset: String(last + 1) }] }],
-      });
-      await heartbeat();
-    }
-  }
-
-  stop(): Promise<void> {
-    this.#stopping ??= (async () => {
-      this.#alarm.wake();
-      // KafkaJS's disconnect waits for the batch in flight, whose commit happens before it returns.
-      await this.#consumer.disconnect();
-      this.onStopped();
-    })();
-    return this.#stopping;
   }
 }
