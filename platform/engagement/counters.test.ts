@@ -48,6 +48,25 @@ describe('video counters', () => {
     await cold.close();
   });
 
+  it('increments many videos at once, seeding a cold cache from the last flush and marking each dirty', async () => {
+    await f.counters.add('v1', { likes: 3 });
+    await f.counters.flush();
+    const cold = await openCache('memory://');
+    const again = new VideoCounters({ cache: cold, metadata: f.metadata, clock: f.clock });
+    await again.incrementMany(
+      new Map([
+        ['v1', { views: 2 }],
+        ['v2', { views: 1, shares: 4 }],
+      ]),
+    );
+    const counts = await again.get(['v1', 'v2']);
+    expect(counts.get('v1')).toEqual({ views: 2, likes: 3, comments: 0, shares: 0 });
+    expect(counts.get('v2')).toEqual({ views: 1, likes: 0, comments: 0, shares: 4 });
+    expect(await again.flush()).toBe(2);
+    expect(await row('v2')).toEqual({ views: 1, likes: 0, comments: 0, shares: 4 });
+    await cold.close();
+  });
+
   it('reconciles drifted counts from the durable records', async () => {
     const likes = likesService(f);
     await likes.like('b', 'v1');

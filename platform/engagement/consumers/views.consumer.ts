@@ -61,7 +61,7 @@ export function viewsConsumer(deps: {
     });
     const perVideo = new Map<string, number>();
     for (const w of fresh) perVideo.set(w.video.id, (perVideo.get(w.video.id) ?? 0) + 1);
-    await Promise.all([...perVideo].map(([videoId, n]) => deps.counters.increment(videoId, { views: n })));
+    await deps.counters.incrementMany(new Map([...perVideo].map(([videoId, n]) => [videoId, { views: n }])));
     // Set only after the rows exist, so a crash before this point can never lose a view.
     await Promise.all(work.flatMap((w) => (w.marker ? [deps.cache.set(w.marker, '1', 2 * HOUR_MS)] : [])));
   }
