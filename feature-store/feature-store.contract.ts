@@ -136,6 +136,23 @@ export function describeFeatureStoreContract(
       expect(await snapshot(b, at)).toEqual(await snapshot(a, at));
     });
 
+    it('applies concurrent calls as if one after another, telling each which of its own events were new', async () => {
+      const events = stream(150);
+      const a = await fresh();
+      await a.applyEvents(events);
+      const b = await fresh();
+      await b.applyEvents(events.slice(0, 10));
+      const calls = [];
+      for (let i = 0; i < events.length; i += 20) calls.push(b.applyEvents(events.slice(i, i + 20)));
+      const results = await Promise.all(calls);
+      results.forEach((r, k) => {
+        const own = events.slice(k * 20, k * 20 + 20).filter((_, j) => k * 20 + j >= 10);
+        expect(r).toEqual({ applied: own.length, ids: own.map((e) => e.id) });
+      });
+      const at = T0 + 20 * H;
+      expect(await snapshot(b, at)).toEqual(await snapshot(a, at));
+    });
+
     it('keeps windowed video stats over the last hour and the last 24 hours', async () => {
       const store = await fresh();
       const v = videos[0]!;

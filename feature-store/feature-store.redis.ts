@@ -24,6 +24,9 @@ import type { FeatureStore, FeatureStoreEvent } from './ports.ts';
 /** Batches folded again after losing a race to another writer, before the batch is failed (and redelivered). */
 const MAX_CONFLICTS = 50;
 
+/** Events of waiting calls folded together at most (a group's keys are watched and read at once). */
+const MAX_GROUP = 5_000;
+
 /** Applied-event markers outlive any redelivery or client retry by far. */
 const APPLIED_TTL_MS = 30 * 86_400_000;
 
@@ -50,6 +53,8 @@ class RedisFeatureStore implements FeatureStore {
   readonly #config: FeatureConfig;
   // One batch at a time per instance: a batch's read-fold-write must not interleave with the next.
   #tail: Promise<unknown> = Promise.resolve();
+  /** The group of calls waiting for the batch in flight, folded together after it. */
+  #waiting: { events: FeatureStoreEvent[]; run: Promise<{ applied: number; ids: string[] }> } | undefined;
 
   constructor(redis: Redis, prefix: string, config: FeatureConfig) {
     this.#redis = redis;
@@ -68,11 +73,31 @@ class RedisFeatureStore implements FeatureStore {
     return out;
   }
 
+  /**
+   * Calls made while a batch is being applied wait as one group and are folded together next (one
+   * WATCH, MGET and MULTI for all of them, as consumers of several partitions call at once); each caller
+   * gets back the ids of its own events that were new. A group is atomic as a whole.
+   */
   applyEvents(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] }> {
-    const run = this.#tail.then(() => this.#apply(events));
-    // The tail only keeps batches in order: a failure reaches this call's caller through `run`.
-    this.#tail = run.catch(() => {});
-    return run;
+    if (events.length === 0) return Promise.resolve({ applied: 0, ids: [] });
+    let group = this.#waiting;
+    if (!group || group.events.length + events.length > MAX_GROUP) {
+      const list: FeatureStoreEvent[] = [];
+      const run = this.#tail.then(() => {
+        if (this.#waiting?.events === list) this.#waiting = undefined;
+        return this.#apply(list);
+      });
+      // The tail only keeps groups in order: a failure reaches each caller through `run`.
+      this.#tail = run.catch(() => {});
+      group = { events: list, run };
+      this.#waiting = group;
+    }
+    for (const e of events) group.events.push(e);
+    return group.run.then(({ ids }) => {
+      const mine = new Set(events.map((e) => e.id));
+      const own = ids.filter((id) => mine.has(id));
+      return { applied: own.length, ids: own };
+    });
   }
 
   /**
