@@ -91,8 +91,12 @@ export function attachNeighbourTable(s: IndexSnapshot, table: NeighbourTable): v
  * its 100 and 5 seeds, 51 with 2 seeds); a viewer with one seed searches live. 51 × 8 bytes a video.
  */
 export const NEIGHBOUR_TABLE_K = 51;
-/** How often the table of the serving snapshot is rebuilt, so videos added since show up as neighbours. */
-export const NEIGHBOUR_TABLE_REFRESH_MS = 10 * 60_000;
+/**
+ * How often the table of the serving snapshot is rebuilt, so videos added since show up as neighbours
+ * (they are served meanwhile by the fresh source). A build of 100k videos costs ~20–50 CPU-s on the
+ * 2-core benchmark machine, a few per cent of a core at this period.
+ */
+export const NEIGHBOUR_TABLE_REFRESH_MS = 30 * 60_000;
 
 /**
  * The job keeping the serving snapshot's neighbour table: builds one after every swap and rebuilds it
