@@ -44,8 +44,8 @@ export class KafkaSubscription implements Subscription {
   readonly #joinWaitMs: number;
   readonly #concurrency: number;
   #buffered = 0;
-  /** Wakes a fetch waiting for room in the buffer. */
-  #room: (() => void) | undefined;
+  /** Wake the fetches waiting for room in the buffer. */
+  #room: (() => void)[] = [];
   #stopping: Promise<void> | undefined;
   onStopped: () => void = () => {};
 
@@ -109,7 +109,7 @@ export class KafkaSubscription implements Subscription {
     });
     while (this.#buffered > MAX_BUFFERED && !this.#stopping) {
       await new Promise<void>((r) => {
-        this.#room = r;
+        this.#room.push(r);
         setTimeout(r, 1_000);
       });
       await heartbeat().catch(() => {});
@@ -150,16 +150,13 @@ export class KafkaSubscription implements Subscription {
 
   #release(n: number): void {
     this.#buffered -= n;
-    if (this.#buffered <= MAX_BUFFERED) {
-      this.#room?.();
-      this.#room = undefined;
-    }
+    if (this.#buffered <= MAX_BUFFERED) for (const wake of this.#room.splice(0)) wake();
   }
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#alarm.wake();
-      this.#room?.();
+      for (const wake of this.#room.splice(0)) wake();
       // Each partition finishes (and commits) the chunk in flight; what is queued behind it comes again.
       await Promise.all([...this.#queues.values()].map((q) => q.draining));
       await this.#consumer.disconnect();
