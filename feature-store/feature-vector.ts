@@ -1,0 +1,185 @@
+/**
+ * The ranker's dense features, defined once: `featureVector` reads a `FeatureState` (built point in
+ * time by training, live by serving) and never mutates it.
+ * @remarks Imports nothing from training: serving loads this module on its own.
+ */
+import {
+  CLICK,
+  decayedValue,
+  type FeatureState,
+  type FeatureUser,
+  type FeatureVideo,
+  HATE,
+  IMP,
+  LIKE,
+  LONG,
+  read,
+  SLOTS,
+} from './feature-state.ts';
+
+const DURATION_BUCKET_MAX = 7;
+const STATIC_USER_NUMS = 4;
+
+/**
+ * Bumped whenever what a feature means changes without its name changing (v2: affinities and counters
+ * from `signals.ts` views, quick skips negative; v3: a short video's quick swipe is relative to its
+ * length). Saved in ranker metadata; serving refuses other versions.
+ */
+export const FEATURE_VERSION = 3;
+
+/** Feature names in `featureVector` order; saved in model metadata and checked on load. */
+export const FEATURE_NAMES = [
+  'u_follow_num',
+  'u_fans_num',
+  'u_friend_num',
+  'u_register_days',
+  'u_log_impressions_7d',
+  'u_click_rate_7d',
+  'u_long_rate_7d',
+  'u_like_rate_7d',
+  'u_log_hours_since_last',
+  'u_recent_len',
+  'v_duration_bucket',
+  'v_log_age_hours',
+  'v_log_impressions_1d',
+  'v_log_impressions_7d',
+  'v_click_rate_7d',
+  'v_long_rate_1d',
+  'v_long_rate_7d',
+  'v_like_rate_7d',
+  'v_hate_rate_7d',
+  'x_author_affinity',
+  'x_author_share',
+  'x_tag_affinity_max',
+  'x_tag_affinity_mean',
+  'x_seen_recently',
+] as const;
+
+const log1p = Math.log1p;
+const rate = (pos: number, imp: number, prior: number) => (pos + 5 * prior) / (imp + 5);
+
+/** The dense features of showing `video` to `user` at `timeMs`, given the state; never mutates it. */
+export function featureVector(
+  state: FeatureState,
+  user: FeatureUser,
+  video: FeatureVideo,
+  timeMs: number,
+): Float32Array {
+  const out = new Float32Array(FEATURE_NAMES.length);
+  videoFeatures(viewerContext(state, user, timeMs), video, out);
+  return out;
+}
+
+/**
+ * `featureVector` for many videos shown to one user at one time: the viewer's part (decayed counters,
+ * affinity totals, recent views) is computed once instead of once per video. Row i of the returned
+ * views equals `featureVector(state, user, videos[i], timeMs)` exactly; the rows share one buffer.
+ */
+export function featureVectors(
+  state: FeatureState,
+  user: FeatureUser,
+  videos: readonly FeatureVideo[],
+  timeMs: number,
+): Float32Array[] {
+  const n = FEATURE_NAMES.length;
+  const buf = new Float32Array(videos.length * n);
+  const ctx = viewerContext(state, user, timeMs);
+  return videos.map((v, i) => {
+    const out = buf.subarray(i * n, (i + 1) * n);
+    videoFeatures(ctx, v, out);
+    return out;
+  });
+}
+
+/** What the features of one viewer at one time share across videos. */
+interface ViewerContext {
+  state: FeatureState;
+  timeMs: number;
+  /** The global rate priors, by slot. */
+  priors: Float64Array;
+  /** out[0..9], the viewer's own features. */
+  head: Float64Array;
+  us: ReturnType<FeatureState['users']['get']>;
+  /** Sum of the viewer's positive decayed author affinities. */
+  authorTotal: number;
+  recent: Set<string | number>;
+}
+
+/** The global rate of each counter slot over the long horizon: what a video with no impressions is assumed to have. */
+function globalPriors(state: FeatureState, timeMs: number): Float64Array {
+  const g = read(state.global, state.config, timeMs);
+  const gImp = Math.max(1, g[SLOTS + IMP]!);
+  const priors = new Float64Array(SLOTS);
+  for (let slot = 0; slot < SLOTS; slot++) priors[slot] = g[SLOTS + slot]! / gImp;
+  return priors;
+}
+
+/** A video's 7-day long-view rate per impression, shrunk to the global rate (`v_long_rate_7d`). */
+const longRate7d = (vc: Float64Array, priors: Float64Array) => rate(vc[SLOTS + LONG]!, vc[SLOTS + IMP]!, priors[LONG]!);
+
+/**
+ * `v_long_rate_7d` of each video at `timeMs` without the rest of the features: how well the video is
+ * received by those it is shown to, shrunk to the global rate (a video nobody was shown gets the global rate).
+ */
+export function longViewRates(state: FeatureState, videoIds: readonly string[], timeMs: number): Map<string, number> {
+  const priors = globalPriors(state, timeMs);
+  return new Map(videoIds.map((id) => [id, longRate7d(read(state.videos.get(id), state.config, timeMs), priors)]));
+}
+
+function viewerContext(state: FeatureState, user: FeatureUser, timeMs: number): ViewerContext {
+  const cfg = state.config;
+  const head = new Float64Array(10);
+  for (let i = 0; i < STATIC_USER_NUMS; i++) head[i] = user.nums[i] ?? 0;
+  const priors = globalPriors(state, timeMs);
+  const us = state.users.get(user.id);
+  const uc = read(us?.counters, cfg, timeMs);
+  const uImp = uc[SLOTS + IMP]!;
+  head[4] = log1p(uImp);
+  head[5] = rate(uc[SLOTS + CLICK]!, uImp, priors[CLICK]!);
+  head[6] = rate(uc[SLOTS + LONG]!, uImp, priors[LONG]!);
+  head[7] = rate(uc[SLOTS + LIKE]!, uImp, priors[LIKE]!) * 10;
+  head[8] = us && us.lastTimeMs > 0 ? log1p(Math.max(0, timeMs - us.lastTimeMs) / 3_600_000) : log1p(24 * 30);
+  head[9] = log1p(us?.recent.length ?? 0);
+  let authorTotal = 0;
+  if (us) {
+    for (const a of us.authorAffinity.values()) {
+      authorTotal += Math.max(0, decayedValue(a, cfg.affinityHalfLifeMs, timeMs));
+    }
+  }
+  const recent = new Set<string | number>(us ? us.recent.map((r) => r.video) : []);
+  return { state, timeMs, priors, head, us, authorTotal, recent };
+}
+
+function videoFeatures(ctx: ViewerContext, video: FeatureVideo, out: Float32Array): void {
+  const { state, timeMs, priors, us } = ctx;
+  const cfg = state.config;
+  for (let i = 0; i < 10; i++) out[i] = ctx.head[i]!;
+  out[10] = video.durationBucket / DURATION_BUCKET_MAX;
+  out[11] = video.uploadMs > 0 ? log1p(Math.max(0, timeMs - video.uploadMs) / 3_600_000) : 0;
+  const vc = read(state.videos.get(video.id), cfg, timeMs);
+  const vImp1 = vc[IMP]!;
+  const vImp7 = vc[SLOTS + IMP]!;
+  out[12] = log1p(vImp1);
+  out[13] = log1p(vImp7);
+  out[14] = rate(vc[SLOTS + CLICK]!, vImp7, priors[CLICK]!);
+  out[15] = rate(vc[LONG]!, vImp1, priors[LONG]!);
+  out[16] = longRate7d(vc, priors);
+  out[17] = rate(vc[SLOTS + LIKE]!, vImp7, priors[LIKE]!) * 10;
+  out[18] = rate(vc[SLOTS + HATE]!, vImp7, priors[HATE]!) * 100;
+  if (us) {
+    const authorAff = decayedValue(us.authorAffinity.get(video.author), cfg.affinityHalfLifeMs, timeMs);
+    const total = ctx.authorTotal;
+    out[19] = Math.sign(authorAff) * log1p(Math.abs(authorAff));
+    out[20] = total > 0 ? Math.max(0, authorAff) / total : 0;
+    let max = 0;
+    let sum = 0;
+    for (const t of video.tags) {
+      const v = decayedValue(us.tagAffinity.get(t), cfg.affinityHalfLifeMs, timeMs);
+      max = Math.max(max, v);
+      sum += v;
+    }
+    out[21] = log1p(max);
+    out[22] = video.tags.length > 0 ? Math.sign(sum) * log1p(Math.abs(sum) / video.tags.length) : 0;
+    out[23] = ctx.recent.has(video.id) ? 1 : 0;
+  }
+}
