@@ -193,6 +193,7 @@ async function main(): Promise<void> {
       userId: String(r.user),
       limit: 50,
       nowMs: r.timeMs,
+      surface: r.tab,
       sessionId: `replay-${r.user}`,
       sessionSeen: new Set(),
       settings: s,

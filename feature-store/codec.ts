@@ -86,8 +86,21 @@ export const decodeVideo = (s: string): VideoRecord => {
   return { counters: decodeCounters(j.c), window: j.w };
 };
 /** An author record as stored text. */
-export const encodeAuthor = (a: AuthorRecord): string => JSON.stringify({ w: a.window });
-export const decodeAuthor = (s: string): AuthorRecord => ({ window: JSON.parse(s).w });
+export const encodeAuthor = (a: AuthorRecord): string =>
+  JSON.stringify(a.counters ? { c: encodeCounters(a.counters), w: a.window } : { w: a.window });
+export const decodeAuthor = (s: string): AuthorRecord => {
+  const j = JSON.parse(s);
+  return j.c ? { counters: decodeCounters(j.c), window: j.w } : { window: j.w };
+};
+/** The counters of stored author records, keyed as given (authors without counters left out). */
+export function authorCounters(rows: ReadonlyMap<string, string>): Map<string, DecayedCounters> {
+  const out = new Map<string, DecayedCounters>();
+  for (const [k, s] of rows) {
+    const c = decodeAuthor(s).counters;
+    if (c) out.set(k, c);
+  }
+  return out;
+}
 /** Global counters as stored text. */
 export const encodeGlobal = (c: DecayedCounters): string => JSON.stringify(encodeCounters(c));
 export const decodeGlobal = (s: string): DecayedCounters => decodeCounters(JSON.parse(s));

@@ -116,6 +116,41 @@ describe('online updates', () => {
   });
 });
 
+describe('context features', () => {
+  const video: FeatureVideo = { id: 'v', author: 'a', tags: [], durationBucket: 3, uploadMs: 0 };
+  const user = { id: 'u', nums: [] };
+  const tabs = (f: Float32Array) => FEATURE_NAMES.filter((n) => n.startsWith('c_tab_') && f[idx(n)] === 1);
+
+  it('mark the surface in one slot, rare surfaces in a shared one, an unknown surface as tab 0', () => {
+    const s = newFeatureState();
+    expect(tabs(featureVector(s, user, video, 0, { tab: 1 }))).toEqual(['c_tab_1']);
+    expect(tabs(featureVector(s, user, video, 0, { tab: 6 }))).toEqual(['c_tab_6']);
+    expect(tabs(featureVector(s, user, video, 0, { tab: 13 }))).toEqual(['c_tab_other']);
+    expect(tabs(featureVector(s, user, video, 0))).toEqual(['c_tab_0']);
+  });
+
+  it('place the hour of day on a circle: the same hour on another day gives the same pair', () => {
+    const s = newFeatureState();
+    const at = (ms: number) => {
+      const f = featureVector(s, user, video, ms);
+      return [f[idx('c_hour_sin')]!, f[idx('c_hour_cos')]!];
+    };
+    expect(at(0)).toEqual([0, 1]);
+    const six = at(6 * 3_600_000);
+    expect(six[0]).toBeCloseTo(1, 6);
+    expect(six[1]).toBeCloseTo(0, 6);
+    expect(at(3 * 86_400_000 + 6 * 3_600_000)).toEqual(six);
+  });
+
+  it("come from each example's own surface in the point-in-time replay", () => {
+    const { features } = pointInTimeFeatures(ds, all);
+    const want = (tab: number) => `c_tab_${[0, 1, 2, 4, 6].includes(tab) ? tab : 'other'}`;
+    all.slice(0, 200).forEach((e, i) => {
+      expect(tabs(features[i]!)).toEqual([want(e.tab)]);
+    });
+  });
+});
+
 describe('featureVectors', () => {
   it('equals featureVector row by row, for viewers with and without state', () => {
     const state = newFeatureState();
@@ -139,10 +174,10 @@ describe('featureVectors', () => {
       { id: 'u1', nums: [0.5, 1, 0, 2] },
       { id: 'nobody', nums: [] },
     ]) {
-      const rows = featureVectors(state, user, videos, 50_000);
+      const rows = featureVectors(state, user, videos, 50_000, { tab: 4 });
       expect(rows).toHaveLength(videos.length);
       videos.forEach((v, i) => {
-        expect(Array.from(rows[i]!)).toEqual(Array.from(featureVector(state, user, v, 50_000)));
+        expect(Array.from(rows[i]!)).toEqual(Array.from(featureVector(state, user, v, 50_000, { tab: 4 })));
       });
     }
   });

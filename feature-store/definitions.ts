@@ -22,5 +22,13 @@ export {
   toFeatureVideo,
   type UserFeatureState,
 } from './feature-state.ts';
-export { FEATURE_NAMES, FEATURE_VERSION, featureVector, featureVectors, longViewRates } from './feature-vector.ts';
+export {
+  FEATURE_NAMES,
+  FEATURE_VERSION,
+  type FeatureContext,
+  featureVector,
+  featureVectors,
+  longViewRates,
+  UNKNOWN_SURFACE,
+} from './feature-vector.ts';
 export { type FeatureDataset, type FeatureExample, pointInTimeFeatures } from './point-in-time.ts';

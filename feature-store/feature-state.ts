@@ -98,17 +98,19 @@ export interface UserFeatureState {
   views: Map<EntityKey, ViewState>;
 }
 
-/** The whole mutable feature state: per user, per video and global counters. */
+/** The whole mutable feature state: per user, per video, per author and global counters. */
 export interface FeatureState {
   config: FeatureConfig;
   users: Map<EntityKey, UserFeatureState>;
   videos: Map<EntityKey, DecayedCounters>;
+  /** Counters of every impression of an author's videos (a new video's author already has a record). */
+  authors: Map<EntityKey, DecayedCounters>;
   global: DecayedCounters;
 }
 
 /** An empty state. */
 export function newFeatureState(config: FeatureConfig = DEFAULT_FEATURE_CONFIG): FeatureState {
-  return { config, users: new Map(), videos: new Map(), global: newCounters() };
+  return { config, users: new Map(), videos: new Map(), authors: new Map(), global: newCounters() };
 }
 
 function newCounters(): DecayedCounters {
@@ -227,6 +229,12 @@ export function applyInteraction(
     state.videos.set(video.id, vc);
   }
   bump(vc, cfg, timeMs, signals);
+  let ac = state.authors.get(video.author);
+  if (!ac) {
+    ac = newCounters();
+    state.authors.set(video.author, ac);
+  }
+  bump(ac, cfg, timeMs, signals);
   bump(state.global, cfg, timeMs, signals);
   if (signals.impression) {
     u.recent.push({ video: video.id, timeMs });

@@ -48,7 +48,11 @@ function stream(n: number): FeatureStoreEvent[] {
 const users = ['u:0', 'u:1', 'u:2', 'u:3', 'u:nobody'];
 
 async function snapshot(store: FeatureStore, at: number) {
-  const state = await store.loadState({ users, videos: videos.map((v) => v.id).concat('v-none') });
+  const state = await store.loadState({
+    users,
+    videos: videos.map((v) => v.id).concat('v-none'),
+    authors: [...new Set(videos.map((v) => v.author))].concat('a-none'),
+  });
   const vectors = users.flatMap((u) =>
     videos.map((v) => Array.from(featureVector(state, { id: u, nums: [0.1, 0.2, 0.3, 0.4] }, v, at))),
   );
@@ -102,7 +106,11 @@ export function describeFeatureStoreContract(
           });
       }
       const at = T0 + 130 * 7 * 60_000;
-      const state = await store.loadState({ users, videos: videos.map((v) => v.id) });
+      const state = await store.loadState({
+        users,
+        videos: videos.map((v) => v.id),
+        authors: [...new Set(videos.map((v) => v.author))],
+      });
       let nonZero = 0;
       for (const u of users) {
         for (const v of videos) {

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from '../core/cache/cache.redis.ts';
 import { redact } from '../core/open-by-url.ts';
 import {
+  authorCounters,
   decodeAuthor,
   decodeGlobal,
   decodeUser,
@@ -19,7 +20,7 @@ import {
 } from './codec.ts';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig, type FeatureState, newFeatureState } from './definitions.ts';
 import { authorWindowStats, fold, keysOf, type Slice, videoWindowStats } from './fold.ts';
-import type { FeatureStore, FeatureStoreEvent } from './ports.ts';
+import type { FeatureStore, FeatureStoreEvent, StateKeys } from './ports.ts';
 
 /** Batches folded again after losing a race to another writer, before the batch is failed (and redelivered). */
 const MAX_CONFLICTS = 50;
@@ -176,12 +177,13 @@ class RedisFeatureStore implements FeatureStore {
     return { applied: fresh.length, ids: fresh.map((e) => e.id) };
   }
 
-  async loadState(q: { users: readonly string[]; videos: readonly string[] }): Promise<FeatureState> {
+  async loadState(q: StateKeys): Promise<FeatureState> {
     const g = await this.#redis.get(`${this.#p}g`);
     return {
       config: this.#config,
       users: new Map([...(await this.#load('u', q.users))].map(([k, s]) => [k, decodeUser(s).features])),
       videos: new Map([...(await this.#load('v', q.videos))].map(([k, s]) => [k, decodeVideo(s).counters])),
+      authors: authorCounters(await this.#load('a', q.authors ?? [])),
       global: g === null ? newFeatureState(this.#config).global : decodeGlobal(g),
     };
   }

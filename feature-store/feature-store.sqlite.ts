@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { pathFromUrl } from '../core/open-by-url.ts';
 import {
+  authorCounters,
   decodeAuthor,
   decodeGlobal,
   decodeUser,
@@ -19,7 +20,7 @@ import {
 } from './codec.ts';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig, type FeatureState, newFeatureState } from './definitions.ts';
 import { authorWindowStats, fold, keysOf, type Slice, videoWindowStats } from './fold.ts';
-import type { FeatureStore, FeatureStoreEvent } from './ports.ts';
+import type { FeatureStore, FeatureStoreEvent, StateKeys } from './ports.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS fs_users (id TEXT PRIMARY KEY, state TEXT NOT NULL);
@@ -109,13 +110,14 @@ class SqliteFeatureStore implements FeatureStore {
     }
   }
 
-  async loadState(q: { users: readonly string[]; videos: readonly string[] }): Promise<FeatureState> {
+  async loadState(q: StateKeys): Promise<FeatureState> {
     this.#check();
     const g = this.#global();
     return {
       config: this.#config,
       users: new Map([...this.#rows('fs_users', q.users)].map(([k, s]) => [k, decodeUser(s).features])),
       videos: new Map([...this.#rows('fs_videos', q.videos)].map(([k, s]) => [k, decodeVideo(s).counters])),
+      authors: authorCounters(this.#rows('fs_authors', q.authors ?? [])),
       global: g === undefined ? newFeatureState(this.#config).global : decodeGlobal(g),
     };
   }

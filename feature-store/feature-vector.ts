@@ -23,9 +23,10 @@ const STATIC_USER_NUMS = 4;
 /**
  * Bumped whenever what a feature means changes without its name changing (v2: affinities and counters
  * from `signals.ts` views, quick skips negative; v3: a short video's quick swipe is relative to its
- * length). Saved in ranker metadata; serving refuses other versions.
+ * length; v4: the impression's context, surface and hour of day, and author counters). Saved in ranker metadata; serving
+ * refuses other versions.
  */
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 4;
 
 /** Feature names in `featureVector` order; saved in model metadata and checked on load. */
 export const FEATURE_NAMES = [
@@ -53,33 +54,78 @@ export const FEATURE_NAMES = [
   'x_tag_affinity_max',
   'x_tag_affinity_mean',
   'x_seen_recently',
+  'c_tab_0',
+  'c_tab_1',
+  'c_tab_2',
+  'c_tab_4',
+  'c_tab_6',
+  'c_tab_other',
+  'c_hour_sin',
+  'c_hour_cos',
+  'a_log_impressions_7d',
+  'a_long_rate_7d',
+  'a_like_rate_7d',
 ] as const;
+
+/** Where an impression is shown: what the context features read besides its time. */
+export interface FeatureContext {
+  /** The feed surface (KuaiRand's `tab`); 0 when the log does not say, as in the platform's own events. */
+  tab: number;
+}
+
+/** The platform's context: its events carry no surface, so serving and its training data both read tab 0. */
+export const UNKNOWN_SURFACE: FeatureContext = Object.freeze({ tab: 0 });
+
+/** Surfaces with a slot of their own (the ones with more than 0.5 % of KuaiRand's impressions); the rest share one. */
+const TAB_SLOTS = [0, 1, 2, 4, 6] as const;
+const CONTEXT_START = 24;
+const AUTHOR_START = 32;
+const DAY_MS = 86_400_000;
+
+/**
+ * The context features: the surface one-hot, and the hour of day as a point on a circle (UTC; a fixed
+ * time-zone shift is a rotation of the pair, which the ranker's first layer absorbs).
+ */
+function contextFeatures(context: FeatureContext, timeMs: number, out: Float32Array): void {
+  const slot = TAB_SLOTS.indexOf(context.tab as (typeof TAB_SLOTS)[number]);
+  for (let i = 0; i <= TAB_SLOTS.length; i++) out[CONTEXT_START + i] = 0;
+  out[CONTEXT_START + (slot < 0 ? TAB_SLOTS.length : slot)] = 1;
+  const angle = ((((timeMs % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS) * 2 * Math.PI;
+  out[CONTEXT_START + TAB_SLOTS.length + 1] = Math.sin(angle);
+  out[CONTEXT_START + TAB_SLOTS.length + 2] = Math.cos(angle);
+}
 
 const log1p = Math.log1p;
 const rate = (pos: number, imp: number, prior: number) => (pos + 5 * prior) / (imp + 5);
 
-/** The dense features of showing `video` to `user` at `timeMs`, given the state; never mutates it. */
+/**
+ * The dense features of showing `video` to `user` at `timeMs` on `context`'s surface, given the state;
+ * never mutates it.
+ */
 export function featureVector(
   state: FeatureState,
   user: FeatureUser,
   video: FeatureVideo,
   timeMs: number,
+  context: FeatureContext = UNKNOWN_SURFACE,
 ): Float32Array {
   const out = new Float32Array(FEATURE_NAMES.length);
   videoFeatures(viewerContext(state, user, timeMs), video, out);
+  contextFeatures(context, timeMs, out);
   return out;
 }
 
 /**
  * `featureVector` for many videos shown to one user at one time: the viewer's part (decayed counters,
  * affinity totals, recent views) is computed once instead of once per video. Row i of the returned
- * views equals `featureVector(state, user, videos[i], timeMs)` exactly; the rows share one buffer.
+ * views equals `featureVector(state, user, videos[i], timeMs, context)` exactly; the rows share one buffer.
  */
 export function featureVectors(
   state: FeatureState,
   user: FeatureUser,
   videos: readonly FeatureVideo[],
   timeMs: number,
+  context: FeatureContext = UNKNOWN_SURFACE,
 ): Float32Array[] {
   const n = FEATURE_NAMES.length;
   const buf = new Float32Array(videos.length * n);
@@ -87,6 +133,7 @@ export function featureVectors(
   return videos.map((v, i) => {
     const out = buf.subarray(i * n, (i + 1) * n);
     videoFeatures(ctx, v, out);
+    contextFeatures(context, timeMs, out);
     return out;
   });
 }
@@ -166,6 +213,11 @@ function videoFeatures(ctx: ViewerContext, video: FeatureVideo, out: Float32Arra
   out[16] = longRate7d(vc, priors);
   out[17] = rate(vc[SLOTS + LIKE]!, vImp7, priors[LIKE]!) * 10;
   out[18] = rate(vc[SLOTS + HATE]!, vImp7, priors[HATE]!) * 100;
+  const ac = read(state.authors.get(video.author), cfg, timeMs);
+  const aImp7 = ac[SLOTS + IMP]!;
+  out[AUTHOR_START] = log1p(aImp7);
+  out[AUTHOR_START + 1] = rate(ac[SLOTS + LONG]!, aImp7, priors[LONG]!);
+  out[AUTHOR_START + 2] = rate(ac[SLOTS + LIKE]!, aImp7, priors[LIKE]!) * 10;
   if (us) {
     const authorAff = decayedValue(us.authorAffinity.get(video.author), cfg.affinityHalfLifeMs, timeMs);
     const total = ctx.authorTotal;

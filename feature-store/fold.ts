@@ -37,6 +37,8 @@ export interface VideoRecord {
 }
 /** What the store keeps per author. */
 export interface AuthorRecord {
+  /** Absent in records written before author counters existed, and for authors only followed so far. */
+  counters?: DecayedCounters;
   window: WindowRow[];
 }
 
@@ -94,6 +96,7 @@ export function fold(slice: Slice, events: readonly FeatureStoreEvent[], config:
     config,
     users: new Map([...slice.users].map(([k, u]) => [k, u.features])),
     videos: new Map([...slice.videos].map(([k, v]) => [k, v.counters])),
+    authors: new Map([...slice.authors].flatMap(([k, a]) => (a.counters ? [[k, a.counters]] : []))),
     global: slice.global ?? newFeatureState(config).global,
   };
   for (const e of events) {
@@ -137,6 +140,11 @@ export function fold(slice: Slice, events: readonly FeatureStoreEvent[], config:
     const v = slice.videos.get(String(k));
     if (v) v.counters = c;
     else slice.videos.set(String(k), { counters: c, window: [] });
+  }
+  for (const [k, c] of state.authors) {
+    const a = slice.authors.get(String(k));
+    if (a) a.counters = c;
+    else slice.authors.set(String(k), { counters: c, window: [] });
   }
   slice.global = state.global;
 }

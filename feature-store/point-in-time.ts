@@ -36,6 +36,8 @@ export interface FeatureExample {
   user: number;
   video: number;
   timeMs: number;
+  /** The surface it was shown on (0 when unknown). */
+  tab?: number;
   labels: Partial<Labels>;
 }
 
@@ -78,7 +80,7 @@ export function pointInTimeFeatures(
       const i = order[k]!;
       const ex = examples[i]!;
       const row = buffer.subarray(i * dim, (i + 1) * dim);
-      row.set(featureVector(state, users[ex.user]!, videos[ex.video]!, ex.timeMs));
+      row.set(featureVector(state, users[ex.user]!, videos[ex.video]!, ex.timeMs, { tab: ex.tab ?? 0 }));
       features[i] = row;
     }
     for (let k = start; k < end; k++) {

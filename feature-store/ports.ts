@@ -16,6 +16,13 @@ export interface FeatureStoreEvent {
   durationMs?: number;
 }
 
+/** The entities a `loadState` reads. */
+export interface StateKeys {
+  users: readonly string[];
+  videos: readonly string[];
+  authors?: readonly string[];
+}
+
 /** Windowed per-video stats from hourly buckets (the current clock hour counts as the last hour). */
 export interface VideoWindowStats {
   plays1h: number;
@@ -56,8 +63,11 @@ export interface FeatureStore {
   readonly kind: 'sqlite' | 'redis';
   /** Folds events in order; returns how many were new and their ids (repeats are skipped). */
   applyEvents(events: readonly FeatureStoreEvent[]): Promise<{ applied: number; ids: string[] }>;
-  /** A `FeatureState` holding only the asked users and videos plus the global counters, for `featureVector`. */
-  loadState(q: { users: readonly string[]; videos: readonly string[] }): Promise<FeatureState>;
+  /**
+   * A `FeatureState` holding only the asked users, videos and authors (none when `authors` is absent)
+   * plus the global counters, for `featureVector`.
+   */
+  loadState(q: StateKeys): Promise<FeatureState>;
   /** Windowed stats at `timeMs` (zeros for unknown videos). */
   videoStats(videoIds: readonly string[], timeMs: number): Promise<Map<string, VideoWindowStats>>;
   authorStats(authorIds: readonly string[], timeMs: number): Promise<Map<string, AuthorWindowStats>>;

@@ -61,6 +61,11 @@ export interface FeedQuery extends PipelineQuery<ViewerContext> {
   actor: string;
   userId?: string;
   nowMs: number;
+  /**
+   * The surface the request comes from, as the ranker's context features read it (KuaiRand's `tab` in
+   * the offline replay); absent for the platform's feeds, whose events log no surface either.
+   */
+  surface?: number;
   /** The feed session (carried by the cursor); its served ids live in the Cache. */
   sessionId: string;
   /** Ids already served in this session. */

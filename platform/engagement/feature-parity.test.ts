@@ -145,6 +145,8 @@ describe('online and offline features and labels', () => {
     // Every feature the ranker reads moved somewhere in the stream, so the comparison can fail.
     FEATURE_NAMES.forEach((name, k) => {
       if (name.startsWith('u_') && k < 4) return; // static profile numbers: none in this stream
+      // The platform logs no surface, so both paths read tab 0 (surfaces: training/replay/feature-parity.test.ts).
+      if (name.startsWith('c_tab_')) return;
       const values = new Set(online.map((o) => o.features[k]));
       expect(values.size, `${name} never varied`).toBeGreaterThan(1);
     });

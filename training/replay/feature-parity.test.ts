@@ -21,7 +21,12 @@ describe('replay features', () => {
       const ex = all[i]!;
       offline.advanceTo(ex.timeMs);
       const c = candidate(catalog.get(replayKeys.video(ex.video))!);
-      const q = query({ actor: replayKeys.actor(ex.user), userId: String(ex.user), nowMs: ex.timeMs });
+      const q = query({
+        actor: replayKeys.actor(ex.user),
+        userId: String(ex.user),
+        nowMs: ex.timeMs,
+        surface: ex.tab,
+      });
       await hydrator.hydrate(q, [c]);
       const got = Array.from(c.features!);
       const want = Array.from(features[i]!);

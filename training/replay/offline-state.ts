@@ -97,6 +97,7 @@ export class OfflineState {
           config: s.config,
           users: new Map(q.users.flatMap((u) => (s.users.has(u) ? [[u, s.users.get(u)!]] : []))),
           videos: new Map(q.videos.flatMap((v) => (s.videos.has(v) ? [[v, s.videos.get(v)!]] : []))),
+          authors: new Map((q.authors ?? []).flatMap((a) => (s.authors.has(a) ? [[a, s.authors.get(a)!]] : []))),
           global: s.global,
         };
       },

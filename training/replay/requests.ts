@@ -15,6 +15,8 @@ const HOUR_MS = 3_600_000;
 export interface ReplayRequest {
   user: number;
   timeMs: number;
+  /** The surface of the user's first impression that day: where the request comes from. */
+  tab: number;
   positives: Set<number>;
 }
 
@@ -42,7 +44,7 @@ export function replayRequests(ds: Dataset, split: ReplaySplit, maxRequests: num
     const key = `${ex.user}:${Math.floor((ex.timeMs + TZ_MS) / DAY_MS)}`;
     let r = byKey.get(key);
     if (!r) {
-      r = { user: ex.user, timeMs: ex.timeMs, positives: new Set() };
+      r = { user: ex.user, timeMs: ex.timeMs, tab: ex.tab, positives: new Set() };
       byKey.set(key, r);
     }
     const seenBefore = (firstShown.get(`${ex.user}:${ex.video}`) ?? ex.timeMs) < r.timeMs;

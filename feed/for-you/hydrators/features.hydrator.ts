@@ -4,6 +4,7 @@ import {
   type FeatureUser,
   featureVectors,
   toFeatureVideo,
+  UNKNOWN_SURFACE,
 } from '../../../feature-store/definitions.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
 import type { CandidateHydrator, FeedQuery } from '../types.ts';
@@ -20,7 +21,7 @@ export type UserProfiles = (query: FeedQuery) => Promise<readonly number[] | und
 export interface FeaturesHydratorOptions {
   profiles?: UserProfiles;
   /**
-   * How long a video's counters read from the store may be reused (ms). Counters are decayed to the
+   * How long a video's or author's counters read from the store may be reused (ms). Counters are decayed to the
    * request time either way, so this only bounds how many recent events a feature may miss. 0 = never.
    */
   videoCacheMs?: number;
@@ -44,9 +45,12 @@ export function featuresHydrator(featureStore: FeatureStore, opts: FeaturesHydra
     async hydrate(query, candidates) {
       const t = now();
       const ids = candidates.map((c) => c.video.id);
-      const missing = ttl > 0 ? ids.filter((id) => !(t - (cache.get(id)?.at ?? Number.NEGATIVE_INFINITY) < ttl)) : ids;
+      const authorIds = [...new Set(candidates.map((c) => c.video.authorId))];
+      const stale = (key: string) => !(t - (cache.get(key)?.at ?? Number.NEGATIVE_INFINITY) < ttl);
+      const missing = ttl > 0 ? ids.filter((id) => stale(`v:${id}`)) : ids;
+      const missingAuthors = ttl > 0 ? authorIds.filter((id) => stale(`a:${id}`)) : authorIds;
       const [read, viewer, nums] = await Promise.all([
-        featureStore.loadState({ users: [], videos: missing }),
+        featureStore.loadState({ users: [], videos: missing, authors: missingAuthors }),
         viewerStateOf(featureStore, query),
         opts.profiles ? opts.profiles(query) : undefined,
       ]);
@@ -54,13 +58,17 @@ export function featuresHydrator(featureStore: FeatureStore, opts: FeaturesHydra
       let full = state;
       if (ttl > 0) {
         if (cache.size > CACHE_MAX) cache.clear();
-        for (const id of missing) cache.set(id, { at: t, counters: state.videos.get(id) });
-        const videos = new Map<string | number, DecayedCounters>();
-        for (const id of ids) {
-          const c = cache.get(id)?.counters;
-          if (c) videos.set(id, c);
-        }
-        full = { ...state, videos };
+        for (const id of missing) cache.set(`v:${id}`, { at: t, counters: state.videos.get(id) });
+        for (const id of missingAuthors) cache.set(`a:${id}`, { at: t, counters: state.authors.get(id) });
+        const cached = (keys: readonly string[], prefix: string) => {
+          const out = new Map<string | number, DecayedCounters>();
+          for (const id of keys) {
+            const c = cache.get(`${prefix}${id}`)?.counters;
+            if (c) out.set(id, c);
+          }
+          return out;
+        };
+        full = { ...state, videos: cached(ids, 'v:'), authors: cached(authorIds, 'a:') };
       }
       const user: FeatureUser = { id: query.actor, nums: nums ?? [] };
       // The viewer's part of the features once per request, not once per candidate.
@@ -69,6 +77,7 @@ export function featuresHydrator(featureStore: FeatureStore, opts: FeaturesHydra
         user,
         candidates.map((c) => toFeatureVideo(c.video)),
         query.nowMs,
+        query.surface === undefined ? UNKNOWN_SURFACE : { tab: query.surface },
       );
       candidates.forEach((c, i) => {
         c.features = rows[i]!;

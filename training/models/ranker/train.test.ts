@@ -59,8 +59,8 @@ describe('multi-task ranker', () => {
       author: ds.videos[1]!.author,
       features: new Float32Array(FEATURE_NAMES.length).fill(0.5),
     };
-    // Re-recorded for feature definitions v3 (short clips: a quick swipe is leaving before 30 % of the length).
-    const golden = [0.6756, 0.586285, 0.093257, 0.141725, 0.213324, 0.520011, 0.087683, 2.015221];
+    // Re-recorded for feature definitions v4 (context and author features).
+    const golden = [0.83714, 0.832138, 0.395733, 0.150554, 0.691131, 0.445445, 0.122076, 3.268455];
     Array.from(model.scoreRows([row])).forEach((v, i) => {
       expect(v).toBeCloseTo(golden[i]!, 4);
     });
