@@ -138,13 +138,17 @@ function evaluate(d: Dataset, period: 'validation' | 'test', name: string, model
 }
 
 // 1. Selection on validation (fit on train, first seed).
-const selection: Record<string, { spec: ModelSpec; retrieval?: RetrievalResult; ranking?: RankingResult }> = {};
+const selection: Record<
+  string,
+  { spec: ModelSpec; notes?: Record<string, unknown>; retrieval?: RetrievalResult; ranking?: RankingResult }
+> = {};
 for (const spec of specs()) {
   const model = await fitModel(spec, ds, inputs, seeds[0]!);
   if (!model) continue;
   const r = evaluate(ds, 'validation', spec.type, model, inputs);
   selection[spec.type] = {
     spec: chosenSpec(spec, model),
+    ...(model.notes ? { notes: model.notes } : {}),
     ...(r.retrieval[0] ? { retrieval: r.retrieval[0] } : {}),
     ...(r.ranking[0] ? { ranking: r.ranking[0] } : {}),
   };
@@ -278,6 +282,8 @@ for (const [name, rs] of Object.entries(runs)) {
   }
   out.seeds = rs.map((r) => r.seed);
   out.ci_over = rk.length >= 2 ? 'seeds' : 'users (deterministic model)';
+  // What was chosen on validation, and the validation score of each choice (mean GAUC of the three heads).
+  if (selection[name]?.notes) out.validation_choice = selection[name].notes;
   ranking[name] = out;
 }
 // The ranker against the converged logistic regression: paired over users, per-user AUC seed-averaged.

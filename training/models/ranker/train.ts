@@ -59,6 +59,21 @@ export const DRIFTING_USER_FEATURES: readonly string[] = [
   'u_recent_len',
 ];
 
+/** The feature groups added in definitions v4, by name prefix: the impression's context and the author's counters. */
+const CONTEXT_FEATURES = FEATURE_NAMES.filter((n) => n.startsWith('c_'));
+const AUTHOR_FEATURES = FEATURE_NAMES.filter((n) => n.startsWith('a_'));
+
+/**
+ * The feature sets `train` chooses between on validation when the experiment names none (`featureSet`
+ * unset): every feature, without the author counters, and without both (the v3 set). Each drops its
+ * features on top of the experiment's own `dropFeatures`.
+ */
+export const RANKER_FEATURE_SETS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  all: [],
+  no_author: AUTHOR_FEATURES,
+  no_context_no_author: [...CONTEXT_FEATURES, ...AUTHOR_FEATURES],
+});
+
 function featureStats(inputs: readonly RankingInput[], F: number): { mean: number[]; invStd: number[] } {
   const sum = new Float64Array(F);
   const sq = new Float64Array(F);
