@@ -30,12 +30,16 @@ export async function prepareFastCatalogue(
   creators.forEach((c, i) => {
     c.userId = clients[i]!.user!.id;
   });
+  const latents = makeCatalogue(world, creators);
   const dir = mkdtempSync(join(tmpdir(), 'foryou-sim-templates-'));
   const templates = new Map<string, { id: string; seconds: number }>();
   try {
-    const slots = world.catalogue.topics.flatMap((_, topic) =>
-      Array.from({ length: CLIP_VARIANTS }, (_, variant) => ({ topic, variant })),
-    );
+    // Only the (topic, variant) templates the catalogue copies: an uploaded template no copy points at
+    // would be a real video besides the templates, which the synthetic-catalogue step refuses.
+    const used = new Set(latents.map((l) => `${l.topic}/${l.key % CLIP_VARIANTS}`));
+    const slots = world.catalogue.topics
+      .flatMap((_, topic) => Array.from({ length: CLIP_VARIANTS }, (_, variant) => ({ topic, variant })))
+      .filter(({ topic, variant }) => used.has(`${topic}/${variant}`));
     await pool(slots, 2, async ({ topic, variant }) => {
       const owner = creators.find((c) => c.mainTopic === topic) ?? creators[0]!;
       const latent: VideoLatent = { key: -1, topic, creator: owner.index, quality: 0.5, durationS: 0, day: -1 };
@@ -47,7 +51,6 @@ export async function prepareFastCatalogue(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const latents = makeCatalogue(world, creators);
   const plan = latents.map((l) => {
     const t = templates.get(`${l.topic}/${l.key % CLIP_VARIANTS}`)!;
     l.durationS = t.seconds;
