@@ -2,7 +2,7 @@ import type { EventLog } from '../../core/events/ports.ts';
 import type { JobQueue, JobStatus } from '../../core/queue/ports.ts';
 import type { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { consumerLag } from '../engagement/consumers/lag.ts';
-import { TRANSCODE_QUEUE } from '../media/transcode.worker.ts';
+import { TRANSCODE_QUEUE } from '../media/transcode.jobs.ts';
 
 /** The job queues an operator watches (the gauges and the status page). */
 export const WATCHED_QUEUES: readonly string[] = [TRANSCODE_QUEUE];

@@ -18,7 +18,8 @@ import {
   waitFor,
   waitSettled,
 } from './testing/media.testkit.ts';
-import { startTranscodeWorker, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
+import { TRANSCODE_QUEUE, transcodeJobId } from './transcode.jobs.ts';
+import { startTranscodeWorker } from './transcode.worker.ts';
 
 const settled = (env: MediaTestEnv, id: string, timeoutMs = 150_000) => waitSettled(env.deps, id, timeoutMs);
 

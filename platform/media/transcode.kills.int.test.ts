@@ -13,7 +13,7 @@ import {
   uploadThroughApi,
   waitFor,
 } from './testing/media.testkit.ts';
-import { TRANSCODE_ATTEMPTS, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
+import { TRANSCODE_ATTEMPTS, TRANSCODE_QUEUE, transcodeJobId } from './transcode.jobs.ts';
 import { videosRepo } from './videos.repo.ts';
 
 const WORKER_MAIN = new URL('./worker.main.ts', import.meta.url).pathname;

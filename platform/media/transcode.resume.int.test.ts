@@ -14,7 +14,8 @@ import {
   uploadThroughApi,
   waitFor,
 } from './testing/media.testkit.ts';
-import { startTranscodeWorker, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
+import { TRANSCODE_QUEUE, transcodeJobId } from './transcode.jobs.ts';
+import { startTranscodeWorker } from './transcode.worker.ts';
 import { videosRepo } from './videos.repo.ts';
 
 const WORKER_MAIN = new URL('./worker.main.ts', import.meta.url).pathname;

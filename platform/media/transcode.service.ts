@@ -1,5 +1,6 @@
 import type { BackgroundService } from '../api/background-service.ts';
-import { startTranscodeWorker, transcodeConfigOptions } from './transcode.worker.ts';
+import { transcodeConfigOptions } from './transcode.options.ts';
+import { startTranscodeWorker } from './transcode.worker.ts';
 
 /** The transcode worker as an embedded service of the API process (EMBEDDED_WORKERS=true). */
 export const transcodeService: BackgroundService = {

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openJobQueue } from '../../core/queue/open.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
 import { type MediaTestEnv, newUserId, openMediaTestEnv, waitFor } from './testing/media.testkit.ts';
+import { TRANSCODE_JOB, TRANSCODE_QUEUE, transcodeJobId } from './transcode.jobs.ts';
 import { removeStaleWorkDirs, STALE_WORKDIR_MS, sweepProcessingVideos } from './transcode.sweeper.ts';
-import { TRANSCODE_JOB, TRANSCODE_QUEUE, transcodeJobId } from './transcode.worker.ts';
 import { videosRepo } from './videos.repo.ts';
 
 const QUEUE_OPEN = new URL('../../core/queue/open.ts', import.meta.url).href;

@@ -7,7 +7,7 @@ import type { ObjectStore } from '../../core/objects/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
 import type { BackgroundService } from '../api/background-service.ts';
 import { expireDrafts } from './drafts.ts';
-import { enqueueTranscode, TRANSCODE_QUEUE, transcodeJobId, WORKDIR_PREFIX } from './transcode.worker.ts';
+import { enqueueTranscode, TRANSCODE_QUEUE, transcodeJobId, WORKDIR_PREFIX } from './transcode.jobs.ts';
 import { videosRepo } from './videos.repo.ts';
 
 /** How often the sweeper looks at videos stuck in `processing`. */

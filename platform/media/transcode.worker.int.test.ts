@@ -5,8 +5,9 @@ import { newId } from '../../core/ids.ts';
 import { type Job, PermanentJobError } from '../../core/queue/ports.ts';
 import { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { type MediaTestEnv, makeClip, newUserId, openMediaTestEnv } from './testing/media.testkit.ts';
+import type { TranscodeJobData } from './transcode.jobs.ts';
 import { removeRejectedSources } from './transcode.sweeper.ts';
-import { type TranscodeJobData, transcodeHandler } from './transcode.worker.ts';
+import { transcodeHandler } from './transcode.worker.ts';
 import { videosRepo } from './videos.repo.ts';
 
 let env: MediaTestEnv;

@@ -1,109 +1,22 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Clock } from '../../core/clock.ts';
 import { isAppError } from '../../core/errors/registry.ts';
-import type { MetadataStore } from '../../core/metadata/ports.ts';
-import type { ObjectStore } from '../../core/objects/ports.ts';
 import { type Job, type JobQueue, PermanentJobError, type Worker } from '../../core/queue/ports.ts';
-import type { Telemetry } from '../../core/telemetry/telemetry.ts';
 import { setProcessPriority } from './child-process.ts';
 import { FfmpegError, type FfmpegStats, runFfmpeg } from './ffmpeg.adapter.ts';
 import { probe } from './ffprobe.adapter.ts';
-import { masterPlaylist, measureBandwidth, parseMediaPlaylist, type Variant } from './hls.ts';
+import { parseMediaPlaylist } from './hls.ts';
 import { type LadderPlan, planLadder, type Rung } from './ladder.ts';
 import { passArgs } from './ladder-pass.ts';
-import { mediaContentType, mediaKeys } from './media-keys.ts';
+import { mediaKeys } from './media-keys.ts';
+import { publishMaster, uploadDir } from './rendition-store.ts';
 import { planThumbnails, THUMBNAIL_FILES, type ThumbnailPlan } from './thumbnails.ts';
-import { checkOutputDuration, DEFAULT_LIMITS, type MediaLimits, validateProbe } from './validate.ts';
-import { type Rendition, type VideoRow, videosRepo } from './videos.repo.ts';
-
-export const TRANSCODE_QUEUE = 'media';
-/** The prefix of every transcode work folder; the sweeper removes the ones killed workers left. */
-export const WORKDIR_PREFIX = 'foryou-transcode-';
-export const TRANSCODE_JOB = 'transcode';
-/** Tries per transcode job; the API enqueues with this and the handler fails the video on the last one. */
-export const TRANSCODE_ATTEMPTS = 3;
-
-/** The job payload: which video, and which version of its renditions to build. */
-export interface TranscodeJobData {
-  videoId: string;
-  version: number;
-}
-
-/** Job ids are per version, so enqueueing the same version twice is a no-op. */
-export const transcodeJobId = (videoId: string, version: number) => `${videoId}-v${version}`;
-
-/** Queues the transcode of one version of a video; idempotent (the job id is per version). */
-export async function enqueueTranscode(queue: JobQueue, video: { id: string; version: number }): Promise<void> {
-  await queue.enqueue<TranscodeJobData>(
-    TRANSCODE_QUEUE,
-    TRANSCODE_JOB,
-    { videoId: video.id, version: video.version },
-    { jobId: transcodeJobId(video.id, video.version), attempts: TRANSCODE_ATTEMPTS, backoffMs: 5000 },
-  );
-}
-
-/** Knobs of the transcode worker; every one has a default fit for a small machine. */
-export interface TranscodeOptions {
-  /** x264 threads per rung encoder (default: the number of cores; every rung is encoded in one process). */
-  threads: number;
-  preset: string;
-  tempDir: string;
-  ffmpegTimeoutMs: number;
-  probeTimeoutMs: number;
-  memoryBytes: number;
-  maxAttempts: number;
-  limits: MediaLimits;
-  /**
-   * Seconds the source of a rejected upload is kept (for an appeal) before the sweeper deletes it; 0
-   * deletes it as soon as the video fails (REJECTED_SOURCE_TTL_S).
-   */
-  rejectedSourceTtlS: number;
-  /** Length of every rendition's first segment (default FIRST_SEGMENT_S); `bench:start` compares lengths. */
-  firstSegmentS?: number;
-  /** Called after each step is stored; the step is a rung name or `thumbs`. */
-  onStepDone?: (videoId: string, step: string, stats: FfmpegStats) => void;
-}
-
-/** The ports a transcode needs. */
-export interface TranscodeDeps {
-  metadata: MetadataStore;
-  objects: ObjectStore;
-  clock: Clock;
-  /** Counts rejections and deleted sources when given. */
-  telemetry?: Telemetry;
-}
-
-/** Defaults for TranscodeOptions. */
-export function defaultTranscodeOptions(overrides: Partial<TranscodeOptions> = {}): TranscodeOptions {
-  return {
-    threads: availableParallelism(),
-    preset: 'veryfast',
-    tempDir: tmpdir(),
-    ffmpegTimeoutMs: 15 * 60_000,
-    probeTimeoutMs: 30_000,
-    memoryBytes: 3 * 1024 ** 3,
-    maxAttempts: TRANSCODE_ATTEMPTS,
-    limits: DEFAULT_LIMITS,
-    rejectedSourceTtlS: 0,
-    // Undefined means "use the default", as when a CLI flag was not given.
-    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
-  };
-}
-
-/** The transcode options that come from the configuration: upload size limit and rejected-source TTL. */
-export function transcodeConfigOptions(config: {
-  MAX_UPLOAD_BYTES: number;
-  REJECTED_SOURCE_TTL_S: number;
-}): Pick<TranscodeOptions, 'limits' | 'rejectedSourceTtlS'> {
-  return {
-    limits: { ...DEFAULT_LIMITS, maxBytes: config.MAX_UPLOAD_BYTES },
-    rejectedSourceTtlS: config.REJECTED_SOURCE_TTL_S,
-  };
-}
+import { TRANSCODE_QUEUE, type TranscodeJobData, WORKDIR_PREFIX } from './transcode.jobs.ts';
+import { defaultTranscodeOptions, type TranscodeDeps, type TranscodeOptions } from './transcode.options.ts';
+import { checkOutputDuration, validateProbe } from './validate.ts';
+import { type VideoRow, videosRepo } from './videos.repo.ts';
 
 const THUMBS_STEP = 'thumbs';
 /** Resume units: the lowest rung with the poster, then every other rung with the previews and sprite. */
@@ -122,70 +35,11 @@ interface PassContext {
   thumbs: ThumbnailPlan;
 }
 
-/** Runs `tasks` with at most `limit` at once; the first failure aborts the rest and is rethrown. */
-async function runPool(tasks: ((signal: AbortSignal) => Promise<void>)[], limit: number): Promise<void> {
-  const abort = new AbortController();
-  let next = 0;
-  let failure: unknown;
-  const lane = async () => {
-    while (next < tasks.length && failure === undefined) {
-      const task = tasks[next++]!;
-      try {
-        await task(abort.signal);
-      } catch (err) {
-        if (failure === undefined) failure = err;
-        abort.abort();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane));
-  if (failure !== undefined) throw failure;
-}
-
-/** Uploads every file of `dir` under `prefix`, playlists last so a listed segment always exists. */
-async function uploadDir(objects: ObjectStore, dir: string, prefix: string): Promise<void> {
-  const files = (await readdir(dir)).sort();
-  const ordered = [...files.filter((f) => !f.endsWith('.m3u8')), ...files.filter((f) => f.endsWith('.m3u8'))];
-  const segments = ordered.filter((f) => !f.endsWith('.m3u8'));
-  await runPool(
-    segments.map((f) => async () => {
-      await objects.put(`${prefix}/${f}`, createReadStream(join(dir, f)), { contentType: mediaContentType(f) });
-    }),
-    8,
-  );
-  for (const f of ordered.filter((x) => x.endsWith('.m3u8'))) {
-    await objects.put(`${prefix}/${f}`, await readFile(join(dir, f)), { contentType: mediaContentType(f) });
-  }
-}
-
-/** Measured variant of a stored rung: reads its playlist and sizes its segments in the store. */
-async function storedVariant(objects: ObjectStore, plan: LadderPlan, rung: Rung, playlistKey: string, uri: string) {
-  const text = (await objects.getBuffer(playlistKey)).toString('utf8');
-  const dir = playlistKey.slice(0, playlistKey.lastIndexOf('/'));
-  const segments = await Promise.all(
-    parseMediaPlaylist(text).map(async (s) => {
-      const info = await objects.head(`${dir}/${s.uri}`);
-      if (!info) throw new Error(`segment ${dir}/${s.uri} listed in ${playlistKey} is missing`);
-      return { durationS: s.durationS, bytes: info.size };
-    }),
-  );
-  const bw = measureBandwidth(segments);
-  const variant: Variant = {
-    uri,
-    bandwidth: bw.peak,
-    averageBandwidth: bw.average,
-    width: rung.width,
-    height: rung.height,
-    codecs: plan.hasAudio ? `${rung.codecs},mp4a.40.2` : rung.codecs,
-    frameRate: plan.fps,
-  };
-  return variant;
-}
-
 /**
- * The handler for `transcode` jobs: source → probe → validate → one ffmpeg per rung (in parallel) →
- * upload under the versioned prefix → thumbnails → master playlist → `ready`. Each finished rung is
- * recorded in `transcode_progress`, so a job run again after a crash skips what is already stored.
+ * The handler for `transcode` jobs: source → probe → validate → two ffmpeg passes, each decoding once
+ * (the lowest rung with every image, then the upper rungs) → upload under the versioned prefix → master
+ * playlist → `ready` at the lowest rung, then at every rung. Each finished pass is recorded in
+ * `transcode_progress`, so a job run again after a crash skips what is already stored.
  * Bad uploads fail the video with a reason code and throw PermanentJobError (no retries); anything else
  * is thrown for the queue to retry, and fails the video once the last attempt is used.
  */
@@ -277,28 +131,6 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     opts.onStepDone?.(id, step, stats);
   }
 
-  /** Writes the master playlist over the given rungs (measured from the store) and returns their renditions. */
-  async function publishMaster(video: VideoRow, plan: LadderPlan, rungs: readonly Rung[]): Promise<Rendition[]> {
-    const { id, version } = video;
-    const variants = await Promise.all(
-      rungs.map((r) =>
-        storedVariant(deps.objects, plan, r, mediaKeys.rungPlaylist(id, version, r.name), `${r.name}/index.m3u8`),
-      ),
-    );
-    await deps.objects.put(mediaKeys.master(id, version), Buffer.from(masterPlaylist(variants)), {
-      contentType: mediaContentType('master.m3u8'),
-    });
-    return rungs.map((r, i) => ({
-      name: r.name,
-      width: r.width,
-      height: r.height,
-      bandwidth: variants[i]!.bandwidth,
-      average_bandwidth: variants[i]!.averageBandwidth,
-      codecs: variants[i]!.codecs,
-      playlist_key: mediaKeys.rungPlaylist(id, version, r.name),
-    }));
-  }
-
   async function run(video: VideoRow, work: string): Promise<void> {
     const src = join(work, 'source');
     try {
@@ -367,7 +199,7 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
         durationMs: Math.round(durationS * 1000),
         width: v.displayWidth,
         height: v.displayHeight,
-        renditions: await publishMaster(video, plan, [lowest]),
+        renditions: await publishMaster(deps.objects, video, plan, [lowest]),
         posterKey: mediaKeys.thumb(id, version, THUMBNAIL_FILES.poster),
         now: deps.clock.now(),
       });
@@ -394,7 +226,7 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     await Promise.all([guard(lowestTask()), guard(ladderTask())]);
     if (firstError !== undefined) throw firstError;
     if (upper.length > 0) {
-      await repo.updateRenditions(id, version, await publishMaster(video, plan, plan.rungs));
+      await repo.updateRenditions(id, version, await publishMaster(deps.objects, video, plan, plan.rungs));
     }
   }
 

@@ -10,7 +10,7 @@ import { failureReason } from './failure-reasons.ts';
 import { mediaKeys } from './media-keys.ts';
 import { playbackLinks } from './playback-urls.ts';
 import { planThumbnails, THUMBNAIL_FILES } from './thumbnails.ts';
-import { enqueueTranscode } from './transcode.worker.ts';
+import { enqueueTranscode } from './transcode.jobs.ts';
 import { type Rendition, type VideoRow, videosRepo } from './videos.repo.ts';
 
 /** How long a signed upload URL stays valid. */

@@ -10,7 +10,8 @@ import { openMetadataStore } from '../../core/metadata/open.ts';
 import { openObjectStore } from '../../core/objects/open.ts';
 import { openJobQueue } from '../../core/queue/open.ts';
 import { loadOrCreateSecret } from '../../core/secret.ts';
-import { startTranscodeWorker, transcodeConfigOptions } from './transcode.worker.ts';
+import { transcodeConfigOptions } from './transcode.options.ts';
+import { startTranscodeWorker } from './transcode.worker.ts';
 
 const positiveInt = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;

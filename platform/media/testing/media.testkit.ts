@@ -27,7 +27,7 @@ import { objectsRoutes } from '../../api/objects.routes.ts';
 import { findExecutable } from '../child-process.ts';
 import { uploadGate } from '../drafts.ts';
 import { originRoutes } from '../origin.routes.ts';
-import { TRANSCODE_QUEUE, transcodeJobId } from '../transcode.worker.ts';
+import { TRANSCODE_QUEUE, transcodeJobId } from '../transcode.jobs.ts';
 import { type VideoRow, videosRepo } from '../videos.repo.ts';
 import { videosRoutes } from '../videos.routes.ts';
 
