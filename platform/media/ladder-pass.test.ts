@@ -50,4 +50,9 @@ describe('passArgs', () => {
     ]);
     expect(rungEncoder(plan.rungs[3]!, 'medium').preset).toBe('medium');
   });
+
+  it('encodes every rung without B-frames, so a paused player moves on at once when played', () => {
+    const args = passArgs(plan, { ...base, rungs: plan.rungs.map((rung) => ({ rung, outDir: `/w/${rung.name}` })) });
+    expect(args.filter((_a, i) => args[i - 1] === '-bf')).toEqual(['0', '0', '0', '0']);
+  });
 });
