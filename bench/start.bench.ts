@@ -90,6 +90,8 @@ const VARIANTS: Record<string, TuningOverride> = {
     posterAfterMs: -1,
     hls: { maxBufferSize: 0, enableWorker: false },
   },
+  // The shipped client without seeking a preloaded item onto its first frame.
+  no_park: { parkAtFirstFrame: false },
   lazy_poster: {
     bufferAhead: 2,
     aheadBufferS: 0.5,

@@ -115,6 +115,22 @@ export class Player {
     }
     hls.loadSource(this.src);
     hls.attachMedia(this.video);
+    if (startTuning.parkAtFirstFrame) {
+      this.video.addEventListener('canplay', () => this.parkAtFirstFrame(), { once: true });
+    }
+  }
+
+  /**
+   * Moves a preloaded player that is not playing yet onto its first buffered frame. Buffers start at the
+   * audio's first sample and the first video frame comes tens of ms later (AAC priming), so play() from 0
+   * would wait that long for the clock to reach the picture already on screen before the next one shows;
+   * seeking inside the buffer now, off screen, costs nothing then.
+   */
+  private parkAtFirstFrame(): void {
+    const v = this.video;
+    if (this.state === 'active' || !v.paused || v.buffered.length === 0) return;
+    const start = v.buffered.start(0);
+    if (v.currentTime < start && start - v.currentTime < 0.5) v.currentTime = start;
   }
 
   /** Plays from the current position; `visibleAt` (performance.now()) starts the first-frame clock. */

@@ -21,6 +21,8 @@ export interface StartTuning {
    * poster as soon as it is built (each poster then competes with the first item's segments).
    */
   posterAfterMs: number;
+  /** Seek a preloaded item onto its first buffered frame while it is off screen (`Player.parkAtFirstFrame`). */
+  parkAtFirstFrame: boolean;
 }
 
 declare global {
@@ -45,6 +47,7 @@ const DEFAULTS: StartTuning = {
   carryBandwidth: true,
   startHints: true,
   posterAfterMs: 250,
+  parkAtFirstFrame: true,
 };
 
 /** The settings in force: the defaults, with a benchmark's override on top. */
