@@ -92,6 +92,8 @@ const VARIANTS: Record<string, TuningOverride> = {
   },
   // The shipped client without seeking a preloaded item onto its first frame.
   no_park: { parkAtFirstFrame: false },
+  // The shipped client preparing the neighbours in the task that starts the item on screen.
+  eager_schedule: { scheduleAfterFirstFrame: false },
   lazy_poster: {
     bufferAhead: 2,
     aheadBufferS: 0.5,

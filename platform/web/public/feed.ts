@@ -29,6 +29,8 @@ interface Slot {
 }
 
 const VISIBLE_RATIO = 0.6;
+/** Longest wait for the item on screen's first frame before its neighbours are prepared anyway. */
+const SCHEDULE_AFTER_MS = 300;
 const PROGRESS_EVERY_MS = 10_000;
 const LOAD_AHEAD = 3;
 const DOUBLE_TAP_MS = 280;
@@ -226,13 +228,23 @@ export class Feed {
       this.track('impression', slot);
     }
     slot.watch = { ms: 0, last: slot.player.video.currentTime, started: false, completed: false, sinceProgress: 0 };
+    // Preparing and releasing the neighbours (hls.js instances, MediaSource attach and teardown) is
+    // main-thread work: it waits for this item's first frame, or SCHEDULE_AFTER_MS if none comes.
+    let scheduled = false;
+    const scheduleOnce = () => {
+      if (scheduled || index !== this.active) return;
+      scheduled = true;
+      this.schedule(index);
+    };
+    if (startTuning.scheduleAfterFirstFrame) setTimeout(scheduleOnce, SCHEDULE_AFTER_MS);
+    else scheduleOnce();
     slot.player.activate(visibleAt, (ms) => {
       slot.view.el.dataset.firstFrameMs = String(ms);
       // The same moment on the page's clock, so a measurement can also count from navigation.
       slot.view.el.dataset.firstFrameAt = String(Math.round(visibleAt + ms));
       this.firstFrames.push(ms);
+      scheduleOnce();
     });
-    this.schedule(index);
     if (index >= this.slots.length - LOAD_AHEAD) void this.loadMore();
   }
 

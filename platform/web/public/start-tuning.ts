@@ -23,6 +23,12 @@ export interface StartTuning {
   posterAfterMs: number;
   /** Seek a preloaded item onto its first buffered frame while it is off screen (`Player.parkAtFirstFrame`). */
   parkAtFirstFrame: boolean;
+  /**
+   * Prepare and release the neighbours of the item on screen only after its first frame (or 300 ms),
+   * instead of in the same task that starts it: creating and tearing down players is main-thread work and
+   * their fetches share the link with a cold start.
+   */
+  scheduleAfterFirstFrame: boolean;
 }
 
 declare global {
@@ -48,6 +54,7 @@ const DEFAULTS: StartTuning = {
   startHints: true,
   posterAfterMs: 250,
   parkAtFirstFrame: true,
+  scheduleAfterFirstFrame: true,
 };
 
 /** The settings in force: the defaults, with a benchmark's override on top. */
