@@ -51,7 +51,8 @@ export interface KillLoopResult {
   duration_s: number;
 }
 
-async function fixtureVideos(env: Record<string, string>, authorId: string, n: number): Promise<string[]> {
+/** `n` ready public videos of `authorId`, written straight to the store (no transcoding). */
+export async function fixtureVideos(env: Record<string, string>, authorId: string, n: number): Promise<string[]> {
   const store = await openMetadataStore(env.METADATA_URL!);
   try {
     const ids = Array.from({ length: n }, () => newId());
@@ -97,8 +98,8 @@ export async function killLoop(backend: Backend, o: KillLoopOptions): Promise<Ki
   const t0 = Date.now();
   const env = backend.env;
   let api: ServerProcess = await startApi(backend);
-  let worker: WorkerProcess | undefined = backend.separateWorker ? spawnWorker(env) : undefined;
-  await worker?.ready;
+  let worker: WorkerProcess = spawnWorker(backend);
+  await worker.ready;
   const target: Target = { base: api.base };
   const reg = await fetch(`${api.base}/api/v1/auth/register`, {
     method: 'POST',
@@ -115,13 +116,13 @@ export async function killLoop(backend: Backend, o: KillLoopOptions): Promise<Ki
     const [lo, hi] = o.betweenMs;
     await new Promise((r) => setTimeout(r, lo + o.rand() * (hi - lo)));
     const r = o.rand();
-    const victims = !worker ? ['api'] : r < 0.55 ? ['api'] : r < 0.9 ? ['worker'] : ['api', 'worker'];
+    const victims = r < 0.5 ? ['api'] : r < 0.9 ? ['worker'] : ['api', 'worker'];
     if (victims.includes('api')) {
       target.base = undefined;
       await kill9(api);
       killsApi++;
     }
-    if (worker && victims.includes('worker')) {
+    if (victims.includes('worker')) {
       await kill9(worker);
       killsWorker++;
     }
@@ -130,13 +131,13 @@ export async function killLoop(backend: Backend, o: KillLoopOptions): Promise<Ki
       target.base = api.base;
     }
     // The worker restarts in the background (joining the consumer groups takes seconds); the next kill may hit it starting.
-    if (victims.includes('worker')) worker = spawnWorker(env);
+    if (victims.includes('worker')) worker = spawnWorker(backend);
     if ((k + 1) % 10 === 0 || k + 1 === o.kills) {
       o.log(`  ${backend.name}: ${k + 1}/${o.kills} kills, ${acknowledged(load.ledger)} writes acknowledged`);
     }
   }
   await load.stop();
-  await worker?.ready;
+  await worker.ready;
   // Recovery: both processes up; acknowledged uploads must settle (ready or failed), counters must match.
   const settleStart = Date.now();
   let settledS: number | null = null;
@@ -150,7 +151,7 @@ export async function killLoop(backend: Backend, o: KillLoopOptions): Promise<Ki
   }
   const reconciled = await countersReconciled(env, videos, o.countersWaitMs);
   await stopGracefully(api);
-  if (worker) await stopGracefully(worker);
+  await stopGracefully(worker);
   const check = await checkLedger(env, load.ledger);
   const status5xx = [...load.statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
   return {

@@ -96,7 +96,7 @@ export async function redisOutage(
   try {
     const api = await startApi(backend);
     // (its error lines are read at the end)
-    const worker = spawnWorker(backend.env);
+    const worker = spawnWorker(backend);
     await worker.ready;
     const target: Target = { base: api.base };
     const reg = await fetch(`${api.base}/api/v1/auth/register`, {

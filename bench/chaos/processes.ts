@@ -19,10 +19,14 @@ const workerEntry = new URL('../../platform/worker.main.ts', import.meta.url).pa
 export interface Backend {
   name: string;
   /**
-   * Whether the background services run in a worker process of their own (scaled) or inside the API
-   * process (embedded: one process, its cache in memory, as the embedded deployment runs).
+   * The background services (BACKGROUND_SERVICES) the API process runs in itself: none when scaled (a
+   * worker process runs them all); on embedded the views consumer and the counter flush, which own the
+   * counters in the API's memory cache, while a worker process beside it runs transcoding and the
+   * features consumer on the same SQLite files.
    */
-  separateWorker: boolean;
+  apiServices: string | undefined;
+  /** The services the separate worker process runs (unset: all). */
+  workerServices: string | undefined;
   env: Record<string, string>;
   cleanup(): Promise<void>;
 }
@@ -54,7 +58,8 @@ export function embeddedBackend(): Backend {
   const dir = mkdtempSync(join(tmpdir(), 'foryou-chaos-'));
   return {
     name: 'embedded',
-    separateWorker: false,
+    apiServices: 'engagement-views,engagement-counter-flush',
+    workerServices: 'transcode,transcode-sweeper,engagement-features',
     env: {
       ...common(dir),
       METADATA_URL: `sqlite://${dir}/foryou.db`,
@@ -109,7 +114,8 @@ export async function scaledBackend(): Promise<Backend> {
   }
   return {
     name: parts.join('+'),
-    separateWorker: true,
+    apiServices: undefined,
+    workerServices: undefined,
     env,
     async cleanup() {
       for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -143,16 +149,19 @@ export interface WorkerProcess {
 }
 
 /** Spawns a worker at once; kill it any time, await `ready` when it must be running. */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const p = spawnCaptured(workerEntry, { ...env, WORKER_METRICS_PORT: '0' });
+export function spawnWorker(backend: Backend): WorkerProcess {
+  const env: Record<string, string> = { ...backend.env, WORKER_METRICS_PORT: '0' };
+  if (backend.workerServices) env.BACKGROUND_SERVICES = backend.workerServices;
+  const p = spawnCaptured(workerEntry, env);
   const ready = p.until(/foryou worker running/, 90_000, 'the worker running').then(() => {});
   ready.catch(() => {}); // a worker killed while starting is part of the run, not an error
   return { child: p.child, output: p.output, exited: p.exited, ready };
 }
 
-/** The API process, with the background services inside it unless the backend runs a separate worker. */
+/** The API process, with the backend's share of the background services inside it. */
 export async function startApi(backend: Backend): Promise<ServerProcess> {
-  return startServerProcess({ ...backend.env, EMBEDDED_WORKERS: backend.separateWorker ? 'false' : 'true' });
+  if (!backend.apiServices) return startServerProcess({ ...backend.env, EMBEDDED_WORKERS: 'false' });
+  return startServerProcess({ ...backend.env, EMBEDDED_WORKERS: 'true', BACKGROUND_SERVICES: backend.apiServices });
 }
 
 /** Kills with SIGKILL and waits for the exit. */

@@ -17,6 +17,13 @@ const handles = z
       .filter((h) => h !== ''),
   )
   .pipe(z.array(z.string().regex(/^[a-z0-9_.]{3,30}$/, 'each handle is 3-30 of letters, digits, _ or .')));
+// A comma-separated list of names; empty entries dropped.
+const names = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== ''),
+);
 
 /**
  * Every setting foryou reads, from the environment (upper-case names) with an optional YAML/JSON file
@@ -129,6 +136,23 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** Run the transcode worker and event consumers inside the API process (the one-machine mode). */
   EMBEDDED_WORKERS: bool.default(true),
+  /**
+   * Which background services this process runs (the API's embedded workers, or a worker process):
+   * comma-separated names from `transcode`, `transcode-sweeper`, `engagement-views`,
+   * `engagement-features`, `engagement-counter-flush`, `log-retention`; unset runs them all. Lets
+   * transcoding run in processes of its own beside an embedded API; with CACHE_URL=memory:// the views
+   * consumer and the counter flush must stay in the API process, which owns the cached counters.
+   */
+  BACKGROUND_SERVICES: names.optional(),
+  /**
+   * Retention of the serve log (`served_items`) and of the engagement event log, s; 0 keeps everything.
+   * Training reads both: keep them at least as long as its window. The embedded event log deletes only
+   * events every consumer group has processed; a Kafka topic's retention is the broker's `retention.ms`.
+   */
+  SERVE_LOG_RETENTION_S: z.coerce.number().int().min(0).default(0),
+  EVENT_LOG_RETENTION_S: z.coerce.number().int().min(0).default(0),
+  /** How often the retention pass runs, s. */
+  RETENTION_SWEEP_S: z.coerce.number().int().min(1).default(600),
   /** Videos the embedded transcode worker processes at once (each already uses every core for a long video; short clips gain from 2). */
   TRANSCODE_JOBS: z.coerce.number().int().min(1).max(16).default(1),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

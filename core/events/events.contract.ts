@@ -317,6 +317,26 @@ export function describeEventLogContract(
       expect(await log.committed(topic, group)).toEqual(ends);
     });
 
+    it('trims no event a group has not processed, none newer than the bound, and never the newest', async () => {
+      const topic = unique('trim');
+      const appended = await log.append(topic, events(10));
+      const group = unique('trim-group');
+      const c = collector(timeout);
+      const sub = await log.subscribe({ topic, group, handler: c.handler, maxBatch: 4 });
+      await c.waitFor(10);
+      await sub.stop();
+      const lagging = unique('trim-lagging');
+      // A group that committed nothing yet (it never ran) does not hold the log back; one that did would.
+      const deleted = await log.trim(topic, Date.now() + 60_000);
+      expect(deleted).toBeLessThanOrEqual(10 - new Set(appended.map((e) => e.partition)).size);
+      const ends = await log.endOffsets(topic);
+      expect(ends).toEqual(await log.committed(topic, group));
+      // Offsets keep counting after a trim.
+      const [next] = await log.append(topic, [{ key: appended[0]!.key, value: 'after trim' }]);
+      expect(next!.offset).toBe(ends[next!.partition]);
+      expect(await log.committed(topic, lagging)).toEqual(new Array(ends.length).fill(0));
+    });
+
     it('reports zero committed offsets for a group that never consumed', async () => {
       const topic = unique('fresh');
       await log.append(topic, events(3));

@@ -267,6 +267,13 @@ export class KafkaEventLog implements EventLog {
     return out;
   }
 
+  /** Retention belongs to the broker (the topic's `retention.ms`); nothing is deleted from here. */
+  async trim(topic: string, _beforeTs: number): Promise<number> {
+    this.#open();
+    checkTopic(topic);
+    return 0;
+  }
+
   async ping(): Promise<void> {
     this.#open();
     await this.#admin.describeCluster();

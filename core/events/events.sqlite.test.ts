@@ -15,6 +15,45 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describeEventLogContract('sqlite', () => openEventLog(url));
 
 describe('sqlite event log', () => {
+  it('trims old events every group has processed, keeping what a lagging group still needs', async () => {
+    const log = await openEventLog(`sqlite://${join(dir, 'trim.db')}`);
+    try {
+      const old = Date.now() - 3_600_000;
+      await log.append(
+        'trimmed',
+        Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: i, timestamp: old })),
+      );
+      await log.append('trimmed', [{ key: 'k', value: 'fresh' }]);
+      const got: unknown[] = [];
+      const sub = await log.subscribe({
+        topic: 'trimmed',
+        group: 'ahead',
+        handler: async (b) => {
+          got.push(...b.map((e) => e.value));
+        },
+      });
+      await waitFor('the group caught up', () => got.length === 11, 5_000);
+      await sub.stop();
+      // Nobody behind: the 10 old ones go, the fresh one (also the newest) stays.
+      expect(await log.trim('trimmed', Date.now() - 60_000)).toBe(10);
+      expect((await log.read('trimmed', 0, 0, 100)).map((e) => e.value)).toEqual(['fresh']);
+      expect(await log.endOffsets('trimmed')).toEqual([11]);
+
+      // A group that has processed only the first 3 of new old events holds the rest back.
+      await log.append(
+        'held',
+        Array.from({ length: 6 }, (_, i) => ({ key: 'k', value: i, timestamp: old })),
+      );
+      const lagging = await log.subscribe({ topic: 'held', group: 'slow', maxBatch: 3, handler: async () => {} });
+      await waitFor('the group committed', async () => (await log.committed('held', 'slow'))[0]! > 0, 5_000);
+      await lagging.stop();
+      const committed = (await log.committed('held', 'slow'))[0]!;
+      expect(await log.trim('held', Date.now())).toBe(Math.min(committed, 5));
+    } finally {
+      await log.close();
+    }
+  });
+
   it('delivers to a new group asked to start at the end only what is appended after it subscribed', async () => {
     const log = await openEventLog(url);
     try {

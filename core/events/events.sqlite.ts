@@ -88,7 +88,8 @@ export class SqliteEventLog implements EventLog {
     | 'commitOffset'
     | 'lease'
     | 'renew'
-    | 'release',
+    | 'release'
+    | 'trim',
     StatementSync
   >;
 
@@ -126,6 +127,12 @@ export class SqliteEventLog implements EventLog {
       ),
       renew: p('UPDATE group_leases SET expires_at = ? WHERE topic = ? AND grp = ? AND owner = ?'),
       release: p('DELETE FROM group_leases WHERE topic = ? AND grp = ? AND owner = ?'),
+      // Old, consumed by every group (a topic nobody consumes: by age only), and never the newest event.
+      trim: p(
+        `DELETE FROM events WHERE topic = ? AND ts < ?
+           AND "offset" < COALESCE((SELECT MIN(next_offset) FROM group_offsets WHERE topic = ?), 9e18)
+           AND "offset" < (SELECT MAX("offset") FROM events WHERE topic = ?)`,
+      ),
     };
   }
 
@@ -210,6 +217,12 @@ export class SqliteEventLog implements EventLog {
     this.#open();
     checkTopic(topic);
     return [(this.#st.nextOffset.get(topic) as { n: number }).n];
+  }
+
+  async trim(topic: string, beforeTs: number): Promise<number> {
+    this.#open();
+    checkTopic(topic);
+    return Number(this.#st.trim.run(topic, beforeTs, topic, topic).changes);
   }
 
   /** The group's committed next offset, or undefined when it never committed. */

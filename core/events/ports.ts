@@ -59,6 +59,12 @@ export interface EventLog {
   committed(topic: string, group: string): Promise<number[]>;
   /** The next offset to be written per partition (the log end); `end - committed` is a group's lag. */
   endOffsets(topic: string): Promise<number[]>;
+  /**
+   * Retention: deletes the events of `topic` older than `beforeTs` (epoch ms) that every consumer group
+   * has already processed, never the newest one (offsets keep counting from it); returns how many went.
+   * The Kafka log leaves retention to the broker (the topic's `retention.ms`) and deletes nothing here.
+   */
+  trim(topic: string, beforeTs: number): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
