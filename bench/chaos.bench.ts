@@ -4,7 +4,8 @@
  * with an independent checker of every acknowledged write; schema-driven fuzzing of every route of the
  * OpenAPI document; and the authorization matrix over object routes and viewers.
  * `--quick` is the CI size (and writes bench/results/reliability-quick.json); the full run writes
- * bench/results/reliability.json. `--only kill|fuzz|bola|outage` runs one part; `--kills N`, `--fuzz N`,
+ * bench/results/reliability.json. `--only kill|fuzz|bola|outage` runs one part; `--soak` runs the soak
+ * alone (`--soak-min N`, 30 by default, 1 with --quick), kept out of the default run for its length; `--kills N`, `--fuzz N`,
  * `--fuzz-max-s S` and `--settle-s S` (the bound on acknowledged uploads becoming ready after the last
  * kill) change the sizes; `--backend embedded|scaled` runs the kill loop on one backend. Exits 1 when a
  * goal is missed (a lost write, an acknowledged upload not ready within the bound, a 5xx or crash in
@@ -19,11 +20,14 @@ import { fuzzRoutes } from './chaos/fuzz.ts';
 import { type KillLoopResult, killLoop } from './chaos/kill-loop.ts';
 import { redisOutage } from './chaos/outage.ts';
 import { type Backend, embeddedBackend, scaledBackend } from './chaos/processes.ts';
+import { soak } from './chaos/soak.ts';
 import { RESULTS_DIR } from './lib/results.ts';
 import { argFlag, argValue, printTable, writeResults } from './report.ts';
 
 const quick = argFlag('--quick');
-const only = argValue('--only');
+/** The soak is a mode of its own (30 minutes at full size): `--soak` runs it and nothing else. */
+const only = argFlag('--soak') ? 'soak' : argValue('--only');
+const SOAK_MIN = Number(argValue('--soak-min') ?? (quick ? 1 : 30));
 const seed = Number(argValue('--seed') ?? 16);
 const KILLS = Number(argValue('--kills') ?? (quick ? 4 : 100));
 const FUZZ_REQUESTS = Number(argValue('--fuzz') ?? (quick ? 1_500 : 100_000));
@@ -146,6 +150,30 @@ async function main(): Promise<void> {
     ]);
     out.outage = { [r.dependency]: r };
     if (r.lost > 0) failed = true;
+  }
+
+  if (only === 'soak') {
+    const r = await withBackend(embeddedBackend, (b) =>
+      soak(b, { minutes: SOAK_MIN, saturationS: quick ? 8 : 20, retentionS: 120, rand, log }),
+    );
+    printTable('soak (embedded API at half its measured saturation; minute by minute)', r.by_minute);
+    printTable('soak summary', [
+      {
+        minutes: r.minutes,
+        'saturation req/s': r.saturation_rps,
+        'rate req/s': r.rate_rps,
+        requests: r.requests,
+        errors: r.errors,
+        skipped: r.skipped,
+        rss_growth: r.rss_growth,
+        p99_first: r.p99_ms_first,
+        p99_last: r.p99_ms_last,
+        disk_mb: `${r.disk_mb_first} -> ${r.disk_mb_last}`,
+        'log rows': `${r.log_rows_end.served_items} served, ${r.log_rows_end.events} events`,
+      },
+    ]);
+    out.soak = r;
+    if (r.errors > 0 || r.rss_growth >= 0.1) failed = true;
   }
 
   out.duration_s = Math.round((Date.now() - t0) / 1000);

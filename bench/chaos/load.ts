@@ -35,24 +35,31 @@ interface Account {
   token: string;
 }
 
-const OPS = [
+export type Op = 'events' | 'like' | 'comment' | 'follow' | 'register' | 'upload' | 'feed';
+/** Operations with their weights (any total). */
+export type OpMix = readonly (readonly [Op, number])[];
+
+/** The kill loop's mix: writes only, a few uploads. */
+export const WRITE_MIX: OpMix = [
   ['events', 35],
   ['like', 20],
   ['comment', 15],
   ['follow', 15],
   ['register', 10],
   ['upload', 5],
-] as const;
-type Op = (typeof OPS)[number][0];
+];
 
-function pickOp(rand: () => number): Op {
-  let r = rand() * 100;
-  for (const [op, w] of OPS) {
+function pickOp(mix: OpMix, rand: () => number): Op {
+  let r = rand() * mix.reduce((a, [, w]) => a + w, 0);
+  for (const [op, w] of mix) {
     r -= w;
     if (r < 0) return op;
   }
-  return 'events';
+  return mix[0]![0];
 }
+
+/** One finished request: its operation, time taken and status (0: the connection died). */
+export type RequestDone = (op: Op, ms: number, status: number) => void;
 
 /** Runs `clients` concurrent writers until `stop()`; every 2xx lands in the ledger. */
 export class MixedLoad {
@@ -74,12 +81,22 @@ export class MixedLoad {
   private readonly videos: readonly string[];
   private readonly clip: Buffer;
   private readonly rand: () => number;
+  private readonly mix: OpMix;
+  private readonly onDone: RequestDone | undefined;
 
-  constructor(target: Target, videos: readonly string[], clip: Buffer, rand: () => number = Math.random) {
+  constructor(
+    target: Target,
+    videos: readonly string[],
+    clip: Buffer,
+    rand: () => number = Math.random,
+    opts: { mix?: OpMix; onDone?: RequestDone } = {},
+  ) {
     this.target = target;
     this.videos = videos;
     this.clip = clip;
     this.rand = rand;
+    this.mix = opts.mix ?? WRITE_MIX;
+    this.onDone = opts.onDone;
   }
 
   /** Registers the first accounts (retrying through restarts) and starts the writers. */
@@ -93,13 +110,23 @@ export class MixedLoad {
     await Promise.all(this.running);
   }
 
+  /** Registers the first accounts without starting writers (for a caller that paces `one()` itself). */
+  async prepare(): Promise<void> {
+    while (this.accounts.length < 6) await this.register();
+  }
+
+  /** One request of the mix. */
+  async one(): Promise<void> {
+    await this.step(pickOp(this.mix, this.rand));
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopped) {
       if (!this.target.base) {
         await new Promise((r) => setTimeout(r, 25));
         continue;
       }
-      await this.step(pickOp(this.rand));
+      await this.step(pickOp(this.mix, this.rand));
     }
   }
 
@@ -110,10 +137,22 @@ export class MixedLoad {
   private async call(
     method: string,
     path: string,
-    opts: { token?: string; json?: unknown; form?: FormData } = {},
+    opts: { token?: string; json?: unknown; form?: FormData; op?: Op } = {},
   ): Promise<{ status: number; body: unknown } | undefined> {
     const base = this.target.base;
     if (!base) return undefined;
+    const t0 = performance.now();
+    const r = await this.send(base, method, path, opts);
+    this.onDone?.(opts.op ?? 'register', performance.now() - t0, r?.status ?? 0);
+    return r;
+  }
+
+  private async send(
+    base: string,
+    method: string,
+    path: string,
+    opts: { token?: string; json?: unknown; form?: FormData },
+  ): Promise<{ status: number; body: unknown } | undefined> {
     const headers: Record<string, string> = {};
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.json !== undefined) headers['content-type'] = 'application/json';
@@ -159,21 +198,26 @@ export class MixedLoad {
     switch (op) {
       case 'register':
         return this.register();
+      case 'feed': {
+        await this.call('GET', '/api/v1/feed?limit=10', { token: me.token, op });
+        return;
+      }
       case 'follow': {
         const other = this.any(this.accounts);
         if (other.id === me.id) return;
-        const r = await this.call('POST', `/api/v1/users/${other.id}/follow`, { token: me.token });
+        const r = await this.call('POST', `/api/v1/users/${other.id}/follow`, { token: me.token, op });
         if (r?.status === 200) this.ledger.follows.push([me.id, other.id]);
         return;
       }
       case 'like': {
-        const r = await this.call('POST', `/api/v1/videos/${video}/like`, { token: me.token });
+        const r = await this.call('POST', `/api/v1/videos/${video}/like`, { token: me.token, op });
         if (r?.status === 200) this.ledger.likes.push([me.id, video]);
         return;
       }
       case 'comment': {
         const r = await this.call('POST', `/api/v1/videos/${video}/comments`, {
           token: me.token,
+          op,
           json: { content: `chaos ${this.seq++}` },
         });
         if (r?.status === 201) this.ledger.comments.push((r.body as { id: string }).id);
@@ -188,7 +232,7 @@ export class MixedLoad {
           video_id: video,
           ...(i >= 2 ? { watch_ms: 1000 * i } : {}),
         }));
-        const r = await this.call('POST', '/api/v1/events', { token: me.token, json: { events } });
+        const r = await this.call('POST', '/api/v1/events', { token: me.token, op, json: { events } });
         const accepted = (r?.body as { accepted?: number } | undefined)?.accepted;
         if (r?.status === 202 && accepted === ids.length) {
           for (const id of ids) this.ledger.events.push(`u:${me.id}:${id}`);
@@ -200,7 +244,7 @@ export class MixedLoad {
         form.append('caption', 'chaos upload');
         form.append('privacy', 'public');
         form.append('file', new Blob([new Uint8Array(this.clip)], { type: 'video/mp4' }), 'clip.mp4');
-        const r = await this.call('POST', '/api/v1/videos/direct', { token: me.token, form });
+        const r = await this.call('POST', '/api/v1/videos/direct', { token: me.token, op, form });
         if (r?.status === 202) this.ledger.uploads.push((r.body as { video_id: string }).video_id);
         return;
       }

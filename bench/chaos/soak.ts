@@ -1,0 +1,240 @@
+/**
+ * The soak: the embedded API (one process, its workers inside, retention of the serve and event logs
+ * on) first driven closed-loop to measure its saturation throughput on a read/write mix, then held at
+ * half of that rate for `minutes`, with its resident memory, latency, errors and data-folder size
+ * recorded minute by minute. Uploads are left out of the mix: a transcode takes seconds of every core,
+ * so a few would set the pace instead of the API.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { newId } from '../../core/ids.ts';
+import { openMetadataStore } from '../../core/metadata/open.ts';
+import { startServerProcess } from '../../platform/api/testing/server-process.ts';
+import { quantile } from '../report.ts';
+import { fixtureVideos } from './kill-loop.ts';
+import { MixedLoad, type OpMix, type RequestDone } from './load.ts';
+import { type Backend, stopGracefully } from './processes.ts';
+
+/** Feed reads and the writes a viewing session makes. */
+export const SOAK_MIX: OpMix = [
+  ['feed', 50],
+  ['events', 25],
+  ['like', 10],
+  ['comment', 7],
+  ['follow', 5],
+  ['register', 3],
+];
+
+export interface SoakOptions {
+  minutes: number;
+  /** Closed-loop measurement of the saturation throughput, s. */
+  saturationS: number;
+  /** Served items and events older than this are deleted by the retention pass, s. */
+  retentionS: number;
+  rand: () => number;
+  log: (line: string) => void;
+}
+
+export interface SoakMinute {
+  minute: number;
+  requests: number;
+  errors: number;
+  p50_ms: number;
+  p99_ms: number;
+  rss_mb: number;
+  disk_mb: number;
+}
+
+export interface SoakResult {
+  minutes: number;
+  saturation_rps: number;
+  rate_rps: number;
+  requests: number;
+  /** 5xx answers and requests whose connection died. */
+  errors: number;
+  /** Requests the pacer skipped because `MAX_IN_FLIGHT` were still waiting (the API falling behind). */
+  skipped: number;
+  /** Median RSS of the last minute over that of the first, minus 1. */
+  rss_growth: number;
+  rss_mb_first: number;
+  rss_mb_last: number;
+  p99_ms_first: number;
+  p99_ms_last: number;
+  disk_mb_first: number;
+  disk_mb_last: number;
+  retention_s: number;
+  /** Answers by operation and status over the soak (0: the connection died). */
+  statuses_by_op: Record<string, Record<string, number>>;
+  /** Rows left in the two retained logs at the end (bounded by the retention, not by the soak's length). */
+  log_rows_end: { served_items: number; events: number };
+  by_minute: SoakMinute[];
+}
+
+const MAX_IN_FLIGHT = 64;
+const SATURATION_CLIENTS = 16;
+
+function rssMbOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+function dirMb(dir: string): number {
+  let bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) {
+      try {
+        bytes += statSync(join(e.parentPath, e.name)).size;
+      } catch {
+        // removed while walking
+      }
+    }
+  }
+  return bytes / 1048576;
+}
+
+async function servedRows(metadataUrl: string): Promise<number> {
+  const store = await openMetadataStore(metadataUrl);
+  try {
+    const rows = await store.all<{ n: number }>('SELECT COUNT(*) AS n FROM served_items');
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Rows of the embedded event log (`sqlite://path`). */
+function eventRows(eventsUrl: string): number {
+  const db = new DatabaseSync(eventsUrl.replace(/^sqlite:\/\//, ''), { readOnly: true });
+  try {
+    return Number((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult> {
+  const env: Record<string, string> = {
+    ...backend.env,
+    EMBEDDED_WORKERS: 'true',
+    SERVE_LOG_RETENTION_S: String(o.retentionS),
+    EVENT_LOG_RETENTION_S: String(o.retentionS),
+    RETENTION_SWEEP_S: String(Math.max(5, Math.round(o.retentionS / 6))),
+  };
+  // The fixture videos go in before the API that is measured starts: its catalogue loads at start.
+  const first = await startServerProcess(env);
+  const reg = await fetch(`${first.base}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ handle: `author_${newId().slice(0, 8)}`, password: 'soak password' }),
+  });
+  const author = ((await reg.json()) as { user: { id: string } }).user.id;
+  const videos = await fixtureVideos(env, author, 300);
+  await stopGracefully(first);
+  const api = await startServerProcess(env);
+  const pid = api.child.pid!;
+  try {
+    let sink: RequestDone = () => {};
+    const load = new MixedLoad({ base: api.base }, videos, Buffer.alloc(0), o.rand, {
+      mix: SOAK_MIX,
+      onDone: (op, ms, status) => sink(op, ms, status),
+    });
+    await load.prepare();
+
+    // Saturation: as many clients as it takes to keep the API busy, closed loop.
+    let done = 0;
+    sink = () => done++;
+    const satStart = performance.now();
+    await load.start(SATURATION_CLIENTS);
+    await new Promise((r) => setTimeout(r, o.saturationS * 1000));
+    await load.stop();
+    const saturation = done / ((performance.now() - satStart) / 1000);
+    const rate = saturation / 2;
+    o.log(`  saturation ${saturation.toFixed(0)} req/s; soaking ${o.minutes} min at ${rate.toFixed(0)} req/s`);
+
+    // The soak: open loop at half the saturation rate, recorded per minute.
+    const minutes: { lat: number[]; errors: number; rss: number[] }[] = Array.from({ length: o.minutes }, () => ({
+      lat: [],
+      errors: 0,
+      rss: [],
+    }));
+    const disk: number[] = [];
+    const t0 = performance.now();
+    const minuteOf = () => Math.min(o.minutes - 1, Math.floor((performance.now() - t0) / 60_000));
+    const statuses: Record<string, Record<string, number>> = {};
+    sink = (op, ms, status) => {
+      const byStatus = statuses[op] ?? {};
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      statuses[op] = byStatus;
+      const m = minutes[minuteOf()]!;
+      m.lat.push(ms);
+      if (status === 0 || status >= 500) m.errors++;
+    };
+    const sampler = setInterval(() => minutes[minuteOf()]!.rss.push(rssMbOf(pid)), 2_000);
+    const diskSampler = setInterval(() => disk.push(dirMb(env.DATA_DIR!)), 60_000);
+    let issued = 0;
+    let inFlight = 0;
+    let skipped = 0;
+    const pending = new Set<Promise<void>>();
+    const endAt = t0 + o.minutes * 60_000;
+    while (performance.now() < endAt) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      for (; issued < due; issued++) {
+        if (inFlight >= MAX_IN_FLIGHT) {
+          skipped++;
+          continue;
+        }
+        inFlight++;
+        const p = load.one().finally(() => {
+          inFlight--;
+          pending.delete(p);
+        });
+        pending.add(p);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(pending);
+    clearInterval(sampler);
+    clearInterval(diskSampler);
+    disk.push(dirMb(env.DATA_DIR!));
+
+    const byMinute: SoakMinute[] = minutes.map((m, i) => ({
+      minute: i + 1,
+      requests: m.lat.length,
+      errors: m.errors,
+      p50_ms: round(quantile(m.lat, 0.5)),
+      p99_ms: round(quantile(m.lat, 0.99)),
+      rss_mb: round(median(m.rss)),
+      disk_mb: round(disk[Math.min(i, disk.length - 1)] ?? 0),
+    }));
+    const first = byMinute[0]!;
+    const last = byMinute[byMinute.length - 1]!;
+    return {
+      minutes: o.minutes,
+      saturation_rps: Math.round(saturation),
+      rate_rps: Math.round(rate),
+      requests: byMinute.reduce((a, m) => a + m.requests, 0),
+      errors: byMinute.reduce((a, m) => a + m.errors, 0),
+      skipped,
+      rss_growth: round(last.rss_mb / first.rss_mb - 1, 4),
+      rss_mb_first: first.rss_mb,
+      rss_mb_last: last.rss_mb,
+      p99_ms_first: first.p99_ms,
+      p99_ms_last: last.p99_ms,
+      disk_mb_first: first.disk_mb,
+      disk_mb_last: last.disk_mb,
+      retention_s: o.retentionS,
+      statuses_by_op: statuses,
+      log_rows_end: {
+        served_items: await servedRows(env.METADATA_URL!),
+        events: eventRows(env.EVENTS_URL!),
+      },
+      by_minute: byMinute,
+    };
+  } finally {
+    await stopGracefully(api);
+  }
+}
