@@ -66,7 +66,8 @@ async function main(): Promise<void> {
         log(`kill loop on ${b.name}: ${KILLS} kills`);
         return killLoop(b, {
           kills: KILLS,
-          betweenMs: quick ? [300, 900] : [500, 2500],
+          betweenMs: quick ? [300, 900] : [300, 1500],
+          minUploadGapMs: 2_000,
           clients: 6,
           clip,
           rand,

@@ -22,6 +22,11 @@ export interface KillLoopOptions {
   countersWaitMs: number;
   /** How long acknowledged uploads may take to become ready after the last kill (the bound the run checks). */
   settleMs: number;
+  /**
+   * Uploads start at most this often: one worker process transcodes about one 1 s clip a second on the
+   * shared cores, so an unpaced 5 % of the mix (2.2 uploads/s) piles up a backlog no bound can settle.
+   */
+  minUploadGapMs: number;
   log: (line: string) => void;
 }
 
@@ -108,7 +113,7 @@ export async function killLoop(backend: Backend, o: KillLoopOptions): Promise<Ki
   });
   const author = ((await reg.json()) as { user: { id: string } }).user.id;
   const videos = await fixtureVideos(env, author, 6);
-  const load = new MixedLoad(target, videos, o.clip, o.rand);
+  const load = new MixedLoad(target, videos, o.clip, o.rand, { minUploadGapMs: o.minUploadGapMs });
   await load.start(o.clients);
   let killsApi = 0;
   let killsWorker = 0;

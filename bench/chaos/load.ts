@@ -83,13 +83,16 @@ export class MixedLoad {
   private readonly rand: () => number;
   private readonly mix: OpMix;
   private readonly onDone: RequestDone | undefined;
+  /** Uploads start at most this often; a draw within the gap posts events instead. */
+  private readonly minUploadGapMs: number;
+  private lastUploadAt = 0;
 
   constructor(
     target: Target,
     videos: readonly string[],
     clip: Buffer,
     rand: () => number = Math.random,
-    opts: { mix?: OpMix; onDone?: RequestDone } = {},
+    opts: { mix?: OpMix; onDone?: RequestDone; minUploadGapMs?: number } = {},
   ) {
     this.target = target;
     this.videos = videos;
@@ -97,6 +100,7 @@ export class MixedLoad {
     this.rand = rand;
     this.mix = opts.mix ?? WRITE_MIX;
     this.onDone = opts.onDone;
+    this.minUploadGapMs = opts.minUploadGapMs ?? 0;
   }
 
   /** Registers the first accounts (retrying through restarts) and starts the writers. */
@@ -240,6 +244,8 @@ export class MixedLoad {
         return;
       }
       case 'upload': {
+        if (Date.now() - this.lastUploadAt < this.minUploadGapMs) return this.step('events');
+        this.lastUploadAt = Date.now();
         const form = new FormData();
         form.append('caption', 'chaos upload');
         form.append('privacy', 'public');
