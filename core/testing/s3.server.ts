@@ -94,21 +94,10 @@ function atomicPuts(store: S3rverStore): void {
 const s3Server: TestServer = {
   name: 's3',
   async start() {
-    const S3rverClass = createRequire(import.meta.url)('s3rver') as S3rverCtor;
     const directory = await mkdtemp(join(tmpdir(), 'foryou-s3rver-'));
-    const server = new S3rverClass({ address: '127.0.0.1', port: 0, directory, silent: true, resetOnClose: false });
-    atomicPuts(server.store);
-    const { port } = await server.run();
-    const q = new URLSearchParams({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      forcePathStyle: 'true',
-      accessKeyId: ACCESS_KEY,
-      secretAccessKey: SECRET_KEY,
-      createBucket: 'true',
-    });
+    const server = await runS3rver({ directory, port: 0 });
     return {
-      env: { TEST_S3_URL: `s3://foryou-test?${q}` },
+      env: { TEST_S3_URL: server.url('foryou-test') },
       async stop() {
         await server.close();
         await rm(directory, { recursive: true, force: true });
@@ -116,5 +105,35 @@ const s3Server: TestServer = {
     };
   },
 };
+
+/**
+ * s3rver over `directory` on 127.0.0.1:`port` (0: a free one) with atomic PUTs; `url(bucket)` is the
+ * `s3://` URL `openObjectStore` takes (the bucket is created on first use).
+ */
+export async function runS3rver(o: { directory: string; port: number }): Promise<{
+  port: number;
+  url(bucket: string): string;
+  close(): Promise<void>;
+}> {
+  const S3rverClass = createRequire(import.meta.url)('s3rver') as S3rverCtor;
+  const server = new S3rverClass({
+    address: '127.0.0.1',
+    port: o.port,
+    directory: o.directory,
+    silent: true,
+    resetOnClose: false,
+  });
+  atomicPuts(server.store);
+  const { port } = await server.run();
+  const q = new URLSearchParams({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    forcePathStyle: 'true',
+    accessKeyId: ACCESS_KEY,
+    secretAccessKey: SECRET_KEY,
+    createBucket: 'true',
+  });
+  return { port, url: (bucket) => `s3://${bucket}?${q}`, close: () => server.close() };
+}
 
 export default s3Server;

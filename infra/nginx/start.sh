@@ -2,29 +2,31 @@
 # Runs nginx as the media CDN in front of a foryou origin, with its own prefix dir (config, cache,
 # logs, temp files), never the system's config:
 #   infra/nginx/start.sh --prefix DIR --listen 127.0.0.1:8081 --origin 127.0.0.1:8080 \
-#     [--cache-max-size 10g] [--workers auto] [--daemon]
+#     [--origin 127.0.0.1:8082 ...] [--cache-max-size 10g] [--workers auto] [--daemon]
+# Several --origin: nginx balances the API between them and passes a request the dead one refused to
+# the next (it also serves /media/ from its cache, as the CDN).
 # In the foreground (the default) this process becomes the nginx master: stop it with SIGTERM (fast)
 # or SIGQUIT (graceful). With --daemon it returns once nginx runs; stop it with `nginx -p DIR -s quit`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-prefix="" listen="" origin="" max_size="10g" workers="auto" daemon=0
+prefix="" listen="" origins=() max_size="10g" workers="auto" daemon=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) prefix="$2"; shift 2 ;;
     --listen) listen="$2"; shift 2 ;;
-    --origin) origin="$2"; shift 2 ;;
+    --origin) origins+=("$2"); shift 2 ;;
     --cache-max-size) max_size="$2"; shift 2 ;;
     --workers) workers="$2"; shift 2 ;;
     --daemon) daemon=1; shift ;;
     *) echo "start.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-if [ -z "$prefix" ] || [ -z "$listen" ] || [ -z "$origin" ]; then
+if [ -z "$prefix" ] || [ -z "$listen" ] || [ ${#origins[@]} -eq 0 ]; then
   echo "usage: start.sh --prefix DIR --listen HOST:PORT --origin HOST:PORT [--cache-max-size 10g] [--workers auto] [--daemon]" >&2
   exit 2
 fi
-for value in "$listen" "$origin"; do
+for value in "$listen" "${origins[@]}"; do
   [[ "$value" =~ ^[][A-Za-z0-9.:_-]+$ ]] || { echo "start.sh: bad address '$value'" >&2; exit 2; }
 done
 [[ "$max_size" =~ ^[0-9]+[kmgKMG]?$ ]] || { echo "start.sh: bad --cache-max-size '$max_size'" >&2; exit 2; }
@@ -52,7 +54,12 @@ if [ "$(id -u)" -eq 0 ]; then
   fi
 fi
 
-sed -e "s#@PREFIX@#${prefix}#g" -e "s#@LISTEN@#${listen}#g" -e "s#@ORIGIN@#${origin}#g" \
+# One origin: always tried. Several: one refusing connections is skipped for 2 s after a failure.
+servers=""
+for o in "${origins[@]}"; do
+  if [ ${#origins[@]} -eq 1 ]; then servers="server ${o};"; else servers="${servers} server ${o} max_fails=1 fail_timeout=2s;"; fi
+done
+sed -e "s#@PREFIX@#${prefix}#g" -e "s#@LISTEN@#${listen}#g" -e "s#@ORIGIN_SERVERS@#${servers}#g" \
   -e "s#@CACHE_MAX_SIZE@#${max_size}#g" -e "s#@WORKERS@#${workers}#g" -e "s#@USER_DIRECTIVE@#${user_directive}#g" \
   "$here/nginx.conf.template" > "$prefix/nginx.conf"
 
