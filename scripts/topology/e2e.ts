@@ -8,9 +8,10 @@
  * takes it down.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeClip } from '../../bench/chaos/clip.ts';
 
 const dir = process.env.TOPOLOGY_DIR ?? '/tmp/foryou-topology';
 const env = Object.fromEntries(
@@ -62,6 +63,22 @@ async function call(method: string, path: string, o: { token?: string; json?: un
     retried = true;
     stats.retried++;
     await sleep(250 * attempt);
+  }
+}
+
+/** A 1 s 160x120 test-pattern clip with a tone (H.264 + AAC in MP4). */
+function makeClip(): Buffer {
+  const tmp = mkdtempSync(join(tmpdir(), 'foryou-topology-clip-'));
+  try {
+    const path = join(tmp, 'clip.mp4');
+    execFileSync('ffmpeg', [
+      ...['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=15:d=1'],
+      ...['-f', 'lavfi', '-i', 'sine=f=440:d=1', '-c:v', 'libx264', '-preset', 'ultrafast'],
+      ...['-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '32k', '-shortest', path],
+    ]);
+    return readFileSync(path);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
