@@ -4,12 +4,23 @@ import { join } from 'node:path';
 import { progressBar } from '../core/cli/progress.ts';
 import { ForyouClient } from '../platform/client/index.ts';
 import { buildFastCatalogue } from '../sim/fast.ts';
-import { type Estimate, sumDays } from '../sim/metrics.ts';
+import type { Estimate } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
 import { armsOf, Simulation } from '../sim/runner.ts';
 import { servingVersions, waitForModels } from '../sim/train-cycle.ts';
 import { loadWorld, resized, type World } from '../sim/world.ts';
-import { pairedBootstrap } from '../training/eval/stats.ts';
+import {
+  AB_EXPERIMENT,
+  FROZEN_ARM,
+  type FrozenPins,
+  LOOP_ARM,
+  loopVsFrozen,
+  pinFrozen,
+  productionPins,
+  servedByVersion,
+  startLoopAb,
+  stopLoopAb,
+} from './loop/ab.ts';
 import {
   type CycleRecord,
   cliCycle,
@@ -30,51 +41,60 @@ const NEW_VIDEOS = Number(argValue('--new-videos') ?? 5);
 /** Write every served item with its sources and truth to `<file>.<loop|frozen>.jsonl` (`npm run sim -- trace`). */
 const TRACE = argValue('--trace');
 
-async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnType<typeof progressBar>) {
-  const dir = mkdtempSync(join(tmpdir(), `foryou-bench-loop-${mode}-`));
+/**
+ * One platform, one simulated world, users randomised between the A/B's arms (bench/loop/ab.ts): the
+ * trainer cycles after each day; after the first the frozen arm pins the models production then served.
+ */
+async function runPlatform(world: World, bar: ReturnType<typeof progressBar>) {
+  const dir = mkdtempSync(join(tmpdir(), 'foryou-bench-loop-'));
   const dataDir = join(dir, 'data');
   const feedDir = feedConfigAllPipeline(mkdtempSync(join(dir, 'feed-')));
   const env = simPlatformEnv(dataDir, { FEED_CONFIG_DIR: feedDir, METRICS_TOKEN });
   try {
     const catalogue = await buildFastCatalogue(env, world);
     const platform = await startPlatform(env);
+    startLoopAb(dataDir, feedDir);
     const cycles: CycleRecord[] = [];
     const newVideo: number[] = [];
+    let pins: FrozenPins = {};
     let drill: Record<string, unknown> | null = null;
     let canaryDrill: Awaited<ReturnType<typeof startCanaryDrill>> | undefined;
     let canary: Record<string, unknown> | undefined;
-    const probe = new ForyouClient({ baseUrl: platform.base, deviceId: `bench-loop-${mode}` });
-    const traceFd = TRACE ? openSync(`${TRACE}.${mode}.jsonl`, 'w') : undefined;
+    const probe = new ForyouClient({ baseUrl: platform.base, deviceId: 'bench-loop-probe' });
+    const traceFd = TRACE ? openSync(`${TRACE}.jsonl`, 'w') : undefined;
+    const step = (day: number, what: string) => bar.update(day * 24 + 24, (DAYS + 1) * 24, what);
     try {
       const report = await new Simulation({
         baseUrl: platform.base,
         world,
         catalogue,
-        // The loop run has one more day: the canary drill's, after the days the A/B compares.
-        days: mode === 'loop' ? DAYS + 1 : DAYS,
+        armExperiment: AB_EXPERIMENT,
+        // One more day than the A/B compares: the canary drill's.
+        days: DAYS + 1,
         concurrency: CONCURRENCY,
         ...(traceFd !== undefined ? { trace: (row) => writeSync(traceFd, `${JSON.stringify(row)}\n`) } : {}),
-        progress: (p) => bar.update(p.day * 24 + p.hour + 1, (DAYS + 1) * 24, `${mode}: day ${p.day} hour ${p.hour}`),
+        progress: (p) => bar.update(p.day * 24 + p.hour + 1, (DAYS + 1) * 24, `day ${p.day} hour ${p.hour}`),
         onDayEnd: async (day) => {
-          if (mode === 'loop' && day === DAYS - 1) {
-            // The extra day: a broken model past the gate as a canary, while the users keep watching.
-            bar.update(day * 24 + 24, DAYS * 24, `${mode}: canary drill (a broken model past the gate)`);
+          if (day === DAYS - 1) {
+            // The compared days are over: the A/B stops (everyone on production), and a broken model
+            // goes past the gate as a canary while the users keep watching.
+            stopLoopAb(dataDir, 'the compared days are over');
+            step(day, 'canary drill (a broken model past the gate)');
             canaryDrill = await startCanaryDrill(dataDir, platform.base, feedDir);
             return;
           }
-          if (mode === 'loop' && day === DAYS) {
+          if (day === DAYS) {
             canary = await canaryDrill?.stop();
             return;
           }
-          if (day >= DAYS - 1 || (mode === 'frozen' && day > 0)) return;
           const dayEnd = performance.now();
-          if (mode === 'loop' && day >= 1 && NEW_VIDEOS > 0) {
-            bar.update(day * 24 + 24, DAYS * 24, `${mode}: new uploads into the index`);
+          if (day >= 1 && NEW_VIDEOS > 0) {
+            step(day, 'new uploads into the index');
             newVideo.push(
               ...(await newVideoLatencies(platform.base, world, catalogue.creators[0]!.handle, NEW_VIDEOS, `d${day}`)),
             );
           }
-          bar.update(day * 24 + 24, DAYS * 24, `${mode}: trainer cycle after day ${day}`);
+          step(day, `trainer cycle after day ${day}`);
           const before = await servingVersions(probe);
           const t0 = performance.now();
           const c = await cliCycle(dataDir);
@@ -82,6 +102,10 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
           const promoted = c.models.filter((m) => m.promoted).map((m) => m.name);
           const served = await waitForModels(probe, before, promoted, 120_000);
           const latency = (performance.now() - dayEnd) / 1000;
+          if (day === 0) {
+            pins = await productionPins(dataDir);
+            pinFrozen(feedDir, pins);
+          }
           cycles.push({
             after_day: day,
             canary_on_previous: c.canary ?? [],
@@ -93,8 +117,8 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
             model_update_latency_s: promoted.length > 0 ? latency : null,
             serving: served,
           });
-          if (mode === 'loop' && day === DAYS - 2) {
-            bar.update(day * 24 + 24, DAYS * 24, `${mode}: fault drill at the gate`);
+          if (day === DAYS - 2) {
+            step(day, 'fault drill at the gate');
             const servingBefore = await servingVersions(probe);
             drill = await gateDrill(dataDir, platform.base, feedDir);
             const servingAfter = await servingVersions(probe);
@@ -103,7 +127,8 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
           }
         },
       }).run();
-      return { report, cycles, newVideo, drill, canary, creators: catalogue.creators.length };
+      const scoredBy = await servedByVersion(dataDir);
+      return { report, cycles, newVideo, drill, canary, pins, scoredBy, creators: catalogue.creators.length };
     } finally {
       if (traceFd !== undefined) closeSync(traceFd);
       await platform.stop();
@@ -115,44 +140,22 @@ async function runPlatform(world: World, mode: 'loop' | 'frozen', bar: ReturnTyp
 
 const fmt = (e: Estimate) => `${e.mean.toFixed(3)} [${e.ci95[0].toFixed(3)}, ${e.ci95[1].toFixed(3)}]`;
 
-function perDay(r: Awaited<ReturnType<typeof runPlatform>>) {
+type Run = Awaited<ReturnType<typeof runPlatform>>;
+
+/** One arm's true affinity and watch time per session, day by day. */
+function perDay(r: Run, arm: string) {
   return Array.from({ length: DAYS }, (_, d) => {
-    const arm = Object.values(
-      armsOf({ truths: r.report.truths, exposure: r.report.exposure, creators: r.creators }, { from: d, to: d + 1 }),
-    )[0]!;
+    const a = armsOf(
+      { truths: r.report.truths, exposure: r.report.exposure, creators: r.creators },
+      { from: d, to: d + 1 },
+    )[arm]!;
     return {
       day: d,
-      users: arm.users,
-      true_affinity: arm.true_affinity,
-      watch_time_per_session_s: arm.watch_time_per_session_s,
+      users: a.users,
+      true_affinity: a.true_affinity,
+      watch_time_per_session_s: a.watch_time_per_session_s,
     };
   });
-}
-
-/** Watch seconds per session of each user over [from, to) in both runs, paired by user. */
-function pairedWatch(
-  a: Awaited<ReturnType<typeof runPlatform>>,
-  b: Awaited<ReturnType<typeof runPlatform>>,
-  from: number,
-) {
-  const per = (r: typeof a) =>
-    new Map(
-      r.report.truths
-        .map((t) => [t.user, sumDays(t, from, DAYS)] as const)
-        .filter(([, d]) => d.sessions > 0)
-        .map(([u, d]) => [u, d.watchMs / 1000 / d.sessions] as const),
-    );
-  const pa = per(a);
-  const pb = per(b);
-  const users = [...pa.keys()].filter((u) => pb.has(u));
-  const x = users.map((u) => pa.get(u)!);
-  const y = users.map((u) => pb.get(u)!);
-  return {
-    users: users.length,
-    loop: x.reduce((s, v) => s + v, 0) / Math.max(1, x.length),
-    frozen: y.reduce((s, v) => s + v, 0) / Math.max(1, y.length),
-    diff: pairedBootstrap(x, y, { seed: 1 }),
-  };
 }
 
 const p95 = (xs: number[]) => {
@@ -163,16 +166,17 @@ const p95 = (xs: number[]) => {
 
 const started = performance.now();
 const world = resized(loadWorld(WORLD), { users: USERS, videos: VIDEOS });
-const bar = progressBar(`${WORLD}: ${USERS} users × ${DAYS} days, loop then frozen`);
-const loop = await runPlatform(world, 'loop', bar);
-const frozen = await runPlatform(world, 'frozen', bar);
+const bar = progressBar(
+  `${WORLD}: ${USERS} users × ${DAYS} days (+ the drill day), arms ${LOOP_ARM} and ${FROZEN_ARM}`,
+);
+const run = await runPlatform(world, bar);
 bar.done();
 
-const loopDays = perDay(loop);
-const frozenDays = perDay(frozen);
-// The runs serve the same day-0 model on day 1; from day 2 the loop has retrained.
-const ab = pairedWatch(loop, frozen, 2);
-const cycles = loop.cycles.map((c, i) => {
+const loopDays = perDay(run, LOOP_ARM);
+const frozenDays = perDay(run, FROZEN_ARM);
+// Days 0 and 1 serve the same models in both arms (the pre-period); from day 2 the loop has retrained.
+const ab = loopVsFrozen(run.report.truths, 2, DAYS);
+const cycles = run.cycles.map((c, i) => {
   const day = (c.after_day as number) + 1;
   return {
     cycle: i + 1,
@@ -185,7 +189,7 @@ const cycles = loop.cycles.map((c, i) => {
   };
 });
 printTable(
-  'trainer cycles (loop run)',
+  'trainer cycles (the loop arm on the next day)',
   cycles.map((c) => ({
     cycle: c.cycle,
     after_day: c.after_day,
@@ -200,7 +204,7 @@ printTable(
   })),
 );
 printTable(
-  'per day: loop vs frozen',
+  'per day: loop arm vs frozen arm',
   loopDays.map((d, i) => ({
     day: d.day,
     loop_affinity: fmt(d.true_affinity),
@@ -209,49 +213,63 @@ printTable(
     frozen_watch_s: fmt(frozenDays[i]!.watch_time_per_session_s),
   })),
 );
-const drill = loop.drill as Record<string, unknown> | null;
-const canaryDrill = loop.canary as Record<string, unknown> | undefined;
+const ci = (c: { diff: number; ci: [number, number] }) =>
+  `${c.diff.toFixed(2)} s [${c.ci[0].toFixed(2)}, ${c.ci[1].toFixed(2)}]`;
+const drill = run.drill as Record<string, unknown> | null;
+const canaryDrill = run.canary as Record<string, unknown> | undefined;
 const userErrors = drill && canaryDrill ? (drill.user_errors as number) + (canaryDrill.user_errors as number) : null;
 const summary = {
-  ab_loop_vs_frozen_watch_ci95: `${ab.diff.mean.toFixed(2)} s [${ab.diff.ci95[0].toFixed(2)}, ${ab.diff.ci95[1].toFixed(2)}] over ${ab.users} users`,
-  new_video_index_latency_s_p95: p95(loop.newVideo)?.toFixed(2) ?? '-',
+  ab_loop_vs_frozen_watch_ci95: `${ci(ab.cuped)} over ${ab.users} users (CUPED; raw ${ci(ab.raw)})`,
+  new_video_index_latency_s_p95: p95(run.newVideo)?.toFixed(2) ?? '-',
   broken_model_rejected: String(drill?.rejected ?? '-'),
   canary_drill: `${canaryDrill?.verdict ?? '-'}${canaryDrill?.rollback_s != null ? ` in ${(canaryDrill.rollback_s as number).toFixed(1)} s` : ''}`,
   user_errors: String(userErrors ?? '-'),
 };
 printTable('loop', [summary]);
+printTable(
+  'served items by the ranker version that scored them (serve log)',
+  run.scoredBy.map((r) => ({ model_version: r.model_version, index_version: r.index_version, items: r.items })),
+);
 writeResults('loop', {
-  world: loop.report.world,
-  users: loop.report.users,
+  world: run.report.world,
+  users: run.report.users,
   days: DAYS,
   videos: VIDEOS,
   via_http: true,
   cycles,
-  frozen_cycles: frozen.cycles,
+  // The frozen arm does not train: it pins the versions production served after cycle 1.
+  frozen_cycles: cycles.slice(0, 1),
   per_day: { loop: loopDays, frozen: frozenDays },
   ab: {
     loop_vs_frozen: {
-      design:
-        'two runs of the same world, users and seeds; the loop retrains after every day, the frozen run keeps the day-0 model; paired by user over days 2.. (where their models differ), bootstrap over users',
+      design: `one platform and one simulated world; users randomised by the experiments layer (${AB_EXPERIMENT}, 50/50 by user id) into the ${LOOP_ARM} arm, served by production as the trainer promotes after every day, and the ${FROZEN_ARM} arm, pinned after cycle 1 to the versions production then served; days 0-1 both arms serve the same models (the pre-period), compared over days 2.. ; Welch's interval of loop − frozen on per-user watch seconds per session, CUPED-adjusted with the user's own value over days 0-1`,
+      training:
+        "the frozen arm never trains (pinned); the loop trains on both arms' serve logs (each row records the ranker version that scored it and its propensity), unfiltered and unweighted, as a production trainer beside a holdout",
       days: [2, DAYS - 1],
-      note: 'the loop run has one more day (the canary drill), outside the compared days',
+      note: 'the run has one more day (the canary drill), after the A/B stopped, outside the compared days',
+      frozen_pins: run.pins,
+      frozen_index_follows_production: run.pins.two_tower === undefined,
       users: ab.users,
+      users_per_arm: ab.users_per_arm,
+      users_with_pre_period: ab.users_with_pre_period,
       loop_watch_time_per_session_s: ab.loop,
       frozen_watch_time_per_session_s: ab.frozen,
-      watch_time_ci95: ab.diff.ci95,
-      watch_time_diff_mean: ab.diff.mean,
+      watch_time_ci95: ab.cuped.ci,
+      watch_time_diff_mean: ab.cuped.diff,
+      cuped: { theta: ab.cuped.theta, variance_reduction: ab.cuped.variance_reduction, p: ab.cuped.p },
+      raw: { diff: ab.raw.diff, ci95: ab.raw.ci, p: ab.raw.p },
     },
   },
-  new_video_index_latency_s: loop.newVideo,
-  new_video_index_latency_s_p95: p95(loop.newVideo),
+  served_by_version: run.scoredBy,
+  new_video_index_latency_s: run.newVideo,
+  new_video_index_latency_s_p95: p95(run.newVideo),
   fault_drill: { gate: drill, canary: canaryDrill ?? null },
   broken_model_rejected: drill?.rejected ?? null,
   rollback_s: canaryDrill?.rollback_s ?? null,
   user_errors: userErrors,
   simulator_errors: {
-    loop: loop.report.cost.errors,
-    frozen: frozen.report.cost.errors,
-    codes: loop.report.cost.error_codes,
+    run: run.report.cost.errors,
+    codes: run.report.cost.error_codes,
   },
   total_s: (performance.now() - started) / 1000,
 });
