@@ -15,6 +15,7 @@
  * shown that it pays. Writes bench/results/replay.json (test) or bench/results/replay-validation.json.
  */
 
+import { relative, resolve } from 'node:path';
 import { MemoryCache } from '../core/cache/cache.memory.ts';
 import { FEATURE_NAMES, strongestTags } from '../feature-store/definitions.ts';
 import { loadFeedConfig } from '../feed/for-you/config.ts';
@@ -281,7 +282,8 @@ async function main(): Promise<void> {
   const stageMs = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v / n]));
   printTable('Mean ms per pipeline stage (full pipeline)', [stageMs]);
   writeResults(split === 'test' ? 'replay' : 'replay-validation', {
-    data: dir,
+    // Relative to the checkout, so the results name no machine's folders.
+    data: relative(process.cwd(), resolve(dir)),
     split,
     requests: requests.length,
     models: { two_tower: !!holder.current(), ranker: !!holder.current(), epochs, seed, fit_on: fitDs.name },
