@@ -6,7 +6,7 @@
  * comments of the video, and tampered, forged and expired media tokens. A leak is a 2xx (or an accepted event) where the viewer may not see the object.
  */
 import { signPlaybackToken } from '../../platform/media/playback-token.ts';
-import { type Backend, startApi } from './processes.ts';
+import { type Backend, spawnWorker, startApi, stopGracefully } from './processes.ts';
 
 type Actor = 'owner' | 'friend' | 'follower' | 'stranger' | 'blocked' | 'anonymous';
 const ACTORS: readonly Actor[] = ['owner', 'friend', 'follower', 'stranger', 'blocked', 'anonymous'];
@@ -33,6 +33,10 @@ export interface BolaResult {
 export async function bolaMatrix(backend: Backend, o: { clip: Buffer; log: (l: string) => void }): Promise<BolaResult> {
   const t0 = Date.now();
   const server = await startApi(backend);
+  // The API runs only the backend's share of the background services; transcoding (the matrix video
+  // must become ready) runs in the worker process beside it, as in a deployment.
+  const worker = spawnWorker(backend);
+  await worker.ready;
   const base = server.base;
   const r: BolaResult = { cases: 0, leaks: 0, false_denials: 0, by_route: {}, samples: [], duration_s: 0 };
   const call = async (method: string, path: string, token?: string, json?: unknown, form?: FormData) => {
@@ -220,6 +224,7 @@ export async function bolaMatrix(backend: Backend, o: { clip: Buffer; log: (l: s
   check('POST /users/:id/follow', 'blocked', 'public', false, ok2xx(fol.status), `${fol.status}`);
   server.child.kill('SIGTERM');
   await server.exited;
+  await stopGracefully(worker);
   r.duration_s = Math.round((Date.now() - t0) / 1000);
   o.log(`  matrix: ${r.cases} cases, ${r.leaks} leaks, ${r.false_denials} false denials`);
   return r;
