@@ -40,6 +40,17 @@ const PROFILES: readonly NetworkProfile[] = [
 ];
 /** Player settings `--runs` can name. `default` is what the client ships (`start-tuning.ts`). */
 const OLD_HLS = { startFragPrefetch: true, maxBufferSize: 60_000_000 };
+const AHEAD2: TuningOverride = {
+  bufferAhead: 2,
+  aheadBufferS: 0.5,
+  activeBufferS: 8,
+  carryBandwidth: false,
+  startHints: false,
+  posterAfterMs: -1,
+  hls: { maxBufferSize: 0 },
+};
+const AHEAD2_CARRY: TuningOverride = { ...AHEAD2, carryBandwidth: true };
+const AHEAD2_CARRY_HINTS: TuningOverride = { ...AHEAD2_CARRY, startHints: true };
 const VARIANTS: Record<string, TuningOverride> = {
   default: {},
   // The client before bench:start: the next item buffered as far as hls.js's byte budget allows (60 MB:
@@ -54,55 +65,15 @@ const VARIANTS: Record<string, TuningOverride> = {
     hls: OLD_HLS,
   },
   // Each step on top of the one before, every setting spelled out so the shipped defaults do not leak in.
-  ahead2: {
-    bufferAhead: 2,
-    aheadBufferS: 0.5,
-    activeBufferS: 8,
-    carryBandwidth: false,
-    startHints: false,
-    posterAfterMs: -1,
-    hls: { maxBufferSize: 0 },
-  },
-  ahead2_carry: {
-    bufferAhead: 2,
-    aheadBufferS: 0.5,
-    activeBufferS: 8,
-    carryBandwidth: true,
-    startHints: false,
-    posterAfterMs: -1,
-    hls: { maxBufferSize: 0 },
-  },
-  ahead2_carry_hints: {
-    bufferAhead: 2,
-    aheadBufferS: 0.5,
-    activeBufferS: 8,
-    carryBandwidth: true,
-    startHints: true,
-    posterAfterMs: -1,
-    hls: { maxBufferSize: 0 },
-  },
-  ahead2_carry_hints_noworker: {
-    bufferAhead: 2,
-    aheadBufferS: 0.5,
-    activeBufferS: 8,
-    carryBandwidth: true,
-    startHints: true,
-    posterAfterMs: -1,
-    hls: { maxBufferSize: 0, enableWorker: false },
-  },
+  ahead2: AHEAD2,
+  ahead2_carry: AHEAD2_CARRY,
+  ahead2_carry_hints: AHEAD2_CARRY_HINTS,
+  ahead2_carry_hints_noworker: { ...AHEAD2_CARRY_HINTS, hls: { maxBufferSize: 0, enableWorker: false } },
   // The shipped client without seeking a preloaded item onto its first frame.
   no_park: { parkAtFirstFrame: false },
   // The shipped client preparing the neighbours in the task that starts the item on screen.
   eager_schedule: { scheduleAfterFirstFrame: false },
-  lazy_poster: {
-    bufferAhead: 2,
-    aheadBufferS: 0.5,
-    activeBufferS: 8,
-    carryBandwidth: true,
-    startHints: true,
-    posterAfterMs: 250,
-    hls: { maxBufferSize: 0 },
-  },
+  lazy_poster: { ...AHEAD2_CARRY_HINTS, posterAfterMs: 250 },
 };
 
 /** What to measure: `first-segment-seconds:variant` pairs, by default the shipped ladder and client. */
