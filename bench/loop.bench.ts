@@ -248,7 +248,8 @@ writeResults('loop', {
       days: [2, DAYS - 1],
       note: 'the run has one more day (the canary drill), after the A/B stopped, outside the compared days',
       frozen_pins: run.pins,
-      frozen_index_follows_production: run.pins.two_tower === undefined,
+      // `content` when cycle 1 had promoted no two-tower: the frozen arm keeps the content index.
+      frozen_index: run.pins.two_tower ?? null,
       users: ab.users,
       users_per_arm: ab.users_per_arm,
       users_with_pre_period: ab.users_with_pre_period,

@@ -2,8 +2,9 @@
  * The learning-loop benchmark's A/B: one platform, one simulated world, users randomised by the
  * platform's own experiments layer into two arms of `loop-vs-frozen`. The `loop` arm follows production
  * as the trainer promotes; the `frozen` arm pins the models production served after the first cycle
- * (`value_model.ranker_version`, and `sources.two_tower.model_version` when a two-tower was promoted
- * then). Before the pin both arms serve the same models, which makes those days CUPED's pre-period.
+ * (`value_model.ranker_version`, and `sources.two_tower.model_version`: the promoted two-tower, or the
+ * content index when none was promoted then, so a later two-tower never reaches the frozen arm). Before
+ * the pin both arms serve the same models, which makes those days CUPED's pre-period.
  *
  * Training: the frozen arm never trains (it is pinned). The loop trains on both arms' logs, as a
  * production trainer does beside a holdout; each serve-log row records the ranker version that scored
@@ -18,6 +19,7 @@ import { cuped, meanEstimate, welch } from '../../ab/stats.ts';
 import { openSqliteMetadataStore } from '../../core/metadata/metadata.sqlite.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import { productionModel } from '../../model-format/production.ts';
+import { CONTENT_INDEX_VERSION } from '../../retrieval/content-index.ts';
 import { sumDays, type UserTruth } from '../../sim/metrics.ts';
 import { pinOverrides } from '../../training/loop/canary.ts';
 
@@ -75,14 +77,17 @@ async function withRegistry<T>(dataDir: string, f: (db: MetadataStore) => Promis
   }
 }
 
-/** The registry's production versions of the feed models now: what the frozen arm pins. */
+/**
+ * The registry's production versions of the feed models now: what the frozen arm pins. Without a
+ * promoted two-tower production retrieves from the content index, so that is what the arm pins.
+ */
 export function productionPins(dataDir: string): Promise<FrozenPins> {
   return withRegistry(dataDir, async (db) => {
     const pins: FrozenPins = {};
     const ranker = await productionModel(db, 'ranker');
     const twoTower = await productionModel(db, 'two_tower');
     if (ranker) pins.ranker = ranker.version;
-    if (twoTower) pins.two_tower = twoTower.version;
+    pins.two_tower = twoTower ? twoTower.version : CONTENT_INDEX_VERSION;
     return pins;
   });
 }

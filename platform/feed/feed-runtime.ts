@@ -24,6 +24,7 @@ import { RankerHolder, type RankerModel } from '../../ranking/ranker-holder.ts';
 import { OnnxRanker } from '../../ranking/scorer.onnx.ts';
 import { Catalog } from '../../retrieval/catalog.ts';
 import { type ContentEmbedder, hashedContentEmbedder } from '../../retrieval/content-embedding.ts';
+import { ContentIndex, pinnedIndexResolver } from '../../retrieval/content-index.ts';
 import {
   IndexHolder,
   type IndexSnapshot,
@@ -100,10 +101,11 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
   const catalog = new Catalog();
   const index = new IndexHolder();
   const ranker = new RankerHolder();
+  const embedder = o.contentEmbedder ?? hashedContentEmbedder(64);
   const maintainer = new IndexMaintainer({
     holder: index,
     catalog,
-    embedder: o.contentEmbedder ?? hashedContentEmbedder(64),
+    embedder,
     telemetry: o.telemetry,
   });
   const counters = new VideoCounters({ cache: o.cache, metadata: o.metadata, clock: o.clock });
@@ -156,7 +158,9 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
           .failed(err, `pinned ${name}@${version} could not be loaded; its arm is served by production`),
     });
   const pinnedRankers = pinned(FEED_MODELS.ranker, loadRanker);
-  const pinnedIndexes = pinned(FEED_MODELS.retrieval, loadIndex);
+  // An arm may also pin the content index beside a promoted two-tower (built on its first request).
+  const contentIndex = new ContentIndex({ catalog, embedder, telemetry: o.telemetry });
+  const pinnedIndexes = pinnedIndexResolver(contentIndex, pinned(FEED_MODELS.retrieval, loadIndex));
   const parts = {
     metadata: o.metadata,
     cache: o.cache,

@@ -18,7 +18,6 @@ import {
 } from '../../feed/for-you/types.ts';
 import { runPipeline } from '../../feed/pipeline/runner.ts';
 import { settingsOf } from '../../feed/pipeline/settings.ts';
-import type { PinnedVersions } from '../../model-format/pinned-versions.ts';
 import type { Catalog, CatalogStats } from '../../retrieval/catalog.ts';
 import type { IndexHolder, IndexSnapshot } from '../../retrieval/index-holder.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -67,8 +66,11 @@ export interface FeedServiceDeps {
   playbackTokenTtlS?: number;
   catalog: Catalog;
   index: IndexHolder;
-  /** Retrieval model versions arms pin (`sources.two_tower.model_version`), loaded on demand. */
-  pinnedIndexes?: PinnedVersions<IndexSnapshot>;
+  /**
+   * Retrieval versions arms pin (`sources.two_tower.model_version`): registered versions loaded on
+   * demand, or the content index (`content`); undefined while one loads.
+   */
+  pinnedIndexes?: { get(version: string): IndexSnapshot | undefined };
   config: () => FeedConfig;
   pipelines: Record<FeedType, PipelineConfig>;
   counts?: (videoIds: readonly string[]) => Promise<Map<string, CatalogStats>>;
