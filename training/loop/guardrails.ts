@@ -123,7 +123,8 @@ export async function checkCanary(o: {
     ...(e.watchMs !== undefined ? { watchMs: e.watchMs } : {}),
     ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
   }));
-  const asOfMs = Math.max(...events.map((e) => e.ts), 0) + 1;
+  // A loop, not Math.max(...): a spread of a day's events overflows the call stack.
+  const asOfMs = events.reduce((m, e) => Math.max(m, e.ts), 0) + 1;
   const rates = (items: ServedItem[]) =>
     perViewerRate(joinServedWithEngagement(items, events, { asOfMs, windowMs: 30 * 60_000 }));
   const cr = rates(cand);
@@ -150,7 +151,7 @@ export async function checkCanary(o: {
       ? `worse than control: ${summary}`
       : `not shown within tolerance after ${cand.length} impressions: ${summary}`;
     const removedAt = endCanary(o.site, o.name, `rolled back: ${reason}`, now());
-    const firstServed = Math.min(...served.filter(byCanary).map((s) => s.servedAt));
+    const firstServed = served.reduce((m, s) => (byCanary(s) ? Math.min(m, s.servedAt) : m), Number.POSITIVE_INFINITY);
     const rollbackS = (removedAt - firstServed) / 1000;
     await o.decisions.record({
       name: o.name,
