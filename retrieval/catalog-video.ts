@@ -24,5 +24,7 @@ export interface CatalogVideo {
   startKey?: string | null;
   /** The moderation label (domain/access.ts); absent reads as `none`. Removed videos are never in the catalogue. */
   moderation?: string;
+  /** Whether the author's account is private (domain/access.ts); absent reads as a public account. */
+  authorPrivate?: boolean;
   stats: CatalogStats;
 }

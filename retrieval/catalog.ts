@@ -17,7 +17,7 @@ export type { CatalogStats, CatalogVideo } from './catalog-video.ts';
 export { popularity };
 
 const COLUMNS =
-  'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, renditions, processed_at, deleted_at, status, moderation';
+  'id, author_id, privacy, caption, hashtags, created_at, duration_ms, version, poster_key, renditions, processed_at, deleted_at, status, moderation, author_private';
 /** Shortest interval between two popularity rankings of the whole catalogue. */
 const POPULAR_RESORT_MS = 10_000;
 /** How many of the most popular videos `popular()` keeps ranked. */
@@ -58,6 +58,7 @@ function sameVideo(a: CatalogVideo, b: CatalogVideo): boolean {
     a.posterKey === b.posterKey &&
     (a.startKey ?? null) === (b.startKey ?? null) &&
     (a.moderation ?? 'none') === (b.moderation ?? 'none') &&
+    (a.authorPrivate ?? false) === (b.authorPrivate ?? false) &&
     a.durationMs === b.durationMs &&
     a.caption === b.caption &&
     a.hashtags.join('\u0000') === b.hashtags.join('\u0000')
@@ -358,6 +359,7 @@ function toVideo(r: Record<string, unknown>): CatalogVideo {
     ...(r.moderation !== undefined && r.moderation !== null && r.moderation !== 'none'
       ? { moderation: String(r.moderation) }
       : {}),
+    ...(Number(r.author_private ?? 0) === 1 ? { authorPrivate: true } : {}),
     stats: zero(),
   };
 }

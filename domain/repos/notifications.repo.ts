@@ -1,7 +1,15 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 
 /** What a notification is about. */
-export const NOTIFICATION_TYPES = ['like', 'comment', 'reply', 'follow', 'moderation'] as const;
+export const NOTIFICATION_TYPES = [
+  'like',
+  'comment',
+  'reply',
+  'follow',
+  'follow_request',
+  'follow_approved',
+  'moderation',
+] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /** A stored notification with the actor's handle. */

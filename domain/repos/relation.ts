@@ -3,15 +3,21 @@ import { type AccessVideo, NO_RELATION, needsRelation, type Relation } from '../
 import { blocksRepo } from './blocks.repo.ts';
 import { followsRepo } from './follows.repo.ts';
 
+/** What the relation depends on in a video: its author, its privacy and its author's account privacy. */
+export type RelationKey = Pick<AccessVideo, 'authorId' | 'privacy' | 'authorPrivate'>;
+
 /**
  * The relation `canView` needs between a viewer and a video's author, read from the follows and blocks
- * repositories; no query at all for anonymous viewers and authors looking at their own videos.
+ * repositories; no query at all for anonymous viewers and authors looking at their own videos, and the
+ * follows only when the video's or the account's privacy makes them matter.
  */
-export async function relationTo(db: SqlExecutor, viewerId: string | undefined, video: AccessVideo): Promise<Relation> {
+export async function relationTo(db: SqlExecutor, viewerId: string | undefined, video: RelationKey): Promise<Relation> {
   if (!needsRelation(viewerId, video)) return NO_RELATION;
-  const [blocked, mutual] = await Promise.all([
+  const follows = followsRepo(db);
+  const [blocked, mutual, following] = await Promise.all([
     blocksRepo(db).eitherWay(viewerId, video.authorId),
-    video.privacy === 'friends' ? followsRepo(db).areMutual(viewerId, video.authorId) : false,
+    video.privacy === 'friends' ? follows.areMutual(viewerId, video.authorId) : false,
+    video.authorPrivate ? follows.isFollowing(viewerId, video.authorId) : false,
   ]);
-  return { mutual, blocked };
+  return { follows: following, mutual, blocked };
 }

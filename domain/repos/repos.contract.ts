@@ -75,26 +75,15 @@ export function describeRepositoriesContract(name: string, open: () => Promise<M
       await followsRepo(db).add('ra', 'rb', 1);
       await followsRepo(db).add('rb', 'ra', 1);
       await blocksRepo(db).add('rc', 'ra', 1);
-      expect(await relationTo(db, 'rb', { authorId: 'ra', privacy: 'friends' })).toEqual({
-        mutual: true,
-        blocked: false,
-      });
-      expect(await relationTo(db, 'rb', { authorId: 'ra', privacy: 'public' })).toEqual({
-        mutual: false,
-        blocked: false,
-      });
-      expect(await relationTo(db, 'rc', { authorId: 'ra', privacy: 'public' })).toEqual({
-        mutual: false,
-        blocked: true,
-      });
-      expect(await relationTo(db, undefined, { authorId: 'ra', privacy: 'friends' })).toEqual({
-        mutual: false,
-        blocked: false,
-      });
-      expect(await relationTo(db, 'ra', { authorId: 'ra', privacy: 'friends' })).toEqual({
-        mutual: false,
-        blocked: false,
-      });
+      const key = (privacy: string, authorPrivate = false) => ({ authorId: 'ra', privacy, authorPrivate });
+      const none = { follows: false, mutual: false, blocked: false };
+      expect(await relationTo(db, 'rb', key('friends'))).toEqual({ ...none, mutual: true });
+      expect(await relationTo(db, 'rb', key('public'))).toEqual(none);
+      expect(await relationTo(db, 'rb', key('public', true))).toEqual({ ...none, follows: true });
+      expect(await relationTo(db, 'rd', key('public', true))).toEqual(none);
+      expect(await relationTo(db, 'rc', key('public'))).toEqual({ ...none, blocked: true });
+      expect(await relationTo(db, undefined, key('friends', true))).toEqual(none);
+      expect(await relationTo(db, 'ra', key('friends', true))).toEqual(none);
     });
 
     it('likes: idempotent, counted exactly, and read for a page in one call', async () => {

@@ -82,6 +82,8 @@ export interface LiveVideoState {
   deleted: boolean;
   /** The moderation label (domain/access.ts). */
   moderation?: string;
+  /** Whether the author's account is private (domain/access.ts). */
+  authorPrivate: boolean;
 }
 
 /** A candidate video travelling through the pipeline, carrying why it is there. */

@@ -176,7 +176,13 @@ describe('runPipeline with a pre-ranker and a page guard', () => {
             id: 'live',
             hydrate: async (_q, cs) => {
               checked.push(ids(cs));
-              for (const c of cs) c.live = { status: 'ready', privacy: 'public', deleted: c.video.id === 'v2' };
+              for (const c of cs)
+                c.live = {
+                  status: 'ready',
+                  privacy: 'public',
+                  deleted: c.video.id === 'v2',
+                  authorPrivate: false,
+                };
             },
           },
           filters: [

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { discoveryRoutes } from '../discovery/discovery.routes.ts';
 import { engagementRoutes } from '../engagement/engagement.routes.ts';
+import { followRequestsRoutes } from '../engagement/follow-requests.routes.ts';
 import { profilesRoutes } from '../engagement/profiles.routes.ts';
 import { feedRoutes } from '../feed/feed.routes.ts';
 import { uploadGate } from '../media/drafts.ts';
@@ -41,6 +42,7 @@ export const apiAreas: { name: string; prefix: string; plugin: (deps: AppDeps) =
   { name: 'feed', prefix: '/api/v1', plugin: (d) => feedRoutes(d) },
   { name: 'discovery', prefix: '/api/v1', plugin: (d) => discoveryRoutes(d) },
   { name: 'profiles', prefix: '/api/v1', plugin: (d) => profilesRoutes(d) },
+  { name: 'follow-requests', prefix: '/api/v1', plugin: (d) => followRequestsRoutes(d) },
   { name: 'moderation', prefix: '/api/v1', plugin: (d) => moderationRoutes(d) },
   { name: 'notifications', prefix: '/api/v1', plugin: (d) => notificationsRoutes(d) },
   { name: 'ops', prefix: '/api/v1', plugin: (d) => opsRoutes(d) },

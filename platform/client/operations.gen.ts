@@ -215,6 +215,53 @@ export interface Operations {
     };
     status: 200;
   };
+  /** Requests to follow your private account that wait for you, oldest first */
+  'GET /api/v1/me/follow-requests': {
+    path: Record<string, never>;
+    query: {
+      /** next_cursor of the previous page */
+      cursor?: string;
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        user: {
+          id: string;
+          handle: string;
+          display_name: string;
+        };
+        /** When the request was made (epoch ms) */
+        requested_at: number;
+      }[];
+      next_cursor: string | null;
+    };
+    status: 200;
+  };
+  /** Approve a follow request: the user follows you and is told (follow_approved notification) */
+  'POST /api/v1/me/follow-requests/{userId}/approve': {
+    path: {
+      userId: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      approved: boolean;
+    };
+    status: 200;
+  };
+  /** Deny a follow request; the user is not told and may ask again */
+  'POST /api/v1/me/follow-requests/{userId}/deny': {
+    path: {
+      userId: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: {
+      approved: boolean;
+    };
+    status: 200;
+  };
   /** Replace the interests a new viewer picked (tags), used until they have history */
   'POST /api/v1/me/interests': {
     path: Record<string, never>;
@@ -284,6 +331,8 @@ export interface Operations {
     response: {
       /** Whether others may list your liked videos (GET /users/:id/likes); default false. */
       likes_public: boolean;
+      /** A private account: follows become requests you approve (GET /me/follow-requests), and your videos, liked videos, followers and following are seen by approved followers only; default false. Switching back to public approves every pending request. */
+      private: boolean;
     };
     status: 200;
   };
@@ -294,10 +343,14 @@ export interface Operations {
     body: {
       /** Whether others may list your liked videos (GET /users/:id/likes); default false. */
       likes_public?: boolean;
+      /** A private account: follows become requests you approve (GET /me/follow-requests), and your videos, liked videos, followers and following are seen by approved followers only; default false. Switching back to public approves every pending request. */
+      private?: boolean;
     };
     response: {
       /** Whether others may list your liked videos (GET /users/:id/likes); default false. */
       likes_public: boolean;
+      /** A private account: follows become requests you approve (GET /me/follow-requests), and your videos, liked videos, followers and following are seen by approved followers only; default false. Switching back to public approves every pending request. */
+      private: boolean;
     };
     status: 200;
   };
@@ -625,7 +678,7 @@ export interface Operations {
     response: {
       items: {
         id: string;
-        type: 'like' | 'comment' | 'reply' | 'follow' | 'moderation';
+        type: 'like' | 'comment' | 'reply' | 'follow' | 'follow_request' | 'follow_approved' | 'moderation';
         actor: {
           id: string;
           handle: string;
@@ -898,6 +951,10 @@ export interface Operations {
       followed_by_viewer: boolean;
       /** Whether GET /users/:id/likes lists their liked videos to others */
       likes_public: boolean;
+      /** A private account: its videos, liked videos, followers and following are for approved followers only */
+      private: boolean;
+      /** Whether the caller waits for this private account to approve them */
+      follow_requested: boolean;
     };
     status: 200;
   };
@@ -934,11 +991,13 @@ export interface Operations {
     body: undefined;
     response: {
       following: boolean;
+      /** True when the account is private and the follow waits for its owner (GET /me/follow-requests) */
+      requested: boolean;
       follower_count: number;
     };
     status: 200;
   };
-  /** Unfollow a user (idempotent) */
+  /** Unfollow a user, or cancel a pending follow request (idempotent) */
   'DELETE /api/v1/users/{id}/follow': {
     path: {
       id: string;
@@ -947,6 +1006,8 @@ export interface Operations {
     body: undefined;
     response: {
       following: boolean;
+      /** True when the account is private and the follow waits for its owner (GET /me/follow-requests) */
+      requested: boolean;
       follower_count: number;
     };
     status: 200;

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import { OPEN_TO_ANYONE_SQL } from '../../domain/access.ts';
 import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
 import type { AppDeps } from '../api/deps.ts';
 import { VideoCounters } from '../engagement/counters.ts';
@@ -29,8 +30,8 @@ export interface TrendingTag {
   views: number;
 }
 
-/** Videos trending may count: public, ready and not held, limited or removed. */
-const TRENDABLE = "v.deleted_at IS NULL AND v.status = 'ready' AND v.privacy = 'public' AND v.moderation = 'none'";
+/** Videos trending may count: open to anyone (public, of a public account), ready and not held, limited or removed. */
+const TRENDABLE = `v.deleted_at IS NULL AND v.status = 'ready' AND ${OPEN_TO_ANYONE_SQL} AND v.moderation = 'none'`;
 
 /** Newest first by (created_at, id), resumable with an `encodeCursor` position. */
 function tagRecent(db: SqlExecutor, tag: string) {
@@ -143,11 +144,11 @@ export function discoveryService(
       return cards(sort === 'recent' ? tagRecent(db, tag) : tagTop(db, tag), viewerId, page);
     },
 
-    /** A hashtag's header: how many public, ready videos not removed carry it (what anyone may open). */
+    /** A hashtag's header: how many ready videos open to anyone (`openToAnyone`) carry it. */
     async tag(tag: string): Promise<{ tag: string; video_count: number }> {
       const row = await db.get<{ n: number }>(
         `SELECT COUNT(*) AS n FROM video_hashtags h JOIN videos v ON v.id = h.video_id
-         WHERE h.tag = $1 AND ${SEARCHABLE} AND v.privacy = 'public'`,
+         WHERE h.tag = $1 AND ${SEARCHABLE} AND ${OPEN_TO_ANYONE_SQL}`,
         [tag],
       );
       return { tag, video_count: Number(row?.n ?? 0) };

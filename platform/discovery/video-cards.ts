@@ -37,6 +37,7 @@ interface CardRow {
   caption: string;
   hashtags: string;
   privacy: string;
+  author_private: number;
   poster_key: string | null;
   duration_ms: number | null;
   created_at: number;
@@ -61,7 +62,7 @@ export async function videoCards(
 ): Promise<VideoCard[]> {
   if (ids.length === 0) return [];
   const rows = await db.all<CardRow>(
-    `SELECT id, author_id, caption, hashtags, privacy, poster_key, duration_ms, created_at
+    `SELECT id, author_id, caption, hashtags, privacy, author_private, poster_key, duration_ms, created_at
      FROM videos WHERE id IN (${inList(ids.length)})`,
     [...ids],
   );
@@ -77,7 +78,10 @@ export async function videoCards(
   for (const id of ids) {
     const r = byId.get(id);
     if (!r) continue;
-    const url = playbackLinks({ id: r.id, privacy: r.privacy }, { ...links, viewerId }).url;
+    const url = playbackLinks(
+      { id: r.id, privacy: r.privacy, authorPrivate: Number(r.author_private) === 1 },
+      { ...links, viewerId },
+    ).url;
     cards.push({
       id: r.id,
       author: authors.get(r.author_id)!,

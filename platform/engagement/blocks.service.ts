@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors/registry.ts';
 import { newId } from '../../core/ids.ts';
 import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
+import { followRequestsRepo } from '../../domain/repos/follow-requests.repo.ts';
 import { followsRepo } from '../../domain/repos/follows.repo.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey, type EngagementEvent } from './events.ts';
@@ -15,7 +16,7 @@ export interface BlockResult {
 /**
  * Blocks: idempotent block/unblock of another existing user. A block hides each user's videos, comments
  * and profile from the other (`canView` and the engagement reads) and refuses follows, likes, comments,
- * replies and mentions across it (403 BLOCKED). Blocking removes the follows between the two, both ways.
+ * replies and mentions across it (403 BLOCKED). Blocking removes the follows between the two, both ways, and pending follow requests either way.
  * Like a follow, each real change is recorded and appended to the event log in one transaction: a
  * `block` / `unblock` event, and an `unfollow` per follow the block removed (what consumers of follows
  * already read). Lifting a block restores no follow.
@@ -40,6 +41,7 @@ export function blocksService(deps: Pick<EngagementDeps, 'metadata' | 'events' |
         const events = [event('block', userId, targetId, now)];
         if (await follows.remove(userId, targetId)) events.push(event('unfollow', userId, targetId, now));
         if (await follows.remove(targetId, userId)) events.push(event('unfollow', targetId, userId, now));
+        await followRequestsRepo(tx).removeBetween(userId, targetId);
         return { result: undefined, events };
       });
       return { blocked: true };

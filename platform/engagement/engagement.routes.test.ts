@@ -49,6 +49,7 @@ describe('engagement routes', () => {
     expect((await call('POST', '/videos/v1/share', { user: 'alice', body: { channel: 'sms' } })).statusCode).toBe(201);
     expect((await call('POST', '/users/bob/follow', { user: 'alice' })).json()).toEqual({
       following: true,
+      requested: false,
       follower_count: 1,
     });
     expect((await call('GET', '/users/bob', { user: 'alice' })).json()).toMatchObject({
@@ -59,6 +60,7 @@ describe('engagement routes', () => {
     expect((await call('DELETE', `/comments/${c.json().id}`, { user: 'alice' })).statusCode).toBe(204);
     expect((await call('DELETE', '/users/bob/follow', { user: 'alice' })).json()).toEqual({
       following: false,
+      requested: false,
       follower_count: 0,
     });
     expect((await call('DELETE', '/videos/v1/like', { user: 'alice' })).json()).toEqual({

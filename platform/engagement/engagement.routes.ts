@@ -159,13 +159,21 @@ export function engagementRoutes(
         reply.status(201).send(await shares.share(requireUser(request).id, request.params.id, request.body.channel)),
     );
 
-    const followBody = z.object({ following: z.boolean(), follower_count: z.number() });
+    const followBody = z.object({
+      following: z.boolean(),
+      requested: z
+        .boolean()
+        .describe('True when the account is private and the follow waits for its owner (GET /me/follow-requests)'),
+      follower_count: z.number(),
+    });
     app.post(
       '/users/:id/follow',
       {
         schema: {
           tags: ['engagement'],
           summary: 'Follow a user (idempotent); 403 BLOCKED across a block',
+          description:
+            'Following a private account sends it a follow request instead (`following: false, requested: true`); its owner approves or denies it. Following again while it waits is a no-op.',
           params: idParams,
           response: { 200: followBody },
         },
@@ -177,7 +185,7 @@ export function engagementRoutes(
       {
         schema: {
           tags: ['engagement'],
-          summary: 'Unfollow a user (idempotent)',
+          summary: 'Unfollow a user, or cancel a pending follow request (idempotent)',
           params: idParams,
           response: { 200: followBody },
         },
@@ -230,6 +238,14 @@ export function engagementRoutes(
               video_count: z.number(),
               followed_by_viewer: z.boolean(),
               likes_public: z.boolean().describe('Whether GET /users/:id/likes lists their liked videos to others'),
+              private: z
+                .boolean()
+                .describe(
+                  'A private account: its videos, liked videos, followers and following are for approved followers only',
+                ),
+              follow_requested: z
+                .boolean()
+                .describe('Whether the caller waits for this private account to approve them'),
             }),
           },
         },

@@ -22,11 +22,11 @@ describe('follows, profiles and shares', () => {
 
   it('follows and unfollows idempotently with follower counts', async () => {
     const follows = followsService(f);
-    expect(await follows.follow('alice', 'bob')).toEqual({ following: true, follower_count: 1 });
-    expect(await follows.follow('alice', 'bob')).toEqual({ following: true, follower_count: 1 });
-    expect(await follows.follow('carol', 'bob')).toEqual({ following: true, follower_count: 2 });
-    expect(await follows.unfollow('alice', 'bob')).toEqual({ following: false, follower_count: 1 });
-    expect(await follows.unfollow('alice', 'bob')).toEqual({ following: false, follower_count: 1 });
+    expect(await follows.follow('alice', 'bob')).toEqual({ following: true, requested: false, follower_count: 1 });
+    expect(await follows.follow('alice', 'bob')).toEqual({ following: true, requested: false, follower_count: 1 });
+    expect(await follows.follow('carol', 'bob')).toEqual({ following: true, requested: false, follower_count: 2 });
+    expect(await follows.unfollow('alice', 'bob')).toEqual({ following: false, requested: false, follower_count: 1 });
+    expect(await follows.unfollow('alice', 'bob')).toEqual({ following: false, requested: false, follower_count: 1 });
     const types = (await f.events.read(ENGAGEMENT_TOPIC, 0, 0, 10)).map((e) => (e.value as { type: string }).type);
     expect(types).toEqual(['follow', 'follow', 'unfollow']);
   });

@@ -1,7 +1,7 @@
 import { AppError } from '../../core/errors/registry.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
-import type { Relation } from '../../domain/access.ts';
+import type { AccessVideo, Relation } from '../../domain/access.ts';
 import { canView, videoAccess } from '../../domain/access.ts';
 import { relationTo } from '../../domain/repos/relation.ts';
 
@@ -20,9 +20,23 @@ interface VideoRow {
   privacy: string;
   status: string;
   moderation: string;
+  author_private: number;
   duration_ms: number | null;
   hashtags: string;
   created_at: number;
+}
+
+const COLUMNS = 'id, author_id, privacy, status, moderation, author_private, duration_ms, hashtags, created_at';
+
+/** What the access rule reads of a row. */
+function accessOf(row: VideoRow): AccessVideo {
+  return {
+    authorId: row.author_id,
+    privacy: row.privacy,
+    status: row.status,
+    moderation: row.moderation,
+    authorPrivate: Number(row.author_private) === 1,
+  };
 }
 
 function toRef(row: VideoRow): VideoRef {
@@ -47,12 +61,9 @@ function toRef(row: VideoRow): VideoRef {
  * answers exactly like one that does not exist, so its existence never leaks.
  */
 export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: string | undefined): Promise<VideoRef> {
-  const row = await db.get<VideoRow>(
-    'SELECT id, author_id, privacy, status, moderation, duration_ms, hashtags, created_at FROM videos WHERE id = $1 AND deleted_at IS NULL',
-    [videoId],
-  );
+  const row = await db.get<VideoRow>(`SELECT ${COLUMNS} FROM videos WHERE id = $1 AND deleted_at IS NULL`, [videoId]);
   if (!row) throw new AppError('VIDEO_NOT_FOUND');
-  const video = { authorId: row.author_id, privacy: row.privacy, status: row.status, moderation: row.moderation };
+  const video = accessOf(row);
   if (!canView(viewerId, video, await relationTo(db, viewerId, video))) throw new AppError('VIDEO_NOT_FOUND');
   return toRef(row);
 }
@@ -63,12 +74,9 @@ export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: s
  * the block. A video hidden for any other reason stays 404, so nothing new leaks by the block.
  */
 export async function engageableVideo(db: SqlExecutor, videoId: string, userId: string): Promise<VideoRef> {
-  const row = await db.get<VideoRow>(
-    'SELECT id, author_id, privacy, status, moderation, duration_ms, hashtags, created_at FROM videos WHERE id = $1 AND deleted_at IS NULL',
-    [videoId],
-  );
+  const row = await db.get<VideoRow>(`SELECT ${COLUMNS} FROM videos WHERE id = $1 AND deleted_at IS NULL`, [videoId]);
   if (!row) throw new AppError('VIDEO_NOT_FOUND');
-  const video = { authorId: row.author_id, privacy: row.privacy, status: row.status, moderation: row.moderation };
+  const video = accessOf(row);
   const relation = await relationTo(db, userId, video);
   const verdict = videoAccess(userId, video, relation);
   if (verdict === 'visible') return toRef(row);
@@ -83,12 +91,7 @@ async function videoRows(db: SqlExecutor, ids: readonly string[], where = ''): P
   for (let i = 0; i < unique.length; i += 200) {
     const chunk = unique.slice(i, i + 200);
     const marks = inList(chunk.length);
-    out.push(
-      ...(await db.all<VideoRow>(
-        `SELECT id, author_id, privacy, status, moderation, duration_ms, hashtags, created_at FROM videos WHERE id IN (${marks})${where}`,
-        chunk,
-      )),
-    );
+    out.push(...(await db.all<VideoRow>(`SELECT ${COLUMNS} FROM videos WHERE id IN (${marks})${where}`, chunk)));
   }
   return out;
 }
@@ -111,8 +114,8 @@ export async function visibleVideos(
   const relations = new Map<string, Promise<Relation>>();
   const seen = await Promise.all(
     rows.map(async (row) => {
-      const video = { authorId: row.author_id, privacy: row.privacy, status: row.status, moderation: row.moderation };
-      const key = `${row.author_id}\u0000${row.privacy}`;
+      const video = accessOf(row);
+      const key = `${row.author_id}\u0000${row.privacy}\u0000${video.authorPrivate}`;
       let relation = relations.get(key);
       if (!relation) {
         relation = relationTo(db, viewerId, video);

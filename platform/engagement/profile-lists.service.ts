@@ -1,7 +1,10 @@
 import { AppError } from '../../core/errors/registry.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
+import { accountListsClosed } from '../../domain/access.ts';
 import { blocksRepo } from '../../domain/repos/blocks.repo.ts';
+import { accountPrivacyRepo } from '../../domain/repos/follow-requests.repo.ts';
+import { followsRepo } from '../../domain/repos/follows.repo.ts';
 import type { AppDeps } from '../api/deps.ts';
 import type { CardPage } from '../discovery/discovery.service.ts';
 import { type Candidate, visiblePage } from '../discovery/paging.ts';
@@ -34,7 +37,9 @@ const after = (t: string, id: string) => ` AND (${t} < $3 OR (${t} = $3 AND ${id
 
 /**
  * A user's lists as one viewer sees them: their videos, their liked videos (only their own unless they
- * made likes public), their followers and who they follow. A block either way answers 404 USER_NOT_FOUND,
+ * made likes public), their followers and who they follow. A private account's liked videos and people
+ * lists are its owner's and approved followers' only (403 ACCOUNT_PRIVATE, `accountListsClosed`); its
+ * videos pass the access rule like everywhere. A block either way answers 404 USER_NOT_FOUND,
  * like the profile; videos pass the one access rule, and users across a block with the viewer, banned
  * or deleted users are left out of the people lists.
  */
@@ -53,6 +58,13 @@ export function profileListsService(deps: Pick<AppDeps, 'metadata' | 'config' | 
     if (viewerId !== undefined && viewerId !== userId && (await blocksRepo(db).eitherWay(viewerId, userId))) {
       throw new AppError('USER_NOT_FOUND');
     }
+  }
+  /** `visibleUser`, then 403 ACCOUNT_PRIVATE unless the account is public or the viewer may see it. */
+  async function openLists(userId: string, viewerId: string | undefined): Promise<void> {
+    await visibleUser(userId, viewerId);
+    const owner = { id: userId, private: await accountPrivacyRepo(db).isPrivate(userId) };
+    const follows = owner.private && viewerId !== undefined && (await followsRepo(db).isFollowing(viewerId, userId));
+    if (accountListsClosed(viewerId, owner, follows)) throw new AppError('ACCOUNT_PRIVATE');
   }
   async function cards(fetch: ReturnType<typeof keyset>, viewerId: string | undefined, page: Page): Promise<CardPage> {
     const { ids, next_cursor } = await visiblePage(fetch, (b) => visibleIds(db, b, viewerId), page.cursor, page.limit);
@@ -101,7 +113,7 @@ export function profileListsService(deps: Pick<AppDeps, 'metadata' | 'config' | 
 
     /** Videos the user liked, most recent like first; 403 LIKES_PRIVATE for others unless made public. */
     async likes(userId: string, viewerId: string | undefined, page: Page): Promise<CardPage> {
-      await visibleUser(userId, viewerId);
+      await openLists(userId, viewerId);
       if (viewerId !== userId && !(await likesPublic(db, userId))) throw new AppError('LIKES_PRIVATE');
       const fetch = keyset(
         db,
@@ -115,7 +127,7 @@ export function profileListsService(deps: Pick<AppDeps, 'metadata' | 'config' | 
 
     /** Who follows the user, most recent first. */
     async followers(userId: string, viewerId: string | undefined, page: Page) {
-      await visibleUser(userId, viewerId);
+      await openLists(userId, viewerId);
       const fetch = keyset(
         db,
         (a) =>
@@ -128,7 +140,7 @@ export function profileListsService(deps: Pick<AppDeps, 'metadata' | 'config' | 
 
     /** Whom the user follows, most recent first. */
     async following(userId: string, viewerId: string | undefined, page: Page) {
-      await visibleUser(userId, viewerId);
+      await openLists(userId, viewerId);
       const fetch = keyset(
         db,
         (a) =>

@@ -50,7 +50,11 @@ const FALLBACK_SPARE = 3;
 
 /** Whether a video's live row may be on the fallback page: ready, kept, public and recommendable. */
 function liveServable(live: NonNullable<Candidate['live']>): boolean {
-  const video = { privacy: live.privacy, ...(live.moderation !== undefined ? { moderation: live.moderation } : {}) };
+  const video = {
+    privacy: live.privacy,
+    authorPrivate: live.authorPrivate,
+    ...(live.moderation !== undefined ? { moderation: live.moderation } : {}),
+  };
   return live.status === 'ready' && !live.deleted && openToAnyone(video) && recommendable(video);
 }
 
@@ -178,8 +182,9 @@ export class FeedService {
         if (!v || query.sessionSeen.has(v.id) || picked.has(v.id)) continue;
         // Public and recommendable only (the fallback has no fresh relations to judge the rest by), never a
         // blocked author's.
-        const relation = { mutual: false, blocked: query.viewer.blockedAuthors.has(v.authorId) };
-        if (!openToAnyone(v) || !recommendable(v) || !canView(query.userId, v, relation)) continue;
+        const relation = { follows: false, mutual: false, blocked: query.viewer.blockedAuthors.has(v.authorId) };
+        const access = { ...v, authorPrivate: v.authorPrivate ?? false };
+        if (!openToAnyone(access) || !recommendable(v) || !canView(query.userId, access, relation)) continue;
         if (picked.size >= want) break;
         picked.set(v.id, {
           video: v,

@@ -32,13 +32,16 @@ export function playbackUrls(
   v: CatalogVideo,
   opts: { secret: string; nowMs: number; viewerId: string | undefined; tokenTtlS?: number; publicBaseUrl: string },
 ): FeedItem['playback'] {
-  const links = playbackLinks(v, {
-    secret: opts.secret,
-    viewerId: opts.viewerId,
-    nowMs: opts.nowMs,
-    ttlS: opts.tokenTtlS ?? DEFAULT_PLAYBACK_TOKEN_TTL_S,
-    publicBaseUrl: opts.publicBaseUrl,
-  });
+  const links = playbackLinks(
+    { ...v, authorPrivate: v.authorPrivate ?? false },
+    {
+      secret: opts.secret,
+      viewerId: opts.viewerId,
+      nowMs: opts.nowMs,
+      ttlS: opts.tokenTtlS ?? DEFAULT_PLAYBACK_TOKEN_TTL_S,
+      publicBaseUrl: opts.publicBaseUrl,
+    },
+  );
   return {
     master_url: links.url(mediaKeys.master(v.id, v.version)),
     poster_url: v.posterKey ? links.url(v.posterKey) : null,

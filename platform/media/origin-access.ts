@@ -13,15 +13,16 @@ const MAX_ENTRIES = 50_000;
  * The origin's revocation check: whether the viewer a playback token was issued to may still see the
  * video, by the one rule (`canView`). The video row is the caller's fresh read (privacy edits and
  * deletions take effect at once); the viewer's relation to the author (follows, blocks) is read from
- * the repositories at most once per `ttlMs` per (viewer, author, privacy), so a player fetching a
- * segment every 2 s costs a map lookup, and an unfollow or a block stops playback within `ttlMs`.
+ * the repositories at most once per `ttlMs` per (viewer, author, privacy, account privacy), so a player fetching a
+ * segment every 2 s costs a map lookup, and an unfollow, a block or a denied follow stops playback within
+ * `ttlMs`; an account turning private closes its public media at once (the row is read fresh).
  * @remarks Per process: each API replica keeps its own entries, all bounded by the same `ttlMs`.
  */
 export function originAccess(deps: { metadata: SqlExecutor; clock: Clock; ttlMs: number }) {
   const cache = new Map<string, { at: number; relation: Relation }>();
 
   async function relation(viewerId: string, video: AccessVideo): Promise<Relation> {
-    const key = `${viewerId}:${video.authorId}:${video.privacy}`;
+    const key = `${viewerId}:${video.authorId}:${video.privacy}:${video.authorPrivate}`;
     const now = deps.clock.now();
     const hit = cache.get(key);
     if (hit && now - hit.at < deps.ttlMs && now >= hit.at) return hit.relation;

@@ -77,6 +77,7 @@ export function originRoutes(
         privacy: video.privacy,
         status: video.status,
         moderation: video.moderation,
+        authorPrivate: video.authorPrivate,
       };
       if (viewerId === undefined || !(await access.mayPlay(viewerId, rule))) throw new AppError('VIDEO_NOT_FOUND');
     }

@@ -13,25 +13,25 @@ describe('playbackLinks', () => {
   const o = { secret, nowMs: 1_000_000_500, ttlS: 3600, publicBaseUrl: 'https://cdn.example/', viewerId: viewer };
 
   it('leaves public media bare and without an expiry', () => {
-    const l = playbackLinks({ id: 'v1', privacy: 'public' }, o);
+    const l = playbackLinks({ id: 'v1', privacy: 'public', authorPrivate: false }, o);
     expect(l.url('videos/v1/v1/master.m3u8')).toBe('https://cdn.example/media/videos/v1/v1/master.m3u8');
     expect(l.tokenExpiresAt).toBeNull();
   });
 
   it('signs non-public media with a token valid for exactly the configured lifetime', () => {
-    const l = playbackLinks({ id: 'v1', privacy: 'friends' }, o);
+    const l = playbackLinks({ id: 'v1', privacy: 'friends', authorPrivate: false }, o);
     const token = new URL(l.url('k'), 'http://x').searchParams.get('token');
     expect(l.tokenExpiresAt).toBe(Math.floor((o.nowMs + 3_600_000) / 1000) * 1000);
     expect(verifyPlaybackToken(secret, 'v1', token, l.tokenExpiresAt! - 1)).toBe(viewer);
     expect(verifyPlaybackToken(secret, 'v1', token, l.tokenExpiresAt!)).toBeUndefined();
     expect(verifyPlaybackToken(secret, 'v2', token, o.nowMs)).toBeUndefined();
-    expect(playbackLinks({ id: 'v1', privacy: 'private' }, { ...o, ttlS: 60 }).tokenExpiresAt).toBe(
-      Math.floor((o.nowMs + 60_000) / 1000) * 1000,
-    );
+    expect(
+      playbackLinks({ id: 'v1', privacy: 'private', authorPrivate: false }, { ...o, ttlS: 60 }).tokenExpiresAt,
+    ).toBe(Math.floor((o.nowMs + 60_000) / 1000) * 1000);
   });
 
   it('gives an anonymous viewer no token (non-public media is never theirs to play)', () => {
-    const l = playbackLinks({ id: 'v1', privacy: 'friends' }, { ...o, viewerId: undefined });
+    const l = playbackLinks({ id: 'v1', privacy: 'friends', authorPrivate: false }, { ...o, viewerId: undefined });
     expect([l.url('k'), l.tokenExpiresAt]).toEqual(['https://cdn.example/media/k', null]);
   });
 });

@@ -28,7 +28,7 @@ export function mediaBaseUrl(publicBaseUrl: string): string {
  * Anonymous viewers never see non-public media, so they get bare URLs (which the origin refuses).
  */
 export function playbackLinks(
-  video: { id: string; privacy: string },
+  video: { id: string; privacy: string; authorPrivate: boolean },
   o: { secret: string; nowMs: number; ttlS: number; publicBaseUrl: string; viewerId: string | undefined },
 ): PlaybackLinks {
   const base = mediaBaseUrl(o.publicBaseUrl);

@@ -103,8 +103,9 @@ export async function createSyntheticVideos(
         const r = t.row;
         await tx.run(
           `INSERT INTO videos (id, author_id, caption, hashtags, music_id, privacy, status, duration_ms, width, height,
-             source_key, renditions, poster_key, version, created_at, processed_at, synthetic)
-           VALUES ($1, $2, $3, $4, NULL, 'public', 'ready', $5, $6, $7, NULL, $8, $9, 1, $10, $10, 1)`,
+             source_key, renditions, poster_key, version, created_at, processed_at, synthetic, author_private)
+           VALUES ($1, $2, $3, $4, NULL, 'public', 'ready', $5, $6, $7, NULL, $8, $9, 1, $10, $10, 1,
+             COALESCE((SELECT private FROM users WHERE id = $2), 0))`,
           [
             id,
             p.authorId,

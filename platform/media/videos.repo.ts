@@ -1,6 +1,7 @@
 import type { MetadataStore, SqlExecutor } from '../../core/metadata/ports.ts';
 import type { Privacy } from '../../domain/access.ts';
 import type { CommentSetting } from '../../domain/comment-setting.ts';
+import { accountPrivacyRepo } from '../../domain/repos/follow-requests.repo.ts';
 
 export type { Privacy };
 
@@ -42,11 +43,13 @@ export interface VideoRow {
   moderation: string;
   /** Who may comment (domain/comment-setting.ts). */
   commentSetting: CommentSetting;
+  /** Whether the author's account is private (domain/access.ts), as copied onto the row. */
+  authorPrivate: boolean;
 }
 
 const COLUMNS =
   'id, author_id, caption, hashtags, music_id, privacy, status, failure_code, failure_detail, duration_ms, width, ' +
-  'height, source_key, renditions, poster_key, version, created_at, processed_at, deleted_at, moderation, comment_setting';
+  'height, source_key, renditions, poster_key, version, created_at, processed_at, deleted_at, moderation, comment_setting, author_private';
 
 // The repository writes these columns with JSON.stringify; only a hand edit breaks one, read as empty.
 function parseJsonArray<T>(text: unknown): T[] {
@@ -82,6 +85,7 @@ function toRow(r: Record<string, unknown>): VideoRow {
     deletedAt: n(r.deleted_at),
     moderation: String(r.moderation ?? 'none'),
     commentSetting: (r.comment_setting as CommentSetting | undefined) ?? 'everyone',
+    authorPrivate: Number(r.author_private ?? 0) === 1,
   };
 }
 
@@ -109,9 +113,11 @@ export function videosRepo(db: MetadataStore) {
 
     async create(v: NewVideo): Promise<void> {
       await db.transaction(async (tx) => {
+        // The account's privacy is copied under the user row's lock, so a concurrent switch never misses it.
+        const authorPrivate = await accountPrivacyRepo(tx).lockAndRead(v.authorId);
         await tx.run(
-          `INSERT INTO videos (id, author_id, caption, hashtags, music_id, privacy, status, source_key, version, created_at, comment_setting)
-           VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, 1, $8, $9)`,
+          `INSERT INTO videos (id, author_id, caption, hashtags, music_id, privacy, status, source_key, version, created_at, comment_setting, author_private)
+           VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, 1, $8, $9, $10)`,
           [
             v.id,
             v.authorId,
@@ -122,6 +128,7 @@ export function videosRepo(db: MetadataStore) {
             v.sourceKey,
             v.createdAt,
             v.commentSetting ?? 'everyone',
+            authorPrivate ? 1 : 0,
           ],
         );
         for (const tag of v.hashtags) {

@@ -89,6 +89,7 @@ export function videosService(deps: AppDeps) {
       status: row.status,
       deleted: row.deletedAt !== null,
       moderation: row.moderation,
+      authorPrivate: row.authorPrivate,
     };
     if (!canView(viewerId, video, await relationTo(deps.metadata, viewerId, video))) {
       throw new AppError('VIDEO_NOT_FOUND');

@@ -54,7 +54,13 @@ describe('filters', () => {
   });
 
   it('removed drops videos a moderator removed, by the live label when hydrated', () => {
-    const live = (moderation: string) => ({ status: 'ready', privacy: 'public', deleted: false, moderation });
+    const live = (moderation: string) => ({
+      status: 'ready',
+      privacy: 'public',
+      deleted: false,
+      moderation,
+      authorPrivate: false,
+    });
     const r = removedFilter.apply(query(), [
       candidate(video('a', { moderation: 'removed' })),
       candidate(video('b'), { live: live('removed') }),
@@ -76,9 +82,24 @@ describe('filters', () => {
 
   it('privacy prefers the live privacy over the catalogue (a video made private seconds ago)', () => {
     const c = candidate(video('v', { privacy: 'public' }), {
-      live: { status: 'ready', privacy: 'private', deleted: false },
+      live: { status: 'ready', privacy: 'private', deleted: false, authorPrivate: false },
     });
     expect(privacyFilter.apply(query(), [c]).removed).toHaveLength(1);
+  });
+
+  it('privacy shows a private account’s videos only to its followers, by the live account privacy when hydrated', () => {
+    const q = query({ userId: 'me', viewer: { ...emptyViewer(), following: new Set(['closed']) } });
+    const live = (authorPrivate: boolean) => ({ status: 'ready', privacy: 'public', deleted: false, authorPrivate });
+    const r = privacyFilter.apply(q, [
+      candidate(video('followed', { authorId: 'closed', authorPrivate: true })),
+      candidate(video('stranger', { authorId: 'other', authorPrivate: true })),
+      candidate(video('went-private', { authorId: 'other' }), { live: live(true) }),
+      candidate(video('went-public', { authorId: 'other', authorPrivate: true }), { live: live(false) }),
+    ]);
+    expect(ids(r.kept)).toEqual(['followed', 'went-public']);
+    expect(ids(r.removed)).toEqual(['stranger', 'went-private']);
+    const anonymous = query({ userId: undefined, actor: 'd:dev' });
+    expect(privacyFilter.apply(anonymous, cands(['a', { authorPrivate: true }])).removed).toHaveLength(1);
   });
 
   it('privacy keeps only public videos for an anonymous viewer', () => {
@@ -88,7 +109,7 @@ describe('filters', () => {
   });
 
   it('not_ready removes videos deleted or no longer ready since the catalogue refreshed, keeps unhydrated ones', () => {
-    const live = (status: string, deleted: boolean) => ({ status, privacy: 'public', deleted });
+    const live = (status: string, deleted: boolean) => ({ status, privacy: 'public', deleted, authorPrivate: false });
     const r = notReadyFilter.apply(query(), [
       candidate(video('ok'), { live: live('ready', false) }),
       candidate(video('gone'), { live: live('ready', true) }),

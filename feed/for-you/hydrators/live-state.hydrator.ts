@@ -5,7 +5,7 @@ import type { CandidateHydrator } from '../types.ts';
 const CHUNK = 500;
 
 /**
- * Re-reads status, privacy, deletion and moderation label of every candidate from the metadata store, because the
+ * Re-reads status, privacy, deletion, moderation label and the author's account privacy of every candidate from the metadata store, because the
  * catalogue may be seconds behind; a candidate whose row is gone is marked deleted.
  */
 export function liveStateHydrator(db: SqlExecutor): CandidateHydrator {
@@ -22,17 +22,25 @@ export function liveStateHydrator(db: SqlExecutor): CandidateHydrator {
           privacy: string;
           deleted_at: number | null;
           moderation: string;
+          author_private: number;
         }>(
-          `SELECT id, status, privacy, deleted_at, moderation FROM videos WHERE id IN (${inList(chunk.length)})`,
+          `SELECT id, status, privacy, deleted_at, moderation, author_private FROM videos WHERE id IN (${inList(chunk.length)})`,
           chunk,
         );
-        for (const id of chunk) byId.get(id)!.live = { status: 'missing', privacy: 'private', deleted: true };
+        for (const id of chunk)
+          byId.get(id)!.live = {
+            status: 'missing',
+            privacy: 'private',
+            deleted: true,
+            authorPrivate: true,
+          };
         for (const r of rows) {
           byId.get(r.id)!.live = {
             status: r.status,
             privacy: r.privacy,
             deleted: r.deleted_at !== null && r.deleted_at !== undefined,
             moderation: r.moderation,
+            authorPrivate: Number(r.author_private) === 1,
           };
         }
       }

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../../core/metadata/ports.ts';
+import { OPEN_TO_ANYONE_SQL } from '../../../domain/access.ts';
 import type { TagHit, UserHit } from './ports.ts';
 
 /** What every backend's video query keeps out: removed, deleted and unfinished videos. */
@@ -22,7 +23,7 @@ export async function tagsByPrefix(db: SqlExecutor, prefix: string, limit: numbe
   if (prefix === '') return [];
   const rows = await db.all<{ tag: string; n: number }>(
     `SELECT h.tag, COUNT(*) AS n FROM video_hashtags h JOIN videos v ON v.id = h.video_id
-     WHERE h.tag >= $1 AND h.tag < $2 AND substr(h.tag, 1, $3) = $1 AND ${SEARCHABLE} AND v.privacy = 'public'
+     WHERE h.tag >= $1 AND h.tag < $2 AND substr(h.tag, 1, $3) = $1 AND ${SEARCHABLE} AND ${OPEN_TO_ANYONE_SQL}
      GROUP BY h.tag ORDER BY n DESC, h.tag LIMIT $4`,
     [prefix, prefixUpperBound(prefix), [...prefix].length, limit],
   );

@@ -60,9 +60,12 @@ export function describeProfileRoutes(set: BackendSet) {
       expect(await list(url, 'friend')).toEqual([v.friends, v.public]);
       expect(await list(url, 'stranger')).toEqual([403, 'LIKES_PRIVATE']);
       expect(await list(url, 'anonymous')).toEqual([403, 'LIKES_PRIVATE']);
-      expect((await w.call('GET', '/api/v1/me/settings', 'friend')).json()).toEqual({ likes_public: false });
+      expect((await w.call('GET', '/api/v1/me/settings', 'friend')).json()).toEqual({
+        likes_public: false,
+        private: false,
+      });
       const res = await w.call('PATCH', '/api/v1/me/settings', 'friend', { likes_public: true });
-      expect(res.json()).toEqual({ likes_public: true });
+      expect(res.json()).toEqual({ likes_public: true, private: false });
       expect((await w.call('GET', `/api/v1/users/${w.id.friend}`, 'anonymous')).json().likes_public).toBe(true);
       expect(await list(url, 'stranger')).toEqual([v.public]);
       expect(await list(url, 'anonymous')).toEqual([v.public]);

@@ -1,0 +1,3 @@
+import { describePrivateAccounts } from './testing/private-accounts.suite.ts';
+
+describePrivateAccounts('embedded');
