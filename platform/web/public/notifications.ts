@@ -5,7 +5,7 @@ import { h, openSheet, toast } from './ui.ts';
 
 interface Note {
   id: string;
-  type: 'like' | 'comment' | 'reply' | 'follow' | 'moderation';
+  type: 'like' | 'comment' | 'reply' | 'follow' | 'follow_request' | 'follow_approved' | 'moderation';
   actor: { id: string; handle: string } | null;
   video_id: string | null;
   case_id: string | null;
@@ -29,6 +29,8 @@ export function describe(n: Note): string {
   if (n.type === 'comment') return `${who} commented on your video`;
   if (n.type === 'reply') return `${who} replied to your comment`;
   if (n.type === 'follow') return `${who} started following you`;
+  if (n.type === 'follow_request') return `${who} asked to follow you (approve it on your profile)`;
+  if (n.type === 'follow_approved') return `${who} approved your follow request`;
   const what =
     n.data.target_type === 'user' ? 'A report about your account' : `Your ${n.data.target_type ?? 'content'}`;
   return `${what} ${OUTCOME[n.data.action ?? ''] ?? 'was reviewed'}${n.data.reason ? `: ${n.data.reason}` : ''}`;

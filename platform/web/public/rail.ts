@@ -4,6 +4,7 @@ import { ensureSignedIn } from './auth.ts';
 import { openComments } from './comments.ts';
 import { openReport } from './report.ts';
 import { formatCount, h, icon, toast } from './ui.ts';
+import { openVideoSettings } from './video-settings.ts';
 
 /** An item's elements and the actions the feed triggers on it (double-tap likes). */
 export interface ItemView {
@@ -96,10 +97,14 @@ export function buildItemView(item: Item, index: number): ItemView {
     { class: 'rail-btn why', 'aria-label': 'Why this video' },
     h('span', { class: 'why-mark' }, '?'),
   );
-  const report = h('button', { class: 'rail-btn report', 'aria-label': 'Report this video' }, icon('flag'));
+  const mine = currentUser()?.id === item.author.id;
+  // Your own video: its settings (who can watch, who can comment) where others find the report button.
+  const report = mine
+    ? h('button', { class: 'rail-btn video-settings', 'aria-label': 'Video settings' }, icon('edit'))
+    : h('button', { class: 'rail-btn report', 'aria-label': 'Report this video' }, icon('flag'));
   const panel = whyPanel(item);
   const follow = h('button', { class: 'follow', 'aria-label': `Follow @${item.author.handle}` }, icon('plus'));
-  if (currentUser()?.id === item.author.id) follow.hidden = true;
+  if (mine) follow.hidden = true;
   const avatar = h(
     'div',
     { class: 'avatar-wrap' },
@@ -178,7 +183,8 @@ export function buildItemView(item: Item, index: number): ItemView {
   comments.addEventListener('click', () => openComments(item, (n) => setCount(comments, n)));
   report.addEventListener('click', (e) => {
     e.stopPropagation();
-    void openReport({ type: 'video', id: item.id, what: 'this video' });
+    if (mine) void openVideoSettings(item.id);
+    else void openReport({ type: 'video', id: item.id, what: 'this video' });
   });
   share.addEventListener('click', async () => {
     const link = `${location.origin}/?v=${encodeURIComponent(item.id)}`;
@@ -196,9 +202,10 @@ export function buildItemView(item: Item, index: number): ItemView {
   });
   follow.addEventListener('click', async () => {
     if (!(await ensureSignedIn(`Log in to follow @${item.author.handle}.`))) return;
-    const following = follow.classList.contains('following');
+    // A second tap unfollows, or cancels a request still waiting for a private account's approval.
+    const following = follow.classList.contains('following') || follow.classList.contains('requested');
     try {
-      const r = await api<{ following: boolean }>(
+      const r = await api<{ following: boolean; requested: boolean }>(
         following ? 'DELETE' : 'POST',
         `/users/${encodeURIComponent(item.author.id)}/follow`,
       );
@@ -206,9 +213,16 @@ export function buildItemView(item: Item, index: number): ItemView {
       const selector = `.item[data-author="${CSS.escape(item.author.id)}"] .follow`;
       for (const b of Array.from(document.querySelectorAll<HTMLElement>(selector))) {
         b.classList.toggle('following', r.following);
+        b.classList.toggle('requested', r.requested);
         b.replaceChildren(icon(r.following ? 'check' : 'plus'));
       }
-      toast(r.following ? `Following @${item.author.handle}` : `Unfollowed @${item.author.handle}`);
+      toast(
+        r.following
+          ? `Following @${item.author.handle}`
+          : r.requested
+            ? `Asked to follow @${item.author.handle}; they approve requests`
+            : `Unfollowed @${item.author.handle}`,
+      );
     } catch (err) {
       toast(err);
     }

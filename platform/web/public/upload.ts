@@ -62,6 +62,8 @@ export function initUpload(page: HTMLElement, onReady: (videoId: string) => void
   const file = form.querySelector<HTMLInputElement>('input[type=file]')!;
   const caption = form.querySelector<HTMLTextAreaElement>('textarea[name=caption]')!;
   const tags = form.querySelector<HTMLInputElement>('input[name=hashtags]')!;
+  const privacy = form.querySelector<HTMLSelectElement>('select[name=privacy]')!;
+  const commentSetting = form.querySelector<HTMLSelectElement>('select[name=comment_setting]')!;
   const submit = form.querySelector<HTMLButtonElement>('button[type=submit]')!;
   const bar = page.querySelector<HTMLProgressElement>('progress')!;
   const status = page.querySelector<HTMLElement>('.upload-status')!;
@@ -88,6 +90,8 @@ export function initUpload(page: HTMLElement, onReady: (videoId: string) => void
       const created = await api<Created>('POST', '/videos', {
         caption: caption.value.trim(),
         hashtags: tags.value.split(/[\s,]+/).filter((t) => t !== ''),
+        privacy: privacy.value,
+        comment_setting: commentSetting.value,
         content_type: UPLOAD_TYPES.includes(f.type) ? f.type : 'video/mp4',
       });
       if (f.size > created.max_bytes) throw new ApiError('PAYLOAD_TOO_LARGE', 'The file is too large.', 413);
