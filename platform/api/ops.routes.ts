@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { requireRole } from './auth/current-user.ts';
 import type { AppDeps } from './deps.ts';
 import { readOpsStatus } from './ops-status.ts';
+import { listCatalogue, opsVideoPage, opsVideosQuery } from './ops-videos.ts';
 
 const depth = z.object({
   waiting: z.number(),
@@ -58,6 +59,24 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsync {
       async (request) => {
         requireRole(request, 'admin');
         return readOpsStatus(deps);
+      },
+    );
+    app.get(
+      '/ops/videos',
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'The whole catalogue, newest first, in every state, privacy and moderation label (admin only)',
+          description:
+            'For operators: every video whoever may see it, filtered by status or author, deleted ones on request. ' +
+            '401 UNAUTHENTICATED without a token, 403 FORBIDDEN without the admin role.',
+          querystring: opsVideosQuery,
+          response: { 200: opsVideoPage },
+        },
+      },
+      async (request) => {
+        requireRole(request, 'admin');
+        return listCatalogue(deps.metadata, request.query);
       },
     );
   };

@@ -142,7 +142,10 @@ export interface Operations {
       }[];
       next_cursor: string | null;
       model_version: string;
+      /** The registered version of the ANN index that served the page ('none' without one). It changes when a new index is built and promoted, not when uploads are added to the serving index between builds: index_size counts those. */
       index_version: string;
+      /** Videos in the serving ANN index when the page was served; grows with each upload added between builds */
+      index_size: number;
       explain?: {
         [key: string]: unknown;
       };
@@ -789,6 +792,43 @@ export interface Operations {
         part: string;
         error: string;
       }[];
+    };
+    status: 200;
+  };
+  /** The whole catalogue, newest first, in every state, privacy and moderation label (admin only) */
+  'GET /api/v1/ops/videos': {
+    path: Record<string, never>;
+    query: {
+      /** Only videos in this state */
+      status?: 'uploading' | 'processing' | 'ready' | 'failed';
+      /** Only this user's videos */
+      author_id?: string;
+      /** Also list deleted videos (default false) */
+      include_deleted?: 'true' | 'false';
+      /** next_cursor of the previous page */
+      cursor?: string;
+      limit?: number;
+    };
+    body: undefined;
+    response: {
+      items: {
+        id: string;
+        author: {
+          id: string;
+          handle: string;
+        };
+        caption: string;
+        status: 'uploading' | 'processing' | 'ready' | 'failed';
+        privacy: 'public' | 'friends' | 'private';
+        /** Whether the author's account is private */
+        author_private: boolean;
+        moderation: 'none' | 'held' | 'limited' | 'removed';
+        failure_code: string | null;
+        created_at: number;
+        processed_at: number | null;
+        deleted_at: number | null;
+      }[];
+      next_cursor: string | null;
     };
     status: 200;
   };

@@ -200,11 +200,15 @@ describe('GET /api/v1/feed', () => {
   });
 
   it('adds a video that becomes ready to the serving index within one catalogue refresh', async () => {
+    const before = ((await get('/api/v1/feed?limit=1', viewer.token)).json() as { index_size: number }).index_size;
     const [id] = await seedVideos(t.deps.metadata, [
       { authorId: creators[0]!.id, createdAt: Date.now(), hashtags: ['cats'] },
     ]);
     await waitFor('the new video in the serving index', () => t.runtime.index.current()!.keyOf.has(id!), 5_000);
     expect(t.runtime.index.current()!.keyOf.has(id!)).toBe(true);
+    // The page says the index grew, under the same index_version.
+    const after = (await get('/api/v1/feed?limit=1', viewer.token)).json() as { index_size: number };
+    expect(after.index_size).toBe(before + 1);
   });
 
   it('stores interests and serves a cold viewer videos of those tags', async () => {

@@ -44,7 +44,14 @@ const feedResponse = z.object({
   items: z.array(item),
   next_cursor: z.string().nullable(),
   model_version: z.string(),
-  index_version: z.string(),
+  index_version: z
+    .string()
+    .describe(
+      "The registered version of the ANN index that served the page ('none' without one). It changes when a new index is built and promoted, not when uploads are added to the serving index between builds: index_size counts those.",
+    ),
+  index_size: z
+    .number()
+    .describe('Videos in the serving ANN index when the page was served; grows with each upload added between builds'),
   explain: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -42,6 +42,7 @@ export interface FeedPage {
   next_cursor: string | null;
   model_version: string;
   index_version: string;
+  index_size: number;
   explain?: Record<string, unknown>;
 }
 
@@ -162,6 +163,7 @@ export class FeedService {
       next_cursor: items.length > 0 ? encodeCursor(d.secret, next, bind) : null,
       model_version: result.modelVersion,
       index_version: query.index?.version ?? 'none',
+      index_size: query.index?.ids.length ?? 0,
       ...(req.explain ? { explain: { arms, ...explainTrace(result) } } : {}),
     };
   }
