@@ -58,7 +58,7 @@ beforeAll(async () => {
   }
   expect(await setRole(real.deps.metadata, 'e2e_moderator', 'moderator')).toBe(true);
   expect((await real.call<{ role: string }>('GET', '/me', { token: who.moderator!.token })).role).toBe('moderator');
-  videoId = await real.uploadDirect(who.creator!.token, clip, 'a clip to report');
+  videoId = await real.uploadDirect(who.creator!.token, clip, 'a clip to report #walk');
   await real.waitReady(who.creator!.token, videoId, 60_000);
   await real.call('POST', `/users/${who.creator!.user.id}/follow`, { token: who.viewer!.token });
   const item = await waitFor(
@@ -72,6 +72,8 @@ beforeAll(async () => {
   );
   masterUrl = item.playback.master_url;
   expect((await fetch(masterUrl)).status).toBe(200);
+  // Before the walk, the video is on every list surface it is checked gone from afterwards.
+  for (const path of listSurfaces()) expect({ path, ids: await listed(path) }).toEqual({ path, ids: [videoId] });
 
   browser = await launchChromium();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -87,6 +89,16 @@ afterAll(async () => {
   await real?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 60_000);
+
+/** The card lists a removed video must leave: search, its hashtag page (both orders), the author's grid. */
+const listSurfaces = () => [
+  '/search/videos?q=clip',
+  '/hashtags/walk/videos?sort=recent',
+  '/hashtags/walk/videos?sort=top',
+  `/users/${who.creator!.user.id}/videos`,
+];
+const listed = async (path: string, token?: string) =>
+  (await real.call<{ items: { id: string }[] }>('GET', path, token ? { token } : {})).items.map((i) => i.id);
 
 describe('report → moderator removes → gone everywhere', () => {
   it('a viewer reports the video with the report dialog', async () => {
@@ -135,6 +147,11 @@ describe('report → moderator removes → gone everywhere', () => {
       token: who.creator!.token,
     });
     expect(profile.video_count).toBe(0);
+    for (const path of listSurfaces()) {
+      for (const token of [who.creator!.token, who.viewer!.token, undefined]) {
+        expect({ path, ids: await listed(path, token) }).toEqual({ path, ids: [] });
+      }
+    }
   }, 30_000);
 
   it('the shared link no longer opens it in the browser', async () => {
