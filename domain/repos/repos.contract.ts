@@ -117,7 +117,7 @@ export function describeRepositoriesContract(name: string, open: () => Promise<M
       await c.put('cv', { views: 4, likes: 2, comments: 1, shares: 5 }, 11);
       expect(await c.get('cv')).toEqual({ views: 4, likes: 2, comments: 1, shares: 5 });
       await c.put('cw', { views: 1, likes: 0, comments: 0, shares: 0 }, 20);
-      const num = (rows: Record<string, unknown>[]) =>
+      const num = (rows: readonly { video_id: unknown; views: unknown; updated_at: unknown }[]) =>
         rows.map((r) => [r.video_id, Number(r.views), Number(r.updated_at)]).sort();
       expect(num(await c.list())).toEqual([
         ['cv', 4, 11],
