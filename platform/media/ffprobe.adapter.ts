@@ -137,3 +137,39 @@ export function mapFfprobeJson(json: unknown, sizeBytes: number): VideoInfo {
     audio,
   };
 }
+
+/**
+ * Seconds of video an upload really holds: the span of its video stream's packets, read by demuxing the
+ * whole file without decoding (about 0.1 s for a 30 s 1080p clip). A file cut short after a leading
+ * `moov` claims its whole length in the header but its packets stop where the bytes do. Undefined when
+ * the demuxer reports no timestamps (the transcoded length is checked after the pass anyway).
+ */
+export async function demuxedVideoSpanS(
+  path: string,
+  o: { demuxer: string; streamIndex: number; timeoutMs?: number; memoryBytes?: number },
+): Promise<number | undefined> {
+  let first = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  const res = await runProcess(
+    findExecutable('ffprobe') ?? 'ffprobe',
+    // biome-ignore format: flag/value pairs read better side by side
+    [
+      '-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', PROBE_FORMATS.join(','), '-f', o.demuxer,
+      '-select_streams', String(o.streamIndex), '-show_entries', 'packet=pts_time,dts_time,duration_time',
+      '-of', 'csv=p=0', `file:${path}`,
+    ],
+    {
+      timeoutMs: o.timeoutMs ?? 20_000,
+      memoryBytes: o.memoryBytes ?? 1024 ** 3,
+      onStdoutLine: (line) => {
+        const [pts, dts, duration] = line.split(',').map((x) => num(x));
+        const at = pts ?? dts;
+        if (at === undefined) return;
+        first = Math.min(first, at);
+        end = Math.max(end, at + (duration ?? 0));
+      },
+    },
+  );
+  if (res.timedOut || !Number.isFinite(first) || !Number.isFinite(end)) return undefined;
+  return end - first;
+}

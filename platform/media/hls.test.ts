@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { masterPlaylist, measureBandwidth, parseMediaPlaylist, rewritePlaylistUris } from './hls.ts';
+import {
+  masterPlaylist,
+  measureBandwidth,
+  parseMediaPlaylist,
+  playlistComplete,
+  rewritePlaylistUris,
+  startAtBeginning,
+} from './hls.ts';
 import { signPlaybackToken, verifyPlaybackToken } from './playback-token.ts';
 
 const media =
@@ -11,6 +18,19 @@ describe('HLS playlists', () => {
       { uri: 'seg_00000.ts', durationS: 2 },
       { uri: 'seg_00001.ts', durationS: 1.5 },
     ]);
+  });
+
+  it('tells a finished playlist from an EVENT playlist still growing', () => {
+    expect(playlistComplete(media)).toBe(true);
+    expect(playlistComplete(media.replace('#EXT-X-ENDLIST\n', ''))).toBe(false);
+  });
+
+  it('makes a growing playlist start at its beginning, once', () => {
+    const growing = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:1.0,\nseg_00000.ts\n';
+    const once = startAtBeginning(growing);
+    expect(once.split('\n').slice(0, 2)).toEqual(['#EXTM3U', '#EXT-X-START:TIME-OFFSET=0,PRECISE=YES']);
+    expect(startAtBeginning(once)).toBe(once);
+    expect(parseMediaPlaylist(once)).toEqual([{ uri: 'seg_00000.ts', durationS: 1 }]);
   });
 
   it('measures peak and average bandwidth from segment sizes', () => {

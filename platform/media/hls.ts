@@ -19,6 +19,20 @@ export function parseMediaPlaylist(text: string): PlaylistSegment[] {
   return segments;
 }
 
+/** Whether a media playlist is finished (`#EXT-X-ENDLIST`): an EVENT playlist still growing is not. Pure. */
+export function playlistComplete(text: string): boolean {
+  return /^#EXT-X-ENDLIST\s*$/m.test(text);
+}
+
+/**
+ * Adds `#EXT-X-START:TIME-OFFSET=0` to a media playlist (once): players start an EVENT playlist that is
+ * still growing at its beginning instead of near its live edge (RFC 8216 §4.3.5.2). Pure.
+ */
+export function startAtBeginning(text: string): string {
+  if (/^#EXT-X-START:/m.test(text)) return text;
+  return text.replace(/^#EXTM3U[ \t]*\r?\n/, (head) => `${head}#EXT-X-START:TIME-OFFSET=0,PRECISE=YES\n`);
+}
+
 /**
  * Peak and average bit rates of a rendition from its segments' sizes: BANDWIDTH is the highest per-segment
  * rate (what RFC 8216 asks for), AVERAGE-BANDWIDTH the total over the duration.

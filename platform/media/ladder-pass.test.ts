@@ -30,13 +30,16 @@ describe('passArgs', () => {
   it('adds the poster, previews and sprite to the pass that asks for them', () => {
     const args = passArgs(plan, {
       ...base,
-      rungs: [{ rung: plan.rungs[0]!, outDir: '/w/360p' }],
+      rungs: [{ rung: plan.rungs[0]!, outDir: '/w/360p', growing: true }],
       poster: true,
       previewsAndSprite: true,
     });
     const graph = args[args.indexOf('-filter_complex') + 1]!;
     expect(graph.startsWith('[0:v]split=4[r0][p][pv][sp];')).toBe(true);
-    expect(args).toContain('/w/thumbs/poster.jpg');
+    // Published while it is made: a growing playlist and a poster that appears whole or not at all.
+    expect(args[args.indexOf('-hls_playlist_type') + 1]).toBe('event');
+    expect(args[args.indexOf('/w/thumbs/poster.jpg') - 1]).toBe('1');
+    expect(args[args.indexOf('/w/thumbs/poster.jpg') - 2]).toBe('-atomic_writing');
     expect(args).toContain('/w/thumbs/preview_%02d.jpg');
     expect(args).toContain('/w/thumbs/sprite.jpg');
   });

@@ -29,7 +29,8 @@ export function rungEncoder(rung: Rung, basePreset: string): RungEncoder {
 
 /** What one ffmpeg pass writes: some rungs (each into its own folder) and some images. */
 export interface PassOutputs {
-  rungs: readonly { rung: Rung; outDir: string }[];
+  /** `growing`: an EVENT playlist rewritten after each segment, for a rung published while it is made. */
+  rungs: readonly { rung: Rung; outDir: string; growing?: boolean }[];
   /** The poster frame, written as `poster.jpg` into `imagesDir`. */
   poster?: boolean;
   /** The preview frames and the sprite sheet, into `imagesDir`. */
@@ -79,7 +80,7 @@ export function passArgs(plan: LadderPlan, out: PassOutputs): string[] {
   if (plan.resampleFps) {
     for (const [i] of out.rungs.entries()) graph[i] = graph[i]!.replace(`[r${i}]`, `[r${i}]fps=${plan.fps},`);
   }
-  for (const [i, { rung, outDir }] of out.rungs.entries()) {
+  for (const [i, { rung, outDir, growing }] of out.rungs.entries()) {
     const enc = rungEncoder(rung, out.preset);
     // biome-ignore format: flag/value pairs read better side by side
     const audio = plan.hasAudio
@@ -91,14 +92,21 @@ export function passArgs(plan: LadderPlan, out: PassOutputs): string[] {
       '-c:v', 'libx264', '-preset', enc.preset, '-profile:v', rung.profile, '-level:v', rung.level, '-pix_fmt', 'yuv420p',
       '-crf', String(enc.crf), '-bf', String(enc.bframes), '-maxrate', `${rung.maxKbps}k`, '-bufsize', `${rung.bufferKbits}k`,
       '-threads', String(out.threads),
-      ...segmentingArgs(plan),
+      ...segmentingArgs(plan, growing ? 'event' : 'vod'),
       '-hls_segment_filename', `${outDir}/${SEGMENT_FILES.pattern}`,
       `${outDir}/index.m3u8`,
     );
   }
   const dir = out.imagesDir;
   if (out.poster) {
-    tail.push('-map', '[poster]', '-frames:v', '1', '-q:v', '3', '-update', '1', `${dir}/${THUMBNAIL_FILES.poster}`);
+    // Written as soon as its frame is decoded, to a temporary name then renamed: an early publish stores it
+    // while ffmpeg still runs. `-q:v 3` held the file back until ffmpeg exited (5.1); a fixed
+    // `-qmin`/`-qmax` of 3 writes the same bytes at once.
+    // biome-ignore format: flag/value pairs read better side by side
+    tail.push(
+      '-map', '[poster]', '-frames:v', '1', '-qmin', '3', '-qmax', '3', '-update', '1', '-atomic_writing', '1',
+      `${dir}/${THUMBNAIL_FILES.poster}`,
+    );
   }
   if (out.previewsAndSprite) {
     // biome-ignore format: flag/value pairs read better side by side

@@ -151,16 +151,18 @@ export function planLadder(src: LadderSource, opts: { firstSegmentS?: number } =
  * Keyframe and HLS cutting options shared by every rung: keyframes forced at 0, the end of the first
  * segment and every `segmentS` after it; scene-cut keyframes off. ffmpeg's HLS muxer cuts at the first
  * keyframe past `hls_time × segments so far`, so `hls_time` is the first segment's length and the later
- * cuts follow the forced keyframes.
+ * cuts follow the forced keyframes. An `event` playlist is rewritten after every segment and finished with
+ * `#EXT-X-ENDLIST` (the muxer writes it to a temporary file and renames it), so a rung can be published
+ * while it is still being made.
  */
-export function segmentingArgs(plan: LadderPlan): string[] {
+export function segmentingArgs(plan: LadderPlan, playlistType: 'vod' | 'event' = 'vod'): string[] {
   const first = plan.firstSegmentS;
   const keyframes = `expr:if(eq(n_forced,0),1,gte(t,${first}+(n_forced-1)*${plan.segmentS}))`;
   // biome-ignore format: flag/value pairs read better side by side
   return [
     '-g', String(plan.gop), '-keyint_min', String(plan.gop), '-sc_threshold', '0',
     '-force_key_frames', keyframes,
-    '-f', 'hls', '-hls_time', String(first), '-hls_playlist_type', 'vod', '-hls_segment_type', 'mpegts',
+    '-f', 'hls', '-hls_time', String(first), '-hls_playlist_type', playlistType, '-hls_segment_type', 'mpegts',
     '-hls_flags', 'independent_segments', '-hls_list_size', '0',
   ];
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.ts';
 import { type Job, PermanentJobError } from '../../core/queue/ports.ts';
 import { Telemetry } from '../../core/telemetry/telemetry.ts';
-import { type MediaTestEnv, makeClip, newUserId, openMediaTestEnv } from './testing/media.testkit.ts';
+import { type MediaTestEnv, makeClip, newUserId, openMediaTestEnv, waitFor } from './testing/media.testkit.ts';
 import type { TranscodeJobData } from './transcode.jobs.ts';
 import { removeRejectedSources } from './transcode.sweeper.ts';
 import { transcodeHandler } from './transcode.worker.ts';
@@ -75,6 +75,58 @@ describe('transcodeHandler', () => {
     await handler(job({ videoId: id, version: 2 }));
     await handler(job({ videoId: newId(), version: 1 }));
     expect(steps).toHaveLength(1);
+  });
+
+  it('publishes the video while its lowest rung is still being made, and finishes that playlist later', async () => {
+    const long = await readFile(await makeClip(join(env.dir, 'long.mp4'), { width: 480, height: 854, durationS: 16 }));
+    const id = await processingVideo(long);
+    const repo = videosRepo(env.deps.metadata);
+    const done = transcodeHandler(env.deps, { threads: 1 })(job({ videoId: id, version: 1 }));
+    let settled = false;
+    void done.finally(() => {
+      settled = true;
+    });
+    const atReady = await waitFor(
+      'the video to be ready',
+      async () => {
+        const v = await repo.get(id);
+        if (v?.status !== 'ready') return settled ? 'settled first' : undefined;
+        return (await env.deps.objects.getBuffer(`videos/${id}/v1/360p/index.m3u8`)).toString('utf8');
+      },
+      60_000,
+      10,
+    );
+    await done;
+    // Ready with a growing playlist that starts players at 0, its segments and the poster already stored.
+    expect(atReady).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+    expect(atReady).toContain('#EXT-X-START:TIME-OFFSET=0');
+    expect(atReady).not.toContain('#EXT-X-ENDLIST');
+    const listed = atReady.split('\n').filter((l) => l.startsWith('seg_'));
+    expect(listed.length).toBeGreaterThanOrEqual(2);
+    expect(await env.deps.objects.head(`videos/${id}/v1/thumbs/poster.jpg`)).toBeDefined();
+    const final = (await env.deps.objects.getBuffer(`videos/${id}/v1/360p/index.m3u8`)).toString('utf8');
+    expect(final).toContain('#EXT-X-ENDLIST');
+    expect(final.split('\n').filter((l) => l.startsWith('seg_')).length).toBeGreaterThan(listed.length);
+    const video = (await repo.get(id))!;
+    expect(video.renditions.map((r) => r.name)).toEqual(['360p', '480p']);
+  }, 90_000);
+
+  it('refuses a file whose media stops before its header says, before anything of it is stored', async () => {
+    const whole = await readFile(
+      await makeClip(join(env.dir, 'faststart.mp4'), {
+        width: 320,
+        height: 568,
+        durationS: 5,
+        extra: ['-movflags', '+faststart'],
+      }),
+    );
+    const id = await processingVideo(whole.subarray(0, Math.floor(whole.length * 0.32)));
+    await expect(transcodeHandler(env.deps)(job({ videoId: id, version: 1 }))).rejects.toMatchObject({
+      reason: 'TRUNCATED_FILE',
+    });
+    expect((await videosRepo(env.deps.metadata).get(id))!.failureCode).toBe('TRUNCATED_FILE');
+    expect(await env.deps.objects.head(`videos/${id}/v1/320p/index.m3u8`)).toBeUndefined();
+    expect(await env.deps.objects.head(`videos/${id}/v1/thumbs/poster.jpg`)).toBeUndefined();
   });
 
   it('fails a job without a video id permanently', async () => {

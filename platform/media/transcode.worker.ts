@@ -6,12 +6,13 @@ import { isAppError } from '../../core/errors/registry.ts';
 import { type Job, type JobQueue, PermanentJobError, type Worker } from '../../core/queue/ports.ts';
 import { setProcessPriority } from './child-process.ts';
 import { FfmpegError, type FfmpegStats, runFfmpeg } from './ffmpeg.adapter.ts';
-import { probe } from './ffprobe.adapter.ts';
+import { demuxedVideoSpanS, probe } from './ffprobe.adapter.ts';
 import { parseMediaPlaylist } from './hls.ts';
 import { type LadderPlan, planLadder, type Rung } from './ladder.ts';
 import { passArgs } from './ladder-pass.ts';
-import { mediaKeys } from './media-keys.ts';
+import { mediaContentType, mediaKeys } from './media-keys.ts';
 import { publishMaster, uploadDir } from './rendition-store.ts';
+import { type RungStreamState, streamRung } from './rung-stream.ts';
 import { planThumbnails, THUMBNAIL_FILES, type ThumbnailPlan } from './thumbnails.ts';
 import { TRANSCODE_QUEUE, type TranscodeJobData, WORKDIR_PREFIX } from './transcode.jobs.ts';
 import { defaultTranscodeOptions, type TranscodeDeps, type TranscodeOptions } from './transcode.options.ts';
@@ -22,6 +23,11 @@ const THUMBS_STEP = 'thumbs';
 /** Resume units: the lowest rung with the poster, then every other rung with the previews and sprite. */
 export const LOWEST_STEP = 'lowest';
 export const LADDER_STEP = 'ladder';
+/**
+ * Segments of the lowest rung stored before the video is published (1 s + 2 s with the default cuts):
+ * a player starting at once has its first segment and the next one without waiting for ffmpeg.
+ */
+export const PUBLISH_AFTER_SEGMENTS = 2;
 /** Nice value of the upper-rung pass while the lowest rung is still being made. */
 const BACKGROUND_PRIORITY = 10;
 
@@ -61,8 +67,9 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     help: 'Source files of rejected uploads deleted from the object store',
   });
 
-  async function fail(video: VideoRow, code: string, detail: string): Promise<never> {
-    await repo.markFailed(video.id, video.version, code, detail, deps.clock.now());
+  /** Fails the video for good (`takeDown`: even if it was published early) and throws PermanentJobError. */
+  async function fail(video: VideoRow, code: string, detail: string, takeDown = false): Promise<never> {
+    await repo.markFailed(video.id, video.version, code, detail, deps.clock.now(), takeDown);
     rejected?.inc({ code });
     if (opts.rejectedSourceTtlS === 0 && video.sourceKey) {
       // Best effort: a source left behind is removed by the sweeper's rejected-source pass.
@@ -84,14 +91,22 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     rungs: readonly Rung[],
     images: { poster?: boolean; previewsAndSprite?: boolean },
     proc: { signal: AbortSignal; onSpawn?: (pid: number) => void },
+    growing?: { floorSegments: number; onStored: (state: RungStreamState, imagesDir: string) => Promise<void> },
   ): Promise<void> {
     const { id, version } = video;
     const dir = join(ctx.work, step);
     const imagesDir = join(dir, THUMBS_STEP);
     const withImages = images.poster || images.previewsAndSprite;
     await mkdir(imagesDir, { recursive: true });
-    const outputs = rungs.map((rung) => ({ rung, outDir: join(dir, rung.name) }));
+    // With `growing`, the first rung is stored while ffmpeg writes it (early publish).
+    const outputs = rungs.map((rung, i) => ({ rung, outDir: join(dir, rung.name), growing: !!growing && i === 0 }));
     for (const o of outputs) await mkdir(o.outDir);
+    const stream =
+      growing &&
+      streamRung(deps.objects, outputs[0]!.outDir, mediaKeys.rungDir(id, version, outputs[0]!.rung.name), {
+        floorSegments: growing.floorSegments,
+        onStored: (state) => growing.onStored(state, imagesDir),
+      });
     const args = passArgs(ctx.plan, {
       rungs: outputs,
       ...images,
@@ -113,18 +128,25 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
         onSpawn: proc.onSpawn,
       });
     } catch (err) {
-      if (err instanceof FfmpegError && err.inputError) return fail(video, 'CORRUPT_FILE', err.message);
+      await stream?.stop().catch(() => {});
+      if (err instanceof FfmpegError && err.inputError) return fail(video, 'CORRUPT_FILE', err.message, !!growing);
       throw err;
     }
+    await stream?.stop();
     for (const o of outputs) {
       const produced = parseMediaPlaylist(await readFile(join(o.outDir, 'index.m3u8'), 'utf8')).reduce(
         (sum, seg) => sum + seg.durationS,
         0,
       );
       const short = checkOutputDuration(ctx.durationS, produced);
-      if (short) return fail(video, short.code, short.detail);
+      if (short) return fail(video, short.code, short.detail, !!growing);
     }
-    for (const o of outputs) await uploadDir(deps.objects, o.outDir, mediaKeys.rungDir(id, version, o.rung.name));
+    // A rung published early whose length turns out short is taken down with the video (the origin
+    // serves only ready videos); the demuxed span checked before the pass makes that rare.
+    await stream?.finish();
+    for (const o of outputs.filter((x) => !x.growing)) {
+      await uploadDir(deps.objects, o.outDir, mediaKeys.rungDir(id, version, o.rung.name));
+    }
     if (withImages) await uploadDir(deps.objects, imagesDir, mediaKeys.thumbs(id, version));
     await repo.recordDone(id, step, mediaKeys.prefix(id, version), deps.clock.now());
     await rm(dir, { recursive: true, force: true });
@@ -167,10 +189,21 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     // A progress row of another version (an earlier transcode) does not count.
     const done = new Map([...(await repo.progress(id))].filter(([, key]) => key === prefix));
     const [lowest, ...upper] = plan.rungs as [Rung, ...Rung[]];
+    if (!done.has(LOWEST_STEP)) {
+      // Before anything is published: a file whose packets stop well before its header's duration.
+      const span = await demuxedVideoSpanS(src, {
+        demuxer,
+        streamIndex: info.streams.find((s) => s.kind === 'video' && !s.attachedPicture)?.index ?? 0,
+        timeoutMs: opts.probeTimeoutMs,
+        memoryBytes: opts.memoryBytes,
+      });
+      const short = span === undefined ? undefined : checkOutputDuration(durationS, span);
+      if (short) return fail(video, short.code, short.detail);
+    }
 
-    // Early publish: the lowest rung and the images (they only sample the decoded frames) in one pass,
-    // after which the video is ready at that rung; the upper rungs in a second pass decoding once for all
-    // of them. Both run at once, the second at background priority until the first is done, so the lowest
+    // The lowest rung and the images (they only sample the decoded frames) in one pass, stored while it
+    // runs so the video is ready at that rung after its first segments; the upper rungs in a second pass
+    // decoding once for all of them. Both run at once, the second at background priority until the first is done, so the lowest
     // rung gets the cores first and the ladder soaks up what it leaves idle.
     const abort = new AbortController();
     let firstError: unknown;
@@ -180,20 +213,11 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
         abort.abort();
       });
     let lowestRunning = !done.has(LOWEST_STEP);
+    let ladderRunning = !done.has(LADDER_STEP) && upper.length > 0;
     let ladderPid: number | undefined;
-    const lowestTask = async () => {
-      if (!done.has(LOWEST_STEP)) {
-        await pass(
-          video,
-          ctx,
-          LOWEST_STEP,
-          [lowest],
-          { poster: true, previewsAndSprite: true },
-          { signal: abort.signal },
-        );
-      }
-      lowestRunning = false;
-      if (ladderPid !== undefined) setProcessPriority(ladderPid, 0);
+    let published = false;
+    const publish = async () => {
+      published = true;
       if (video.status !== 'processing') return;
       await repo.markReady(id, version, {
         durationMs: Math.round(durationS * 1000),
@@ -203,6 +227,41 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
         posterKey: mediaKeys.thumb(id, version, THUMBNAIL_FILES.poster),
         now: deps.clock.now(),
       });
+    };
+    // Early publish: ready once the lowest rung's first segments and the poster are stored, while ffmpeg
+    // still makes the rest of that rung (several times faster than playback, so a player starting at
+    // once never catches up with it).
+    const onStored = async (state: RungStreamState, imagesDir: string) => {
+      if (published || (state.segments < PUBLISH_AFTER_SEGMENTS && !state.complete)) return;
+      const poster = await readFile(join(imagesDir, THUMBNAIL_FILES.poster)).catch(() => undefined);
+      if (!poster) return;
+      await deps.objects.put(mediaKeys.thumb(id, version, THUMBNAIL_FILES.poster), poster, {
+        contentType: mediaContentType(THUMBNAIL_FILES.poster),
+      });
+      await publish();
+    };
+    const lowestTask = async () => {
+      if (!done.has(LOWEST_STEP)) {
+        const storedPlaylist = await deps.objects
+          .getBuffer(mediaKeys.rungPlaylist(id, version, lowest.name))
+          .then((b) => parseMediaPlaylist(b.toString('utf8')).length)
+          .catch(() => 0);
+        await pass(
+          video,
+          ctx,
+          LOWEST_STEP,
+          [lowest],
+          { poster: true, previewsAndSprite: true },
+          { signal: abort.signal },
+          { floorSegments: Math.max(storedPlaylist, PUBLISH_AFTER_SEGMENTS), onStored },
+        );
+      }
+      lowestRunning = false;
+      if (ladderPid !== undefined) setProcessPriority(ladderPid, 0);
+      if (!published) await publish();
+      // Bandwidth measured over the whole rung now, unless the ladder is about to replace the master.
+      if (ladderRunning)
+        await repo.updateRenditions(id, version, await publishMaster(deps.objects, video, plan, [lowest]));
     };
     const ladderTask = async () => {
       if (done.has(LADDER_STEP)) return;
@@ -222,12 +281,11 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
           },
         },
       );
+      ladderRunning = false;
     };
     await Promise.all([guard(lowestTask()), guard(ladderTask())]);
     if (firstError !== undefined) throw firstError;
-    if (upper.length > 0) {
-      await repo.updateRenditions(id, version, await publishMaster(deps.objects, video, plan, plan.rungs));
-    }
+    await repo.updateRenditions(id, version, await publishMaster(deps.objects, video, plan, plan.rungs));
   }
 
   return async (job: Job<TranscodeJobData>): Promise<void> => {
@@ -246,12 +304,15 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
       await run(video, work);
     } catch (err) {
       if (!(err instanceof PermanentJobError) && job.attempt >= opts.maxAttempts) {
+        // Published early but its lowest rung never finished: a playlist that stops midway comes down too.
+        const lowestDone = (await repo.progress(video.id)).get(LOWEST_STEP) === mediaKeys.prefix(videoId, version);
         await repo.markFailed(
           video.id,
           version,
           'TRANSCODE_FAILED',
           (err as Error).message ?? String(err),
           deps.clock.now(),
+          !lowestDone,
         );
       }
       throw err;

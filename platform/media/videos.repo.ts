@@ -148,11 +148,22 @@ export function videosRepo(db: MetadataStore) {
     },
 
     /** Fails the given version, unless it is already ready (a late failure must not undo a success). */
-    async markFailed(id: string, version: number, code: string, detail: string, now: number): Promise<void> {
+    /**
+     * Fails a version. A ready video keeps playing (a failed upper-rung pass leaves it at its lowest rung)
+     * unless `evenIfReady`: a video published early whose lowest rung then failed is taken down.
+     */
+    async markFailed(
+      id: string,
+      version: number,
+      code: string,
+      detail: string,
+      now: number,
+      evenIfReady = false,
+    ): Promise<void> {
       await db.run(
         `UPDATE videos SET status = 'failed', failure_code = $3, failure_detail = $4, processed_at = $5
-         WHERE id = $1 AND version = $2 AND status <> 'ready'`,
-        [id, version, code, detail.slice(0, 1000), now],
+         WHERE id = $1 AND version = $2 AND (status <> 'ready' OR $6 = 1)`,
+        [id, version, code, detail.slice(0, 1000), now, evenIfReady ? 1 : 0],
       );
     },
 
