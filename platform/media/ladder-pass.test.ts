@@ -44,12 +44,12 @@ describe('passArgs', () => {
     expect(args).toContain('/w/thumbs/sprite.jpg');
   });
 
-  it('encodes 1080p at superfast and smaller rungs at the base preset', () => {
+  it('encodes 1080p at ultrafast and smaller rungs at the base preset', () => {
     expect(plan.rungs.map((r) => rungEncoder(r, 'veryfast').preset)).toEqual([
       'veryfast',
       'veryfast',
       'veryfast',
-      'superfast',
+      'ultrafast',
     ]);
     expect(rungEncoder(plan.rungs[3]!, 'medium').preset).toBe('medium');
   });

@@ -16,15 +16,19 @@ export interface RungEncoder {
 }
 
 /**
- * The x264 settings per rung, chosen by measurement on the shared 2-core machine (30 s 1080×1920 bench
- * clip, 720p + 1080p from one decode): `veryfast` up to 720p; 1080p, which costs about as much as every
- * smaller rung together, at `superfast`: 58.5 s instead of 71.1 s wall, SSIM 0.9946 against 0.9936
- * (superfast spends more bits at one CRF, held by the rung's maxrate). CRF 23 everywhere, capped per rung
- * by maxrate/bufsize (VBV), so bit rates follow picture size instead of a fixed average.
+ * The x264 settings per rung, chosen by measurement (`bench/media-presets.bench.ts`, results in
+ * bench/results/media-presets.json: a 1080×1920 clip with temporal noise, each rung at capped CRF 23 with
+ * its VBV, 2 threads). Up to 720p `veryfast`: `superfast` and `ultrafast` reach a slightly higher SSIM
+ * only by spending 2.5–3.7× the bits at the same CRF (720p: 1.5 → 4.1–4.4 Mbit/s). At 1080p every
+ * preset runs into the rung's VBV cap, so the bits are about equal and so is the quality (SSIM 0.927
+ * veryfast, 0.926 superfast, 0.925 ultrafast; PSNR 39.1/38.9/39.1 dB) while the encoder's CPU halves at
+ * each step (2.52 → 1.12 → 0.55 s for 4 s of video): 1080p, the largest share of the encoding, is made
+ * at `ultrafast`. CRF 23 everywhere, capped per rung by maxrate/bufsize (VBV), so bit rates follow
+ * picture size instead of a fixed average.
  */
 export function rungEncoder(rung: Rung, basePreset: string): RungEncoder {
   const short = Math.min(rung.width, rung.height);
-  return { preset: short >= 1080 && basePreset === 'veryfast' ? 'superfast' : basePreset, crf: 23, bframes: 0 };
+  return { preset: short >= 1080 && basePreset === 'veryfast' ? 'ultrafast' : basePreset, crf: 23, bframes: 0 };
 }
 
 /** What one ffmpeg pass writes: some rungs (each into its own folder) and some images. */
