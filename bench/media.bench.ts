@@ -311,7 +311,7 @@ async function main(): Promise<void> {
 
     // CDN: the 480p segments of the run above, stored as VIDEOS public videos.
     const segDir = join(env.dir, 'ladder', '480p');
-    const segments = (await readdir(segDir)).filter((f) => f.endsWith('.ts')).sort();
+    const segments = (await readdir(segDir)).filter((f) => f.endsWith('.m4s')).sort();
     const segBodies = await Promise.all(segments.map((f) => readFile(join(segDir, f))));
     const paths: string[] = [];
     for (let i = 0; i < VIDEOS; i++) {

@@ -114,9 +114,10 @@ export interface Operations {
         playback: {
           master_url: string;
           poster_url: string | null;
-          /** The lowest rendition's media playlist and first segment, which a player starting on it requests after the master playlist: fetching them at once saves two round trips. */
+          /** The lowest rendition's media playlist, CMAF initialization segment and first segment, which a player starting on it requests after the master playlist: fetching them at once saves round trips. */
           start: {
             playlist_url: string;
+            init_url: string;
             segment_url: string;
           } | null;
         };

@@ -21,10 +21,10 @@ const item = z.object({
       master_url: z.string(),
       poster_url: z.string().nullable(),
       start: z
-        .object({ playlist_url: z.string(), segment_url: z.string() })
+        .object({ playlist_url: z.string(), init_url: z.string(), segment_url: z.string() })
         .nullable()
         .describe(
-          "The lowest rendition's media playlist and first segment, which a player starting on it requests after the master playlist: fetching them at once saves two round trips.",
+          "The lowest rendition's media playlist, CMAF initialization segment and first segment, which a player starting on it requests after the master playlist: fetching them at once saves round trips.",
         ),
     })
     .describe(

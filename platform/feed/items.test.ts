@@ -85,14 +85,15 @@ describe('playbackUrls', () => {
   };
   const opts = { secret: 's'.repeat(32), nowMs: 0, viewerId: undefined, publicBaseUrl: 'https://cdn.example' };
 
-  it("gives the lowest rendition's playlist and first segment as the start, beside the master", () => {
+  it("gives the lowest rendition's playlist, init and first segment as the start, beside the master", () => {
     const urls = playbackUrls({ ...video, startKey: 'videos/v1/v2/360p/index.m3u8' }, opts);
     expect(urls).toEqual({
       master_url: 'https://cdn.example/media/videos/v1/v2/master.m3u8',
       poster_url: 'https://cdn.example/media/videos/v1/v2/thumbs/poster.jpg',
       start: {
         playlist_url: 'https://cdn.example/media/videos/v1/v2/360p/index.m3u8',
-        segment_url: 'https://cdn.example/media/videos/v1/v2/360p/seg_00000.ts',
+        init_url: 'https://cdn.example/media/videos/v1/v2/360p/init.mp4',
+        segment_url: 'https://cdn.example/media/videos/v1/v2/360p/seg_00000.m4s',
       },
     });
   });

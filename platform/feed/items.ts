@@ -13,8 +13,11 @@ export interface FeedItem {
   playback: {
     master_url: string;
     poster_url: string | null;
-    /** The lowest rendition's playlist and first segment: what a player fetches first, fetched at once. */
-    start: { playlist_url: string; segment_url: string } | null;
+    /**
+     * The lowest rendition's playlist, initialization segment and first segment: what a player fetches
+     * first, fetched at once.
+     */
+    start: { playlist_url: string; init_url: string; segment_url: string } | null;
   };
   author: { id: string; handle: string; display_name: string };
   caption: string;
@@ -46,7 +49,11 @@ export function playbackUrls(
     master_url: links.url(mediaKeys.master(v.id, v.version)),
     poster_url: v.posterKey ? links.url(v.posterKey) : null,
     start: v.startKey
-      ? { playlist_url: links.url(v.startKey), segment_url: links.url(mediaKeys.firstSegment(v.startKey)) }
+      ? {
+          playlist_url: links.url(v.startKey),
+          init_url: links.url(mediaKeys.initSegment(v.startKey)),
+          segment_url: links.url(mediaKeys.firstSegment(v.startKey)),
+        }
       : null,
   };
 }

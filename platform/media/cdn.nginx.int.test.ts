@@ -74,7 +74,7 @@ describe('the nginx CDN in front of the media origin', () => {
   };
 
   it('serves a repeated segment request from the cache without touching the origin', async () => {
-    const path = `/media/videos/${publicId}/v1/96p/seg_00000.ts`;
+    const path = `/media/videos/${publicId}/v1/96p/seg_00000.m4s`;
     const first = await get(path);
     expect([first.status, first.cache]).toEqual([200, 'MISS']);
     const hits = hitsOf(path);
@@ -87,7 +87,7 @@ describe('the nginx CDN in front of the media origin', () => {
   });
 
   it('answers ranges through the cache with the right bytes', async () => {
-    const path = `/media/videos/${publicId}/v1/96p/seg_00001.ts`;
+    const path = `/media/videos/${publicId}/v1/96p/seg_00001.m4s`;
     const full = (await app.inject({ method: 'GET', url: path })).rawPayload;
     const part = await get(path, { range: 'bytes=100-299' });
     expect(part.status).toBe(206);
@@ -150,7 +150,7 @@ describe('the nginx CDN in front of the media origin', () => {
   });
 
   it('stops serving a deleted video from the cache once the edge lifetime has passed', async () => {
-    const path = `/media/videos/${doomedId}/v1/96p/seg_00000.ts`;
+    const path = `/media/videos/${doomedId}/v1/96p/seg_00000.m4s`;
     expect((await get(path)).status).toBe(200);
     expect((await get(path)).cache).toBe('HIT');
     const del = await app.inject({

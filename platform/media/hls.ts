@@ -19,6 +19,11 @@ export function parseMediaPlaylist(text: string): PlaylistSegment[] {
   return segments;
 }
 
+/** The URI of a media playlist's initialization segment (`#EXT-X-MAP`), if it has one. Pure. */
+export function playlistMapUri(text: string): string | undefined {
+  return /^#EXT-X-MAP:.*URI="([^"]+)"/m.exec(text)?.[1];
+}
+
 /** Whether a media playlist is finished (`#EXT-X-ENDLIST`): an EVENT playlist still growing is not. Pure. */
 export function playlistComplete(text: string): boolean {
   return /^#EXT-X-ENDLIST\s*$/m.test(text);

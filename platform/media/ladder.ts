@@ -151,7 +151,8 @@ export function planLadder(src: LadderSource, opts: { firstSegmentS?: number } =
  * Keyframe and HLS cutting options shared by every rung: keyframes forced at 0, the end of the first
  * segment and every `segmentS` after it; scene-cut keyframes off. ffmpeg's HLS muxer cuts at the first
  * keyframe past `hls_time × segments so far`, so `hls_time` is the first segment's length and the later
- * cuts follow the forced keyframes. An `event` playlist is rewritten after every segment and finished with
+ * cuts follow the forced keyframes. Segments are CMAF (fragmented MP4 after one `init.mp4`), so the same
+ * files serve HLS and DASH (`dash.ts`). An `event` playlist is rewritten after every segment and finished with
  * `#EXT-X-ENDLIST` (the muxer writes it to a temporary file and renames it), so a rung can be published
  * while it is still being made.
  */
@@ -162,7 +163,8 @@ export function segmentingArgs(plan: LadderPlan, playlistType: 'vod' | 'event' =
   return [
     '-g', String(plan.gop), '-keyint_min', String(plan.gop), '-sc_threshold', '0',
     '-force_key_frames', keyframes,
-    '-f', 'hls', '-hls_time', String(first), '-hls_playlist_type', playlistType, '-hls_segment_type', 'mpegts',
+    '-f', 'hls', '-hls_time', String(first), '-hls_playlist_type', playlistType,
+    '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', SEGMENT_FILES.init,
     '-hls_flags', 'independent_segments', '-hls_list_size', '0',
   ];
 }
@@ -173,7 +175,7 @@ export interface RungIo {
   input: string;
   /** Demuxer forced on the input, as validation allowed it. */
   demuxer: string;
-  /** Directory that receives `index.m3u8` and `seg_NNNNN.ts`. */
+  /** Directory that receives `index.m3u8` and `init.mp4` and `seg_NNNNN.m4s`. */
   outDir: string;
   threads: number;
   /** x264 preset; `veryfast` keeps a 2-core box near realtime at 1080p. */

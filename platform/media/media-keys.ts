@@ -15,21 +15,32 @@ export const mediaKeys = {
   rungPlaylist: (videoId: string, version: number, rung: string) => `videos/${videoId}/v${version}/${rung}/index.m3u8`,
   thumbs: (videoId: string, version: number) => `videos/${videoId}/v${version}/thumbs`,
   thumb: (videoId: string, version: number, file: string) => `videos/${videoId}/v${version}/thumbs/${file}`,
+  /** The DASH manifest beside the master playlist, over the same CMAF files. */
+  dash: (videoId: string, version: number) => `videos/${videoId}/v${version}/manifest.mpd`,
   /** The first segment beside a rendition's media playlist (segments are named by SEGMENT_FILES). */
   firstSegment: (playlistKey: string) => `${playlistKey.slice(0, playlistKey.lastIndexOf('/'))}/${SEGMENT_FILES.first}`,
+  /** The initialization segment (CMAF header) beside a rendition's media playlist. */
+  initSegment: (playlistKey: string) => `${playlistKey.slice(0, playlistKey.lastIndexOf('/'))}/${SEGMENT_FILES.init}`,
 };
 
-/** How the transcoder names a rendition's segments: the ffmpeg pattern, and the first one's name. */
-export const SEGMENT_FILES = { pattern: 'seg_%05d.ts', first: 'seg_00000.ts' } as const;
+/**
+ * How the transcoder names a rendition's files: CMAF (fragmented MP4) media segments by an ffmpeg
+ * pattern, the first one's name, and the initialization segment every media segment needs before it.
+ */
+export const SEGMENT_FILES = { pattern: 'seg_%05d.m4s', first: 'seg_00000.m4s', init: 'init.mp4' } as const;
 
 const TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
+  mpd: 'application/dash+xml',
   ts: 'video/mp2t',
   m4s: 'video/iso.segment',
   mp4: 'video/mp4',
   jpg: 'image/jpeg',
   webp: 'image/webp',
 };
+
+/** Content types of the manifests (HLS playlists and the DASH MPD): short-lived, rewritten for tokens. */
+export const MANIFEST_TYPES: ReadonlySet<string> = new Set([TYPES.m3u8!, TYPES.mpd!]);
 
 /** The content type of a served media file by extension; undefined for anything the origin must not serve. */
 export function mediaContentType(key: string): string | undefined {

@@ -42,14 +42,19 @@ afterAll(async () => {
 });
 
 const media = (id: string, path: string, query = '') => `/media/videos/${id}/v1/${path}${query}`;
-const FILES = ['master.m3u8', '96p/index.m3u8', '96p/seg_00000.ts', 'thumbs/poster.jpg', 'thumbs/sprite.jpg'];
+// CMAF: the HLS playlists and the DASH manifest over one set of fMP4 files.
+const MANIFESTS = ['master.m3u8', 'manifest.mpd', '96p/index.m3u8'];
+const MEDIA = ['96p/init.mp4', '96p/seg_00000.m4s', 'thumbs/poster.jpg', 'thumbs/sprite.jpg'];
+const FILES = [...MANIFESTS, ...MEDIA];
 
 describe('origin for a public video', () => {
   it('serves each file type with its content type and cache lifetime', async () => {
     const expected: [string, string, string][] = [
       ['master.m3u8', 'application/vnd.apple.mpegurl', 'public, max-age=2'],
+      ['manifest.mpd', 'application/dash+xml', 'public, max-age=2'],
       ['96p/index.m3u8', 'application/vnd.apple.mpegurl', 'public, max-age=2'],
-      ['96p/seg_00000.ts', 'video/mp2t', 'public, max-age=31536000, immutable'],
+      ['96p/init.mp4', 'video/mp4', 'public, max-age=31536000, immutable'],
+      ['96p/seg_00000.m4s', 'video/iso.segment', 'public, max-age=31536000, immutable'],
       ['thumbs/poster.jpg', 'image/jpeg', 'public, max-age=31536000, immutable'],
       ['thumbs/preview_01.jpg', 'image/jpeg', 'public, max-age=31536000, immutable'],
     ];
@@ -67,10 +72,10 @@ describe('origin for a public video', () => {
   });
 
   it('answers 304 to a matching If-None-Match', async () => {
-    const first = await app.inject({ method: 'GET', url: media(ids.public, '96p/seg_00000.ts') });
+    const first = await app.inject({ method: 'GET', url: media(ids.public, '96p/seg_00000.m4s') });
     const again = await app.inject({
       method: 'GET',
-      url: media(ids.public, '96p/seg_00000.ts'),
+      url: media(ids.public, '96p/seg_00000.m4s'),
       headers: { 'if-none-match': String(first.headers.etag) },
     });
     expect(again.statusCode).toBe(304);
@@ -79,7 +84,7 @@ describe('origin for a public video', () => {
   });
 
   it('serves byte ranges, suffix ranges, and 416 INVALID_RANGE past the end', async () => {
-    const url = media(ids.public, '96p/seg_00000.ts');
+    const url = media(ids.public, '96p/seg_00000.m4s');
     const full = (await app.inject({ method: 'GET', url })).rawPayload;
     const part = await app.inject({ method: 'GET', url, headers: { range: 'bytes=100-299' } });
     expect(part.statusCode).toBe(206);
@@ -94,7 +99,7 @@ describe('origin for a public video', () => {
   });
 
   it('answers HEAD with the headers and no body', async () => {
-    const res = await app.inject({ method: 'HEAD', url: media(ids.public, '96p/seg_00000.ts') });
+    const res = await app.inject({ method: 'HEAD', url: media(ids.public, '96p/seg_00000.m4s') });
     expect(res.statusCode).toBe(200);
     expect(Number(res.headers['content-length'])).toBeGreaterThan(0);
     expect(res.rawPayload.length).toBe(0);
@@ -102,7 +107,7 @@ describe('origin for a public video', () => {
 
   it('returns 404 for files outside the rendition set, other versions and bad paths', async () => {
     for (const url of [
-      media(ids.public, '96p/seg_99999.ts'),
+      media(ids.public, '96p/seg_99999.m4s'),
       media(ids.public, 'secrets.txt'),
       `/media/videos/${ids.public}/v2/master.m3u8`,
       `/media/videos/${ids.public}/v1/..%2f..%2f..%2fuploads/${ids.public}/source.ts`,
@@ -150,14 +155,19 @@ describe('origin for private and friends-only videos', () => {
     expect([master.statusCode, master.headers['cache-control']]).toEqual([200, 'private, no-cache']);
     expect(master.body).toContain(`96p/index.m3u8?token=${encodeURIComponent(token)}`);
     const rung = await app.inject({ method: 'GET', url: media(ids.private, `96p/index.m3u8?token=${token}`) });
-    expect(rung.body).toMatch(/seg_00000\.ts\?token=/);
+    expect(rung.body).toMatch(/seg_00000\.m4s\?token=/);
+    expect(rung.body).toContain(`#EXT-X-MAP:URI="init.mp4?token=${encodeURIComponent(token)}"`);
+    const mpd = await app.inject({ method: 'GET', url: media(ids.private, `manifest.mpd?token=${token}`) });
+    expect([mpd.statusCode, mpd.headers['cache-control']]).toEqual([200, 'private, no-cache']);
+    expect(mpd.body).toContain(`initialization="96p/init.mp4?token=${encodeURIComponent(token)}"`);
+    expect(mpd.body).toContain(`media="96p/seg_$Number%05d$.m4s?token=${encodeURIComponent(token)}"`);
     const again = await app.inject({
       method: 'GET',
       url: media(ids.private, `96p/index.m3u8?token=${token}`),
       headers: { 'if-none-match': String(rung.headers.etag) },
     });
     expect(again.statusCode).toBe(304);
-    for (const path of FILES.slice(2)) {
+    for (const path of MEDIA) {
       const file = await app.inject({ method: 'GET', url: media(ids.private, path, `?token=${token}`) });
       expect([path, file.statusCode, file.headers['cache-control']]).toEqual([path, 200, 'private, max-age=3600']);
     }

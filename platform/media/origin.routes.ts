@@ -7,13 +7,14 @@ import { validateObjectKey } from '../../core/objects/validate.ts';
 import { openToAnyone } from '../../domain/access.ts';
 import type { AppDeps } from '../api/deps.ts';
 import { parseRange } from '../api/objects.routes.ts';
+import { rewriteMpdUrls } from './dash.ts';
 import { rewritePlaylistUris } from './hls.ts';
-import { mediaContentType } from './media-keys.ts';
+import { MANIFEST_TYPES, mediaContentType } from './media-keys.ts';
 import { originAccess } from './origin-access.ts';
 import { verifyPlaybackToken } from './playback-token.ts';
 import { videosRepo } from './videos.repo.ts';
 
-/** Cache lifetimes: files under a versioned prefix never change; playlists are re-read often. */
+/** Cache lifetimes: files under a versioned prefix never change; playlists and manifests are re-read often. */
 export const CACHE_CONTROL = {
   immutable: 'public, max-age=31536000, immutable',
   playlist: 'public, max-age=2',
@@ -82,7 +83,8 @@ export function originRoutes(
       if (viewerId === undefined || !(await access.mayPlay(viewerId, rule))) throw new AppError('VIDEO_NOT_FOUND');
     }
 
-    const playlist = contentType === 'application/vnd.apple.mpegurl';
+    // HLS playlists and the DASH manifest: short-lived, and rewritten to carry the token.
+    const playlist = MANIFEST_TYPES.has(contentType);
     reply.header(
       'cache-control',
       gated
@@ -117,9 +119,9 @@ export function originRoutes(
         throw new AppError('OBJECT_NOT_FOUND');
       });
       const q = `token=${encodeURIComponent(String(token))}`;
-      body = Buffer.from(
-        rewritePlaylistUris(stored.toString('utf8'), (uri) => `${uri}${uri.includes('?') ? '&' : '?'}${q}`),
-      );
+      const withToken = (uri: string) => `${uri}${uri.includes('?') ? '&' : '?'}${q}`;
+      const rewrite = contentType === 'application/dash+xml' ? rewriteMpdUrls : rewritePlaylistUris;
+      body = Buffer.from(rewrite(stored.toString('utf8'), withToken));
       size = body.length;
       etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
     } else {

@@ -25,7 +25,13 @@ const settled = (env: MediaTestEnv, id: string, timeoutMs = 150_000) => waitSett
 
 const execFileP = promisify(execFile);
 
-async function firstFrameIsKey(url: string): Promise<boolean> {
+/** Whether a CMAF segment opens on a keyframe: fetched after its initialization segment, as a player does. */
+async function firstFrameIsKey(initUrl: string, segmentUrl: string, dir: string): Promise<boolean> {
+  const parts = await Promise.all(
+    [initUrl, segmentUrl].map(async (u) => Buffer.from(await (await fetch(u)).arrayBuffer())),
+  );
+  const file = join(dir, `probe-${Math.random().toString(36).slice(2)}.mp4`);
+  await writeFile(file, Buffer.concat(parts));
   const { stdout } = await execFileP('ffprobe', [
     '-v',
     'error',
@@ -37,7 +43,7 @@ async function firstFrameIsKey(url: string): Promise<boolean> {
     'frame=key_frame',
     '-of',
     'csv=p=0',
-    url,
+    file,
   ]);
   return stdout.trim().split('\n')[0]?.split(',')[0] === '1';
 }
@@ -98,6 +104,13 @@ function describePipeline(kind: 'file' | 's3', clip: { width: number; height: nu
       );
       expect(sizes).toEqual(new Set(video.renditions.map((r) => `${r.width}x${r.height}`)));
 
+      // The DASH manifest beside the master lists the same files: every rendition readable through it.
+      const dash = await ffprobeJson(`${base}${path(playback.master_url).replace('master.m3u8', 'manifest.mpd')}`);
+      expect(dash.format.format_name).toBe('dash');
+      const dashSizes = dash.streams.filter((s) => s.codec_type === 'video').map((s) => `${s.width}x${s.height}`);
+      expect(new Set(dashSizes)).toEqual(sizes);
+      expect(Number(dash.format.duration)).toBeGreaterThan(3.5);
+
       for (const r of video.renditions) {
         const rung = await ffprobeJson(`${base}/media/${r.playlist_key}`);
         const v = rung.streams.find((s) => s.codec_type === 'video')!;
@@ -120,7 +133,9 @@ function describePipeline(kind: 'file' | 's3', clip: { width: number; height: nu
       for (const r of [video.renditions[0]!, video.renditions.at(-1)!]) {
         const dir = r.playlist_key.slice(0, r.playlist_key.lastIndexOf('/'));
         for (const seg of timelines[0]!) {
-          expect(await firstFrameIsKey(`${base}/media/${dir}/${seg.uri}`)).toBe(true);
+          expect(
+            await firstFrameIsKey(`${base}/media/${dir}/init.mp4`, `${base}/media/${dir}/${seg.uri}`, env.dir),
+          ).toBe(true);
         }
       }
 

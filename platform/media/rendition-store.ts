@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '../../core/objects/ports.ts';
-import { masterPlaylist, measureBandwidth, parseMediaPlaylist, type Variant } from './hls.ts';
+import { dashManifest } from './dash.ts';
+import { masterPlaylist, measureBandwidth, parseMediaPlaylist, playlistComplete, type Variant } from './hls.ts';
 import type { LadderPlan, Rung } from './ladder.ts';
 import { mediaContentType, mediaKeys } from './media-keys.ts';
 import type { Rendition } from './videos.repo.ts';
@@ -50,8 +51,9 @@ export async function uploadDir(objects: ObjectStore, dir: string, prefix: strin
 async function storedVariant(objects: ObjectStore, plan: LadderPlan, rung: Rung, playlistKey: string, uri: string) {
   const text = (await objects.getBuffer(playlistKey)).toString('utf8');
   const dir = playlistKey.slice(0, playlistKey.lastIndexOf('/'));
+  const listed = parseMediaPlaylist(text);
   const segments = await Promise.all(
-    parseMediaPlaylist(text).map(async (s) => {
+    listed.map(async (s) => {
       const info = await objects.head(`${dir}/${s.uri}`);
       if (!info) throw new Error(`segment ${dir}/${s.uri} listed in ${playlistKey} is missing`);
       return { durationS: s.durationS, bytes: info.size };
@@ -67,10 +69,13 @@ async function storedVariant(objects: ObjectStore, plan: LadderPlan, rung: Rung,
     codecs: plan.hasAudio ? `${rung.codecs},mp4a.40.2` : rung.codecs,
     frameRate: plan.fps,
   };
-  return variant;
+  return { variant, complete: playlistComplete(text), durationsS: listed.map((s) => s.durationS) };
 }
 
-/** Writes the master playlist over the given rungs (measured from the store) and returns their renditions. */
+/**
+ * Writes the master playlist over the given rungs (measured from the store) and returns their renditions;
+ * once every one of them is finished, the DASH manifest over the same files beside it.
+ */
 export async function publishMaster(
   objects: ObjectStore,
   video: { id: string; version: number },
@@ -78,11 +83,28 @@ export async function publishMaster(
   rungs: readonly Rung[],
 ): Promise<Rendition[]> {
   const { id, version } = video;
-  const variants = await Promise.all(
+  const stored = await Promise.all(
     rungs.map((r) =>
       storedVariant(objects, plan, r, mediaKeys.rungPlaylist(id, version, r.name), `${r.name}/index.m3u8`),
     ),
   );
+  const variants = stored.map((s) => s.variant);
+  if (stored.every((s) => s.complete)) {
+    const mpd = dashManifest({
+      durationS: Math.max(...stored.map((s) => s.durationsS.reduce((a, b) => a + b, 0))),
+      fps: plan.fps,
+      representations: rungs.map((r, i) => ({
+        id: r.name,
+        bandwidth: variants[i]!.bandwidth,
+        width: r.width,
+        height: r.height,
+        codecs: variants[i]!.codecs,
+        segmentDurationsS: stored[i]!.durationsS,
+      })),
+    });
+    await objects.put(mediaKeys.dash(id, version), Buffer.from(mpd), { contentType: mediaContentType('x.mpd') });
+  }
+  // The master last: a player that reads it finds every playlist it lists.
   await objects.put(mediaKeys.master(id, version), Buffer.from(masterPlaylist(variants)), {
     contentType: mediaContentType('master.m3u8'),
   });

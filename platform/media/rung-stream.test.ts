@@ -28,6 +28,7 @@ const playlist = (n: number, end = false) =>
     '#EXT-X-VERSION:3',
     '#EXT-X-TARGETDURATION:2',
     '#EXT-X-PLAYLIST-TYPE:EVENT',
+    '#EXT-X-MAP:URI="init.mp4"',
     ...Array.from({ length: n }, (_, i) => [`#EXTINF:${i === 0 ? 1 : 2}.000000,`, `seg_0000${i}.ts`]).flat(),
     ...(end ? ['#EXT-X-ENDLIST'] : []),
     '',
@@ -35,6 +36,7 @@ const playlist = (n: number, end = false) =>
 
 /** What ffmpeg does for segment `i`: the segment file, then the playlist listing it. */
 async function writeSegments(local: string, n: number, end = false) {
+  await writeFile(join(local, 'init.mp4'), 'init');
   for (let i = 0; i < n; i++) await writeFile(join(local, `seg_0000${i}.ts`), `segment ${i}`);
   await writeFile(join(local, 'index.m3u8'), playlist(n, end));
 }
@@ -51,7 +53,7 @@ describe('streamRung', () => {
       onStored: async (s) => {
         // Whenever a playlist is stored, every segment it lists is already there.
         const text = (await stored('videos/v/v1/360p/index.m3u8'))!;
-        for (const uri of text.split('\n').filter((l) => l.startsWith('seg_'))) {
+        for (const uri of ['init.mp4', ...text.split('\n').filter((l) => l.startsWith('seg_'))]) {
           expect(await stored(`videos/v/v1/360p/${uri}`)).toBeDefined();
         }
         seen.push(s);

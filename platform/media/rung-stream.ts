@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '../../core/objects/ports.ts';
-import { parseMediaPlaylist, playlistComplete, startAtBeginning } from './hls.ts';
+import { parseMediaPlaylist, playlistComplete, playlistMapUri, startAtBeginning } from './hls.ts';
 import { mediaContentType } from './media-keys.ts';
 
 /** What a rung stream has stored so far. */
@@ -29,10 +29,11 @@ export interface RungStreamOptions {
 }
 
 /**
- * Stores one rung while ffmpeg writes it (an EVENT playlist, `segmentingArgs(plan, 'event')`): every
- * segment the local playlist lists is stored first, then that playlist (with `#EXT-X-START` at 0, so
- * players start at the beginning, not at the live edge). ffmpeg lists a segment only once it is closed
- * and renames the playlist into place, so nothing half-written is read. `finish()` after ffmpeg exits
+ * Stores one rung while ffmpeg writes it (an EVENT playlist, `segmentingArgs(plan, 'event')`): the
+ * initialization segment and every segment the local playlist lists are stored first, then that
+ * playlist (with `#EXT-X-START` at 0, so players start at the beginning, not at the live edge). ffmpeg
+ * lists a segment only once it is closed and renames the playlist into place, so nothing half-written
+ * is read. `finish()` after ffmpeg exits
  * stores the final playlist, with `#EXT-X-ENDLIST`.
  */
 export function streamRung(objects: ObjectStore, localDir: string, prefix: string, opts: RungStreamOptions = {}) {
@@ -49,7 +50,8 @@ export function streamRung(objects: ObjectStore, localDir: string, prefix: strin
     });
     if (text === undefined) return;
     const segments = parseMediaPlaylist(text);
-    const fresh = segments.filter((s) => !stored.has(s.uri));
+    const map = playlistMapUri(text);
+    const fresh = [...(map ? [{ uri: map }] : []), ...segments].filter((s) => !stored.has(s.uri));
     await Promise.all(
       fresh.map(async (s) => {
         await objects.put(`${prefix}/${s.uri}`, createReadStream(join(localDir, s.uri)), {

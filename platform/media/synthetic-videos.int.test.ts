@@ -63,7 +63,7 @@ describe('synthetic videos (the simulator fast mode)', () => {
     expect(rung).not.toContain('..');
     const playlist = await fetch(new URL(rung, master.url));
     expect(playlist.url).toContain(`/media/videos/${id}/v1/`);
-    const segment = (await playlist.text()).split('\n').find((l) => l.endsWith('.ts'))!;
+    const segment = (await playlist.text()).split('\n').find((l) => l.endsWith('.m4s'))!;
     const [mine, theirs] = await Promise.all([
       fetch(new URL(segment, playlist.url)).then((r) => r.arrayBuffer()),
       fetch(new URL(`/media/videos/${template}/v1/${rung.replace('index.m3u8', segment)}`, app.base)).then((r) =>

@@ -8,13 +8,21 @@ export interface User {
   display_name: string;
 }
 
+/** What a player fetches first on the lowest rendition, sent by the feed so it can be fetched at once. */
+export interface StartHint {
+  playlist: string;
+  /** The CMAF initialization segment (null from an older server, whose segments need none). */
+  init: string | null;
+  segment: string;
+}
+
 /** A feed item in the shape the views use, whatever spelling the API used for its fields. */
 export interface Item {
   id: string;
   hls: string;
   poster: string | null;
-  /** The lowest rendition's playlist and first segment, when the feed sent them (a player may fetch them early). */
-  start: { playlist: string; segment: string } | null;
+  /** The lowest rendition's first files, when the feed sent them (a player may fetch them early). */
+  start: StartHint | null;
   author: User;
   stats: { views: number; likes: number; comments: number; shares: number };
   caption: string;
@@ -180,7 +188,7 @@ type RawItem = Record<string, unknown> & {
     master_url?: string;
     poster?: string | null;
     poster_url?: string | null;
-    start?: { playlist_url?: string; segment_url?: string } | null;
+    start?: { playlist_url?: string; init_url?: string; segment_url?: string } | null;
   };
   author?: Partial<User>;
   author_id?: string;
@@ -198,7 +206,11 @@ export function toItem(raw: RawItem, requestId: string | null, position: number)
     poster: raw.playback?.poster ?? raw.playback?.poster_url ?? null,
     start:
       raw.playback?.start?.playlist_url && raw.playback.start.segment_url
-        ? { playlist: raw.playback.start.playlist_url, segment: raw.playback.start.segment_url }
+        ? {
+            playlist: raw.playback.start.playlist_url,
+            init: raw.playback.start.init_url ?? null,
+            segment: raw.playback.start.segment_url,
+          }
         : null,
     author: {
       id: authorId,

@@ -1,6 +1,7 @@
 // One video element and its HLS pipeline. hls.js (loaded as a classic script, global `Hls`) plays
 // HLS through MediaSource where the browser has no native HLS (Chromium, Firefox); Safari plays it natively.
 import type Hls from 'hls.js';
+import type { StartHint } from './api.ts';
 import { startTuning } from './start-tuning.ts';
 
 declare global {
@@ -47,16 +48,12 @@ export class Player {
   private activation = 0;
   private onFirstFrame: ((ms: number) => void) | null = null;
 
-  /** The lowest rendition's playlist and first segment, fetched beside the master when starting cold. */
-  private readonly start: { playlist: string; segment: string } | null;
+  /** The lowest rendition's playlist, init and first segment, fetched beside the master when starting cold. */
+  private readonly start: StartHint | null;
   private readonly poster: string | null;
   private posterTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(
-    video: HTMLVideoElement,
-    src: string,
-    opts: { start?: { playlist: string; segment: string } | null; poster?: string | null } = {},
-  ) {
+  constructor(video: HTMLVideoElement, src: string, opts: { start?: StartHint | null; poster?: string | null } = {}) {
     this.video = video;
     this.src = src;
     this.start = opts.start ?? null;
@@ -111,7 +108,9 @@ export class Player {
     // lets its own requests find them in the HTTP cache (the playlist is cacheable for 2 s, segments for
     // good): two round trips saved.
     if (this.start && startTuning.startHints && lastBandwidth === undefined) {
-      for (const url of [this.start.playlist, this.start.segment]) void fetch(url).catch(() => {});
+      for (const url of [this.start.playlist, this.start.init, this.start.segment]) {
+        if (url) void fetch(url).catch(() => {});
+      }
     }
     hls.loadSource(this.src);
     hls.attachMedia(this.video);
