@@ -5,8 +5,10 @@
  *    source), and the transcode worker itself (download, probe, the `lowest` pass with every image, then
  *    the `ladder` pass decoding once for every upper rung, uploads, master playlists): wall time,
  *    realtime factor (clip seconds per wall second), CPU core-seconds per minute of video from ffmpeg's
- *    own `-benchmark` rusage, time until the video is playable (ready at its lowest rung), and whether
- *    each higher rung advertises more BANDWIDTH than the one below;
+ *    own `-benchmark` rusage, time to playable (from the job's start, the upload acknowledged, to the
+ *    first moment the API says ready and the master, its first rendition's playlist and that playlist's
+ *    first segment all answer 200: a client can start the video from its beginning), and whether each
+ *    higher rung advertises more BANDWIDTH than the one below;
  *  - CDN: many segments requested under a Zipf(1.1) popularity, straight from the origin and through
  *    the nginx cache: requests/s, MB/s and the cache hit ratio.
  * The test pattern is easier to encode than camera footage: treat the CPU figures as a lower bound.
