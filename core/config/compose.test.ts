@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import { configSchema, loadConfig } from './config.ts';
 
 const root = new URL('../../', import.meta.url);
-const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8')) as {
+// `merge`: a service may extend the shared environment with YAML's `<<` merge key.
+const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
   services: Record<string, { environment?: Record<string, string>; command?: string[]; volumes?: string[] }>;
 };
 const services = compose.services;
@@ -24,8 +25,8 @@ describe('docker-compose.yml (scaled mode)', () => {
     }
   });
 
-  it('uses only variables the config schema knows, with values it accepts', () => {
-    const env = { ...services.api!.environment! };
+  it.each(['api', 'worker'])('%s uses only variables the config schema knows, with values it accepts', (name) => {
+    const env = { ...services[name]!.environment! };
     env.SIGNING_SECRET = env.SIGNING_SECRET!.replace(/^\$\{SIGNING_SECRET:-(.*)\}$/, '$1');
     for (const key of Object.keys(env)) expect(Object.keys(configSchema.shape)).toContain(key);
     const config = loadConfig(env);

@@ -151,6 +151,16 @@ export const configSchema = z.object({
    */
   SERVE_LOG_RETENTION_S: z.coerce.number().int().min(0).default(0),
   EVENT_LOG_RETENTION_S: z.coerce.number().int().min(0).default(0),
+  /**
+   * CDN pre-warm (`cdn-prewarm` background service): every CDN_PREWARM_EVERY_S the top CDN_PREWARM_TOP
+   * trending public videos' master playlist, lowest rendition playlist, init and first segments are
+   * requested through CDN_PREWARM_URL (the edge or the origin shield as the worker reaches it; default
+   * PUBLIC_BASE_URL), so the cache has them before the swipes arrive. 0 turns it off (the default: on
+   * one machine PUBLIC_BASE_URL is the API itself, with no cache in front).
+   */
+  CDN_PREWARM_EVERY_S: z.coerce.number().int().min(0).default(0),
+  CDN_PREWARM_URL: url('CDN_PREWARM_URL').optional(),
+  CDN_PREWARM_TOP: z.coerce.number().int().min(1).max(1000).default(50),
   /** How often the retention pass runs, s. */
   RETENTION_SWEEP_S: z.coerce.number().int().min(1).default(600),
   /** Videos the embedded transcode worker processes at once (each already uses every core for a long video; short clips gain from 2). */

@@ -15,6 +15,7 @@ describe('BACKGROUND_SERVICES', () => {
       'engagement-features',
       'engagement-counter-flush',
       'log-retention',
+      'cdn-prewarm',
     ]);
   });
 

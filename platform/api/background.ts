@@ -1,6 +1,7 @@
 import { ConfigError } from '../../core/config/config.ts';
 import { engagementBackground } from '../engagement/engagement.background.ts';
 import { logRetentionService } from '../engagement/retention.service.ts';
+import { cdnPrewarmService } from '../media/cdn-prewarm.ts';
 import { transcodeService } from '../media/transcode.service.ts';
 import { transcodeSweeperService } from '../media/transcode.sweeper.ts';
 import type { BackgroundService } from './background-service.ts';
@@ -17,6 +18,7 @@ export function backgroundServices(deps: AppDeps): BackgroundService[] {
     transcodeSweeperService(),
     ...engagementBackground({ featureStore: deps.featureStore }),
     logRetentionService,
+    cdnPrewarmService,
   ];
   const wanted = deps.config.BACKGROUND_SERVICES;
   if (wanted === undefined) return all;

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCache } from '../../core/cache/open.ts';
 import type { Worker } from '../../core/queue/ports.ts';
+import { TRENDING_KEY } from '../../feature-store/trending.ts';
+import { prewarmPass } from './cdn-prewarm.ts';
 import {
   buildMediaApp,
   type MediaTestEnv,
@@ -72,6 +75,24 @@ describe('the nginx CDN in front of the media origin', () => {
       body: Buffer.from(await res.arrayBuffer()),
     };
   };
+
+  it('pre-warms the trending public videos: their start files are cache hits before anyone asked; private ones are never fetched', async () => {
+    // The trending list the features consumer keeps (in Redis when scaled); the media env has no cache.
+    const cache = await openCache('memory://');
+    await cache.zAdd(TRENDING_KEY, [
+      { member: doomedId, score: 10 },
+      { member: privateId, score: 9 },
+    ]);
+    const r = await prewarmPass({ cache, metadata: env.deps.metadata, publicBaseUrl: nginx.base }, 10);
+    expect(r).toMatchObject({ videos: 1, failed: 0 });
+    for (const file of ['init.mp4', 'seg_00000.m4s']) {
+      const path = `/media/videos/${doomedId}/v1/96p/${file}`;
+      expect(hitsOf(path)).toBe(1);
+      expect((await get(path)).cache).toBe('HIT');
+      expect(hitsOf(path)).toBe(1);
+    }
+    expect(originHits.some((u) => u.startsWith(`/media/videos/${privateId}/`))).toBe(false);
+  });
 
   it('serves a repeated segment request from the cache without touching the origin', async () => {
     const path = `/media/videos/${publicId}/v1/96p/seg_00000.m4s`;
