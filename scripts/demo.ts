@@ -93,6 +93,8 @@ export function demoPersona(world: World): SimUser {
     interests: interests.map((x) => x / sum),
     lovedCreators: new Set(loved),
     arrivalDay: 0,
+    // As active as the average person; the demo keeps them coming every day.
+    activity: { level: 0, wander: 0 },
   };
 }
 

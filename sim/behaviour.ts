@@ -105,9 +105,13 @@ export function react(world: World, user: SimUser, video: VideoLatent, ctx: Item
   };
 }
 
-/** Number of sessions on a day the user is active. */
-export function sessionsToday(world: World, r: Rng): number {
-  return 1 + r.poisson(world.session.extra_sessions_mean);
+/**
+ * Number of sessions on a day the person is still a user, given today's activity multiplier: Poisson
+ * around the world's mean scaled by it (0 is a quiet day), capped; at least one when `atLeastOne` (their first day).
+ */
+export function sessionsToday(world: World, activity: number, atLeastOne: boolean, r: Rng): number {
+  const n = Math.min(world.activity.max_sessions, r.poisson((1 + world.session.extra_sessions_mean) * activity));
+  return atLeastOne ? Math.max(1, n) : n;
 }
 
 /** Probability of coming back the next day after a day whose mean watch fraction was `satisfaction`. */

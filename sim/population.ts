@@ -32,6 +32,8 @@ export interface SimUser {
   interests: number[];
   lovedCreators: Set<number>;
   arrivalDay: number;
+  /** Log activity: the fixed level a and today's AR(1) part e (world `activity`). */
+  activity: { level: number; wander: number };
   /** Platform id and token once registered. */
   userId?: string;
   token?: string;
@@ -100,7 +102,29 @@ export function makeUser(world: World, index: number, arrivalDay: number): SimUs
     interests,
     lovedCreators: loved,
     arrivalDay,
+    activity: initialActivity(world, index),
   };
+}
+
+/** A person's activity level and its stationary starting wander (its own stream: tastes do not move). */
+export function initialActivity(world: World, index: number): SimUser['activity'] {
+  const r = rng(world.seed, 'activity', index);
+  const a = world.activity;
+  return { level: Math.sqrt(a.persistent_var) * r.normal(), wander: Math.sqrt(a.ar_var) * r.normal() };
+}
+
+/** Today's activity multiplier m = exp(a + e + ε − var / 2) (mean 1 over people and days). */
+export function activityToday(world: World, user: SimUser, day: number): number {
+  const a = world.activity;
+  const eps = Math.sqrt(a.iid_var) * rng(world.seed, 'activity-day', user.index, day).normal();
+  return Math.exp(user.activity.level + user.activity.wander + eps - (a.persistent_var + a.ar_var + a.iid_var) / 2);
+}
+
+/** One night of the AR(1) wander: e ← φ·e + √(1 − φ²)·σ·N(0, 1). */
+export function wanderActivity(world: World, user: SimUser, day: number): void {
+  const a = world.activity;
+  const z = rng(world.seed, 'activity-wander', user.index, day).normal();
+  user.activity.wander = a.ar_phi * user.activity.wander + Math.sqrt((1 - a.ar_phi ** 2) * a.ar_var) * z;
 }
 
 /** The topics a user names at onboarding (their strongest, with a chance of a wrong one), or none. */

@@ -8,7 +8,16 @@ import { react, returnProbability, sessionsToday, trueAffinity } from './behavio
 import { latentOf, type SimCatalogue, signIn, uploadLatent } from './catalogue.ts';
 import { dayOf, newTruth, type UserTruth, WARM_UP_ITEMS } from './metrics.ts';
 import { pool } from './pool.ts';
-import { drawVideo, drift, makeUser, onboardingTopics, type SimUser, type VideoLatent } from './population.ts';
+import {
+  activityToday,
+  drawVideo,
+  drift,
+  makeUser,
+  onboardingTopics,
+  type SimUser,
+  type VideoLatent,
+  wanderActivity,
+} from './population.ts';
 import { armsOf, type SimReport } from './report.ts';
 import { type Rng, rng } from './rng.ts';
 import { type ServedTrace, traceRow } from './trace.ts';
@@ -189,7 +198,8 @@ export class Simulation {
     for (const a of this.#users) {
       if (!a.activeToday) continue;
       const ur = rng(this.#w.seed, 'sessions', a.user.index, day);
-      const n = sessionsToday(this.#w, ur);
+      const everyDay = a.user.arrivalDay === day || this.#everyDay.has(a.user.handle);
+      const n = sessionsToday(this.#w, activityToday(this.#w, a.user, day), everyDay, ur);
       for (let s = 0; s < n; s++) plan.push({ hour: ur.int(24), a, n: s });
     }
     const uploads: { hour: number; latent: VideoLatent }[] = [];
@@ -377,7 +387,10 @@ export class Simulation {
     const last = day + 1 >= this.#o.days;
     for (const a of this.#users) {
       const r = rng(this.#w.seed, 'return', a.user.index, day);
-      if (a.activeToday) {
+      if (a.activeToday && a.todayWatch.length === 0) {
+        // A quiet day (no session): still a user tomorrow; churn is decided on days they used the app.
+        a.returnsTomorrow = true;
+      } else if (a.activeToday) {
         const sat = a.todayWatch.length ? a.todayWatch.reduce((x, y) => x + y, 0) / a.todayWatch.length : 0;
         a.returnsTomorrow = r.chance(returnProbability(this.#w, sat));
         if (!last) {
@@ -387,6 +400,7 @@ export class Simulation {
         }
       } else a.returnsTomorrow = r.chance(this.#w.return.reactivation);
       drift(this.#w, a.user, day);
+      wanderActivity(this.#w, a.user, day);
       a.todayWatch = [];
       a.activeToday = a.returnsTomorrow || this.#everyDay.has(a.user.handle);
     }

@@ -50,7 +50,7 @@ export const worldSchema = z.strictObject({
     onboarding_mistake: p01,
   }),
   session: z.strictObject({
-    /** Sessions on a day the user is active: 1 + Poisson(extra_sessions_mean). */
+    /** Mean sessions on a day the user is active: 1 + extra_sessions_mean (spread by `activity`). */
     extra_sessions_mean: z.number().min(0),
     max_items: z.number().int().positive(),
     page_size: z.number().int().min(1).max(50),
@@ -76,6 +76,20 @@ export const worldSchema = z.strictObject({
     share: z.strictObject({ p: p01, power: z.number().positive() }),
     /** "Not interested" at affinity 0 (scaled by (1 − affinity)^power). */
     not_interested: z.strictObject({ p: p01, power: z.number().positive() }),
+  }),
+  /**
+   * How much each person uses the app, fitted to KuaiRand (`npm run sim -- calibrate`, sim/README.md):
+   * on a day they are a user, sessions ~ Poisson((1 + session.extra_sessions_mean) · m), m = exp(a + e + ε)
+   * scaled to mean 1, with a ~ N(0, persistent_var) fixed per person, e an AR(1) level (variance ar_var,
+   * lag-1 coefficient ar_phi) and ε ~ N(0, iid_var) new every day; at most max_sessions a day, and at
+   * least one on the day they arrive.
+   */
+  activity: z.strictObject({
+    persistent_var: z.number().min(0),
+    ar_var: z.number().min(0),
+    ar_phi: z.number().min(0).max(0.999),
+    iid_var: z.number().min(0),
+    max_sessions: z.number().int().min(1).max(24),
   }),
   return: z.strictObject({
     /** Next-day return = sigmoid(base + satisfaction_weight · (mean watch fraction of the day − 0.5)). */
