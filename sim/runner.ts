@@ -1,12 +1,14 @@
 export { affinityLift, armsOf, type SimReport } from './report.ts';
+export type { Active } from './session.ts';
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, type FeedPage, ForyouClient } from '../platform/client/index.ts';
-import { react, returnProbability, sessionsToday, trueAffinity } from './behaviour.ts';
-import { latentOf, type SimCatalogue, signIn, uploadLatent } from './catalogue.ts';
-import { dayOf, newTruth, type UserTruth, WARM_UP_ITEMS } from './metrics.ts';
+import { ForyouClient } from '../platform/client/index.ts';
+import { returnProbability, sessionsToday } from './behaviour.ts';
+import { type SimCatalogue, signIn, uploadLatent } from './catalogue.ts';
+import { PlatformClock } from './clock.ts';
+import { dayOf, newTruth } from './metrics.ts';
 import { pool } from './pool.ts';
 import {
   activityToday,
@@ -20,13 +22,12 @@ import {
 } from './population.ts';
 import { armsOf, type SimReport } from './report.ts';
 import { type Rng, rng } from './rng.ts';
-import { type ServedTrace, traceRow } from './trace.ts';
+import { type Active, type Engagement, Session } from './session.ts';
+import type { ServedTrace } from './trace.ts';
 import type { World } from './world.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-/** Candidates the oracle ranks per session (all of them in small catalogues). */
-const ORACLE_SAMPLE = 3000;
 
 /** What a run is told. */
 export interface SimOptions {
@@ -57,20 +58,6 @@ export interface SimProgress {
   sessionsPlanned: number;
 }
 
-interface Active {
-  user: SimUser;
-  client: ForyouClient;
-  truth: UserTruth;
-  seen: Set<number>;
-  /** Items served so far (all days). */
-  served: number;
-  /** Arm, once read. */
-  arm?: string;
-  todayWatch: number[];
-  activeToday: boolean;
-  returnsTomorrow: boolean;
-}
-
 /**
  * Drives the platform with simulated users over HTTP for `days` simulated days: each day, users who
  * are active (new, returning, or reactivated) run sessions at random hours; creators upload; between
@@ -85,13 +72,13 @@ export class Simulation {
   readonly #clients: ForyouClient[] = [];
   /** arm → day → creator → impressions. */
   readonly #exposure = new Map<string, number[][]>();
-  #clockSimulated = false;
+  #clock: PlatformClock | undefined;
   #dayStartMs = 0;
-  #platformAt = { platform: 0, local: 0 };
   #uploads = 0;
   readonly #everyDay: Set<string>;
   /** Per video key: views (watched ≥ 2 s or half), likes, comments, shares the simulated users gave. */
-  readonly #engagement = new Map<number, { views: number; likes: number; comments: number; shares: number }>();
+  readonly #engagement: Engagement = new Map();
+  readonly #session: Session;
   #workDir = '';
 
   constructor(o: SimOptions) {
@@ -99,6 +86,15 @@ export class Simulation {
     this.#w = o.world;
     this.#cat = o.catalogue;
     this.#everyDay = new Set((o.extraUsers ?? []).filter((x) => x.everyDay).map((x) => x.user.handle));
+    this.#session = new Session({
+      world: o.world,
+      catalogue: o.catalogue,
+      armExperiment: o.armExperiment,
+      trace: o.trace,
+      now: () => this.#clock!.now(),
+      engagement: this.#engagement,
+      countExposure: (a, day, creator) => this.#countExposure(a, day, creator),
+    });
   }
 
   /**
@@ -125,15 +121,9 @@ export class Simulation {
     this.#clients.push(probe);
     this.#workDir = mkdtempSync(join(tmpdir(), 'foryou-sim-'));
     try {
-      try {
-        const c = await probe.simClock();
-        this.#clockSimulated = true;
-        this.#setPlatformNow(c.now_ms);
-      } catch (err) {
-        if (!(err instanceof ApiError) || err.status !== 404) throw err;
-        this.#setPlatformNow(Date.now());
-      }
-      this.#dayStartMs = this.#platformNow();
+      this.#clock = new PlatformClock(probe);
+      await this.#clock.start();
+      this.#dayStartMs = this.#clock.now();
       let nextIndex = 0;
       for (let day = 0; day < this.#o.days; day++) {
         const r = rng(this.#w.seed, 'day', day);
@@ -151,23 +141,6 @@ export class Simulation {
       rmSync(this.#workDir, { recursive: true, force: true });
     }
     return this.#report((performance.now() - started) / 1000);
-  }
-
-  #setPlatformNow(ms: number): void {
-    this.#platformAt = { platform: ms, local: Date.now() };
-  }
-  /** The platform's time now, from the last reading plus real time since. */
-  #platformNow(): number {
-    return this.#platformAt.platform + (Date.now() - this.#platformAt.local);
-  }
-
-  /** Moves the platform clock to `target` (never back); without a simulated clock, time just runs. */
-  async #moveClockTo(target: number): Promise<void> {
-    if (!this.#clockSimulated) return;
-    const step = target - this.#platformNow();
-    if (step <= 0) return;
-    const c = await this.#clients[0]!.advanceSimClock(step);
-    this.#setPlatformNow(c.now_ms);
   }
 
   async #onboard(users: SimUser[]): Promise<void> {
@@ -210,7 +183,7 @@ export class Simulation {
     }
     let done = 0;
     for (let hour = 0; hour < 24; hour++) {
-      await this.#moveClockTo(this.#dayStartMs + hour * HOUR_MS);
+      await this.#clock!.moveTo(this.#dayStartMs + hour * HOUR_MS);
       await pool(
         uploads.filter((u) => u.hour === hour),
         2,
@@ -221,13 +194,13 @@ export class Simulation {
       for (const p of plan) if (p.hour === hour) byUser.set(p.a, (byUser.get(p.a) ?? 0) + 1);
       await pool([...byUser], this.#o.concurrency, async ([a, n]) => {
         for (let s = 0; s < n; s++) {
-          await this.#session(a, day, hour, s);
+          await this.#session.run(a, day, hour, s);
           done++;
         }
       });
       this.#o.progress?.({ day, hour, sessionsDone: done, sessionsPlanned: plan.length });
     }
-    await this.#moveClockTo(this.#dayStartMs + DAY_MS - 60_000);
+    await this.#clock!.moveTo(this.#dayStartMs + DAY_MS - 60_000);
   }
 
   async #upload(latent: VideoLatent): Promise<void> {
@@ -236,139 +209,6 @@ export class Simulation {
     const id = await uploadLatent(client, this.#w, latent, this.#workDir);
     this.#cat.videos[id] = latent;
     this.#uploads++;
-  }
-
-  /** The oracle's candidates: every known video (or a fixed-size sample of a large catalogue). */
-  #oraclePool(r: Rng): VideoLatent[] {
-    const all = Object.values(this.#cat.videos);
-    if (all.length <= ORACLE_SAMPLE) return all;
-    return Array.from({ length: ORACLE_SAMPLE }, () => all[r.int(all.length)]!);
-  }
-
-  async #session(a: Active, day: number, hour: number, s: number): Promise<void> {
-    const w = this.#w;
-    const r = rng(w.seed, 'session', a.user.index, day, hour, s);
-    const batcher = a.client.eventBatcher({ maxDelayMs: 0, idPrefix: `s${a.user.index}.${day}.${hour}.${s}` });
-    const topicCount = new Map<number, number>();
-    const servedAff: number[] = [];
-    let position = 0;
-    let watchMs = 0;
-    let cursor: string | null | undefined;
-    let stop = false;
-    while (!stop && position < w.session.max_items) {
-      const wantArm = this.#o.armExperiment !== undefined && a.arm === undefined;
-      let page: FeedPage;
-      page = await a.client.feed({
-        limit: w.session.page_size,
-        ...(cursor ? { cursor } : {}),
-        ...(wantArm || this.#o.trace ? { explain: '1' } : {}),
-      });
-      if (wantArm) this.#readArm(a, page);
-      if (page.items.length === 0) break;
-      // Ground truth counts every item the platform served (the whole page, watched or not), so a
-      // feed is judged by what it offered, not by how far a satisfied user happened to scroll.
-      const t = dayOf(a.truth, day);
-      for (const [i, item] of page.items.entries()) {
-        const latent = latentOf(this.#cat, w, item);
-        const aff = trueAffinity(w, a.user, latent) * (a.seen.has(latent.key) ? w.session.rewatch_factor : 1);
-        this.#o.trace?.(
-          traceRow(
-            { user: a.user, arm: a.arm, served: a.served, day, position: position + i },
-            latent,
-            aff,
-            item.explain,
-            page.explain,
-          ),
-        );
-        if (a.served >= WARM_UP_ITEMS) {
-          t.warmServed++;
-          t.warmAffinitySum += aff;
-        }
-        a.served++;
-        t.served++;
-        t.affinitySum += aff;
-        servedAff.push(aff);
-        if (a.seen.has(latent.key)) t.repeats++;
-        if (a.truth.first20.length < 20) a.truth.first20.push(aff);
-        if (item.created_at > this.#platformNow() - HOUR_MS) t.freshServed++;
-        this.#countExposure(a, day, latent.creator);
-      }
-      for (const item of page.items) {
-        const latent = latentOf(this.#cat, w, item);
-        const sameTopic = topicCount.get(latent.topic) ?? 0;
-        const repeat = a.seen.has(latent.key);
-        const reaction = react(
-          w,
-          a.user,
-          latent,
-          { position, sameTopicBefore: sameTopic, views: item.stats.views, repeat },
-          r,
-        );
-        topicCount.set(latent.topic, sameTopic + 1);
-        a.seen.add(latent.key);
-        const durationMs = item.duration_ms ?? latent.durationS * 1000;
-        const watched = Math.round(reaction.watchFraction * durationMs);
-        watchMs += watched;
-        a.todayWatch.push(reaction.watchFraction);
-        const base = { video_id: item.id, request_id: page.request_id, position };
-        batcher.add({ type: 'impression', ...base });
-        batcher.add({ type: 'play_start', ...base, duration_ms: Math.round(durationMs) });
-        if (reaction.completed) batcher.add({ type: 'complete', ...base, watch_ms: watched, duration_ms: durationMs });
-        else {
-          if (watched > 0) batcher.add({ type: 'progress', ...base, watch_ms: watched, duration_ms: durationMs });
-          batcher.add({ type: 'skip', ...base, watch_ms: watched, duration_ms: durationMs });
-        }
-        if (reaction.notInterested) batcher.add({ type: 'not_interested', ...base });
-        const e = this.#engagement.get(latent.key) ?? { views: 0, likes: 0, comments: 0, shares: 0 };
-        this.#engagement.set(latent.key, e);
-        if (watched >= 2000 || reaction.watchFraction >= 0.5) e.views++;
-        if (reaction.like) e.likes++;
-        if (reaction.comment) e.comments++;
-        if (reaction.share) e.shares++;
-        if (reaction.like) {
-          await a.client.like(item.id);
-          dayOf(a.truth, day).likes++;
-        }
-        if (reaction.follow && !item.author.id.startsWith('_')) await a.client.follow(item.author.id).catch(ignoreSelf);
-        if (reaction.comment) await a.client.comment(item.id, commentFor(reaction.affinity));
-        if (reaction.share) await a.client.share(item.id);
-        position++;
-        if (!reaction.continues || position >= w.session.max_items) {
-          stop = true;
-          break;
-        }
-      }
-      // The next page is asked for once this page's events are in, as a player that flushes on swipe.
-      await batcher.flush();
-      cursor = page.next_cursor;
-      if (!cursor) break;
-    }
-    await batcher.flush();
-    if (servedAff.length > 0) {
-      const t = dayOf(a.truth, day);
-      t.sessions++;
-      t.watchMs += watchMs;
-      t.regretSum += this.#regret(a, servedAff, r);
-    }
-  }
-
-  /** (Mean of the best n unseen affinities − mean served) × n, over the oracle's candidates. */
-  #regret(a: Active, served: readonly number[], r: Rng): number {
-    const scores: number[] = [];
-    for (const v of this.#oraclePool(r)) if (!a.seen.has(v.key)) scores.push(trueAffinity(this.#w, a.user, v));
-    scores.sort((x, y) => y - x);
-    const n = Math.min(served.length, scores.length);
-    if (n === 0) return 0;
-    let best = 0;
-    for (let i = 0; i < n; i++) best += scores[i]!;
-    const got = served.reduce((x, y) => x + y, 0);
-    return (best / n - got / served.length) * served.length;
-  }
-
-  #readArm(a: Active, page: FeedPage): void {
-    const arms = (page.explain?.arms ?? []) as { experiment: string; arm: string }[];
-    a.arm = arms.find((x) => x.experiment === this.#o.armExperiment)?.arm ?? 'none';
-    a.truth.arm = a.arm;
   }
 
   #countExposure(a: Active, day: number, creator: number): void {
@@ -423,7 +263,7 @@ export class Simulation {
       days: this.#o.days,
       users: this.#users.length,
       via_http: true,
-      clock: this.#clockSimulated ? 'simulated' : 'real',
+      clock: this.#clock?.simulated ? 'simulated' : 'real',
       arms,
       truths,
       exposure,
@@ -431,14 +271,4 @@ export class Simulation {
       cost: { wall_s: wallS, ...stats, requests_per_s: stats.requests / Math.max(1e-9, wallS) },
     };
   }
-}
-
-function commentFor(affinity: number): string {
-  return affinity > 0.8 ? 'love this' : affinity > 0.5 ? 'nice one' : 'hmm';
-}
-
-/** A follow of oneself or of a deleted account is refused by the platform; the simulator shrugs. */
-function ignoreSelf(err: unknown): void {
-  if (err instanceof ApiError && err.status < 500) return;
-  throw err;
 }
