@@ -3,6 +3,9 @@
  *   npm run bench:sim [-- --users 2000 --days 3 --videos 3000 --worlds world-a,world-b --concurrency 16]
  *   npm run bench:sim -- --catalogue real --videos 150 --users 300 --no-train --out sim-fresh
  *   npm run bench:sim -- --worlds world-b --merge   (re-run one world, keeping the others in sim.json)
+ *   npm run bench:sim -- --seeds 3                  (each world drawn with 3 seeds: its seed, +1, +2; the
+ *     lifts as the mean over seeds with a 95 % CI, every seed's figure beside it; --seed-offsets 1,2
+ *     runs only those draws, and with --merge keeps the others)
  *   npm run bench:sim -- --users 400 --days 2 --out sim-diag --trace /tmp/t   (then npm run sim -- trace /tmp/t.world-b.jsonl)
  *     (the fresh install alone on a small real catalogue, where topics run dry: bench/results/sim-fresh.json)
  * Per world: a fresh embedded platform with the simulated clock and the policy-baselines experiment
@@ -22,7 +25,7 @@ import { ForyouClient } from '../platform/client/index.ts';
 import { BASELINES_EXPERIMENT, writeArmsConfig } from '../sim/arms.ts';
 import { type SimCatalogue, seedRealCatalogue } from '../sim/catalogue.ts';
 import { buildFastCatalogue } from '../sim/fast.ts';
-import type { ArmReport, Estimate } from '../sim/metrics.ts';
+import { type ArmReport, type Estimate, overSeeds, type SeedsEstimate } from '../sim/metrics.ts';
 import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
 import { affinityLift, armsOf, Simulation } from '../sim/runner.ts';
 import { servingVersions, trainCycle, waitForModels } from '../sim/train-cycle.ts';
@@ -34,6 +37,12 @@ const DAYS = Number(argValue('--days') ?? 3);
 const VIDEOS = Number(argValue('--videos') ?? 3000);
 const CONCURRENCY = Number(argValue('--concurrency') ?? 16);
 const WORLDS = (argValue('--worlds') ?? 'world-a,world-b').split(',');
+/** Seed offsets drawn per world (0 is the world's own seed). */
+const SEED_OFFSETS = (
+  argValue('--seed-offsets') ?? Array.from({ length: Number(argValue('--seeds') ?? 1) }, (_, i) => i).join(',')
+)
+  .split(',')
+  .map(Number);
 const OUT = argValue('--out') ?? 'sim';
 /** Keep each world's platform data in this folder (for looking at the trained feed afterwards). */
 const KEEP = argValue('--keep');
@@ -73,9 +82,10 @@ const armRows = (arms: Record<string, ArmReport>, phase: string) =>
     fresh: a.fresh_share.toFixed(3),
   }));
 
-async function runWorld(name: string) {
-  const world = resized(loadWorld(name), { users: USERS, videos: VIDEOS });
-  const dir = KEEP ? join(KEEP, name) : mkdtempSync(join(tmpdir(), `foryou-bench-sim-${name}-`));
+async function runWorld(name: string, seedOffset: number) {
+  const base = resized(loadWorld(name), { users: USERS, videos: VIDEOS });
+  const world = { ...base, seed: base.seed + seedOffset };
+  const dir = KEEP ? join(KEEP, `${name}-${seedOffset}`) : mkdtempSync(join(tmpdir(), `foryou-bench-sim-${name}-`));
   const env = simPlatformEnv(join(dir, 'data'), { FEED_CONFIG_DIR: writeArmsConfig(join(dir, 'feed-config')) });
   try {
     const seedStart = performance.now();
@@ -90,7 +100,7 @@ async function runWorld(name: string) {
     }
     const seed_s = (performance.now() - seedStart) / 1000;
     try {
-      const bar = progressBar(`${name}: ${USERS} users × ${DAYS} days`);
+      const bar = progressBar(`${name} seed ${world.seed}: ${USERS} users × ${DAYS} days`);
       let train: Awaited<ReturnType<typeof trainCycle>> | undefined;
       let served: { model: string; index: string } | undefined;
       const probe = new ForyouClient({ baseUrl: platform.base, deviceId: 'bench-probe' });
@@ -132,13 +142,14 @@ async function runWorld(name: string) {
       const lift = affinityLift(report, 'pipeline', 'popular', trainedDays);
       const freshLift = affinityLift(report, 'pipeline', 'popular', { ...freshDays, warm: true });
       printTable(
-        `${name} v${world.version}`,
+        `${name} v${world.version} seed ${world.seed}`,
         NO_TRAIN
           ? armRows(fresh, 'all days (no model)')
           : [...armRows(fresh, 'day 0 (no model)'), ...armRows(trained, 'days 1.. (trained)')],
       );
       return {
         world: report.world,
+        seed_offset: seedOffset,
         users: report.users,
         days: DAYS,
         videos: Object.keys(catalogue.videos).length,
@@ -183,20 +194,48 @@ async function runWorld(name: string) {
 const started = performance.now();
 type WorldResult = Awaited<ReturnType<typeof runWorld>>;
 const ran: WorldResult[] = [];
-for (const w of WORLDS) ran.push(await runWorld(w));
+for (const w of WORLDS) for (const k of SEED_OFFSETS) ran.push(await runWorld(w, k));
 const resultPath = new URL(`./results/${OUT}.json`, import.meta.url);
 const kept: WorldResult[] =
   MERGE && existsSync(resultPath)
     ? (JSON.parse(readFileSync(resultPath, 'utf8')).worlds as WorldResult[]).filter(
-        (k) => !ran.some((r) => r.world.name === k.world.name),
+        (k) => !ran.some((r) => r.world.name === k.world.name && r.world.seed === k.world.seed),
       )
     : [];
-const worlds = [...kept, ...ran].sort((a, b) => a.world.name.localeCompare(b.world.name));
+const worlds = [...kept, ...ran].sort(
+  (a, b) => a.world.name.localeCompare(b.world.name) || a.world.seed - b.world.seed,
+);
 const first = worlds[0]!;
+/** Per world: the lifts over its seeds (mean, combined CI, the t interval between seeds, every seed). */
+const byWorld = Object.fromEntries(
+  [...new Set(worlds.map((w) => w.world.name))].map((name) => {
+    const runs = worlds.filter((w) => w.world.name === name);
+    return [
+      name,
+      {
+        version: runs[0]!.world.version,
+        seeds: runs.map((r) => r.world.seed),
+        affinity_lift_vs_popular: overSeeds(runs.map((r) => r.affinity_lift_vs_popular)),
+        fresh_install_warm_lift_vs_popular: overSeeds(runs.map((r) => r.fresh_install_warm_lift_vs_popular)),
+      },
+    ];
+  }),
+);
+const seedsFmt = (e: SeedsEstimate) =>
+  `${e.mean.toFixed(3)} [${e.ci95.map((x) => x.toFixed(3)).join(', ')}] between seeds [${e.between_seeds_ci95.map((x) => x.toFixed(3)).join(', ')}]`;
+printTable(
+  'over seeds: pipeline over most-popular, mean true affinity (relative)',
+  Object.entries(byWorld).map(([world, b]) => ({
+    world,
+    seeds: b.seeds.join(' '),
+    trained: seedsFmt(b.affinity_lift_vs_popular),
+    fresh_install_after_warm_up: seedsFmt(b.fresh_install_warm_lift_vs_popular),
+  })),
+);
 printTable(
   'pipeline over most-popular, mean true affinity (relative)',
   worlds.map((w) => ({
-    world: w.world.name,
+    world: `${w.world.name} ${w.world.seed}`,
     trained: `${w.affinity_lift_vs_popular.mean.toFixed(3)} [${w.affinity_lift_vs_popular.ci95.map((x) => x.toFixed(3)).join(', ')}]`,
     fresh_install_after_warm_up: `${w.fresh_install_warm_lift_vs_popular.mean.toFixed(3)} [${w.fresh_install_warm_lift_vs_popular.ci95.map((x) => x.toFixed(3)).join(', ')}]`,
     sim_req_per_s: w.simulator.requests_per_s.toFixed(0),
@@ -209,7 +248,9 @@ writeResults(OUT, {
   days: DAYS,
   via_http: true,
   arms: first.arms,
-  affinity_lift_vs_popular: first.affinity_lift_vs_popular,
+  /** The first world's lift over its seeds (the mean; `by_world` has every world's, with each seed's figure). */
+  affinity_lift_vs_popular: byWorld[first.world.name]!.affinity_lift_vs_popular,
+  by_world: byWorld,
   worlds,
   total_s: (performance.now() - started) / 1000,
   ...(kept.length > 0 ? { merged: { kept: kept.map((k) => k.world.name), ran: ran.map((r) => r.world.name) } } : {}),

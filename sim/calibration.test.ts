@@ -5,7 +5,11 @@ import { rng } from './rng.ts';
 const DAY = 86_400_000;
 
 /** A thinned Poisson log from the lognormal activity model with known parameters. */
-function synthetic(users: number, days: number, p: { pv: number; av: number; phi: number; mean: number }): Impression[] {
+function synthetic(
+  users: number,
+  days: number,
+  p: { pv: number; av: number; phi: number; mean: number },
+): Impression[] {
   const r = rng(7, 'calibration-test');
   const rows: Impression[] = [];
   for (let u = 0; u < users; u++) {

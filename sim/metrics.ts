@@ -121,6 +121,38 @@ export function relativeLift(a: readonly number[], b: readonly number[], iterati
   };
 }
 
+/** Two-sided 97.5 % quantiles of Student's t for 1..10 degrees of freedom (then the normal's). */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+
+/** One estimate over several seeds (each seed a different draw of the world's users, catalogue and behaviour). */
+export interface SeedsEstimate extends Estimate {
+  seeds: number;
+  /** Each seed's estimate, in seed order (never only the best). */
+  per_seed: Estimate[];
+  /** Student's t interval over the seeds' means: the spread between worlds drawn with different seeds. */
+  between_seeds_ci95: [number, number];
+}
+
+/**
+ * The mean of per-seed estimates; `ci95` combines the seeds' own intervals (each seed's standard error
+ * read from its 95 % interval, the mean's as √Σse² / k: users are sampled independently in each seed),
+ * `between_seeds_ci95` is the t interval over the seeds' means (wide with 3 seeds; the stricter one).
+ */
+export function overSeeds(per: readonly Estimate[]): SeedsEstimate {
+  const k = per.length;
+  const m = mean(per.map((e) => e.mean));
+  const se = Math.sqrt(per.reduce((s, e) => s + ((e.ci95[1] - e.ci95[0]) / 3.92) ** 2, 0)) / k;
+  const sd = k > 1 ? Math.sqrt(per.reduce((s, e) => s + (e.mean - m) ** 2, 0) / (k - 1)) : Number.NaN;
+  const t = T975[k - 2] ?? 1.96;
+  return {
+    mean: m,
+    ci95: [m - 1.96 * se, m + 1.96 * se],
+    seeds: k,
+    per_seed: [...per],
+    between_seeds_ci95: [m - (t * sd) / Math.sqrt(k), m + (t * sd) / Math.sqrt(k)],
+  };
+}
+
 /** Gini coefficient of non-negative counts (0 = equal exposure, → 1 = one creator gets everything). */
 export function gini(counts: readonly number[]): number {
   const xs = [...counts].sort((a, b) => a - b);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { react, returnProbability, tasteNoise, trueAffinity } from './behaviour.ts';
-import { bootstrap, gini, relativeLift } from './metrics.ts';
-import { drift, makeCatalogue, makeCreators, makeUser, onboardingTopics } from './population.ts';
+import { react, returnProbability, sessionsToday, tasteNoise, trueAffinity } from './behaviour.ts';
+import { bootstrap, gini, overSeeds, relativeLift } from './metrics.ts';
+import {
+  activityToday,
+  drift,
+  makeCatalogue,
+  makeCreators,
+  makeUser,
+  onboardingTopics,
+  wanderActivity,
+} from './population.ts';
 import { rng } from './rng.ts';
 import { summariseTrace, traceRow } from './trace.ts';
 import { loadWorld, resized } from './world.ts';
@@ -84,7 +92,54 @@ describe('simulated worlds', () => {
   });
 });
 
+describe('per-person activity', () => {
+  it('keeps the world mean of sessions, spreads it over people, and persists from day to day', () => {
+    const w = loadWorld('world-a');
+    const perUser: number[][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const u = makeUser(w, i, 0);
+      const days: number[] = [];
+      for (let d = 0; d < 4; d++) {
+        days.push(sessionsToday(w, activityToday(w, u, d), false, rng(1, 't', i, d)));
+        wanderActivity(w, u, d);
+      }
+      perUser.push(days);
+    }
+    const all = perUser.flat();
+    const mean = all.reduce((a, b) => a + b, 0) / all.length;
+    expect(mean).toBeGreaterThan((1 + w.session.extra_sessions_mean) * 0.85);
+    expect(mean).toBeLessThan((1 + w.session.extra_sessions_mean) * 1.1);
+    expect(all.filter((n) => n === 0).length / all.length).toBeGreaterThan(0.2);
+    const pairs = perUser.map((d) => [d[0]! + d[1]!, d[2]! + d[3]!] as const);
+    const mx = pairs.reduce((s, p) => s + p[0], 0) / pairs.length;
+    const my = pairs.reduce((s, p) => s + p[1], 0) / pairs.length;
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    for (const [x, y] of pairs) {
+      sxy += (x - mx) * (y - my);
+      sxx += (x - mx) ** 2;
+      syy += (y - my) ** 2;
+    }
+    expect(sxy / Math.sqrt(sxx * syy)).toBeGreaterThan(0.3);
+    expect(sessionsToday(w, 1e-6, true, rng(1, 'first'))).toBe(1);
+  });
+});
+
 describe('simulator metrics', () => {
+  it('combines per-seed estimates: the mean, a combined interval and the wider one between seeds', () => {
+    const e = overSeeds([
+      { mean: 0.2, ci95: [0.1, 0.3] },
+      { mean: 0.3, ci95: [0.2, 0.4] },
+      { mean: 0.25, ci95: [0.15, 0.35] },
+    ]);
+    expect(e.mean).toBeCloseTo(0.25, 10);
+    const se = Math.sqrt(3 * (0.2 / 3.92) ** 2) / 3;
+    expect(e.ci95[0]).toBeCloseTo(0.25 - 1.96 * se, 10);
+    expect(e.between_seeds_ci95[0]).toBeCloseTo(0.25 - (4.303 * 0.05) / Math.sqrt(3), 10);
+    expect(e.per_seed).toHaveLength(3);
+  });
+
   it('computes the Gini of exposure: 0 for equal, near 1 for one creator taking everything', () => {
     expect(gini([5, 5, 5, 5])).toBeCloseTo(0, 9);
     expect(gini([0, 0, 0, 100])).toBeCloseTo(0.75, 9);
