@@ -1,7 +1,7 @@
 /**
  * How much a user's pre-period watch time can say about their watch time in an experiment, on the
  * simulator's behaviour model alone (no platform, seconds): `npm run bench:sim-activity-check [-- --world
- * world-a --users 2000 --videos 600,3000,20000]`, writing bench/results/sim-activity-check.json.
+ * world-a --users 2000 --videos 600,3000,20000 --draws 30]`, writing bench/results/sim-activity-check.json.
  *
  * Each user runs `pre` + `post` days of sessions (the world's activity, reactions, returns, drift) on a
  * stand-in feed that, for every slot, serves the best of 30 random *unseen* videos by the user's true
@@ -21,7 +21,7 @@ const USERS = Number(argValue('--users') ?? 2000);
 const VIDEOS = (argValue('--videos') ?? '600,3000,20000').split(',').map(Number);
 const PRE = 3;
 const POST = 2;
-const DRAWS = 30;
+const DRAWS = Number(argValue('--draws') ?? 30);
 
 function rho2(world: World, videos: number): { users: number; rho2: number } {
   const w = resized(world, { videos });
