@@ -170,11 +170,15 @@ async function main(): Promise<void> {
         p99_first: r.p99_ms_first,
         p99_last: r.p99_ms_last,
         disk_mb: `${r.disk_mb_first} -> ${r.disk_mb_last}`,
+        'feed items/page': r.feed.items_per_page,
+        'empty feeds': r.feed.empty_pages,
         'log rows': `${r.log_rows_end.served_items} served, ${r.log_rows_end.events} events`,
       },
     ]);
     out.soak = r;
-    if (r.errors > 0 || r.rss_growth >= 0.1) failed = true;
+    // A soak of empty feeds proves nothing about the feed's path.
+    if (r.errors > 0 || r.rss_growth >= 0.1 || r.feed.pages === 0 || r.feed.empty_pages > r.feed.pages / 2)
+      failed = true;
   }
 
   out.duration_s = Math.round((Date.now() - t0) / 1000);

@@ -71,6 +71,8 @@ export class MixedLoad {
   unexplained5xx = 0;
   /** When the last write was acknowledged (epoch ms). */
   lastAckAt = 0;
+  /** Feed pages answered 200, the items they held, and how many held none. */
+  readonly feed = { pages: 0, items: 0, empty: 0 };
   private accounts: Account[] = [];
   private stopped = false;
   private running: Promise<void>[] = [];
@@ -203,7 +205,12 @@ export class MixedLoad {
       case 'register':
         return this.register();
       case 'feed': {
-        await this.call('GET', '/api/v1/feed?limit=10', { token: me.token, op });
+        const r = await this.call('GET', '/api/v1/feed?limit=10', { token: me.token, op });
+        if (r?.status !== 200) return;
+        const items = (r.body as { items?: unknown[] }).items?.length ?? 0;
+        this.feed.pages++;
+        this.feed.items += items;
+        if (items === 0) this.feed.empty++;
         return;
       }
       case 'follow': {

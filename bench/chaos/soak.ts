@@ -64,6 +64,8 @@ export interface SoakResult {
   disk_mb_first: number;
   disk_mb_last: number;
   retention_s: number;
+  /** Feed pages answered over the soak, their mean item count (10 asked) and how many were empty. */
+  feed: { pages: number; items_per_page: number; empty_pages: number };
   /** Answers by operation and status over the soak (0: the connection died). */
   statuses_by_op: Record<string, Record<string, number>>;
   /** Rows left in the two retained logs at the end (bounded by the retention, not by the soak's length). */
@@ -162,6 +164,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       rss: [],
     }));
     const disk: number[] = [];
+    const feedBefore = { ...load.feed };
     const t0 = performance.now();
     const minuteOf = () => Math.min(o.minutes - 1, Math.floor((performance.now() - t0) / 60_000));
     const statuses: Record<string, Record<string, number>> = {};
@@ -210,6 +213,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       rss_mb: round(median(m.rss)),
       disk_mb: round(disk[Math.min(i, disk.length - 1)] ?? 0),
     }));
+    const pages = load.feed.pages - feedBefore.pages;
     const first = byMinute[0]!;
     const last = byMinute[byMinute.length - 1]!;
     return {
@@ -227,6 +231,11 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       disk_mb_first: first.disk_mb,
       disk_mb_last: last.disk_mb,
       retention_s: o.retentionS,
+      feed: {
+        pages,
+        items_per_page: round(pages ? (load.feed.items - feedBefore.items) / pages : 0, 2),
+        empty_pages: load.feed.empty - feedBefore.empty,
+      },
       statuses_by_op: statuses,
       log_rows_end: {
         served_items: await servedRows(env.METADATA_URL!),

@@ -21,6 +21,8 @@ export interface CapturedProcess {
   until(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray>;
 }
 
+const OUTPUT_KEPT = 1 << 20;
+
 /** Spawns `node entry` with `env` on top of this process's environment and collects its output. */
 export function spawnCaptured(entry: string, env: Record<string, string>): CapturedProcess {
   const child = spawn(process.execPath, [entry], {
@@ -28,12 +30,13 @@ export function spawnCaptured(entry: string, env: Record<string, string>): Captu
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => {
+  // Only the tail is kept: a long run (the chaos soak) logs for half an hour.
+  const append = (d: Buffer) => {
     out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
+    if (out.length > OUTPUT_KEPT * 2) out = out.slice(-OUTPUT_KEPT);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
