@@ -30,6 +30,7 @@ import { RankerHolder } from '../ranking/ranker-holder.ts';
 import { mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
 import { hashedContentEmbedder } from '../retrieval/content-embedding.ts';
 import { buildSnapshot, type IndexSnapshot, withQueryTower } from '../retrieval/index-holder.ts';
+import { snapshotView } from '../retrieval/service/snapshot-view.ts';
 import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../training/data/kuairand.loader.ts';
 import { refitDataset } from '../training/data/split.ts';
 import { ndcgAtK, recallAtK } from '../training/eval/metrics.ts';
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
       sessionSeen: new Set(),
       settings: s,
       arms: [],
-      index: snapshot,
+      index: snapshotView(snapshot),
       viewer: emptyViewer(),
     });
     const score = (name: string, ids: readonly string[]) => {

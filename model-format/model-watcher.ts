@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../core/metadata/ports.ts';
 import type { ModelStatus } from '../core/telemetry/status.ts';
 import type { Component, Telemetry } from '../core/telemetry/telemetry.ts';
-import { type ProductionModel, productionModel } from '../model-format/production.ts';
+import { type ProductionModel, productionModel } from './production.ts';
 
 /** Rejected versions remembered per model for the operator page (the newest ones). */
 const KEEP_REJECTED = 10;

@@ -17,8 +17,18 @@ export interface RankerModel {
   ): Promise<Record<string, Float32Array>>;
 }
 
+/** Where the feed reads the production ranker: `current()` once per request. */
+export interface RankerSource {
+  current(): RankerModel | undefined;
+}
+
+/** Ranker versions experiment arms pin: `get()` answers at once, undefined while the version loads. */
+export interface PinnedRankers {
+  get(version: string): RankerModel | undefined;
+}
+
 /** The serving ranker reference; `current()` once per request, `swap()` on promote. */
-export class RankerHolder {
+export class RankerHolder implements RankerSource {
   #current: RankerModel | undefined;
   current(): RankerModel | undefined {
     return this.#current;

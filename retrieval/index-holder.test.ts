@@ -7,9 +7,9 @@ import type { MetadataStore } from '../core/metadata/ports.ts';
 import { openObjectStore } from '../core/objects/open.ts';
 import type { ObjectStore } from '../core/objects/ports.ts';
 import { capturingTelemetry, sampleOf } from '../core/testing/telemetry.ts';
+import { ModelWatcher } from '../model-format/model-watcher.ts';
 import { clusteredUnitVectors } from './ann/synthetic-vectors.ts';
 import { buildSnapshot, IndexHolder, readIndexArtifact, writeIndexArtifact } from './index-holder.ts';
-import { ModelWatcher } from './model-watcher.ts';
 
 describe('serving index: artifacts and promote', () => {
   let dir: string;

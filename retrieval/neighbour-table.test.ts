@@ -5,6 +5,7 @@ import { emptyViewer } from '../feed/for-you/types.ts';
 import { clusteredUnitVectors } from './ann/synthetic-vectors.ts';
 import { buildSnapshot, IndexHolder } from './index-holder.ts';
 import { attachNeighbourTable, buildNeighbourTable, NeighbourTableJob, neighbourTableOf } from './neighbour-table.ts';
+import { snapshotView } from './service/snapshot-view.ts';
 
 const DIMS = 8;
 const snapshotOf = (n: number, version = 'v1', seed = 3) =>
@@ -47,7 +48,7 @@ describe('neighbour table', () => {
       kind: 'like' as const,
       timeMs: NOW - (k + 1) * 60_000,
     }));
-    const q = query({ viewer: { ...emptyViewer(), history }, index: s });
+    const q = query({ viewer: { ...emptyViewer(), history }, index: snapshotView(s) });
     const live = await similarSource().fetch(q, 60);
     attachNeighbourTable(s, (await buildNeighbourTable(s, 51))!);
     const fromTable = await similarSource().fetch(q, 60);

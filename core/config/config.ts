@@ -43,6 +43,15 @@ export const configSchema = z.object({
   CACHE_URL: url('CACHE_URL').default('memory://'),
   /** Online features (user histories, affinities, windowed video stats) read by the feed. */
   FEATURES_URL: url('FEATURES_URL').default('sqlite://./data/features.db'),
+  /**
+   * The retrieval index (ANN, query tower, similar items): `in-process://` in the API, or the retrieval
+   * service at `http://host:port` (`npm run service:retrieval`).
+   */
+  RETRIEVAL_URL: url('RETRIEVAL_URL').default('in-process://'),
+  /** The ranker: `in-process://` in the API, or the ranking service at `http://host:port` (`npm run service:ranking`). */
+  RANKING_URL: url('RANKING_URL').default('in-process://'),
+  /** The port a retrieval or ranking service process listens on (`platform/services/*.main.ts`). */
+  SERVICE_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   /** HMAC key for signed URLs and playback tokens; generated into DATA_DIR/secret when unset. */
   SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

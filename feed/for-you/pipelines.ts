@@ -1,8 +1,7 @@
 import type { Cache } from '../../core/cache/ports.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
-import type { PinnedVersions } from '../../model-format/pinned-versions.ts';
-import type { RankerHolder, RankerModel } from '../../ranking/ranker-holder.ts';
+import type { PinnedRankers, RankerSource } from '../../ranking/ranker-holder.ts';
 import type { Catalog } from '../../retrieval/catalog.ts';
 import { type SettingsSlot, uniqueSlots } from '../pipeline/settings.ts';
 import { slotsOf } from '../pipeline/types.ts';
@@ -56,9 +55,9 @@ export interface FeedParts {
   metadata: SqlExecutor;
   cache: Cache;
   catalog: Catalog;
-  ranker: RankerHolder;
+  ranker: RankerSource;
   /** Ranker versions other than production that arms pin (`value_model.ranker_version`), loaded on demand. */
-  pinnedRankers?: PinnedVersions<RankerModel>;
+  pinnedRankers?: PinnedRankers;
   featureStore?: FeatureStore;
   serveLog?: ServedItemSink;
   sessionTtlMs: () => number;
@@ -133,8 +132,8 @@ export const FOR_YOU_RERANKERS: readonly Reranker[] = [
  * measures the code that serves.
  */
 export function forYouRanking(
-  ranker: RankerHolder,
-  pinnedRankers?: PinnedVersions<RankerModel>,
+  ranker: RankerSource,
+  pinnedRankers?: PinnedRankers,
 ): Pick<PipelineConfig, 'preRanker' | 'filters' | 'scorer' | 'fallbackScorer' | 'rerankers' | 'selector'> {
   return {
     preRanker: retrievalPriorPreRanker,

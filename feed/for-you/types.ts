@@ -4,7 +4,7 @@
  */
 import type { HistoryEntry } from '../../feature-store/ports.ts';
 import type { CatalogVideo } from '../../retrieval/catalog.ts';
-import type { IndexSnapshot } from '../../retrieval/index-holder.ts';
+import type { RetrievalView } from '../../retrieval/service/ports.ts';
 import type * as P from '../pipeline/types.ts';
 import type { PipelineCandidate, PipelineQuery } from '../pipeline/types.ts';
 
@@ -71,8 +71,8 @@ export interface FeedQuery extends PipelineQuery<ViewerContext> {
   /** Ids already served in this session. */
   sessionSeen: ReadonlySet<string>;
   arms: ArmAssignment[];
-  /** The ANN snapshot this request uses from start to end, even if a swap happens meanwhile. */
-  index: IndexSnapshot | undefined;
+  /** The retrieval index version this request uses from start to end, even if a swap happens meanwhile. */
+  index: RetrievalView | undefined;
 }
 
 /** Fresh per-request state of a video read from the metadata store (the catalogue may lag by seconds). */

@@ -17,32 +17,25 @@ import {
 } from '../../feed/for-you/config.ts';
 import { feedPipelines, settingsSlotsOf } from '../../feed/for-you/pipelines.ts';
 import type { ServedItemSink } from '../../feed/for-you/side-effects/serve-log.side-effect.ts';
-import { downloadArtifacts } from '../../model-format/artifact-dir.ts';
-import { PinnedVersions } from '../../model-format/pinned-versions.ts';
-import { type ProductionModel, registeredModel } from '../../model-format/production.ts';
-import { RankerHolder, type RankerModel } from '../../ranking/ranker-holder.ts';
-import { OnnxRanker } from '../../ranking/scorer.onnx.ts';
+import type { ModelWatcher } from '../../model-format/model-watcher.ts';
+import type { ProductionModel } from '../../model-format/production.ts';
+import type { RankerHolder, RankerModel } from '../../ranking/ranker-holder.ts';
+import type { Ranking } from '../../ranking/service/ports.ts';
+import { InProcessRanking, RANKING_MODEL } from '../../ranking/service/ranking.in-process.ts';
 import { Catalog } from '../../retrieval/catalog.ts';
-import { type ContentEmbedder, hashedContentEmbedder } from '../../retrieval/content-embedding.ts';
-import { ContentIndex, pinnedIndexResolver } from '../../retrieval/content-index.ts';
-import {
-  IndexHolder,
-  type IndexSnapshot,
-  type QueryEmbedder,
-  readIndexArtifact,
-  withQueryTower,
-} from '../../retrieval/index-holder.ts';
-import { IndexMaintainer } from '../../retrieval/index-maintainer.ts';
-import { ModelWatcher } from '../../retrieval/model-watcher.ts';
-import { NeighbourTableJob } from '../../retrieval/neighbour-table.ts';
-import { QueryTower } from '../../retrieval/query-tower.ts';
+import type { ContentEmbedder } from '../../retrieval/content-embedding.ts';
+import type { IndexHolder, IndexSnapshot, QueryEmbedder } from '../../retrieval/index-holder.ts';
+import type { IndexMaintainer } from '../../retrieval/index-maintainer.ts';
+import type { NeighbourTableJob } from '../../retrieval/neighbour-table.ts';
+import type { Retrieval } from '../../retrieval/service/ports.ts';
+import { InProcessRetrieval, RETRIEVAL_MODEL } from '../../retrieval/service/retrieval.in-process.ts';
 import { VideoCounters } from '../engagement/counters.ts';
 import { FeedService } from './feed.service.ts';
 import { feedTelemetry } from './feed.telemetry.ts';
 
 /** Registry names of the models the feed follows. */
 // The names `foryou-train train` registers the model families under.
-export const FEED_MODELS = { retrieval: 'two_tower', ranker: 'ranker' } as const;
+export const FEED_MODELS = { retrieval: RETRIEVAL_MODEL, ranker: RANKING_MODEL } as const;
 
 /** Options of `createFeedRuntime`; every model loader is optional (the feed degrades without it). */
 export interface FeedRuntimeOptions {
@@ -75,14 +68,26 @@ export interface FeedRuntimeOptions {
   /** Loads the query tower of a promoted two-tower version (its item vectors come from the index artifact). */
   loadQueryTower?: (m: ProductionModel) => Promise<QueryEmbedder | undefined>;
   loadRanker?: (m: ProductionModel) => Promise<RankerModel>;
+  /** The catalogue the feed reads (a new one when not given). */
+  catalog?: Catalog;
+  /** Retrieval opened by RETRIEVAL_URL (`openRetrieval`); in process over `catalog` when not given. */
+  retrieval?: Retrieval;
+  /** Ranking opened by RANKING_URL (`openRanking`); in process when not given. */
+  ranking?: Ranking;
   catalogRefreshMs?: number;
   modelPollMs?: number;
   random?: () => number;
 }
 
-/** Everything the feed serves from, started and stopped together. */
+/**
+ * Everything the feed serves from, started and stopped together. `index`, `maintainer`,
+ * `retrievalWatcher`, `neighbours`, `ranker` and `rankerWatcher` are the in-process retrieval and
+ * ranking; they stay idle when the runtime was given remote services (`retrieval`, `ranking`).
+ */
 export interface FeedRuntime {
   catalog: Catalog;
+  retrieval: Retrieval;
+  ranking: Ranking;
   index: IndexHolder;
   ranker: RankerHolder;
   maintainer: IndexMaintainer;
@@ -98,75 +103,32 @@ export interface FeedRuntime {
 
 /** Wires catalogue, index, ranker, pipelines and service; `start()` loads them (failures degrade, never throw). */
 export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
-  const catalog = new Catalog();
-  const index = new IndexHolder();
-  const ranker = new RankerHolder();
-  const embedder = o.contentEmbedder ?? hashedContentEmbedder(64);
-  const maintainer = new IndexMaintainer({
-    holder: index,
-    catalog,
-    embedder,
-    telemetry: o.telemetry,
-  });
+  const catalog = o.catalog ?? new Catalog();
   const counters = new VideoCounters({ cache: o.cache, metadata: o.metadata, clock: o.clock });
-  // Similar-items reads each seed's neighbours from a table searched once per snapshot, not per request.
-  const neighbours = new NeighbourTableJob(index, {
-    onError: (err) => o.telemetry.component('feed').failed(err, 'building the neighbour table failed'),
-  });
-  const loadIndex = async (m: ProductionModel) => {
-    const snap = await readIndexArtifact(o.objects, m.artifactPrefix);
-    if (!snap) throw new Error(`model ${m.name} ${m.version} has no ANN index under ${m.artifactPrefix}`);
-    const tower = await loadQueryTower(m);
-    return tower ? withQueryTower(snap, tower) : snap;
-  };
-  const retrievalWatcher = new ModelWatcher<IndexSnapshot>({
-    db: o.metadata,
-    name: FEED_MODELS.retrieval,
-    load: loadIndex,
-    install: (snap) => index.swap(snap),
+  const localRetrieval = new InProcessRetrieval({
+    metadata: o.metadata,
+    objects: o.objects,
+    catalog,
     telemetry: o.telemetry,
+    ...(o.contentEmbedder ? { contentEmbedder: o.contentEmbedder } : {}),
+    ...(o.loadQueryTower ? { loadQueryTower: o.loadQueryTower } : {}),
+    ...(o.modelPollMs !== undefined ? { modelPollMs: o.modelPollMs } : {}),
   });
-  // By default the ONNX artifacts of the promoted versions are fetched from the object store and loaded.
-  const loadQueryTower =
-    o.loadQueryTower ??
-    (async (m: ProductionModel) => QueryTower.load(await downloadArtifacts(o.objects, m.artifactPrefix)));
-  const loadRanker =
-    o.loadRanker ??
-    (async (m: ProductionModel) =>
-      OnnxRanker.load(await downloadArtifacts(o.objects, m.artifactPrefix), { version: `${m.name}@${m.version}` }));
-  const rankerWatcher = new ModelWatcher<RankerModel>({
-    db: o.metadata,
-    name: FEED_MODELS.ranker,
-    load: loadRanker,
-    install: (m) => ranker.swap(m),
+  const localRanking = new InProcessRanking({
+    metadata: o.metadata,
+    objects: o.objects,
     telemetry: o.telemetry,
+    ...(o.loadRanker ? { loadRanker: o.loadRanker } : {}),
+    ...(o.modelPollMs !== undefined ? { modelPollMs: o.modelPollMs } : {}),
   });
-  // Model versions experiment arms pin (`value_model.ranker_version`, `sources.two_tower.model_version`):
-  // loaded from the registry on first use, beside production; at most 2 of each, least recently used
-  // dropped. A pinned index is the version's own artifact: it does not receive later uploads.
-  const pinned = <T>(name: string, load: (m: ProductionModel) => Promise<T>) =>
-    new PinnedVersions<T>({
-      max: 2,
-      load: async (version) => {
-        const m = await registeredModel(o.metadata, name, version);
-        if (!m) throw new Error(`model ${name}@${version} is not registered`);
-        return load(m);
-      },
-      onError: (version, err) =>
-        o.telemetry
-          .component('feed')
-          .failed(err, `pinned ${name}@${version} could not be loaded; its arm is served by production`),
-    });
-  const pinnedRankers = pinned(FEED_MODELS.ranker, loadRanker);
-  // An arm may also pin the content index beside a promoted two-tower (built on its first request).
-  const contentIndex = new ContentIndex({ catalog, embedder, telemetry: o.telemetry });
-  const pinnedIndexes = pinnedIndexResolver(contentIndex, pinned(FEED_MODELS.retrieval, loadIndex));
+  const retrieval = o.retrieval ?? localRetrieval;
+  const ranking = o.ranking ?? localRanking;
   const parts = {
     metadata: o.metadata,
     cache: o.cache,
     catalog,
-    ranker,
-    pinnedRankers,
+    ranker: ranking,
+    pinnedRankers: ranking,
     ...(o.featureStore ? { featureStore: o.featureStore } : {}),
     ...(o.serveLog ? { serveLog: o.serveLog } : {}),
     sessionTtlMs: () => config.sessionTtlS * 1000,
@@ -215,8 +177,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     publicBaseUrl: o.publicBaseUrl,
     ...(o.playbackTokenTtlS ? { playbackTokenTtlS: o.playbackTokenTtlS } : {}),
     catalog,
-    index,
-    pinnedIndexes,
+    retrieval,
     config: currentConfig,
     pipelines,
     counts: (ids) => counters.get(ids),
@@ -234,41 +195,34 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
   const unpublish: (() => void)[] = [];
   return {
     catalog,
-    index,
-    ranker,
-    maintainer,
-    retrievalWatcher,
-    rankerWatcher,
+    retrieval,
+    ranking,
+    index: localRetrieval.holder,
+    ranker: localRanking.holder,
+    maintainer: localRetrieval.maintainer,
+    retrievalWatcher: localRetrieval.watcher,
+    rankerWatcher: localRanking.watcher,
     service,
     counters,
-    neighbours,
+    neighbours: localRetrieval.neighbours,
     async start() {
       // The operator page and the model and index gauges read these while the runtime lives.
       unpublish.push(
-        o.telemetry.status.addModel(FEED_MODELS.retrieval, () => retrievalWatcher.status()),
-        o.telemetry.status.addModel(FEED_MODELS.ranker, () => rankerWatcher.status()),
-        o.telemetry.status.setIndex(() => {
-          const s = index.current();
-          return s && { version: s.version, size: s.ids.length, dims: s.dims, builtAt: s.builtAt };
-        }),
+        o.telemetry.status.addModel(FEED_MODELS.retrieval, () => retrieval.model()),
+        o.telemetry.status.addModel(FEED_MODELS.ranker, () => ranking.model()),
+        o.telemetry.status.setIndex(() => retrieval.index()),
       );
       await catalog
         .load(o.metadata)
         .catch((err) => log.failed(err, 'first catalogue load failed; the refresh retries every few seconds'));
       catalog.start(o.metadata, o.clock, { refreshMs: o.catalogRefreshMs ?? 2_000, telemetry: o.telemetry });
-      await retrievalWatcher.poll();
-      await rankerWatcher.poll();
-      // backfill() reports its own failures and never rejects; this catch is for a bug in it.
-      await maintainer.backfill().catch((err) => log.failed(err, 'index back-fill threw'));
-      retrievalWatcher.start(o.modelPollMs ?? 5_000);
-      rankerWatcher.start(o.modelPollMs ?? 5_000);
-      neighbours.start();
+      await ranking.start();
+      await retrieval.start();
     },
     async close() {
       catalog.stop();
-      await neighbours.close();
-      retrievalWatcher.stop();
-      rankerWatcher.stop();
+      await retrieval.close();
+      await ranking.close();
       for (const off of unpublish.splice(0)) off();
     },
   };

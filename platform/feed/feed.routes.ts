@@ -5,6 +5,9 @@ import { AppError } from '../../core/errors/registry.ts';
 import { interestsRepo } from '../../domain/repos/interests.repo.ts';
 import { normaliseTag, TAG_PATTERN, TAG_RULE } from '../../domain/tags.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
+import { openRanking } from '../../ranking/service/open.ts';
+import { Catalog } from '../../retrieval/catalog.ts';
+import { openRetrieval } from '../../retrieval/service/open.ts';
 import { optionalUser, requireUser } from '../api/auth/current-user.ts';
 import type { AppDeps } from '../api/deps.ts';
 import { ServeLog } from '../engagement/serve-log.ts';
@@ -81,8 +84,12 @@ export function feedRoutes(
     let runtime = deps.feedRuntime;
     if (!runtime) {
       const serveLog = deps.serveLog ?? new ServeLog(deps);
+      const catalog = new Catalog();
       const own = createFeedRuntime({
         ...deps,
+        catalog,
+        retrieval: await openRetrieval(deps.config.RETRIEVAL_URL, { ...deps, catalog }),
+        ranking: await openRanking(deps.config.RANKING_URL, deps),
         serveLog,
         publicBaseUrl: deps.config.PUBLIC_BASE_URL,
         playbackTokenTtlS: deps.config.PLAYBACK_TOKEN_TTL_S,

@@ -19,7 +19,7 @@ import {
 import { runPipeline } from '../../feed/pipeline/runner.ts';
 import { settingsOf } from '../../feed/pipeline/settings.ts';
 import type { Catalog, CatalogStats } from '../../retrieval/catalog.ts';
-import type { IndexHolder, IndexSnapshot } from '../../retrieval/index-holder.ts';
+import type { Retrieval } from '../../retrieval/service/ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { FeedTelemetry } from './feed.telemetry.ts';
 import { AuthorDirectory, explainItem, explainTrace, type FeedItem, likedBy, playbackUrls } from './items.ts';
@@ -70,12 +70,8 @@ export interface FeedServiceDeps {
   /** Lifetime of the playback tokens on non-public items (PLAYBACK_TOKEN_TTL_S); the default when unset. */
   playbackTokenTtlS?: number;
   catalog: Catalog;
-  index: IndexHolder;
-  /**
-   * Retrieval versions arms pin (`sources.two_tower.model_version`): registered versions loaded on
-   * demand, or the content index (`content`); undefined while one loads.
-   */
-  pinnedIndexes?: { get(version: string): IndexSnapshot | undefined };
+  /** The index a request searches: production's, or the version its arm pins (`sources.two_tower.model_version`). */
+  retrieval: Pick<Retrieval, 'view'>;
   config: () => FeedConfig;
   pipelines: Record<FeedType, PipelineConfig>;
   counts?: (videoIds: readonly string[]) => Promise<Map<string, CatalogStats>>;
@@ -121,7 +117,7 @@ export class FeedService {
     const settings = settingsFor(config, arms);
     // An arm's pinned retrieval version once loaded; production until then (the serve log says which).
     const pin = settingsOf(settings, TWO_TOWER_SETTINGS).model_version;
-    const index = (pin ? d.pinnedIndexes?.get(pin) : undefined) ?? d.index.current();
+    const index = d.retrieval.view(pin);
     const query: FeedQuery = {
       requestId: req.requestId,
       feedType: req.feedType,

@@ -1,5 +1,4 @@
-import type { PinnedVersions } from '../../../model-format/pinned-versions.ts';
-import type { RankerHolder, RankerModel } from '../../../ranking/ranker-holder.ts';
+import type { PinnedRankers, RankerSource } from '../../../ranking/ranker-holder.ts';
 import { combinedScore, valueBreakdown } from '../../../ranking/value-model.ts';
 import { settingsOf } from '../../pipeline/settings.ts';
 import type { Scorer } from '../types.ts';
@@ -12,7 +11,7 @@ import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
  * falls back. An arm that pins `value_model.ranker_version` is scored by that version once `pinned` has
  * loaded it (production until then); the version that scored is what the serve log records.
  */
-export function modelScorer(holder: RankerHolder, pinned?: PinnedVersions<RankerModel>): Scorer {
+export function modelScorer(holder: RankerSource, pinned?: PinnedRankers): Scorer {
   const used = new WeakMap<object, string>();
   return {
     id: 'ranker',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot, withQueryTower } from '../../../retrieval/index-holder.ts';
+import { snapshotView } from '../../../retrieval/service/snapshot-view.ts';
 import { candidate, NOW, query, testSettingsOf, video, withSettings } from '../testing/fixtures.ts';
 import { emptyViewer } from '../types.ts';
 import { keepForRanking, scoreRetrievalPrior } from './retrieval-prior.ts';
@@ -15,7 +16,7 @@ const from = (source: string, rank: number, score = 0) => [{ source, rank, score
 describe('retrieval prior', () => {
   it('is the query tower’s affinity over the temperature, for every source; unknown videos get the lowest', async () => {
     const tower = { dims: 2, embed: async () => new Float32Array([1, 0]) };
-    const q = query({ index: withQueryTower(snapshot(), tower) });
+    const q = query({ index: snapshotView(withQueryTower(snapshot(), tower)) });
     const t = testSettingsOf(VALUE_MODEL_SETTINGS).combine.retrieval_temperature;
     const cs = [
       candidate(video('b'), { sources: from('trending', 0) }),
@@ -28,7 +29,7 @@ describe('retrieval prior', () => {
 
   it('reads a content-only index (mean of engaged videos) at the softer content temperature', async () => {
     const viewer = { ...emptyViewer(), history: [{ video: 'a', kind: 'like' as const, timeMs: NOW }] };
-    const q = query({ viewer, index: snapshot() });
+    const q = query({ viewer, index: snapshotView(snapshot()) });
     const t = testSettingsOf(VALUE_MODEL_SETTINGS).combine.content_temperature;
     expect(t).toBeGreaterThan(testSettingsOf(VALUE_MODEL_SETTINGS).combine.retrieval_temperature);
     const cs = [
@@ -48,7 +49,7 @@ describe('retrieval prior', () => {
       candidate(video('a'), { sources: [...from('trending', 3), ...from('popular', 1)] }),
       candidate(video('b'), { sources: from('interests', 0) }),
     ];
-    await scoreRetrievalPrior(query({ index: snapshot() }), cs);
+    await scoreRetrievalPrior(query({ index: snapshotView(snapshot()) }), cs);
     expect(cs.map((c) => c.prior)).toEqual([0, 0]);
   });
 

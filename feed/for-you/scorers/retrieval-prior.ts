@@ -1,5 +1,5 @@
 import { settingsOf } from '../../pipeline/settings.ts';
-import { affinityOf, queryVectorOf } from '../query-vector.ts';
+import { queryVectorOf } from '../query-vector.ts';
 import { TWO_TOWER_LABELS } from '../sources/two-tower.source.ts';
 import type { Candidate, FeedQuery, PreRanker } from '../types.ts';
 import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
@@ -22,12 +22,22 @@ export async function scoreRetrievalPrior(query: FeedQuery, candidates: Candidat
     return;
   }
   const { combine } = settingsOf(query.settings, VALUE_MODEL_SETTINGS);
-  const t = s.query ? combine.retrieval_temperature : combine.content_temperature;
+  const t = s.queryTower ? combine.retrieval_temperature : combine.content_temperature;
+  // The ANN already scored its own hits with this query vector; the index scores the rest in one call.
+  const known = candidates.map((c) => c.sources.find((x) => isQueryAnn(x.source))?.score);
+  const ask = candidates.filter((_, i) => known[i] === undefined);
+  const asked =
+    ask.length > 0
+      ? await s.affinities(
+          q,
+          ask.map((c) => c.video.id),
+        )
+      : [];
+  let next = 0;
   let lowest = Number.POSITIVE_INFINITY;
   const missing: Candidate[] = [];
-  for (const c of candidates) {
-    // The ANN already scored its own hits with this query vector.
-    const a = c.sources.find((x) => isQueryAnn(x.source))?.score ?? affinityOf(s, q, c.video.id);
+  for (const [i, c] of candidates.entries()) {
+    const a = known[i] ?? asked[next++];
     if (a === undefined) {
       missing.push(c);
       continue;

@@ -4,6 +4,7 @@ import { TRENDING_KEY } from '../../../feature-store/trending.ts';
 import { mulberry32 } from '../../../retrieval/ann/synthetic-vectors.ts';
 import { Catalog } from '../../../retrieval/catalog.ts';
 import { buildSnapshot } from '../../../retrieval/index-holder.ts';
+import { snapshotView } from '../../../retrieval/service/snapshot-view.ts';
 import { exposureKeys } from '../exposure.ts';
 import { NOW, query, testSettingsOf, video } from '../testing/fixtures.ts';
 import { emptyViewer } from '../types.ts';
@@ -101,26 +102,29 @@ describe('candidate sources', () => {
 
   it('similar returns neighbours of liked videos, never the seeds themselves', async () => {
     const viewer = { ...emptyViewer(), history: [{ video: 'a-old', kind: 'like' as const, timeMs: NOW - H }] };
-    const hits = await similarSource().fetch(query({ viewer, index: snapshot() }), 2);
+    const hits = await similarSource().fetch(query({ viewer, index: snapshotView(snapshot()) }), 2);
     expect(ids(hits)).toEqual(['a-new', 'c-new']);
   });
 
   it('two_tower searches with the query tower when the index carries one, else the history mean', async () => {
     const snap = snapshot();
     const viewer = { ...emptyViewer(), history: [{ video: 'b-mid', kind: 'complete' as const, timeMs: NOW - H }] };
-    expect(ids(await twoTowerSource.fetch(query({ viewer, index: snap }), 2))).toEqual(['b-mid', 'c-new']);
-    const tower = { dims: 2, embed: async () => new Float32Array([-1, 0]) };
-    expect(ids(await twoTowerSource.fetch(query({ viewer, index: { ...snap, query: tower } }), 1))).toEqual([
-      'd-ancient',
+    expect(ids(await twoTowerSource.fetch(query({ viewer, index: snapshotView(snap) }), 2))).toEqual([
+      'b-mid',
+      'c-new',
     ]);
-    expect(await twoTowerSource.fetch(query({ index: snap }), 5)).toEqual([]);
+    const tower = { dims: 2, embed: async () => new Float32Array([-1, 0]) };
+    expect(
+      ids(await twoTowerSource.fetch(query({ viewer, index: snapshotView({ ...snap, query: tower }) }), 1)),
+    ).toEqual(['d-ancient']);
+    expect(await twoTowerSource.fetch(query({ index: snapshotView(snap) }), 5)).toEqual([]);
   });
 
   it('two_tower is named two_tower only when a trained query tower is loaded, else history_mean', () => {
     const snap = snapshot();
     const tower = { dims: 2, embed: async () => new Float32Array([-1, 0]) };
-    expect(twoTowerSource.label?.(query({ index: { ...snap, query: tower } }))).toBe('two_tower');
-    expect(twoTowerSource.label?.(query({ index: snap }))).toBe('history_mean');
+    expect(twoTowerSource.label?.(query({ index: snapshotView({ ...snap, query: tower }) }))).toBe('two_tower');
+    expect(twoTowerSource.label?.(query({ index: snapshotView(snap) }))).toBe('history_mean');
     expect(twoTowerSource.label?.(query({}))).toBe('history_mean');
   });
 });

@@ -28,18 +28,12 @@ export const TWO_TOWER_LABELS = { model: 'two_tower', historyMean: 'history_mean
 export const twoTowerSource: CandidateSource = {
   id: 'two_tower',
   settings: TWO_TOWER_SETTINGS,
-  label: (query) => (query.index?.query ? TWO_TOWER_LABELS.model : TWO_TOWER_LABELS.historyMean),
+  label: (query) => (query.index?.queryTower ? TWO_TOWER_LABELS.model : TWO_TOWER_LABELS.historyMean),
   async fetch(query, quota) {
     const s = query.index;
     if (!s) return [];
     const v = await queryVectorOf(query);
     if (!v) return [];
-    const res = s.index.search(v, quota);
-    const hits = [];
-    for (let i = 0; i < res.keys.length; i++) {
-      const id = s.ids[res.keys[i]!];
-      if (id !== undefined) hits.push({ videoId: id, score: res.scores[i]! });
-    }
-    return hits;
+    return s.search(v, quota);
   },
 };

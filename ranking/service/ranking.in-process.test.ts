@@ -1,0 +1,3 @@
+import { describeRankingContract } from './ranking.contract.ts';
+
+describeRankingContract('in process', async (local) => ({ port: local, sync: async () => {}, close: async () => {} }));
