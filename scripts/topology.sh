@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The scaled deployment as separate processes on one machine, without Docker (docker-compose.yml stays
 # the documented production path):
-#   PostgreSQL and Redis (the system's, started by ensure-services.sh), the Kafka-protocol broker
-#   (.tools/kafka-mock, in memory), the S3-compatible server (s3rver), 2 API processes, 2 workers
+#   PostgreSQL and Redis (the system's, running), the Kafka-protocol broker
+#   (.tools/kafka-mock, in memory), the S3-compatible server (s3rver), 2 API processes, 1 retrieval and
+#   1 ranking service process (the APIs reach them by RETRIEVAL_URL / RANKING_URL), 2 workers
 #   (transcoding, event consumers, counter flush, sweeps), 1 trainer (`foryou-train loop`), and nginx
 #   as the load balancer in front of the APIs and the CDN for /media/.
+#   It installs nothing: a missing program (node_modules, nginx, ffmpeg, the broker in .tools, a stopped
+#   PostgreSQL or Redis) is named and `up` stops; `bash scripts/test.sh` installs them all.
 #
 #   bash scripts/topology.sh up      start everything (idempotent: a running part is left alone)
 #   bash scripts/topology.sh check   show each part and fail when one is down
 #   bash scripts/topology.sh down    stop everything (--purge also drops the database, keys and files)
 #
 # Settings (environment): TOPOLOGY_DIR (/tmp/foryou-topology: pids, logs, objects, nginx cache),
-# TOPOLOGY_PORT (8180: nginx; the APIs, S3 and worker metrics take the next five ports), TOPOLOGY_DB
+# TOPOLOGY_PORT (8180: nginx; the APIs, S3, worker metrics, retrieval and ranking take the next seven), TOPOLOGY_DB
 # (foryou_topology), TOPOLOGY_REDIS_PREFIX (topology:), TOPOLOGY_TRAINER (1; 0 leaves the trainer out).
 # Other variables foryou reads (rate limits, LOG_LEVEL, ...) pass through to the API and worker processes.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,6 +27,8 @@ TRAINER="${TOPOLOGY_TRAINER:-1}"
 API_PORTS=("$((PORT + 1))" "$((PORT + 2))")
 S3_PORT="$((PORT + 3))"
 WORKER_METRICS=("$((PORT + 4))" "$((PORT + 5))")
+RETRIEVAL_PORT="$((PORT + 6))"
+RANKING_PORT="$((PORT + 7))"
 PG_USER="${PGUSER:-root}"
 [[ "$DB" =~ ^[a-z_][a-z0-9_]*$ ]] || { log "TOPOLOGY_DB must be a plain lower-case name"; exit 2; }
 [[ "$PREFIX" =~ ^[A-Za-z0-9_.:-]+$ ]] || { log "TOPOLOGY_REDIS_PREFIX: letters, digits and _ . : - only"; exit 2; }
@@ -48,21 +53,33 @@ wait_for() {
 }
 
 ready() { curl -fsS -m 2 "http://127.0.0.1:$1/readyz"; }
+healthy() { curl -fsS -m 2 "http://127.0.0.1:$1/healthz"; }
+
+# Names everything `up` needs that is missing, and fails: this script never installs anything.
+require() {
+  local missing=()
+  [ -x node_modules/.bin/node ] || missing+=("node_modules (npm ci)")
+  for cmd in nginx ffmpeg psql pg_isready redis-cli curl setsid; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
+  done
+  [ -x .tools/kafka-mock ] || missing+=(".tools/kafka-mock (sh scripts/kafka-mock/build.sh)")
+  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || missing+=("PostgreSQL answering on 127.0.0.1:5432")
+  redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || missing+=("Redis answering on 127.0.0.1:6379")
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "missing: ${missing[*]} (bash scripts/test.sh installs and starts them; this script installs nothing)"
+    exit 1
+  fi
+}
 
 up() {
-  # Installs the npm packages only when there are none: never reinstalls over an existing node_modules.
-  [ -e node_modules/.bin/node ] || need_npm
+  require
   export PATH="$ROOT/node_modules/.bin:$PATH"
-  need_apt ffmpeg ffmpeg
-  need_apt nginx nginx
   mkdir -p "$DIR/run" "$DIR/logs" "$DIR/objects"
-  bash scripts/ensure-services.sh
   psql -h 127.0.0.1 -U "$PG_USER" -d test -tAc "select 1 from pg_database where datname = '$DB'" | grep -q 1 \
     || psql -h 127.0.0.1 -U "$PG_USER" -d test -qc "create database $DB"
 
   # The broker keeps its log in memory; its stdin is its lifeline, so it gets one that stays open.
   if ! alive kafka; then
-    [ -x .tools/kafka-mock ] || sh scripts/kafka-mock/build.sh
     spawn kafka bash -c 'tail -f /dev/null | .tools/kafka-mock'
     wait_for 15 "the Kafka broker" grep -q . "$DIR/logs/kafka.log"
   fi
@@ -85,6 +102,8 @@ OBJECTS_URL='$s3'
 SIGNING_SECRET='$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')'
 PUBLIC_BASE_URL='http://127.0.0.1:$PORT'
 DATA_DIR='$DIR/data'
+RETRIEVAL_URL='http://127.0.0.1:$RETRIEVAL_PORT'
+RANKING_URL='http://127.0.0.1:$RANKING_PORT'
 EMBEDDED_WORKERS='false'
 HOST='127.0.0.1'
 EOF
@@ -94,6 +113,9 @@ EOF
   # The first API process runs the migrations; the others start once it is ready.
   spawn api1 env PORT="${API_PORTS[0]}" node platform/api/server.ts
   wait_for 90 "API process 1" ready "${API_PORTS[0]}"
+  # After API process 1's migrations; until they answer the APIs serve the feed without them (fallbacks).
+  spawn retrieval env SERVICE_PORT="$RETRIEVAL_PORT" node platform/services/retrieval.main.ts
+  spawn ranking env SERVICE_PORT="$RANKING_PORT" node platform/services/ranking.main.ts
   spawn api2 env PORT="${API_PORTS[1]}" node platform/api/server.ts
   spawn worker1 env WORKER_METRICS_PORT="${WORKER_METRICS[0]}" node platform/worker.main.ts
   spawn worker2 env WORKER_METRICS_PORT="${WORKER_METRICS[1]}" node platform/worker.main.ts
@@ -107,6 +129,8 @@ EOF
       --queue "$QUEUE_URL" --metadata "$METADATA_URL" --objects "$OBJECTS_URL"
   fi
   wait_for 90 "API process 2" ready "${API_PORTS[1]}"
+  wait_for 90 "the retrieval service" healthy "$RETRIEVAL_PORT"
+  wait_for 90 "the ranking service" healthy "$RANKING_PORT"
   if ! [ -f "$DIR/nginx/nginx.pid" ] || ! kill -0 "$(cat "$DIR/nginx/nginx.pid")" 2>/dev/null; then
     bash infra/nginx/start.sh --prefix "$DIR/nginx" --listen "127.0.0.1:$PORT" --workers 1 --daemon \
       --origin "127.0.0.1:${API_PORTS[0]}" --origin "127.0.0.1:${API_PORTS[1]}"
@@ -129,6 +153,8 @@ check() {
     local p="${API_PORTS[$((i - 1))]}"
     ready "$p" >/dev/null 2>&1 && row "api$i" up "127.0.0.1:$p" || row "api$i" down "127.0.0.1:$p"
   done
+  healthy "$RETRIEVAL_PORT" >/dev/null 2>&1 && row retrieval up "127.0.0.1:$RETRIEVAL_PORT" || row retrieval down "127.0.0.1:$RETRIEVAL_PORT"
+  healthy "$RANKING_PORT" >/dev/null 2>&1 && row ranking up "127.0.0.1:$RANKING_PORT" || row ranking down "127.0.0.1:$RANKING_PORT"
   for i in 1 2; do
     alive "worker$i" && row "worker$i" up "metrics 127.0.0.1:${WORKER_METRICS[$((i - 1))]}" || row "worker$i" down -
   done
@@ -139,7 +165,7 @@ check() {
 
 down() {
   [ -f "$DIR/nginx/nginx.pid" ] && nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -s quit 2>/dev/null || true
-  for name in trainer worker2 worker1 api2 api1 s3 kafka; do
+  for name in trainer worker2 worker1 api2 ranking retrieval api1 s3 kafka; do
     local f; f="$(pidfile "$name")"
     [ -f "$f" ] || continue
     local pid; pid="$(cat "$f")"

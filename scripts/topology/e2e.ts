@@ -1,7 +1,7 @@
 /**
  * The end-to-end run against the one-machine topology (`bash scripts/topology.sh up`), every request
- * through nginx: sign-up, follow, upload -> ready -> in the followers' feed -> likes -> counters, and a
- * media playlist through the CDN. API process 1 is killed with SIGKILL while likes are being written
+ * through nginx: sign-up, follow, upload -> ready -> in the followers' feed -> a For You page from the
+ * retrieval service's index -> likes -> counters, and a media playlist through the CDN. API process 1 is killed with SIGKILL while likes are being written
  * and started again afterwards. Passes when no request failed beyond the client's retry (up to 6
  * attempts on a refused connection or a 502/503/504), every acknowledged like is counted, and every
  * upload is ready and in the feed. `npm run test:topology` brings the topology up, runs this, and
@@ -155,6 +155,16 @@ async function main(): Promise<void> {
     return true;
   });
   log(`in every follower's feed after ${feedS.toFixed(1)} s`);
+
+  // For You goes through the retrieval and ranking services: an index there, and items served.
+  let forYou: Record<string, unknown> = {};
+  const forYouS = await waitUntil('a For You page from the retrieval service', 60_000, async () => {
+    forYou = (await call('GET', '/api/v1/feed?limit=10', { token: viewers[0]!.token })).body;
+    return forYou.index_version !== 'none' && (forYou.items as unknown[]).length > 0;
+  });
+  log(
+    `For You: ${(forYou.items as unknown[]).length} items, index ${forYou.index_version}, ranker ${forYou.model_version}, after ${forYouS.toFixed(1)} s`,
+  );
 
   // Likes from every viewer on every video, with API process 1 killed a third of the way through.
   const liked = new Map(videos.map((v) => [v, new Set<string>()]));
