@@ -14,7 +14,7 @@ const BACKEND_URLS = ['METADATA_URL', 'OBJECTS_URL', 'EVENTS_URL', 'QUEUE_URL', 
 describe('docker-compose.yml (scaled mode)', () => {
   it('names every service the scaled mode needs', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'kafka', 'minio', 'nginx', 'postgres', 'redis', 'worker'].sort(),
+      ['api', 'kafka', 'minio', 'nginx', 'postgres', 'ranking', 'redis', 'retrieval', 'worker'].sort(),
     );
   });
 
@@ -55,8 +55,10 @@ describe('docker-compose.yml (scaled mode)', () => {
 
   it('refers only to files that exist in the repository', () => {
     expect(existsSync(new URL('Dockerfile', root))).toBe(true);
-    const worker = services.worker!.command!.find((a) => a.endsWith('.ts'))!;
-    expect(existsSync(new URL(worker, root)), worker).toBe(true);
+    for (const name of ['worker', 'retrieval', 'ranking']) {
+      const entry = services[name]!.command!.find((a) => a.endsWith('.ts'))!;
+      expect(existsSync(new URL(entry, root)), entry).toBe(true);
+    }
     for (const v of services.nginx!.volumes ?? []) {
       const src = v.split(':')[0]!;
       expect(existsSync(new URL(src, root)), src).toBe(true);
