@@ -29,16 +29,18 @@ export function retrievalApp(retrieval: Retrieval, holder: IndexHolder): Fastify
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   const replaced: RetrievalView[] = [];
+  const viewOfHolder = () => {
+    const s = holder.current();
+    return s && snapshotView(s);
+  };
+  let last = viewOfHolder();
   holder.onSwap(() => {
-    // onSwap runs after the swap: what was current before is the newest entry kept from the last call.
-    const prev = last;
-    last = holder.current() && snapshotView(holder.current()!);
-    if (prev) replaced.unshift(prev);
+    if (last) replaced.unshift(last);
     replaced.length = Math.min(replaced.length, KEEP_REPLACED);
+    last = viewOfHolder();
   });
-  let last: RetrievalView | undefined = holder.current() && snapshotView(holder.current()!);
   const viewOf = (v: string): RetrievalView => {
-    const found = [retrieval.view(), retrieval.view(v), ...replaced].find((x) => x?.version === v) ?? undefined;
+    const found = [retrieval.view(), retrieval.view(v), ...replaced].find((x) => x?.version === v);
     if (!found) throw new AppError('MODEL_NOT_FOUND', `index version ${v} is not served here`);
     return found;
   };
