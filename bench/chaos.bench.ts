@@ -155,7 +155,14 @@ async function main(): Promise<void> {
 
   if (only === 'soak') {
     const r = await withBackend(embeddedBackend, (b) =>
-      soak(b, { minutes: SOAK_MIN, saturationS: quick ? 8 : 20, retentionS: 120, rand, log }),
+      soak(b, {
+        minutes: SOAK_MIN,
+        warmupS: quick ? 10 : 30,
+        saturationS: quick ? 10 : 30,
+        retentionS: 120,
+        rand,
+        log,
+      }),
     );
     printTable('soak (embedded API at half its measured saturation; minute by minute)', r.by_minute);
     printTable('soak summary', [

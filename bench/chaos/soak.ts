@@ -28,6 +28,11 @@ export const SOAK_MIX: OpMix = [
 
 export interface SoakOptions {
   minutes: number;
+  /**
+   * Closed-loop load before the saturation is measured, s: the first seconds of an empty platform (no
+   * history, idle consumers) are cheaper than its steady state, and half of that would overload it.
+   */
+  warmupS: number;
   /** Closed-loop measurement of the saturation throughput, s. */
   saturationS: number;
   /** Served items and events older than this are deleted by the retention pass, s. */
@@ -75,6 +80,9 @@ export interface SoakResult {
 
 const MAX_IN_FLIGHT = 64;
 const SATURATION_CLIENTS = 16;
+/** Fixture videos and their authors: the feed's author-diversity rule keeps one author to a few items a page. */
+const FIXTURE_AUTHORS = 40;
+const FIXTURE_VIDEOS_PER_AUTHOR = 50;
 
 function rssMbOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -128,13 +136,16 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
   };
   // The fixture videos go in before the API that is measured starts: its catalogue loads at start.
   const first = await startServerProcess(env);
-  const reg = await fetch(`${first.base}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ handle: `author_${newId().slice(0, 8)}`, password: 'soak password' }),
-  });
-  const author = ((await reg.json()) as { user: { id: string } }).user.id;
-  const videos = await fixtureVideos(env, author, 300);
+  const videos: string[] = [];
+  for (let i = 0; i < FIXTURE_AUTHORS; i++) {
+    const reg = await fetch(`${first.base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ handle: `author_${newId().slice(0, 8)}`, password: 'soak password' }),
+    });
+    const author = ((await reg.json()) as { user: { id: string } }).user.id;
+    videos.push(...(await fixtureVideos(env, author, FIXTURE_VIDEOS_PER_AUTHOR)));
+  }
   await stopGracefully(first);
   const api = await startServerProcess(env);
   const pid = api.child.pid!;
@@ -146,14 +157,16 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     });
     await load.prepare();
 
-    // Saturation: as many clients as it takes to keep the API busy, closed loop.
+    // Saturation: as many clients as it takes to keep the API busy, closed loop, after a warm-up.
     let done = 0;
     sink = () => done++;
-    const satStart = performance.now();
     await load.start(SATURATION_CLIENTS);
+    await new Promise((r) => setTimeout(r, o.warmupS * 1000));
+    done = 0;
+    const satStart = performance.now();
     await new Promise((r) => setTimeout(r, o.saturationS * 1000));
-    await load.stop();
     const saturation = done / ((performance.now() - satStart) / 1000);
+    await load.stop();
     const rate = saturation / 2;
     o.log(`  saturation ${saturation.toFixed(0)} req/s; soaking ${o.minutes} min at ${rate.toFixed(0)} req/s`);
 

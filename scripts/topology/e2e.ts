@@ -190,11 +190,13 @@ async function main(): Promise<void> {
 
   // Counters: the flushed like counts equal the acknowledged likes within 60 s.
   const countersS = await waitUntil('like counters equal to the acknowledged likes', 60_000, async () => {
-    for (const v of videos) {
-      const r = await call('GET', `/api/v1/videos/${v}`, { token: author.token });
-      if ((r.body.stats as { likes: number }).likes !== liked.get(v)!.size) return false;
-    }
-    return true;
+    // The profile grid's cards carry the counters (GET /videos/:id does not).
+    const r = await call('GET', `/api/v1/users/${author.id}/videos?limit=50`, { token: author.token });
+    assert.equal(r.status, 200, `profile videos: ${JSON.stringify(r.body)}`);
+    const likes = new Map(
+      (r.body.items as { id: string; stats: { likes: number } }[]).map((c) => [c.id, c.stats.likes]),
+    );
+    return videos.every((v) => likes.get(v) === liked.get(v)!.size);
   });
   log(`like counters equal to the ${pairs.length} acknowledged likes after ${countersS.toFixed(1)} s`);
 
