@@ -4,8 +4,10 @@
  * one that reaches `platform/services/retrieval.main.ts` and `ranking.main.ts`, each a process of its
  * own, over HTTP on localhost. Both load the same trained two-tower index and ONNX ranker from the
  * registry (registered and promoted here, as `foryou-train` does), on the embedded backends.
- * Closed loop at `--levels` (1,4) for `--seconds` (8) each, after a warm-up; the load generator runs
- * in a process of its own (`lib/feed-points.ts`). CPU per request is the API process's own and, for
+ * Closed loop at `--levels` (1,4) for `--seconds` (8) each, after a warm-up, twice: every request a
+ * cold first page (retrieval and ranking run for each), and sessions of 4 pages (pages 2-4 come from
+ * the viewer's scored list, without either). The load generator runs in a process of its own
+ * (`lib/feed-points.ts`). CPU per request is the API process's own and, for
  * the remote arm, the two services' beside it. `--quick` shrinks it. Writes bench/results/service-hop.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -88,10 +90,17 @@ async function registerModels(
   }
 }
 
+/** The two load shapes: every request a cold first page, or sessions of 4 pages. */
+const SHAPES = [
+  ['first_page', 1],
+  ['sessions', 4],
+] as const;
+
 interface ArmResult {
-  points: LoadPoint[];
-  /** CPU ms per answered request of the service processes (remote arm only). */
-  services_cpu_ms_per_request?: number[];
+  /** By shape, one point per level. */
+  points: Record<string, LoadPoint[]>;
+  /** CPU ms per answered request of the service processes (remote arm only), by shape and level. */
+  services_cpu_ms_per_request?: Record<string, number[]>;
   index_version: string;
   model_version: string;
 }
@@ -161,14 +170,18 @@ async function main(): Promise<void> {
         ).json()) as typeof page;
       }
       await runLoad(target(base), { concurrency: 2 }); // warm-up: JIT, caches, connections
-      const points: LoadPoint[] = [];
-      const servicesCpu: number[] = [];
-      for (const c of LEVELS) {
-        const before = services.map((s) => cpuS(s.pid!));
-        const p = await runLoad(target(base), { concurrency: c });
-        const used = services.reduce((a, s, i) => a + cpuS(s.pid!) - before[i]!, 0);
-        servicesCpu.push(+((used * 1000) / Math.max(1, p.requests)).toFixed(2));
-        points.push(p);
+      const points: Record<string, LoadPoint[]> = {};
+      const servicesCpu: Record<string, number[]> = {};
+      for (const [shape, pages] of SHAPES) {
+        points[shape] = [];
+        servicesCpu[shape] = [];
+        for (const c of LEVELS) {
+          const before = services.map((s) => cpuS(s.pid!));
+          const p = await runLoad(target(base), { concurrency: c, pagesPerSession: pages });
+          const used = services.reduce((a, s, i) => a + cpuS(s.pid!) - before[i]!, 0);
+          servicesCpu[shape]!.push(+((used * 1000) / Math.max(1, p.requests)).toFixed(2));
+          points[shape]!.push(p);
+        }
       }
       const r: ArmResult = {
         points,
@@ -200,30 +213,35 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   rmSync(bound.dir, { recursive: true, force: true });
 
-  const rows = LEVELS.map((c, i) => {
-    const a = inProcess.points[i]!;
-    const b = remote.points[i]!;
-    return {
-      concurrency: c,
-      in_process: {
-        rps: +a.rps.toFixed(1),
-        p50_ms: +a.p50_ms.toFixed(2),
-        p99_ms: +a.p99_ms.toFixed(2),
-        api_cpu_ms: +a.cpu_ms_per_request.toFixed(2),
-      },
-      remote: {
-        rps: +b.rps.toFixed(1),
-        p50_ms: +b.p50_ms.toFixed(2),
-        p99_ms: +b.p99_ms.toFixed(2),
-        api_cpu_ms: +b.cpu_ms_per_request.toFixed(2),
-        services_cpu_ms: remote.services_cpu_ms_per_request![i]!,
-      },
-      hop: { p50_ms: +(b.p50_ms - a.p50_ms).toFixed(2), p99_ms: +(b.p99_ms - a.p99_ms).toFixed(2) },
-    };
-  });
+  const rows = SHAPES.flatMap(([shape]) =>
+    LEVELS.map((c, i) => {
+      const x = inProcess.points[shape]![i]!;
+      const y = remote.points[shape]![i]!;
+      const ms = (v: number) => +v.toFixed(2);
+      return {
+        shape,
+        concurrency: c,
+        in_process: {
+          rps: ms(x.rps),
+          p50_ms: ms(x.p50_ms),
+          p99_ms: ms(x.p99_ms),
+          api_cpu_ms: ms(x.cpu_ms_per_request),
+        },
+        remote: {
+          rps: ms(y.rps),
+          p50_ms: ms(y.p50_ms),
+          p99_ms: ms(y.p99_ms),
+          api_cpu_ms: ms(y.cpu_ms_per_request),
+          services_cpu_ms: remote.services_cpu_ms_per_request![shape]![i]!,
+        },
+        hop: { p50_ms: ms(y.p50_ms - x.p50_ms), p99_ms: ms(y.p99_ms - x.p99_ms) },
+      };
+    }),
+  );
   printTable(
     'feed with retrieval and ranking in process vs as services over HTTP (closed loop)',
     rows.map((r) => ({
+      shape: r.shape,
       clients: r.concurrency,
       'in-process req/s': r.in_process.rps,
       'p50 / p99 ms': `${r.in_process.p50_ms} / ${r.in_process.p99_ms}`,
@@ -243,7 +261,7 @@ async function main(): Promise<void> {
       in_process: [inProcess.index_version, inProcess.model_version],
       remote: [remote.index_version, remote.model_version],
     },
-    by_concurrency: rows,
+    rows,
     in_process: inProcess.points,
     remote: remote.points,
   });
