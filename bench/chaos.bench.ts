@@ -159,6 +159,7 @@ async function main(): Promise<void> {
         minutes: SOAK_MIN,
         warmupS: quick ? 10 : 30,
         saturationS: quick ? 10 : 30,
+        sessionTtlS: 300,
         retentionS: 120,
         rand,
         log,

@@ -49,6 +49,9 @@ export const WRITE_MIX: OpMix = [
   ['upload', 5],
 ];
 
+/** Pages a client scrolls in one feed session before it starts another (as bench:feed's clients do). */
+const FEED_SESSION_PAGES = 4;
+
 function pickOp(mix: OpMix, rand: () => number): Op {
   let r = rand() * mix.reduce((a, [, w]) => a + w, 0);
   for (const [op, w] of mix) {
@@ -73,6 +76,8 @@ export class MixedLoad {
   lastAckAt = 0;
   /** Feed pages answered 200, the items they held, and how many held none. */
   readonly feed = { pages: 0, items: 0, empty: 0 };
+  /** Each account's feed session: its next cursor and pages read, as a client scrolls it. */
+  private readonly feedSessions = new Map<string, { cursor: string; pages: number }>();
   private accounts: Account[] = [];
   private stopped = false;
   private running: Promise<void>[] = [];
@@ -205,9 +210,20 @@ export class MixedLoad {
       case 'register':
         return this.register();
       case 'feed': {
-        const r = await this.call('GET', '/api/v1/feed?limit=10', { token: me.token, op });
-        if (r?.status !== 200) return;
-        const items = (r.body as { items?: unknown[] }).items?.length ?? 0;
+        // A session is FEED_SESSION_PAGES pages following next_cursor, then a new one starts.
+        const session = this.feedSessions.get(me.id);
+        const cursor = session ? `&cursor=${encodeURIComponent(session.cursor)}` : '';
+        const r = await this.call('GET', `/api/v1/feed?limit=10${cursor}`, { token: me.token, op });
+        if (r?.status !== 200) {
+          this.feedSessions.delete(me.id);
+          return;
+        }
+        const body = r.body as { items?: unknown[]; next_cursor?: string | null };
+        const pages = (session?.pages ?? 0) + 1;
+        if (body.next_cursor && pages < FEED_SESSION_PAGES)
+          this.feedSessions.set(me.id, { cursor: body.next_cursor, pages });
+        else this.feedSessions.delete(me.id);
+        const items = body.items?.length ?? 0;
         this.feed.pages++;
         this.feed.items += items;
         if (items === 0) this.feed.empty++;

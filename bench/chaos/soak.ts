@@ -5,11 +5,13 @@
  * recorded minute by minute. Uploads are left out of the mix: a transcode takes seconds of every core,
  * so a few would set the pace instead of the API.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { newId } from '../../core/ids.ts';
 import { openMetadataStore } from '../../core/metadata/open.ts';
+import { EXPERIMENTS_DIR } from '../../feed/for-you/config.ts';
 import { startServerProcess } from '../../platform/api/testing/server-process.ts';
 import { quantile } from '../report.ts';
 import { fixtureVideos } from './kill-loop.ts';
@@ -37,6 +39,12 @@ export interface SoakOptions {
   saturationS: number;
   /** Served items and events older than this are deleted by the retention pass, s. */
   retentionS: number;
+  /**
+   * The feed's session lifetime (feed.yaml `session_ttl_s`, 3600 by default): each session's served ids
+   * stay in the cache this long, so memory grows for that long before it levels off; shorter than the
+   * soak shows the level, as the log retention does for the disk.
+   */
+  sessionTtlS: number;
   rand: () => number;
   log: (line: string) => void;
 }
@@ -69,6 +77,7 @@ export interface SoakResult {
   disk_mb_first: number;
   disk_mb_last: number;
   retention_s: number;
+  session_ttl_s: number;
   /** Feed pages answered over the soak, their mean item count (10 asked) and how many were empty. */
   feed: { pages: number; items_per_page: number; empty_pages: number };
   /** Answers by operation and status over the soak (0: the connection died). */
@@ -127,8 +136,15 @@ const median = (xs: readonly number[]) => quantile(xs, 0.5);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult> {
+  const feedConfigDir = mkdtempSync(join(tmpdir(), 'foryou-soak-feed-'));
+  cpSync(EXPERIMENTS_DIR, feedConfigDir, { recursive: true });
+  const feedYaml = join(feedConfigDir, 'feed.yaml');
+  const yaml = readFileSync(feedYaml, 'utf8');
+  if (!/^session_ttl_s: \d+$/m.test(yaml)) throw new Error('feed.yaml has no session_ttl_s');
+  writeFileSync(feedYaml, yaml.replace(/^session_ttl_s: \d+$/m, `session_ttl_s: ${o.sessionTtlS}`));
   const env: Record<string, string> = {
     ...backend.env,
+    FEED_CONFIG_DIR: feedConfigDir,
     EMBEDDED_WORKERS: 'true',
     SERVE_LOG_RETENTION_S: String(o.retentionS),
     EVENT_LOG_RETENTION_S: String(o.retentionS),
@@ -141,7 +157,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     const reg = await fetch(`${first.base}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ handle: `author_${newId().slice(0, 8)}`, password: 'soak password' }),
+      body: JSON.stringify({ handle: `author_${i}_${newId().slice(-6)}`, password: 'soak password' }),
     });
     const author = ((await reg.json()) as { user: { id: string } }).user.id;
     videos.push(...(await fixtureVideos(env, author, FIXTURE_VIDEOS_PER_AUTHOR)));
@@ -244,6 +260,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       disk_mb_first: first.disk_mb,
       disk_mb_last: last.disk_mb,
       retention_s: o.retentionS,
+      session_ttl_s: o.sessionTtlS,
       feed: {
         pages,
         items_per_page: round(pages ? (load.feed.items - feedBefore.items) / pages : 0, 2),
@@ -258,5 +275,6 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     };
   } finally {
     await stopGracefully(api);
+    rmSync(feedConfigDir, { recursive: true, force: true });
   }
 }
