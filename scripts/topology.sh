@@ -34,7 +34,14 @@ PG_USER="${PGUSER:-root}"
 [[ "$PREFIX" =~ ^[A-Za-z0-9_.:-]+$ ]] || { log "TOPOLOGY_REDIS_PREFIX: letters, digits and _ . : - only"; exit 2; }
 
 pidfile() { echo "$DIR/run/$1.pid"; }
-alive() { [ -f "$(pidfile "$1")" ] && kill -0 "$(cat "$(pidfile "$1")")" 2>/dev/null; }
+# Running, not a zombie: a killed process whose parent does not reap it still answers kill -0.
+alive() {
+  local f st
+  f="$(pidfile "$1")"
+  [ -f "$f" ] || return 1
+  st="$(ps -o stat= -p "$(cat "$f")" 2>/dev/null)"
+  [ -n "$st" ] && [ "${st:0:1}" != Z ]
+}
 
 # Starts `name` in a session of its own (so `down` stops its whole process group), logging to logs/name.log.
 spawn() {
