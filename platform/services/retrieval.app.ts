@@ -39,17 +39,27 @@ export function retrievalApp(retrieval: Retrieval, holder: IndexHolder): Fastify
     replaced.length = Math.min(replaced.length, KEEP_REPLACED);
     last = viewOfHolder();
   });
+  // Pinned names (a registry version, or `content`) by the version of the index they answered with.
+  const pinnedBy = new Map<string, string>();
   const viewOf = (v: string): RetrievalView => {
-    const found = [retrieval.view(), retrieval.view(v), ...replaced].find((x) => x?.version === v);
+    const pin = pinnedBy.get(v);
+    const found = [retrieval.view(), pin ? retrieval.view(pin) : undefined, ...replaced].find((x) => x?.version === v);
     if (!found) throw new AppError('MODEL_NOT_FOUND', `index version ${v} is not served here`);
     return found;
   };
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/healthz', async () => ({ ok: true }));
   r.get('/v1/index', { schema: { querystring: z.object({ version: version.optional() }) } }, async (req) => {
+    const production = retrieval.view();
     const view = retrieval.view(req.query.version ?? null);
+    const pinned = req.query.version && view && view !== production ? view : undefined;
+    if (pinned && req.query.version) {
+      if (pinnedBy.size > 16) pinnedBy.clear();
+      pinnedBy.set(pinned.version, req.query.version);
+    }
     return {
       view: view ? { version: view.version, query_tower: view.queryTower } : null,
+      pinned: pinned ? { version: pinned.version, query_tower: pinned.queryTower } : null,
       index: retrieval.index() ?? null,
       model: retrieval.model(),
     };

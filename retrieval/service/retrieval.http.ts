@@ -6,6 +6,8 @@ import { RETRIEVAL_MODEL } from './retrieval.in-process.ts';
 /** What `GET /v1/index` answers: the view a request would use now, and the service's status. */
 export interface IndexAnswer {
   view: { version: string; query_tower: boolean } | null;
+  /** The asked pinned version's index once the service has it (its own version: `content` answers `content-<n>`). */
+  pinned?: { version: string; query_tower: boolean } | null;
   index: IndexStatus | null;
   model: ModelStatus;
 }
@@ -88,8 +90,11 @@ export class HttpRetrieval implements Retrieval {
   async #askPinned(version: string): Promise<void> {
     this.#pinned.set(version, { view: undefined, askedAt: Date.now() });
     const a = await this.#get(`/v1/index?version=${encodeURIComponent(version)}`).catch(() => undefined);
-    if (a?.view?.version === version) {
-      this.#pinned.set(version, { view: this.#remoteView(version, a.view.query_tower), askedAt: Date.now() });
+    if (a?.pinned) {
+      this.#pinned.set(version, {
+        view: this.#remoteView(a.pinned.version, a.pinned.query_tower),
+        askedAt: Date.now(),
+      });
       // At most 2 pinned versions, as in process.
       while (this.#pinned.size > 2) this.#pinned.delete(this.#pinned.keys().next().value!);
     }
