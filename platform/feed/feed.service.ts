@@ -159,7 +159,7 @@ export class FeedService {
       next_cursor: items.length > 0 ? encodeCursor(d.secret, next, bind) : null,
       model_version: result.modelVersion,
       index_version: query.index?.version ?? 'none',
-      index_size: query.index?.ids.length ?? 0,
+      index_size: query.index?.size ?? 0,
       ...(req.explain ? { explain: { arms, ...explainTrace(result) } } : {}),
     };
   }

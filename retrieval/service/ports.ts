@@ -24,6 +24,8 @@ export interface RetrievalViewer {
  */
 export interface RetrievalView {
   readonly version: string;
+  /** Videos in the index now (it grows with uploads between builds); over HTTP, as of the last poll. */
+  readonly size: number;
   /** Whether a trained query tower came with the index (else viewers are the mean of their engaged videos). */
   readonly queryTower: boolean;
   /** The viewer's query vector; undefined when there is nothing to embed. */

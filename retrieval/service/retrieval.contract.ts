@@ -82,6 +82,7 @@ export function describeRetrievalContract(
       const v = t.port.view()!;
       expect(v.version).toBe('content-a');
       expect(v.queryTower).toBe(false);
+      expect(v.size).toBe(N);
       expect(t.port.index()).toMatchObject({ version: 'content-a', size: N, dims: DIMS });
       const q = vectors.slice(5 * DIMS, 6 * DIMS);
       const hits = await v.search(q, 10);

@@ -102,8 +102,13 @@ export class HttpRetrieval implements Retrieval {
 
   #remoteView(version: string, queryTower: boolean): RetrievalView {
     const post = <T>(path: string, body: object) => this.#post<T>(path, { version, ...body });
+    const index = () => this.#current.index;
     return {
       version,
+      get size() {
+        const i = index();
+        return i?.version === version ? i.size : 0;
+      },
       queryTower,
       async embed(viewer: RetrievalViewer) {
         const r = await post<{ vector: string | null }>('/v1/embed', { viewer });

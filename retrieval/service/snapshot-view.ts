@@ -52,6 +52,9 @@ function createView(s: IndexSnapshot, now: () => number): RetrievalView {
   };
   return {
     version: s.version,
+    get size() {
+      return s.ids.length;
+    },
     get queryTower() {
       return s.query !== undefined;
     },
