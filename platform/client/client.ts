@@ -24,11 +24,13 @@ export type CallArgs<K extends OperationName> = (Operations[K]['path'] extends E
   (Operations[K]['query'] extends Empty ? { query?: undefined } : { query?: Operations[K]['query'] }) &
   (Operations[K]['body'] extends undefined ? { body?: undefined } : { body: Operations[K]['body'] }) & {
     headers?: Record<string, string>;
+    /** Let the request outlive the page that sent it (a browser's last event batch on pagehide). */
+    keepalive?: boolean;
   };
 
 /** How a client is made. */
 export interface ClientOptions {
-  /** Where the API is, e.g. `http://127.0.0.1:8080`. */
+  /** Where the API is, e.g. `http://127.0.0.1:8080` (in a browser, `location.origin`). */
   baseUrl: string;
   /** A bearer token from an earlier login. */
   token?: string;
@@ -74,13 +76,20 @@ export class ForyouClient {
     this.#token = opts.token;
     this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#fetch = opts.fetch ?? fetch;
+    // Called through a wrapper: a browser's fetch throws "Illegal invocation" when `this` is not the window.
+    this.#fetch = opts.fetch ?? ((input, init) => fetch(input, init));
     this.#opts = opts;
   }
 
   /** The current bearer token, if signed in. */
   get token(): string | undefined {
     return this.#token;
+  }
+
+  /** Adopts a token kept elsewhere (a browser's stored session), or signs out locally with undefined. */
+  set token(token: string | undefined) {
+    this.#token = token;
+    if (token === undefined) this.user = undefined;
   }
 
   /** Calls one operation by its OpenAPI name and returns its typed body; throws ApiError on a non-2xx. */
@@ -102,9 +111,15 @@ export class ForyouClient {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(args.body);
     }
-    const res = await this.#send(operation, method, url, headers, body);
+    const res = await this.#send(operation, method, url, headers, body, args.keepalive === true);
     const text = await res.text();
-    const json: unknown = text === '' ? undefined : JSON.parse(text);
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch (err) {
+      // A proxy's HTML error page is still an error with its status; a 2xx that is not JSON is a bug.
+      if (res.ok) throw err;
+    }
     if (!res.ok) {
       const e = (json as { error?: { code?: string; message?: string; request_id?: string; details?: unknown } })
         ?.error;
@@ -114,7 +129,14 @@ export class ForyouClient {
     return json as ResponseOf<K>;
   }
 
-  async #send(operation: string, method: string, url: URL, headers: Record<string, string>, body?: BodyInit) {
+  async #send(
+    operation: string,
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body?: BodyInit,
+    keepalive = false,
+  ) {
     for (let attempt = 0; ; attempt++) {
       this.stats.requests++;
       let res: Response | undefined;
@@ -124,6 +146,7 @@ export class ForyouClient {
           method,
           headers,
           body: body ?? null,
+          ...(keepalive ? { keepalive } : {}),
           signal: AbortSignal.timeout(this.#timeoutMs),
         });
       } catch (err) {

@@ -4,9 +4,12 @@ export class ApiError extends Error {
   readonly code: string;
   readonly requestId: string | undefined;
   readonly details: unknown;
+  /** The server's own message, for showing to a person (`message` adds the status and code). */
+  readonly serverMessage: string;
   constructor(status: number, code: string, message: string, requestId?: string, details?: unknown) {
     super(`${status} ${code}: ${message}`);
     this.name = 'ApiError';
+    this.serverMessage = message;
     this.status = status;
     this.code = code;
     this.requestId = requestId;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
-import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One file the client is made of, ready to send: bytes, type and a strong ETag. */
@@ -35,19 +35,27 @@ const CONTENT_TYPES: Record<string, string> = {
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
 /**
- * Modules the client shares with the server, so a rule has one home (what a playback event means):
- * each is served under `shared/` and imports of it from client files are pointed there. They must
- * import nothing themselves.
+ * Modules the client shares with the server, so a rule has one home: what a playback event means, and
+ * the typed API client (`platform/client`, the API's one consumer-side definition, also used by the
+ * simulator). Each is served under `shared/` (its folder name kept, so the client's modules import one
+ * another as on disk) and imports of it from client files are pointed there. A shared module imports
+ * only modules of its own folder that are listed here (type-only imports are stripped).
  */
-const SHARED_MODULES = [fileURLToPath(new URL('../../feature-store/signals.ts', import.meta.url))];
+const SHARED_MODULES: ReadonlyMap<string, string> = new Map([
+  [fileURLToPath(new URL('../../feature-store/signals.ts', import.meta.url)), 'signals.ts'],
+  ...['index.ts', 'client.ts', 'errors.ts', 'events.ts', 'retry.ts'].map(
+    (f) => [fileURLToPath(new URL(`../client/${f}`, import.meta.url)), `client/${f}`] as const,
+  ),
+]);
 
 /** Points the client's imports of shared modules at their served copies under `shared/`. */
 function linkShared(source: string, file: string, dir: string): string {
   return source.replace(/(from\s*['"])(\.{1,2}\/[^'"]+)(['"])/g, (m, pre: string, spec: string, post: string) => {
-    const target = resolve(dirname(file), spec);
-    if (!SHARED_MODULES.includes(target)) return m;
-    const served = join(dir, 'shared', basename(target));
-    let rel = relative(dirname(file), served).split(sep).join('/');
+    const served = SHARED_MODULES.get(resolve(dirname(file), spec));
+    if (served === undefined) return m;
+    let rel = relative(dirname(file), join(dir, 'shared', served))
+      .split(sep)
+      .join('/');
     if (!rel.startsWith('.')) rel = `./${rel}`;
     return `${pre}${rel}${post}`;
   });
@@ -87,9 +95,9 @@ export function loadAssets(dir: string = PUBLIC_DIR): AssetTable {
     const body = name.endsWith('.ts') ? Buffer.from(transpile(linkShared(raw.toString('utf8'), file, dir), name)) : raw;
     sources.set(name, { body, contentType });
   }
-  for (const file of SHARED_MODULES) {
-    const body = Buffer.from(transpile(readFileSync(file, 'utf8'), basename(file)));
-    sources.set(`shared/${basename(file)}`, { body, contentType: CONTENT_TYPES['.ts']! });
+  for (const [file, served] of SHARED_MODULES) {
+    const body = Buffer.from(transpile(readFileSync(file, 'utf8'), served));
+    sources.set(`shared/${served}`, { body, contentType: CONTENT_TYPES['.ts']! });
   }
   const hls = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
   sources.set('vendor/hls.min.js', { body: readFileSync(hls), contentType: CONTENT_TYPES['.js']! });

@@ -29,6 +29,20 @@ describe('web routes', () => {
     expect(res.body).not.toContain('{{APP}}');
   });
 
+  it('serves the typed API client beside the page, and every import of a served module resolves to a served file', () => {
+    for (const f of ['index.ts', 'client.ts', 'errors.ts', 'events.ts', 'retry.ts'])
+      expect(table.files.has(`shared/client/${f}`), f).toBe(true);
+    const api = table.files.get('api.ts')!.body.toString('utf8');
+    expect(api).toMatch(/from\s*['"]\.\/shared\/client\/index\.ts['"]/);
+    for (const [name, a] of table.files) {
+      if (!name.endsWith('.ts')) continue;
+      for (const m of a.body.toString('utf8').matchAll(/(?:from|import)\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+        const target = new URL(m[1]!, `https://x/app/${name}`).pathname.slice('/app/'.length);
+        expect(table.files.has(target), `${name} imports ${m[1]}`).toBe(true);
+      }
+    }
+  });
+
   it('answers 304 to a matching If-None-Match and 200 to a stale one', async () => {
     const first = await app.inject({ method: 'GET', url: '/' });
     const etag = String(first.headers.etag);

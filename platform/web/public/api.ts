@@ -1,5 +1,18 @@
-// The client's only door to the API: JSON in and out, the session or device id on every call,
-// `{ error: { code, message } }` turned into an ApiError the UI can show.
+// Browser glue around the typed API client (platform/client, the API's one consumer-side definition,
+// shared with the simulator): the stored session and device id, the client built on them, a signed-out
+// user on a refused token, and the feed's items in the shape the views use.
+import {
+  ApiError,
+  type CallArgs,
+  type FeedItem,
+  ForyouClient,
+  NetworkError,
+  type OperationName,
+  type ResponseOf,
+  type Video,
+} from '../../client/index.ts';
+
+export { ApiError, NetworkError };
 
 /** A signed-in user as the API describes them. */
 export interface User {
@@ -76,17 +89,6 @@ export interface Page {
   indexVersion: string | null;
 }
 
-/** An API failure with its stable code; `status` 0 means the network failed. */
-export class ApiError extends Error {
-  readonly code: string;
-  readonly status: number;
-  constructor(code: string, message: string, status: number) {
-    super(message);
-    this.code = code;
-    this.status = status;
-  }
-}
-
 const TOKEN_KEY = 'foryou.session';
 const DEVICE_KEY = 'foryou.device';
 
@@ -121,6 +123,7 @@ export function onSessionChange(fn: (u: User | null) => void): void {
 /** Stores (or clears, with null) the session and tells every listener. */
 export function setSession(s: { token: string; user: User; expires_at: number } | null): void {
   session = s ? { token: s.token, user: s.user, expiresAt: s.expires_at } : null;
+  client.token = session?.token;
   if (session) localStorage.setItem(TOKEN_KEY, JSON.stringify(session));
   else localStorage.removeItem(TOKEN_KEY);
   for (const fn of listeners) fn(currentUser());
@@ -141,86 +144,68 @@ export function actorHeaders(): Record<string, string> {
   return session ? { authorization: `Bearer ${session.token}` } : { 'x-device-id': deviceId() };
 }
 
-/** One API call; resolves with the parsed body (undefined for 204), rejects with an ApiError. */
-export async function api<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  opts: { keepalive?: boolean } = {},
-): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...actorHeaders() };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
+/**
+ * The API client of this page: same origin, the stored session's token, else the device id. A browser
+ * retries less than a batch job: three attempts, a few seconds at most, before the person sees the error.
+ */
+export const client = new ForyouClient({
+  baseUrl: location.origin,
+  deviceId: deviceId(),
+  retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 3000 },
+  ...(session ? { token: session.token } : {}),
+});
+
+/** One typed API call (see platform/client); a stored token the server refuses is dropped on the way. */
+export async function call<K extends OperationName>(
+  operation: K,
+  args: CallArgs<K> = {} as CallArgs<K>,
+): Promise<ResponseOf<K>> {
   try {
-    res = await fetch(`/api/v1${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      ...(opts.keepalive ? { keepalive: true } : {}),
-    });
-  } catch {
-    throw new ApiError('NETWORK', 'The network is unavailable; try again.', 0);
+    return await client.call(operation, args);
+  } catch (err) {
+    // The next call goes out anonymous, with the device id.
+    if (err instanceof ApiError && err.status === 401 && session) setSession(null);
+    throw err;
   }
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    // A stored token the server no longer accepts: drop it so the next call goes out anonymous.
-    if (res.status === 401 && session) setSession(null);
-    throw new ApiError(
-      err?.code ?? `HTTP_${res.status}`,
-      err?.message ?? `Request failed (${res.status}).`,
-      res.status,
-    );
-  }
-  return json as T;
 }
 
-type RawItem = Record<string, unknown> & {
-  id: string;
-  playback?: {
-    hls?: string;
-    master_url?: string;
-    poster?: string | null;
-    poster_url?: string | null;
-    start?: { playlist_url?: string; init_url?: string; segment_url?: string } | null;
-  };
-  author?: Partial<User>;
+/** What an item is made from: a feed item, or `GET /videos/:id` with its author looked up beside it. */
+type ItemSource = Pick<FeedItem, 'id' | 'caption' | 'hashtags' | 'duration_ms'> & {
+  playback:
+    | (Pick<NonNullable<Video['playback']>, 'master_url'> & {
+        poster_url: string | null;
+        start?: FeedItem['playback']['start'];
+      })
+    | null;
+  author?: User;
   author_id?: string;
-  stats?: Partial<Item['stats']>;
+  stats?: FeedItem['stats'];
+  liked_by_me?: boolean;
+  explain?: unknown;
 };
 
 /** Maps one API item (feed or `GET /videos/:id`) onto the client's Item; null when it cannot play. */
-export function toItem(raw: RawItem, requestId: string | null, position: number): Item | null {
-  const hls = raw.playback?.hls ?? raw.playback?.master_url;
+export function toItem(raw: ItemSource, requestId: string | null, position: number): Item | null {
+  const hls = raw.playback?.master_url;
   if (!hls) return null;
-  const authorId = raw.author?.id ?? raw.author_id ?? '';
+  const start = raw.playback?.start;
   return {
     id: raw.id,
     hls,
-    poster: raw.playback?.poster ?? raw.playback?.poster_url ?? null,
+    poster: raw.playback?.poster_url ?? null,
     start:
-      raw.playback?.start?.playlist_url && raw.playback.start.segment_url
-        ? {
-            playlist: raw.playback.start.playlist_url,
-            init: raw.playback.start.init_url ?? null,
-            segment: raw.playback.start.segment_url,
-          }
+      start?.playlist_url && start.segment_url
+        ? { playlist: start.playlist_url, init: start.init_url ?? null, segment: start.segment_url }
         : null,
     author: {
-      id: authorId,
+      id: raw.author?.id ?? raw.author_id ?? '',
       handle: raw.author?.handle ?? 'unknown',
       display_name: raw.author?.display_name ?? raw.author?.handle ?? '',
     },
     stats: { views: 0, likes: 0, comments: 0, shares: 0, ...raw.stats },
     caption: typeof raw.caption === 'string' ? raw.caption : '',
     ...whyField(raw.explain),
-    hashtags: Array.isArray(raw.hashtags) ? (raw.hashtags as string[]) : [],
+    hashtags: Array.isArray(raw.hashtags) ? raw.hashtags : [],
     durationMs: typeof raw.duration_ms === 'number' ? raw.duration_ms : null,
     likedByMe: raw.liked_by_me === true,
     requestId,
@@ -231,15 +216,9 @@ export function toItem(raw: RawItem, requestId: string | null, position: number)
 /** One page of the For You or Following feed. */
 export async function fetchFeed(feedType: 'for_you' | 'following', cursor: string | null, limit = 8): Promise<Page> {
   // explain=1: every item carries why it was chosen, for the "why this video" panel.
-  const q = new URLSearchParams({ feed_type: feedType, limit: String(limit), explain: '1' });
-  if (cursor) q.set('cursor', cursor);
-  const raw = await api<{
-    items: RawItem[];
-    next_cursor?: string | null;
-    request_id?: string;
-    model_version?: string;
-    index_version?: string;
-  }>('GET', `/feed?${q}`);
+  const raw = await call('GET /api/v1/feed', {
+    query: { feed_type: feedType, limit, explain: '1', ...(cursor ? { cursor } : {}) },
+  });
   const requestId = raw.request_id ?? null;
   return {
     items: raw.items.flatMap((r, i) => toItem(r, requestId, i) ?? []),

@@ -1,12 +1,6 @@
 // The login / register sheet. A session is a bearer token kept in localStorage until it expires.
-import { api, currentUser, setSession, type User } from './api.ts';
+import { call, currentUser, setSession } from './api.ts';
 import { h, openSheet, toast } from './ui.ts';
-
-interface Grant {
-  user: User;
-  token: string;
-  expires_at: number;
-}
 
 /**
  * Opens the sign-in sheet; resolves true once the viewer is signed in, false if they close it.
@@ -57,9 +51,11 @@ export function openAuthSheet(reason?: string): Promise<boolean> {
       e.preventDefault();
       submit.disabled = true;
       try {
-        const grant = await api<Grant>('POST', `/auth/${mode}`, {
-          handle: handle.value.trim(),
-          password: password.value,
+        const grant = await call(mode === 'login' ? 'POST /api/v1/auth/login' : 'POST /api/v1/auth/register', {
+          body: {
+            handle: handle.value.trim(),
+            password: password.value,
+          },
         });
         setSession(grant);
         done = true;
@@ -84,7 +80,7 @@ export async function ensureSignedIn(reason: string): Promise<boolean> {
 
 /** Signs out on the server (best effort) and forgets the token. */
 export async function signOut(): Promise<void> {
-  await api('POST', '/auth/logout').catch(() => {});
+  await call('POST /api/v1/auth/logout').catch(() => {});
   setSession(null);
   toast('Signed out');
 }

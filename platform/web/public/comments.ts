@@ -1,15 +1,10 @@
 // The comments sheet of one video: newest pages on demand, and a box to add one.
-import { api, type Item } from './api.ts';
+import type { ResponseOf } from '../../client/index.ts';
+import { call, type Item } from './api.ts';
 import { ensureSignedIn } from './auth.ts';
 import { h, openSheet, toast } from './ui.ts';
 
-interface Comment {
-  id: string;
-  user: { id: string; handle: string };
-  content: string;
-  created_at: number;
-  reply_count: number;
-}
+type Comment = ResponseOf<'GET /api/v1/videos/{id}/comments'>['items'][number];
 
 function ago(ms: number): string {
   const s = Math.max(0, (Date.now() - ms) / 1000);
@@ -39,12 +34,10 @@ export function openComments(item: Item, onCount: (n: number) => void): void {
   async function load(): Promise<void> {
     more.hidden = true;
     try {
-      const q = new URLSearchParams({ limit: '20' });
-      if (cursor) q.set('cursor', cursor);
-      const page = await api<{ items: Comment[]; next_cursor: string | null }>(
-        'GET',
-        `/videos/${encodeURIComponent(item.id)}/comments?${q}`,
-      );
+      const page = await call('GET /api/v1/videos/{id}/comments', {
+        path: { id: item.id },
+        query: { limit: 20, ...(cursor ? { cursor } : {}) },
+      });
       list.append(...page.items.map(row));
       if (page.items.length === 0 && !cursor) list.append(h('li', { class: 'muted' }, 'No comments yet.'));
       cursor = page.next_cursor;
@@ -62,7 +55,7 @@ export function openComments(item: Item, onCount: (n: number) => void): void {
     const content = input.value.trim();
     if (!content || !(await ensureSignedIn('Log in to comment.'))) return;
     try {
-      const c = await api<Comment>('POST', `/videos/${encodeURIComponent(item.id)}/comments`, { content });
+      const c = await call('POST /api/v1/videos/{id}/comments', { path: { id: item.id }, body: { content } });
       list.querySelector('.muted')?.remove();
       list.prepend(row(c));
       input.value = '';

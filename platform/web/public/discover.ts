@@ -1,18 +1,11 @@
 // The discover page (#discover, #search/<q>): a search box with prefix suggestions, trending hashtags,
 // and video and people results; and the hashtag page (#tag/<tag>) with its recent and top videos.
-import { api } from './api.ts';
+import type { ResponseOf } from '../../client/index.ts';
+import { call } from './api.ts';
 import { loadGrid, tagChip } from './grid.ts';
 import { h } from './ui.ts';
 
-interface UserHit {
-  id: string;
-  handle: string;
-  display_name: string;
-}
-interface Suggestions {
-  tags: { tag: string; video_count: number }[];
-  users: UserHit[];
-}
+type UserHit = ResponseOf<'GET /api/v1/search/users'>['items'][number];
 
 function userRow(u: UserHit): HTMLElement {
   return h(
@@ -54,7 +47,7 @@ export function initDiscover(page: HTMLElement): { show(kind: string, arg: strin
     }
     setTimeout(async () => {
       if (mine !== typed) return;
-      const s = await api<Suggestions>('GET', `/search/suggestions?q=${encodeURIComponent(q)}`).catch(() => undefined);
+      const s = await call('GET /api/v1/search/suggestions', { query: { q } }).catch(() => undefined);
       if (!s || mine !== typed) return;
       suggest.replaceChildren(
         ...s.tags.map((t) => h('li', {}, tagChip(t.tag, `${t.video_count}`))),
@@ -66,7 +59,7 @@ export function initDiscover(page: HTMLElement): { show(kind: string, arg: strin
 
   async function home(): Promise<void> {
     input.value = '';
-    const trending = await api<{ items: { tag: string }[] }>('GET', '/trending/hashtags?limit=20').catch(() => ({
+    const trending = await call('GET /api/v1/trending/hashtags', { query: { limit: 20 } }).catch(() => ({
       items: [],
     }));
     body.replaceChildren(
@@ -84,20 +77,22 @@ export function initDiscover(page: HTMLElement): { show(kind: string, arg: strin
     body.replaceChildren(h('h2', {}, 'People'), people, h('h2', {}, 'Videos'), videos);
     const users = q.startsWith('#')
       ? { items: [] }
-      : await api<{ items: UserHit[] }>('GET', `/search/users?q=${encodeURIComponent(q)}&limit=5`).catch(() => ({
+      : await call('GET /api/v1/search/users', { query: { q, limit: 5 } }).catch(() => ({
           items: [],
         }));
     people.replaceChildren(
       ...(users.items.length ? users.items.map(userRow) : [h('p', { class: 'muted' }, 'No one.')]),
     );
-    await loadGrid(videos, `/search/videos?q=${encodeURIComponent(q)}`, 'No videos match.');
+    await loadGrid(
+      videos,
+      (cursor) => call('GET /api/v1/search/videos', { query: { q, ...cursor } }),
+      'No videos match.',
+    );
   }
 
   async function tag(raw: string, sort: 'recent' | 'top' = 'recent'): Promise<void> {
     input.value = `#${raw}`;
-    const header = await api<{ tag: string; video_count: number }>('GET', `/hashtags/${encodeURIComponent(raw)}`).catch(
-      () => undefined,
-    );
+    const header = await call('GET /api/v1/hashtags/{tag}', { path: { tag: raw } }).catch(() => undefined);
     const t = header?.tag ?? raw;
     const tabs = (['recent', 'top'] as const).map((s) => {
       const b = h(
@@ -115,7 +110,12 @@ export function initDiscover(page: HTMLElement): { show(kind: string, arg: strin
       h('div', { class: 'tabs grid-tabs', role: 'tablist' }, ...tabs),
       grid,
     );
-    if (header) await loadGrid(grid, `/hashtags/${encodeURIComponent(t)}/videos?sort=${sort}`, 'No videos yet.');
+    if (header)
+      await loadGrid(
+        grid,
+        (cursor) => call('GET /api/v1/hashtags/{tag}/videos', { path: { tag: t }, query: { sort, ...cursor } }),
+        'No videos yet.',
+      );
   }
 
   return {

@@ -1,21 +1,15 @@
-// Client playback events, batched to POST /api/v1/events. Each event carries its own
-// client_event_id so a retried batch is counted once by the server.
-import { ApiError, api } from './api.ts';
-
-/** The event types the server accepts from clients. */
-export type EventType = 'impression' | 'play_start' | 'progress' | 'complete' | 'skip';
+// Client playback events, batched to POST /api/v1/events through the typed client (which retries a
+// 503 or 429 itself). Each event carries its own client_event_id so a retried batch is counted once by
+// the server. The queue stays here rather than in the client's EventBatcher: a page keeps a failed batch
+// for later and sends its last one with keepalive when it goes away.
+import type { Operations } from '../../client/index.ts';
+import { ApiError, call } from './api.ts';
 
 /** One client event as the API takes it. */
-export interface ClientEvent {
-  client_event_id: string;
-  type: EventType;
-  video_id: string;
-  watch_ms?: number;
-  duration_ms?: number;
-  ts: number;
-  request_id?: string;
-  position?: number;
-}
+export type ClientEvent = Operations['POST /api/v1/events']['body']['events'][number];
+
+/** The event types the server accepts from clients. */
+export type EventType = ClientEvent['type'];
 
 const MAX_BATCH = 100;
 const FLUSH_AT = 20;
@@ -70,12 +64,11 @@ export class EventBatcher {
     const batch = this.queue.splice(0, MAX_BATCH);
     this.inFlight = true;
     try {
-      await api('POST', '/events', { events: batch }, { keepalive: final });
+      await call('POST /api/v1/events', { body: { events: batch }, keepalive: final });
       this.sent += batch.length;
     } catch (err) {
       this.failed += batch.length;
-      const retryable =
-        !(err instanceof ApiError) || err.status === 0 || err.status >= 500 || err.status === 429 || err.status === 401;
+      const retryable = !(err instanceof ApiError) || err.status >= 500 || err.status === 429 || err.status === 401;
       if (retryable) this.queue.unshift(...batch);
       else console.warn('events dropped', err);
     } finally {

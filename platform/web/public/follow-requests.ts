@@ -1,18 +1,16 @@
 // The owner's side of a private account on their profile: the "Private account" switch
 // (PATCH /me/settings) and the follow requests waiting for them, each approved or denied in place.
-import { api } from './api.ts';
+import type { ResponseOf } from '../../client/index.ts';
+import { call } from './api.ts';
 import { h, toast } from './ui.ts';
 
-interface RequestPage {
-  items: { user: { id: string; handle: string; display_name: string }; requested_at: number }[];
-  next_cursor: string | null;
-}
+type RequestPage = ResponseOf<'GET /api/v1/me/follow-requests'>;
 
 /** The request list: one row per requester with Approve and Deny; a decided row leaves the list. */
 async function requestList(list: HTMLElement): Promise<void> {
   let page: RequestPage;
   try {
-    page = await api<RequestPage>('GET', '/me/follow-requests?limit=50');
+    page = await call('GET /api/v1/me/follow-requests', { query: { limit: 50 } });
   } catch (err) {
     toast(err);
     return;
@@ -33,7 +31,12 @@ async function requestList(list: HTMLElement): Promise<void> {
             const b = h('button', { type: 'button', class: verb === 'approve' ? 'primary' : 'link' }, label);
             b.addEventListener('click', async () => {
               try {
-                await api('POST', `/me/follow-requests/${encodeURIComponent(user.id)}/${verb}`);
+                await call(
+                  verb === 'approve'
+                    ? 'POST /api/v1/me/follow-requests/{userId}/approve'
+                    : 'POST /api/v1/me/follow-requests/{userId}/deny',
+                  { path: { userId: user.id } },
+                );
                 row.remove();
                 if (!list.querySelector('.request')) list.replaceChildren(empty());
                 toast(verb === 'approve' ? `@${user.handle} now follows you` : 'Request denied');
@@ -55,7 +58,7 @@ export function privacyPanel(isPrivate: boolean, onChange: () => void): HTMLElem
   box.addEventListener('change', async () => {
     box.disabled = true;
     try {
-      await api('PATCH', '/me/settings', { private: box.checked });
+      await call('PATCH /api/v1/me/settings', { body: { private: box.checked } });
       toast(box.checked ? 'Your account is private' : 'Your account is public; waiting requests were approved');
       onChange();
     } catch (err) {

@@ -1,23 +1,13 @@
 // Video grids shared by the discover, hashtag and profile pages: tiles that open the video in the feed
 // (`/?v=<id>`), and a "More" button that follows next_cursor.
-import { api } from './api.ts';
+import type { ResponseOf } from '../../client/index.ts';
 import { formatCount, h, icon, toast } from './ui.ts';
 
-/** A tile as the card lists return it (search, hashtag pages, profile grids). */
-export interface Card {
-  id: string;
-  author: { id: string; handle: string };
-  caption: string;
-  hashtags: string[];
-  poster_url: string | null;
-  stats: { views: number; likes: number };
-}
+/** A tile as the card lists return it. */
+export type Card = CardPage['items'][number];
 
-/** A page of a card list. */
-export interface CardPage {
-  items: Card[];
-  next_cursor: string | null;
-}
+/** A page of a card list (search, hashtag pages, profile grids all answer in this shape). */
+export type CardPage = ResponseOf<'GET /api/v1/search/videos'>;
 
 function tile(card: Card): HTMLElement {
   const poster = card.poster_url
@@ -31,19 +21,21 @@ function tile(card: Card): HTMLElement {
   );
 }
 
+/** Fetches one page of a card list, from its start or after `cursor`. */
+export type CardSource = (cursor: { cursor?: string }) => Promise<CardPage>;
+
 /**
- * Fills `host` with a grid of `path`'s cards and a "More" button while there is a next page; an empty
+ * Fills `host` with a grid of the cards `source` pages through and a "More" button while there is a next page; an empty
  * list shows `empty`. Resolves once the first page is drawn.
  */
-export async function loadGrid(host: HTMLElement, path: string, empty: string): Promise<void> {
+export async function loadGrid(host: HTMLElement, source: CardSource, empty: string): Promise<void> {
   const grid = h('div', { class: 'grid' });
   const more = h('button', { type: 'button', class: 'link more', hidden: true }, 'More');
   host.replaceChildren(grid, more);
   let cursor: string | null = null;
-  const sep = path.includes('?') ? '&' : '?';
   async function next(): Promise<void> {
     try {
-      const page = await api<CardPage>('GET', `${path}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await source(cursor ? { cursor } : {});
       grid.append(...page.items.map(tile));
       cursor = page.next_cursor;
       more.hidden = cursor === null;

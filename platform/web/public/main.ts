@@ -1,5 +1,5 @@
 // Entry point: wires the feed, tabs, bottom navigation, the upload page and the debug overlay.
-import { api, currentUser, type Item, onSessionChange, toItem, type User } from './api.ts';
+import { call, currentUser, type Item, onSessionChange, toItem, type User } from './api.ts';
 import { openAuthSheet, signOut } from './auth.ts';
 import { initDebug } from './debug.ts';
 import { initDiscover } from './discover.ts';
@@ -121,7 +121,7 @@ function showUser(user: User | null): void {
   const shield = document.querySelector<HTMLElement>('[data-nav=moderation]')!;
   shield.hidden = true;
   if (user) {
-    void api<{ role: string }>('GET', '/me')
+    void call('GET /api/v1/me')
       .then((me) => {
         shield.hidden = me.role !== 'moderator' && me.role !== 'admin';
       })
@@ -148,11 +148,8 @@ initUpload(uploadEl, (id) => {
 async function openShared(id: string): Promise<void> {
   let first: Item | undefined;
   try {
-    const raw = await api<Record<string, unknown> & { id: string; author_id: string }>(
-      'GET',
-      `/videos/${encodeURIComponent(id)}`,
-    );
-    const author = await api<User>('GET', `/users/${encodeURIComponent(raw.author_id)}`).catch(() => undefined);
+    const raw = await call('GET /api/v1/videos/{id}', { path: { id } });
+    const author = await call('GET /api/v1/users/{id}', { path: { id: raw.author_id } }).catch(() => undefined);
     first = toItem({ ...raw, ...(author ? { author } : {}) }, null, 0) ?? undefined;
   } catch (err) {
     toast(err);

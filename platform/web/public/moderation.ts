@@ -1,19 +1,15 @@
 // The moderation queue for moderators: open cases riskiest first with their reports, one action each
 // (dismiss, limit, remove, ban) with a reason; then the open appeals to uphold or reverse.
-import { api } from './api.ts';
+import type { Operations, ResponseOf } from '../../client/index.ts';
+import { call } from './api.ts';
 import { h, toast } from './ui.ts';
 
-interface Case {
-  id: string;
-  target: { type: 'video' | 'comment' | 'user'; id: string; owner_handle: string; text: string; label: string | null };
-  report_count: number;
-  reasons: Record<string, number>;
-  risk: number;
-  appeal: { message: string } | null;
-  decision: string | null;
-}
+type Case = ResponseOf<'GET /api/v1/moderation/queue'>['items'][number];
 
-const ACTIONS: Record<Case['target']['type'], string[]> = {
+type Action = Operations['POST /api/v1/moderation/cases/{id}/actions']['body']['action'];
+type Decision = Operations['POST /api/v1/moderation/cases/{id}/appeal/decision']['body']['decision'];
+
+const ACTIONS: Record<Case['target']['type'], Action[]> = {
   video: ['dismiss', 'limit', 'remove', 'ban'],
   comment: ['dismiss', 'remove', 'ban'],
   user: ['dismiss', 'ban'],
@@ -74,8 +70,8 @@ export function initModeration(page: HTMLElement): { show(): Promise<void> } {
   async function show(): Promise<void> {
     try {
       const [queue, open] = await Promise.all([
-        api<{ items: Case[] }>('GET', '/moderation/queue?limit=50'),
-        api<{ items: Case[] }>('GET', '/moderation/appeals?limit=50'),
+        call('GET /api/v1/moderation/queue', { query: { limit: 50 } }),
+        call('GET /api/v1/moderation/appeals', { query: { limit: 50 } }),
       ]);
       cases.replaceChildren(
         ...(queue.items.length
@@ -84,7 +80,10 @@ export function initModeration(page: HTMLElement): { show(): Promise<void> } {
                 c,
                 ACTIONS[c.target.type].map((a) => [a, a[0]!.toUpperCase() + a.slice(1)]),
                 async (action, reason) => {
-                  await api('POST', `/moderation/cases/${encodeURIComponent(c.id)}/actions`, { action, reason });
+                  await call('POST /api/v1/moderation/cases/{id}/actions', {
+                    path: { id: c.id },
+                    body: { action: action as Action, reason },
+                  });
                 },
               ),
             )
@@ -99,7 +98,10 @@ export function initModeration(page: HTMLElement): { show(): Promise<void> } {
               ['reverse', 'Reverse'],
             ],
             async (decision, reason) => {
-              await api('POST', `/moderation/cases/${encodeURIComponent(c.id)}/appeal/decision`, { decision, reason });
+              await call('POST /api/v1/moderation/cases/{id}/appeal/decision', {
+                path: { id: c.id },
+                body: { decision: decision as Decision, reason },
+              });
             },
           ),
         ),

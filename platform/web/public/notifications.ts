@@ -1,18 +1,14 @@
 // The notifications page and the unread badge: a page read by polling, kept live by the server-sent
 // events stream (read with fetch, so the bearer token goes in a header as on every other call).
-import { actorHeaders, api, currentUser, onSessionChange } from './api.ts';
+import type { ResponseOf } from '../../client/index.ts';
+import { actorHeaders, call, currentUser, onSessionChange } from './api.ts';
 import { h, openSheet, toast } from './ui.ts';
 
-interface Note {
-  id: string;
-  type: 'like' | 'comment' | 'reply' | 'follow' | 'follow_request' | 'follow_approved' | 'moderation';
-  actor: { id: string; handle: string } | null;
-  video_id: string | null;
-  case_id: string | null;
+type RawNote = ResponseOf<'GET /api/v1/notifications'>['items'][number];
+/** A notification; the API documents `data` as an open object, and moderation outcomes carry these fields. */
+type Note = Omit<RawNote, 'data'> & {
   data: { action?: string; reason?: string; target_type?: string; appealable?: boolean };
-  created_at: number;
-  read: boolean;
-}
+};
 
 const OUTCOME: Record<string, string> = {
   limit: 'is no longer recommended',
@@ -56,7 +52,10 @@ function appealSheet(caseId: string, done: () => void): void {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await api('POST', `/moderation/cases/${encodeURIComponent(caseId)}/appeal`, { message: message.value });
+      await call('POST /api/v1/moderation/cases/{id}/appeal', {
+        path: { id: caseId },
+        body: { message: message.value },
+      });
       sheet.close();
       toast('Appeal sent.');
       done();
@@ -93,7 +92,7 @@ export function initNotifications(page: HTMLElement, badge: HTMLElement): { show
       return;
     }
     try {
-      const r = await api<{ items: Note[]; unread_count: number }>('GET', '/notifications?limit=50');
+      const r = await call('GET /api/v1/notifications', { query: { limit: 50 } });
       list.replaceChildren(...(r.items.length ? r.items.map(row) : [h('li', { class: 'muted' }, 'Nothing yet.')]));
       setBadge(r.unread_count);
     } catch (err) {
@@ -102,7 +101,7 @@ export function initNotifications(page: HTMLElement, badge: HTMLElement): { show
   }
   markAll.addEventListener('click', async () => {
     try {
-      setBadge((await api<{ unread_count: number }>('POST', '/notifications/read', {})).unread_count);
+      setBadge((await call('POST /api/v1/notifications/read', { body: {} })).unread_count);
       for (const li of Array.from(list.querySelectorAll('.unread'))) li.classList.remove('unread');
     } catch (err) {
       toast(err);

@@ -1,34 +1,22 @@
 // The profile page (#user/<id>): handle, counts, the grid of their videos and, when the user lists them
 // (or it is you), their liked videos; follower and following lists open in a sheet. A private account
 // shows its grid and lists to approved followers only; others get a follow (request) button.
-import { api, currentUser } from './api.ts';
+import type { ResponseOf } from '../../client/index.ts';
+import { call, currentUser } from './api.ts';
 import { ensureSignedIn } from './auth.ts';
 import { privacyPanel } from './follow-requests.ts';
 import { loadGrid } from './grid.ts';
 import { formatCount, h, openSheet, toast } from './ui.ts';
 
-interface Profile {
-  id: string;
-  handle: string;
-  display_name: string;
-  bio: string;
-  follower_count: number;
-  following_count: number;
-  video_count: number;
-  likes_public: boolean;
-  followed_by_viewer: boolean;
-  private: boolean;
-  follow_requested: boolean;
-}
-interface UserPage {
-  items: { id: string; handle: string; display_name: string }[];
-  next_cursor: string | null;
-}
+type Profile = ResponseOf<'GET /api/v1/users/{id}'>;
 
-async function peopleSheet(title: string, path: string): Promise<void> {
+async function peopleSheet(title: string, list: 'followers' | 'following', userId: string): Promise<void> {
   const sheet = openSheet(title);
   try {
-    const page = await api<UserPage>('GET', `${path}?limit=50`);
+    const page = await call(
+      list === 'followers' ? 'GET /api/v1/users/{id}/followers' : 'GET /api/v1/users/{id}/following',
+      { path: { id: userId }, query: { limit: 50 } },
+    );
     sheet.body.append(
       page.items.length
         ? h(
@@ -57,10 +45,9 @@ function followButton(p: Profile, redraw: () => void): HTMLElement {
   b.addEventListener('click', async () => {
     if (!(await ensureSignedIn(`Log in to follow @${p.handle}.`))) return;
     try {
-      const r = await api<{ requested: boolean }>(
-        label === 'Follow' ? 'POST' : 'DELETE',
-        `/users/${encodeURIComponent(p.id)}/follow`,
-      );
+      const r = await call(label === 'Follow' ? 'POST /api/v1/users/{id}/follow' : 'DELETE /api/v1/users/{id}/follow', {
+        path: { id: p.id },
+      });
       if (r.requested) toast(`Asked to follow @${p.handle}; they approve requests`);
       redraw();
     } catch (err) {
@@ -75,7 +62,7 @@ export function initProfile(page: HTMLElement): { show(userId: string): Promise<
   async function show(userId: string, tab: 'videos' | 'likes' = 'videos'): Promise<void> {
     let p: Profile;
     try {
-      p = await api<Profile>('GET', `/users/${encodeURIComponent(userId)}`);
+      p = await call('GET /api/v1/users/{id}', { path: { id: userId } });
     } catch (err) {
       page.replaceChildren(
         h('h1', {}, 'Profile'),
@@ -85,14 +72,14 @@ export function initProfile(page: HTMLElement): { show(userId: string): Promise<
     }
     const mine = currentUser()?.id === p.id;
     const closed = p.private && !mine && !p.followed_by_viewer;
-    const count = (n: number, label: string, path?: string) => {
+    const count = (n: number, label: string, list?: 'followers' | 'following') => {
       const b = h(
         'button',
         { type: 'button', class: 'count', 'data-count': label },
         h('strong', {}, formatCount(n)),
         label,
       );
-      if (path && !closed) b.addEventListener('click', () => void peopleSheet(`${label} of @${p.handle}`, path));
+      if (list && !closed) b.addEventListener('click', () => void peopleSheet(`${label} of @${p.handle}`, list, p.id));
       return b;
     };
     const tabs = (['videos', 'likes'] as const)
@@ -114,8 +101,8 @@ export function initProfile(page: HTMLElement): { show(userId: string): Promise<
         'div',
         { class: 'counts' },
         count(p.video_count, 'Videos'),
-        count(p.follower_count, 'Followers', `/users/${encodeURIComponent(p.id)}/followers`),
-        count(p.following_count, 'Following', `/users/${encodeURIComponent(p.id)}/following`),
+        count(p.follower_count, 'Followers', 'followers'),
+        count(p.following_count, 'Following', 'following'),
       ),
       mine ? privacyPanel(p.private, () => void show(userId, tab)) : followButton(p, () => void show(userId, tab)),
       h('div', { class: 'tabs grid-tabs', role: 'tablist' }, ...tabs),
@@ -129,7 +116,11 @@ export function initProfile(page: HTMLElement): { show(userId: string): Promise<
     }
     await loadGrid(
       grid,
-      `/users/${encodeURIComponent(p.id)}/${tab}`,
+      (cursor) =>
+        call(tab === 'videos' ? 'GET /api/v1/users/{id}/videos' : 'GET /api/v1/users/{id}/likes', {
+          path: { id: p.id },
+          query: cursor,
+        }),
       tab === 'videos' ? 'No videos yet.' : 'No liked videos.',
     );
   }

@@ -1,5 +1,5 @@
 // One feed item on screen: the video, the side rail (follow, like, comments, share) and the caption.
-import { api, currentUser, type Item } from './api.ts';
+import { call, currentUser, type Item } from './api.ts';
 import { ensureSignedIn } from './auth.ts';
 import { openComments } from './comments.ts';
 import { openReport } from './report.ts';
@@ -155,10 +155,9 @@ export function buildItemView(item: Item, index: number): ItemView {
     setCount(like, item.stats.likes);
     likeBusy = (async () => {
       try {
-        const r = await api<{ liked: boolean; like_count: number }>(
-          want ? 'POST' : 'DELETE',
-          `/videos/${encodeURIComponent(item.id)}/like`,
-        );
+        const r = await call(want ? 'POST /api/v1/videos/{id}/like' : 'DELETE /api/v1/videos/{id}/like', {
+          path: { id: item.id },
+        });
         item.likedByMe = r.liked;
         item.stats.likes = r.like_count;
       } catch (err) {
@@ -191,8 +190,9 @@ export function buildItemView(item: Item, index: number): ItemView {
     toast((await copyText(link)) ? 'Link copied' : link);
     if (!currentUser()) return;
     try {
-      const r = await api<{ share_count: number }>('POST', `/videos/${encodeURIComponent(item.id)}/share`, {
-        channel: 'copy_link',
+      const r = await call('POST /api/v1/videos/{id}/share', {
+        path: { id: item.id },
+        body: { channel: 'copy_link' },
       });
       item.stats.shares = r.share_count;
       setCount(share, r.share_count);
@@ -205,10 +205,9 @@ export function buildItemView(item: Item, index: number): ItemView {
     // A second tap unfollows, or cancels a request still waiting for a private account's approval.
     const following = follow.classList.contains('following') || follow.classList.contains('requested');
     try {
-      const r = await api<{ following: boolean; requested: boolean }>(
-        following ? 'DELETE' : 'POST',
-        `/users/${encodeURIComponent(item.author.id)}/follow`,
-      );
+      const r = await call(following ? 'DELETE /api/v1/users/{id}/follow' : 'POST /api/v1/users/{id}/follow', {
+        path: { id: item.author.id },
+      });
       // Every item by this author on the page shares the state.
       const selector = `.item[data-author="${CSS.escape(item.author.id)}"] .follow`;
       for (const b of Array.from(document.querySelectorAll<HTMLElement>(selector))) {

@@ -1,10 +1,13 @@
 // The report dialog: why a video, a comment or a user should be looked at, sent to POST /reports.
-import { api } from './api.ts';
+import type { Operations } from '../../client/index.ts';
+import { call } from './api.ts';
 import { ensureSignedIn } from './auth.ts';
 import { h, openSheet, toast } from './ui.ts';
 
+type Reason = Operations['POST /api/v1/reports']['body']['reason'];
+
 /** The reason codes of POST /reports, as people read them. */
-const REASONS: readonly [string, string][] = [
+const REASONS: readonly [Reason, string][] = [
   ['spam', 'Spam or scam'],
   ['harassment', 'Harassment or bullying'],
   ['hate', 'Hate speech'],
@@ -49,11 +52,13 @@ export async function openReport(target: ReportTarget): Promise<void> {
     const reason = (form.querySelector<HTMLInputElement>('input[name=reason]:checked') ?? { value: 'other' }).value;
     send.disabled = true;
     try {
-      const r = await api<{ duplicate: boolean }>('POST', '/reports', {
-        target_type: target.type,
-        target_id: target.id,
-        reason,
-        ...(note.value.trim() ? { note: note.value.trim() } : {}),
+      const r = await call('POST /api/v1/reports', {
+        body: {
+          target_type: target.type,
+          target_id: target.id,
+          reason: reason as Reason, // one of REASONS: the radio buttons offer nothing else
+          ...(note.value.trim() ? { note: note.value.trim() } : {}),
+        },
       });
       sheet.close();
       toast(r.duplicate ? 'You already reported this.' : 'Thanks. A moderator will review it.');

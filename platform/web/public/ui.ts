@@ -1,5 +1,5 @@
 // Small DOM helpers shared by the views: element builder, icons, toasts and bottom sheets.
-import { ApiError } from './api.ts';
+import { ApiError, NetworkError } from './api.ts';
 
 type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
 
@@ -44,7 +44,13 @@ let toastTimer: ReturnType<typeof setTimeout> | undefined;
 /** Shows a message at the bottom for a few seconds; an ApiError shows its server message. */
 export function toast(message: string | unknown): void {
   const text =
-    typeof message === 'string' ? message : message instanceof ApiError ? message.message : 'Something went wrong.';
+    typeof message === 'string'
+      ? message
+      : message instanceof ApiError
+        ? message.serverMessage
+        : message instanceof NetworkError
+          ? 'The network is unavailable; try again.'
+          : 'Something went wrong.';
   const el = document.getElementById('toast')!;
   el.textContent = text;
   el.classList.add('show');

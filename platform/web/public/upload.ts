@@ -1,28 +1,23 @@
 // The upload page: create the video, PUT the file to its signed URL with progress, declare it
 // complete, then poll until the transcode made it playable.
-import { ApiError, api } from './api.ts';
+import type { Operations, ResponseOf } from '../../client/index.ts';
+import { ApiError, call } from './api.ts';
 import { ensureSignedIn } from './auth.ts';
 import { toast } from './ui.ts';
 
-const UPLOAD_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'];
+type Create = Operations['POST /api/v1/videos']['body'];
+type UploadType = NonNullable<Create['content_type']>;
+
+const UPLOAD_TYPES: readonly string[] = [
+  'video/mp4',
+  'video/quicktime',
+  'video/webm',
+  'video/x-matroska',
+] satisfies UploadType[];
 const POLL_MS = 2000;
 const POLL_LIMIT_MS = 15 * 60_000;
 
-interface Created {
-  video_id: string;
-  upload_url: string;
-  upload_method: 'PUT';
-  upload_headers: Record<string, string>;
-  max_bytes: number;
-}
-
-interface VideoStatus {
-  video_id: string;
-  status: 'uploading' | 'processing' | 'ready' | 'failed';
-  failure_code: string | null;
-  /** Why it failed, in words for the uploader (the server removes its own paths and tool internals). */
-  failure_reason: string | null;
-}
+type VideoStatus = ResponseOf<'GET /api/v1/videos/{id}/status'>;
 
 /** PUTs `file` with XMLHttpRequest, the only browser API that reports upload progress. */
 function put(url: string, file: File, headers: Record<string, string>, onProgress: (f: number) => void): Promise<void> {
@@ -41,9 +36,9 @@ function put(url: string, file: File, headers: Record<string, string>, onProgres
       } catch {
         // Object stores answer XML or nothing: keep the status.
       }
-      reject(new ApiError('UPLOAD_FAILED', message, xhr.status));
+      reject(new ApiError(xhr.status, 'UPLOAD_FAILED', message));
     };
-    xhr.onerror = () => reject(new ApiError('NETWORK', 'The upload was interrupted; try again.', 0));
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload was interrupted; try again.'));
     xhr.send(file);
   });
 }
@@ -87,28 +82,31 @@ export function initUpload(page: HTMLElement, onReady: (videoId: string) => void
     bar.hidden = false;
     try {
       say('Creating…');
-      const created = await api<Created>('POST', '/videos', {
-        caption: caption.value.trim(),
-        hashtags: tags.value.split(/[\s,]+/).filter((t) => t !== ''),
-        privacy: privacy.value,
-        comment_setting: commentSetting.value,
-        content_type: UPLOAD_TYPES.includes(f.type) ? f.type : 'video/mp4',
+      const created = await call('POST /api/v1/videos', {
+        body: {
+          caption: caption.value.trim(),
+          hashtags: tags.value.split(/[\s,]+/).filter((t) => t !== ''),
+          // The selects offer only the API's values; other file types go as mp4 and the server probes them.
+          privacy: privacy.value as Create['privacy'],
+          comment_setting: commentSetting.value as Create['comment_setting'],
+          content_type: (UPLOAD_TYPES.includes(f.type) ? f.type : 'video/mp4') as UploadType,
+        },
       });
-      if (f.size > created.max_bytes) throw new ApiError('PAYLOAD_TOO_LARGE', 'The file is too large.', 413);
+      if (f.size > created.max_bytes) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The file is too large.');
       say('Uploading…');
       await put(created.upload_url, f, created.upload_headers, (p) => {
         bar.value = p;
         say(`Uploading… ${Math.round(p * 100)}%`);
       });
       bar.value = 1;
-      await api('POST', `/videos/${encodeURIComponent(created.video_id)}/complete`);
+      await call('POST /api/v1/videos/{id}/complete', { path: { id: created.video_id } });
       say('Processing…');
       const started = Date.now();
       for (;;) {
-        const v = await api<VideoStatus>('GET', `/videos/${encodeURIComponent(created.video_id)}/status`);
+        const v = await call('GET /api/v1/videos/{id}/status', { path: { id: created.video_id } });
         if (v.status === 'ready') break;
-        if (v.status === 'failed') throw new ApiError(v.failure_code ?? 'FAILED', rejectionText(v), 0);
-        if (Date.now() - started > POLL_LIMIT_MS) throw new ApiError('TIMEOUT', 'Processing is taking too long.', 0);
+        if (v.status === 'failed') throw new ApiError(422, v.failure_code ?? 'FAILED', rejectionText(v));
+        if (Date.now() - started > POLL_LIMIT_MS) throw new ApiError(0, 'TIMEOUT', 'Processing is taking too long.');
         await sleep(POLL_MS);
       }
       say('Ready!');

@@ -1,13 +1,16 @@
 // The author's settings of one of their videos (PATCH /videos/:id): who can watch it and who can comment.
-import { api } from './api.ts';
+import type { Operations } from '../../client/index.ts';
+import { call } from './api.ts';
 import { h, openSheet, toast } from './ui.ts';
 
-const PRIVACY: readonly [string, string][] = [
+type Patch = NonNullable<Operations['PATCH /api/v1/videos/{id}']['body']>;
+
+const PRIVACY: readonly [NonNullable<Patch['privacy']>, string][] = [
   ['public', 'Everyone'],
   ['friends', 'Friends (followers you follow back)'],
   ['private', 'Only me'],
 ];
-const COMMENTS: readonly [string, string][] = [
+const COMMENTS: readonly [NonNullable<Patch['comment_setting']>, string][] = [
   ['everyone', 'Everyone who can watch'],
   ['followers', 'Your followers'],
   ['off', 'No one (comments off)'],
@@ -21,7 +24,7 @@ function select(name: string, options: readonly [string, string][], value: strin
 export async function openVideoSettings(videoId: string): Promise<void> {
   let video: { privacy: string; comment_setting: string };
   try {
-    video = await api('GET', `/videos/${encodeURIComponent(videoId)}`);
+    video = await call('GET /api/v1/videos/{id}', { path: { id: videoId } });
   } catch (err) {
     toast(err);
     return;
@@ -41,9 +44,13 @@ export async function openVideoSettings(videoId: string): Promise<void> {
     e.preventDefault();
     save.disabled = true;
     try {
-      await api('PATCH', `/videos/${encodeURIComponent(videoId)}`, {
-        privacy: privacy.value,
-        comment_setting: comments.value,
+      await call('PATCH /api/v1/videos/{id}', {
+        path: { id: videoId },
+        body: {
+          // Both selects offer only the values listed above.
+          privacy: privacy.value as Patch['privacy'],
+          comment_setting: comments.value as Patch['comment_setting'],
+        },
       });
       sheet.close();
       toast('Saved');
