@@ -58,12 +58,20 @@ export const configSchema = z.object({
   /** Requests per minute per authenticated user and per client IP. */
   RATE_LIMIT_USER_PER_MIN: z.coerce.number().int().positive().default(600),
   RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
-  /** Register/login attempts per minute per client IP. */
-  RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().positive().default(30),
+  /**
+   * Register/login attempts per minute per client IP, successful or not. Generous: a campus or carrier
+   * NAT puts many people behind one address; guessing is held back by the two failure budgets below.
+   */
+  RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().positive().default(300),
   /** New accounts per client IP per hour (on top of RATE_LIMIT_AUTH_PER_MIN). */
-  REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(20),
+  REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(100),
   /** Failed logins per account per 15 minutes; past it the account's logins answer 429 until the window ends. */
   LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+  /**
+   * Failed logins per client IP per 15 minutes, whatever the accounts; past it logins from that address
+   * answer 429 until the window ends (credential stuffing: many accounts, few guesses each, one address).
+   */
+  LOGIN_FAILURES_PER_IP: z.coerce.number().int().positive().default(150),
   /** Requests with an unknown, expired or revoked bearer token per client IP per minute before 429. */
   INVALID_TOKENS_PER_IP_PER_MIN: z.coerce.number().int().positive().default(20),
   /** Videos one user may create (POST /videos or /videos/direct) per minute and per day. */

@@ -87,6 +87,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     sessionTtlS: deps.config.SESSION_TTL_S,
     adminHandles: deps.config.ADMIN_HANDLES,
     loginFailuresPerAccount: deps.config.LOGIN_FAILURES_PER_ACCOUNT,
+    loginFailuresPerIp: deps.config.LOGIN_FAILURES_PER_IP,
   });
   installAuthHook(app, auth, windowCounters(deps.cache, deps.clock), deps.config.INVALID_TOKENS_PER_IP_PER_MIN, {
     // The scraper's METRICS_TOKEN is not a session: /metrics checks it itself.

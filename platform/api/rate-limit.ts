@@ -7,7 +7,7 @@ import { AppError } from '../../core/errors/registry.ts';
 export interface RateLimits {
   perUserPerMin: number;
   perIpPerMin: number;
-  /** Tighter budget per IP for register/login, against password guessing. */
+  /** Register/login attempts per IP, successful or not: NAT-safe; failures have their own budgets (auth service). */
   authPerIpPerMin: number;
   /** New accounts per IP per hour. */
   registrationsPerIpPerHour: number;

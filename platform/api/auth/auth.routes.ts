@@ -99,7 +99,7 @@ export function authRoutes(auth: AuthService): FastifyPluginAsync {
           response: { 200: grant },
         },
       },
-      async (request) => auth.login(request.body),
+      async (request) => auth.login(request.body, { ip: request.ip }),
     );
     app.post(
       '/auth/logout',

@@ -43,6 +43,8 @@ export function authService(deps: {
   adminHandles?: readonly string[];
   /** Failed logins per account per 15 min before the account's logins are refused until the window ends. */
   loginFailuresPerAccount?: number;
+  /** Failed logins per client address per 15 min, any accounts, before that address's logins are refused. */
+  loginFailuresPerIp?: number;
 }) {
   const { metadata, cache, clock } = deps;
   const counters = windowCounters(cache, clock);
@@ -50,6 +52,13 @@ export function authService(deps: {
   const loginFailures = (handle: string) => ({
     key: `loginfail:${handle}`,
     limit: deps.loginFailuresPerAccount ?? 10,
+    windowMs: LOGIN_FAILURE_WINDOW_MS,
+  });
+  // Per address, failures only: many people behind one NAT signing in successfully spend nothing here,
+  // while one address trying many accounts (a few guesses each, under the per-account budget) is stopped.
+  const addressFailures = (ip: string) => ({
+    key: `loginfail-ip:${ip}`,
+    limit: deps.loginFailuresPerIp ?? 150,
     windowMs: LOGIN_FAILURE_WINDOW_MS,
   });
 
@@ -94,13 +103,15 @@ export function authService(deps: {
       return grant(user);
     },
 
-    async login(input: { handle: string; password: string }): Promise<SessionGrant> {
+    /** Signs in; `from.ip`, the client's address, is held to the per-address failure budget. */
+    async login(input: { handle: string; password: string }, from: { ip?: string } = {}): Promise<SessionGrant> {
       const handle = input.handle.toLowerCase();
-      await counters.check(loginFailures(handle));
+      const budgets = [loginFailures(handle), ...(from.ip !== undefined ? [addressFailures(from.ip)] : [])];
+      for (const b of budgets) await counters.check(b);
       const found = await usersRepo.byHandleWithHash(metadata, handle);
       const ok = await verifyPassword(input.password, found?.password_hash ?? DUMMY_HASH);
       if (!found || !ok) {
-        await counters.spend([loginFailures(handle)]).catch(() => {});
+        await counters.spend(budgets).catch(() => {});
         throw new AppError('INVALID_CREDENTIALS');
       }
       const { password_hash: _omit, ...user } = found;
