@@ -1,6 +1,7 @@
 // Video grids shared by the discover, hashtag and profile pages: tiles that open the video in the feed
 // (`/?v=<id>`), and a "More" button that follows next_cursor.
 import type { ResponseOf } from '../../client/index.ts';
+import { ApiError } from './api.ts';
 import { formatCount, h, icon, toast } from './ui.ts';
 
 /** A tile as the card lists return it. */
@@ -41,7 +42,7 @@ export async function loadGrid(host: HTMLElement, source: CardSource, empty: str
       more.hidden = cursor === null;
       if (grid.childElementCount === 0) host.replaceChildren(h('p', { class: 'muted empty' }, empty));
     } catch (err) {
-      host.replaceChildren(h('p', { class: 'muted empty' }, err instanceof Error ? err.message : String(err)));
+      host.replaceChildren(h('p', { class: 'muted empty' }, err instanceof ApiError ? err.serverMessage : String(err)));
       toast(err);
     }
   }

@@ -2,7 +2,7 @@
 // (or it is you), their liked videos; follower and following lists open in a sheet. A private account
 // shows its grid and lists to approved followers only; others get a follow (request) button.
 import type { ResponseOf } from '../../client/index.ts';
-import { call, currentUser } from './api.ts';
+import { ApiError, call, currentUser } from './api.ts';
 import { ensureSignedIn } from './auth.ts';
 import { privacyPanel } from './follow-requests.ts';
 import { loadGrid } from './grid.ts';
@@ -66,7 +66,7 @@ export function initProfile(page: HTMLElement): { show(userId: string): Promise<
     } catch (err) {
       page.replaceChildren(
         h('h1', {}, 'Profile'),
-        h('p', { class: 'muted empty' }, err instanceof Error ? err.message : 'Not found.'),
+        h('p', { class: 'muted empty' }, err instanceof ApiError ? err.serverMessage : 'Not found.'),
       );
       return;
     }

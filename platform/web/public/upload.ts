@@ -115,7 +115,7 @@ export function initUpload(page: HTMLElement, onReady: (videoId: string) => void
       toast('Your video is live');
       onReady(created.video_id);
     } catch (err) {
-      say(err instanceof Error ? err.message : 'The upload failed.');
+      say(err instanceof ApiError ? err.serverMessage : err instanceof Error ? err.message : 'The upload failed.');
       toast(err);
     } finally {
       submit.disabled = false;
