@@ -38,6 +38,7 @@ import { validateProbe } from '../platform/media/validate.ts';
 import { videosRepo } from '../platform/media/videos.repo.ts';
 import { writeResults } from './lib/results.ts';
 import { formatTable } from './lib/table.ts';
+import { loadThrough, zipfSampler } from './media/cdn-load.ts';
 
 const quick = process.argv.includes('--quick');
 const CLIP_S = quick ? 6 : 30;
@@ -200,72 +201,6 @@ async function runWorker(env: Awaited<ReturnType<typeof openMediaTestEnv>>, src:
   };
 }
 
-/** Indices 0..n-1 drawn with P(k) ∝ 1/(k+1)^s. */
-function zipfSampler(n: number, s: number, rand: () => number): () => number {
-  const cdf: number[] = [];
-  let total = 0;
-  for (let k = 1; k <= n; k++) {
-    total += 1 / k ** s;
-    cdf.push(total);
-  }
-  return () => {
-    const u = rand() * total;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
-async function load(base: string, paths: readonly string[]) {
-  let next = 0;
-  let bytes = 0;
-  let errors = 0;
-  const hit: boolean[] = [];
-  const started = performance.now();
-  const lane = async () => {
-    while (next < paths.length) {
-      const i = next++;
-      const res = await fetch(`${base}${paths[i]}`);
-      const body = await res.arrayBuffer();
-      if (res.status !== 200) errors++;
-      bytes += body.byteLength;
-      hit[i] = res.headers.get('x-cache-status') === 'HIT';
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-  const s = (performance.now() - started) / 1000;
-  return { rps: paths.length / s, mbps: bytes / 1e6 / s, ...cacheRatios(paths, hit), errors };
-}
-
-/**
- * Hit ratios with warm-up apart: the first request for each object is a compulsory miss (no cache can
- * hold what it never saw), counted in `compulsoryMissRatio`; `steadyStateHitRatio` is the hit ratio of
- * every later request, which is what the cache itself is judged by.
- */
-function cacheRatios(paths: readonly string[], hit: readonly boolean[]) {
-  const seen = new Set<string>();
-  let later = 0;
-  let laterHits = 0;
-  for (const [i, p] of paths.entries()) {
-    if (!seen.has(p)) {
-      seen.add(p);
-      continue;
-    }
-    later++;
-    if (hit[i]) laterHits++;
-  }
-  return {
-    hitRatio: hit.filter(Boolean).length / Math.max(1, paths.length),
-    compulsoryMissRatio: seen.size / Math.max(1, paths.length),
-    steadyStateHitRatio: later > 0 ? laterHits / later : 0,
-  };
-}
-
 async function main(): Promise<void> {
   const env = await openMediaTestEnv('file');
   try {
@@ -339,9 +274,9 @@ async function main(): Promise<void> {
     const nginxDir = join('/tmp', `foryou-bench-nginx-${process.pid}`);
     const nginx = await startNginx(nginxDir, new URL(origin).host);
     try {
-      const direct = await load(origin, workload);
+      const direct = await loadThrough(origin, workload, CONCURRENCY);
       const before = originRequests;
-      const cdn = await load(nginx.base, workload);
+      const cdn = await loadThrough(nginx.base, workload, CONCURRENCY);
       const cdnOrigin = originRequests - before;
       process.stdout.write(
         `\nsegments: ${ranked.length} objects (${(segBodies[0]!.length / 1024).toFixed(0)} KiB each), ${REQUESTS} requests, Zipf s=${ZIPF_S}, ${CONCURRENCY} concurrent\n${formatTable(
