@@ -63,12 +63,19 @@ export async function prewarmPass(
     ids,
   );
   const base = mediaBaseUrl(deps.publicBaseUrl);
-  const get = async (url: string): Promise<string> => {
+  /** Fetches `url` to its end (so the cache stores it); the body as text only for playlists. */
+  const fetchThrough = async (url: string): Promise<Response> => {
     result.requests++;
     const res = await f(url, { signal: AbortSignal.timeout(10_000) });
-    const body = await res.arrayBuffer();
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    return new TextDecoder().decode(body);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`${url}: HTTP ${res.status}`);
+    }
+    return res;
+  };
+  const get = async (url: string): Promise<string> => (await fetchThrough(url)).text();
+  const warm = async (url: string): Promise<void> => {
+    await (await fetchThrough(url)).arrayBuffer();
   };
   for (const r of rows) {
     const open = openToAnyone({
@@ -80,7 +87,7 @@ export async function prewarmPass(
     try {
       const urls = await startUrls(`${base}${mediaKeys.master(r.id, Number(r.version))}`, get);
       // The master and the rendition playlist were fetched to find the rest; the files follow.
-      for (const u of urls.slice(2)) await get(u);
+      for (const u of urls.slice(2)) await warm(u);
       result.videos++;
     } catch {
       result.failed++;
