@@ -222,8 +222,9 @@ for (const [name, rs] of Object.entries(runs)) {
       () => ({ values: ret[0]!.perQuery[m === 'ndcg_at_10' ? 'ndcg_at_10' : 'recall_at_100'] }),
     );
     out[m] = r5(e.mean);
-    // Only recall@100 and NDCG@10 have per-user arrays; the other deterministic intervals are left out.
-    if (e.n >= 2 || m === 'recall_at_100' || m === 'ndcg_at_10') out[`${m}_ci95`] = ci(e);
+    // Only recall@100 and NDCG@10 have per-user arrays; the other deterministic intervals are left out
+    // (a bootstrap's n counts users, so it cannot tell a seeded model from a deterministic one).
+    if (ret.length >= 2 || m === 'recall_at_100' || m === 'ndcg_at_10') out[`${m}_ci95`] = ci(e);
   }
   const cold = summarise(
     ret.map((r) => r.coldUsers.recall_at_100),
