@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import { inList } from '../../core/metadata/sql.ts';
 
 /**
  * The `blocks` table: `user_id` blocked `blocked_user_id`. A block works both ways (neither sees the
@@ -29,6 +30,28 @@ export function blocksRepo(db: SqlExecutor) {
         [a, b],
       );
       return r !== undefined;
+    },
+
+    /**
+     * `eitherWay` for many pairs in one query: the pairs (as given, `a` NUL `b`) with a block between them
+     * in either direction.
+     */
+    async eitherWayAmong(pairs: readonly (readonly [string, string])[]): Promise<Set<string>> {
+      if (pairs.length === 0) return new Set();
+      const as = [...new Set(pairs.map((p) => p[0]))];
+      const bs = [...new Set(pairs.map((p) => p[1]))];
+      const aList = inList(as.length);
+      const bList = inList(bs.length, as.length + 1);
+      const rows = await db.all<{ user_id: string; blocked_user_id: string }>(
+        `SELECT user_id, blocked_user_id FROM blocks
+         WHERE (user_id IN (${aList}) AND blocked_user_id IN (${bList}))
+            OR (user_id IN (${bList}) AND blocked_user_id IN (${aList}))`,
+        [...as, ...bs],
+      );
+      const hit = new Set(rows.map((r) => `${r.user_id}\u0000${r.blocked_user_id}`));
+      const out = new Set<string>();
+      for (const [a, b] of pairs) if (hit.has(`${a}\u0000${b}`) || hit.has(`${b}\u0000${a}`)) out.add(`${a}\u0000${b}`);
+      return out;
     },
 
     /** Everyone `userId` blocked or was blocked by. */

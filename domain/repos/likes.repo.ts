@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
-import { inList } from '../../core/metadata/sql.ts';
+import { inList, valuesList } from '../../core/metadata/sql.ts';
 
 /** The `likes` table: one row per (user, liked video). Pass a transaction as `db` to write inside one. */
 export function likesRepo(db: SqlExecutor) {
@@ -11,6 +11,20 @@ export function likesRepo(db: SqlExecutor) {
         [userId, videoId, now],
       );
       return r.changes > 0;
+    },
+
+    /**
+     * `add` for many (user, video) pairs in one statement; returns the pairs (`user` NUL `video`) that were
+     * new, the others being liked already.
+     */
+    async addMany(pairs: readonly { userId: string; videoId: string }[], now: number): Promise<Set<string>> {
+      if (pairs.length === 0) return new Set();
+      const rows = await db.all<{ user_id: string; video_id: string }>(
+        `INSERT INTO likes (user_id, video_id, created_at) VALUES ${valuesList(pairs.length, 3)}
+         ON CONFLICT DO NOTHING RETURNING user_id, video_id`,
+        pairs.flatMap((p) => [p.userId, p.videoId, now]),
+      );
+      return new Set(rows.map((r) => `${r.user_id}\u0000${r.video_id}`));
     },
 
     /** False when the user had not liked the video. */

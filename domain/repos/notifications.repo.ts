@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
+import { valuesList } from '../../core/metadata/sql.ts';
 
 /** What a notification is about. */
 export const NOTIFICATION_TYPES = [
@@ -53,23 +54,29 @@ const toRow = (r: NotificationRow): NotificationRow => ({
  * after the last id it sent. Reading never hides a notification; `read_at` only marks it.
  */
 export function notificationsRepo(db: SqlExecutor) {
+  /** Several notifications in one statement. */
+  async function addMany(ns: readonly NewNotification[]): Promise<void> {
+    if (ns.length === 0) return;
+    await db.run(
+      `INSERT INTO notifications (id, user_id, type, actor_id, video_id, comment_id, case_id, data, created_at)
+       VALUES ${valuesList(ns.length, 9)}`,
+      ns.flatMap((n) => [
+        n.id,
+        n.userId,
+        n.type,
+        n.actorId ?? null,
+        n.videoId ?? null,
+        n.commentId ?? null,
+        n.caseId ?? null,
+        JSON.stringify(n.data ?? {}),
+        n.now,
+      ]),
+    );
+  }
   return {
+    addMany,
     async add(n: NewNotification): Promise<void> {
-      await db.run(
-        `INSERT INTO notifications (id, user_id, type, actor_id, video_id, comment_id, case_id, data, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          n.id,
-          n.userId,
-          n.type,
-          n.actorId ?? null,
-          n.videoId ?? null,
-          n.commentId ?? null,
-          n.caseId ?? null,
-          JSON.stringify(n.data ?? {}),
-          n.now,
-        ],
-      );
+      await addMany([n]);
     },
 
     /** Newest first, before the id `before` when given. */

@@ -21,3 +21,27 @@ export async function relationTo(db: SqlExecutor, viewerId: string | undefined, 
   ]);
   return { follows: following, mutual, blocked };
 }
+
+/**
+ * `relationTo` for many (viewer, video) pairs, answered in order: one read of the blocks among all of
+ * them, and the follows only for the pairs whose video's or account's privacy makes them matter.
+ */
+export async function relationsTo(
+  db: SqlExecutor,
+  asks: readonly { viewerId: string | undefined; video: RelationKey }[],
+): Promise<Relation[]> {
+  const pairs: [string, string][] = [];
+  for (const { viewerId, video } of asks) if (needsRelation(viewerId, video)) pairs.push([viewerId, video.authorId]);
+  const blocked = await blocksRepo(db).eitherWayAmong(pairs);
+  const follows = followsRepo(db);
+  return Promise.all(
+    asks.map(async ({ viewerId, video }) => {
+      if (!needsRelation(viewerId, video)) return NO_RELATION;
+      const [mutual, following] = await Promise.all([
+        video.privacy === 'friends' ? follows.areMutual(viewerId, video.authorId) : false,
+        video.authorPrivate ? follows.isFollowing(viewerId, video.authorId) : false,
+      ]);
+      return { follows: following, mutual, blocked: blocked.has(`${viewerId}\u0000${video.authorId}`) };
+    }),
+  );
+}

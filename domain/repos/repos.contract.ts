@@ -10,7 +10,7 @@ import { countersRepo } from './counters.repo.ts';
 import { followsRepo } from './follows.repo.ts';
 import { interestsRepo } from './interests.repo.ts';
 import { likesRepo } from './likes.repo.ts';
-import { relationTo } from './relation.ts';
+import { relationsTo, relationTo } from './relation.ts';
 import { readViewerGraph } from './viewer-graph.repo.ts';
 
 export function describeRepositoriesContract(name: string, open: () => Promise<MetadataStore>): void {
@@ -84,6 +84,25 @@ export function describeRepositoriesContract(name: string, open: () => Promise<M
       expect(await relationTo(db, 'rc', key('public'))).toEqual({ ...none, blocked: true });
       expect(await relationTo(db, undefined, key('friends', true))).toEqual(none);
       expect(await relationTo(db, 'ra', key('friends', true))).toEqual(none);
+      // The batch read answers each ask as relationTo does, in order.
+      const asks = [
+        { viewerId: 'rb', video: key('friends') },
+        { viewerId: 'rb', video: key('public', true) },
+        { viewerId: 'rc', video: key('public') },
+        { viewerId: 'rd', video: key('public') },
+        { viewerId: undefined, video: key('friends', true) },
+        { viewerId: 'ra', video: key('friends', true) },
+      ];
+      expect(await relationsTo(db, asks)).toEqual(
+        await Promise.all(asks.map((a) => relationTo(db, a.viewerId, a.video))),
+      );
+      expect(
+        await blocksRepo(db).eitherWayAmong([
+          ['ra', 'rc'],
+          ['rc', 'ra'],
+          ['ra', 'rb'],
+        ]),
+      ).toEqual(new Set(['ra\u0000rc', 'rc\u0000ra']));
     });
 
     it('likes: idempotent, counted exactly, and read for a page in one call', async () => {
@@ -98,6 +117,18 @@ export function describeRepositoriesContract(name: string, open: () => Promise<M
       expect(await l.remove('la', 'v1')).toBe(true);
       expect(await l.remove('la', 'v1')).toBe(false);
       expect(await l.countOf('v1')).toBe(1);
+      // Many at once: only the new pairs are reported.
+      const added = await l.addMany(
+        [
+          { userId: 'lb', videoId: 'v1' },
+          { userId: 'lc', videoId: 'v1' },
+          { userId: 'lc', videoId: 'v2' },
+        ],
+        3,
+      );
+      expect(added).toEqual(new Set(['lc\u0000v1', 'lc\u0000v2']));
+      expect(await l.countOf('v1')).toBe(2);
+      expect(await l.addMany([], 3)).toEqual(new Set());
     });
 
     it('interests: replaced as a whole and listed sorted, Unicode tags included', async () => {

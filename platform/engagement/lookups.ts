@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { inList } from '../../core/metadata/sql.ts';
 import type { AccessVideo, Relation } from '../../domain/access.ts';
 import { canView, videoAccess } from '../../domain/access.ts';
-import { relationTo } from '../../domain/repos/relation.ts';
+import { relationsTo, relationTo } from '../../domain/repos/relation.ts';
 
 /** The video fields engagement needs. */
 export interface VideoRef {
@@ -76,12 +76,46 @@ export async function visibleVideo(db: SqlExecutor, videoId: string, viewerId: s
 export async function engageableVideo(db: SqlExecutor, videoId: string, userId: string): Promise<VideoRef> {
   const row = await db.get<VideoRow>(`SELECT ${COLUMNS} FROM videos WHERE id = $1 AND deleted_at IS NULL`, [videoId]);
   if (!row) throw new AppError('VIDEO_NOT_FOUND');
+  const verdict = engageVerdict(userId, row, await relationTo(db, userId, accessOf(row)));
+  if (verdict instanceof AppError) throw verdict;
+  return verdict;
+}
+
+/**
+ * `engageableVideo` for many (user, video) asks at once, answered in order with the video or the error
+ * `engageableVideo` would throw: one read of the rows and one of the blocks among the pairs.
+ */
+export async function engageableVideos(
+  db: SqlExecutor,
+  asks: readonly { userId: string; videoId: string }[],
+): Promise<(VideoRef | AppError)[]> {
+  const rows = new Map(
+    (
+      await videoRows(
+        db,
+        asks.map((a) => a.videoId),
+        ' AND deleted_at IS NULL',
+      )
+    ).map((r) => [r.id, r]),
+  );
+  const found = asks.flatMap((a) => {
+    const row = rows.get(a.videoId);
+    return row ? [{ viewerId: a.userId, video: accessOf(row), row }] : [];
+  });
+  const relations = await relationsTo(db, found);
+  const verdicts = new Map(
+    found.map((f, i) => [`${f.viewerId}\u0000${f.row.id}`, engageVerdict(f.viewerId, f.row, relations[i]!)]),
+  );
+  return asks.map((a) => verdicts.get(`${a.userId}\u0000${a.videoId}`) ?? new AppError('VIDEO_NOT_FOUND'));
+}
+
+/** The engagement rule for one row and relation: the video, or the error to answer. */
+function engageVerdict(userId: string, row: VideoRow, relation: Relation): VideoRef | AppError {
   const video = accessOf(row);
-  const relation = await relationTo(db, userId, video);
   const verdict = videoAccess(userId, video, relation);
   if (verdict === 'visible') return toRef(row);
-  if (verdict === 'blocked' && canView(userId, video, { ...relation, blocked: false })) throw new AppError('BLOCKED');
-  throw new AppError('VIDEO_NOT_FOUND');
+  if (verdict === 'blocked' && canView(userId, video, { ...relation, blocked: false })) return new AppError('BLOCKED');
+  return new AppError('VIDEO_NOT_FOUND');
 }
 
 /** Video rows by id, read in chunks of 200 ids per statement. */

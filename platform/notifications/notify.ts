@@ -10,3 +10,9 @@ export async function notify(tx: SqlExecutor, n: Omit<NewNotification, 'id'>): P
   if (n.actorId !== undefined && n.actorId === n.userId) return;
   await notificationsRepo(tx).add({ id: newId(n.now), ...n });
 }
+
+/** `notify` for several notifications in one statement (those telling users of their own action left out). */
+export async function notifyMany(tx: SqlExecutor, ns: readonly Omit<NewNotification, 'id'>[]): Promise<void> {
+  const told = ns.filter((n) => n.actorId === undefined || n.actorId !== n.userId);
+  await notificationsRepo(tx).addMany(told.map((n) => ({ id: newId(n.now), ...n })));
+}
