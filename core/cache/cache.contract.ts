@@ -86,6 +86,31 @@ export function describeCacheContract(
       expect(await cache.ttl(key)).toBe(-1);
     });
 
+    it('setManyIfAbsent sets each missing key and reports which, in order, with the TTL', async () => {
+      const [a, b, c, d] = [k('many-a'), k('many-b'), k('many-c'), k('many-d')];
+      await cache.set(b, 'there');
+      expect(await cache.setManyIfAbsent([a, b, c], '1', 60_000)).toEqual([true, false, true]);
+      expect(await cache.mget([a, b, c])).toEqual(['1', 'there', '1']);
+      expect(await cache.ttl(a)).toBeGreaterThan(0);
+      expect(await cache.ttl(b)).toBe(-1);
+      expect(await cache.setManyIfAbsent([a, d], '2', 0)).toEqual([false, true]);
+      expect(await cache.ttl(d)).toBe(-1);
+      expect(await cache.setManyIfAbsent([], '1', 1_000)).toEqual([]);
+    });
+
+    it('setMany sets each key to its own value and TTL', async () => {
+      const [a, b] = [k('setmany-a'), k('setmany-b')];
+      await cache.set(b, 'old', 60_000);
+      await cache.setMany([
+        { key: a, value: 'x', ttlMs: 60_000 },
+        { key: b, value: 'y' },
+      ]);
+      expect(await cache.mget([a, b])).toEqual(['x', 'y']);
+      expect(await cache.ttl(a)).toBeGreaterThan(0);
+      expect(await cache.ttl(b)).toBe(-1);
+      await cache.setMany([]);
+    });
+
     it('lets exactly one of 50 concurrent setIfAbsent calls win', async () => {
       const key = k('race');
       const wins = await Promise.all(Array.from({ length: 50 }, (_, i) => cache.setIfAbsent(key, `w${i}`, 10_000)));

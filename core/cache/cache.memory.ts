@@ -87,6 +87,18 @@ export class MemoryCache implements Cache {
     return true;
   }
 
+  async setManyIfAbsent(keys: readonly string[], value: string, ttlMs: number): Promise<boolean[]> {
+    checkTtl(ttlMs);
+    const out: boolean[] = [];
+    for (const key of keys) out.push(await this.setIfAbsent(key, value, ttlMs));
+    return out;
+  }
+
+  async setMany(entries: readonly { key: string; value: string; ttlMs?: number }[]): Promise<void> {
+    for (const e of entries) checkTtl(e.ttlMs);
+    for (const e of entries) await this.set(e.key, e.value, e.ttlMs);
+  }
+
   async del(key: string): Promise<void> {
     this.#entries.delete(key);
   }

@@ -18,8 +18,29 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return added`,
 } as const;
 
+/** Scripts over many keys: called with the key count first, then the keys, then the arguments. */
+const multiKeyScripts = {
+  /** ARGV: value, TTL (0: none). Returns 1 for each key set, 0 for each already there. */
+  foryouSetManyNx: `local out = {}
+for i = 1, #KEYS do
+  local r
+  if ARGV[2] == '0' then r = redis.call('SET', KEYS[i], ARGV[1], 'NX')
+  else r = redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2], 'NX') end
+  out[i] = r and 1 or 0
+end
+return out`,
+  /** ARGV: a value and a TTL (0: none) per key. */
+  foryouSetMany: `for i = 1, #KEYS do
+  local v, ttl = ARGV[2 * i - 1], ARGV[2 * i]
+  if ttl == '0' then redis.call('SET', KEYS[i], v) else redis.call('SET', KEYS[i], v, 'PX', ttl) end
+end
+return #KEYS`,
+} as const;
+
 type ScriptCommands = {
   [name in keyof typeof scripts]: (key: string, ...args: (string | number)[]) => Promise<number>;
+} & {
+  [name in keyof typeof multiKeyScripts]: (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
 };
 
 /**
@@ -37,6 +58,7 @@ export class RedisCache implements Cache {
     this.#redis = redis;
     this.prefix = redis.options.keyPrefix ?? '';
     for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 1, lua });
+    for (const [name, lua] of Object.entries(multiKeyScripts)) redis.defineCommand(name, { lua });
     this.#scripts = redis as unknown as ScriptCommands;
   }
 
@@ -60,6 +82,23 @@ export class RedisCache implements Cache {
     const reply =
       ttl > 0 ? await this.#redis.set(key, value, 'PX', ttl, 'NX') : await this.#redis.set(key, value, 'NX');
     return reply === 'OK';
+  }
+
+  async setManyIfAbsent(keys: readonly string[], value: string, ttlMs: number): Promise<boolean[]> {
+    const ttl = checkTtl(ttlMs);
+    if (keys.length === 0) return [];
+    const reply = (await this.#scripts.foryouSetManyNx(keys.length, ...keys, value, ttl)) as number[];
+    return reply.map((r) => r === 1);
+  }
+
+  async setMany(entries: readonly { key: string; value: string; ttlMs?: number }[]): Promise<void> {
+    const ttls = entries.map((e) => checkTtl(e.ttlMs));
+    if (entries.length === 0) return;
+    await this.#scripts.foryouSetMany(
+      entries.length,
+      ...entries.map((e) => e.key),
+      ...entries.flatMap((e, i) => [e.value, ttls[i]!]),
+    );
   }
 
   async del(key: string): Promise<void> {

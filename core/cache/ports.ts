@@ -10,6 +10,10 @@ export interface Cache {
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** Sets only when absent; true when it was set (a lock or a dedup marker). */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** `setIfAbsent` of one value on many keys in one round trip; whether each key was set, in order. */
+  setManyIfAbsent(keys: readonly string[], value: string, ttlMs: number): Promise<boolean[]>;
+  /** `set` of many keys, each with its own value and TTL, in one round trip. */
+  setMany(entries: readonly { key: string; value: string; ttlMs?: number }[]): Promise<void>;
   del(key: string): Promise<void>;
   /** Adds `by` and returns the new value; the TTL is set only when the key is created. */
   incrBy(key: string, by: number, ttlMs?: number): Promise<number>;

@@ -151,9 +151,7 @@ export function clientEventsService(
       const dropped = firstOf.size - plausible.length;
       const unique = plausible;
       const markerOf = (e: ClientEvent) => `ce:${actor}:${e.client_event_id}`;
-      const won = await Promise.all(
-        unique.map((e) => deps.cache.setIfAbsent(markerOf(e), '1', CLIENT_EVENT_DEDUP_TTL_MS)),
-      );
+      const won = await deps.cache.setManyIfAbsent(unique.map(markerOf), '1', CLIENT_EVENT_DEDUP_TTL_MS);
       const accepted = unique.filter((_, i) => won[i]);
       const markers = accepted.map(markerOf);
       const watchOf = await clampedWatch(accepted, videos, actor, now);
@@ -229,10 +227,10 @@ export function clientEventsService(
     const changed = [...counted].filter(([view, n]) =>
       prior.has(view) ? prior.get(view) !== n || opened.has(view) : n > 0,
     );
-    await Promise.all(
+    await deps.cache.setMany(
       changed.map(([view, n]) => {
         const start = opened.has(view) ? now : (startOf.get(view) ?? now);
-        return deps.cache.set(view, `${start}:${n}`, Math.max(1, start + VIEW_WINDOW_MS - now));
+        return { key: view, value: `${start}:${n}`, ttlMs: Math.max(1, start + VIEW_WINDOW_MS - now) };
       }),
     );
     return watch;
