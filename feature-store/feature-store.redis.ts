@@ -31,9 +31,16 @@ const MAX_GROUP = 5_000;
 /** Applied-event markers outlive any redelivery or client retry by far. */
 const APPLIED_TTL_MS = 30 * 86_400_000;
 
+/** Marks applied events: KEYS are the markers, ARGV[1] their TTL; one command for a whole batch. */
+const MARK_APPLIED = `for i = 1, #KEYS do redis.call('SET', KEYS[i], '1', 'PX', ARGV[1]) end
+return #KEYS`;
+
+type MarkApplied = { fsMarkApplied(numKeys: number, ...args: (string | number)[]): unknown };
+
 /** Opens `redis://host:port/db?prefix=name:` (the Cache's URL rules); the prefix isolates stores sharing one Redis. */
 export async function openRedisFeatureStore(url: URL, config = DEFAULT_FEATURE_CONFIG): Promise<FeatureStore> {
   const redis = new Redis({ ...redisOptionsFromUrl(url), enableAutoPipelining: false });
+  redis.defineCommand('fsMarkApplied', { lua: MARK_APPLIED });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -164,12 +171,19 @@ class RedisFeatureStore implements FeatureStore {
       global: g === undefined ? undefined : decodeGlobal(g),
     };
     fold(slice, fresh, this.#config);
+    // Three commands, however many records and events: one MSET of the records, one script marking the events.
+    const records: string[] = [];
+    for (const [k, u] of slice.users) records.push(`${this.#p}u:${k}`, encodeUser(u));
+    for (const [k, v] of slice.videos) records.push(`${this.#p}v:${k}`, encodeVideo(v));
+    for (const [k, a] of slice.authors) records.push(`${this.#p}a:${k}`, encodeAuthor(a));
+    if (slice.global) records.push(`${this.#p}g`, encodeGlobal(slice.global));
     const multi = this.#redis.multi();
-    for (const [k, u] of slice.users) multi.set(`${this.#p}u:${k}`, encodeUser(u));
-    for (const [k, v] of slice.videos) multi.set(`${this.#p}v:${k}`, encodeVideo(v));
-    for (const [k, a] of slice.authors) multi.set(`${this.#p}a:${k}`, encodeAuthor(a));
-    if (slice.global) multi.set(`${this.#p}g`, encodeGlobal(slice.global));
-    for (const e of fresh) multi.set(`${this.#p}e:${e.id}`, '1', 'PX', APPLIED_TTL_MS);
+    if (records.length > 0) multi.mset(...records);
+    (multi as unknown as MarkApplied).fsMarkApplied(
+      fresh.length,
+      ...fresh.map((e) => `${this.#p}e:${e.id}`),
+      APPLIED_TTL_MS,
+    );
     const result = await multi.exec();
     if (result === null) return undefined;
     const failed = result.find(([err]) => err);
