@@ -136,25 +136,31 @@ export function clientEventsService(
       }
       const actor = actorKey(who);
       const now = deps.clock.now();
-      // Without an address (internal callers, not HTTP) there is nothing to budget by.
-      if (!who.userId && who.deviceId && address !== undefined && !(await deviceCounts(who.deviceId, address))) {
-        return { accepted: 0, duplicates: 0, dropped: batch.length };
-      }
       const firstOf = new Map<string, ClientEvent>();
       for (const e of batch) if (!firstOf.has(e.client_event_id)) firstOf.set(e.client_event_id, e);
-      const videos = await visibleVideos(
-        deps.metadata,
-        [...firstOf.values()].map((e) => e.video_id),
-        who.userId,
-      );
+      // Without an address (internal callers, not HTTP) there is nothing to budget by. The budget and the
+      // videos are independent reads, so the request waits for one round trip, not two.
+      const [counts, videos] = await Promise.all([
+        !who.userId && who.deviceId && address !== undefined ? deviceCounts(who.deviceId, address) : true,
+        visibleVideos(
+          deps.metadata,
+          [...firstOf.values()].map((e) => e.video_id),
+          who.userId,
+        ),
+      ]);
+      if (!counts) return { accepted: 0, duplicates: 0, dropped: batch.length };
       const plausible = [...firstOf.values()].filter((e) => videos.has(e.video_id) && !isFromTheFuture(e.ts, now));
       const dropped = firstOf.size - plausible.length;
-      const unique = plausible;
       const markerOf = (e: ClientEvent) => `ce:${actor}:${e.client_event_id}`;
-      const won = await deps.cache.setManyIfAbsent(unique.map(markerOf), '1', CLIENT_EVENT_DEDUP_TTL_MS);
-      const accepted = unique.filter((_, i) => won[i]);
+      // The views' watch states are read beside the claim of the markers (for every plausible event; only
+      // the accepted ones' are used).
+      const [won, states] = await Promise.all([
+        deps.cache.setManyIfAbsent(plausible.map(markerOf), '1', CLIENT_EVENT_DEDUP_TTL_MS),
+        viewStates(plausible, actor),
+      ]);
+      const accepted = plausible.filter((_, i) => won[i]);
       const markers = accepted.map(markerOf);
-      const watchOf = await clampedWatch(accepted, videos, actor, now);
+      const { watch: watchOf, saved } = await clampedWatch(accepted, videos, actor, now, states);
       const fresh: EngagementEvent[] = accepted.map((e, i) => ({
         v: 1,
         id: `${actor}:${e.client_event_id}`,
@@ -170,48 +176,73 @@ export function clientEventsService(
         ...(e.request_id !== undefined ? { requestId: e.request_id } : {}),
         ...(e.position !== undefined ? { position: e.position } : {}),
       }));
-      if (fresh.length > 0) {
-        try {
-          await appendEngagement(deps.events, fresh);
-        } catch (err) {
-          // Forget the markers so the client's retry of this batch is not dropped as a duplicate.
-          await Promise.allSettled(markers.map((m) => deps.cache.del(m)));
-          throw err;
-        }
+      // The views' new watch states are written while the events are appended: neither waits for the other.
+      const [appended, written] = await Promise.allSettled([
+        fresh.length > 0 ? appendEngagement(deps.events, fresh) : undefined,
+        saved,
+      ]);
+      if (appended.status === 'rejected') {
+        // Forget the markers so the client's retry of this batch is not dropped as a duplicate.
+        await Promise.allSettled(markers.map((m) => deps.cache.del(m)));
+        throw appended.reason;
       }
+      if (written.status === 'rejected') throw written.reason;
       return { accepted: fresh.length, duplicates: batch.length - fresh.length - dropped, dropped };
     },
   };
 
+  /** The key of an actor's view of a video, holding its watch state. */
+  function viewKey(actor: string, videoId: string): string {
+    return `wv:${actor}:${videoId}`;
+  }
+
+  /** Views with watch time or opened again among `events` (an impression alone still restarts its view). */
+  function watchedViews(events: readonly { view: string; type: string; watchMs?: number }[]): string[] {
+    return [...new Set(events.filter((v) => v.watchMs !== undefined || opensView(v.type)).map((v) => v.view))];
+  }
+
+  /** The stored watch states of the views `events` may touch, in one read. */
+  async function viewStates(events: readonly ClientEvent[], actor: string): Promise<Map<string, string | undefined>> {
+    const watched = watchedViews(
+      events.map((e) => ({
+        view: viewKey(actor, e.video_id),
+        type: e.type,
+        ...(e.watch_ms === undefined ? {} : { watchMs: e.watch_ms }),
+      })),
+    );
+    const values = watched.length > 0 ? await deps.cache.mget(watched) : [];
+    return new Map(watched.map((view, i) => [view, values[i]]));
+  }
+
   /**
-   * Each event's watch time clamped to one play and to the actor's wall-clock budget (in batch order).
-   * watch_ms is cumulative per view, so the budget is charged only with each view's increase (the
-   * view's counted total is remembered per actor and video, and a play_start restarts it), not with
-   * every repeat of the running total.
+   * Each event's watch time clamped to one play and to the actor's wall-clock budget (in batch order),
+   * and the write of the views' new states (`saved`, left to the caller to await). watch_ms is cumulative
+   * per view, so the budget is charged only with each view's increase (the view's counted total is
+   * remembered per actor and video, and a play_start restarts it), not with every repeat of the running
+   * total. `states` holds the views' stored states (`viewStates` of these events or more).
    */
   async function clampedWatch(
     events: readonly ClientEvent[],
     videos: ReadonlyMap<string, VideoRef>,
     actor: string,
     now: number,
-  ): Promise<(number | undefined)[]> {
+    states: ReadonlyMap<string, string | undefined>,
+  ): Promise<{ watch: (number | undefined)[]; saved: Promise<void> }> {
     const budgetKey = `wt:${actor}:${Math.floor(now / WATCH_BUDGET_WINDOW_MS)}`;
     const views: ViewWatchEvent[] = events.map((e) => ({
-      view: `wv:${actor}:${e.video_id}`,
+      view: viewKey(actor, e.video_id),
       type: e.type,
       ...(e.watch_ms === undefined
         ? {}
         : { watchMs: clampWatchToDuration(e.watch_ms, videos.get(e.video_id)?.durationMs ?? null) }),
     }));
-    // Views with watch time or opened again in this batch (an impression alone still restarts its view).
-    const watched = [...new Set(views.filter((v) => v.watchMs !== undefined || opensView(v.type)).map((v) => v.view))];
-    if (watched.length === 0) return views.map(() => undefined);
+    const watched = watchedViews(views);
+    if (watched.length === 0) return { watch: views.map(() => undefined), saved: Promise.resolve() };
     // A view's state is "start:counted"; like the feature store's views, it lasts VIEW_WINDOW_MS from its start.
-    const stored = await deps.cache.mget(watched);
     const prior = new Map<string, number>();
     const startOf = new Map<string, number>();
-    watched.forEach((view, i) => {
-      const [start, counted] = (stored[i] ?? '').split(':').map(Number);
+    watched.forEach((view) => {
+      const [start, counted] = (states.get(view) ?? '').split(':').map(Number);
       if (Number.isFinite(start) && Number.isFinite(counted) && now - (start as number) <= VIEW_WINDOW_MS) {
         prior.set(view, counted as number);
         startOf.set(view, start as number);
@@ -227,13 +258,13 @@ export function clientEventsService(
     const changed = [...counted].filter(([view, n]) =>
       prior.has(view) ? prior.get(view) !== n || opened.has(view) : n > 0,
     );
-    await deps.cache.setMany(
+    const saved = deps.cache.setMany(
       changed.map(([view, n]) => {
         const start = opened.has(view) ? now : (startOf.get(view) ?? now);
         return { key: view, value: `${start}:${n}`, ttlMs: Math.max(1, start + VIEW_WINDOW_MS - now) };
       }),
     );
-    return watch;
+    return { watch, saved };
   }
 }
 
