@@ -50,6 +50,15 @@ describe('like writer (group commit of likes)', () => {
     expect((await f.counters.get(['v1'])).get('v1')!.likes).toBe(1);
   });
 
+  it('answers 503 to a whole group at once when the event log refuses its append, recording nothing', async () => {
+    const w = new LikeWriter(f, { concurrency: 1 });
+    await f.events.close();
+    const all = Array.from({ length: 6 }, (_, i) => w.set('carol', `v${i}`, true).catch((e: unknown) => e));
+    for (const err of await Promise.all(all)) expect(isAppError(err, 'BACKEND_UNAVAILABLE')).toBe(true);
+    expect(await f.metadata.all('SELECT * FROM likes')).toEqual([]);
+    expect(await f.metadata.all('SELECT * FROM notifications')).toEqual([]);
+  });
+
   it('fails only the like that cannot be made, the rest of its group commits', async () => {
     const w = new LikeWriter(f, { concurrency: 1 });
     const first = w.set('alice', 'v0', true);

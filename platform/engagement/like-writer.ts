@@ -1,4 +1,4 @@
-import { AppError } from '../../core/errors/registry.ts';
+import { AppError, isAppError } from '../../core/errors/registry.ts';
 import { newId } from '../../core/ids.ts';
 import { likesRepo } from '../../domain/repos/likes.repo.ts';
 import { notifyMany } from '../notifications/notify.ts';
@@ -139,10 +139,10 @@ export class LikeWriter {
         return flags;
       });
     } catch (err) {
-      // Rolled back as a whole: each like again on its own, so only a failing one fails (a log that
-      // refused the append refuses each of them too, and each answers 503).
-      if (live.length > 1) for (const { p } of live) await this.#commit([p]);
-      else live[0]!.p.reject(err);
+      // Rolled back as a whole: each like again on its own, so only a failing one fails; but a log that
+      // refused the append would refuse each of them too, so then they all answer 503 at once.
+      if (live.length > 1 && !isAppError(err, 'BACKEND_UNAVAILABLE')) for (const { p } of live) await this.#commit([p]);
+      else for (const { p } of live) p.reject(err);
       return;
     }
     this.groups++;
