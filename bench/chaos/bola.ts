@@ -3,16 +3,24 @@
  * follower, stranger, blocked, anonymous) x every visibility of one real transcoded video (public,
  * friends, private) and a draft, including its manifests, segments and poster through the playback
  * links each viewer is given in each state and was given in the previous one (revocation), the
- * comments of the video, and tampered, forged and expired media tokens. A leak is a 2xx (or an accepted event) where the viewer may not see the object.
+ * comments of the video, and tampered, forged and expired media tokens; and a moderator, who is a
+ * stranger to every object route and has exactly the moderation routes beyond (`bola-moderation.ts`).
+ * A leak is a 2xx (or an accepted event) where the viewer may not see the object.
  */
+import { openMetadataStore } from '../../core/metadata/open.ts';
+import { setRole } from '../../platform/api/auth/users.repo.ts';
 import { signPlaybackToken } from '../../platform/media/playback-token.ts';
+import { openCase, probeDecisions, probeModeratorReads, type Viewers } from './bola-moderation.ts';
 import { type Backend, spawnWorker, startApi, stopGracefully } from './processes.ts';
 
-type Actor = 'owner' | 'friend' | 'follower' | 'stranger' | 'blocked' | 'anonymous';
-const ACTORS: readonly Actor[] = ['owner', 'friend', 'follower', 'stranger', 'blocked', 'anonymous'];
+type Actor = 'owner' | 'friend' | 'follower' | 'stranger' | 'blocked' | 'anonymous' | 'moderator';
+const ACTORS: readonly Actor[] = ['owner', 'friend', 'follower', 'stranger', 'blocked', 'anonymous', 'moderator'];
 type State = 'public' | 'friends' | 'private' | 'draft';
 
-/** The visibility rule the matrix checks against (the one in domain/, restated independently). */
+/**
+ * The visibility rule the matrix checks against (the one in domain/access.ts, restated independently).
+ * It reads no role: a moderator sees what a stranger sees.
+ */
 function maySee(actor: Actor, state: State): boolean {
   if (actor === 'owner') return true;
   if (state === 'public') return actor !== 'blocked';
@@ -69,6 +77,13 @@ export async function bolaMatrix(backend: Backend, o: { clip: Buffer; log: (l: s
     const b = res.body as { token: string; user: { id: string } };
     users[a] = { id: b.user.id, token: b.token };
   }
+  // The role is given before the token's first use, so no cached session holds the old one.
+  const store = await openMetadataStore(backend.env.METADATA_URL!);
+  try {
+    if (!(await setRole(store, 'bola_moderator', 'moderator'))) throw new Error('moderator role not set');
+  } finally {
+    await store.close();
+  }
   const tok = (a: Actor) => users[a].token;
   const owner = users.owner;
   await call('POST', `/api/v1/users/${owner.id}/follow`, tok('friend'));
@@ -121,8 +136,10 @@ export async function bolaMatrix(backend: Backend, o: { clip: Buffer; log: (l: s
   };
   const issued = {} as Record<Actor, Record<string, string>>;
   for (const a of ACTORS) issued[a] = await mediaOf(a);
+  const viewers: Viewers = { actors: ACTORS, token: (a) => users[a as Actor].token };
+  const caseId = await openCase(call, viewers, 'stranger', video);
 
-  const check = (route: string, actor: Actor, state: State, allowed: boolean, ok: boolean, detail: string) => {
+  const check = (route: string, actor: string, state: string, allowed: boolean, ok: boolean, detail: string) => {
     r.cases++;
     const row = r.by_route[route] ?? { cases: 0, leaks: 0 };
     r.by_route[route] = row;
@@ -195,6 +212,11 @@ export async function bolaMatrix(backend: Backend, o: { clip: Buffer; log: (l: s
         check(`media ${kind}, fresh link`, a, state, see, ok2xx(res.status), `${res.status}`);
       }
     }
+    if (state !== 'draft') {
+      const now = await call('GET', `/api/v1/videos/${video}`, tok('owner'));
+      const caption = (now.body as { caption?: string }).caption ?? '';
+      await probeModeratorReads(call, check, viewers, state, caseId, caption);
+    }
     // A tampered or expired token never opens non-public media, whoever sends it.
     if (state !== 'public' && state !== 'draft') {
       const master = issued.owner.manifest;
@@ -222,6 +244,7 @@ export async function bolaMatrix(backend: Backend, o: { clip: Buffer; log: (l: s
   check('GET /users/:id', 'blocked', 'public', false, ok2xx(prof.status), `${prof.status}`);
   const fol = await call('POST', `/api/v1/users/${owner.id}/follow`, tok('blocked'));
   check('POST /users/:id/follow', 'blocked', 'public', false, ok2xx(fol.status), `${fol.status}`);
+  await probeDecisions(call, check, viewers, 'owner', caseId, video);
   server.child.kill('SIGTERM');
   await server.exited;
   await stopGracefully(worker);
