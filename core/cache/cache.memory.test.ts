@@ -16,9 +16,49 @@ describe('memory cache specifics', () => {
     await cache.close();
   });
 
+  it('evicts the least recently used key with a TTL past maxKeys, and counts it', async () => {
+    const cache = (await openCache('memory://?maxKeys=3')) as MemoryCache;
+    await cache.set('a', '1', 60_000);
+    await cache.set('b', '1', 60_000);
+    await cache.set('c', '1', 60_000);
+    await cache.get('a'); // a is used again: b is now the least recent
+    await cache.set('d', '1', 60_000);
+    expect(await cache.mget(['a', 'b', 'c', 'd'])).toEqual(['1', undefined, '1', '1']);
+    expect(cache.stats()).toMatchObject({ keys: 3, volatileKeys: 3, evictions: 1 });
+    await cache.close();
+  });
+
+  it('never evicts keys without a TTL (counters not flushed yet), however many there are', async () => {
+    const cache = (await openCache('memory://?maxKeys=2')) as MemoryCache;
+    for (let i = 0; i < 5; i++) await cache.incrBy(`counter${i}`, 1);
+    await cache.zAdd('ranked', [{ score: 1, member: 'x' }]);
+    for (let i = 0; i < 5; i++) await cache.setIfAbsent(`marker${i}`, '1', 60_000);
+    expect(await cache.get('counter0')).toBe('1');
+    expect(await cache.zRevRange('ranked', 0, -1)).toEqual([{ member: 'x', score: 1 }]);
+    expect(cache.stats()).toMatchObject({ keys: 8, volatileKeys: 2, evictions: 3 });
+    // A key that loses its TTL leaves the evictable set.
+    await cache.set('marker4', 'kept');
+    expect(cache.stats().volatileKeys).toBe(1);
+    await cache.close();
+  });
+
+  it('sweeps a bounded batch per tick and resumes where it stopped', async () => {
+    const cache = (await openCache('memory://?sweepMs=100000')) as MemoryCache;
+    for (let i = 0; i < 10; i++) await cache.set(`k${i}`, 'v', 1);
+    await new Promise((r) => setTimeout(r, 5));
+    cache.sweep(4);
+    expect(cache.size).toBe(6);
+    cache.sweep(4);
+    cache.sweep(4);
+    expect(cache.size).toBe(0);
+    expect(cache.stats().expired).toBe(10);
+    await cache.close();
+  });
+
   it('rejects unknown or bad options', async () => {
     await expect(openCache('memory://?sweep=1')).rejects.toThrow(/unknown memory/);
     await expect(openCache('memory://?sweepMs=0')).rejects.toThrow(/sweepMs/);
+    await expect(openCache('memory://?maxKeys=-1')).rejects.toThrow(/maxKeys/);
   });
 
   it('rejects an unknown scheme', async () => {

@@ -79,7 +79,12 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   installMetrics(app, deps.telemetry, deps.config.METRICS_TOKEN);
-  installScrapeGauges(deps.telemetry, { events: deps.events, queue: deps.queue, queues: WATCHED_QUEUES });
+  installScrapeGauges(deps.telemetry, {
+    events: deps.events,
+    queue: deps.queue,
+    queues: WATCHED_QUEUES,
+    cache: deps.cache,
+  });
   const auth = authService({
     metadata: deps.metadata,
     cache: deps.cache,

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { MemoryCache } from '../../core/cache/cache.memory.ts';
+import type { Cache } from '../../core/cache/ports.ts';
 import { AppError } from '../../core/errors/registry.ts';
 import type { EventLog } from '../../core/events/ports.ts';
 import type { JobQueue } from '../../core/queue/ports.ts';
@@ -54,9 +56,39 @@ export function installMetrics(app: FastifyInstance, telemetry: Telemetry, metri
  */
 export function installScrapeGauges(
   telemetry: Telemetry,
-  sources: { events: EventLog; queue: JobQueue; queues: readonly string[] },
+  sources: { events: EventLog; queue: JobQueue; queues: readonly string[]; cache?: Cache },
 ): void {
   const ops = telemetry.component('metrics');
+  const { cache } = sources;
+  if (cache instanceof MemoryCache) {
+    // The in-process cache's bound (memory://?maxKeys): how full it is and what it dropped to stay within it.
+    telemetry.gauge({
+      name: 'foryou_cache_keys',
+      help: 'Keys in the in-process cache, all of them and those with a TTL (the only ones it may evict)',
+      labelNames: ['kind'],
+      collect() {
+        const s = cache.stats();
+        this.set({ kind: 'all' }, s.keys);
+        this.set({ kind: 'volatile' }, s.volatileKeys);
+      },
+    });
+    telemetry.counter({
+      name: 'foryou_cache_evictions_total',
+      help: 'Keys with a TTL the in-process cache evicted before their expiry to stay within maxKeys',
+      collect() {
+        this.reset();
+        this.inc(cache.stats().evictions);
+      },
+    });
+    telemetry.counter({
+      name: 'foryou_cache_expired_total',
+      help: 'Expired keys the in-process cache removed',
+      collect() {
+        this.reset();
+        this.inc(cache.stats().expired);
+      },
+    });
+  }
   telemetry.gauge({
     name: 'foryou_consumer_lag_events',
     help: 'Events appended to the engagement topic that a consumer group has not committed yet',
