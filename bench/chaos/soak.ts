@@ -5,6 +5,7 @@
  * recorded minute by minute. Uploads are left out of the mix: a transcode takes seconds of every core,
  * so a few would set the pace instead of the API.
  */
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,14 @@ export interface SoakOptions {
    * soak shows the level, as the log retention does for the disk.
    */
   sessionTtlS: number;
+  /** The held rate as a share of the measured saturation (0.5: the issue's "half"). */
+  loadShare?: number;
+  /**
+   * Minutes (from the soak's start) at which the API writes a V8 heap snapshot into `heapDir`, to compare
+   * retained memory by constructor between two points of a run (`--heapsnapshot-signal`).
+   */
+  heapSnapshotAtMin?: readonly number[];
+  heapDir?: string;
   rand: () => number;
   log: (line: string) => void;
 }
@@ -56,7 +65,32 @@ export interface SoakMinute {
   p50_ms: number;
   p99_ms: number;
   rss_mb: number;
+  /** From the API's /metrics at the minute's end: V8's heap in use and reserved, and memory outside it. */
+  heap_used_mb: number;
+  heap_total_mb: number;
+  external_mb: number;
+  /** Keys in the in-process cache and its evictions so far (memory://?maxKeys). */
+  cache_keys: number;
+  cache_evictions: number;
   disk_mb: number;
+}
+
+/** The process and cache figures a soak minute records, read from the API's Prometheus text. */
+async function scrape(base: string, token: string): Promise<Record<string, number>> {
+  try {
+    const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+    return {
+      heap_used_mb: value(/^nodejs_heap_size_used_bytes (\S+)$/m) / 1048576,
+      heap_total_mb: value(/^nodejs_heap_size_total_bytes (\S+)$/m) / 1048576,
+      external_mb: value(/^nodejs_external_memory_bytes (\S+)$/m) / 1048576,
+      cache_keys: value(/^foryou_cache_keys\{kind="all"\} (\S+)$/m),
+      cache_evictions: value(/^foryou_cache_evictions_total (\S+)$/m),
+    };
+  } catch {
+    return {};
+  }
 }
 
 export interface SoakResult {
@@ -149,7 +183,10 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     SERVE_LOG_RETENTION_S: String(o.retentionS),
     EVENT_LOG_RETENTION_S: String(o.retentionS),
     RETENTION_SWEEP_S: String(Math.max(5, Math.round(o.retentionS / 6))),
+    METRICS_TOKEN: randomBytes(16).toString('hex'),
   };
+  const snapshots = o.heapSnapshotAtMin ?? [];
+  if (snapshots.length > 0 && !o.heapDir) throw new Error('soak: heapSnapshotAtMin needs heapDir');
   // The fixture videos go in before the API that is measured starts: its catalogue loads at start.
   const first = await startServerProcess(env);
   const videos: string[] = [];
@@ -163,7 +200,14 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     videos.push(...(await fixtureVideos(env, author, FIXTURE_VIDEOS_PER_AUTHOR)));
   }
   await stopGracefully(first);
-  const api = await startServerProcess(env);
+  const api = await startServerProcess(
+    snapshots.length > 0
+      ? {
+          ...env,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${o.heapDir}`,
+        }
+      : env,
+  );
   const pid = api.child.pid!;
   try {
     let sink: RequestDone = () => {};
@@ -183,7 +227,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     await new Promise((r) => setTimeout(r, o.saturationS * 1000));
     const saturation = done / ((performance.now() - satStart) / 1000);
     await load.stop();
-    const rate = saturation / 2;
+    const rate = saturation * (o.loadShare ?? 0.5);
     o.log(`  saturation ${saturation.toFixed(0)} req/s; soaking ${o.minutes} min at ${rate.toFixed(0)} req/s`);
 
     // The soak: open loop at half the saturation rate, recorded per minute.
@@ -193,6 +237,11 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       rss: [],
     }));
     const disk: number[] = [];
+    const scraped: Record<string, number>[] = [];
+    const metricsSampler = setInterval(
+      () => void scrape(api.base, env.METRICS_TOKEN!).then((m) => (scraped[minuteOf()] = m)),
+      15_000,
+    );
     const feedBefore = { ...load.feed };
     const t0 = performance.now();
     const minuteOf = () => Math.min(o.minutes - 1, Math.floor((performance.now() - t0) / 60_000));
@@ -206,6 +255,12 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       if (status === 0 || status >= 500) m.errors++;
     };
     const sampler = setInterval(() => minutes[minuteOf()]!.rss.push(rssMbOf(pid)), 2_000);
+    const snapshotTimers = snapshots.map((m) =>
+      setTimeout(() => {
+        o.log(`  minute ${m}: heap snapshot (RSS ${rssMbOf(pid).toFixed(0)} MB)`);
+        api.child.kill('SIGUSR2');
+      }, m * 60_000),
+    );
     const diskSampler = setInterval(() => disk.push(dirMb(env.DATA_DIR!)), 60_000);
     let issued = 0;
     let inFlight = 0;
@@ -231,6 +286,8 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     await Promise.all(pending);
     clearInterval(sampler);
     clearInterval(diskSampler);
+    clearInterval(metricsSampler);
+    for (const t of snapshotTimers) clearTimeout(t);
     disk.push(dirMb(env.DATA_DIR!));
 
     const byMinute: SoakMinute[] = minutes.map((m, i) => ({
@@ -240,6 +297,11 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       p50_ms: round(quantile(m.lat, 0.5)),
       p99_ms: round(quantile(m.lat, 0.99)),
       rss_mb: round(median(m.rss)),
+      heap_used_mb: round(scraped[i]?.heap_used_mb ?? Number.NaN),
+      heap_total_mb: round(scraped[i]?.heap_total_mb ?? Number.NaN),
+      external_mb: round(scraped[i]?.external_mb ?? Number.NaN),
+      cache_keys: scraped[i]?.cache_keys ?? Number.NaN,
+      cache_evictions: scraped[i]?.cache_evictions ?? Number.NaN,
       disk_mb: round(disk[Math.min(i, disk.length - 1)] ?? 0),
     }));
     const pages = load.feed.pages - feedBefore.pages;
