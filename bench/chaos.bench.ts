@@ -4,7 +4,8 @@
  * with an independent checker of every acknowledged write; schema-driven fuzzing of every route of the
  * OpenAPI document; and the authorization matrix over object routes and viewers.
  * `--quick` is the CI size (and writes bench/results/reliability-quick.json); the full run writes
- * bench/results/reliability.json. `--only kill|fuzz|bola|outage` runs one part; `--soak` runs the soak
+ * bench/results/reliability.json. `--only kill|fuzz|bola|outage` runs one part (`--deps redis,postgres,kafka,s3`
+ * the outages of some dependencies); `--soak` runs the soak
  * alone (`--soak-min N`, 30 by default, 1 with --quick), kept out of the default run for its length; `--kills N`, `--fuzz N`,
  * `--fuzz-max-s S` and `--settle-s S` (the bound on acknowledged uploads becoming ready after the last
  * kill) change the sizes; `--backend embedded|scaled` runs the kill loop on one backend. Exits 1 when a
@@ -18,7 +19,8 @@ import { bolaMatrix } from './chaos/bola.ts';
 import { makeClip } from './chaos/clip.ts';
 import { fuzzRoutes } from './chaos/fuzz.ts';
 import { type KillLoopResult, killLoop } from './chaos/kill-loop.ts';
-import { redisOutage } from './chaos/outage.ts';
+import { dependencyOutage, type OutageResult } from './chaos/outage.ts';
+import { DEPENDENCIES, type Dependency } from './chaos/private-deps.ts';
 import { type Backend, embeddedBackend, scaledBackend } from './chaos/processes.ts';
 import { soak } from './chaos/soak.ts';
 import { RESULTS_DIR } from './lib/results.ts';
@@ -28,6 +30,11 @@ const quick = argFlag('--quick');
 /** The soak is a mode of its own (30 minutes at full size): `--soak` runs it and nothing else. */
 const only = argFlag('--soak') ? 'soak' : argValue('--only');
 const SOAK_MIN = Number(argValue('--soak-min') ?? (quick ? 1 : 30));
+/** The soak's rate as a share of saturation (`--soak-load`, 0.5 by default). */
+const SOAK_LOAD = Number(argValue('--soak-load') ?? 0.5);
+/** `--soak-heap-at 3,12 --soak-heap-dir DIR`: heap snapshots of the API at those minutes of the soak. */
+const SOAK_HEAP_AT = (argValue('--soak-heap-at') ?? '').split(',').filter(Boolean).map(Number);
+const SOAK_HEAP_DIR = argValue('--soak-heap-dir');
 const seed = Number(argValue('--seed') ?? 16);
 const KILLS = Number(argValue('--kills') ?? (quick ? 4 : 100));
 const FUZZ_REQUESTS = Number(argValue('--fuzz') ?? (quick ? 1_500 : 100_000));
@@ -39,6 +46,14 @@ const FUZZ_MAX_S = argValue('--fuzz-max-s') === undefined ? undefined : Number(a
  */
 const SETTLE_S = Number(argValue('--settle-s') ?? (quick ? 60 : 180));
 const BACKENDS = argValue('--backend');
+/**
+ * `--deps redis,postgres`: the dependencies the outage part stops; all four at full size, Redis alone
+ * with --quick (each drill starts its own API and worker: ~30 s apiece, past CI's budget for all four).
+ */
+const OUTAGE_DEPS = (argValue('--deps')?.split(',') ?? (quick ? ['redis'] : DEPENDENCIES)).map((d) => {
+  if (!(DEPENDENCIES as readonly string[]).includes(d)) throw new Error(`--deps: unknown dependency ${d}`);
+  return d as Dependency;
+});
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function withBackend<T>(open: () => Backend | Promise<Backend>, run: (b: Backend) => Promise<T>): Promise<T> {
@@ -127,18 +142,26 @@ async function main(): Promise<void> {
   }
 
   if (!only || only === 'outage') {
-    const r = await withBackend(scaledBackend, (b) =>
-      redisOutage(b, {
-        clip: makeClip(),
-        rand,
-        beforeMs: quick ? 2_000 : 10_000,
-        downMs: quick ? 3_000 : 10_000,
-        afterMs: quick ? 5_000 : 30_000,
-        log,
-      }),
-    );
-    printTable('dependency outage (Redis stopped and started again under load)', [
-      {
+    const outage: Record<string, OutageResult> = {};
+    for (const dep of OUTAGE_DEPS) {
+      const r = await withBackend(scaledBackend, (b) => {
+        log(`outage of ${dep} on ${b.name}`);
+        return dependencyOutage(b, dep, {
+          clip: makeClip(),
+          rand,
+          beforeMs: quick ? 2_000 : 10_000,
+          downMs: quick ? 3_000 : 10_000,
+          afterMs: quick ? 5_000 : 30_000,
+          log,
+        });
+      });
+      outage[dep] = r;
+      if (r.lost > 0 || r.status_5xx_unexplained > 0 || r.recovered_s === null || r.exited.api || r.exited.worker)
+        failed = true;
+    }
+    printTable(
+      'dependency outages (a private instance stopped and started again under load)',
+      Object.values(outage).map((r) => ({
         dependency: r.dependency,
         down_s: r.down_s,
         acknowledged: r.acknowledged,
@@ -146,11 +169,13 @@ async function main(): Promise<void> {
         '503+retry-after': r.during.status_503_retry_after,
         '5xx unexplained': r.status_5xx_unexplained,
         ok_while_down: r.during.ok,
+        feeds_while_down: r.during.feed_pages_ok,
         recovered_s: r.recovered_s ?? 'no',
-      },
-    ]);
-    out.outage = { [r.dependency]: r };
-    if (r.lost > 0) failed = true;
+        errors_ended_s: r.errors_ended_s,
+        exited: r.exited.api || r.exited.worker ? `api ${r.exited.api}, worker ${r.exited.worker}` : 'none',
+      })),
+    );
+    out.outage = outage;
   }
 
   if (only === 'soak') {
@@ -161,6 +186,9 @@ async function main(): Promise<void> {
         saturationS: quick ? 10 : 30,
         sessionTtlS: 300,
         retentionS: 120,
+        loadShare: SOAK_LOAD,
+        heapSnapshotAtMin: SOAK_HEAP_AT,
+        ...(SOAK_HEAP_DIR ? { heapDir: SOAK_HEAP_DIR } : {}),
         rand,
         log,
       }),
@@ -198,6 +226,8 @@ async function main(): Promise<void> {
   for (const k of ['benchmark', 'environment', 'duration_s']) delete kept[k];
   // `--backend` replaces one backend of the kill loop and keeps the other's.
   if (BACKENDS && out.kill_loop && kept.kill_loop) out.kill_loop = { ...(kept.kill_loop as object), ...out.kill_loop };
+  // `--deps` replaces those dependencies' outage figures and keeps the others'.
+  if (argValue('--deps') && out.outage && kept.outage) out.outage = { ...(kept.outage as object), ...out.outage };
   writeResults(name, { ...kept, ...out });
   if (failed) {
     log('a reliability goal was missed (see above)');

@@ -1,74 +1,45 @@
 /**
- * Dependency outages: a private Redis (append-only, fsync on every write, as a durable queue and session
- * store needs) is stopped mid-load and started again after a while. Measured: how the API answered
- * during the outage (503 with Retry-After is the documented answer; any other 5xx is unexplained), how
- * long after the restart writes were acknowledged again, and whether any acknowledged write was lost.
- * @remarks PostgreSQL, the broker and the object store are not stopped here: the machine's PostgreSQL is
- * shared, and a private PostgreSQL cannot be started as root.
+ * Dependency outages: a private instance of one dependency of the scaled backend (Redis, PostgreSQL, the
+ * Kafka-protocol broker or the S3-compatible object store, `private-deps.ts`) is stopped mid-load and
+ * started again after a while, the API and a worker running on it throughout. Measured: how the API
+ * answered while it was down (503 with Retry-After is the documented answer; any other 5xx is
+ * unexplained; feed pages still served count apart), how long after the restart writes were
+ * acknowledged again and errors ended, whether either process died, and whether any acknowledged write
+ * was lost.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { newId } from '../../core/ids.ts';
 import { openMetadataStore } from '../../core/metadata/open.ts';
 import { checkLedger } from './checker.ts';
-import { acknowledged, MixedLoad, type Target } from './load.ts';
+import { acknowledged, MixedLoad, type OpMix, WRITE_MIX } from './load.ts';
+import { type Dependency, startPrivate } from './private-deps.ts';
 import { type Backend, spawnWorker, startApi, stopGracefully } from './processes.ts';
 
 export interface OutageResult {
-  dependency: string;
+  dependency: Dependency;
   down_s: number;
   acknowledged: number;
   lost: number;
-  /** Answers while it was down: 503 with Retry-After, other 5xx, connection errors. */
-  during: { status_503_retry_after: number; status_5xx_unexplained: number; ok: number };
+  /** Answers while it was down: 503 with Retry-After, other 5xx, 2xx, feed pages served, dead connections. */
+  during: {
+    status_503_retry_after: number;
+    status_5xx_unexplained: number;
+    ok: number;
+    feed_pages_ok: number;
+    connection_errors: number;
+  };
   /** Seconds from the restart until a write was acknowledged again (null: not within the run). */
   recovered_s: number | null;
+  /** Seconds from the restart until the last 5xx or dead connection (0: none after the restart). */
+  errors_ended_s: number;
   status_5xx_unexplained: number;
+  /** Whether the API or the worker process exited during the drill (it must ride the outage out). */
+  exited: { api: boolean; worker: boolean };
   /** The first server error lines logged (what the unexplained 5xx were). */
   server_errors: string[];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--dir',
-      dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (/Ready to accept connections/.test(out)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)));
-  });
-}
+/** The kill loop's writes with feed reads beside them, so the drill sees how feeds degrade. */
+const OUTAGE_MIX: OpMix = [...WRITE_MIX, ['feed', 30]];
 
 /** A logged error line's type and message (no stack: it names files on the machine). */
 function errorOf(line: string): string {
@@ -80,25 +51,21 @@ function errorOf(line: string): string {
   }
 }
 
-export async function redisOutage(
+export async function dependencyOutage(
   base: Backend,
+  dependency: Dependency,
   o: { clip: Buffer; rand: () => number; beforeMs: number; downMs: number; afterMs: number; log: (l: string) => void },
 ): Promise<OutageResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'foryou-chaos-redis-'));
-  const port = await freePort();
-  let redis = await startRedis(port, dir);
-  const url = `redis://127.0.0.1:${port}/0`;
-  const backend: Backend = {
-    ...base,
-    name: `${base.name} (private redis)`,
-    env: { ...base.env, CACHE_URL: url, FEATURES_URL: url, QUEUE_URL: `${url}?prefix=chaos` },
-  };
+  const dep = await startPrivate(dependency);
+  const backend: Backend = { ...base, name: `${base.name} (private ${dependency})`, env: { ...base.env, ...dep.env } };
   try {
     const api = await startApi(backend);
-    // (its error lines are read at the end)
     const worker = spawnWorker(backend);
     await worker.ready;
-    const target: Target = { base: api.base };
+    let apiExited = false;
+    let workerExited = false;
+    void api.exited.then(() => (apiExited = true));
+    void worker.exited.then(() => (workerExited = true));
     const reg = await fetch(`${api.base}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -114,23 +81,33 @@ export async function redisOutage(
       );
     }
     await store.close();
-    const load = new MixedLoad(target, videos, o.clip, o.rand);
+    let feedOk = 0;
+    let lastFailureAt = 0;
+    const load = new MixedLoad({ base: api.base }, videos, o.clip, o.rand, {
+      mix: OUTAGE_MIX,
+      minUploadGapMs: 2_000,
+      onDone: (op, _ms, status) => {
+        if (op === 'feed' && status === 200) feedOk++;
+        if (status === 0 || status >= 500) lastFailureAt = Date.now();
+      },
+    });
     await load.start(6);
     await new Promise((r) => setTimeout(r, o.beforeMs));
     const snapshot = () => ({
       s503: load.statuses.get(503) ?? 0,
       unexplained: load.unexplained5xx,
       ok: [...load.statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0),
+      feed: feedOk,
+      dead: load.connectionErrors,
     });
-    o.log('  redis: stopping');
-    redis.kill('SIGTERM');
-    await new Promise((r) => redis.once('exit', r));
+    o.log(`  ${dependency}: stopping`);
+    await dep.stop();
     const atStop = snapshot();
     await new Promise((r) => setTimeout(r, o.downMs));
     const atRestart = snapshot();
-    redis = await startRedis(port, dir);
+    await dep.start();
     const restartedAt = Date.now();
-    o.log('  redis: started again');
+    o.log(`  ${dependency}: started again`);
     let recovered: number | null = null;
     const until = Date.now() + o.afterMs;
     while (Date.now() < until) {
@@ -138,17 +115,17 @@ export async function redisOutage(
       await new Promise((r) => setTimeout(r, 100));
     }
     await load.stop();
-    const failures = api
-      .output()
-      .split('\n')
+    const failures = [api.output(), worker.output()]
+      .flatMap((out) => out.split('\n'))
       .filter((l) => l.includes('"level":50'))
       .slice(0, 5)
       .map(errorOf);
+    const exited = { api: apiExited, worker: workerExited };
     await stopGracefully(api);
     await stopGracefully(worker);
     const check = await checkLedger(backend.env, load.ledger);
     return {
-      dependency: 'redis',
+      dependency,
       down_s: o.downMs / 1000,
       acknowledged: acknowledged(load.ledger),
       lost: check.lost,
@@ -156,13 +133,16 @@ export async function redisOutage(
         status_503_retry_after: atRestart.s503 - atStop.s503,
         status_5xx_unexplained: atRestart.unexplained - atStop.unexplained,
         ok: atRestart.ok - atStop.ok,
+        feed_pages_ok: atRestart.feed - atStop.feed,
+        connection_errors: atRestart.dead - atStop.dead,
       },
       recovered_s: recovered,
+      errors_ended_s: lastFailureAt > restartedAt ? (lastFailureAt - restartedAt) / 1000 : 0,
       status_5xx_unexplained: load.unexplained5xx,
+      exited,
       server_errors: failures,
     };
   } finally {
-    redis.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await dep.close();
   }
 }

@@ -11,6 +11,10 @@ describe('isBackendUnavailable', () => {
     expect(isBackendUnavailable(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isBackendUnavailable(Object.assign(new Error('terminating connection'), { code: '57P01' }))).toBe(true);
     expect(isBackendUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    const kafka = (name: string) => Object.assign(new Error('broker'), { name });
+    expect(isBackendUnavailable(kafka('KafkaJSConnectionError'))).toBe(true);
+    expect(isBackendUnavailable(kafka('KafkaJSNumberOfRetriesExceeded'))).toBe(true);
+    expect(isBackendUnavailable(kafka('KafkaJSRequestTimeoutError'))).toBe(true);
     expect(
       isBackendUnavailable(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: '08006' }) })),
     ).toBe(true);
@@ -20,5 +24,6 @@ describe('isBackendUnavailable', () => {
     expect(isBackendUnavailable(new TypeError('cannot read properties of undefined'))).toBe(false);
     expect(isBackendUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
     expect(isBackendUnavailable(undefined)).toBe(false);
+    expect(isBackendUnavailable(Object.assign(new Error('bad'), { name: 'KafkaJSInvalidTopic' }))).toBe(false);
   });
 });

@@ -16,8 +16,19 @@ const NETWORK_CODES = new Set([
 ]);
 /** PostgreSQL SQLSTATEs: connection exceptions (08xxx) and operator intervention (57P01-57P03). */
 const PG_CODES = /^(08\d{3}|57P0[123])$/;
-/** ioredis errors when Redis is down (retries exhausted, offline queue off, connection closed). */
-const REDIS_NAMES = new Set(['MaxRetriesPerRequestError']);
+/**
+ * Client errors by name: ioredis's when Redis is down (retries exhausted); kafkajs's when no broker
+ * answers (refused or closed connections, request timeouts, a partition's leader missing while a broker
+ * restarts, and its retries exhausted over any of them).
+ */
+const NAMES = new Set([
+  'MaxRetriesPerRequestError',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNumberOfRetriesExceeded',
+]);
 const MESSAGES = [
   /^Connection is closed\.?$/,
   /Stream isn't writeable and enableOfflineQueue options is false/,
@@ -30,7 +41,7 @@ const MESSAGES = [
 export function isBackendUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 3) return false;
   const e = err as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; errno?: unknown };
-  if (typeof e.name === 'string' && REDIS_NAMES.has(e.name)) return true;
+  if (typeof e.name === 'string' && NAMES.has(e.name)) return true;
   if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || PG_CODES.test(e.code))) return true;
   if (e.code === 'ERR_SQLITE_ERROR' && e.errno === 5) return true; // SQLITE_BUSY
   if (typeof e.message === 'string' && MESSAGES.some((m) => m.test(e.message as string))) return true;

@@ -15,17 +15,19 @@ const binary = fileURLToPath(new URL('.tools/kafka-mock', root));
 const source = fileURLToPath(new URL('scripts/kafka-mock/kafka-mock.c', root));
 const buildScript = fileURLToPath(new URL('scripts/kafka-mock/build.sh', root));
 
-function build(): void {
-  if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return;
+/** Builds the broker when its source is newer than the binary; returns the binary's path. */
+export function buildKafkaMock(): string {
+  if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return binary;
   const r = spawnSync('sh', [buildScript], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`building the Kafka mock broker failed:\n${r.stdout}${r.stderr}`);
+  return binary;
 }
 
 const server: TestServer = {
   name: 'kafka',
   async start() {
     try {
-      build();
+      buildKafkaMock();
     } catch (err) {
       process.stderr.write(`kafka.server: ${(err as Error).message}\n`);
       return { env: {} as Record<string, string>, stop: async () => {} };

@@ -3,6 +3,9 @@
  * Usage: kafka-mock [--brokers N] [topic:partitions ...]
  * Prints the bootstrap servers as one line on stdout, then serves until stdin closes or SIGTERM/SIGINT,
  * so a test runner that dies takes the broker with it.
+ * SIGUSR1 takes every broker down (connections closed, new ones refused) and SIGUSR2 brings them up
+ * again with their logs kept, as a broker restarted over its disk would: the outage drill of bench:chaos.
+ * Each prints "down" or "up" on stdout once done.
  * The mock has no CreateTopics API: clients rely on auto-creation (4 partitions by default) or on
  * topics pre-created here.
  */
@@ -16,7 +19,9 @@
 #include <librdkafka/rdkafka_mock.h>
 
 static volatile sig_atomic_t stopping = 0;
+static volatile sig_atomic_t updown = 0; /* 1: take the brokers down, 2: bring them up */
 static void on_signal(int sig) { (void)sig; stopping = 1; }
+static void on_updown(int sig) { updown = sig == SIGUSR1 ? 1 : 2; }
 
 int main(int argc, char **argv) {
   int brokers = 3, i = 1;
@@ -46,12 +51,25 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_signal; /* no SA_RESTART: the blocking read below returns EINTR */
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  struct sigaction ud;
+  memset(&ud, 0, sizeof ud);
+  ud.sa_handler = on_updown;
+  sigaction(SIGUSR1, &ud, NULL);
+  sigaction(SIGUSR2, &ud, NULL);
 
   printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
   fflush(stdout);
 
   char buf[256];
   while (!stopping) {
+    if (updown) {
+      int up = updown == 2;
+      updown = 0;
+      if (up) rd_kafka_mock_broker_set_up(mc, -1);
+      else rd_kafka_mock_broker_set_down(mc, -1);
+      printf("%s\n", up ? "up" : "down");
+      fflush(stdout);
+    }
     ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
     if (n == 0 || (n < 0 && errno != EINTR)) break;
   }
