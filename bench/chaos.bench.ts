@@ -2,15 +2,18 @@
  * Reliability campaign: random kill -9 of the API and the worker under mixed write load on the embedded
  * backend (SQLite + local files) and the scaled one (PostgreSQL + Redis + Kafka-protocol broker + S3),
  * with an independent checker of every acknowledged write; schema-driven fuzzing of every route of the
- * OpenAPI document; and the authorization matrix over object routes and viewers.
+ * OpenAPI document; the authorization matrix over object routes and viewers; and outages of each
+ * dependency of the scaled backend.
  * `--quick` is the CI size (and writes bench/results/reliability-quick.json); the full run writes
- * bench/results/reliability.json. `--only kill|fuzz|bola|outage` runs one part (`--deps redis,postgres,kafka,s3`
- * the outages of some dependencies); `--soak` runs the soak
- * alone (`--soak-min N`, 30 by default, 1 with --quick), kept out of the default run for its length; `--kills N`, `--fuzz N`,
- * `--fuzz-max-s S` and `--settle-s S` (the bound on acknowledged uploads becoming ready after the last
- * kill) change the sizes; `--backend embedded|scaled` runs the kill loop on one backend. Exits 1 when a
- * goal is missed (a lost write, an acknowledged upload not ready within the bound, a 5xx or crash in
- * fuzzing, a leak).
+ * bench/results/reliability.json. `--only kill|fuzz|bola|outage` runs one part and keeps the others'
+ * figures in the file (`--deps redis,postgres,kafka,s3`: the outages of some dependencies, the others'
+ * kept); `--soak` runs the soak alone (`--soak-min N`, 30 by default, 1 with --quick; `--soak-load 0.5`,
+ * the share of saturation held; `--soak-heap-at 3,12 --soak-heap-dir DIR`, heap snapshots of the API at
+ * those minutes), kept out of the default run for its length; `--kills N`, `--fuzz N`, `--fuzz-max-s S`
+ * and `--settle-s S` (the bound on acknowledged uploads becoming ready after the last kill) change the
+ * sizes; `--backend embedded|scaled` runs the kill loop on one backend. Exits 1 when a goal is missed (a
+ * lost write, an acknowledged upload not ready within the bound, a 5xx or crash in fuzzing, a leak, an
+ * outage's unexplained 5xx, lost write, dead process or no recovery, the soak's errors or RSS growth).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
