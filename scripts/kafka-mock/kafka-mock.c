@@ -10,6 +10,7 @@
  * topics pre-created here.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,16 @@ int main(int argc, char **argv) {
   char errstr[512];
   if (argc > 2 && strcmp(argv[1], "--brokers") == 0) { brokers = atoi(argv[2]); i = 3; }
   if (brokers < 1) { fprintf(stderr, "kafka-mock: --brokers must be >= 1\n"); return 2; }
+
+  /* The signals below are for the main thread alone: blocked while librdkafka starts its threads (which
+   * inherit the mask), unblocked after, so none lands on a thread that would not wake the loop. */
+  sigset_t ours, before;
+  sigemptyset(&ours);
+  sigaddset(&ours, SIGTERM);
+  sigaddset(&ours, SIGINT);
+  sigaddset(&ours, SIGUSR1);
+  sigaddset(&ours, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &ours, &before);
 
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   /* The handle only hosts the cluster; silence its notice that it has no bootstrap servers. */
@@ -56,6 +67,7 @@ int main(int argc, char **argv) {
   ud.sa_handler = on_updown;
   sigaction(SIGUSR1, &ud, NULL);
   sigaction(SIGUSR2, &ud, NULL);
+  pthread_sigmask(SIG_SETMASK, &before, NULL);
 
   printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
   fflush(stdout);
