@@ -31,6 +31,31 @@ export interface FeaturesHydratorOptions {
 
 const CACHE_MAX = 200_000;
 
+interface CachedCounters {
+  at: number;
+  counters: DecayedCounters | undefined;
+}
+
+/** The ids whose cached counters are older than `ttl` (or not cached). */
+function staleOf(cache: Map<string, CachedCounters>, ids: readonly string[], t: number, ttl: number): string[] {
+  const out: string[] = [];
+  for (const id of ids) {
+    const e = cache.get(id);
+    if (e === undefined || !(t - e.at < ttl)) out.push(id);
+  }
+  return out;
+}
+
+/** The cached counters of `ids` (those with none left out). */
+function cachedOf(cache: Map<string, CachedCounters>, ids: readonly string[]): Map<string | number, DecayedCounters> {
+  const out = new Map<string | number, DecayedCounters>();
+  for (const id of ids) {
+    const c = cache.get(id)?.counters;
+    if (c) out.set(id, c);
+  }
+  return out;
+}
+
 /**
  * The ranker's dense features for every candidate, computed with the shared definitions from the
  * online state, exactly as training computed them from the log. The viewer's state is read fresh on
@@ -39,16 +64,18 @@ const CACHE_MAX = 200_000;
 export function featuresHydrator(featureStore: FeatureStore, opts: FeaturesHydratorOptions = {}): CandidateHydrator {
   const ttl = opts.videoCacheMs ?? 0;
   const now = opts.now ?? (() => performance.now());
-  const cache = new Map<string, { at: number; counters: DecayedCounters | undefined }>();
+  // Videos and authors apart, keyed by their plain id: a prefixed key built per candidate per request
+  // cost more than the lookups themselves (345 candidates, two keys each, on every first page).
+  const videoCache = new Map<string, CachedCounters>();
+  const authorCache = new Map<string, CachedCounters>();
   return {
     id: 'features',
     async hydrate(query, candidates) {
       const t = now();
       const ids = candidates.map((c) => c.video.id);
       const authorIds = [...new Set(candidates.map((c) => c.video.authorId))];
-      const stale = (key: string) => !(t - (cache.get(key)?.at ?? Number.NEGATIVE_INFINITY) < ttl);
-      const missing = ttl > 0 ? ids.filter((id) => stale(`v:${id}`)) : ids;
-      const missingAuthors = ttl > 0 ? authorIds.filter((id) => stale(`a:${id}`)) : authorIds;
+      const missing = ttl > 0 ? staleOf(videoCache, ids, t, ttl) : ids;
+      const missingAuthors = ttl > 0 ? staleOf(authorCache, authorIds, t, ttl) : authorIds;
       const [read, viewer, nums] = await Promise.all([
         featureStore.loadState({ users: [], videos: missing, authors: missingAuthors }),
         viewerStateOf(featureStore, query),
@@ -57,18 +84,13 @@ export function featuresHydrator(featureStore: FeatureStore, opts: FeaturesHydra
       const state: FeatureState = { ...read, users: viewer.users };
       let full = state;
       if (ttl > 0) {
-        if (cache.size > CACHE_MAX) cache.clear();
-        for (const id of missing) cache.set(`v:${id}`, { at: t, counters: state.videos.get(id) });
-        for (const id of missingAuthors) cache.set(`a:${id}`, { at: t, counters: state.authors.get(id) });
-        const cached = (keys: readonly string[], prefix: string) => {
-          const out = new Map<string | number, DecayedCounters>();
-          for (const id of keys) {
-            const c = cache.get(`${prefix}${id}`)?.counters;
-            if (c) out.set(id, c);
-          }
-          return out;
-        };
-        full = { ...state, videos: cached(ids, 'v:'), authors: cached(authorIds, 'a:') };
+        if (videoCache.size + authorCache.size > CACHE_MAX) {
+          videoCache.clear();
+          authorCache.clear();
+        }
+        for (const id of missing) videoCache.set(id, { at: t, counters: state.videos.get(id) });
+        for (const id of missingAuthors) authorCache.set(id, { at: t, counters: state.authors.get(id) });
+        full = { ...state, videos: cachedOf(videoCache, ids), authors: cachedOf(authorCache, authorIds) };
       }
       const user: FeatureUser = { id: query.actor, nums: nums ?? [] };
       // The viewer's part of the features once per request, not once per candidate.
