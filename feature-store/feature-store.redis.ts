@@ -191,14 +191,33 @@ class RedisFeatureStore implements FeatureStore {
     return { applied: fresh.length, ids: fresh.map((e) => e.id) };
   }
 
+  /** One MGET for the global row, the users, the videos and the authors: one round trip per request. */
   async loadState(q: StateKeys): Promise<FeatureState> {
-    const g = await this.#redis.get(`${this.#p}g`);
+    const authors = q.authors ?? [];
+    const keys = [`${this.#p}g`];
+    for (const id of q.users) keys.push(`${this.#p}u:${id}`);
+    for (const id of q.videos) keys.push(`${this.#p}v:${id}`);
+    for (const id of authors) keys.push(`${this.#p}a:${id}`);
+    const values = await this.#redis.mget(keys);
+    let at = 1;
+    const take = (ids: readonly string[]) => {
+      const out = new Map<string, string>();
+      for (const id of ids) {
+        const v = values[at++];
+        if (v !== null && v !== undefined) out.set(id, v);
+      }
+      return out;
+    };
+    const users = take(q.users);
+    const videos = take(q.videos);
+    const authorRows = take(authors);
+    const g = values[0];
     return {
       config: this.#config,
-      users: new Map([...(await this.#load('u', q.users))].map(([k, s]) => [k, decodeUser(s).features])),
-      videos: new Map([...(await this.#load('v', q.videos))].map(([k, s]) => [k, decodeVideo(s).counters])),
-      authors: authorCounters(await this.#load('a', q.authors ?? [])),
-      global: g === null ? newFeatureState(this.#config).global : decodeGlobal(g),
+      users: new Map([...users].map(([k, s]) => [k, decodeUser(s).features])),
+      videos: new Map([...videos].map(([k, s]) => [k, decodeVideo(s).counters])),
+      authors: authorCounters(authorRows),
+      global: g === null || g === undefined ? newFeatureState(this.#config).global : decodeGlobal(g),
     };
   }
 
