@@ -102,6 +102,8 @@ interface SetResult {
   /** Peak RSS of the whole run (seeding included). */
   peak_rss_run_mb: number;
   stages_ms: Record<string, number>;
+  /** p99 ms of each stage over the same in-process first pages. */
+  stages_p99_ms: Record<string, number>;
   /** Median ms of each candidate source (they run in parallel inside the `sources` stage). */
   sources_ms: Record<string, number>;
 }
@@ -293,6 +295,7 @@ async function runSet(set: string): Promise<SetResult> {
     },
     peak_rss_run_mb: runRss.stop(),
     stages_ms: breakdown.stages,
+    stages_p99_ms: breakdown.stagesP99,
     sources_ms: breakdown.sources,
   };
 }
@@ -371,6 +374,10 @@ async function main(): Promise<void> {
   printTable(
     'Median ms per stage (in-process, explain trace)',
     results.map((r) => ({ backend: r.backend, ranked: r.ranked_per_request, ...r.stages_ms })),
+  );
+  printTable(
+    'p99 ms per stage (the same in-process first pages)',
+    results.map((r) => ({ backend: r.backend, ...r.stages_p99_ms })),
   );
   printTable(
     'Median ms per candidate source (in parallel within `sources`)',
