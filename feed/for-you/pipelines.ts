@@ -15,12 +15,14 @@ import { exposureHydrator } from './hydrators/exposure.hydrator.ts';
 import { featuresHydrator, type UserProfiles } from './hydrators/features.hydrator.ts';
 import { historyHydrator } from './hydrators/history.hydrator.ts';
 import { liveStateHydrator } from './hydrators/live-state.hydrator.ts';
+import { seenLedgerHydrator } from './hydrators/seen-ledger.hydrator.ts';
 import { viewerHydrator } from './hydrators/viewer.hydrator.ts';
 import { authorDiversityReranker } from './rerankers/author-diversity.reranker.ts';
 import { creatorExposureReranker } from './rerankers/creator-exposure.reranker.ts';
 import { explorationSlotRerankers } from './rerankers/exploration-slot.reranker.ts';
 import { freshnessBoostReranker } from './rerankers/freshness-boost.reranker.ts';
 import { policyOrderReranker } from './rerankers/policy-order.reranker.ts';
+import { rewatchCapReranker } from './rerankers/rewatch-cap.reranker.ts';
 import { topicDiscoveryReranker } from './rerankers/topic-discovery.reranker.ts';
 import { viewerScoredCache } from './scored-cache.ts';
 import { fallbackScorer } from './scorers/fallback.scorer.ts';
@@ -29,6 +31,8 @@ import { recencyScorer } from './scorers/recency.scorer.ts';
 import { retrievalPriorPreRanker } from './scorers/retrieval-prior.ts';
 import { topSelector } from './selector.ts';
 import { exposureSideEffect } from './side-effects/exposure.side-effect.ts';
+import { type ReserveCounter, reserveCountSideEffect } from './side-effects/reserve-count.side-effect.ts';
+import { seenLedgerSideEffect } from './side-effects/seen-ledger.side-effect.ts';
 import { type ServedItemSink, serveLogSideEffect } from './side-effects/serve-log.side-effect.ts';
 import { sessionSeenSideEffect } from './side-effects/session-seen.side-effect.ts';
 import { exploreSource } from './sources/explore.source.ts';
@@ -68,6 +72,8 @@ export interface FeedParts {
   videoFeatureCacheMs?: number;
   /** How long a viewer's scored list serves their next pages (ms); default `SCORED_CACHE_TTL_MS`, 0 = off. */
   scoredCacheMs?: number;
+  /** Counts served and re-served items (metrics); nothing counted without it. */
+  reserveCounter?: ReserveCounter;
 }
 
 /** Default staleness bound of cached video feature counters: they are decayed to request time anyway. */
@@ -117,6 +123,7 @@ export function catalogCandidates(catalog: Pick<Catalog, 'get'>): Pick<PipelineC
 /** For You's reranking rules, applied in order after scoring. */
 export const FOR_YOU_RERANKERS: readonly Reranker[] = [
   policyOrderReranker,
+  rewatchCapReranker,
   // The exploration slot picks before the diversity rules and places after them (see the reranker).
   explorationSlotRerankers.pick,
   creatorExposureReranker,
@@ -163,7 +170,11 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
   return {
     id: 'for_you',
     ...catalogCandidates(p.catalog),
-    queryHydrators: [viewerHydrator(p.metadata), ...withStore(p.featureStore, historyHydrator)],
+    queryHydrators: [
+      viewerHydrator(p.metadata),
+      ...withStore(p.featureStore, historyHydrator),
+      seenLedgerHydrator(p.cache),
+    ],
     sources: forYouSources(p),
     hydrators: [
       ...withStore(p.featureStore, (fs) =>
@@ -179,7 +190,9 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
     sideEffects: [
       sessionSeenSideEffect(p.cache, p.sessionTtlMs),
       exposureSideEffect(p.cache),
+      seenLedgerSideEffect(p.cache),
       ...(p.serveLog ? [serveLogSideEffect(p.serveLog)] : []),
+      ...(p.reserveCounter ? [reserveCountSideEffect('for_you', p.reserveCounter)] : []),
     ],
     scoredCache: viewerScoredCache({
       catalog: p.catalog,

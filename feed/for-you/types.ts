@@ -31,6 +31,8 @@ export interface ViewerContext {
   notInterestedAuthors: Set<string>;
   /** Videos recently shown to the viewer (feature-store impressions). */
   recentImpressions: Set<string>;
+  /** Videos served to the viewer before, with when they were last served (the seen ledger, `reserve-policy.ts`). */
+  seenAt: ReadonlyMap<string, number>;
   /** Recent watches, likes, skips and completes, oldest first. */
   history: HistoryEntry[];
   /** Tags chosen with POST /me/interests. */
@@ -48,6 +50,7 @@ export function emptyViewer(): ViewerContext {
     notInterestedVideos: new Set(),
     notInterestedAuthors: new Set(),
     recentImpressions: new Set(),
+    seenAt: new Map(),
     history: [],
     interests: [],
     learnedTags: [],

@@ -31,7 +31,7 @@ import type { Retrieval } from '../../retrieval/service/ports.ts';
 import { InProcessRetrieval, RETRIEVAL_MODEL } from '../../retrieval/service/retrieval.in-process.ts';
 import { VideoCounters } from '../engagement/counters.ts';
 import { FeedService } from './feed.service.ts';
-import { feedTelemetry } from './feed.telemetry.ts';
+import { feedTelemetry, reserveCounter } from './feed.telemetry.ts';
 
 /** Registry names of the models the feed follows. */
 // The names `foryou-train train` registers the model families under.
@@ -133,6 +133,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     ...(o.serveLog ? { serveLog: o.serveLog } : {}),
     sessionTtlMs: () => config.sessionTtlS * 1000,
     ...(o.random ? { random: o.random } : {}),
+    reserveCounter: reserveCounter(o.telemetry),
   };
   const pipelines = feedPipelines(parts);
   // Bound to the components of the pipelines that run: a component without settings stops the start.

@@ -1,4 +1,5 @@
 import type { Telemetry } from '../../core/telemetry/telemetry.ts';
+import type { ReserveCounter } from '../../feed/for-you/side-effects/reserve-count.side-effect.ts';
 import type { PipelineObserver } from '../../feed/pipeline/observer.ts';
 
 /** Latency buckets for stages and components: sub-millisecond filters up to a slow source's timeout. */
@@ -95,6 +96,30 @@ export function feedTelemetry(telemetry: Telemetry): FeedTelemetry {
     },
     failed(err, message, context) {
       feed.failed(err, message, context);
+    },
+  };
+}
+
+/**
+ * `foryou_feed_served_items_total{pipeline}` and `foryou_feed_reserved_items_total{pipeline}`: every
+ * served item, and those that were re-serves of a video the viewer loved (the re-serve policy), so
+ * the re-serve share is watched over time.
+ */
+export function reserveCounter(telemetry: Telemetry): ReserveCounter {
+  const served = telemetry.counter({
+    name: 'foryou_feed_served_items_total',
+    help: 'Items served on feed pages',
+    labelNames: ['pipeline'],
+  });
+  const reserved = telemetry.counter({
+    name: 'foryou_feed_reserved_items_total',
+    help: 'Served items that were re-serves of a video the viewer loved before (the re-serve policy)',
+    labelNames: ['pipeline'],
+  });
+  return {
+    count(pipeline, n, r) {
+      served.inc({ pipeline }, n);
+      if (r > 0) reserved.inc({ pipeline }, r);
     },
   };
 }

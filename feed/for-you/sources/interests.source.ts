@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Catalog, popularity } from '../../../retrieval/catalog.ts';
 import { settingsOf, slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
+import { dryTags } from '../reserve-policy.ts';
 import type { CandidateSource, FeedQuery } from '../types.ts';
 import { globalList } from './global-list.ts';
 import type { TagRanking } from './tag-quality.ts';
@@ -25,13 +26,16 @@ const POPULARITY_DEPTH = 500;
 
 /**
  * The tags to draw from: the interests a cold viewer picked (little history), else the tags the
- * viewer's own engagement favours most (`learned_tags` of them, strongest first).
+ * viewer's own engagement favours most (`learned_tags` of them, strongest first). A learned tag that
+ * has run dry for the viewer (`reserve-policy.ts`) gives its place to the next strongest: when a loved
+ * topic is exhausted the feed explores the neighbouring ones the viewer's engagement points to.
  */
-function tagsOf(query: FeedQuery): string[] {
+function tagsOf(query: FeedQuery, catalog: Catalog): string[] {
   const s = settingsOf(query.settings, INTERESTS_SETTINGS);
   const { interests, history, learnedTags } = query.viewer;
   if (history.length <= s.cold_history_max && interests.length > 0) return interests;
-  return learnedTags.slice(0, s.learned_tags);
+  const isDry = dryTags(query, catalog);
+  return learnedTags.filter((t) => !isDry(t)).slice(0, s.learned_tags);
 }
 
 /** How long a tag's popularity order is shared by every viewer before it is sorted again. */
@@ -62,7 +66,7 @@ export function interestsSource(
     id: 'interests',
     settings: INTERESTS_SETTINGS,
     async fetch(query, quota) {
-      const tags = tagsOf(query);
+      const tags = tagsOf(query, catalog);
       if (tags.length === 0) return [];
       const { order } = settingsOf(query.settings, INTERESTS_SETTINGS);
       const lists = await Promise.all(

@@ -49,7 +49,7 @@ export const TEST_FEED_FILE = deepFreeze({
       explore: { quota: 3, timeout_ms: 50 },
       popular: { quota: 50, timeout_ms: 50 },
       interests: { quota: 100, timeout_ms: 100, cold_history_max: 5, learned_tags: 3, order: 'long_view_rate' },
-      rewatch: { quota: 3, timeout_ms: 50, min_age_hours: 24, dry_below: 10 },
+      rewatch: { quota: 3, timeout_ms: 50, min_gap_hours: 24, dry_below: 10, max_per_page: 1, seen_memory: 2000 },
     },
     rerankers: {
       creator_exposure_cap: { cap_per_hour: 100000 },
