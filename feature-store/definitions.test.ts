@@ -116,6 +116,53 @@ describe('online updates', () => {
   });
 });
 
+describe('online interest signals (the fold of live events)', () => {
+  const clip = (id: string, tag: string): FeatureVideo => ({
+    id,
+    author: `by-${tag}`,
+    tags: [tag],
+    durationBucket: 3,
+    uploadMs: 0,
+    durationMs: 20_000,
+  });
+  /** One autoplayed view of `v` left after `watchMs` (or watched to its end), folded as the player sends it. */
+  const view = (s: ReturnType<typeof newFeatureState>, v: FeatureVideo, t: number, watchMs: number | 'end') => {
+    applyEvent(s, { type: 'impression', userId: 'u', video: v, timeMs: t });
+    applyEvent(s, { type: 'play_start', userId: 'u', video: v, timeMs: t + 1, durationMs: 20_000 });
+    if (watchMs === 'end') applyEvent(s, { type: 'complete', userId: 'u', video: v, timeMs: t + 2, watchMs: 20_000 });
+    else applyEvent(s, { type: 'skip', userId: 'u', video: v, timeMs: t + 2, watchMs });
+  };
+  const tag = (s: ReturnType<typeof newFeatureState>, t: string) => s.users.get('u')?.tagAffinity.get(t)?.value ?? 0;
+
+  it('an autoplay start alone is no interest; a quick swipe and a short skip are interest against', () => {
+    const s = newFeatureState();
+    applyEvent(s, { type: 'impression', userId: 'u', video: clip('a', 'cats'), timeMs: 0 });
+    applyEvent(s, { type: 'play_start', userId: 'u', video: clip('a', 'cats'), timeMs: 1, durationMs: 20_000 });
+    expect(tag(s, 'cats')).toBe(0);
+    view(s, clip('b', 'dogs'), 10, 800);
+    view(s, clip('c', 'golf'), 20, 4_000);
+    expect(tag(s, 'dogs')).toBeLessThan(tag(s, 'golf'));
+    expect(tag(s, 'golf')).toBeLessThan(0);
+  });
+
+  it('weighs a watch by the fraction watched, and decays what was learned by half in affinityHalfLifeMs', () => {
+    const s = newFeatureState();
+    view(s, clip('a', 'half'), 0, 10_000);
+    view(s, clip('b', 'most'), 10, 16_000);
+    view(s, clip('c', 'all'), 20, 'end');
+    expect(0).toBeLessThan(tag(s, 'half'));
+    expect(tag(s, 'half')).toBeLessThan(tag(s, 'most'));
+    expect(tag(s, 'most')).toBeLessThan(tag(s, 'all'));
+    expect(strongestTags(s, 'u', 30, 3)).toEqual(['all', 'most', 'half']);
+    view(s, clip('d', 'later'), s.config.affinityHalfLifeMs + 20, 'end');
+    // The same long view, one half-life apart: the older one now weighs half the newer.
+    const decayed = s.users.get('u')!.tagAffinity.get('all')!;
+    expect(
+      decayed.value * 2 ** (-(s.config.affinityHalfLifeMs + 20 - decayed.timeMs) / s.config.affinityHalfLifeMs),
+    ).toBeCloseTo(tag(s, 'later') / 2, 3);
+  });
+});
+
 describe('context features', () => {
   const video: FeatureVideo = { id: 'v', author: 'a', tags: [], durationBucket: 3, uploadMs: 0 };
   const user = { id: 'u', nums: [] };
