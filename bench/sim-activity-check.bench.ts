@@ -9,6 +9,11 @@
  * the pre-period and experiment-period watch time of the users active in the experiment (the variance
  * share CUPED can remove), with and without the per-person activity, for several catalogue sizes: the
  * ceiling the platform's CUPED figure can approach on that world, and how catalogue exhaustion lowers it.
+ * `rho2_reserve`: the same stand-in feed with the platform's re-serve policy (feed/for-you/reserve-policy.ts)
+ * in an idealised form: the user's oldest loved video (watched to the end or liked, loved on an earlier
+ * day, not seen today) replaces the slot's best unseen draw when, at the user's own discounted re-watch
+ * value (`rewatch_factor`), it is worth more to them than that draw (the user has run dry), at most one per
+ * page of 10; the simulated user reacts to it as to any repeat.
  */
 import { react, returnProbability, sessionsToday, trueAffinity } from '../sim/behaviour.ts';
 import { activityToday, drift, makeCatalogue, makeCreators, makeUser, wanderActivity } from '../sim/population.ts';
@@ -23,14 +28,18 @@ const PRE = 3;
 const POST = 2;
 const DRAWS = Number(argValue('--draws') ?? 30);
 
-function rho2(world: World, videos: number): { users: number; rho2: number } {
+function rho2(world: World, videos: number, reserve = false): { users: number; rho2: number } {
   const w = resized(world, { videos });
   const cat = makeCatalogue(w, makeCreators(w));
+  const byKey = new Map(cat.map((v) => [v.key, v]));
   const pre: number[] = [];
   const post: number[] = [];
   for (let i = 0; i < USERS; i++) {
     const u = makeUser(w, i, 0);
     const seen = new Set<number>();
+    /** Loved videos (watched to the end or liked) by key, with the day the user last saw them. */
+    const loved = new Map<number, number>();
+    const lastSeen = new Map<number, number>();
     let active = true;
     const watch: number[] = [];
     for (let d = 0; d < PRE + POST; d++) {
@@ -41,6 +50,7 @@ function rho2(world: World, videos: number): { users: number; rho2: number } {
         for (let s = 0; s < n; s++) {
           const r = rng(w.seed, 'check-session', i, d, s);
           const topics = new Map<number, number>();
+          let reservedOnPage = -1;
           for (let pos = 0; pos < w.session.max_items; pos++) {
             let best = cat[r.int(cat.length)]!;
             for (let k = 1; k < DRAWS; k++) {
@@ -48,12 +58,27 @@ function rho2(world: World, videos: number): { users: number; rho2: number } {
               if (!seen.has(v.key) && (seen.has(best.key) || trueAffinity(w, u, v) > trueAffinity(w, u, best)))
                 best = v;
             }
+            if (reserve && reservedOnPage !== Math.floor(pos / 10)) {
+              const fresh = seen.has(best.key) ? 0 : trueAffinity(w, u, best);
+              for (const [key, day] of loved) {
+                if (day >= d || (lastSeen.get(key) ?? -1) >= d) continue;
+                const v = byKey.get(key)!;
+                if (w.session.rewatch_factor * trueAffinity(w, u, v) > fresh) {
+                  best = v;
+                  reservedOnPage = Math.floor(pos / 10);
+                }
+                break;
+              }
+            }
             const repeat = seen.has(best.key);
             seen.add(best.key);
+            lastSeen.set(best.key, d);
             const same = topics.get(best.topic) ?? 0;
             topics.set(best.topic, same + 1);
             const re = react(w, u, best, { position: pos, sameTopicBefore: same, views: 100, repeat }, r);
             secs += re.watchFraction * best.durationS;
+            if (re.completed || re.like) loved.set(best.key, d);
+            else loved.delete(best.key);
             fractions.push(re.watchFraction);
             if (!re.continues) break;
           }
@@ -90,11 +115,13 @@ const flat: World = { ...world, activity: { ...world.activity, persistent_var: 0
 const rows = VIDEOS.map((videos) => {
   const withActivity = rho2(world, videos);
   const without = rho2(flat, videos);
+  const reserving = rho2(world, videos, true);
   return {
     videos,
     users_in_experiment: withActivity.users,
     rho2: withActivity.rho2,
     rho2_without_activity: without.rho2,
+    rho2_reserve: reserving.rho2,
   };
 });
 printTable(`${WORLD} v${world.version}: ρ² of pre-period (${PRE} d) and experiment (${POST} d) watch time`, rows);
