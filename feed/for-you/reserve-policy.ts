@@ -54,7 +54,7 @@ export function wasShown(query: FeedQuery, videoId: string): boolean {
 /**
  * The viewer's loved videos, newest love first: liked or watched to the end, and whose newest history
  * entry is not a rejection (a skip or quick swipe after the love takes it back). "Not interested" marks
- * and hidden creators exclude a video too.
+ * exclude a video too; a hidden creator's videos go through the not-interested filter like any candidate.
  */
 export function lovedVideos(query: FeedQuery): { video: string; lovedAtMs: number }[] {
   const { history, notInterestedVideos } = query.viewer;
