@@ -190,6 +190,22 @@ export function describeCacheContract(
       expect(added.reduce((a, b) => a + b, 0)).toBe(1);
     });
 
+    it('zAdd with a TTL sets the time to live of the key; without one it keeps the TTL it had', async () => {
+      const key = k('zttl');
+      await cache.zAdd(key, [{ member: 'a', score: 1 }], 60_000);
+      const left = await cache.ttl(key);
+      expect(left).toBeGreaterThan(50_000);
+      expect(left).toBeLessThanOrEqual(60_000);
+      await cache.zAdd(key, [{ member: 'b', score: 2 }]);
+      expect(await cache.ttl(key)).toBeGreaterThan(50_000);
+      expect((await cache.zRevRange(key, 0, -1)).map((e) => e.member)).toEqual(['b', 'a']);
+      const short = k('zttl');
+      await cache.zAdd(short, [{ member: 'a', score: 1 }], 40);
+      await new Promise((r) => setTimeout(r, 120));
+      expect(await cache.zRevRange(short, 0, -1)).toEqual([]);
+      await expect(cache.zAdd(k('zttl'), [{ member: 'a', score: 1 }], -1)).rejects.toThrow(/ttlMs/);
+    });
+
     it('orders a sorted set highest first, ties in reverse member order, with Redis ranges', async () => {
       const key = k('z');
       await cache.zAdd(key, [

@@ -28,6 +28,30 @@ describe('memory cache specifics', () => {
     await cache.close();
   });
 
+  it('bounds what keys with a TTL weigh (a collection its members): the least recent goes first', async () => {
+    const cache = (await openCache('memory://?maxMembers=10')) as MemoryCache;
+    const ledger = (n: number) => Array.from({ length: n }, (_, i) => ({ member: `v${i}`, score: i }));
+    await cache.zAdd('seen:a', ledger(4), 60_000);
+    await cache.zAdd('seen:b', ledger(4), 60_000);
+    await cache.set('marker', '1', 60_000);
+    expect(cache.stats()).toMatchObject({ volatileKeys: 3, volatileMembers: 9, evictions: 0 });
+    await cache.zRevRange('seen:a', 0, 0); // a is used again: b is now the least recent
+    await cache.zAdd('seen:c', ledger(3), 60_000);
+    expect(await cache.zRevRange('seen:b', 0, -1)).toEqual([]);
+    expect((await cache.zRevRange('seen:a', 0, -1)).length).toBe(4);
+    expect(cache.stats()).toMatchObject({ volatileKeys: 3, volatileMembers: 8, evictions: 1 });
+    // Members removed or trimmed are counted off; a collection without a TTL weighs nothing.
+    await cache.zTrimTop('seen:a', 1);
+    await cache.zRem('seen:c', ['v0']);
+    await cache.zAdd('ranked', ledger(50));
+    expect(cache.stats()).toMatchObject({ volatileKeys: 3, volatileMembers: 4, evictions: 1 });
+    // One collection heavier than the bound is kept alone rather than dropped as it is written.
+    await cache.zAdd('seen:big', ledger(12), 60_000);
+    expect((await cache.zRevRange('seen:big', 0, -1)).length).toBe(12);
+    expect(cache.stats()).toMatchObject({ volatileKeys: 1, volatileMembers: 12 });
+    await cache.close();
+  });
+
   it('never evicts keys without a TTL (counters not flushed yet), however many there are', async () => {
     const cache = (await openCache('memory://?maxKeys=2')) as MemoryCache;
     for (let i = 0; i < 5; i++) await cache.incrBy(`counter${i}`, 1);

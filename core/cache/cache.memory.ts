@@ -6,11 +6,16 @@ type Value =
   | { type: 'set'; members: Set<string> }
   | { type: 'zset'; scores: Map<string, number> };
 
-/** A value and when it expires (epoch ms; 0 = never). */
+/** A value, when it expires (epoch ms; 0 = never) and its weight as counted in the bound (keys with a TTL). */
 interface Entry {
   v: Value;
   expiresAt: number;
+  w?: number;
 }
+
+/** What a value weighs against `maxMembers`: a string 1, a set or sorted set its members. */
+const weightOf = (v: Value): number =>
+  v.type === 'string' ? 1 : Math.max(1, v.type === 'set' ? v.members.size : v.scores.size);
 
 /** Redis's own wording, so callers see one message whichever backend is configured. */
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -23,6 +28,12 @@ const DEFAULT_SWEEP_MS = 1000;
  * 5 minutes). 50,000 keep a few minutes of markers at the soak's rate: retries come within seconds.
  */
 const DEFAULT_MAX_KEYS = 50_000;
+/**
+ * Strings and collection members under keys with a TTL held at most (`maxMembers`): a count of keys
+ * does not bound memory when some keys are sets (a viewer's seen ledger holds up to thousands of
+ * videos). 500,000 members are about 50-60 MB of heap.
+ */
+const DEFAULT_MAX_MEMBERS = 500_000;
 /** Keys the periodic sweep looks at per tick: its cost stays bounded however many keys there are. */
 const SWEEP_BATCH = 5_000;
 
@@ -31,6 +42,8 @@ export interface MemoryCacheStats {
   keys: number;
   /** Keys with a TTL among them (the only ones eviction may drop). */
   volatileKeys: number;
+  /** What those keys weigh: a string 1, a set or sorted set its members (bounded by `maxMembers`). */
+  volatileMembers: number;
   /** Keys with a TTL dropped before their expiry to stay within `maxKeys`, since start. */
   evictions: number;
   /** Expired keys removed by the sweep or on access, since start. */
@@ -40,9 +53,10 @@ export interface MemoryCacheStats {
 /**
  * The Cache port in this process's memory, for one-machine installs and tests. Expired keys vanish on
  * access and a periodic sweep (an unref'd timer, so it never keeps the process alive) frees the rest,
- * a bounded batch of keys per tick. At most `maxKeys` keys with a TTL are held: past it the least
- * recently used of them is evicted (Redis's `volatile-lru`) and counted; keys without a TTL (counters
- * not yet flushed, the trending set) are never evicted.
+ * a bounded batch of keys per tick. At most `maxKeys` keys with a TTL, weighing at most `maxMembers`
+ * (a string 1, a collection its members), are held: past either the least recently used of them is
+ * evicted (Redis's `volatile-lru`) and counted; keys without a TTL (counters not yet flushed, the
+ * trending set) are never evicted.
  * Follows Redis semantics: wrong-type errors, empty collections disappear, equal scores order by member.
  * @remarks Not shared between processes; nothing survives a restart.
  */
@@ -52,13 +66,17 @@ export class MemoryCache implements Cache {
   /** The keys with a TTL, least recently used first (re-inserted on every use). */
   readonly #volatile = new Set<string>();
   readonly #maxKeys: number;
+  readonly #maxMembers: number;
+  /** The summed weight of the keys in `#volatile`. */
+  #weight = 0;
   readonly #timer: NodeJS.Timeout;
   #sweepAt: Iterator<string> | undefined;
   #evictions = 0;
   #expired = 0;
 
-  constructor(opts: { sweepMs?: number; maxKeys?: number } = {}) {
+  constructor(opts: { sweepMs?: number; maxKeys?: number; maxMembers?: number } = {}) {
     this.#maxKeys = opts.maxKeys ?? DEFAULT_MAX_KEYS;
+    this.#maxMembers = opts.maxMembers ?? DEFAULT_MAX_MEMBERS;
     this.#timer = setInterval(() => this.sweep(SWEEP_BATCH), opts.sweepMs ?? DEFAULT_SWEEP_MS);
     this.#timer.unref();
   }
@@ -72,6 +90,7 @@ export class MemoryCache implements Cache {
     return {
       keys: this.#entries.size,
       volatileKeys: this.#volatile.size,
+      volatileMembers: this.#weight,
       evictions: this.#evictions,
       expired: this.#expired,
     };
@@ -107,26 +126,40 @@ export class MemoryCache implements Cache {
   }
 
   #remove(key: string): void {
+    const e = this.#entries.get(key);
     this.#entries.delete(key);
-    this.#volatile.delete(key);
+    if (this.#volatile.delete(key)) this.#weight -= e?.w ?? 0;
   }
 
   /** Stores `e` under `key`, keeping the volatile set's order and bound. */
   #put(key: string, e: Entry): void {
+    const old = this.#entries.get(key);
+    if (old && this.#volatile.delete(key)) this.#weight -= old.w ?? 0;
     this.#entries.set(key, e);
     this.#touch(key, e);
   }
 
   /** Marks `key` most recently used among the keys with a TTL, evicting the least recent past the bound. */
   #touch(key: string, e: Entry): void {
-    this.#volatile.delete(key);
+    if (this.#volatile.delete(key)) this.#weight -= e.w ?? 0;
     if (e.expiresAt === 0) return;
+    e.w = weightOf(e.v);
+    this.#weight += e.w;
     this.#volatile.add(key);
-    while (this.#volatile.size > this.#maxKeys) {
+    while (this.#volatile.size > this.#maxKeys || this.#weight > this.#maxMembers) {
       const oldest = this.#volatile.values().next().value!;
+      if (oldest === key) break; // the key just stored is the only one left: it stays
       this.#remove(oldest);
       this.#evictions++;
     }
+  }
+
+  /** Re-counts a collection's weight after its members changed, keeping its place in the LRU order. */
+  #reweigh(key: string, e: Entry): void {
+    if (e.expiresAt === 0 || !this.#volatile.has(key)) return;
+    const w = weightOf(e.v);
+    this.#weight += w - (e.w ?? 0);
+    e.w = w;
   }
 
   #live(key: string, now?: number): Entry | undefined {
@@ -224,7 +257,7 @@ export class MemoryCache implements Cache {
     if (ttl > 0) {
       e.expiresAt = this.#expiry(ttl);
       this.#touch(key, e);
-    }
+    } else this.#reweigh(key, e);
     return e.v.members.size - before;
   }
 
@@ -236,28 +269,34 @@ export class MemoryCache implements Cache {
     return [...(this.#typed(key, 'set')?.v.members ?? [])];
   }
 
-  #zset(key: string): Map<string, number> {
+  #zset(key: string): Entry & { v: { type: 'zset'; scores: Map<string, number> } } {
     let e = this.#typed(key, 'zset');
     if (!e) {
       e = { v: { type: 'zset', scores: new Map() }, expiresAt: 0 };
       this.#entries.set(key, e);
     }
-    return e.v.scores;
+    return e;
   }
 
   async zIncrBy(key: string, by: number, member: string): Promise<number> {
     checkScore(by);
-    const scores = this.#zset(key);
-    const next = (scores.get(member) ?? 0) + by;
-    scores.set(String(member), next);
+    const e = this.#zset(key);
+    const next = (e.v.scores.get(member) ?? 0) + by;
+    e.v.scores.set(String(member), next);
+    this.#reweigh(key, e);
     return next;
   }
 
-  async zAdd(key: string, entries: readonly { score: number; member: string }[]): Promise<void> {
+  async zAdd(key: string, entries: readonly { score: number; member: string }[], ttlMs?: number): Promise<void> {
     for (const { score } of entries) checkScore(score);
+    const ttl = checkTtl(ttlMs);
     if (entries.length === 0) return;
-    const scores = this.#zset(key);
-    for (const { score, member } of entries) scores.set(String(member), score);
+    const e = this.#zset(key);
+    for (const { score, member } of entries) e.v.scores.set(String(member), score);
+    if (ttl > 0) {
+      e.expiresAt = this.#expiry(ttl);
+      this.#touch(key, e);
+    } else this.#reweigh(key, e);
   }
 
   /** Members highest first; ties in reverse member order, as ZREVRANGE gives them. */
@@ -279,10 +318,11 @@ export class MemoryCache implements Cache {
   }
 
   async zRem(key: string, members: readonly string[]): Promise<void> {
-    const scores = this.#typed(key, 'zset')?.v.scores;
-    if (!scores) return;
-    for (const m of members) scores.delete(m);
-    if (scores.size === 0) this.#remove(key);
+    const e = this.#typed(key, 'zset');
+    if (!e) return;
+    for (const m of members) e.v.scores.delete(m);
+    if (e.v.scores.size === 0) this.#remove(key);
+    else this.#reweigh(key, e);
   }
 
   async zTrimTop(key: string, keep: number): Promise<void> {
@@ -301,17 +341,19 @@ export class MemoryCache implements Cache {
     clearInterval(this.#timer);
     this.#entries.clear();
     this.#volatile.clear();
+    this.#weight = 0;
   }
 }
 
 /**
- * Opens `memory://`, optionally `memory://?sweepMs=1000&maxKeys=50000`: how often expired keys are
- * swept, and how many keys with a TTL are held before the least recently used is evicted.
+ * Opens `memory://`, optionally `memory://?sweepMs=1000&maxKeys=50000&maxMembers=500000`: how often
+ * expired keys are swept, and how many keys with a TTL (and what they weigh: a string 1, a collection
+ * its members) are held before the least recently used is evicted.
  */
 export async function openMemoryCache(url: URL): Promise<MemoryCache> {
   for (const name of url.searchParams.keys()) {
-    if (name !== 'sweepMs' && name !== 'maxKeys') {
-      throw new Error(`Cache: unknown memory:// option "${name}" (supported: sweepMs, maxKeys)`);
+    if (name !== 'sweepMs' && name !== 'maxKeys' && name !== 'maxMembers') {
+      throw new Error(`Cache: unknown memory:// option "${name}" (supported: sweepMs, maxKeys, maxMembers)`);
     }
   }
   const positive = (name: string, fallback: number, unit: string) => {
@@ -324,5 +366,6 @@ export async function openMemoryCache(url: URL): Promise<MemoryCache> {
   return new MemoryCache({
     sweepMs: positive('sweepMs', DEFAULT_SWEEP_MS, ' of milliseconds'),
     maxKeys: positive('maxKeys', DEFAULT_MAX_KEYS, ''),
+    maxMembers: positive('maxMembers', DEFAULT_MAX_MEMBERS, ''),
   });
 }

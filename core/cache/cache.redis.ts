@@ -136,10 +136,23 @@ export class RedisCache implements Cache {
     return Number(await this.#redis.zincrby(key, by, member));
   }
 
-  async zAdd(key: string, entries: readonly { score: number; member: string }[]): Promise<void> {
+  async zAdd(key: string, entries: readonly { score: number; member: string }[], ttlMs?: number): Promise<void> {
     for (const { score } of entries) checkScore(score);
+    const ttl = checkTtl(ttlMs);
     if (entries.length === 0) return;
-    await this.#redis.zadd(key, ...entries.flatMap((e) => [e.score, e.member]));
+    const args = entries.flatMap((e) => [e.score, e.member]);
+    if (ttl === 0) {
+      await this.#redis.zadd(key, ...args);
+      return;
+    }
+    // One MULTI: the members and the key's time to live land together.
+    const res = await this.#redis
+      .multi()
+      .zadd(key, ...args)
+      .pexpire(key, ttl)
+      .exec();
+    const failed = res?.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async zRevRange(key: string, start: number, stop: number): Promise<{ member: string; score: number }[]> {

@@ -24,7 +24,8 @@ export interface Cache {
   sIsMember(key: string, member: string): Promise<boolean>;
   sMembers(key: string): Promise<string[]>;
   zIncrBy(key: string, by: number, member: string): Promise<number>;
-  zAdd(key: string, entries: readonly { score: number; member: string }[]): Promise<void>;
+  /** Sets members' scores; `ttlMs` > 0 also sets the key's time to live, as `sAdd` does. */
+  zAdd(key: string, entries: readonly { score: number; member: string }[], ttlMs?: number): Promise<void>;
   /** Highest scores first, inclusive ranks like Redis ZREVRANGE. */
   zRevRange(key: string, start: number, stop: number): Promise<{ member: string; score: number }[]>;
   zRem(key: string, members: readonly string[]): Promise<void>;

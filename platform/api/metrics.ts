@@ -61,7 +61,7 @@ export function installScrapeGauges(
   const ops = telemetry.component('metrics');
   const { cache } = sources;
   if (cache instanceof MemoryCache) {
-    // The in-process cache's bound (memory://?maxKeys): how full it is and what it dropped to stay within it.
+    // The in-process cache's bound (memory://?maxKeys&maxMembers): how full it is and what it dropped to stay within it.
     telemetry.gauge({
       name: 'foryou_cache_keys',
       help: 'Keys in the in-process cache, all of them and those with a TTL (the only ones it may evict)',
@@ -72,9 +72,16 @@ export function installScrapeGauges(
         this.set({ kind: 'volatile' }, s.volatileKeys);
       },
     });
+    telemetry.gauge({
+      name: 'foryou_cache_volatile_members',
+      help: 'What the in-process cache keys with a TTL weigh against maxMembers (a string 1, a collection its members)',
+      collect() {
+        this.set(cache.stats().volatileMembers);
+      },
+    });
     telemetry.counter({
       name: 'foryou_cache_evictions_total',
-      help: 'Keys with a TTL the in-process cache evicted before their expiry to stay within maxKeys',
+      help: 'Keys with a TTL the in-process cache evicted before their expiry to stay within maxKeys and maxMembers',
       collect() {
         this.reset();
         this.inc(cache.stats().evictions);
