@@ -37,13 +37,12 @@ import { openFeatureStore } from '../feature-store/open.ts';
 import { closeDeps, openDeps } from '../platform/api/open-deps.ts';
 import { featuresConsumer } from '../platform/engagement/consumers/features.consumer.ts';
 import { startConsumer } from '../platform/engagement/consumers/runner.ts';
-import { clusteredUnitVectors, mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
-import { buildSnapshot, withQueryTower } from '../retrieval/index-holder.ts';
+import { mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
 import { type LoadPoint, type LoadTarget, runLoad, showPoint } from './lib/feed-points.ts';
 import { likeToNextPage, stageBreakdown, uploadServable } from './lib/feed-probes.ts';
 import { seedEngagement, seedMetadata } from './lib/feed-seed.ts';
 import { benchFeedConfigDir, startCpuProfile, startFeedServer } from './lib/feed-server.ts';
-import { bindModels, loadBoundModels, trainedModels } from './lib/trained-models.ts';
+import { type ServingModelsInfo, servingModels } from './lib/trained-models.ts';
 import { argFlag, argValue, median, printTable, rssSampler, writeResults } from './report.ts';
 
 const quick = argFlag('--quick');
@@ -108,16 +107,7 @@ interface SetResult {
   sources_ms: Record<string, number>;
 }
 
-interface ModelsInfo {
-  query_tower: 'trained';
-  ranker: 'onnx';
-  trained_users: number;
-  trained_videos: number;
-  dims: number;
-  train_s: number;
-  cached: boolean;
-}
-let modelsInfo: ModelsInfo | undefined;
+let modelsInfo: ServingModelsInfo | undefined;
 
 async function runSet(set: string): Promise<SetResult> {
   const rand = mulberry32(11);
@@ -145,40 +135,13 @@ async function runSet(set: string): Promise<SetResult> {
   const seedS = (performance.now() - t0) / 1000;
 
   // The real models: trained (or cached) on generated data, bound to this run's user and video ids.
-  const trained = await trainedModels({
-    users: Math.min(USERS, 2_000),
-    videos: Math.min(VIDEOS, 5_000),
-    dims: DIMS,
-  });
-  const bound = bindModels(
-    trained,
+  const served = await servingModels(
     users.map((u) => u.id),
     videos.map((v) => v.id),
+    DIMS,
   );
-  const { tower, ranker } = await loadBoundModels(bound, DIMS);
-  modelsInfo = {
-    query_tower: 'trained',
-    ranker: 'onnx',
-    trained_users: trained.users,
-    trained_videos: trained.videos,
-    dims: DIMS,
-    train_s: trained.trainS,
-    cached: trained.cached,
-  };
-  t0 = performance.now();
-  const vectors = new Float32Array(VIDEOS * DIMS);
-  vectors.set(trained.videoVectors);
-  vectors.set(clusteredUnitVectors(VIDEOS - trained.videos, DIMS, 0, 5), trained.videoVectors.length);
-  const snapshot = withQueryTower(
-    buildSnapshot(
-      'bench-trained',
-      videos.map((v) => v.id),
-      vectors,
-      'usearch',
-    ),
-    tower,
-  );
-  const buildS = (performance.now() - t0) / 1000;
+  const { snapshot, tower, ranker, bound, buildS } = served;
+  modelsInfo = served.info;
   const feedConfigDir = benchFeedConfigDir(RANK_TOP_N);
   const server = await startFeedServer({ deps, featureStore, snapshot, ranker, feedConfigDir });
   const { runtime, base } = server;
@@ -325,7 +288,7 @@ async function runSetInChild(set: string): Promise<SetResult> {
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   try {
     if (code !== 0) throw new Error(`bench:feed ${set} exited with ${code}`);
-    const { result, models } = JSON.parse(readFileSync(file, 'utf8')) as { result: SetResult; models: ModelsInfo };
+    const { result, models } = JSON.parse(readFileSync(file, 'utf8')) as { result: SetResult; models: ServingModelsInfo };
     modelsInfo = models;
     return result;
   } finally {

@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDS_FILE, readF32 } from '../../model-format/artifact-files.ts';
 import { OnnxRanker } from '../../ranking/scorer.onnx.ts';
+import { clusteredUnitVectors } from '../../retrieval/ann/synthetic-vectors.ts';
+import { buildSnapshot, type IndexSnapshot, withQueryTower } from '../../retrieval/index-holder.ts';
 import { QueryTower } from '../../retrieval/query-tower.ts';
 
 /** How big the training set is; the defaults train in well under a minute on one core. */
@@ -146,4 +148,62 @@ export async function loadBoundModels(
   const tower = await QueryTower.load(bound.twoTowerDir, { dims });
   const ranker = await OnnxRanker.load(bound.rankerDir, { version: 'ranker@bench' });
   return { tower, ranker };
+}
+
+/** What a serving benchmark reports about its models. */
+export interface ServingModelsInfo {
+  query_tower: 'trained';
+  ranker: 'onnx';
+  trained_users: number;
+  trained_videos: number;
+  dims: number;
+  train_s: number;
+  cached: boolean;
+}
+
+/**
+ * The serving side of a benchmark's catalogue: the trained models bound to its ids, and a usearch index
+ * of every video (the trained item vectors, then clustered unit vectors for the videos the training set
+ * lacks) with the trained query tower. The caller closes `tower` and `ranker` and removes `bound.dir`.
+ */
+export async function servingModels(
+  userIds: readonly string[],
+  videoIds: readonly string[],
+  dims: number,
+): Promise<{
+  snapshot: IndexSnapshot;
+  tower: QueryTower;
+  ranker: OnnxRanker;
+  bound: { dir: string };
+  info: ServingModelsInfo;
+  buildS: number;
+}> {
+  const trained = await trainedModels({
+    users: Math.min(userIds.length, 2_000),
+    videos: Math.min(videoIds.length, 5_000),
+    dims,
+  });
+  const bound = bindModels(trained, userIds, videoIds);
+  const { tower, ranker } = await loadBoundModels(bound, dims);
+  const t0 = performance.now();
+  const vectors = new Float32Array(videoIds.length * dims);
+  vectors.set(trained.videoVectors);
+  vectors.set(clusteredUnitVectors(videoIds.length - trained.videos, dims, 0, 5), trained.videoVectors.length);
+  const snapshot = withQueryTower(buildSnapshot('bench-trained', videoIds, vectors, 'usearch'), tower);
+  return {
+    snapshot,
+    tower,
+    ranker,
+    bound,
+    buildS: (performance.now() - t0) / 1000,
+    info: {
+      query_tower: 'trained',
+      ranker: 'onnx',
+      trained_users: trained.users,
+      trained_videos: trained.videos,
+      dims,
+      train_s: trained.trainS,
+      cached: trained.cached,
+    },
+  };
 }
