@@ -28,6 +28,8 @@ export const REWATCH_SETTINGS = slot(
     max_per_page: z.number().int().min(0).default(1),
     /** Served videos remembered per viewer as seen (the newest kept); 0 = only this session and recent impressions. */
     seen_memory: z.number().int().min(0).max(10_000).default(2000),
+    /** A viewer's ledger is dropped this long after their last page (its TTL, renewed on every page). */
+    seen_ttl_hours: z.number().int().min(1).default(720),
   }),
 );
 

@@ -5,8 +5,9 @@ import type { SideEffect } from '../types.ts';
 
 /**
  * The Cache sorted set of what a viewer was served (member video id, score the time it was last served).
- * @remarks Bounded per viewer by `seen_memory`, not by a TTL (the Cache's sorted sets have none); losing
- * it only lets old videos come back, as before it existed.
+ * @remarks Bounded per viewer by `seen_memory`, and in time by `seen_ttl_hours` after the viewer's last
+ * page (so the in-process cache may evict it under its memory bound, as Redis's `volatile-lru` does);
+ * losing it only lets old videos come back, as before it existed.
  */
 export const seenLedgerKey = (actor: string) => `feed:seen:${actor}`;
 
@@ -16,12 +17,13 @@ export function seenLedgerSideEffect(cache: Cache): SideEffect {
     id: 'seen_ledger',
     blocking: false,
     async run(query, page) {
-      const { seen_memory: keep } = settingsOf(query.settings, REWATCH_SETTINGS);
+      const { seen_memory: keep, seen_ttl_hours: hours } = settingsOf(query.settings, REWATCH_SETTINGS);
       if (page.length === 0 || keep <= 0) return;
       const key = seenLedgerKey(query.actor);
       await cache.zAdd(
         key,
         page.map((c) => ({ member: c.video.id, score: query.nowMs })),
+        hours * 3_600_000,
       );
       // Trimming sorts the set: done when it may have outgrown the bound by a page or more.
       if (query.viewer.seenAt.size + page.length > keep) await cache.zTrimTop(key, keep);
