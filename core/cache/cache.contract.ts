@@ -118,6 +118,21 @@ export function describeCacheContract(
       expect(await cache.get(key)).toBe(`w${wins.indexOf(true)}`);
     });
 
+    it('incrByMany adds each step to its key and returns the new values, in order', async () => {
+      const [a, b] = [k('incr-many-a'), k('incr-many-b')];
+      await cache.set(b, '10', 60_000);
+      expect(
+        await cache.incrByMany([
+          { key: a, by: 2 },
+          { key: b, by: -3 },
+          { key: a, by: 1 },
+        ]),
+      ).toEqual([2, 7, 3]);
+      expect(await cache.mget([a, b])).toEqual(['3', '7']);
+      expect(await cache.ttl(b)).toBeGreaterThan(0);
+      expect(await cache.incrByMany([])).toEqual([]);
+    });
+
     it('counts with incrBy, including negative steps, from a missing key', async () => {
       const key = k('ctr');
       expect(await cache.incrBy(key, 5)).toBe(5);

@@ -238,6 +238,13 @@ export class MemoryCache implements Cache {
     return next;
   }
 
+  async incrByMany(entries: readonly { key: string; by: number }[]): Promise<number[]> {
+    for (const e of entries) checkIncrement(e.by);
+    const out: number[] = [];
+    for (const e of entries) out.push(await this.incrBy(e.key, e.by));
+    return out;
+  }
+
   async ttl(key: string): Promise<number> {
     const e = this.#live(key);
     if (!e) return -2;

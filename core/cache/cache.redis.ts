@@ -35,6 +35,10 @@ return out`,
   if ttl == '0' then redis.call('SET', KEYS[i], v) else redis.call('SET', KEYS[i], v, 'PX', ttl) end
 end
 return #KEYS`,
+  /** ARGV: the step per key. Returns the new values. */
+  foryouIncrByMany: `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('INCRBY', KEYS[i], ARGV[i]) end
+return out`,
 } as const;
 
 type ScriptCommands = {
@@ -110,6 +114,16 @@ export class RedisCache implements Cache {
     const ttl = checkTtl(ttlMs);
     if (ttl === 0) return this.#redis.incrby(key, by);
     return this.#scripts.foryouIncrByTtl(key, by, ttl);
+  }
+
+  async incrByMany(entries: readonly { key: string; by: number }[]): Promise<number[]> {
+    for (const e of entries) checkIncrement(e.by);
+    if (entries.length === 0) return [];
+    return (await this.#scripts.foryouIncrByMany(
+      entries.length,
+      ...entries.map((e) => e.key),
+      ...entries.map((e) => e.by),
+    )) as number[];
   }
 
   async ttl(key: string): Promise<number> {

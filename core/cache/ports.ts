@@ -17,6 +17,8 @@ export interface Cache {
   del(key: string): Promise<void>;
   /** Adds `by` and returns the new value; the TTL is set only when the key is created. */
   incrBy(key: string, by: number, ttlMs?: number): Promise<number>;
+  /** `incrBy` (without TTL) of many keys in one round trip; the new values, in order. */
+  incrByMany(entries: readonly { key: string; by: number }[]): Promise<number[]>;
   /** Remaining TTL in ms, -1 with no expiry, -2 when missing. */
   ttl(key: string): Promise<number>;
   /** Adds members; returns how many were new. The TTL is (re)set on every call when given. */

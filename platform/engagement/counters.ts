@@ -52,7 +52,7 @@ export class VideoCounters {
 
   /**
    * `increment` for many videos at once, as a consumer's batch has them: one read of the seed markers,
-   * the increments issued together and one dirty mark for all (three commands a video fewer than
+   * the increments in one command and one dirty mark for all (three commands a video fewer than
    * one `increment` each).
    */
   async incrementMany(byVideo: ReadonlyMap<string, Partial<VideoCounts>>): Promise<void> {
@@ -60,10 +60,10 @@ export class VideoCounters {
     const ids = [...byVideo.keys()];
     const seeded = await this.#cache.mget(ids.map((v) => key(v, 'seeded')));
     await Promise.all(ids.map((v, i) => (seeded[i] === undefined ? this.#seed(v) : undefined)));
-    await Promise.all(
+    await this.#cache.incrByMany(
       ids.flatMap((v) => {
         const deltas = byVideo.get(v)!;
-        return COUNTER_FIELDS.flatMap((f) => (deltas[f] ? [this.#cache.incrBy(key(v, f), deltas[f])] : []));
+        return COUNTER_FIELDS.flatMap((f) => (deltas[f] ? [{ key: key(v, f), by: deltas[f] }] : []));
       }),
     );
     const now = this.#clock.now();
