@@ -35,6 +35,33 @@ const APPLIED_TTL_MS = 30 * 86_400_000;
 const MARK_APPLIED = `for i = 1, #KEYS do redis.call('SET', KEYS[i], '1', 'PX', ARGV[1]) end
 return #KEYS`;
 
+/** Records this instance wrote last, kept decoded (most batches touch the records the one before wrote). */
+const DECODED_MAX = 20_000;
+
+/**
+ * The decoded form of the record texts this instance wrote, by Redis key: a batch whose MGET returns the
+ * very text written last reuses its record instead of parsing it again (any other writer's text differs
+ * and is parsed). A batch takes the records it folds out (the fold mutates them) and puts back what it
+ * wrote once its EXEC succeeded, so an entry always matches its text.
+ */
+class DecodedRecords {
+  readonly #m = new Map<string, { text: string; record: unknown }>();
+
+  /** The decoded `text` of `key`, decoding it unless it is the text written last; `take` removes the entry. */
+  get<T>(key: string, text: string, decode: (s: string) => T, take: boolean): T {
+    const hit = this.#m.get(key);
+    if (hit === undefined || hit.text !== text) return decode(text);
+    if (take) this.#m.delete(key);
+    return hit.record as T;
+  }
+
+  put(key: string, text: string, record: unknown): void {
+    this.#m.delete(key);
+    this.#m.set(key, { text, record });
+    if (this.#m.size > DECODED_MAX) this.#m.delete(this.#m.keys().next().value!);
+  }
+}
+
 type MarkApplied = { fsMarkApplied(numKeys: number, ...args: (string | number)[]): unknown };
 
 /** Opens `redis://host:port/db?prefix=name:` (the Cache's URL rules); the prefix isolates stores sharing one Redis. */
@@ -63,6 +90,7 @@ class RedisFeatureStore implements FeatureStore {
   #tail: Promise<unknown> = Promise.resolve();
   /** The group of calls waiting for the batch in flight, folded together after it. */
   #waiting: { events: FeatureStoreEvent[]; run: Promise<{ applied: number; ids: string[] }> } | undefined;
+  readonly #decoded = new DecodedRecords();
 
   constructor(redis: Redis, prefix: string, config: FeatureConfig) {
     this.#redis = redis;
@@ -159,24 +187,35 @@ class RedisFeatureStore implements FeatureStore {
       if (i >= events.length && v !== null && v !== undefined) loaded.set(name, v);
     });
     const keys = keysOf(fresh);
-    const pick = <T>(kind: string, list: readonly string[], decode: (s: string) => T) =>
-      new Map(
-        list.flatMap((k) => (loaded.has(`${p}${kind}:${k}`) ? [[k, decode(loaded.get(`${p}${kind}:${k}`)!)]] : [])),
-      );
+    // Taken out of the decoded records: the fold mutates them, and a failed EXEC must not leave them there.
+    const pick = <T>(kind: string, list: readonly string[], decode: (s: string) => T) => {
+      const out = new Map<string, T>();
+      for (const k of list) {
+        const name = `${p}${kind}:${k}`;
+        const text = loaded.get(name);
+        if (text !== undefined) out.set(k, this.#decoded.get(name, text, decode, true));
+      }
+      return out;
+    };
     const g = loaded.get(`${p}g`);
     const slice: Slice = {
       users: pick('u', keys.users, decodeUser),
       videos: pick('v', keys.videos, decodeVideo),
       authors: pick('a', keys.authors, decodeAuthor),
-      global: g === undefined ? undefined : decodeGlobal(g),
+      global: g === undefined ? undefined : this.#decoded.get(`${p}g`, g, decodeGlobal, true),
     };
     fold(slice, fresh, this.#config);
     // Three commands, however many records and events: one MSET of the records, one script marking the events.
     const records: string[] = [];
-    for (const [k, u] of slice.users) records.push(`${this.#p}u:${k}`, encodeUser(u));
-    for (const [k, v] of slice.videos) records.push(`${this.#p}v:${k}`, encodeVideo(v));
-    for (const [k, a] of slice.authors) records.push(`${this.#p}a:${k}`, encodeAuthor(a));
-    if (slice.global) records.push(`${this.#p}g`, encodeGlobal(slice.global));
+    const objects: unknown[] = [];
+    const add = (name: string, text: string, record: unknown) => {
+      records.push(name, text);
+      objects.push(record);
+    };
+    for (const [k, u] of slice.users) add(`${p}u:${k}`, encodeUser(u), u);
+    for (const [k, v] of slice.videos) add(`${p}v:${k}`, encodeVideo(v), v);
+    for (const [k, a] of slice.authors) add(`${p}a:${k}`, encodeAuthor(a), a);
+    if (slice.global) add(`${p}g`, encodeGlobal(slice.global), slice.global);
     const multi = this.#redis.multi();
     if (records.length > 0) multi.mset(...records);
     (multi as unknown as MarkApplied).fsMarkApplied(
@@ -188,6 +227,7 @@ class RedisFeatureStore implements FeatureStore {
     if (result === null) return undefined;
     const failed = result.find(([err]) => err);
     if (failed) throw new Error(`FeatureStore: Redis transaction failed: ${failed?.[0]?.message ?? 'aborted'}`);
+    for (let i = 0; i < objects.length; i++) this.#decoded.put(records[2 * i]!, records[2 * i + 1]!, objects[i]);
     return { applied: fresh.length, ids: fresh.map((e) => e.id) };
   }
 
@@ -223,9 +263,8 @@ class RedisFeatureStore implements FeatureStore {
 
   async videoStats(videoIds: readonly string[], timeMs: number) {
     const rows = await this.#load('v', videoIds);
-    return new Map(
-      videoIds.map((id) => [id, videoWindowStats(rows.has(id) ? decodeVideo(rows.get(id)!) : undefined, timeMs)]),
-    );
+    const decoded = (id: string) => this.#decoded.get(`${this.#p}v:${id}`, rows.get(id)!, decodeVideo, false);
+    return new Map(videoIds.map((id) => [id, videoWindowStats(rows.has(id) ? decoded(id) : undefined, timeMs)]));
   }
 
   async authorStats(authorIds: readonly string[], timeMs: number) {
