@@ -1,6 +1,6 @@
 import type { Cache } from '../../../core/cache/ports.ts';
 import type { Clock } from '../../../core/clock.ts';
-import type { MetadataStore } from '../../../core/metadata/ports.ts';
+import type { MetadataStore, SqlExecutor } from '../../../core/metadata/ports.ts';
 import { valuesList } from '../../../core/metadata/sql.ts';
 import { countsAsView } from '../../../feature-store/signals.ts';
 import type { VideoCounters } from '../counters.ts';
@@ -33,8 +33,9 @@ export function viewsConsumer(deps: {
     }
   };
   /**
-   * Writes the records of some work items in one transaction (one multi-row INSERT per table, so a
-   * batch costs a round trip or two, not one per event), then counts and marks what was new.
+   * Writes the records of some work items in one transaction, or one statement when they are all views
+   * (one multi-row INSERT per table, so a batch costs a round trip or two, not one per event), then counts
+   * and marks what was new.
    */
   async function record(work: readonly Work[]): Promise<void> {
     const notInterested = work.filter((w) => w.marker === undefined);
@@ -42,7 +43,7 @@ export function viewsConsumer(deps: {
     const viewKey = (actor: string, videoId: string, hour: number) => `${actor}\u0000${videoId}\u0000${hour}`;
     const byKey = new Map(views.map((w) => [viewKey(w.e.actor, w.video.id, hourOf(w.e.ts)), w]));
     let fresh: Work[] = [];
-    await deps.metadata.transaction(async (tx) => {
+    const write = async (tx: SqlExecutor) => {
       fresh = []; // a PostgreSQL serialization retry runs this again
       if (notInterested.length > 0) {
         await tx.run(
@@ -58,7 +59,10 @@ export function viewsConsumer(deps: {
         views.flatMap(({ e, video }) => [e.actor, video.id, hourOf(e.ts), e.watchMs ?? video.durationMs ?? 0, e.ts]),
       );
       for (const r of inserted) fresh.push(byKey.get(viewKey(r.user_key, r.video_id, Number(r.hour_bucket)))!);
-    });
+    };
+    // One statement is atomic on its own: views alone skip the transaction's BEGIN and COMMIT round trips.
+    if (notInterested.length === 0) await write(deps.metadata);
+    else await deps.metadata.transaction(write);
     const perVideo = new Map<string, number>();
     for (const w of fresh) perVideo.set(w.video.id, (perVideo.get(w.video.id) ?? 0) + 1);
     await deps.counters.incrementMany(new Map([...perVideo].map(([videoId, n]) => [videoId, { views: n }])));
