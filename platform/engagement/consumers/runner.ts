@@ -163,6 +163,13 @@ export async function deadLetter(
   return filed;
 }
 
+/**
+ * Events handed to a consumer at most at once. A chunk's cost is mostly per call (the feature store reads
+ * and rewrites every record a chunk touches, whatever its size), so a consumer catching up takes big
+ * chunks; a caught-up one gets what arrived, never waiting for more.
+ */
+const MAX_BATCH = 2_000;
+
 /** Subscribes a consumer to the engagement topic; the log's errors are logged and counted. */
 export function startConsumer(
   deps: { events: EventLog; metadata: MetadataStore; clock: Clock; telemetry: Telemetry },
@@ -175,7 +182,7 @@ export function startConsumer(
     group: consumer.group,
     handler: consumerHandler(deps, consumer),
     fromBeginning: true,
-    maxBatch: opts.maxBatch ?? 500,
+    maxBatch: opts.maxBatch ?? MAX_BATCH,
     onError: (err) => {
       if (err !== null && typeof err === 'object' && reported.has(err)) return;
       component.failed(err, `${consumer.group}: event log consumer error`, { group: consumer.group });
