@@ -288,7 +288,10 @@ async function runSetInChild(set: string): Promise<SetResult> {
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   try {
     if (code !== 0) throw new Error(`bench:feed ${set} exited with ${code}`);
-    const { result, models } = JSON.parse(readFileSync(file, 'utf8')) as { result: SetResult; models: ServingModelsInfo };
+    const { result, models } = JSON.parse(readFileSync(file, 'utf8')) as {
+      result: SetResult;
+      models: ServingModelsInfo;
+    };
     modelsInfo = models;
     return result;
   } finally {
