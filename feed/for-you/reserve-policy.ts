@@ -13,7 +13,14 @@
  */
 import { z } from 'zod';
 import type { Catalog } from '../../retrieval/catalog.ts';
-import { settingsOf, slot, sourceBudgetSchema } from '../pipeline/settings.ts';
+import {
+  patchSettings,
+  type SettingsSlot,
+  type SettingsTree,
+  settingsOf,
+  slot,
+  sourceBudgetSchema,
+} from '../pipeline/settings.ts';
 import type { Candidate, FeedQuery } from './types.ts';
 
 /** The policy's settings in `experiments/feed.yaml` (`sources.rewatch`: the rewatch source owns the slot). */
@@ -32,6 +39,20 @@ export const REWATCH_SETTINGS = slot(
     seen_ttl_hours: z.number().int().min(1).default(720),
   }),
 );
+
+/**
+ * The settings for a viewer who has been shown everything the ledger could exclude: the same settings
+ * with the ledger off, so the feed ranks what they saw longest ago (beyond the session and the recent
+ * impressions) instead of handing over to the unpersonalised fallback page. Undefined when the ledger
+ * is off already (nothing to relax).
+ */
+export function withoutSeenLedger(
+  slots: readonly SettingsSlot<unknown>[],
+  settings: SettingsTree,
+): SettingsTree | undefined {
+  if (settingsOf(settings, REWATCH_SETTINGS).seen_memory <= 0) return undefined;
+  return patchSettings(slots, settings, { sources: { rewatch: { seen_memory: 0 } } }, 'seen ledger relaxed');
+}
 
 /** The rule name a re-served item carries in `explain` (and the source that found it). */
 export const REWATCH_ID = 'rewatch';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../core/testing/wait-for.ts';
+import { seenLedgerKey } from '../../feed/for-you/side-effects/seen-ledger.side-effect.ts';
 import { buildSnapshot } from '../../retrieval/index-holder.ts';
 import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-app.ts';
 
@@ -96,6 +97,23 @@ describe('GET /api/v1/feed', () => {
       cursor = body.next_cursor;
     }
     expect(seen.size, `page sizes ${sizes.join(',')}`).toBeGreaterThanOrEqual(50);
+  });
+
+  it('ranks what a viewer saw longest ago once the seen ledger covers the catalogue, not the fallback page', async () => {
+    const heavy = await t.register('seen_everything');
+    const all = t.runtime.catalog.all();
+    const now = Date.now();
+    await t.deps.cache.zAdd(
+      seenLedgerKey(`u:${heavy.id}`),
+      all.map((v, i) => ({ member: v.id, score: now - (i + 1) * H })),
+      3_600_000,
+    );
+    const body = (await get('/api/v1/feed?limit=5&explain=1', heavy.token)).json() as Page & {
+      items: { explain: { sources: { source: string }[]; rules: string[] } }[];
+    };
+    expect(body.items).toHaveLength(5);
+    for (const i of body.items) expect(i.explain.rules).not.toContain('fallback_page');
+    expect(body.model_version).not.toBe('fallback');
   });
 
   it('keeps at most two videos per creator on a page', async () => {

@@ -5,6 +5,8 @@ import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import { canView, openToAnyone, recommendable } from '../../domain/access.ts';
 import { assignArms, type FeedConfig, settingsFor } from '../../feed/for-you/config.ts';
 import { liveStateHydrator } from '../../feed/for-you/hydrators/live-state.hydrator.ts';
+import { feedSettingsSlots } from '../../feed/for-you/pipelines.ts';
+import { withoutSeenLedger } from '../../feed/for-you/reserve-policy.ts';
 import { sessionKey } from '../../feed/for-you/side-effects/session-seen.side-effect.ts';
 import { TWO_TOWER_SETTINGS } from '../../feed/for-you/sources/two-tower.source.ts';
 import {
@@ -90,6 +92,8 @@ export interface FeedServiceDeps {
  */
 export class FeedService {
   readonly #d: FeedServiceDeps;
+  /** The feed's settings slots, to relax the seen ledger for a viewer who has seen everything. */
+  readonly #slots = feedSettingsSlots();
   readonly #authors: AuthorDirectory;
 
   constructor(deps: FeedServiceDeps) {
@@ -139,6 +143,22 @@ export class FeedService {
     } catch (err) {
       d.telemetry.pageFallback(pipeline.id, 'pipeline_error', req.requestId, err);
       result = await this.#fallback(query, err);
+    }
+    // A viewer shown everything the seen ledger excludes (a small catalogue, a heavy user): rank again
+    // without the ledger, so what they saw longest ago comes back personalised (counted as a fallback).
+    const relaxed = result.page.length === 0 && req.feedType === 'for_you' && withoutSeenLedger(this.#slots, settings);
+    if (relaxed) {
+      d.telemetry.pageFallback(pipeline.id, 'seen_exhausted', req.requestId, new Error('every candidate was seen'));
+      try {
+        result = await runPipeline(
+          pipeline,
+          { ...query, settings: relaxed, viewer: emptyViewer() },
+          d.telemetry.observer,
+        );
+      } catch (err) {
+        d.telemetry.pageFallback(pipeline.id, 'pipeline_error', req.requestId, err);
+        result = await this.#fallback(query, err);
+      }
     }
     // Every source timing out (a stalled backend, an overloaded node) leaves For You empty; the fallback
     // page still has something the viewer has not seen. An empty Following feed is a real answer.

@@ -6,7 +6,7 @@ import type { PipelineObserver } from '../../feed/pipeline/observer.ts';
 const BUCKETS_S = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 /** Why a whole page came from the service's popular-and-recent fallback rather than the pipeline. */
-export type PageFallbackReason = 'pipeline_error' | 'empty_page';
+export type PageFallbackReason = 'pipeline_error' | 'empty_page' | 'seen_exhausted';
 
 /** How the feed reports: the pipeline observer, page fallbacks, and parts of a response it did without. */
 export interface FeedTelemetry {
