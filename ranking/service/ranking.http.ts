@@ -1,5 +1,6 @@
 import { floatsFromWire, floatsToWire } from '../../core/float-wire.ts';
 import type { ModelStatus } from '../../core/telemetry/status.ts';
+import { PinnedVersions } from '../../model-format/pinned-versions.ts';
 import type { RankerModel } from '../ranker-holder.ts';
 import type { Ranking } from './ports.ts';
 import { RANKING_MODEL } from './ranking.in-process.ts';
@@ -42,13 +43,15 @@ export class HttpRanking implements Ranking {
     rejected: [],
   };
   #current: RankerModel | undefined;
-  readonly #pinned = new Map<string, { model: RankerModel | undefined; askedAt: number }>();
+  /** Pinned versions the service holds, asked for in the background (again after `pollMs` while it loads them). */
+  readonly #pinned: PinnedVersions<RankerModel>;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(url: string, o: HttpRankingOptions = {}) {
     this.#base = url.replace(/\/+$/, '');
     this.#pollMs = o.pollMs ?? 1_000;
     this.#timeoutMs = o.timeoutMs ?? 2_000;
+    this.#pinned = new PinnedVersions({ load: (v) => this.#askPinned(v), retryMs: this.#pollMs });
   }
 
   current(): RankerModel | undefined {
@@ -56,10 +59,7 @@ export class HttpRanking implements Ranking {
   }
 
   get(version: string): RankerModel | undefined {
-    const p = this.#pinned.get(version);
-    if (p?.model) return p.model;
-    if (!p || Date.now() - p.askedAt > this.#pollMs) void this.#askPinned(version);
-    return undefined;
+    return this.#pinned.get(version);
   }
 
   model(): ModelStatus {
@@ -84,15 +84,10 @@ export class HttpRanking implements Ranking {
     else if (this.#current?.version !== a.current.version) this.#current = this.#remote(a.current);
   }
 
-  async #askPinned(version: string): Promise<void> {
-    this.#pinned.set(version, { model: undefined, askedAt: Date.now() });
-    const a = await this.#call<RankerAnswer>(`/v1/ranker?version=${encodeURIComponent(version)}`).catch(
-      () => undefined,
-    );
-    if (a?.pinned) {
-      this.#pinned.set(version, { model: this.#remote(a.pinned), askedAt: Date.now() });
-      while (this.#pinned.size > 2) this.#pinned.delete(this.#pinned.keys().next().value!);
-    }
+  async #askPinned(version: string): Promise<RankerModel> {
+    const a = await this.#call<RankerAnswer>(`/v1/ranker?version=${encodeURIComponent(version)}`);
+    if (!a.pinned) throw new Error(`the ranking service has not loaded ${version} yet`);
+    return this.#remote(a.pinned);
   }
 
   #remote(info: RankerInfo): RankerModel {

@@ -1,5 +1,6 @@
 import { floatsFromWire, floatsToWire } from '../../core/float-wire.ts';
 import type { IndexStatus, ModelStatus } from '../../core/telemetry/status.ts';
+import { PinnedVersions } from '../../model-format/pinned-versions.ts';
 import type { Retrieval, RetrievalHit, RetrievalView, RetrievalViewer } from './ports.ts';
 import { RETRIEVAL_MODEL } from './retrieval.in-process.ts';
 
@@ -40,7 +41,8 @@ export class HttpRetrieval implements Retrieval {
   readonly #pollMs: number;
   readonly #timeoutMs: number;
   #current: IndexAnswer = { view: null, index: null, model: emptyModel() };
-  readonly #pinned = new Map<string, { view: RetrievalView | undefined; askedAt: number }>();
+  /** Pinned versions the service holds, asked for in the background (again after `pollMs` while it builds them). */
+  readonly #pinned: PinnedVersions<RetrievalView>;
   #view: RetrievalView | undefined;
   #timer: NodeJS.Timeout | undefined;
 
@@ -48,13 +50,13 @@ export class HttpRetrieval implements Retrieval {
     this.#base = url.replace(/\/+$/, '');
     this.#pollMs = o.pollMs ?? 1_000;
     this.#timeoutMs = o.timeoutMs ?? 2_000;
+    this.#pinned = new PinnedVersions({ load: (v) => this.#askPinned(v), retryMs: this.#pollMs });
   }
 
   view(pinnedVersion?: string | null): RetrievalView | undefined {
     if (pinnedVersion) {
-      const p = this.#pinned.get(pinnedVersion);
-      if (p?.view) return p.view;
-      if (!p || Date.now() - p.askedAt > this.#pollMs) void this.#askPinned(pinnedVersion);
+      const pinned = this.#pinned.get(pinnedVersion);
+      if (pinned) return pinned;
     }
     return this.#view;
   }
@@ -87,17 +89,10 @@ export class HttpRetrieval implements Retrieval {
       this.#view = this.#remoteView(a.view.version, a.view.query_tower);
   }
 
-  async #askPinned(version: string): Promise<void> {
-    this.#pinned.set(version, { view: undefined, askedAt: Date.now() });
-    const a = await this.#get(`/v1/index?version=${encodeURIComponent(version)}`).catch(() => undefined);
-    if (a?.pinned) {
-      this.#pinned.set(version, {
-        view: this.#remoteView(a.pinned.version, a.pinned.query_tower),
-        askedAt: Date.now(),
-      });
-      // At most 2 pinned versions, as in process.
-      while (this.#pinned.size > 2) this.#pinned.delete(this.#pinned.keys().next().value!);
-    }
+  async #askPinned(version: string): Promise<RetrievalView> {
+    const a = await this.#get(`/v1/index?version=${encodeURIComponent(version)}`);
+    if (!a.pinned) throw new Error(`the retrieval service has not built ${version} yet`);
+    return this.#remoteView(a.pinned.version, a.pinned.query_tower);
   }
 
   #remoteView(version: string, queryTower: boolean): RetrievalView {
