@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Catalog } from '../../retrieval/catalog.ts';
 import { alreadySeenFilter } from './filters/already-seen.filter.ts';
 import { FOR_YOU_FILTERS } from './pipelines.ts';
 import { rewatchCapReranker } from './rerankers/rewatch-cap.reranker.ts';
 import { lovedVideos, REWATCH_ID, spacedEnough } from './reserve-policy.ts';
 import { rewatchSource } from './sources/rewatch.source.ts';
-import { candidate, ids, NOW, query, video, withSettings } from './testing/fixtures.ts';
+import { candidate, catsAndMusicCatalog, ids, NOW, query, video, withSettings } from './testing/fixtures.ts';
 import type { Candidate, FeedQuery } from './types.ts';
 
 const HOUR = 3_600_000;
@@ -13,14 +12,7 @@ const reserve = (id: string, o: Parameters<typeof video>[1] = {}): Candidate =>
   candidate(video(id, o), { sources: [{ source: REWATCH_ID, rank: 0, score: 1 }] });
 
 /** Cats has run dry for this viewer (c1..c3 all shown), music has not (m2, m3 never shown). */
-const catalog = Catalog.fromVideos([
-  video('c1', { hashtags: ['cats'] }),
-  video('c2', { hashtags: ['cats'] }),
-  video('c3', { hashtags: ['cats'] }),
-  video('m1', { hashtags: ['music'] }),
-  video('m2', { hashtags: ['music'] }),
-  video('m3', { hashtags: ['music'] }),
-]);
+const catalog = catsAndMusicCatalog();
 
 function viewer(o: { seenAt?: Record<string, number>; history?: FeedQuery['viewer']['history'] } = {}): FeedQuery {
   const q = query();

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Catalog } from '../../../retrieval/catalog.ts';
-import { NOW, query, video } from '../testing/fixtures.ts';
+import { catsAndMusicCatalog, NOW, query } from '../testing/fixtures.ts';
 import { positiveSeeds } from './history.ts';
 import { rewatchSource } from './rewatch.source.ts';
 
@@ -25,14 +24,7 @@ describe('positiveSeeds', () => {
 });
 
 describe('rewatchSource', () => {
-  const catalog = Catalog.fromVideos([
-    video('c1', { hashtags: ['cats'] }),
-    video('c2', { hashtags: ['cats'] }),
-    video('c3', { hashtags: ['cats'] }),
-    video('m1', { hashtags: ['music'] }),
-    video('m2', { hashtags: ['music'] }),
-    video('m3', { hashtags: ['music'] }),
-  ]);
+  const catalog = catsAndMusicCatalog();
   const day = 86_400_000;
   const viewer = (recent: string[]) => {
     const q = query();

@@ -1,4 +1,4 @@
-import type { CatalogVideo } from '../../../retrieval/catalog.ts';
+import { Catalog, type CatalogVideo } from '../../../retrieval/catalog.ts';
 import {
   bindSettings,
   patchSettings,
@@ -48,6 +48,13 @@ export function video(id: string, o: Partial<CatalogVideo> = {}): CatalogVideo {
 }
 
 /** A candidate of a video proposed by one source. */
+/** Three #cats videos (c1..c3) and three #music videos (m1..m3), for the re-serve policy's tests. */
+export function catsAndMusicCatalog(): Catalog {
+  return Catalog.fromVideos(
+    ['c1', 'c2', 'c3', 'm1', 'm2', 'm3'].map((id) => video(id, { hashtags: [id[0] === 'c' ? 'cats' : 'music'] })),
+  );
+}
+
 export function candidate(v: CatalogVideo, o: Partial<Candidate> = {}): Candidate {
   return { video: v, sources: [{ source: 'test', rank: 0, score: 0 }], propensity: 1, score: 0, rules: [], ...o };
 }
