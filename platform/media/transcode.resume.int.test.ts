@@ -31,7 +31,7 @@ describe('a transcode worker killed mid-ladder', () => {
     app = await buildMediaApp(env.deps);
   });
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
     await worker?.close();
     await app?.close();
     await env?.cleanup();
@@ -45,7 +45,10 @@ describe('a transcode worker killed mid-ladder', () => {
     await mkdir(childTmp);
 
     // A separate worker process, one rung at a time, with a short lease so the job is free soon after the kill.
+    // In its own process group, so the kill takes its ffmpeg children down with it, as a crashed container
+    // or machine would: orphans left running would only compete with the resumed run for the cores.
     child = spawn(process.execPath, [WORKER_MAIN, '--threads', '1', '--lease-ms', '1500'], {
+      detached: true,
       env: {
         PATH: process.env.PATH,
         TMPDIR: childTmp,
@@ -66,8 +69,9 @@ describe('a transcode worker killed mid-ladder', () => {
       60_000,
       20,
     );
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    const exited = once(child, 'exit');
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
 
     const before = await env.deps.metadata.all<{ rung: string; updated_at: number }>(
       `SELECT rung, updated_at FROM transcode_progress WHERE video_id = $1 AND status = 'done' ORDER BY rung`,
@@ -89,7 +93,18 @@ describe('a transcode worker killed mid-ladder', () => {
         return (v?.status === 'ready' && v.renditions.length === 2) || v?.status === 'failed' ? v : undefined;
       },
       90_000,
-    );
+    ).catch(async (err: Error) => {
+      // Say where it stopped: the video, its recorded passes, the job, and the passes the worker finished.
+      const v = await repo.get(id);
+      const job = await env.deps.queue.getJob(TRANSCODE_QUEUE, transcodeJobId(id, 1));
+      const state = {
+        video: v && { status: v.status, renditions: v.renditions.map((r) => r.name), failure: v.failureCode },
+        progress: Object.fromEntries(await repo.progress(id)),
+        job,
+        redone,
+      };
+      throw new Error(`${err.message}: ${JSON.stringify(state)}`);
+    });
     expect([ready.status, ready.failureCode]).toEqual(['ready', null]);
     expect(ready.renditions.map((r) => r.name)).toEqual(['360p', '480p']);
     for (const step of finished) expect(redone).not.toContain(step);
