@@ -11,6 +11,7 @@
  *   node bench/train.bench.ts            KuaiRand-Pure (../shared/data/kuairand-pure, or --data-dir)
  *   node bench/train.bench.ts --quick    synthetic data, about a minute
  *   --seeds 1,2,3   --only two_tower,mf   --tt-epochs 2
+ *   --workers 2   fits run at once (worker threads; default 2, the cores of the development machines)
  *   --merge   add to the last run's models instead of replacing them (so the families can be run one
  *             at a time on a shared machine; the per-user results are kept in data/bench/train-runs.json)
  */
@@ -18,17 +19,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { progressBar } from '../core/cli/progress.ts';
-import { chosenSpec } from '../training/cli/commands.train.ts';
 import type { ModelSpec } from '../training/cli/experiment.ts';
-import { type TrainedModel, trainModel } from '../training/cli/trainers.ts';
-import { buildRankingInputs } from '../training/data/features.ts';
-import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../training/data/kuairand.loader.ts';
+import { DEFAULT_KUAIRAND_DIR } from '../training/data/kuairand.loader.ts';
 import type { Dataset } from '../training/data/schema.ts';
-import { refitDataset } from '../training/data/split.ts';
-import { generateSynthetic } from '../training/data/synthetic.ts';
 import type { BinaryHeadMetrics, RankingResult } from '../training/eval/ranking.ts';
-import { buildRetrievalCases, type RetrievalResult } from '../training/eval/retrieval.ts';
-import { evaluateAll } from '../training/eval/run.ts';
+import type { RetrievalResult } from '../training/eval/retrieval.ts';
 import {
   averageRuns,
   bootstrapMean,
@@ -41,6 +36,8 @@ import { DRIFTING_USER_FEATURES } from '../training/models/ranker/train.ts';
 import { writeResults } from './lib/results.ts';
 import { startRssSampler } from './lib/rss.ts';
 import { formatTable } from './lib/table.ts';
+import { loadBenchData, type WorkerSetup } from './lib/train-fits.ts';
+import { runPool } from './lib/train-pool.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,6 +48,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'tt-epochs': { type: 'string' },
     merge: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '2' },
   },
 });
 const quick = args.quick === true;
@@ -78,19 +76,13 @@ function specs(): ModelSpec[] {
 
 const wall = performance.now();
 const rssAll = startRssSampler();
+const setup: WorkerSetup = { quick, dataDir: args['data-dir'] };
 const loadBar = progressBar('load data');
-const ds: Dataset = quick ? generateSynthetic({ seed: 42 }) : await loadKuaiRand({ dir: args['data-dir'] });
-const refit = refitDataset(ds);
+// The main thread keeps only what the summary needs: the test cases' cold flags and the data's identity.
+const main = await loadBenchData(setup);
+const ds: Dataset = main.ds;
+const refit = main.refit;
 loadBar.done(`${ds.name}: ${ds.train.length}/${ds.validation.length}/${ds.test.length}`);
-const lazy = (d: Dataset) => {
-  let v: ReturnType<typeof buildRankingInputs> | undefined;
-  return () => {
-    v ??= buildRankingInputs(d);
-    return v;
-  };
-};
-const inputs = lazy(ds);
-const refitInputs = lazy(refit);
 
 interface TrainingRow {
   wall_ms: number[];
@@ -99,72 +91,51 @@ interface TrainingRow {
   error?: string;
 }
 const training: Record<string, TrainingRow> = {};
-
-async function fitModel(spec: ModelSpec, d: Dataset, ins: typeof inputs, seed: number) {
-  const bar = progressBar(`train ${spec.type} on ${d.name} (seed ${seed})`);
-  const rss = startRssSampler();
-  const t0 = performance.now();
-  training[spec.type] ??= { wall_ms: [], examples_per_s: null, peak_rss_mb: 0 };
-  const row = training[spec.type]!;
-  try {
-    const model = await trainModel(spec, d, ins, seed, (p) => bar.update(p.step, p.total, p.phase));
-    const ms = performance.now() - t0;
-    row.wall_ms.push(Math.round(ms));
-    row.examples_per_s = model.examplesProcessed > 0 ? Math.round(model.examplesProcessed / (ms / 1000)) : null;
-    row.peak_rss_mb = Math.max(row.peak_rss_mb, Math.round(rss.stop().peakMb));
-    bar.done(`${(ms / 1000).toFixed(1)}s`);
-    return model;
-  } catch (err) {
-    row.error = (err as Error).message;
-    row.peak_rss_mb = Math.max(row.peak_rss_mb, Math.round(rss.stop().peakMb));
-    bar.done(`FAILED: ${row.error}`);
-    return undefined;
-  }
-}
-
-function evaluate(d: Dataset, period: 'validation' | 'test', name: string, model: TrainedModel, ins: typeof inputs) {
-  return evaluateAll(
-    d,
-    period,
-    [
-      {
-        name,
-        ...(model.retrieval ? { retrieval: model.retrieval } : {}),
-        ...(model.ranking ? { ranking: model.ranking } : {}),
-      },
-    ],
-    () => ins()[period],
-  );
-}
-
-// 1. Selection on validation (fit on train, first seed).
 const selection: Record<
   string,
   { spec: ModelSpec; notes?: Record<string, unknown>; retrieval?: RetrievalResult; ranking?: RankingResult }
 > = {};
-for (const spec of specs()) {
-  const model = await fitModel(spec, ds, inputs, seeds[0]!);
-  if (!model) continue;
-  const r = evaluate(ds, 'validation', spec.type, model, inputs);
-  selection[spec.type] = {
-    spec: chosenSpec(spec, model),
-    ...(model.notes ? { notes: model.notes } : {}),
-    ...(r.retrieval[0] ? { retrieval: r.retrieval[0] } : {}),
-    ...(r.ranking[0] ? { ranking: r.ranking[0] } : {}),
-  };
-}
-// 2. Release: refit on train+val with the chosen settings, every seed, evaluated once on test.
 const runs: Record<string, { seed: number; retrieval?: RetrievalResult; ranking?: RankingResult }[]> = {};
-for (const [name, sel] of Object.entries(selection)) {
-  for (const seed of SEEDED.has(sel.spec.type) ? seeds : [seeds[0]!]) {
-    const model = await fitModel(sel.spec, refit, refitInputs, seed);
-    if (!model) continue;
-    const r = evaluate(refit, 'test', name, model, refitInputs);
+
+// 1. Selection on validation (fit on train, first seed), then 2. release: each model refit on train+val
+// with the chosen settings, every seed (models with no randomness once), evaluated once on test. Fits
+// are independent once their family's selection is done, so they run on a pool of worker threads
+// (tfjs-wasm and the baselines are single-threaded), longest first; results are kept in protocol order.
+const order = specs().map((s) => s.type);
+const outcomes = await runPool(specs(), seeds, SEEDED, Math.max(1, Number(args.workers)), setup, ds.dataHash, (t, o) =>
+  console.error(
+    `${t.refit ? 'refit' : 'select'} ${t.spec.type} seed ${t.seed}: ${o.error ? `FAILED ${o.error}` : `${(o.fitMs / 1000).toFixed(1)}s`}`,
+  ),
+);
+for (const { task, outcome: o } of outcomes.sort(
+  (x, y) =>
+    Number(x.task.refit) - Number(y.task.refit) ||
+    order.indexOf(x.task.spec.type) - order.indexOf(y.task.spec.type) ||
+    x.task.seed - y.task.seed,
+)) {
+  const name = task.spec.type;
+  training[name] ??= { wall_ms: [], examples_per_s: null, peak_rss_mb: 0 };
+  const row = training[name];
+  row.peak_rss_mb = Math.max(row.peak_rss_mb, Math.round(o.peakRssMb));
+  if (o.error) {
+    row.error = o.error;
+    continue;
+  }
+  row.wall_ms.push(Math.round(o.fitMs));
+  row.examples_per_s = o.examplesProcessed > 0 ? Math.round(o.examplesProcessed / (o.fitMs / 1000)) : null;
+  if (!task.refit) {
+    selection[name] = {
+      spec: o.chosen!,
+      ...(o.notes ? { notes: o.notes } : {}),
+      ...(o.retrieval ? { retrieval: o.retrieval } : {}),
+      ...(o.ranking ? { ranking: o.ranking } : {}),
+    };
+  } else {
     runs[name] ??= [];
     runs[name].push({
-      seed,
-      ...(r.retrieval[0] ? { retrieval: r.retrieval[0] } : {}),
-      ...(r.ranking[0] ? { ranking: r.ranking[0] } : {}),
+      seed: task.seed,
+      ...(o.retrieval ? { retrieval: o.retrieval } : {}),
+      ...(o.ranking ? { ranking: o.ranking } : {}),
     });
   }
 }
@@ -208,7 +179,7 @@ function summarise(
 
 const retrieval: Record<string, Record<string, unknown>> = {};
 // Which test queries are cold users, in the order of every model's per-query arrays.
-const coldCase = buildRetrievalCases(refit, 'test').map((c) => c.coldUser);
+const coldCase = main.casesOf(refit, 'test').map((c) => c.coldUser);
 const RET_METRICS = ['recall_at_50', 'recall_at_100', 'recall_at_200', 'ndcg_at_10', 'ndcg_at_50'] as const;
 const perUserMean = (name: string, metric: 'recall_at_100' | 'ndcg_at_10') =>
   averageRuns(runs[name]!.map((r) => r.retrieval!.perQuery[metric]));

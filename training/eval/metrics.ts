@@ -1,50 +1,75 @@
 /** Metric functions shared by retrieval and ranking evaluation; pure and checked against hand-computed values. */
 
+/** Scratch buffers of `topK`, grown as needed (one evaluation calls it thousands of times). */
+let maskScratch = new Uint8Array(0);
+let valScratch = new Float64Array(0);
+
+/** The value of rank `k` (0-based, descending) among `a[0..n)`; reorders `a`. Hoare quickselect. */
+function kthLargest(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! > pivot) i++;
+      while (a[j]! < pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
 /**
- * Indices of the `k` highest scores, best first; masked indices are skipped. Ties keep the lower index
- * first, so results are deterministic.
+ * Indices of the `k` highest scores, best first; masked indices are skipped; NaN counts as -Infinity.
+ * Ties keep the lower index first, so results are deterministic. O(n): the k-th value by quickselect,
+ * then the indices above it and, in index order, those equal to it.
  */
 export function topK(scores: ArrayLike<number>, k: number, mask?: ReadonlySet<number>): Int32Array {
-  // A min-heap of the best k so far: O(n log k).
-  const heapIdx = new Int32Array(k);
-  const heapVal = new Float64Array(k);
-  let size = 0;
-  const worse = (va: number, ia: number, vb: number, ib: number) => va < vb || (va === vb && ia > ib);
-  const siftDown = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < size && worse(heapVal[l]!, heapIdx[l]!, heapVal[m]!, heapIdx[m]!)) m = l;
-      if (r < size && worse(heapVal[r]!, heapIdx[r]!, heapVal[m]!, heapIdx[m]!)) m = r;
-      if (m === i) return;
-      [heapVal[i], heapVal[m]] = [heapVal[m]!, heapVal[i]!];
-      [heapIdx[i], heapIdx[m]] = [heapIdx[m]!, heapIdx[i]!];
-      i = m;
+  const n = scores.length;
+  if (maskScratch.length < n) maskScratch = new Uint8Array(n);
+  if (valScratch.length < n) valScratch = new Float64Array(n);
+  const masked = maskScratch;
+  const vals = valScratch;
+  if (mask) for (const i of mask) if (i >= 0 && i < n) masked[i] = 1;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (masked[i] === 1) continue;
+    const v = scores[i] as number;
+    vals[m++] = Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v;
+  }
+  const size = Math.min(k, m);
+  const picked = new Int32Array(size);
+  if (size > 0) {
+    const threshold = kthLargest(vals, m, size - 1);
+    let above = 0;
+    for (let i = 0; i < n; i++) {
+      if (masked[i] === 1) continue;
+      const v = scores[i] as number;
+      if ((Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v) > threshold) picked[above++] = i;
     }
-  };
-  for (let i = 0; i < scores.length; i++) {
-    if (mask?.has(i)) continue;
-    const v = Number.isNaN(scores[i]!) ? Number.NEGATIVE_INFINITY : scores[i]!;
-    if (size < k) {
-      let j = size++;
-      heapVal[j] = v;
-      heapIdx[j] = i;
-      while (j > 0) {
-        const p = (j - 1) >> 1;
-        if (!worse(heapVal[j]!, heapIdx[j]!, heapVal[p]!, heapIdx[p]!)) break;
-        [heapVal[j], heapVal[p]] = [heapVal[p]!, heapVal[j]!];
-        [heapIdx[j], heapIdx[p]] = [heapIdx[p]!, heapIdx[j]!];
-        j = p;
-      }
-    } else if (worse(heapVal[0]!, heapIdx[0]!, v, i)) {
-      heapVal[0] = v;
-      heapIdx[0] = i;
-      siftDown(0);
+    for (let i = 0, c = above; i < n && c < size; i++) {
+      if (masked[i] === 1) continue;
+      const v = scores[i] as number;
+      if ((Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v) === threshold) picked[c++] = i;
     }
   }
-  const order = [...Array(size).keys()].sort((a, b) => heapVal[b]! - heapVal[a]! || heapIdx[a]! - heapIdx[b]!);
-  return Int32Array.from(order, (j) => heapIdx[j]!);
+  if (mask) for (const i of mask) if (i >= 0 && i < n) masked[i] = 0;
+  const val = (i: number) => {
+    const v = scores[i] as number;
+    return Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v;
+  };
+  return Int32Array.from([...picked].sort((a, b) => val(b) - val(a) || a - b));
 }
 
 /** Share of the positives found in the first k of `ranked`; 0 when there are no positives. */

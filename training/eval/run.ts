@@ -4,7 +4,7 @@ import type { Dataset } from '../data/schema.ts';
 import type { RankingInput, RankingModel, RetrievalModel } from '../models/types.ts';
 import { evaluateRanking } from './ranking.ts';
 import { type EvalReport, recallCurveSvg, toMarkdown } from './report.ts';
-import { buildRetrievalCases, evaluateRetrieval } from './retrieval.ts';
+import { buildRetrievalCases, evaluateRetrieval, type RetrievalCase } from './retrieval.ts';
 
 /** A model to evaluate under its registry name; either part may be absent. */
 export interface EvalSubject {
@@ -20,8 +20,10 @@ export function evaluateAll(
   subjects: readonly EvalSubject[],
   rankingInputs: () => readonly RankingInput[],
   onProgress?: (model: string, done: number, total: number) => void,
+  /** The period's retrieval cases when the caller already built them (one run evaluates many models). */
+  prebuilt?: readonly RetrievalCase[],
 ): EvalReport {
-  const cases = buildRetrievalCases(ds, period);
+  const cases = prebuilt ?? buildRetrievalCases(ds, period);
   const report: EvalReport = { dataset: ds.name, dataHash: ds.dataHash, period, retrieval: [], ranking: [] };
   for (const s of subjects) {
     if (s.retrieval) {
