@@ -12,12 +12,16 @@ import type { FitOutcome, FitTask, WorkerSetup } from './train-fits.ts';
 const COST: Record<string, { select: number; refit: number }> = {
   two_tower: { select: 55, refit: 65 },
   ranker: { select: 70, refit: 26 },
-  logreg: { select: 60, refit: 33 },
+  logreg: { select: 45, refit: 15 },
   mf: { select: 15, refit: 17 },
   item_knn: { select: 25, refit: 3 },
   decayed_popular: { select: 12, refit: 1 },
 };
-const costOf = (t: FitTask) => COST[t.spec.type]?.[t.refit ? 'refit' : 'select'] ?? 1;
+/** A selection fit counts with the refits it unlocks (the two-tower's chain is the longest), a refit alone. */
+const costOf = (t: FitTask, seeds: number) => {
+  const c = COST[t.spec.type] ?? { select: 1, refit: 1 };
+  return t.refit ? c.refit : c.select + c.refit * seeds;
+};
 
 export async function runPool(
   specs: readonly ModelSpec[],
@@ -41,7 +45,7 @@ export async function runPool(
       const idle: Worker[] = [];
       const busy = new Map<Worker, number>();
       const pump = () => {
-        pending.sort((a, b) => costOf(b) - costOf(a) || a.id - b.id);
+        pending.sort((a, b) => costOf(b, seeds.length) - costOf(a, seeds.length) || a.id - b.id);
         while (idle.length > 0 && pending.length > 0) {
           const w = idle.shift()!;
           const task = pending.shift()!;

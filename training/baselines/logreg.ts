@@ -261,6 +261,8 @@ function trainLbfgs(
   // Parameter vector: dense weights, bias, then the one-hot weights.
   const P = dim + 1 + S;
   const X = new Float32Array(n * dim);
+  // Without the dense features X stays zero, so their products are skipped (their weights stay 0).
+  const D = c.dense !== false ? dim : 0;
   if (c.dense !== false)
     train.forEach((inp, i) => {
       for (let d = 0; d < dim; d++) X[i * dim + d] = (inp.features[d]! - mean[d]!) / std[d]!;
@@ -279,7 +281,7 @@ function trainLbfgs(
       for (let i = 0; i < n; i++) {
         let s = wt[dim]!;
         const o = i * dim;
-        for (let d = 0; d < dim; d++) s += wt[d]! * X[o + d]!;
+        for (let d = 0; d < D; d++) s += wt[d]! * X[o + d]!;
         if (S > 0) for (let k = i * 5; k < i * 5 + 5; k++) if (idx[k]! >= 0) s += wt[dim + 1 + idx[k]!]!;
         z[i] = s;
       }
@@ -295,7 +297,7 @@ function trainLbfgs(
           r = sigmoid(s) - y[i]!;
         }
         const o = i * dim;
-        for (let d = 0; d < dim; d++) g[d] = g[d]! + r * X[o + d]!;
+        for (let d = 0; d < D; d++) g[d] = g[d]! + r * X[o + d]!;
         g[dim] = g[dim]! + r;
         if (S > 0) for (let k = i * 5; k < i * 5 + 5; k++) if (idx[k]! >= 0) g[dim + 1 + idx[k]!]! += r;
       }
