@@ -29,6 +29,26 @@ describe('retrieval metrics', () => {
     expect([...topK(scores, 3, new Set([1]))]).toEqual([3, 5, 2]);
     expect([...topK(scores, 10)]).toEqual([1, 3, 5, 2, 4, 0]);
   });
+
+  it('topK agrees with a full sort on ties, NaN (lowest), masks and k beyond the unmasked', () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rand() * 400);
+      const scores = Float32Array.from({ length: n }, () => (rand() < 0.1 ? Number.NaN : Math.floor(rand() * 20)));
+      const mask = new Set(Array.from({ length: Math.floor(rand() * n) }, () => Math.floor(rand() * (n + 5))));
+      const k = 1 + Math.floor(rand() * (n + 10));
+      const val = (i: number) => (Number.isNaN(scores[i]!) ? Number.NEGATIVE_INFINITY : scores[i]!);
+      const expected = [...Array(n).keys()]
+        .filter((i) => !mask.has(i))
+        .sort((a, b) => val(b) - val(a) || a - b)
+        .slice(0, k);
+      expect([...topK(scores, k, mask)]).toEqual(expected);
+    }
+  });
 });
 
 describe('ranking metrics', () => {
