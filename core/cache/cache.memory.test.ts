@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeCacheContract } from './cache.contract.ts';
 import type { MemoryCache } from './cache.memory.ts';
 import { openCache } from './open.ts';
+import { compareMembers } from './validate.ts';
 
 describeCacheContract('memory', () => openCache('memory://'));
 
@@ -77,6 +78,42 @@ describe('memory cache specifics', () => {
     expect(cache.size).toBe(0);
     expect(cache.stats().expired).toBe(10);
     await cache.close();
+  });
+
+  it('keeps a sorted set in ZREVRANGE order through adds, re-scores, removals and trims between reads', async () => {
+    const cache = await openCache('memory://');
+    const scores = new Map<string, number>();
+    // Deterministic members and scores: equal scores (ties ordered by member bytes), non-ASCII members.
+    const member = (i: number) => ['v', 'é', '\u{1F600}', '\uFFFD', 'a'][i % 5]! + String(i % 37);
+    const expected = () =>
+      [...scores]
+        .map(([m, score]) => ({ member: m, score }))
+        .sort((a, b) => b.score - a.score || Buffer.compare(Buffer.from(b.member), Buffer.from(a.member)));
+    for (let step = 0; step < 120; step++) {
+      const batch = Array.from({ length: 1 + (step % 7) }, (_, j) => ({
+        member: member(step * 3 + j),
+        score: (step * 7 + j) % 11,
+      }));
+      await cache.zAdd('z', batch, 60_000);
+      for (const e of batch) scores.set(e.member, e.score);
+      if (step % 5 === 0) {
+        const gone = [member(step), member(step + 1)];
+        await cache.zRem('z', gone);
+        for (const g of gone) scores.delete(g);
+      }
+      if (step % 9 === 0) {
+        await cache.zTrimTop('z', 20);
+        for (const e of expected().slice(20)) scores.delete(e.member);
+      }
+      expect(await cache.zRevRange('z', 0, -1)).toEqual(expected());
+    }
+    await cache.close();
+  });
+
+  it('orders members by their UTF-8 bytes, surrogate pairs included', () => {
+    const members = ['b', 'a', 'ab', '', '\uFFFD', '\u{1F600}', '\uE000', 'é', 'a\u{1F600}', 'a\uFFFD'];
+    const bytes = [...members].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect([...members].sort(compareMembers)).toEqual(bytes);
   });
 
   it('rejects unknown or bad options', async () => {

@@ -4,7 +4,25 @@ import { checkIncrement, checkKeep, checkScore, checkTtl, compareMembers } from 
 type Value =
   | { type: 'string'; value: string }
   | { type: 'set'; members: Set<string> }
-  | { type: 'zset'; scores: Map<string, number> };
+  | { type: 'zset'; scores: Map<string, number>; ranked?: readonly Ranked[] };
+
+/** A sorted set's member and score as read; frozen, so a ranking can be handed out by many reads. */
+type Ranked = Readonly<{ member: string; score: number }>;
+
+/** ZREVRANGE's order: highest score first, equal scores in reverse member (byte) order. */
+const byRank = (a: Ranked, b: Ranked): number => b.score - a.score || compareMembers(b.member, a.member);
+
+/** Two rankings (each in `byRank` order, no member in both) as one. */
+function mergeRanked(a: readonly Ranked[], b: readonly Ranked[]): Ranked[] {
+  const out: Ranked[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = byRank(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
 
 /** A value, when it expires (epoch ms; 0 = never) and its weight as counted in the bound (keys with a TTL). */
 interface Entry {
@@ -276,7 +294,7 @@ export class MemoryCache implements Cache {
     return [...(this.#typed(key, 'set')?.v.members ?? [])];
   }
 
-  #zset(key: string): Entry & { v: { type: 'zset'; scores: Map<string, number> } } {
+  #zset(key: string): Entry & { v: { type: 'zset'; scores: Map<string, number>; ranked?: readonly Ranked[] } } {
     let e = this.#typed(key, 'zset');
     if (!e) {
       e = { v: { type: 'zset', scores: new Map() }, expiresAt: 0 };
@@ -290,6 +308,7 @@ export class MemoryCache implements Cache {
     const e = this.#zset(key);
     const next = (e.v.scores.get(member) ?? 0) + by;
     e.v.scores.set(String(member), next);
+    e.v.ranked = undefined;
     this.#reweigh(key, e);
     return next;
   }
@@ -299,20 +318,33 @@ export class MemoryCache implements Cache {
     const ttl = checkTtl(ttlMs);
     if (entries.length === 0) return;
     const e = this.#zset(key);
-    for (const { score, member } of entries) e.v.scores.set(String(member), score);
+    const changed = new Map<string, number>();
+    for (const { score, member } of entries) changed.set(String(member), score);
+    for (const [member, score] of changed) e.v.scores.set(member, score);
+    // A few members into a ranked set: merged into its ranking (O(n)) instead of sorting it again.
+    const ranked = e.v.ranked;
+    if (ranked && changed.size <= 64) {
+      const fresh = Array.from(changed, ([member, score]) => Object.freeze({ member, score })).sort(byRank);
+      e.v.ranked = mergeRanked(
+        ranked.filter((r) => !changed.has(r.member)),
+        fresh,
+      );
+    } else e.v.ranked = undefined;
     if (ttl > 0) {
       e.expiresAt = this.#expiry(ttl);
       this.#touch(key, e);
     } else this.#reweigh(key, e);
   }
 
-  /** Members highest first; ties in reverse member order, as ZREVRANGE gives them. */
-  #ranked(key: string): { member: string; score: number }[] {
-    const scores = this.#typed(key, 'zset')?.v.scores;
-    if (!scores) return [];
-    return [...scores]
-      .map(([member, score]) => ({ member, score }))
-      .sort((a, b) => b.score - a.score || compareMembers(b.member, a.member));
+  /**
+   * Members highest first; ties in reverse member order, as ZREVRANGE gives them. Sorted once per change
+   * of the set: reads between writes (the trending set, a viewer's seen ledger read on every page) share it.
+   */
+  #ranked(key: string): readonly Ranked[] {
+    const v = this.#typed(key, 'zset')?.v;
+    if (!v) return [];
+    v.ranked ??= Array.from(v.scores, ([member, score]) => Object.freeze({ member, score })).sort(byRank);
+    return v.ranked;
   }
 
   async zRevRange(key: string, start: number, stop: number): Promise<{ member: string; score: number }[]> {
@@ -327,7 +359,12 @@ export class MemoryCache implements Cache {
   async zRem(key: string, members: readonly string[]): Promise<void> {
     const e = this.#typed(key, 'zset');
     if (!e) return;
+    const before = e.v.scores.size;
     for (const m of members) e.v.scores.delete(m);
+    if (e.v.ranked && e.v.scores.size < before) {
+      const gone = new Set(members);
+      e.v.ranked = e.v.ranked.filter((r) => !gone.has(r.member));
+    }
     if (e.v.scores.size === 0) this.#remove(key);
     else this.#reweigh(key, e);
   }
@@ -336,10 +373,11 @@ export class MemoryCache implements Cache {
     checkKeep(keep);
     const ranked = this.#ranked(key);
     if (ranked.length <= keep) return;
-    await this.zRem(
-      key,
-      ranked.slice(keep).map((e) => e.member),
-    );
+    const e = this.#typed(key, 'zset')!;
+    for (let i = keep; i < ranked.length; i++) e.v.scores.delete(ranked[i]!.member);
+    if (e.v.scores.size === 0) return this.#remove(key);
+    e.v.ranked = ranked.slice(0, keep);
+    this.#reweigh(key, e);
   }
 
   async ping(): Promise<void> {}

@@ -25,7 +25,19 @@ export function checkKeep(keep: number): number {
   return keep;
 }
 
-/** Orders members like Redis does on equal scores: by their bytes. */
+/**
+ * Orders members like Redis does on equal scores: by their UTF-8 bytes. UTF-8 byte order is code point
+ * order, which UTF-16 code units share below the surrogates (U+D800): the first differing unit decides
+ * there without encoding either string; only a difference at or above U+D800 compares the bytes.
+ */
 export function compareMembers(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  }
+  return a.length - b.length;
 }
