@@ -184,7 +184,11 @@ export class MemoryCache implements Cache {
     const e = this.#entries.get(key);
     if (!e) return undefined;
     if (e.expiresAt !== 0) {
-      if (this.#dropIfExpired(key, now ?? Date.now())) return undefined;
+      if (e.expiresAt <= (now ?? Date.now())) {
+        this.#remove(key);
+        this.#expired++;
+        return undefined;
+      }
       this.#volatile.delete(key);
       this.#volatile.add(key);
     }
