@@ -25,25 +25,21 @@
  * machine's ceiling. Server CPU-ms per request come from the server process's own CPU time.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testConfig } from '../core/config/config.ts';
-import { dropTestSchema, testPostgresUrl } from '../core/testing/postgres.ts';
-import { cleanupTestRedis, testRedisUrl } from '../core/testing/redis.ts';
-import { openFeatureStore } from '../feature-store/open.ts';
-import { closeDeps, openDeps } from '../platform/api/open-deps.ts';
 import { featuresConsumer } from '../platform/engagement/consumers/features.consumer.ts';
 import { startConsumer } from '../platform/engagement/consumers/runner.ts';
-import { mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
-import { type LoadPoint, type LoadTarget, runLoad, showPoint } from './lib/feed-points.ts';
+import { type ClusterSetResult, runClusterSet } from './lib/feed-cluster.ts';
+import { measureCurve } from './lib/feed-curve.ts';
+import type { LoadTarget } from './lib/feed-points.ts';
 import { likeToNextPage, stageBreakdown, uploadServable } from './lib/feed-probes.ts';
-import { seedEngagement, seedMetadata } from './lib/feed-seed.ts';
-import { benchFeedConfigDir, startCpuProfile, startFeedServer } from './lib/feed-server.ts';
+import { printFeedTables, type SetResult } from './lib/feed-report.ts';
+import { benchFeedConfigDir, startCpuProfile, startFeedServer, startHeapProfile } from './lib/feed-server.ts';
+import { prepareSet, setShape } from './lib/feed-setup.ts';
 import { type ServingModelsInfo, servingModels } from './lib/trained-models.ts';
-import { argFlag, argValue, median, printTable, rssSampler, writeResults } from './report.ts';
+import { argFlag, argValue, median, rssSampler, writeResults } from './report.ts';
 
 const quick = argFlag('--quick');
 const VIDEOS = Number(argValue('--videos') ?? (quick ? 10_000 : 100_000));
@@ -52,7 +48,7 @@ const DURATION_S = Number(argValue('--seconds') ?? (quick ? 2 : 10));
 const LEVELS = (argValue('--levels') ?? '1,2,4,8,16').split(',').map(Number);
 const SLO_MS = Number(argValue('--slo') ?? 25);
 const DIMS = 64;
-const sets = (argValue('--backends') ?? 'embedded,scaled').split(',');
+const sets = (argValue('--backends') ?? 'embedded,scaled,embedded-cluster2,scaled-cluster2').split(',');
 const UPLOADS_PER_S = Number(argValue('--uploads-per-s') ?? 60);
 const COUNTERS_PER_S = Number(argValue('--counters-per-s') ?? 500);
 const RANK_TOP_N = Number(argValue('--rank-top-n') ?? 300);
@@ -66,73 +62,16 @@ const LIKE_PROBES = quick ? 10 : 30;
 const SET_RESULT = argValue('--set-result');
 /** Writes a CPU profile of the server during the closed-loop curve (the load runs in another process). */
 const CPU_PROF = argValue('--cpu-prof');
-
-/** One load run's figures per backend. */
-interface SetResult {
-  backend: string;
-  /** The headline: the highest-throughput closed-loop point whose p99 meets the SLO (else the lowest-p99 point). */
-  slo_point: { rps: number; p50_ms: number; p99_ms: number; concurrency: number; meets_slo: boolean };
-  saturated: LoadPoint;
-  curve: LoadPoint[];
-  /** Open loop at the SLO point's rate. */
-  open_loop: LoadPoint;
-  /** Open loop at twice the saturated rate: goodput and shed requests. */
-  overload: LoadPoint;
-  /** The same server's static JSON page, closed loop at the saturated concurrency. */
-  ceiling: LoadPoint;
-  /** Closed loop at the saturated concurrency with one-page sessions: every request a cold first page. */
-  first_page_only: LoadPoint;
-  cpu_ms_per_request: number;
-  /** Candidates the ranker scored per request (median of the explain sample). */
-  ranked_per_request: number;
-  /** ms from a like's 2xx until the viewer's next page was built with it (`lib/feed-probes.ts`). */
-  like_to_next_page: { p50_ms: number; p99_ms: number; probes: number; stale_pages: number };
-  /** ms from a new ready video's commit until it is in the catalogue and the index (p50 / max). */
-  upload_servable_ms: { p50: number; max: number };
-  catalog_refresh_ms: number;
-  seed_s: number;
-  index_build_s: number;
-  /** Peak RSS of the server process while serving (after seeding and index build). */
-  /** Building the similar-items neighbour table after the index was installed (a background job). */
-  neighbour_table_s: number;
-  peak_rss_mb: number;
-  /** After the load: where the memory is (V8 heap, external and array buffers, the rest native). */
-  memory_mb: { rss: number; heap_used: number; heap_total: number; external: number; array_buffers: number };
-  /** Peak RSS of the whole run (seeding included). */
-  peak_rss_run_mb: number;
-  stages_ms: Record<string, number>;
-  /** p99 ms of each stage over the same in-process first pages. */
-  stages_p99_ms: Record<string, number>;
-  /** Median ms of each candidate source (they run in parallel inside the `sources` stage). */
-  sources_ms: Record<string, number>;
-}
+/** Writes a sampling heap profile of the set's process (what the seeding and the server still hold after the load). */
+const HEAP_PROF = argValue('--heap-prof');
 
 let modelsInfo: ServingModelsInfo | undefined;
 
 async function runSet(set: string): Promise<SetResult> {
-  const rand = mulberry32(11);
-  const dir = mkdtempSync(join(tmpdir(), `foryou-feedbench-${set}-`));
-  const scaled = set === 'scaled';
-  const config = testConfig({
-    DATA_DIR: dir,
-    SIGNING_SECRET: randomBytes(32).toString('hex'),
-    METADATA_URL: scaled ? testPostgresUrl('feed-bench') : `sqlite://${dir}/foryou.db`,
-    OBJECTS_URL: `file://${dir}/objects`,
-    EVENTS_URL: `sqlite://${dir}/events.db`,
-    QUEUE_URL: `sqlite://${dir}/queue.db`,
-    CACHE_URL: scaled ? testRedisUrl('feed-bench') : 'memory://',
-    RATE_LIMIT_USER_PER_MIN: '100000000',
-    RATE_LIMIT_IP_PER_MIN: '100000000',
-    API_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT),
-  });
-  const deps = await openDeps(config);
-  const featuresUrl = scaled ? testRedisUrl('feed-bench-fs') : 'sqlite://:memory:';
-  const featureStore = await openFeatureStore(featuresUrl);
   const runRss = rssSampler();
-  let t0 = performance.now();
-  const { users, videos } = await seedMetadata(deps.metadata, rand, { users: USERS, videos: VIDEOS });
-  await seedEngagement(featureStore, deps.cache, rand, users, videos);
-  const seedS = (performance.now() - t0) / 1000;
+  const stopHeapProfile = await startHeapProfile(HEAP_PROF, set);
+  const prepared = await prepareSet(set, { users: USERS, videos: VIDEOS, maxInFlight: MAX_IN_FLIGHT });
+  const { deps, featureStore, users, videos, shape } = prepared;
 
   // The real models: trained (or cached) on generated data, bound to this run's user and video ids.
   const served = await servingModels(
@@ -146,7 +85,7 @@ async function runSet(set: string): Promise<SetResult> {
   const server = await startFeedServer({ deps, featureStore, snapshot, ranker, feedConfigDir });
   const { runtime, base } = server;
   // The similar-items neighbour table is built by a background job after the swap; the load starts after it.
-  t0 = performance.now();
+  const t0 = performance.now();
   await runtime.neighbours.refresh();
   const neighboursS = (performance.now() - t0) / 1000;
 
@@ -158,38 +97,21 @@ async function runSet(set: string): Promise<SetResult> {
     seconds: DURATION_S,
     pagesPerSession: PAGES_PER_SESSION,
     churn: {
-      metadataUrl: config.METADATA_URL,
+      metadataUrl: prepared.env.METADATA_URL!,
       authors: users.slice(0, 2000).map((u) => u.id),
       videoIds: videos.slice(0, 20_000).map((v) => v.id),
       uploadsPerS: UPLOADS_PER_S,
       countersPerS: COUNTERS_PER_S,
     },
   };
-  await runLoad(target, { concurrency: 2 }); // warm-up: JIT, caches, connection pools
   const serveRss = rssSampler();
-  const curve: LoadPoint[] = [];
-  const stopProfile = await startCpuProfile(CPU_PROF, set);
-  for (const level of LEVELS) {
-    const point = await runLoad(target, { concurrency: level });
-    showPoint(set, `c=${level}`, point);
-    curve.push(point);
-  }
-  await stopProfile();
-  const meeting = curve.filter((p) => p.p99_ms <= SLO_MS && p.errors === 0 && p.shed === 0);
-  const headline =
-    meeting.length > 0
-      ? meeting.reduce((a, b) => (b.rps > a.rps ? b : a))
-      : curve.reduce((a, b) => (b.p99_ms < a.p99_ms ? b : a));
-  const saturated = curve.reduce((a, b) => (b.rps > a.rps ? b : a));
-  const firstPageOnly = await runLoad(target, { concurrency: saturated.concurrency, pagesPerSession: 1 });
-  showPoint(set, `first pages only c=${saturated.concurrency}`, firstPageOnly);
-  const openLoop = await runLoad(target, { concurrency: 256, rate: Math.max(1, Math.floor(headline.rps)) });
-  showPoint(set, `open loop at ${Math.floor(headline.rps)}/s`, openLoop);
-  const overload = await runLoad(target, { concurrency: 1024, rate: Math.max(2, Math.floor(2 * saturated.rps)) });
-  showPoint(set, `open loop at 2x saturation (${Math.floor(2 * saturated.rps)}/s)`, overload);
-  const ceiling = await runLoad(target, { concurrency: saturated.concurrency, path: '/api/v1/static-page' });
-  showPoint(set, `static page c=${saturated.concurrency}`, ceiling);
+  const c = await measureCurve(set, target, {
+    levels: LEVELS,
+    sloMs: SLO_MS,
+    aroundCurve: () => startCpuProfile(CPU_PROF, set),
+  });
   const peakServeRss = serveRss.stop();
+  await stopHeapProfile();
   const mem = process.memoryUsage();
   const mb = (bytes: number) => Math.round(bytes / 1048576);
 
@@ -215,37 +137,31 @@ async function runSet(set: string): Promise<SetResult> {
   await server.close();
   await tower.close();
   await ranker.close();
-  await featureStore.close();
-  if (scaled) {
-    await cleanupTestRedis(config.CACHE_URL).catch(() => {});
-    await cleanupTestRedis(featuresUrl).catch(() => {});
-  }
-  await closeDeps(deps).catch(() => {});
-  if (scaled) await dropTestSchema(config.METADATA_URL).catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
+  await prepared.cleanup();
   rmSync(bound.dir, { recursive: true, force: true });
   rmSync(feedConfigDir, { recursive: true, force: true });
   return {
-    backend: scaled ? 'postgres+redis' : 'sqlite+memory',
+    backend: shape.backend,
     slo_point: {
-      rps: headline.rps,
-      p50_ms: headline.p50_ms,
-      p99_ms: headline.p99_ms,
-      concurrency: headline.concurrency,
-      meets_slo: meeting.length > 0,
+      rps: c.headline.rps,
+      p50_ms: c.headline.p50_ms,
+      p99_ms: c.headline.p99_ms,
+      concurrency: c.headline.concurrency,
+      meets_slo: c.meetsSlo,
     },
-    saturated,
-    curve,
-    open_loop: openLoop,
-    overload,
-    ceiling,
-    first_page_only: firstPageOnly,
-    cpu_ms_per_request: median(curve.map((p) => p.cpu_ms_per_request)),
+    saturated: c.saturated,
+    curve: c.curve,
+    open_loop: c.openLoop,
+    overload: c.overload,
+    ceiling: c.ceiling,
+    first_page_only: c.firstPageOnly,
+    cpu_ms_per_request: median(c.curve.map((p) => p.cpu_ms_per_request)),
+    generator_cpu_share: median(c.curve.map((p) => p.generator_cpu_share)),
     ranked_per_request: breakdown.ranked,
     like_to_next_page: likes,
     upload_servable_ms: servable,
     catalog_refresh_ms: catalogRefreshMs,
-    seed_s: seedS,
+    seed_s: prepared.seedS,
     index_build_s: buildS,
     neighbour_table_s: neighboursS,
     peak_rss_mb: peakServeRss,
@@ -269,7 +185,7 @@ await main();
  * Runs one backend set in a child process of its own, so its RSS is its own (not the heap the previous
  * set left behind) and it starts from the same clean process as the other.
  */
-async function runSetInChild(set: string): Promise<SetResult> {
+async function runSetInChild(set: string): Promise<SetResult | ClusterSetResult> {
   const dir = mkdtempSync(join(tmpdir(), 'foryou-feedbench-result-'));
   const file = join(dir, 'result.json');
   const args = process.argv.slice(2).filter((a, i, all) => a !== '--backends' && all[i - 1] !== '--backends');
@@ -289,7 +205,7 @@ async function runSetInChild(set: string): Promise<SetResult> {
   try {
     if (code !== 0) throw new Error(`bench:feed ${set} exited with ${code}`);
     const { result, models } = JSON.parse(readFileSync(file, 'utf8')) as {
-      result: SetResult;
+      result: SetResult | ClusterSetResult;
       models: ServingModelsInfo;
     };
     modelsInfo = models;
@@ -299,56 +215,43 @@ async function runSetInChild(set: string): Promise<SetResult> {
   }
 }
 
+async function runClustered(set: string): Promise<ClusterSetResult> {
+  const { result, models } = await runClusterSet(set, {
+    users: USERS,
+    videos: VIDEOS,
+    maxInFlight: MAX_IN_FLIGHT,
+    dims: DIMS,
+    rankTopN: RANK_TOP_N,
+    levels: LEVELS,
+    sloMs: SLO_MS,
+    target: {
+      seconds: DURATION_S,
+      pagesPerSession: PAGES_PER_SESSION,
+      uploadsPerS: UPLOADS_PER_S,
+      countersPerS: COUNTERS_PER_S,
+    },
+  });
+  modelsInfo = models;
+  return result;
+}
+
 async function main(): Promise<void> {
-  const results: SetResult[] = [];
+  const results: (SetResult | ClusterSetResult)[] = [];
   const loadBefore = +loadavg()[0]!.toFixed(2);
   if (SET_RESULT) {
-    const result = await runSet(sets[0]!);
+    const set = sets[0]!;
+    const result = setShape(set).processes > 1 ? await runClustered(set) : await runSet(set);
     writeFileSync(SET_RESULT, JSON.stringify({ result, models: modelsInfo }));
-    return;
+    // A cluster's primary keeps handles of its own (the cluster's listening socket): leave when done.
+    process.exit(0);
   }
   for (const set of sets) {
     process.stdout.write(`\n${set}: seeding ${VIDEOS.toLocaleString()} videos, ${USERS.toLocaleString()} users…\n`);
     results.push(await runSetInChild(set));
   }
   const ceilingRps = Math.max(...results.map((r) => r.ceiling.rps));
-  printTable(
-    `For You, limit 10, trained query tower + ONNX ranker (${RANK_TOP_N} ranked): the highest throughput with p99 ≤ ${SLO_MS} ms`,
-    results.map((r) => ({
-      backend: r.backend,
-      rps: r.slo_point.rps,
-      p50_ms: r.slo_point.p50_ms,
-      p99_ms: r.slo_point.p99_ms,
-      clients: r.slo_point.concurrency,
-      meets_slo: String(r.slo_point.meets_slo),
-      saturated_rps: r.saturated.rps,
-      saturated_p99_ms: r.saturated.p99_ms,
-      of_ceiling: r.saturated.rps / ceilingRps,
-      cpu_ms_req: r.cpu_ms_per_request,
-      rss_mb: r.peak_rss_mb,
-    })),
-  );
-  for (const r of results) {
-    printTable(`${r.backend}: ${DURATION_S}s per level (curve, open loop, first pages only, overload, static page)`, [
-      ...r.curve,
-      { ...r.open_loop },
-      { ...r.first_page_only },
-      { ...r.overload },
-      { ...r.ceiling },
-    ]);
-  }
-  printTable(
-    'Median ms per stage (in-process, explain trace)',
-    results.map((r) => ({ backend: r.backend, ranked: r.ranked_per_request, ...r.stages_ms })),
-  );
-  printTable(
-    'p99 ms per stage (the same in-process first pages)',
-    results.map((r) => ({ backend: r.backend, ...r.stages_p99_ms })),
-  );
-  printTable(
-    'Median ms per candidate source (in parallel within `sources`)',
-    results.map((r) => ({ backend: r.backend, ...r.sources_ms })),
-  );
+  const single = results.filter((r): r is SetResult => 'stages_ms' in r);
+  printFeedTables({ results, single, ceilingRps, sloMs: SLO_MS, rankTopN: RANK_TOP_N, seconds: DURATION_S });
   writeResults('feed', {
     quick,
     videos: VIDEOS,
@@ -363,7 +266,7 @@ async function main(): Promise<void> {
     load_avg_1m: { before: loadBefore, after: +loadavg()[0]!.toFixed(2) },
     models: modelsInfo,
     ceiling_rps: ceilingRps,
-    like_to_next_page_ms_p99: Math.max(...results.map((r) => r.like_to_next_page.p99_ms)),
+    like_to_next_page_ms_p99: Math.max(...single.map((r) => r.like_to_next_page.p99_ms)),
     results: Object.fromEntries(results.map((r) => [r.backend, r])),
   });
 }

@@ -83,6 +83,8 @@ export interface LoadResult {
   /** Answers 503 (shed by the server under overload), not counted in `errors`. */
   shed: number;
   elapsed: number;
+  /** CPU ms (user + system) this process (clients and churn writer) spent on the job. */
+  cpuMs: number;
 }
 
 /** Where a viewer's session stands: whose token, the cursor of its next page, pages already read. */
@@ -163,7 +165,7 @@ async function load(job: LoadJob): Promise<LoadResult> {
       inFlight.add(p);
     }
     await Promise.all(inFlight);
-    return { latencies, errors, shed, elapsed: job.seconds };
+    return { latencies, errors, shed, elapsed: job.seconds, cpuMs: 0 };
   }
   await Promise.all(
     Array.from({ length: job.concurrency }, async (_, w) => {
@@ -176,14 +178,16 @@ async function load(job: LoadJob): Promise<LoadResult> {
       }
     }),
   );
-  return { latencies, errors, shed, elapsed: (performance.now() - start) / 1000 };
+  return { latencies, errors, shed, elapsed: (performance.now() - start) / 1000, cpuMs: 0 };
 }
 
 /** The load and the churn side by side, for the same time. */
 async function loadWithChurn(job: LoadJob): Promise<LoadResult> {
+  const cpu0 = process.cpuUsage();
   const until = performance.now() + job.seconds * 1000;
   const [result] = await Promise.all([load(job), churn(job, until)]);
-  return result;
+  const cpu = process.cpuUsage(cpu0);
+  return { ...result, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 // Forked by bench:feed: one job in, one result out, then exit.

@@ -21,8 +21,12 @@ export interface LoadPoint {
   requests: number;
   errors: number;
   shed: number;
-  /** Server process CPU (user + system) per answered request, ms. */
+  /** Server CPU (user + system; every API process of a cluster and its primary) per answered request, ms. */
   cpu_ms_per_request: number;
+  /** The load generator's CPU (its clients and the churn writer, same cores) per answered request, ms. */
+  generator_cpu_ms_per_request: number;
+  /** The generator's share of the CPU the server and the generator spent together during the run. */
+  generator_cpu_share: number;
   load_avg_1m: number;
 }
 
@@ -33,7 +37,17 @@ export interface LoadTarget {
   seconds: number;
   pagesPerSession: number;
   churn: LoadJob['churn'];
+  /**
+   * The server's cumulative CPU ms (user + system); default this process's own (the server runs in it).
+   * A cluster adds its API processes'.
+   */
+  serverCpuMs?: () => number;
 }
+
+const ownCpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
 
 /** Runs the load generator once against `target` (the churn writer is off for the static page). */
 export async function runLoad(
@@ -55,15 +69,17 @@ export async function runLoad(
       countersPerS: opts.path ? 0 : target.churn.countersPerS,
     },
   };
-  const cpu0 = process.cpuUsage();
+  const serverCpuMs = target.serverCpuMs ?? ownCpuMs;
+  const cpu0 = serverCpuMs();
   const result = await new Promise<LoadResult>((resolve, reject) => {
     child.once('message', (m) => resolve(m as LoadResult));
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`the load generator exited with ${code}`)));
     child.send(job);
   });
-  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = serverCpuMs() - cpu0;
   const { latencies, errors, shed, elapsed } = result;
+  const answered = Math.max(1, latencies.length);
   return {
     concurrency: opts.concurrency,
     ...(opts.rate !== undefined ? { offered_rps: opts.rate } : {}),
@@ -74,7 +90,9 @@ export async function runLoad(
     requests: latencies.length,
     errors,
     shed,
-    cpu_ms_per_request: (cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length),
+    cpu_ms_per_request: cpuMs / answered,
+    generator_cpu_ms_per_request: result.cpuMs / answered,
+    generator_cpu_share: result.cpuMs / Math.max(1e-9, result.cpuMs + cpuMs),
     load_avg_1m: +loadavg()[0]!.toFixed(2),
   };
 }
@@ -83,6 +101,6 @@ export async function runLoad(
 export function showPoint(set: string, label: string, p: LoadPoint): void {
   process.stdout.write(
     `  ${set} ${label}: ${p.rps.toFixed(0)} req/s, p50 ${p.p50_ms.toFixed(1)} ms, p99 ${p.p99_ms.toFixed(1)} ms, ` +
-      `${p.cpu_ms_per_request.toFixed(2)} cpu-ms/req, errors ${p.errors}, shed ${p.shed}, load ${p.load_avg_1m}\n`,
+      `${p.cpu_ms_per_request.toFixed(2)} cpu-ms/req (generator ${p.generator_cpu_ms_per_request.toFixed(2)}), errors ${p.errors}, shed ${p.shed}, load ${p.load_avg_1m}\n`,
   );
 }

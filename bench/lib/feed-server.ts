@@ -44,6 +44,24 @@ export async function startCpuProfile(prefix: string | undefined, set: string): 
   };
 }
 
+/**
+ * Starts V8's sampling heap profiler in this process; the returned function writes what is still
+ * allocated of the sampled allocations, by allocation stack, to `<prefix>-<set>.heapprofile`.
+ */
+export async function startHeapProfile(prefix: string | undefined, set: string): Promise<() => Promise<void>> {
+  if (!prefix) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 64 * 1024 });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(`${prefix}-${set}.heapprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 export interface FeedServer {
   runtime: FeedRuntime;
   base: string;

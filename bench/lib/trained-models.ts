@@ -178,11 +178,7 @@ export async function servingModels(
   info: ServingModelsInfo;
   buildS: number;
 }> {
-  const trained = await trainedModels({
-    users: Math.min(userIds.length, 2_000),
-    videos: Math.min(videoIds.length, 5_000),
-    dims,
-  });
+  const trained = await trainedFor(userIds.length, videoIds.length, dims);
   const bound = bindModels(trained, userIds, videoIds);
   const { tower, ranker } = await loadBoundModels(bound, dims);
   const t0 = performance.now();
@@ -196,14 +192,31 @@ export async function servingModels(
     ranker,
     bound,
     buildS: (performance.now() - t0) / 1000,
-    info: {
-      query_tower: 'trained',
-      ranker: 'onnx',
-      trained_users: trained.users,
-      trained_videos: trained.videos,
-      dims,
-      train_s: trained.trainS,
-      cached: trained.cached,
-    },
+    info: modelsInfo(trained),
   };
+}
+
+/** The models a catalogue of this size serves with (at most 2,000 users × 5,000 videos known to them). */
+function trainedFor(users: number, videos: number, dims: number): Promise<TrainedModels> {
+  return trainedModels({ users: Math.min(users, 2_000), videos: Math.min(videos, 5_000), dims });
+}
+
+function modelsInfo(trained: TrainedModels): ServingModelsInfo {
+  return {
+    query_tower: 'trained',
+    ranker: 'onnx',
+    trained_users: trained.users,
+    trained_videos: trained.videos,
+    dims: trained.dims,
+    train_s: trained.trainS,
+    cached: trained.cached,
+  };
+}
+
+/**
+ * Trains the models `servingModels` would serve (or finds them cached) without loading them: a cluster's
+ * primary calls it once so its API processes, which call `servingModels` each, never train side by side.
+ */
+export async function ensureTrainedModels(users: number, videos: number, dims: number): Promise<ServingModelsInfo> {
+  return modelsInfo(await trainedFor(users, videos, dims));
 }

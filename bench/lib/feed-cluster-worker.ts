@@ -1,0 +1,78 @@
+/**
+ * One API process of bench:feed's cluster (`lib/feed-cluster.ts` forks it with node:cluster): opens the
+ * set's ports from the primary's config, loads the same trained models and index as the single-process
+ * server (`servingModels`, bound to the run's ids), builds the similar-items neighbour table, listens on
+ * the port the cluster shares, and says so. On `close` it reports its memory and exits.
+ */
+import { rmSync } from 'node:fs';
+import { testConfig } from '../../core/config/config.ts';
+import { openFeatureStore } from '../../feature-store/open.ts';
+import { closeDeps, openDeps } from '../../platform/api/open-deps.ts';
+import { rssSampler } from '../report.ts';
+import { startFeedServer } from './feed-server.ts';
+import { servingModels } from './trained-models.ts';
+
+export interface ClusterWorkerInit {
+  env: Record<string, string>;
+  featuresUrl: string;
+  userIds: string[];
+  videoIds: string[];
+  dims: number;
+  feedConfigDir: string;
+}
+
+/** What an API process reports when it is closed: its peak RSS while serving and where its memory was. */
+export interface ClusterWorkerStats {
+  pid: number;
+  peak_rss_mb: number;
+  memory_mb: { rss: number; heap_used: number; heap_total: number; external: number; array_buffers: number };
+}
+
+export type ClusterWorkerMessage =
+  | { ready: { base: string; startS: number } }
+  | { closed: ClusterWorkerStats }
+  | { failed: string };
+
+async function serve(init: ClusterWorkerInit): Promise<void> {
+  const t0 = performance.now();
+  const deps = await openDeps(testConfig(init.env));
+  const featureStore = await openFeatureStore(init.featuresUrl);
+  const { snapshot, tower, ranker, bound } = await servingModels(init.userIds, init.videoIds, init.dims);
+  const server = await startFeedServer({ deps, featureStore, snapshot, ranker, feedConfigDir: init.feedConfigDir });
+  await server.runtime.neighbours.refresh();
+  const rss = rssSampler();
+  process.once('message', async () => {
+    const peak = rss.stop();
+    const mem = process.memoryUsage();
+    const mb = (bytes: number) => Math.round(bytes / 1048576);
+    await server.close();
+    await tower.close();
+    await ranker.close();
+    await featureStore.close();
+    await closeDeps(deps).catch(() => {});
+    rmSync(bound.dir, { recursive: true, force: true });
+    const closed: ClusterWorkerStats = {
+      pid: process.pid,
+      peak_rss_mb: peak,
+      memory_mb: {
+        rss: mb(mem.rss),
+        heap_used: mb(mem.heapUsed),
+        heap_total: mb(mem.heapTotal),
+        external: mb(mem.external),
+        array_buffers: mb(mem.arrayBuffers),
+      },
+    };
+    process.send!({ closed } satisfies ClusterWorkerMessage, () => process.exit(0));
+  });
+  const ready = { base: server.base, startS: (performance.now() - t0) / 1000 };
+  process.send!({ ready } satisfies ClusterWorkerMessage);
+}
+
+if (process.send) {
+  process.once('message', (init: ClusterWorkerInit) => {
+    serve(init).catch((err: unknown) => {
+      const failed = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      process.send!({ failed } satisfies ClusterWorkerMessage, () => process.exit(1));
+    });
+  });
+}

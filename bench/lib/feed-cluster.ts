@@ -1,0 +1,191 @@
+/**
+ * bench:feed's cluster sets (`embedded-cluster2`, `scaled-cluster2`): the API as a node cluster of N
+ * processes sharing one listening port, as `API_PROCESSES=N` runs it. This process seeds the data and
+ * is the cluster's primary (it accepts the connections and hands them to the API processes, round
+ * robin); each API process (`feed-cluster-worker.ts`) loads the same models and index as the
+ * single-process server. The load is the same as the single process's (`feed-curve.ts`); server CPU per
+ * request is every API process's CPU plus the primary's, read from /proc.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { rssSampler } from '../report.ts';
+import type { ClusterWorkerInit, ClusterWorkerMessage, ClusterWorkerStats } from './feed-cluster-worker.ts';
+import { measureCurve } from './feed-curve.ts';
+import type { LoadPoint, LoadTarget } from './feed-points.ts';
+import { benchFeedConfigDir } from './feed-server.ts';
+import { prepareSet } from './feed-setup.ts';
+import { ensureTrainedModels, type ServingModelsInfo } from './trained-models.ts';
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, 100 on Linux). */
+const CLK_TCK = 100;
+
+/** CPU ms (user + system) a process has used, from /proc/<pid>/stat; 0 once it is gone. */
+function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime) of stat(5); `fields` starts at field 3.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+interface ClusterServer {
+  base: string;
+  /** Seconds until the slowest API process listened (models, index and neighbour table loaded). */
+  startS: number;
+  /** Cumulative CPU ms of the primary (this process) and every API process. */
+  cpuMs(): number;
+  close(): Promise<ClusterWorkerStats[]>;
+}
+
+function message(worker: Worker, want: 'ready' | 'closed'): Promise<ClusterWorkerMessage> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`an API process exited with ${code} before ${want}`));
+    worker.once('exit', onExit);
+    worker.on('message', function on(m: ClusterWorkerMessage) {
+      if (!(want in m) && !('failed' in m)) return;
+      worker.off('message', on);
+      worker.off('exit', onExit);
+      if ('failed' in m) reject(new Error(`an API process failed: ${m.failed}`));
+      else resolve(m);
+    });
+  });
+}
+
+/** Forks `processes` API processes on one port and waits until every one listens. */
+export async function startClusterServer(processes: number, init: ClusterWorkerInit): Promise<ClusterServer> {
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('./feed-cluster-worker.ts', import.meta.url)),
+    serialization: 'advanced',
+  });
+  const workers = Array.from({ length: processes }, () => cluster.fork());
+  const ready = workers.map((w) => message(w, 'ready'));
+  for (const w of workers) w.send(init);
+  const answers = await Promise.all(ready);
+  const bases = answers.map((m) => ('ready' in m ? m.ready.base : ''));
+  if (new Set(bases).size !== 1) throw new Error(`the API processes listen on different ports: ${bases.join(', ')}`);
+  const pids = workers.map((w) => w.process.pid!);
+  return {
+    base: bases[0]!,
+    startS: Math.max(...answers.map((m) => ('ready' in m ? m.ready.startS : 0))),
+    cpuMs() {
+      const own = process.cpuUsage();
+      return (own.user + own.system) / 1000 + pids.reduce((sum, pid) => sum + procCpuMs(pid), 0);
+    },
+    async close() {
+      const closed = workers.map((w) => message(w, 'closed'));
+      for (const w of workers) w.send('close');
+      const stats = (await Promise.all(closed)).map((m) => ('closed' in m ? m.closed : undefined)!);
+      await Promise.all(workers.map((w) => (w.isDead() ? undefined : new Promise((r) => w.once('exit', r)))));
+      return stats;
+    },
+  };
+}
+
+/** A cluster set's figures: the same load points as the single process's, memory per process. */
+export interface ClusterSetResult {
+  backend: string;
+  processes: number;
+  slo_point: { rps: number; p50_ms: number; p99_ms: number; concurrency: number; meets_slo: boolean };
+  saturated: LoadPoint;
+  curve: LoadPoint[];
+  open_loop: LoadPoint;
+  overload: LoadPoint;
+  ceiling: LoadPoint;
+  first_page_only: LoadPoint;
+  /** Median over the curve of server CPU (API processes + primary) per request. */
+  cpu_ms_per_request: number;
+  /** Median over the curve of the load generator's share of the CPU it and the server used. */
+  generator_cpu_share: number;
+  seed_s: number;
+  /** Until the slowest API process listened: ports, models, index, neighbour table. */
+  api_start_s: number;
+  /** Peak RSS of each API process while serving, and their sum. */
+  api_peak_rss_mb: number[];
+  peak_rss_mb: number;
+  /** The primary's peak RSS while serving (it holds the seeding's data and accepts the connections). */
+  primary_peak_rss_mb: number;
+  /** Each API process after the load. */
+  memory_mb: ClusterWorkerStats['memory_mb'][];
+}
+
+export async function runClusterSet(
+  set: string,
+  opts: {
+    users: number;
+    videos: number;
+    maxInFlight: number;
+    dims: number;
+    rankTopN: number;
+    levels: readonly number[];
+    sloMs: number;
+    target: Omit<LoadTarget, 'base' | 'tokens' | 'churn' | 'serverCpuMs'> & {
+      uploadsPerS: number;
+      countersPerS: number;
+    };
+  },
+): Promise<{ result: ClusterSetResult; models: ServingModelsInfo }> {
+  const prepared = await prepareSet(set, opts);
+  const { shape, users, videos } = prepared;
+  const models = await ensureTrainedModels(users.length, videos.length, opts.dims);
+  const feedConfigDir = benchFeedConfigDir(opts.rankTopN);
+  const server = await startClusterServer(shape.processes, {
+    env: prepared.env,
+    featuresUrl: prepared.featuresUrl,
+    userIds: users.map((u) => u.id),
+    videoIds: videos.map((v) => v.id),
+    dims: opts.dims,
+    feedConfigDir,
+  });
+  process.stdout.write(`  ${set}: ${shape.processes} API processes listening after ${server.startS.toFixed(1)} s\n`);
+  const primaryRss = rssSampler();
+  const target: LoadTarget = {
+    base: server.base,
+    tokens: users.map((u) => u.token),
+    seconds: opts.target.seconds,
+    pagesPerSession: opts.target.pagesPerSession,
+    churn: {
+      metadataUrl: prepared.env.METADATA_URL!,
+      authors: users.slice(0, 2000).map((u) => u.id),
+      videoIds: videos.slice(0, 20_000).map((v) => v.id),
+      uploadsPerS: opts.target.uploadsPerS,
+      countersPerS: opts.target.countersPerS,
+    },
+    serverCpuMs: () => server.cpuMs(),
+  };
+  const c = await measureCurve(set, target, { levels: opts.levels, sloMs: opts.sloMs });
+  const primaryPeak = primaryRss.stop();
+  const stats = await server.close();
+  await prepared.cleanup();
+  rmSync(feedConfigDir, { recursive: true, force: true });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const result: ClusterSetResult = {
+    backend: shape.backend,
+    processes: shape.processes,
+    slo_point: {
+      rps: c.headline.rps,
+      p50_ms: c.headline.p50_ms,
+      p99_ms: c.headline.p99_ms,
+      concurrency: c.headline.concurrency,
+      meets_slo: c.meetsSlo,
+    },
+    saturated: c.saturated,
+    curve: c.curve,
+    open_loop: c.openLoop,
+    overload: c.overload,
+    ceiling: c.ceiling,
+    first_page_only: c.firstPageOnly,
+    cpu_ms_per_request: median(c.curve.map((p) => p.cpu_ms_per_request)),
+    generator_cpu_share: median(c.curve.map((p) => p.generator_cpu_share)),
+    seed_s: prepared.seedS,
+    api_start_s: server.startS,
+    api_peak_rss_mb: stats.map((s) => s.peak_rss_mb),
+    peak_rss_mb: stats.reduce((sum, s) => sum + s.peak_rss_mb, 0),
+    primary_peak_rss_mb: primaryPeak,
+    memory_mb: stats.map((s) => s.memory_mb),
+  };
+  return { result, models };
+}
