@@ -22,7 +22,13 @@
  * same dimension. The clients run in a separate process (`bench/lib/feed-load.ts`): a closed-loop curve,
  * then an open-loop run at the SLO point's rate (no coordinated omission) and one at twice the saturated
  * rate (goodput and shed 503s). The same server's static 3 KB JSON page, loaded the same way, is the
- * machine's ceiling. Server CPU-ms per request come from the server process's own CPU time.
+ * machine's ceiling. Server CPU-ms per request come from the server process's own CPU time; the load
+ * generator's (clients and churn writer, on the same cores) are reported beside them.
+ *
+ * Backend sets (`--backends`, default all four): `embedded` and `scaled` serve in this process;
+ * `embedded-cluster2` and `scaled-cluster2` run the API as a node cluster of two processes on one port,
+ * as `API_PROCESSES=2` does (`lib/feed-cluster.ts`; the embedded cluster's cache is Redis, which a
+ * cluster needs), under the same load points; their in-process probes (stages, likes, uploads) are not run.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,6 +70,8 @@ const SET_RESULT = argValue('--set-result');
 const CPU_PROF = argValue('--cpu-prof');
 /** Writes a sampling heap profile of the set's process (what the seeding and the server still hold after the load). */
 const HEAP_PROF = argValue('--heap-prof');
+/** The cluster sets' API processes run with this V8 old-space limit (`--max-old-space-size`, MB). */
+const API_HEAP_MB = argValue('--api-heap-mb') ? Number(argValue('--api-heap-mb')) : undefined;
 
 let modelsInfo: ServingModelsInfo | undefined;
 
@@ -224,6 +232,7 @@ async function runClustered(set: string): Promise<ClusterSetResult> {
     rankTopN: RANK_TOP_N,
     levels: LEVELS,
     sloMs: SLO_MS,
+    ...(API_HEAP_MB ? { heapMb: API_HEAP_MB } : {}),
     target: {
       seconds: DURATION_S,
       pagesPerSession: PAGES_PER_SESSION,

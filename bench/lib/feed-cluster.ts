@@ -56,10 +56,15 @@ function message(worker: Worker, want: 'ready' | 'closed'): Promise<ClusterWorke
 }
 
 /** Forks `processes` API processes on one port and waits until every one listens. */
-export async function startClusterServer(processes: number, init: ClusterWorkerInit): Promise<ClusterServer> {
+export async function startClusterServer(
+  processes: number,
+  init: ClusterWorkerInit,
+  opts: { heapMb?: number } = {},
+): Promise<ClusterServer> {
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./feed-cluster-worker.ts', import.meta.url)),
     serialization: 'advanced',
+    ...(opts.heapMb ? { execArgv: [...process.execArgv, `--max-old-space-size=${opts.heapMb}`] } : {}),
   });
   const workers = Array.from({ length: processes }, () => cluster.fork());
   const ready = workers.map((w) => message(w, 'ready'));
@@ -89,6 +94,8 @@ export async function startClusterServer(processes: number, init: ClusterWorkerI
 export interface ClusterSetResult {
   backend: string;
   processes: number;
+  /** The API processes' `--max-old-space-size` (MB), when the run set one. */
+  api_heap_mb: number | null;
   slo_point: { rps: number; p50_ms: number; p99_ms: number; concurrency: number; meets_slo: boolean };
   saturated: LoadPoint;
   curve: LoadPoint[];
@@ -122,6 +129,8 @@ export async function runClusterSet(
     rankTopN: number;
     levels: readonly number[];
     sloMs: number;
+    /** The API processes' V8 old-space limit (`--max-old-space-size`); V8's default when unset. */
+    heapMb?: number;
     target: Omit<LoadTarget, 'base' | 'tokens' | 'churn' | 'serverCpuMs'> & {
       uploadsPerS: number;
       countersPerS: number;
@@ -132,14 +141,18 @@ export async function runClusterSet(
   const { shape, users, videos } = prepared;
   const models = await ensureTrainedModels(users.length, videos.length, opts.dims);
   const feedConfigDir = benchFeedConfigDir(opts.rankTopN);
-  const server = await startClusterServer(shape.processes, {
-    env: prepared.env,
-    featuresUrl: prepared.featuresUrl,
-    userIds: users.map((u) => u.id),
-    videoIds: videos.map((v) => v.id),
-    dims: opts.dims,
-    feedConfigDir,
-  });
+  const server = await startClusterServer(
+    shape.processes,
+    {
+      env: prepared.env,
+      featuresUrl: prepared.featuresUrl,
+      userIds: users.map((u) => u.id),
+      videoIds: videos.map((v) => v.id),
+      dims: opts.dims,
+      feedConfigDir,
+    },
+    opts.heapMb ? { heapMb: opts.heapMb } : {},
+  );
   process.stdout.write(`  ${set}: ${shape.processes} API processes listening after ${server.startS.toFixed(1)} s\n`);
   const primaryRss = rssSampler();
   const target: LoadTarget = {
@@ -165,6 +178,7 @@ export async function runClusterSet(
   const result: ClusterSetResult = {
     backend: shape.backend,
     processes: shape.processes,
+    api_heap_mb: opts.heapMb ?? null,
     slo_point: {
       rps: c.headline.rps,
       p50_ms: c.headline.p50_ms,
