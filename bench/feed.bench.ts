@@ -71,6 +71,8 @@ const CPU_PROF = argValue('--cpu-prof');
 /** Writes a sampling heap profile of the set's process (what the seeding and the server still hold after the load). */
 const HEAP_PROF = argValue('--heap-prof');
 /** The cluster sets' API processes run with this V8 old-space limit (`--max-old-space-size`, MB). */
+/** Each closed-loop client on a keep-alive connection of its own instead of one shared pool (`lib/feed-load.ts`). */
+const CONNECTION_PER_CLIENT = argFlag('--connection-per-client');
 const API_HEAP_MB = argValue('--api-heap-mb') ? Number(argValue('--api-heap-mb')) : undefined;
 
 let modelsInfo: ServingModelsInfo | undefined;
@@ -104,6 +106,7 @@ async function runSet(set: string): Promise<SetResult> {
     tokens: users.map((u) => u.token),
     seconds: DURATION_S,
     pagesPerSession: PAGES_PER_SESSION,
+    connectionPerClient: CONNECTION_PER_CLIENT,
     churn: {
       metadataUrl: prepared.env.METADATA_URL!,
       authors: users.slice(0, 2000).map((u) => u.id),
@@ -236,6 +239,7 @@ async function runClustered(set: string): Promise<ClusterSetResult> {
     target: {
       seconds: DURATION_S,
       pagesPerSession: PAGES_PER_SESSION,
+      connectionPerClient: CONNECTION_PER_CLIENT,
       uploadsPerS: UPLOADS_PER_S,
       countersPerS: COUNTERS_PER_S,
     },
@@ -271,6 +275,7 @@ async function main(): Promise<void> {
     max_in_flight: MAX_IN_FLIGHT,
     duration_s_per_level: DURATION_S,
     pages_per_session: PAGES_PER_SESSION,
+    connection_per_client: CONNECTION_PER_CLIENT,
     churn: { uploads_per_s: UPLOADS_PER_S, counters_per_s: COUNTERS_PER_S },
     load_avg_1m: { before: loadBefore, after: +loadavg()[0]!.toFixed(2) },
     models: modelsInfo,

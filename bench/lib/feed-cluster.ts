@@ -32,12 +32,19 @@ function procCpuMs(pid: number): number {
   }
 }
 
+function ownCpuMs(): number {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1000;
+}
+
 interface ClusterServer {
   base: string;
   /** Seconds until the slowest API process listened (models, index and neighbour table loaded). */
   startS: number;
   /** Cumulative CPU ms of the primary (this process) and every API process. */
   cpuMs(): number;
+  /** Cumulative CPU ms of the primary alone. */
+  primaryCpuMs(): number;
   close(): Promise<ClusterWorkerStats[]>;
 }
 
@@ -76,10 +83,8 @@ export async function startClusterServer(
   return {
     base: bases[0]!,
     startS: Math.max(...answers.map((m) => ('ready' in m ? m.ready.startS : 0))),
-    cpuMs() {
-      const own = process.cpuUsage();
-      return (own.user + own.system) / 1000 + pids.reduce((sum, pid) => sum + procCpuMs(pid), 0);
-    },
+    cpuMs: () => ownCpuMs() + pids.reduce((sum, pid) => sum + procCpuMs(pid), 0),
+    primaryCpuMs: ownCpuMs,
     async close() {
       const closed = workers.map((w) => message(w, 'closed'));
       for (const w of workers) w.send('close');
@@ -134,6 +139,7 @@ export async function runClusterSet(
     target: Omit<LoadTarget, 'base' | 'tokens' | 'churn' | 'serverCpuMs'> & {
       uploadsPerS: number;
       countersPerS: number;
+      connectionPerClient: boolean;
     };
   },
 ): Promise<{ result: ClusterSetResult; models: ServingModelsInfo }> {
@@ -160,6 +166,7 @@ export async function runClusterSet(
     tokens: users.map((u) => u.token),
     seconds: opts.target.seconds,
     pagesPerSession: opts.target.pagesPerSession,
+    connectionPerClient: opts.target.connectionPerClient,
     churn: {
       metadataUrl: prepared.env.METADATA_URL!,
       authors: users.slice(0, 2000).map((u) => u.id),
@@ -168,6 +175,7 @@ export async function runClusterSet(
       countersPerS: opts.target.countersPerS,
     },
     serverCpuMs: () => server.cpuMs(),
+    serverCpuParts: { primary: () => server.primaryCpuMs() },
   };
   const c = await measureCurve(set, target, { levels: opts.levels, sloMs: opts.sloMs });
   const primaryPeak = primaryRss.stop();

@@ -6,6 +6,7 @@
  * beside them a writer that uploads videos and bumps counters as the rest of a live platform would.
  * Sends a `LoadResult` to the parent when the time is up.
  */
+import { Agent, request } from 'node:http';
 import { newId } from '../../core/ids.ts';
 import { inList } from '../../core/metadata/sql.ts';
 import { mulberry32 } from '../../retrieval/ann/synthetic-vectors.ts';
@@ -25,6 +26,13 @@ export interface LoadJob {
    * as another viewer; 1 = every request is a new session's first page. Ignored with `path`.
    */
   pagesPerSession?: number;
+  /**
+   * Each closed-loop client on a keep-alive connection of its own, as a viewer's
+   * app holds one; otherwise every request takes any free connection of one shared pool (fetch), as a
+   * proxy's upstream pool would. With a cluster this decides whether a session's next page reaches the
+   * process that holds its scored list. The open loop always uses the shared pool.
+   */
+  connectionPerClient?: boolean;
   /** Where the churn writer writes, whom it uploads as and whose counters it bumps. */
   churn: { metadataUrl: string; authors: string[]; videoIds: string[]; uploadsPerS: number; countersPerS: number };
 }
@@ -92,6 +100,34 @@ interface Session {
   token: string;
   cursor: string | undefined;
   pages: number;
+  /** The client's own connection (`connectionPerClient`). */
+  agent?: Agent;
+}
+
+/** GET with the client's own keep-alive connection: the status and the body. */
+function getOn(agent: Agent, url: string, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** `fetch`, or the session's own connection: the status and, when `wantBody`, the parsed JSON body. */
+async function get(session: Session, url: string, wantBody: boolean): Promise<{ status: number; body?: unknown }> {
+  if (session.agent) {
+    const { status, body } = await getOn(session.agent, url, session.token);
+    return wantBody && status === 200 ? { status, body: JSON.parse(body) } : { status };
+  }
+  const res = await fetch(url, { headers: { authorization: `Bearer ${session.token}` } });
+  if (wantBody && res.status === 200) return { status: res.status, body: await res.json() };
+  await res.arrayBuffer();
+  return { status: res.status };
 }
 
 function url(job: LoadJob, cursor: string | undefined): string {
@@ -111,20 +147,14 @@ const newSession = (job: LoadJob, i: number): Session => ({
  */
 async function one(job: LoadJob, session: Session): Promise<{ status: number; next: Session | undefined }> {
   try {
-    const res = await fetch(url(job, session.cursor), { headers: { authorization: `Bearer ${session.token}` } });
     const per = job.path ? 1 : (job.pagesPerSession ?? 1);
-    if (res.status === 503) {
-      // Shed with Retry-After: the client asks for the same page again later, its session intact.
-      await res.arrayBuffer();
-      return { status: res.status, next: per > 1 ? session : undefined };
-    }
-    if (res.status !== 200 || session.pages + 1 >= per) {
-      await res.arrayBuffer();
-      return { status: res.status, next: undefined };
-    }
-    const body = (await res.json()) as { next_cursor: string | null };
-    const next = body.next_cursor ? { ...session, cursor: body.next_cursor, pages: session.pages + 1 } : undefined;
-    return { status: res.status, next };
+    const more = session.pages + 1 < per;
+    const { status, body } = await get(session, url(job, session.cursor), more);
+    // Shed with Retry-After: the client asks for the same page again later, its session intact.
+    if (status === 503) return { status, next: per > 1 ? session : undefined };
+    if (status !== 200 || !more) return { status, next: undefined };
+    const cursor = (body as { next_cursor: string | null }).next_cursor;
+    return { status, next: cursor ? { ...session, cursor, pages: session.pages + 1 } : undefined };
   } catch {
     return { status: 0, next: undefined };
   }
@@ -170,9 +200,10 @@ async function load(job: LoadJob): Promise<LoadResult> {
   await Promise.all(
     Array.from({ length: job.concurrency }, async (_, w) => {
       let session: Session | undefined;
+      const agent = job.connectionPerClient ? new Agent({ keepAlive: true, maxSockets: 1 }) : undefined;
       for (let i = w; performance.now() < end; i += job.concurrency) {
         const s = performance.now();
-        const r = await one(job, session ?? newSession(job, i));
+        const r = await one(job, session ?? { ...newSession(job, i), ...(agent ? { agent } : {}) });
         count(r.status, performance.now() - s);
         session = r.next;
       }

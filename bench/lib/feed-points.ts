@@ -27,6 +27,8 @@ export interface LoadPoint {
   generator_cpu_ms_per_request: number;
   /** The generator's share of the CPU the server and the generator spent together during the run. */
   generator_cpu_share: number;
+  /** `serverCpuParts` per answered request, ms (included in `cpu_ms_per_request`). */
+  cpu_ms_per_request_parts?: Record<string, number>;
   load_avg_1m: number;
 }
 
@@ -42,6 +44,10 @@ export interface LoadTarget {
    * A cluster adds its API processes'.
    */
   serverCpuMs?: () => number;
+  /** Parts of the server's CPU reported apart (cumulative ms each), e.g. a cluster's primary. */
+  serverCpuParts?: Record<string, () => number>;
+  /** Closed-loop clients each on a connection of their own (`LoadJob.connectionPerClient`). */
+  connectionPerClient?: boolean;
 }
 
 const ownCpuMs = () => {
@@ -63,6 +69,7 @@ export async function runLoad(
     ...(opts.path ? { path: opts.path } : {}),
     seconds: target.seconds,
     pagesPerSession: opts.pagesPerSession ?? target.pagesPerSession,
+    ...(target.connectionPerClient ? { connectionPerClient: true } : {}),
     churn: {
       ...target.churn,
       uploadsPerS: opts.path ? 0 : target.churn.uploadsPerS,
@@ -71,6 +78,8 @@ export async function runLoad(
   };
   const serverCpuMs = target.serverCpuMs ?? ownCpuMs;
   const cpu0 = serverCpuMs();
+  const parts = Object.entries(target.serverCpuParts ?? {});
+  const parts0 = parts.map(([, read]) => read());
   const result = await new Promise<LoadResult>((resolve, reject) => {
     child.once('message', (m) => resolve(m as LoadResult));
     child.once('error', reject);
@@ -80,6 +89,7 @@ export async function runLoad(
   const cpuMs = serverCpuMs() - cpu0;
   const { latencies, errors, shed, elapsed } = result;
   const answered = Math.max(1, latencies.length);
+  const partsMs = parts.map(([name, read], i) => [name, (read() - parts0[i]!) / answered] as const);
   return {
     concurrency: opts.concurrency,
     ...(opts.rate !== undefined ? { offered_rps: opts.rate } : {}),
@@ -93,6 +103,7 @@ export async function runLoad(
     cpu_ms_per_request: cpuMs / answered,
     generator_cpu_ms_per_request: result.cpuMs / answered,
     generator_cpu_share: result.cpuMs / Math.max(1e-9, result.cpuMs + cpuMs),
+    ...(parts.length > 0 ? { cpu_ms_per_request_parts: Object.fromEntries(partsMs) } : {}),
     load_avg_1m: +loadavg()[0]!.toFixed(2),
   };
 }
