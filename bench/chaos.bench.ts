@@ -13,7 +13,8 @@
  * and `--settle-s S` (the bound on acknowledged uploads becoming ready after the last kill) change the
  * sizes; `--backend embedded|scaled` runs the kill loop on one backend. Exits 1 when a goal is missed (a
  * lost write, an acknowledged upload not ready within the bound, a 5xx or crash in fuzzing, a leak, an
- * outage's unexplained 5xx, lost write, dead process or no recovery, the soak's errors or RSS growth).
+ * outage's unexplained 5xx, lost write, dead process, no recovery or feed request left waiting on the
+ * dependency (hung, or a p99 over 1 s while it was down), the soak's errors or RSS growth).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,7 +160,14 @@ async function main(): Promise<void> {
         });
       });
       outage[dep] = r;
-      if (r.lost > 0 || r.status_5xx_unexplained > 0 || r.recovered_s === null || r.exited.api || r.exited.worker)
+      if (
+        r.lost > 0 ||
+        r.status_5xx_unexplained > 0 ||
+        r.recovered_s === null ||
+        r.exited.api ||
+        r.exited.worker ||
+        !r.feed_answered
+      )
         failed = true;
     }
     printTable(
@@ -173,6 +181,8 @@ async function main(): Promise<void> {
         '5xx unexplained': r.status_5xx_unexplained,
         ok_while_down: r.during.ok,
         feeds_while_down: r.during.feed_pages_ok,
+        'probe feed while down': `${r.feed_during.ok}/${r.feed_during.requests} 200 (${r.feed_during.fallback_pages} fallback), ${r.feed_during.status_503_retry_after} 503, ${r.feed_during.hung} hung`,
+        'probe p99 ms (before -> down)': `${r.feed_before.p99_ms} -> ${r.feed_during.p99_ms}`,
         recovered_s: r.recovered_s ?? 'no',
         errors_ended_s: r.errors_ended_s,
         exited: r.exited.api || r.exited.worker ? `api ${r.exited.api}, worker ${r.exited.worker}` : 'none',

@@ -3,13 +3,15 @@
  * Kafka-protocol broker or the S3-compatible object store, `private-deps.ts`) is stopped mid-load and
  * started again after a while, the API and a worker running on it throughout. Measured: how the API
  * answered while it was down (503 with Retry-After is the documented answer; any other 5xx is
- * unexplained; feed pages still served count apart), how long after the restart writes were
+ * unexplained; feed pages still served count apart), how the feed answered its own readers meanwhile
+ * (status, fallback pages, p99: a page or a fast refusal, never a wait), how long after the restart writes were
  * acknowledged again and errors ended, whether either process died, and whether any acknowledged write
  * was lost.
  */
 import { newId } from '../../core/ids.ts';
 import { openMetadataStore } from '../../core/metadata/open.ts';
 import { checkLedger } from './checker.ts';
+import { FeedProbe, type FeedWindow } from './feed-probe.ts';
 import { acknowledged, MixedLoad, type OpMix, WRITE_MIX } from './load.ts';
 import { type Dependency, startPrivate } from './private-deps.ts';
 import { type Backend, spawnWorker, startApi, stopGracefully } from './processes.ts';
@@ -27,6 +29,15 @@ export interface OutageResult {
     feed_pages_ok: number;
     connection_errors: number;
   };
+  /**
+   * The feed as its own viewers read it (apart from the mixed load), in the 10 s before the stop and
+   * while the dependency was down: every request must be answered, 200 (a fallback page counts) or a
+   * fast 503 with Retry-After, within `FEED_DURING_P99_MAX_MS` at the 99th percentile.
+   */
+  feed_before: FeedWindow;
+  feed_during: FeedWindow;
+  /** Whether feed_during met that (answered, no hung request, p99 within the bound). */
+  feed_answered: boolean;
   /** Seconds from the restart until a write was acknowledged again (null: not within the run). */
   recovered_s: number | null;
   /** Seconds from the restart until the last 5xx or dead connection (0: none after the restart). */
@@ -37,6 +48,12 @@ export interface OutageResult {
   /** The first server error lines logged (what the unexplained 5xx were). */
   server_errors: string[];
 }
+
+/** The bound on the feed's p99 while a dependency is down: a page or a refusal, never a wait on it. */
+export const FEED_DURING_P99_MAX_MS = 1_000;
+
+/** Viewers of the drill's feed probe, each reading pages one after another. */
+const FEED_PROBE_VIEWERS = 2;
 
 /** The kill loop's writes with feed reads beside them, so the drill sees how feeds degrade. */
 const OUTAGE_MIX: OpMix = [...WRITE_MIX, ['feed', 30]];
@@ -91,6 +108,9 @@ export async function dependencyOutage(
         if (status === 0 || status >= 500) lastFailureAt = Date.now();
       },
     });
+    const probe = new FeedProbe(api.base);
+    await probe.start(FEED_PROBE_VIEWERS);
+    const loadAt = Date.now();
     await load.start(6);
     await new Promise((r) => setTimeout(r, o.beforeMs));
     const snapshot = () => ({
@@ -102,9 +122,11 @@ export async function dependencyOutage(
     });
     o.log(`  ${dependency}: stopping`);
     await dep.stop();
+    const stoppedAt = Date.now();
     const atStop = snapshot();
     await new Promise((r) => setTimeout(r, o.downMs));
     const atRestart = snapshot();
+    const startingAt = Date.now();
     await dep.start();
     const restartedAt = Date.now();
     o.log(`  ${dependency}: started again`);
@@ -115,6 +137,8 @@ export async function dependencyOutage(
       await new Promise((r) => setTimeout(r, 100));
     }
     await load.stop();
+    await probe.stop();
+    const feedDuring = probe.window(stoppedAt, startingAt);
     const failures = [api.output(), worker.output()]
       .flatMap((out) => out.split('\n'))
       .filter((l) => l.includes('"level":50'))
@@ -136,6 +160,13 @@ export async function dependencyOutage(
         feed_pages_ok: atRestart.feed - atStop.feed,
         connection_errors: atRestart.dead - atStop.dead,
       },
+      feed_before: probe.window(Math.max(loadAt, stoppedAt - 10_000), stoppedAt),
+      feed_during: feedDuring,
+      feed_answered:
+        feedDuring.requests > 0 &&
+        feedDuring.hung === 0 &&
+        feedDuring.other_status === 0 &&
+        feedDuring.p99_ms <= FEED_DURING_P99_MAX_MS,
       recovered_s: recovered,
       errors_ended_s: lastFailureAt > restartedAt ? (lastFailureAt - restartedAt) / 1000 : 0,
       status_5xx_unexplained: load.unexplained5xx,
