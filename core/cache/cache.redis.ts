@@ -213,8 +213,11 @@ export function redisOptionsFromUrl(url: URL): RedisOptions {
     keyPrefix: url.searchParams.get('prefix') ?? '',
     lazyConnect: true,
     enableAutoPipelining: true,
-    // A cache that is down should fail requests quickly rather than queue them for long.
+    // A cache that is down should fail requests quickly rather than queue them for long: while the
+    // connection is down, commands fail at once (503 with Retry-After upstream) instead of waiting in
+    // ioredis's offline queue for a reconnect (which held feed and write requests for seconds).
     maxRetriesPerRequest: 2,
+    enableOfflineQueue: false,
   };
 }
 

@@ -22,6 +22,8 @@ const PG_CODES = /^(08\d{3}|57P0[123])$/;
  * restarts, and its retries exhausted over any of them).
  */
 const NAMES = new Set([
+  // A circuit breaker refusing a call, or a call past its time budget (`breaker.ts`).
+  'BackendUnavailableError',
   'MaxRetriesPerRequestError',
   'KafkaJSConnectionError',
   'KafkaJSConnectionClosedError',

@@ -17,7 +17,12 @@ export async function cleanupTestRedis(url: string): Promise<number> {
   const opts = redisOptionsFromUrl(new URL(url));
   const prefix = opts.keyPrefix ?? '';
   if (!prefix.startsWith('test:')) throw new Error(`cleanupTestRedis: refusing to delete outside a test: prefix`);
-  const redis = new Redis({ ...opts, keyPrefix: '' });
+  const redis = new Redis({
+    ...opts,
+    keyPrefix: '',
+    // Commands wait for the lazy connection here.
+    enableOfflineQueue: true,
+  });
   redis.on('error', () => {});
   try {
     let deleted = 0;

@@ -85,6 +85,9 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     queues: WATCHED_QUEUES,
     cache: deps.cache,
   });
+  const rateLimit = deps.telemetry.component('rate-limit');
+  const onUncounted = (err: unknown) =>
+    rateLimit.failed(err, 'rate-limit counters unavailable; a read served uncounted (writes are refused)');
   const auth = authService({
     metadata: deps.metadata,
     cache: deps.cache,
@@ -99,16 +102,23 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     skip: (request) =>
       request.routeOptions.url === '/metrics' &&
       isMetricsBearer(request.headers.authorization, deps.config.METRICS_TOKEN),
+    onUncounted,
   });
-  installRateLimits(app, deps.cache, deps.clock, {
-    perUserPerMin: deps.config.RATE_LIMIT_USER_PER_MIN,
-    perIpPerMin: deps.config.RATE_LIMIT_IP_PER_MIN,
-    authPerIpPerMin: deps.config.RATE_LIMIT_AUTH_PER_MIN,
-    registrationsPerIpPerHour: deps.config.REGISTRATIONS_PER_IP_PER_HOUR,
-    uploadsPerUserPerMin: deps.config.UPLOADS_PER_USER_PER_MIN,
-    uploadsPerUserPerDay: deps.config.UPLOADS_PER_USER_PER_DAY,
-    reportsPerUserPerHour: deps.config.REPORTS_PER_USER_PER_HOUR,
-  });
+  installRateLimits(
+    app,
+    deps.cache,
+    deps.clock,
+    {
+      perUserPerMin: deps.config.RATE_LIMIT_USER_PER_MIN,
+      perIpPerMin: deps.config.RATE_LIMIT_IP_PER_MIN,
+      authPerIpPerMin: deps.config.RATE_LIMIT_AUTH_PER_MIN,
+      registrationsPerIpPerHour: deps.config.REGISTRATIONS_PER_IP_PER_HOUR,
+      uploadsPerUserPerMin: deps.config.UPLOADS_PER_USER_PER_MIN,
+      uploadsPerUserPerDay: deps.config.UPLOADS_PER_USER_PER_DAY,
+      reportsPerUserPerHour: deps.config.REPORTS_PER_USER_PER_HOUR,
+    },
+    onUncounted,
+  );
   installBanGuard(app);
 
   const checks = [

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
+import { isBackendUnavailable } from '../../core/errors/backend-errors.ts';
 import { AppError } from '../../core/errors/registry.ts';
 
 /** Budgets per fixed window; every one a 429 RATE_LIMITED with Retry-After when spent. */
@@ -64,15 +65,37 @@ export function windowCounters(cache: Cache, clock: Clock) {
   };
 }
 
+/**
+ * Whether a request may go on uncounted because the counters' backend is unavailable (`err`): reads
+ * (GET, HEAD) may, so the feed and pages serve from their fallbacks while Redis is down; writes may not,
+ * and are refused with 503 and Retry-After. Told to `onUncounted` (logged and counted by the caller).
+ */
+export function readGoesOnUncounted(
+  request: Pick<FastifyRequest, 'method'>,
+  err: unknown,
+  onUncounted?: (err: unknown) => void,
+): boolean {
+  if ((request.method !== 'GET' && request.method !== 'HEAD') || !isBackendUnavailable(err)) return false;
+  onUncounted?.(err);
+  return true;
+}
+
 /** The window counters' type. */
 export type WindowCounters = ReturnType<typeof windowCounters>;
 
 /**
  * The request budgets: per IP and per user per minute, register/login per IP per minute, new accounts
  * per IP per hour, video creations per user per minute and per day, and reports per user per hour.
- * The ops routes are exempt.
+ * The ops routes are exempt. While the counters' backend is unavailable, reads go on uncounted
+ * (`readGoesOnUncounted`) and writes are refused with 503.
  */
-export function installRateLimits(app: FastifyInstance, cache: Cache, clock: Clock, limits: RateLimits): void {
+export function installRateLimits(
+  app: FastifyInstance,
+  cache: Cache,
+  clock: Clock,
+  limits: RateLimits,
+  onUncounted?: (err: unknown) => void,
+): void {
   const counters = windowCounters(cache, clock);
   app.addHook('preHandler', async (request: FastifyRequest) => {
     const route = request.routeOptions.url ?? '';
@@ -95,6 +118,10 @@ export function installRateLimits(app: FastifyInstance, cache: Cache, clock: Clo
     if (request.method === 'POST' && route === '/api/v1/reports' && request.user) {
       budgets.push({ key: `report:${request.user.id}`, limit: limits.reportsPerUserPerHour, windowMs: HOUR_MS });
     }
-    await counters.spend(budgets);
+    try {
+      await counters.spend(budgets);
+    } catch (err) {
+      if (!readGoesOnUncounted(request, err, onUncounted)) throw err;
+    }
   });
 }

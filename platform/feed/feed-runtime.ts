@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { ExposureLogger } from '../../ab/exposure.ts';
 import { RunningExperiments } from '../../ab/runtime.ts';
+import { guardedCache } from '../../core/cache/guarded.ts';
 import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
+import { CircuitBreaker, guarded } from '../../core/errors/breaker.ts';
 import type { EventLog } from '../../core/events/ports.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
 import type { ObjectStore } from '../../core/objects/ports.ts';
@@ -36,6 +38,26 @@ import { feedTelemetry, reserveCounter } from './feed.telemetry.ts';
 /** Registry names of the models the feed follows. */
 // The names `foryou-train train` registers the model families under.
 export const FEED_MODELS = { retrieval: RETRIEVAL_MODEL, ranker: RANKING_MODEL } as const;
+
+/**
+ * Time budgets of the feed's calls to a networked cache and feature store (Redis), ms: a healthy one
+ * answers in about a millisecond, so a call this slow means it is stalled, and the page is built without it.
+ */
+export const FEED_BACKEND_TIMEOUTS = { read: 250, write: 250 } as const;
+
+/** How long exposure logging (a cache marker, then the event log) may hold a page, ms. */
+const EXPOSURE_TIMEOUT_MS = 500;
+
+/**
+ * The circuit breakers of the backends the feed calls over the network: after 3 consecutive failures or
+ * timeouts, calls are refused at once for 1 s, then one probe is let through. While `cache`'s is open,
+ * For You serves the fallback page straight away (`cache_unavailable`).
+ */
+export interface FeedBreakers {
+  cache: CircuitBreaker;
+  features: CircuitBreaker;
+  events: CircuitBreaker;
+}
 
 /** Options of `createFeedRuntime`; every model loader is optional (the feed degrades without it). */
 export interface FeedRuntimeOptions {
@@ -95,6 +117,7 @@ export interface FeedRuntime {
   rankerWatcher: ModelWatcher<RankerModel>;
   service: FeedService;
   counters: VideoCounters;
+  breakers: FeedBreakers;
   /** Keeps the serving snapshot's neighbour table (similar items); `refresh()` resolves when it is built. */
   neighbours: NeighbourTableJob;
   start(): Promise<void>;
@@ -104,7 +127,28 @@ export interface FeedRuntime {
 /** Wires catalogue, index, ranker, pipelines and service; `start()` loads them (failures degrade, never throw). */
 export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
   const catalog = o.catalog ?? new Catalog();
+  const log = o.telemetry.component('feed');
+  const breaker = (name: string) =>
+    new CircuitBreaker(name, {
+      onChange: (open) =>
+        open
+          ? log.failed(new Error(`${name} unavailable`), `${name} circuit open: feed calls to it refused for now`)
+          : log.log.info({ backend: name }, `${name} circuit closed`),
+    });
+  const breakers: FeedBreakers = { cache: breaker('cache'), features: breaker('features'), events: breaker('events') };
+  // The in-process backends (memory cache, SQLite feature store) cannot be down or stalled apart from
+  // the process: only networked ones are guarded, so the embedded feed pays no timer per call.
+  const timeouts = { readTimeoutMs: FEED_BACKEND_TIMEOUTS.read, writeTimeoutMs: FEED_BACKEND_TIMEOUTS.write };
+  const cache = o.cache.kind === 'redis' ? guardedCache(o.cache, breakers.cache, timeouts) : o.cache;
+  const featureStore =
+    o.featureStore?.kind === 'redis'
+      ? guarded(o.featureStore, breakers.features, () => FEED_BACKEND_TIMEOUTS.read)
+      : o.featureStore;
   const counters = new VideoCounters({ cache: o.cache, metadata: o.metadata, clock: o.clock });
+  const guardedCounts =
+    o.cache.kind === 'redis'
+      ? (ids: readonly string[]) => breakers.cache.run(() => counters.get(ids), FEED_BACKEND_TIMEOUTS.read)
+      : (ids: readonly string[]) => counters.get(ids);
   const localRetrieval = new InProcessRetrieval({
     metadata: o.metadata,
     objects: o.objects,
@@ -125,11 +169,11 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
   const ranking = o.ranking ?? localRanking;
   const parts = {
     metadata: o.metadata,
-    cache: o.cache,
+    cache,
     catalog,
     ranker: ranking,
     pinnedRankers: ranking,
-    ...(o.featureStore ? { featureStore: o.featureStore } : {}),
+    ...(featureStore ? { featureStore } : {}),
     ...(o.serveLog ? { serveLog: o.serveLog } : {}),
     sessionTtlMs: () => config.sessionTtlS * 1000,
     ...(o.random ? { random: o.random } : {}),
@@ -139,7 +183,6 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
   // Bound to the components of the pipelines that run: a component without settings stops the start.
   const config =
     o.feedConfig ?? loadFeedConfig(settingsSlotsOf(Object.values(pipelines)), o.feedConfigDir ?? EXPERIMENTS_DIR);
-  const log = o.telemetry.component('feed');
   const running = o.dataDir
     ? new RunningExperiments({
         dir: join(o.feedConfigDir ?? EXPERIMENTS_DIR, 'ab'),
@@ -168,11 +211,11 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
   }
   const exposures =
     running && o.events
-      ? new ExposureLogger(o.events, o.cache, (err) => log.failed(err, 'logging an exposure failed'))
+      ? new ExposureLogger(o.events, cache, (err) => log.failed(err, 'logging an exposure failed'))
       : undefined;
   const service = new FeedService({
     metadata: o.metadata,
-    cache: o.cache,
+    cache,
     clock: o.clock,
     secret: o.secret,
     publicBaseUrl: o.publicBaseUrl,
@@ -181,14 +224,19 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     retrieval,
     config: currentConfig,
     pipelines,
-    counts: (ids) => counters.get(ids),
+    counts: guardedCounts,
+    breakers,
     telemetry: feedTelemetry(o.telemetry),
     ...(exposures
       ? {
           onServed: async (actor: string, arms: readonly { experiment: string; arm: string }[], nowMs: number) => {
             // Only experiments of experiments/ab (feed.yaml's have no exposure analysis).
             const ab = arms.filter((a) => currentConfig().experiments.some((e) => e.name === a.experiment && e.assign));
-            if (ab.length > 0) await exposures.served(actor, ab, nowMs);
+            // Never longer than EXPOSURE_TIMEOUT_MS, and refused at once while the event log is down.
+            if (ab.length > 0)
+              await breakers.events
+                .run(() => exposures.served(actor, ab, nowMs), EXPOSURE_TIMEOUT_MS)
+                .catch((err) => log.failed(err, 'logging an exposure failed'));
           },
         }
       : {}),
@@ -205,6 +253,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     rankerWatcher: localRanking.watcher,
     service,
     counters,
+    breakers,
     neighbours: localRetrieval.neighbours,
     async start() {
       // The operator page and the model and index gauges read these while the runtime lives.

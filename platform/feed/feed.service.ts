@@ -23,7 +23,7 @@ import { settingsOf } from '../../feed/pipeline/settings.ts';
 import type { Catalog, CatalogStats } from '../../retrieval/catalog.ts';
 import type { Retrieval } from '../../retrieval/service/ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { FeedTelemetry } from './feed.telemetry.ts';
+import type { FeedTelemetry, PageFallbackReason } from './feed.telemetry.ts';
 import { AuthorDirectory, explainItem, explainTrace, type FeedItem, likedBy, playbackUrls } from './items.ts';
 
 /** A feed request after HTTP validation. */
@@ -79,6 +79,11 @@ export interface FeedServiceDeps {
   counts?: (videoIds: readonly string[]) => Promise<Map<string, CatalogStats>>;
   /** Told every stage, component and fallback; every part served from a default is logged and counted. */
   telemetry: FeedTelemetry;
+  /**
+   * The cache's circuit breaker (`FeedBreakers`): while it is open (Redis down or stalled), For You
+   * serves the fallback page at once instead of running a pipeline whose every cache step would fail.
+   */
+  breakers?: { cache: { readonly open: boolean } };
   /** Told each non-empty page's arms before it is returned (experiment exposure logging). */
   onServed?: (actor: string, arms: readonly ArmAssignment[], nowMs: number) => Promise<void>;
 }
@@ -86,7 +91,9 @@ export interface FeedServiceDeps {
 /**
  * Builds feed pages: resolves the session from the cursor, buckets the viewer into experiment arms,
  * runs the pipeline and turns the page into API items. Anything that still throws (a bug, a backend
- * outage the pipeline could not absorb) yields the fallback page, popular + recent: never a 5xx. What
+ * outage the pipeline could not absorb) yields the fallback page, popular + recent: never a 5xx; so does
+ * For You while the cache's circuit is open (Redis down: no session set, seen ledger or exposure counts
+ * to build a page from), the page named in `explain.page_fallback`. What
  * was served from a default instead is logged and counted (`foryou_feed_fallbacks_total`,
  * `foryou_errors_total{component="feed"}`).
  */
@@ -109,13 +116,18 @@ export class FeedService {
     const cursor = req.cursor
       ? decodeCursor(d.secret, req.cursor, bind, { nowMs, maxAgeMs: config.sessionTtlS * 1000 })
       : { s: newId(nowMs), p: -1, t: nowMs };
+    const cacheDown = req.feedType === 'for_you' && d.breakers?.cache.open === true;
+    let sessionKnown = !cacheDown;
     const sessionSeen = new Set(
-      await d.cache.sMembers(sessionKey(cursor.s)).catch((err) => {
-        d.telemetry.failed(err, 'reading the session set failed; the page may repeat items', {
-          requestId: req.requestId,
-        });
-        return [] as string[];
-      }),
+      cacheDown
+        ? []
+        : await d.cache.sMembers(sessionKey(cursor.s)).catch((err) => {
+            sessionKnown = false;
+            d.telemetry.failed(err, 'reading the session set failed; the page may repeat items', {
+              requestId: req.requestId,
+            });
+            return [] as string[];
+          }),
     );
     const arms = assignArms(config, req.actor);
     const settings = settingsFor(config, arms);
@@ -137,18 +149,31 @@ export class FeedService {
       viewer: emptyViewer(),
     };
     const pipeline = d.pipelines[req.feedType];
+    // Without the session set the fallback page skips the picks of the session's earlier pages instead.
+    const skip = sessionKnown ? 0 : (cursor.p + 1) * req.limit;
+    let pageFallback: PageFallbackReason | undefined;
     let result: PipelineResult;
-    try {
-      result = await runPipeline(pipeline, query, d.telemetry.observer);
-    } catch (err) {
-      d.telemetry.pageFallback(pipeline.id, 'pipeline_error', req.requestId, err);
-      result = await this.#fallback(query, err);
+    if (cacheDown) {
+      pageFallback = 'cache_unavailable';
+      const err = new Error('the cache is unavailable (circuit open)');
+      d.telemetry.pageFallback(pipeline.id, pageFallback, req.requestId, err);
+      result = await this.#fallback(query, err, skip);
+    } else {
+      try {
+        result = await runPipeline(pipeline, query, d.telemetry.observer);
+      } catch (err) {
+        pageFallback = 'pipeline_error';
+        d.telemetry.pageFallback(pipeline.id, pageFallback, req.requestId, err);
+        result = await this.#fallback(query, err, skip);
+      }
     }
     // A viewer shown everything the seen ledger excludes (a small catalogue, a heavy user): rank again
     // without the ledger, so what they saw longest ago comes back personalised (counted as a fallback).
-    const relaxed = result.page.length === 0 && req.feedType === 'for_you' && withoutSeenLedger(this.#slots, settings);
+    const relaxed =
+      !cacheDown && result.page.length === 0 && req.feedType === 'for_you' && withoutSeenLedger(this.#slots, settings);
     if (relaxed) {
-      d.telemetry.pageFallback(pipeline.id, 'seen_exhausted', req.requestId, new Error('every candidate was seen'));
+      pageFallback = 'seen_exhausted';
+      d.telemetry.pageFallback(pipeline.id, pageFallback, req.requestId, new Error('every candidate was seen'));
       try {
         result = await runPipeline(
           pipeline,
@@ -156,22 +181,24 @@ export class FeedService {
           d.telemetry.observer,
         );
       } catch (err) {
-        d.telemetry.pageFallback(pipeline.id, 'pipeline_error', req.requestId, err);
-        result = await this.#fallback(query, err);
+        pageFallback = 'pipeline_error';
+        d.telemetry.pageFallback(pipeline.id, pageFallback, req.requestId, err);
+        result = await this.#fallback(query, err, skip);
       }
     }
     // Every source timing out (a stalled backend, an overloaded node) leaves For You empty; the fallback
     // page still has something the viewer has not seen. An empty Following feed is a real answer.
-    if (result.page.length === 0 && req.feedType === 'for_you') {
+    if (result.page.length === 0 && req.feedType === 'for_you' && !cacheDown) {
       const failed = result.trace.errors.map((e) => e.component);
       const err = new Error(
         `the pipeline found nothing to show${failed.length > 0 ? ` (failed: ${failed.join(', ')})` : ''}`,
       );
-      d.telemetry.pageFallback(pipeline.id, 'empty_page', req.requestId, err);
-      result = await this.#fallback(query, err);
+      pageFallback = 'empty_page';
+      d.telemetry.pageFallback(pipeline.id, pageFallback, req.requestId, err);
+      result = await this.#fallback(query, err, skip);
     }
     const items = await this.#items(result.page, nowMs, req.explain, req.userId, req.requestId);
-    if (items.length > 0 && arms.length > 0) await d.onServed?.(req.actor, arms, nowMs);
+    if (items.length > 0 && arms.length > 0 && !cacheDown) await d.onServed?.(req.actor, arms, nowMs);
     const next = { s: cursor.s, p: cursor.p + 1, t: nowMs };
     return {
       request_id: req.requestId,
@@ -180,7 +207,9 @@ export class FeedService {
       model_version: result.modelVersion,
       index_version: query.index?.version ?? 'none',
       index_size: query.index?.size ?? 0,
-      ...(req.explain ? { explain: { arms, ...explainTrace(result) } } : {}),
+      ...(req.explain
+        ? { explain: { arms, ...explainTrace(result), ...(pageFallback ? { page_fallback: pageFallback } : {}) } }
+        : {}),
     };
   }
 
@@ -189,21 +218,27 @@ export class FeedService {
    * The catalogue may be seconds behind, so the picks are re-read live (a video deleted, made private or
    * removed by a moderator since is dropped); when that read fails too, the catalogue's view serves.
    */
-  async #fallback(query: FeedQuery, err: unknown): Promise<PipelineResult> {
+  async #fallback(query: FeedQuery, err: unknown, skip = 0): Promise<PipelineResult> {
     const d = this.#d;
     const picked = new Map<string, Candidate>();
     const popular = d.catalog.popular();
     const newest = d.catalog.newest();
     const want = query.limit * FALLBACK_SPARE;
+    // `skip` servable picks are passed over first: the earlier pages of a session whose set is unknown.
+    const passed = new Set<string>();
     for (let i = 0; picked.size < want && (i < popular.length || i < newest.length); i++) {
       for (const v of [popular[i], newest[i]]) {
-        if (!v || query.sessionSeen.has(v.id) || picked.has(v.id)) continue;
+        if (!v || query.sessionSeen.has(v.id) || picked.has(v.id) || passed.has(v.id)) continue;
         // Public and recommendable only (the fallback has no fresh relations to judge the rest by), never a
         // blocked author's.
         const relation = { follows: false, mutual: false, blocked: query.viewer.blockedAuthors.has(v.authorId) };
         const access = { ...v, authorPrivate: v.authorPrivate ?? false };
         if (!openToAnyone(access) || !recommendable(v) || !canView(query.userId, access, relation)) continue;
         if (picked.size >= want) break;
+        if (passed.size < skip) {
+          passed.add(v.id);
+          continue;
+        }
         picked.set(v.id, {
           video: v,
           sources: [{ source: 'fallback', rank: picked.size, score: 0 }],

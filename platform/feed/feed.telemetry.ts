@@ -6,7 +6,7 @@ import type { PipelineObserver } from '../../feed/pipeline/observer.ts';
 const BUCKETS_S = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 /** Why a whole page came from the service's popular-and-recent fallback rather than the pipeline. */
-export type PageFallbackReason = 'pipeline_error' | 'empty_page' | 'seen_exhausted';
+export type PageFallbackReason = 'pipeline_error' | 'empty_page' | 'seen_exhausted' | 'cache_unavailable';
 
 /** How the feed reports: the pipeline observer, page fallbacks, and parts of a response it did without. */
 export interface FeedTelemetry {
@@ -47,7 +47,7 @@ export function feedTelemetry(telemetry: Telemetry): FeedTelemetry {
   });
   const fallbacks = telemetry.counter({
     name: 'foryou_feed_fallbacks_total',
-    help: 'Pages served by a fallback: scorer (the fallback scorer), retrieval_order (both scorers failed), pipeline_error or empty_page (the popular-and-recent page)',
+    help: 'Pages served by a fallback: scorer (the fallback scorer), retrieval_order (both scorers failed), pipeline_error, empty_page or cache_unavailable (the popular-and-recent page; the last while the cache circuit is open), seen_exhausted (ranked again without the seen ledger)',
     labelNames: ['pipeline', 'reason'],
   });
   // A page observes some thirty series: each one's child is looked up once, not its labels hashed per call.

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors/registry.ts';
-import type { WindowCounters } from '../rate-limit.ts';
+import { readGoesOnUncounted, type WindowCounters } from '../rate-limit.ts';
 import type { AuthService } from './auth.service.ts';
 import { requireUser } from './current-user.ts';
 import { ROLES } from './roles.ts';
@@ -39,7 +39,7 @@ export function installAuthHook(
   auth: AuthService,
   counters?: WindowCounters,
   invalidTokensPerIpPerMin = 20,
-  opts: { skip?: (request: FastifyRequest) => boolean } = {},
+  opts: { skip?: (request: FastifyRequest) => boolean; onUncounted?: (err: unknown) => void } = {},
 ): void {
   app.decorateRequest('user', undefined);
   // Guessing tokens costs a lookup each: past the budget an address gets 429 before any lookup.
@@ -48,10 +48,14 @@ export function installAuthHook(
     if (opts.skip?.(request)) return;
     const token = bearer(request);
     if (token === undefined) return;
-    await counters?.check(badTokens(request.ip));
+    await counters?.check(badTokens(request.ip)).catch((err: unknown) => {
+      if (!readGoesOnUncounted(request, err, opts.onUncounted)) throw err;
+    });
     const found = await auth.resolve(token);
     if (!found) {
-      await counters?.spend([badTokens(request.ip)]);
+      await counters?.spend([badTokens(request.ip)]).catch((err: unknown) => {
+        if (!readGoesOnUncounted(request, err, opts.onUncounted)) throw err;
+      });
       throw new AppError('UNAUTHENTICATED', 'The session token is unknown, expired or revoked.');
     }
     request.user = found;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cache } from '../../../core/cache/ports.ts';
 import type { Clock } from '../../../core/clock.ts';
+import { isBackendUnavailable } from '../../../core/errors/backend-errors.ts';
 import { AppError } from '../../../core/errors/registry.ts';
 import { newId } from '../../../core/ids.ts';
 import { isUniqueViolation } from '../../../core/metadata/open.ts';
@@ -124,10 +125,16 @@ export function authService(deps: {
       await cache.del(`session:${hash}`);
     },
 
-    /** The user behind a token, or undefined when it is unknown, expired or revoked. */
+    /**
+     * The user behind a token, or undefined when it is unknown, expired or revoked. The session cache
+     * only saves a read: while it is unavailable the metadata store answers alone.
+     */
     async resolve(token: string): Promise<AuthUser | undefined> {
       const hash = tokenHash(token);
-      const cached = await cache.get(`session:${hash}`);
+      const cached = await cache.get(`session:${hash}`).catch((err: unknown) => {
+        if (!isBackendUnavailable(err)) throw err;
+        return undefined;
+      });
       if (cached) {
         const s = JSON.parse(cached) as AuthUser & { expires_at: number };
         // An entry cached before roles existed has none: read the session again.
@@ -143,7 +150,11 @@ export function authService(deps: {
         role: isRole(row.role) ? row.role : 'user',
         ...(row.banned_at !== null && row.banned_at !== undefined ? { banned: true } : {}),
       };
-      await cache.set(`session:${hash}`, JSON.stringify({ ...user, expires_at: row.expires_at }), SESSION_CACHE_MS);
+      await cache
+        .set(`session:${hash}`, JSON.stringify({ ...user, expires_at: row.expires_at }), SESSION_CACHE_MS)
+        .catch((err: unknown) => {
+          if (!isBackendUnavailable(err)) throw err;
+        });
       return user;
     },
 
