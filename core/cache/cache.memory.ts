@@ -1,3 +1,4 @@
+import { LruList } from './lru-list.ts';
 import type { Cache } from './ports.ts';
 import { checkIncrement, checkKeep, checkScore, checkTtl, compareMembers } from './validate.ts';
 
@@ -82,13 +83,12 @@ export class MemoryCache implements Cache {
   readonly kind = 'memory' as const;
   readonly #entries = new Map<string, Entry>();
   /** The keys with a TTL, least recently used first (re-inserted on every use). */
-  readonly #volatile = new Set<string>();
+  readonly #volatile = new LruList();
   readonly #maxKeys: number;
   readonly #maxMembers: number;
   /** The summed weight of the keys in `#volatile`. */
   #weight = 0;
   readonly #timer: NodeJS.Timeout;
-  #sweepAt: Iterator<string> | undefined;
   #evictions = 0;
   #expired = 0;
 
@@ -125,13 +125,9 @@ export class MemoryCache implements Cache {
       return;
     }
     for (let i = 0; i < batch; i++) {
-      this.#sweepAt ??= this.#volatile.values();
-      const next = this.#sweepAt.next();
-      if (next.done) {
-        this.#sweepAt = undefined;
-        return;
-      }
-      this.#dropIfExpired(next.value, now);
+      const key = this.#volatile.nextForSweep();
+      if (key === undefined) return;
+      this.#dropIfExpired(key, now);
     }
   }
 
@@ -165,7 +161,7 @@ export class MemoryCache implements Cache {
     this.#weight += e.w;
     this.#volatile.add(key);
     while (this.#volatile.size > this.#maxKeys || this.#weight > this.#maxMembers) {
-      const oldest = this.#volatile.values().next().value!;
+      const oldest = this.#volatile.oldest()!;
       if (oldest === key) break; // the key just stored is the only one left: it stays
       this.#remove(oldest);
       this.#evictions++;
@@ -189,7 +185,6 @@ export class MemoryCache implements Cache {
         this.#expired++;
         return undefined;
       }
-      this.#volatile.delete(key);
       this.#volatile.add(key);
     }
     return e;
