@@ -139,11 +139,12 @@ export async function dependencyOutage(
     await load.stop();
     await probe.stop();
     const feedDuring = probe.window(stoppedAt, startingAt);
+    // Errors (50) and fatal lines (60), and a crash's first line (an uncaught error's name and message).
     const failures = [api.output(), worker.output()]
       .flatMap((out) => out.split('\n'))
-      .filter((l) => l.includes('"level":50'))
+      .filter((l) => /"level":[56]0/.test(l) || /^\w*(Error|Exception)\b/.test(l))
       .slice(0, 5)
-      .map(errorOf);
+      .map((l) => (l.startsWith('{') ? errorOf(l) : l.slice(0, 200)));
     const exited = { api: apiExited, worker: workerExited };
     await stopGracefully(api);
     await stopGracefully(worker);

@@ -64,13 +64,16 @@ export interface SoakMinute {
   errors: number;
   p50_ms: number;
   p99_ms: number;
+  /** The minute's p99 by operation (feed, events, like, comment, follow, register). */
+  p99_ms_by_op: Record<string, number>;
   rss_mb: number;
   /** From the API's /metrics at the minute's end: V8's heap in use and reserved, and memory outside it. */
   heap_used_mb: number;
   heap_total_mb: number;
   external_mb: number;
-  /** Keys in the in-process cache and its evictions so far (memory://?maxKeys). */
+  /** Keys in the in-process cache, what those with a TTL weigh (memory://?maxMembers), and its evictions so far. */
   cache_keys: number;
+  cache_members: number;
   cache_evictions: number;
   disk_mb: number;
 }
@@ -86,6 +89,7 @@ async function scrape(base: string, token: string): Promise<Record<string, numbe
       heap_total_mb: value(/^nodejs_heap_size_total_bytes (\S+)$/m) / 1048576,
       external_mb: value(/^nodejs_external_memory_bytes (\S+)$/m) / 1048576,
       cache_keys: value(/^foryou_cache_keys\{kind="all"\} (\S+)$/m),
+      cache_members: value(/^foryou_cache_volatile_members (\S+)$/m),
       cache_evictions: value(/^foryou_cache_evictions_total (\S+)$/m),
     };
   } catch {
@@ -118,6 +122,8 @@ export interface SoakResult {
   statuses_by_op: Record<string, Record<string, number>>;
   /** Rows left in the two retained logs at the end (bounded by the retention, not by the soak's length). */
   log_rows_end: { served_items: number; events: number };
+  /** The data folder's files of 1 MB or more at the end, MB by path (the SQLite files and their WALs). */
+  files_mb_end: Record<string, number>;
   by_minute: SoakMinute[];
 }
 
@@ -130,6 +136,22 @@ const FIXTURE_VIDEOS_PER_AUTHOR = 50;
 function rssMbOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** Files of at least 1 MB under `dir`, MB by path relative to it. */
+function bigFiles(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    try {
+      const mb = statSync(path).size / 1048576;
+      if (mb >= 1) out[path.slice(dir.length + 1)] = Math.round(mb * 10) / 10;
+    } catch {
+      // removed while walking
+    }
+  }
+  return out;
 }
 
 function dirMb(dir: string): number {
@@ -231,11 +253,15 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     o.log(`  saturation ${saturation.toFixed(0)} req/s; soaking ${o.minutes} min at ${rate.toFixed(0)} req/s`);
 
     // The soak: open loop at half the saturation rate, recorded per minute.
-    const minutes: { lat: number[]; errors: number; rss: number[] }[] = Array.from({ length: o.minutes }, () => ({
-      lat: [],
-      errors: 0,
-      rss: [],
-    }));
+    const minutes: { lat: number[]; byOp: Map<string, number[]>; errors: number; rss: number[] }[] = Array.from(
+      { length: o.minutes },
+      () => ({
+        lat: [],
+        byOp: new Map<string, number[]>(),
+        errors: 0,
+        rss: [],
+      }),
+    );
     const disk: number[] = [];
     const scraped: Record<string, number>[] = [];
     const metricsSampler = setInterval(
@@ -252,6 +278,9 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       statuses[op] = byStatus;
       const m = minutes[minuteOf()]!;
       m.lat.push(ms);
+      const opLat = m.byOp.get(op) ?? [];
+      opLat.push(ms);
+      m.byOp.set(op, opLat);
       if (status === 0 || status >= 500) m.errors++;
     };
     const sampler = setInterval(() => minutes[minuteOf()]!.rss.push(rssMbOf(pid)), 2_000);
@@ -289,6 +318,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     clearInterval(metricsSampler);
     for (const t of snapshotTimers) clearTimeout(t);
     disk.push(dirMb(env.DATA_DIR!));
+    const filesEnd = bigFiles(env.DATA_DIR!);
 
     const byMinute: SoakMinute[] = minutes.map((m, i) => ({
       minute: i + 1,
@@ -296,11 +326,13 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       errors: m.errors,
       p50_ms: round(quantile(m.lat, 0.5)),
       p99_ms: round(quantile(m.lat, 0.99)),
+      p99_ms_by_op: Object.fromEntries([...m.byOp].sort().map(([op, xs]) => [op, round(quantile(xs, 0.99))])),
       rss_mb: round(median(m.rss)),
       heap_used_mb: round(scraped[i]?.heap_used_mb ?? Number.NaN),
       heap_total_mb: round(scraped[i]?.heap_total_mb ?? Number.NaN),
       external_mb: round(scraped[i]?.external_mb ?? Number.NaN),
       cache_keys: scraped[i]?.cache_keys ?? Number.NaN,
+      cache_members: scraped[i]?.cache_members ?? Number.NaN,
       cache_evictions: scraped[i]?.cache_evictions ?? Number.NaN,
       disk_mb: round(disk[Math.min(i, disk.length - 1)] ?? 0),
     }));
@@ -329,6 +361,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
         empty_pages: load.feed.empty - feedBefore.empty,
       },
       statuses_by_op: statuses,
+      files_mb_end: filesEnd,
       log_rows_end: {
         served_items: await servedRows(env.METADATA_URL!),
         events: eventRows(env.EVENTS_URL!),
