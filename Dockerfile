@@ -7,5 +7,8 @@ ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+# glibc returns allocations of 1 MB or more to the system when freed (platform/api/process-env.ts:
+# password hashing's 16 MB scrypt buffers otherwise stay in each thread's arena and fragment them).
+ENV MALLOC_MMAP_THRESHOLD_=1048576
 EXPOSE 8080
 CMD ["node", "platform/api/server.ts"]

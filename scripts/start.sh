@@ -5,6 +5,8 @@
 #   bash scripts/start.sh --demo   a platform that lived through a simulated week, in ./data-demo
 #                                  (real clips, simulated users, models trained on its own log)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Freed allocations of 1 MB or more go back to the system (platform/api/process-env.ts).
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1048576}"
 need_npm
 need_apt ffmpeg ffmpeg
 if [ "${1:-}" = "--demo" ]; then

@@ -13,6 +13,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { newId } from '../../core/ids.ts';
 import { openMetadataStore } from '../../core/metadata/open.ts';
 import { EXPERIMENTS_DIR } from '../../feed/for-you/config.ts';
+import { PROCESS_ENV } from '../../platform/api/process-env.ts';
 import { startServerProcess } from '../../platform/api/testing/server-process.ts';
 import { quantile } from '../report.ts';
 import { fixtureVideos } from './kill-loop.ts';
@@ -116,6 +117,8 @@ export interface SoakResult {
   disk_mb_last: number;
   retention_s: number;
   session_ttl_s: number;
+  /** The environment the API process ran with on top of the soak's settings (the platform's PROCESS_ENV). */
+  process_env: Readonly<Record<string, string>>;
   /** Feed pages answered over the soak, their mean item count (10 asked) and how many were empty. */
   feed: { pages: number; items_per_page: number; empty_pages: number };
   /** Answers by operation and status over the soak (0: the connection died). */
@@ -355,6 +358,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       disk_mb_last: last.disk_mb,
       retention_s: o.retentionS,
       session_ttl_s: o.sessionTtlS,
+      process_env: PROCESS_ENV,
       feed: {
         pages,
         items_per_page: round(pages ? (load.feed.items - feedBefore.items) / pages : 0, 2),

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { PROCESS_ENV } from '../process-env.ts';
 
 const serverEntry = new URL('../server.ts', import.meta.url).pathname;
 
@@ -23,10 +24,13 @@ export interface CapturedProcess {
 
 const OUTPUT_KEPT = 1 << 20;
 
-/** Spawns `node entry` with `env` on top of this process's environment and collects its output. */
+/**
+ * Spawns `node entry` with `env` on top of this process's environment and the platform's process
+ * environment (`PROCESS_ENV`, as the Dockerfile and scripts/start.sh run it), and collects its output.
+ */
 export function spawnCaptured(entry: string, env: Record<string, string>): CapturedProcess {
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...PROCESS_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
