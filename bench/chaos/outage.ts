@@ -142,7 +142,7 @@ export async function dependencyOutage(
     // Errors (50) and fatal lines (60), and a crash's first line (an uncaught error's name and message).
     const failures = [api.output(), worker.output()]
       .flatMap((out) => out.split('\n'))
-      .filter((l) => /"level":[56]0/.test(l) || /^\w*(Error|Exception)\b/.test(l))
+      .filter((l) => /"level":[56]0/.test(l) || /^\w*(Error|Exception|error)\b/.test(l))
       .slice(0, 5)
       .map((l) => (l.startsWith('{') ? errorOf(l) : l.slice(0, 200)));
     const exited = { api: apiExited, worker: workerExited };

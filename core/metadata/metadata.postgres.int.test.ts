@@ -37,6 +37,32 @@ describe('PostgreSQL MetadataStore', () => {
     await store.close();
   });
 
+  it('fails a transaction whose connection the server ends, without an uncaught error', async () => {
+    // As a fast shutdown does to every session (57P01): the checked-out client's 'error' event used to
+    // have no listener and end the process (the API died in the outage drill's PostgreSQL stop).
+    const store = await openMetadataStore(url);
+    const killer = await openMetadataStore(url);
+    try {
+      const failed = await store
+        .transaction(async (tx) => {
+          const [me] = await tx.all<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          await killer.all('SELECT pg_terminate_backend($1)', [me!.pid]);
+          // The 'error' event arrives while the client is still checked out, then the next query fails.
+          await new Promise((r) => setTimeout(r, 200));
+          await tx.all('SELECT 1');
+        })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(failed).toBeInstanceOf(Error);
+      expect(await store.all('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await killer.close();
+      await store.close();
+    }
+  });
+
   it('rejects a schema name that is not a plain identifier', async () => {
     await expect(openMetadataStore('postgres://root@127.0.0.1:5432/test?schema=a;drop')).rejects.toThrow(
       /not a plain SQL identifier/,

@@ -154,6 +154,13 @@ class PostgresMetadataStore implements MetadataStore {
     for (let attempt = 1; ; attempt++) {
       const client = await this.#pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no listener of the pool's: when the server ends its connection
+      // (a fast shutdown, 57P01) its 'error' event would be uncaught and end the process. The query in
+      // flight fails with it, and the client is released as broken.
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', onError);
       try {
         const conn = connectionOf(client);
         await conn.exec(`BEGIN ISOLATION LEVEL ${isolation}`);
@@ -171,6 +178,7 @@ class PostgresMetadataStore implements MetadataStore {
           throw err;
         }
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
       await backoff(attempt);
