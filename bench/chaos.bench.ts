@@ -181,7 +181,7 @@ async function main(): Promise<void> {
         '5xx unexplained': r.status_5xx_unexplained,
         ok_while_down: r.during.ok,
         feeds_while_down: r.during.feed_pages_ok,
-        'probe feed while down': `${r.feed_during.ok}/${r.feed_during.requests} 200 (${r.feed_during.fallback_pages} fallback), ${r.feed_during.status_503_retry_after} 503, ${r.feed_during.hung} hung`,
+        'probe feed while down': `${r.feed_during.ok}/${r.feed_during.requests} 200 (${r.feed_during.fallback_reasons.cache_unavailable ?? 0} cache_unavailable), ${r.feed_during.status_503_retry_after} 503, ${r.feed_during.hung} hung`,
         'probe p99 ms (before -> down)': `${r.feed_before.p99_ms} -> ${r.feed_during.p99_ms}`,
         recovered_s: r.recovered_s ?? 'no',
         errors_ended_s: r.errors_ended_s,

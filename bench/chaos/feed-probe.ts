@@ -13,16 +13,17 @@ interface FeedAnswer {
   /** 0: no answer (the connection died or the client gave up after `timeoutMs`). */
   status: number;
   retryAfter: boolean;
-  /** A 200 whose explain names a page fallback (the service's popular-and-recent page). */
-  fallback: boolean;
+  /** The page fallback a 200's explain names (`page_fallback`: cache_unavailable, empty_page…), if any. */
+  fallback: string | undefined;
 }
 
 /** How the feed answered over a window of the drill. */
 export interface FeedWindow {
   requests: number;
-  /** 200 answers, and how many of them were a fallback page. */
+  /** 200 answers, how many of them were a fallback page, and those by reason (`explain.page_fallback`). */
   ok: number;
   fallback_pages: number;
+  fallback_reasons: Record<string, number>;
   /** 503 with Retry-After: the documented "retry shortly". */
   status_503_retry_after: number;
   /** Any other status. */
@@ -85,7 +86,7 @@ export class FeedProbe {
     while (!this.#stopped) {
       const sentAt = Date.now();
       const t0 = performance.now();
-      const answer: FeedAnswer = { sentAt, ms: 0, status: 0, retryAfter: false, fallback: false };
+      const answer: FeedAnswer = { sentAt, ms: 0, status: 0, retryAfter: false, fallback: undefined };
       try {
         const q = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
         const res = await fetch(`${this.#base}/api/v1/feed?limit=10&explain=1${q}`, {
@@ -98,7 +99,7 @@ export class FeedProbe {
         };
         answer.status = res.status;
         answer.retryAfter = res.headers.get('retry-after') !== null;
-        answer.fallback = res.status === 200 && body.explain?.page_fallback !== undefined;
+        answer.fallback = res.status === 200 ? body.explain?.page_fallback : undefined;
         pages++;
         cursor = res.status === 200 && body.next_cursor && pages < SESSION_PAGES ? body.next_cursor : undefined;
         if (!cursor) pages = 0;
@@ -120,7 +121,11 @@ export class FeedProbe {
     return {
       requests: xs.length,
       ok: xs.filter((a) => a.status === 200).length,
-      fallback_pages: xs.filter((a) => a.fallback).length,
+      fallback_pages: xs.filter((a) => a.fallback !== undefined).length,
+      fallback_reasons: xs.reduce<Record<string, number>>((out, a) => {
+        if (a.fallback !== undefined) out[a.fallback] = (out[a.fallback] ?? 0) + 1;
+        return out;
+      }, {}),
       status_503_retry_after: xs.filter((a) => a.status === 503 && a.retryAfter).length,
       other_status: xs.filter((a) => a.status !== 0 && a.status !== 200 && !(a.status === 503 && a.retryAfter)).length,
       hung: xs.filter((a) => a.status === 0).length,
