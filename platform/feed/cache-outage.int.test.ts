@@ -14,14 +14,17 @@ import { buildFeedTestApp, type FeedTestApp, seedVideos } from './testing/feed-a
  * once Redis is back.
  */
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+/** The first port of 4150-4199 free right now (the range this test's private Redis may use). */
+async function freePort(): Promise<number> {
+  for (let port = 4150; port < 4200; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port in 4150-4199');
 }
 
 function startRedis(port: number): Promise<ChildProcess> {
