@@ -38,14 +38,14 @@ import { fileURLToPath } from 'node:url';
 import { featuresConsumer } from '../platform/engagement/consumers/features.consumer.ts';
 import { startConsumer } from '../platform/engagement/consumers/runner.ts';
 import { type ClusterSetResult, runClusterSet } from './lib/feed-cluster.ts';
-import { measureCurve } from './lib/feed-curve.ts';
+import { measureCurve, summariseCurve } from './lib/feed-curve.ts';
 import type { LoadTarget } from './lib/feed-points.ts';
 import { likeToNextPage, stageBreakdown, uploadServable } from './lib/feed-probes.ts';
 import { printFeedTables, type SetResult } from './lib/feed-report.ts';
 import { benchFeedConfigDir, startCpuProfile, startFeedServer, startHeapProfile } from './lib/feed-server.ts';
 import { prepareSet, setShape } from './lib/feed-setup.ts';
 import { type ServingModelsInfo, servingModels } from './lib/trained-models.ts';
-import { argFlag, argValue, median, rssSampler, writeResults } from './report.ts';
+import { argFlag, argValue, median, memoryMb, rssSampler, writeResults } from './report.ts';
 
 const quick = argFlag('--quick');
 const VIDEOS = Number(argValue('--videos') ?? (quick ? 10_000 : 100_000));
@@ -123,8 +123,7 @@ async function runSet(set: string): Promise<SetResult> {
   });
   const peakServeRss = serveRss.stop();
   await stopHeapProfile();
-  const mem = process.memoryUsage();
-  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  const mem = memoryMb();
 
   const servable = await uploadServable(deps.metadata, runtime, users, FRESHNESS_PROBES);
   // Likes reach the feature store through the engagement log and the features consumer, as in production.
@@ -153,21 +152,7 @@ async function runSet(set: string): Promise<SetResult> {
   rmSync(feedConfigDir, { recursive: true, force: true });
   return {
     backend: shape.backend,
-    slo_point: {
-      rps: c.headline.rps,
-      p50_ms: c.headline.p50_ms,
-      p99_ms: c.headline.p99_ms,
-      concurrency: c.headline.concurrency,
-      meets_slo: c.meetsSlo,
-    },
-    saturated: c.saturated,
-    curve: c.curve,
-    open_loop: c.openLoop,
-    overload: c.overload,
-    ceiling: c.ceiling,
-    first_page_only: c.firstPageOnly,
-    cpu_ms_per_request: median(c.curve.map((p) => p.cpu_ms_per_request)),
-    generator_cpu_share: median(c.curve.map((p) => p.generator_cpu_share)),
+    ...summariseCurve(c),
     ranked_per_request: breakdown.ranked,
     like_to_next_page: likes,
     upload_servable_ms: servable,
@@ -176,13 +161,7 @@ async function runSet(set: string): Promise<SetResult> {
     index_build_s: buildS,
     neighbour_table_s: neighboursS,
     peak_rss_mb: peakServeRss,
-    memory_mb: {
-      rss: mb(mem.rss),
-      heap_used: mb(mem.heapUsed),
-      heap_total: mb(mem.heapTotal),
-      external: mb(mem.external),
-      array_buffers: mb(mem.arrayBuffers),
-    },
+    memory_mb: mem,
     peak_rss_run_mb: runRss.stop(),
     stages_ms: breakdown.stages,
     stages_p99_ms: breakdown.stagesP99,

@@ -20,6 +20,26 @@ export function argValue(name: string): string | undefined {
 }
 
 /** The median of a non-empty list. */
+/** Where a process's memory is, in MB: RSS, the V8 heap, external and array buffers (the rest is native). */
+export interface MemoryMb {
+  rss: number;
+  heap_used: number;
+  heap_total: number;
+  external: number;
+  array_buffers: number;
+}
+
+export function memoryMb(mem: NodeJS.MemoryUsage = process.memoryUsage()): MemoryMb {
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  return {
+    rss: mb(mem.rss),
+    heap_used: mb(mem.heapUsed),
+    heap_total: mb(mem.heapTotal),
+    external: mb(mem.external),
+    array_buffers: mb(mem.arrayBuffers),
+  };
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { testConfig } from '../../core/config/config.ts';
 import { openFeatureStore } from '../../feature-store/open.ts';
 import { closeDeps, openDeps } from '../../platform/api/open-deps.ts';
-import { rssSampler } from '../report.ts';
+import { type MemoryMb, memoryMb, rssSampler } from '../report.ts';
 import { startFeedServer } from './feed-server.ts';
 import { servingModels } from './trained-models.ts';
 
@@ -25,7 +25,7 @@ export interface ClusterWorkerInit {
 export interface ClusterWorkerStats {
   pid: number;
   peak_rss_mb: number;
-  memory_mb: { rss: number; heap_used: number; heap_total: number; external: number; array_buffers: number };
+  memory_mb: MemoryMb;
 }
 
 export type ClusterWorkerMessage =
@@ -43,8 +43,7 @@ async function serve(init: ClusterWorkerInit): Promise<void> {
   const rss = rssSampler();
   process.once('message', async () => {
     const peak = rss.stop();
-    const mem = process.memoryUsage();
-    const mb = (bytes: number) => Math.round(bytes / 1048576);
+    const mem = memoryMb();
     await server.close();
     await tower.close();
     await ranker.close();
@@ -54,13 +53,7 @@ async function serve(init: ClusterWorkerInit): Promise<void> {
     const closed: ClusterWorkerStats = {
       pid: process.pid,
       peak_rss_mb: peak,
-      memory_mb: {
-        rss: mb(mem.rss),
-        heap_used: mb(mem.heapUsed),
-        heap_total: mb(mem.heapTotal),
-        external: mb(mem.external),
-        array_buffers: mb(mem.arrayBuffers),
-      },
+      memory_mb: mem,
     };
     process.send!({ closed } satisfies ClusterWorkerMessage, () => process.exit(0));
   });

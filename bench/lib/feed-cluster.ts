@@ -11,7 +11,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rssSampler } from '../report.ts';
 import type { ClusterWorkerInit, ClusterWorkerMessage, ClusterWorkerStats } from './feed-cluster-worker.ts';
-import { measureCurve } from './feed-curve.ts';
+import { type CurveSummary, measureCurve, summariseCurve } from './feed-curve.ts';
 import type { LoadPoint, LoadTarget } from './feed-points.ts';
 import { benchFeedConfigDir } from './feed-server.ts';
 import { prepareSet } from './feed-setup.ts';
@@ -96,22 +96,11 @@ export async function startClusterServer(
 }
 
 /** A cluster set's figures: the same load points as the single process's, memory per process. */
-export interface ClusterSetResult {
+export interface ClusterSetResult extends CurveSummary {
   backend: string;
   processes: number;
   /** The API processes' `--max-old-space-size` (MB), when the run set one. */
   api_heap_mb: number | null;
-  slo_point: { rps: number; p50_ms: number; p99_ms: number; concurrency: number; meets_slo: boolean };
-  saturated: LoadPoint;
-  curve: LoadPoint[];
-  open_loop: LoadPoint;
-  overload: LoadPoint;
-  ceiling: LoadPoint;
-  first_page_only: LoadPoint;
-  /** Median over the curve of server CPU (API processes + primary) per request. */
-  cpu_ms_per_request: number;
-  /** Median over the curve of the load generator's share of the CPU it and the server used. */
-  generator_cpu_share: number;
   seed_s: number;
   /** Until the slowest API process listened: ports, models, index, neighbour table. */
   api_start_s: number;
@@ -182,26 +171,11 @@ export async function runClusterSet(
   const stats = await server.close();
   await prepared.cleanup();
   rmSync(feedConfigDir, { recursive: true, force: true });
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
   const result: ClusterSetResult = {
     backend: shape.backend,
     processes: shape.processes,
     api_heap_mb: opts.heapMb ?? null,
-    slo_point: {
-      rps: c.headline.rps,
-      p50_ms: c.headline.p50_ms,
-      p99_ms: c.headline.p99_ms,
-      concurrency: c.headline.concurrency,
-      meets_slo: c.meetsSlo,
-    },
-    saturated: c.saturated,
-    curve: c.curve,
-    open_loop: c.openLoop,
-    overload: c.overload,
-    ceiling: c.ceiling,
-    first_page_only: c.firstPageOnly,
-    cpu_ms_per_request: median(c.curve.map((p) => p.cpu_ms_per_request)),
-    generator_cpu_share: median(c.curve.map((p) => p.generator_cpu_share)),
+    ...summariseCurve(c),
     seed_s: prepared.seedS,
     api_start_s: server.startS,
     api_peak_rss_mb: stats.map((s) => s.peak_rss_mb),

@@ -4,6 +4,7 @@
  * first pages only at the saturated concurrency, open loop at the SLO point's rate, open loop at twice
  * saturation, and the same server's static page (the machine's ceiling).
  */
+import { median } from '../report.ts';
 import { type LoadPoint, type LoadTarget, runLoad, showPoint } from './feed-points.ts';
 
 export interface CurveResult {
@@ -47,4 +48,44 @@ export async function measureCurve(
   const ceiling = await runLoad(target, { concurrency: saturated.concurrency, path: '/api/v1/static-page' });
   showPoint(set, `static page c=${saturated.concurrency}`, ceiling);
   return { headline, meetsSlo: meeting.length > 0, saturated, curve, firstPageOnly, openLoop, overload, ceiling };
+}
+
+/** The figures every set reports from its curve, one process or a cluster (`results.<set>` in feed.json). */
+export interface CurveSummary {
+  /** The headline: the highest-throughput closed-loop point whose p99 meets the SLO (else the lowest-p99 point). */
+  slo_point: { rps: number; p50_ms: number; p99_ms: number; concurrency: number; meets_slo: boolean };
+  saturated: LoadPoint;
+  curve: LoadPoint[];
+  /** Open loop at the SLO point's rate. */
+  open_loop: LoadPoint;
+  /** Open loop at twice the saturated rate: goodput and shed requests. */
+  overload: LoadPoint;
+  /** The same server's static JSON page, closed loop at the saturated concurrency. */
+  ceiling: LoadPoint;
+  /** Closed loop at the saturated concurrency with one-page sessions: every request a cold first page. */
+  first_page_only: LoadPoint;
+  /** Median over the curve of the server's CPU per request (every API process, and a cluster's primary). */
+  cpu_ms_per_request: number;
+  /** Median over the curve of the load generator's share of the CPU it and the server used. */
+  generator_cpu_share: number;
+}
+
+export function summariseCurve(c: CurveResult): CurveSummary {
+  return {
+    slo_point: {
+      rps: c.headline.rps,
+      p50_ms: c.headline.p50_ms,
+      p99_ms: c.headline.p99_ms,
+      concurrency: c.headline.concurrency,
+      meets_slo: c.meetsSlo,
+    },
+    saturated: c.saturated,
+    curve: c.curve,
+    open_loop: c.openLoop,
+    overload: c.overload,
+    ceiling: c.ceiling,
+    first_page_only: c.firstPageOnly,
+    cpu_ms_per_request: median(c.curve.map((p) => p.cpu_ms_per_request)),
+    generator_cpu_share: median(c.curve.map((p) => p.generator_cpu_share)),
+  };
 }

@@ -3,28 +3,14 @@
  * memory; the curve of each; the in-process stage breakdown of the single-process sets; and what a
  * cluster's second API process buys beside the single process of the same backend.
  */
-import { printTable } from '../report.ts';
+import { type MemoryMb, printTable } from '../report.ts';
 import type { ClusterSetResult } from './feed-cluster.ts';
+import type { CurveSummary } from './feed-curve.ts';
 import type { LoadPoint } from './feed-points.ts';
 
 /** One load run's figures per backend. */
-export interface SetResult {
+export interface SetResult extends CurveSummary {
   backend: string;
-  /** The headline: the highest-throughput closed-loop point whose p99 meets the SLO (else the lowest-p99 point). */
-  slo_point: { rps: number; p50_ms: number; p99_ms: number; concurrency: number; meets_slo: boolean };
-  saturated: LoadPoint;
-  curve: LoadPoint[];
-  /** Open loop at the SLO point's rate. */
-  open_loop: LoadPoint;
-  /** Open loop at twice the saturated rate: goodput and shed requests. */
-  overload: LoadPoint;
-  /** The same server's static JSON page, closed loop at the saturated concurrency. */
-  ceiling: LoadPoint;
-  /** Closed loop at the saturated concurrency with one-page sessions: every request a cold first page. */
-  first_page_only: LoadPoint;
-  cpu_ms_per_request: number;
-  /** Median over the curve of the load generator's share of the CPU it and the server used. */
-  generator_cpu_share: number;
   /** Candidates the ranker scored per request (median of the explain sample). */
   ranked_per_request: number;
   /** ms from a like's 2xx until the viewer's next page was built with it (`lib/feed-probes.ts`). */
@@ -39,7 +25,7 @@ export interface SetResult {
   neighbour_table_s: number;
   peak_rss_mb: number;
   /** After the load: where the memory is (V8 heap, external and array buffers, the rest native). */
-  memory_mb: { rss: number; heap_used: number; heap_total: number; external: number; array_buffers: number };
+  memory_mb: MemoryMb;
   /** Peak RSS of the whole run (seeding included). */
   peak_rss_run_mb: number;
   stages_ms: Record<string, number>;
