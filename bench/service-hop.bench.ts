@@ -16,6 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testConfig } from '../core/config/config.ts';
+import { embeddedUrls } from '../core/config/embedded-urls.ts';
 import { buildApp } from '../platform/api/app.ts';
 import { closeDeps, openDeps } from '../platform/api/open-deps.ts';
 import { clusteredUnitVectors, mulberry32 } from '../retrieval/ann/synthetic-vectors.ts';
@@ -109,14 +110,8 @@ async function main(): Promise<void> {
   const rand = mulberry32(7);
   const dir = mkdtempSync(join(tmpdir(), 'foryou-hop-'));
   const env: Record<string, string> = {
-    DATA_DIR: dir,
     SIGNING_SECRET: randomBytes(32).toString('hex'),
-    METADATA_URL: `sqlite://${dir}/foryou.db`,
-    OBJECTS_URL: `file://${dir}/objects`,
-    EVENTS_URL: `sqlite://${dir}/events.db`,
-    QUEUE_URL: `sqlite://${dir}/queue.db`,
-    FEATURES_URL: `sqlite://${dir}/features.db`,
-    CACHE_URL: 'memory://',
+    ...embeddedUrls(dir),
     RATE_LIMIT_USER_PER_MIN: '100000000',
     RATE_LIMIT_IP_PER_MIN: '100000000',
     API_MAX_IN_FLIGHT: '0',

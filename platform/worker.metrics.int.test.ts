@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { embeddedUrls } from '../core/config/embedded-urls.ts';
 import { openEventLog } from '../core/events/open.ts';
 import { parseMetricsText } from '../core/testing/telemetry.ts';
 import { ENGAGEMENT_TOPIC } from './engagement/events.ts';
@@ -31,13 +32,8 @@ describe('worker process /metrics (WORKER_METRICS_PORT)', () => {
     child = spawn(process.execPath, [new URL('./worker.main.ts', import.meta.url).pathname], {
       env: {
         ...process.env,
-        DATA_DIR: dir,
-        METADATA_URL: `sqlite://${dir}/foryou.db`,
-        OBJECTS_URL: `file://${dir}/objects`,
+        ...embeddedUrls(dir),
         EVENTS_URL: eventsUrl,
-        QUEUE_URL: `sqlite://${dir}/queue.db`,
-        FEATURES_URL: `sqlite://${dir}/features.db`,
-        CACHE_URL: 'memory://',
         SIGNING_SECRET: randomBytes(32).toString('hex'),
         LOG_LEVEL: 'warn',
         WORKER_METRICS_PORT: String(port),

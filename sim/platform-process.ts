@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { embeddedUrls } from '../core/config/embedded-urls.ts';
 
 const serverEntry = new URL('../platform/api/server.ts', import.meta.url).pathname;
 
@@ -20,13 +21,7 @@ export interface PlatformProcess {
 export function simPlatformEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   const d = resolve(dataDir);
   return {
-    DATA_DIR: d,
-    METADATA_URL: `sqlite://${d}/foryou.db`,
-    OBJECTS_URL: `file://${d}/objects`,
-    EVENTS_URL: `sqlite://${d}/events.db`,
-    QUEUE_URL: `sqlite://${d}/queue.db`,
-    FEATURES_URL: `sqlite://${d}/features.db`,
-    CACHE_URL: 'memory://',
+    ...embeddedUrls(d),
     EMBEDDED_WORKERS: 'true',
     SIM_CLOCK: 'true',
     TRANSCODE_JOBS: '2',

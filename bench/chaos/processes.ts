@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { embeddedUrls } from '../../core/config/embedded-urls.ts';
 import { dropTestSchema, testPostgresUrl } from '../../core/testing/postgres.ts';
 import { cleanupTestRedis, testRedisUrl } from '../../core/testing/redis.ts';
 import { type ServerProcess, spawnCaptured, startServerProcess } from '../../platform/api/testing/server-process.ts';
@@ -63,12 +64,7 @@ export function embeddedBackend(): Backend {
     workerServices: 'transcode,transcode-sweeper,engagement-features',
     env: {
       ...common(dir),
-      METADATA_URL: `sqlite://${dir}/foryou.db`,
-      OBJECTS_URL: `file://${dir}/objects`,
-      EVENTS_URL: `sqlite://${dir}/events.db`,
-      QUEUE_URL: `sqlite://${dir}/queue.db`,
-      FEATURES_URL: `sqlite://${dir}/features.db`,
-      CACHE_URL: 'memory://',
+      ...embeddedUrls(dir),
     },
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };

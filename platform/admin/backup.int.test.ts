@@ -5,17 +5,12 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/config.ts';
+import { embeddedUrls } from '../../core/config/embedded-urls.ts';
 import { startServerProcess } from '../api/testing/server-process.ts';
 import { backup, restore } from './backup.ts';
 
 const embedded = (dir: string, secret: string) => ({
-  DATA_DIR: dir,
-  METADATA_URL: `sqlite://${dir}/foryou.db`,
-  OBJECTS_URL: `file://${dir}/objects`,
-  EVENTS_URL: `sqlite://${dir}/events.db`,
-  QUEUE_URL: `sqlite://${dir}/queue.db`,
-  FEATURES_URL: `sqlite://${dir}/features.db`,
-  CACHE_URL: 'memory://',
+  ...embeddedUrls(dir),
   SIGNING_SECRET: secret,
   EMBEDDED_WORKERS: 'false',
   REGISTRATIONS_PER_IP_PER_HOUR: '100000',

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { embeddedUrls } from '../../core/config/embedded-urls.ts';
 import { cleanupTestRedis, testRedisUrl } from '../../core/testing/redis.ts';
 import { waitFor } from '../../core/testing/wait-for.ts';
 import { startServerProcess } from './testing/server-process.ts';
@@ -17,12 +18,7 @@ describe('API_PROCESSES: a node cluster on one port', () => {
 
   it('serves from two API processes, runs the background services once, and drains on SIGTERM', async () => {
     const server = await startServerProcess({
-      DATA_DIR: dir,
-      METADATA_URL: `sqlite://${dir}/foryou.db`,
-      OBJECTS_URL: `file://${dir}/objects`,
-      EVENTS_URL: `sqlite://${dir}/events.db`,
-      QUEUE_URL: `sqlite://${dir}/queue.db`,
-      FEATURES_URL: `sqlite://${dir}/features.db`,
+      ...embeddedUrls(dir),
       CACHE_URL: cache,
       SIGNING_SECRET: randomBytes(32).toString('hex'),
       EMBEDDED_WORKERS: 'true',

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { embeddedUrls } from '../../core/config/embedded-urls.ts';
 import { waitFor } from '../../core/testing/wait-for.ts';
 import { startServerProcess } from './testing/server-process.ts';
 
@@ -12,13 +13,7 @@ describe('graceful shutdown on SIGTERM', () => {
 
   it('finishes in-flight requests, stops every background service and exits 0', async () => {
     const server = await startServerProcess({
-      DATA_DIR: dir,
-      METADATA_URL: `sqlite://${dir}/foryou.db`,
-      OBJECTS_URL: `file://${dir}/objects`,
-      EVENTS_URL: `sqlite://${dir}/events.db`,
-      QUEUE_URL: `sqlite://${dir}/queue.db`,
-      FEATURES_URL: `sqlite://${dir}/features.db`,
-      CACHE_URL: 'memory://',
+      ...embeddedUrls(dir),
       SIGNING_SECRET: randomBytes(32).toString('hex'),
       EMBEDDED_WORKERS: 'true',
       LOG_LEVEL: 'info',

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, testConfig } from '../../../core/config/config.ts';
+import { embeddedUrls } from '../../../core/config/embedded-urls.ts';
 import type { Telemetry } from '../../../core/telemetry/telemetry.ts';
 import { dropTestSchema, testPostgresUrl } from '../../../core/testing/postgres.ts';
 import { testRedisUrl } from '../../../core/testing/redis.ts';
@@ -38,12 +39,7 @@ export function testBackendConfig(set: BackendSet, name: string, overrides: Reco
   if (set === 'embedded') {
     return testConfig({
       ...base,
-      METADATA_URL: `sqlite://${dir}/foryou.db`,
-      OBJECTS_URL: `file://${dir}/objects`,
-      EVENTS_URL: `sqlite://${dir}/events.db`,
-      QUEUE_URL: `sqlite://${dir}/queue.db`,
-      CACHE_URL: 'memory://',
-      FEATURES_URL: `sqlite://${dir}/features.db`,
+      ...embeddedUrls(dir),
       ...overrides,
     });
   }
