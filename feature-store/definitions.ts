@@ -10,6 +10,7 @@ export {
   applyInteraction,
   DEFAULT_FEATURE_CONFIG,
   type DecayedCounters,
+  decayedValue,
   type EntityKey,
   type FeatureConfig,
   type FeatureEvent,

@@ -172,7 +172,7 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
     ...catalogCandidates(p.catalog),
     queryHydrators: [
       viewerHydrator(p.metadata),
-      ...withStore(p.featureStore, historyHydrator),
+      ...withStore(p.featureStore, (fs) => historyHydrator(fs, p.catalog)),
       seenLedgerHydrator(p.cache),
     ],
     sources: forYouSources(p),

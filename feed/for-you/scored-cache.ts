@@ -1,6 +1,7 @@
 import type { RankerHolder } from '../../ranking/ranker-holder.ts';
 import type { Catalog } from '../../retrieval/catalog.ts';
 import type { ScoredCache } from '../pipeline/types.ts';
+import { topicLeaders } from './topic-bandit.ts';
 import type { Candidate, FeedQuery } from './types.ts';
 
 /** How long a viewer's scored list serves their next pages; global signals (counters, trending) lag by up to this. */
@@ -40,6 +41,7 @@ export function scoredListKey(query: FeedQuery, rankerVersion: string): string {
     joined(v.notInterestedAuthors),
     v.interests.join(','),
     v.learnedTags.join(','),
+    topicLeaders(query, 3).join(','),
   ].join('|');
 }
 

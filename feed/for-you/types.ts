@@ -2,11 +2,13 @@
  * For You's and Following's query and candidate, and the framework's component types specialised to
  * them, so every component of these feeds is typed against one pair.
  */
+
 import type { HistoryEntry } from '../../feature-store/ports.ts';
 import type { CatalogVideo } from '../../retrieval/catalog.ts';
 import type { RetrievalView } from '../../retrieval/service/ports.ts';
 import type * as P from '../pipeline/types.ts';
 import type { PipelineCandidate, PipelineQuery } from '../pipeline/types.ts';
+import type { TopicEvidence } from './topic-bandit.ts';
 
 export type { FilterResult, SourceHit } from '../pipeline/types.ts';
 
@@ -39,6 +41,8 @@ export interface ViewerContext {
   interests: string[];
   /** Tags the viewer's engagement favours (positive decayed tag affinity), strongest first. */
   learnedTags: string[];
+  /** Per hashtag (lower case): the viewer's decayed affinity and recent impressions of it (`topic-bandit.ts`). */
+  topicEvidence: ReadonlyMap<string, TopicEvidence>;
 }
 
 /** An empty viewer context (anonymous, or every hydrator failed). */
@@ -54,6 +58,7 @@ export function emptyViewer(): ViewerContext {
     history: [],
     interests: [],
     learnedTags: [],
+    topicEvidence: new Map(),
   };
 }
 

@@ -3,6 +3,7 @@ import { combinedScore } from '../../../ranking/value-model.ts';
 import { popularity } from '../../../retrieval/catalog.ts';
 import { settingsOf } from '../../pipeline/settings.ts';
 import { positiveSeeds } from '../sources/history.ts';
+import { topicDraws } from '../topic-bandit.ts';
 import type { Scorer } from '../types.ts';
 import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
 
@@ -21,8 +22,11 @@ const RECENCY_HALF_LIFE_MS = 72 * 3_600_000;
  * received (its long-view rate per impression, shrunk to the global rate: popularity alone counts
  * exposure), times the viewer's affinity to the creator and tags (signed: a topic they swipe away counts
  * against it) when features were hydrated, so a like reshapes the next page even without a model; a
- * viewer with nothing engaged yet gets the tags they picked. Combined with the retrieval prior like the
- * ranker's value; its terms are recorded.
+ * viewer with nothing engaged yet gets the tags they picked. With the topic bandit on
+ * (`topic-bandit.ts`), the tag term is the weight × the request's draw of the video's best hashtag
+ * instead (mean affinity per impression with its uncertainty, picked tags a higher prior), so the
+ * personal signal is not swamped by popularity and unexplored topics keep a chance. Combined with the
+ * retrieval prior like the ranker's value; its terms are recorded.
  */
 export const fallbackScorer: Scorer = {
   id: 'fallback',
@@ -31,12 +35,18 @@ export const fallbackScorer: Scorer = {
   async score(query, candidates) {
     const { combine } = settingsOf(query.settings, VALUE_MODEL_SETTINGS);
     const picked = positiveSeeds(query.viewer.history, 1).length === 0 ? new Set(query.viewer.interests) : undefined;
+    const draws = topicDraws(query);
     for (const c of candidates) {
-      const pop = 1 + Math.log1p(popularity(c.video));
+      const pop = (1 + Math.log1p(popularity(c.video))) ** (draws?.popularityPower ?? 1);
       const recency = 2 ** (-Math.max(0, query.nowMs - c.video.createdAt) / RECENCY_HALF_LIFE_MS);
       const f = c.features;
       const pick = picked && c.video.hashtags.some((t) => picked.has(t.toLowerCase())) ? PICKED_TAG_AFFINITY : 0;
-      const aff = f ? Math.max(-2, Math.min(3, (f[AUTHOR_AFFINITY] ?? 0) + 0.5 * (f[TAG_AFFINITY] ?? 0) + pick)) : pick;
+      const author = f ? (f[AUTHOR_AFFINITY] ?? 0) : 0;
+      const aff = draws
+        ? Math.max(-2, Math.min(3, author)) + draws.weight * topicOf(c.video.hashtags, draws.of)
+        : f
+          ? Math.max(-2, Math.min(3, author + 0.5 * (f[TAG_AFFINITY] ?? 0) + pick))
+          : pick;
       const affinity = Math.exp(aff);
       const quality = f ? Math.max(MIN_QUALITY, f[LONG_RATE] ?? 0) : 1;
       const value = pop * (0.2 + recency) * quality * affinity;
@@ -45,3 +55,10 @@ export const fallbackScorer: Scorer = {
     }
   },
 };
+
+/** A video's topic draw: its best hashtag's (0 without hashtags). */
+function topicOf(tags: readonly string[], of: (tag: string) => number): number {
+  let best = Number.NEGATIVE_INFINITY;
+  for (const t of tags) best = Math.max(best, of(t));
+  return Number.isFinite(best) ? best : 0;
+}

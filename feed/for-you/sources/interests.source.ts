@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Catalog, popularity } from '../../../retrieval/catalog.ts';
 import { settingsOf, slot, sourceBudgetSchema } from '../../pipeline/settings.ts';
 import { dryTags } from '../reserve-policy.ts';
+import { TOPIC_BANDIT_SCHEMA, topicDraws } from '../topic-bandit.ts';
 import type { CandidateSource, FeedQuery } from '../types.ts';
 import { globalList } from './global-list.ts';
 import type { TagRanking } from './tag-quality.ts';
@@ -18,6 +19,8 @@ export const INTERESTS_SETTINGS = slot(
      * shrunk to the global rate) or `popularity` (engagement counts, which grow with exposure).
      */
     order: z.enum(['long_view_rate', 'popularity']).default('long_view_rate'),
+    /** Cold-start topic exploration (`topic-bandit.ts`): with a weight, the tags are the best drawn ones. */
+    bandit: TOPIC_BANDIT_SCHEMA,
   }),
 );
 
@@ -29,10 +32,20 @@ const POPULARITY_DEPTH = 500;
  * viewer's own engagement favours most (`learned_tags` of them, strongest first). A learned tag that
  * has run dry for the viewer (`reserve-policy.ts`) gives its place to the next strongest: when a loved
  * topic is exhausted the feed explores the neighbouring ones the viewer's engagement points to.
+ * With the topic bandit on, the tags are the viewer's best drawn hashtags (picked or engaged, dry ones
+ * left out): picked ones start with a higher prior and every view moves them.
  */
 function tagsOf(query: FeedQuery, catalog: Catalog): string[] {
   const s = settingsOf(query.settings, INTERESTS_SETTINGS);
   const { interests, history, learnedTags } = query.viewer;
+  const draws = topicDraws(query);
+  if (draws) {
+    const isDry = dryTags(query, catalog);
+    return draws
+      .ranked()
+      .filter((t) => !isDry(t))
+      .slice(0, Math.max(s.learned_tags, interests.length));
+  }
   if (history.length <= s.cold_history_max && interests.length > 0) return interests;
   const isDry = dryTags(query, catalog);
   return learnedTags.filter((t) => !isDry(t)).slice(0, s.learned_tags);
