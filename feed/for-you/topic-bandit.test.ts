@@ -40,6 +40,13 @@ describe('topic bandit', () => {
     );
   });
 
+  it('hands over to the learned tags once the history outgrows the recent impressions', () => {
+    const q = viewerQuery('u:tb-long', { cats: [4, 4] });
+    q.viewer.recentImpressions = new Set(Array.from({ length: 50 }, (_, i) => `tb-r${i}`));
+    expect(topicDraws(q)).toBeUndefined();
+    expect(topicLeaders(q, 3)).toEqual([]);
+  });
+
   it('draws once per request and hashtag, reproducibly, and ranks a watched topic above a swiped one', () => {
     const a = viewerQuery('u:tb-rank', { cats: [4, 4], music: [-3, 4] });
     const b = viewerQuery('u:tb-rank', { cats: [4, 4], music: [-3, 4] });

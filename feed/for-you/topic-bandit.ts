@@ -37,6 +37,13 @@ export const TOPIC_BANDIT_SCHEMA = z
      * say little about this viewer, and at full strength they outweigh what their own views said.
      */
     popularity_power: z.number().min(0).max(1).default(1),
+    /**
+     * The bandit serves viewers with fewer recent impressions than this (the feature store keeps the
+     * last 50): while their whole history is in them, affinity and impressions cover the same views.
+     * Past it, three days of affinity over the last 50 impressions would favour topics shown earlier,
+     * so the learned tags (summed affinity) take over.
+     */
+    cold_impressions: z.number().int().min(0).max(50).default(50),
   })
   .prefault({});
 export type TopicBanditSettings = z.infer<typeof TOPIC_BANDIT_SCHEMA>;
@@ -80,6 +87,10 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
+/** Whether the bandit serves this viewer: on, and their history still within the recent impressions. */
+const isCold = (query: FeedQuery, s: TopicBanditSettings) =>
+  s.weight > 0 && query.viewer.recentImpressions.size < s.cold_impressions;
+
 /** A request's draws: `of(tag)` is the hashtag's sampled appeal, drawn once per request and hashtag. */
 export interface TopicDraws {
   weight: number;
@@ -100,7 +111,7 @@ export function topicDraws(query: FeedQuery): TopicDraws | undefined {
   const cached = memo.get(query);
   if (cached !== undefined) return cached ?? undefined;
   const s = banditSettings(query.settings);
-  if (s.weight <= 0) {
+  if (!isCold(query, s)) {
     memo.set(query, null);
     return undefined;
   }
@@ -134,7 +145,7 @@ export function topicDraws(query: FeedQuery): TopicDraws | undefined {
 /** The hashtags ordered by posterior mean (no draw): what the scored list's cache key follows. */
 export function topicLeaders(query: FeedQuery, n: number): string[] {
   const s = banditSettings(query.settings);
-  if (s.weight <= 0) return [];
+  if (!isCold(query, s)) return [];
   const picked = new Set(query.viewer.interests.map((t) => t.toLowerCase()));
   const ev = query.viewer.topicEvidence;
   return [...ev.keys()]
