@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { seededRandom } from '../../core/random.ts';
 import type { SettingsTree } from '../pipeline/settings.ts';
-import type { FeedQuery } from './types.ts';
+import type { FeedQuery, TopicEvidence } from './types.ts';
 
 /**
  * The bandit's settings in `experiments/feed.yaml`, under `sources.interests.bandit` (the interests
@@ -52,12 +52,6 @@ export type TopicBanditSettings = z.infer<typeof TOPIC_BANDIT_SCHEMA>;
 export function banditSettings(tree: SettingsTree): TopicBanditSettings {
   const b = (tree.sources as { interests?: { bandit?: TopicBanditSettings } } | undefined)?.interests?.bandit;
   return b ?? TOPIC_BANDIT_SCHEMA.parse({});
-}
-
-/** What the viewer's engagement says about one hashtag: decayed affinity and recent impressions of it. */
-export interface TopicEvidence {
-  affinity: number;
-  shown: number;
 }
 
 /** A hashtag's posterior: mean affinity per impression and the evidence behind it (impressions + prior). */

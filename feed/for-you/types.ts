@@ -8,7 +8,6 @@ import type { CatalogVideo } from '../../retrieval/catalog.ts';
 import type { RetrievalView } from '../../retrieval/service/ports.ts';
 import type * as P from '../pipeline/types.ts';
 import type { PipelineCandidate, PipelineQuery } from '../pipeline/types.ts';
-import type { TopicEvidence } from './topic-bandit.ts';
 
 export type { FilterResult, SourceHit } from '../pipeline/types.ts';
 
@@ -16,6 +15,12 @@ export type { FilterResult, SourceHit } from '../pipeline/types.ts';
 export type FeedType = 'for_you' | 'following';
 
 /** The experiment arm a request was bucketed into. */
+/** What the viewer's engagement says about one hashtag: decayed affinity and recent impressions of it. */
+export interface TopicEvidence {
+  affinity: number;
+  shown: number;
+}
+
 export interface ArmAssignment {
   experiment: string;
   arm: string;

@@ -1,8 +1,7 @@
 import { decayedValue, type FeatureState, strongestTags } from '../../../feature-store/definitions.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
 import type { Catalog } from '../../../retrieval/catalog.ts';
-import type { TopicEvidence } from '../topic-bandit.ts';
-import type { FeedQuery, QueryHydrator } from '../types.ts';
+import type { FeedQuery, QueryHydrator, TopicEvidence } from '../types.ts';
 import { viewerStateOf } from './viewer-state.ts';
 
 /** Learned tags the viewer context keeps (strongest first). */
