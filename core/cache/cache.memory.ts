@@ -1,29 +1,12 @@
 import { LruList } from './lru-list.ts';
 import type { Cache } from './ports.ts';
-import { checkIncrement, checkKeep, checkScore, checkTtl, compareMembers } from './validate.ts';
+import { byRank, mergeRanked, type Ranked } from './ranking.ts';
+import { checkIncrement, checkKeep, checkScore, checkTtl } from './validate.ts';
 
 type Value =
   | { type: 'string'; value: string }
   | { type: 'set'; members: Set<string> }
   | { type: 'zset'; scores: Map<string, number>; ranked?: readonly Ranked[] };
-
-/** A sorted set's member and score as read; frozen, so a ranking can be handed out by many reads. */
-type Ranked = Readonly<{ member: string; score: number }>;
-
-/** ZREVRANGE's order: highest score first, equal scores in reverse member (byte) order. */
-const byRank = (a: Ranked, b: Ranked): number => b.score - a.score || compareMembers(b.member, a.member);
-
-/** Two rankings (each in `byRank` order, no member in both) as one. */
-function mergeRanked(a: readonly Ranked[], b: readonly Ranked[]): Ranked[] {
-  const out: Ranked[] = new Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = byRank(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
-  while (i < a.length) out[k++] = a[i++]!;
-  while (j < b.length) out[k++] = b[j++]!;
-  return out;
-}
 
 /** A value, when it expires (epoch ms; 0 = never) and its weight as counted in the bound (keys with a TTL). */
 interface Entry {
