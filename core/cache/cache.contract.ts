@@ -133,6 +133,28 @@ export function describeCacheContract(
       expect(await cache.incrByMany([])).toEqual([]);
     });
 
+    it('incrByOnce applies its increments once per marker, and again once the marker expired', async () => {
+      const [m, a, b, race] = [k('once-marker'), k('once-a'), k('once-b'), k('once-race')];
+      const steps = [
+        { key: a, by: 2 },
+        { key: b, by: -1 },
+      ];
+      expect(await cache.incrByOnce(m, 300, steps)).toBe(true);
+      expect(await cache.incrByOnce(m, 300, steps)).toBe(false);
+      expect(await cache.mget([a, b])).toEqual(['2', '-1']);
+      const racing = await Promise.all(
+        Array.from({ length: 20 }, () => cache.incrByOnce(race, 60_000, [{ key: a, by: 1 }])),
+      );
+      expect(racing.filter(Boolean)).toHaveLength(1);
+      expect(await cache.get(a)).toBe('3');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await cache.incrByOnce(m, 300, steps)).toBe(true);
+      expect(await cache.mget([a, b])).toEqual(['5', '-2']);
+      await expect(cache.incrByOnce(k('once-no-ttl'), 0, steps)).rejects.toThrow(/positive/);
+      await expect(cache.incrByOnce(k('once-bad'), 300, [{ key: a, by: 0.5 }])).rejects.toThrow(/integer/);
+      expect(await cache.get(k('once-bad'))).toBeUndefined();
+    });
+
     it('counts with incrBy, including negative steps, from a missing key', async () => {
       const key = k('ctr');
       expect(await cache.incrBy(key, 5)).toBe(5);

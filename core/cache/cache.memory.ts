@@ -1,7 +1,7 @@
 import { LruList } from './lru-list.ts';
 import type { Cache } from './ports.ts';
 import { byRank, mergeRanked, type Ranked } from './ranking.ts';
-import { checkIncrement, checkKeep, checkScore, checkTtl } from './validate.ts';
+import { checkIncrement, checkKeep, checkMarkerTtl, checkScore, checkTtl } from './validate.ts';
 
 type Value =
   | { type: 'string'; value: string }
@@ -245,6 +245,14 @@ export class MemoryCache implements Cache {
     return out;
   }
 
+  async incrByOnce(marker: string, ttlMs: number, entries: readonly { key: string; by: number }[]): Promise<boolean> {
+    checkMarkerTtl(ttlMs);
+    for (const e of entries) checkIncrement(e.by);
+    if (!(await this.setIfAbsent(marker, '1', ttlMs))) return false;
+    await this.incrByMany(entries);
+    return true;
+  }
+
   async ttl(key: string): Promise<number> {
     const e = this.#live(key);
     if (!e) return -2;
@@ -370,29 +378,4 @@ export class MemoryCache implements Cache {
     this.#volatile.clear();
     this.#weight = 0;
   }
-}
-
-/**
- * Opens `memory://`, optionally `memory://?sweepMs=1000&maxKeys=50000&maxMembers=500000`: how often
- * expired keys are swept, and how many keys with a TTL (and what they weigh: a string 1, a collection
- * its members) are held before the least recently used is evicted.
- */
-export async function openMemoryCache(url: URL): Promise<MemoryCache> {
-  for (const name of url.searchParams.keys()) {
-    if (name !== 'sweepMs' && name !== 'maxKeys' && name !== 'maxMembers') {
-      throw new Error(`Cache: unknown memory:// option "${name}" (supported: sweepMs, maxKeys, maxMembers)`);
-    }
-  }
-  const positive = (name: string, fallback: number, unit: string) => {
-    const raw = url.searchParams.get(name);
-    const n = raw === null ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`Cache: ${name} must be a positive integer${unit}, got "${raw}"`);
-    return n;
-  };
-  return new MemoryCache({
-    sweepMs: positive('sweepMs', DEFAULT_SWEEP_MS, ' of milliseconds'),
-    maxKeys: positive('maxKeys', DEFAULT_MAX_KEYS, ''),
-    maxMembers: positive('maxMembers', DEFAULT_MAX_MEMBERS, ''),
-  });
 }

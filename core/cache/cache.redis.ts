@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { redact } from '../open-by-url.ts';
 import type { Cache } from './ports.ts';
-import { checkIncrement, checkKeep, checkScore, checkTtl } from './validate.ts';
+import { checkIncrement, checkKeep, checkMarkerTtl, checkScore, checkTtl } from './validate.ts';
 
 /**
  * Multi-step operations as Lua scripts: Redis runs each atomically, and one EVALSHA round trip measured
@@ -35,6 +35,10 @@ return out`,
   if ttl == '0' then redis.call('SET', KEYS[i], v) else redis.call('SET', KEYS[i], v, 'PX', ttl) end
 end
 return #KEYS`,
+  /** KEYS: the marker, then the counters; ARGV: the marker's TTL, then the step per counter. 1 when applied. */
+  foryouIncrByOnce: `if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return 0 end
+for i = 2, #KEYS do redis.call('INCRBY', KEYS[i], ARGV[i]) end
+return 1`,
   /** ARGV: the step per key. Returns the new values. */
   foryouIncrByMany: `local out = {}
 for i = 1, #KEYS do out[i] = redis.call('INCRBY', KEYS[i], ARGV[i]) end
@@ -124,6 +128,19 @@ export class RedisCache implements Cache {
       ...entries.map((e) => e.key),
       ...entries.map((e) => e.by),
     )) as number[];
+  }
+
+  async incrByOnce(marker: string, ttlMs: number, entries: readonly { key: string; by: number }[]): Promise<boolean> {
+    const ttl = checkMarkerTtl(ttlMs);
+    for (const e of entries) checkIncrement(e.by);
+    const applied = await this.#scripts.foryouIncrByOnce(
+      entries.length + 1,
+      marker,
+      ...entries.map((e) => e.key),
+      ttl,
+      ...entries.map((e) => e.by),
+    );
+    return applied === 1;
   }
 
   async ttl(key: string): Promise<number> {

@@ -19,6 +19,12 @@ export interface Cache {
   incrBy(key: string, by: number, ttlMs?: number): Promise<number>;
   /** `incrBy` (without TTL) of many keys in one round trip; the new values, in order. */
   incrByMany(entries: readonly { key: string; by: number }[]): Promise<number[]>;
+  /**
+   * Applies the increments only if `marker` is absent, setting it (with `ttlMs` > 0) in the same atomic
+   * step: true when applied, false when the marker was there (already applied). Makes an increment that
+   * may be retried (after a crash, by a sweeper) count once while the marker lives.
+   */
+  incrByOnce(marker: string, ttlMs: number, entries: readonly { key: string; by: number }[]): Promise<boolean>;
   /** Remaining TTL in ms, -1 with no expiry, -2 when missing. */
   ttl(key: string): Promise<number>;
   /** Adds members; returns how many were new. The TTL is (re)set on every call when given. */

@@ -7,6 +7,14 @@ export function checkTtl(ttlMs: number | undefined): number {
   return ttlMs;
 }
 
+/** Throws unless `ttlMs` is a positive integer: a marker that never expires would pile up forever. */
+export function checkMarkerTtl(ttlMs: number): number {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
+    throw new Error(`Cache: a marker's ttlMs must be a positive integer of milliseconds, got ${ttlMs}`);
+  }
+  return ttlMs;
+}
+
 /** Throws unless `by` is a safe integer, the only increments both backends agree on. */
 export function checkIncrement(by: number): number {
   if (!Number.isSafeInteger(by)) throw new Error(`Cache: incrBy takes an integer, got ${by}`);
