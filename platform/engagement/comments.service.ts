@@ -110,7 +110,7 @@ export function commentsService(deps: EngagementDeps) {
       await refuseBlockedMentions(text, blocked);
       const now = deps.clock.now();
       const id = newId(now);
-      await recordAndAppend(deps, async (tx) => {
+      const staged = await recordAndAppend(deps, async (tx) => {
         await tx.run(
           'INSERT INTO comments (id, video_id, user_id, parent_id, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
           [id, videoId, userId, parent, text, now],
@@ -133,9 +133,9 @@ export function commentsService(deps: EngagementDeps) {
           commentId: id,
           ts: now,
         };
-        return { result: undefined, events: [event] };
+        return { result: await deps.counters.stage(tx, new Map([[videoId, { comments: 1 }]])), events: [event] };
       });
-      await deps.counters.add(videoId, { comments: 1 });
+      await deps.counters.applyStaged(staged);
       const handle = await deps.metadata.get<{ handle: string }>('SELECT handle FROM users WHERE id = $1', [userId]);
       return toView({
         id,
@@ -210,12 +210,12 @@ export function commentsService(deps: EngagementDeps) {
       if (!c) throw new AppError('COMMENT_NOT_FOUND');
       if (c.user_id !== userId && c.author_id !== userId) throw new AppError('FORBIDDEN');
       const now = deps.clock.now();
-      const changed = await recordAndAppend(deps, async (tx) => {
+      const staged = await recordAndAppend(deps, async (tx) => {
         const r = await tx.run('UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL', [
           now,
           commentId,
         ]);
-        if (r.changes === 0) return { result: false, events: [] };
+        if (r.changes === 0) return { result: [], events: [] };
         const event = {
           v: 1 as const,
           id: newId(now),
@@ -226,9 +226,9 @@ export function commentsService(deps: EngagementDeps) {
           commentId,
           ts: now,
         };
-        return { result: true, events: [event] };
+        return { result: await deps.counters.stage(tx, new Map([[c.video_id, { comments: -1 }]])), events: [event] };
       });
-      if (changed) await deps.counters.add(c.video_id, { comments: -1 });
+      await deps.counters.applyStaged(staged);
     },
   };
 }

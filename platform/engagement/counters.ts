@@ -1,6 +1,8 @@
 import type { Cache } from '../../core/cache/ports.ts';
 import type { Clock } from '../../core/clock.ts';
+import { newId } from '../../core/ids.ts';
 import type { MetadataStore, SqlExecutor } from '../../core/metadata/ports.ts';
+import { counterOutboxRepo, type StagedCount } from '../../domain/repos/counter-outbox.repo.ts';
 import { countersRepo, type VideoCounts } from '../../domain/repos/counters.repo.ts';
 import { likesRepo } from '../../domain/repos/likes.repo.ts';
 
@@ -8,9 +10,14 @@ import { likesRepo } from '../../domain/repos/likes.repo.ts';
 export const COUNTER_FIELDS = ['views', 'likes', 'comments', 'shares'] as const;
 export type CounterField = (typeof COUNTER_FIELDS)[number];
 /** Counts of one video. */
-export type { VideoCounts };
+export type { StagedCount, VideoCounts };
 
 const DIRTY = 'vc:dirty';
+/** Set (no expiry) while the cache holds the counters: its absence means the cache lost them. */
+const ALIVE = 'vc:alive';
+/** How long an applied outbox row's marker lives: far longer than a row waits for the flush's sweep. */
+const APPLIED_TTL_MS = 24 * 3_600_000;
+const applied = (rowId: string) => `vc:applied:${rowId}`;
 const key = (videoId: string, f: CounterField | 'seeded') => `vc:${videoId}:${f}`;
 const zero = (): VideoCounts => ({ views: 0, likes: 0, comments: 0, shares: 0 });
 
@@ -19,7 +26,9 @@ const zero = (): VideoCounts => ({ views: 0, likes: 0, comments: 0, shares: 0 })
  * `video_counters` by `flush()`, and recomputed from the durable records by `reconcile()`.
  * A video's keys are seeded from `video_counters` the first time they are touched, so a cold or
  * restarted cache starts from the last flush instead of zero.
- * @remarks Increments made after the last flush are lost if the cache loses its data; reconcile
+ * Likes, comments and shares reach the cache through an outbox committed with their records (`stage`,
+ * `applyStaged`, `applyPending`), so a process killed between its commit and its increment loses no count.
+ * @remarks Increments made after the last flush are lost if the cache loses its data; `recoverIfLost`
  * restores exact counts from the records (likes, comments, shares, views tables).
  */
 export class VideoCounters {
@@ -58,8 +67,7 @@ export class VideoCounters {
   async incrementMany(byVideo: ReadonlyMap<string, Partial<VideoCounts>>): Promise<void> {
     if (byVideo.size === 0) return;
     const ids = [...byVideo.keys()];
-    const seeded = await this.#cache.mget(ids.map((v) => key(v, 'seeded')));
-    await Promise.all(ids.map((v, i) => (seeded[i] === undefined ? this.#seed(v) : undefined)));
+    await this.#seedMany(ids);
     await this.#cache.incrByMany(
       ids.flatMap((v) => {
         const deltas = byVideo.get(v)!;
@@ -71,6 +79,70 @@ export class VideoCounters {
       DIRTY,
       ids.map((member) => ({ score: now, member })),
     );
+  }
+
+  /**
+   * Writes counter changes into the outbox inside `tx`, the transaction that writes the records they
+   * count; after its commit, `applyStaged` applies them. A process killed in between leaves the rows for
+   * the counter flush's `applyPending`, so a committed like, comment or share is always counted, once.
+   */
+  async stage(tx: SqlExecutor, byVideo: ReadonlyMap<string, Partial<VideoCounts>>): Promise<StagedCount[]> {
+    const now = this.#clock.now();
+    const staged = [...byVideo]
+      .filter(([, d]) => COUNTER_FIELDS.some((f) => d[f]))
+      .map(([videoId, deltas]) => ({ id: newId(now), videoId, deltas }));
+    await counterOutboxRepo(tx).addMany(staged, now);
+    return staged;
+  }
+
+  /** Applies committed outbox rows to the cache counters, each once (a marker per row), then deletes them. */
+  async applyStaged(staged: readonly StagedCount[]): Promise<void> {
+    if (staged.length === 0) return;
+    const ids = [...new Set(staged.map((s) => s.videoId))];
+    await this.#seedMany(ids);
+    await Promise.all(
+      staged.map((s) =>
+        this.#cache.incrByOnce(
+          applied(s.id),
+          APPLIED_TTL_MS,
+          COUNTER_FIELDS.flatMap((f) => (s.deltas[f] ? [{ key: key(s.videoId, f), by: s.deltas[f] }] : [])),
+        ),
+      ),
+    );
+    const now = this.#clock.now();
+    await this.#cache.zAdd(
+      DIRTY,
+      ids.map((member) => ({ score: now, member })),
+    );
+    await counterOutboxRepo(this.#db).removeMany(staged.map((s) => s.id));
+  }
+
+  /** Applies the outbox rows written at or before `beforeMs` that are still there; returns how many. */
+  async applyPending(beforeMs: number, limit = 500): Promise<number> {
+    const rows = await counterOutboxRepo(this.#db).listBefore(beforeMs, limit);
+    await this.applyStaged(rows);
+    return rows.length;
+  }
+
+  /**
+   * When the cache lost the counters (a fresh in-process cache after a restart, a Redis restarted without
+   * persistence), recounts from the records the videos engaged with since `marginMs` before the last flush
+   * and those the outbox still holds from before `before`, and drops those rows (the recount has them).
+   * Returns the videos recounted, or undefined when the cache still had the counters (the outbox alone
+   * keeps them exact then).
+   * @remarks A like committed but not yet applied by a live process at that moment may count twice.
+   */
+  async recoverIfLost(marginMs: number, before: number): Promise<number | undefined> {
+    if (!(await this.#cache.setIfAbsent(ALIVE, '1', 0))) return undefined;
+    const outbox = counterOutboxRepo(this.#db);
+    const leftover = await outbox.listBefore(before, 10_000);
+    const since = Math.max(0, (await this.lastFlushAt()) - marginMs);
+    const n = await this.reconcileSince(
+      since,
+      leftover.map((r) => r.videoId),
+    );
+    await outbox.removeMany(leftover.map((r) => r.id));
+    return n;
   }
 
   /** Current counts of each video (zeros for a video never counted). */
@@ -138,11 +210,12 @@ export class VideoCounters {
   }
 
   /**
-   * Reconciles the videos with likes, comments, shares or views recorded since `sinceMs`: after a crash,
-   * what the cache had counted past the last flush is recounted from the records. Returns how many.
+   * Reconciles the videos with likes, comments, shares or views recorded since `sinceMs`, and
+   * `alsoVideoIds`: after a cache loss, what the cache had counted past the last flush is recounted from
+   * the records. Returns how many.
    * @remarks A video whose only change since then was an unlike or a removed comment is not found here.
    */
-  async reconcileSince(sinceMs: number): Promise<number> {
+  async reconcileSince(sinceMs: number, alsoVideoIds: readonly string[] = []): Promise<number> {
     const rows = await this.#db.all<{ video_id: string }>(
       `SELECT video_id FROM likes WHERE created_at >= $1
        UNION SELECT video_id FROM comments WHERE created_at >= $2
@@ -150,8 +223,9 @@ export class VideoCounters {
        UNION SELECT video_id FROM views WHERE created_at >= $4`,
       [sinceMs, sinceMs, sinceMs, sinceMs],
     );
-    await this.reconcile(rows.map((r) => r.video_id));
-    return rows.length;
+    const ids = [...new Set([...rows.map((r) => r.video_id), ...alsoVideoIds])];
+    await this.reconcile(ids);
+    return ids.length;
   }
 
   /** When a flush last wrote `video_counters` (0 when never). */
@@ -174,6 +248,11 @@ export class VideoCounters {
       n += rows.length;
       after = rows[rows.length - 1]!.id;
     }
+  }
+
+  async #seedMany(videoIds: readonly string[]): Promise<void> {
+    const seeded = await this.#cache.mget(videoIds.map((v) => key(v, 'seeded')));
+    await Promise.all(videoIds.map((v, i) => (seeded[i] === undefined ? this.#seed(v) : undefined)));
   }
 
   async #seed(videoId: string): Promise<void> {

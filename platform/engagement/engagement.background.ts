@@ -7,9 +7,10 @@ import { VideoCounters } from './counters.ts';
 
 /**
  * The engagement workers: the views consumer, the feature consumer (into `featureStore`) and the
- * counter write-behind, which flushes changed videos every `flushMs` and once more on stop. On start
- * it recounts the videos engaged with since shortly before the last flush, so increments a crash
- * (kill -9, a lost in-memory cache) took before they were flushed are restored from the records.
+ * counter write-behind, which flushes changed videos every `flushMs` and once more on stop. Each tick it
+ * also applies the counter outbox rows a killed process left unapplied, and, when the cache lost the
+ * counters (at start for the in-process cache, or a Redis restart), recounts the videos engaged with
+ * since shortly before the last flush from the records.
  */
 export function engagementBackground(opts: { featureStore: FeatureStore; flushMs?: number }): BackgroundService[] {
   return [
@@ -34,15 +35,30 @@ export function engagementBackground(opts: { featureStore: FeatureStore; flushMs
         const flushAll = async () => {
           while ((await counters.flush()) > 0) {}
         };
-        let running: Promise<unknown> = (async () => {
-          const since = Math.max(0, (await counters.lastFlushAt()) - 2 * flushMs);
-          const n = await counters.reconcileSince(since);
-          log.log.info({ videos: n, since }, 'counters recounted from the records since the last flush');
-        })().catch((err) => log.failed(err, 'recounting the counters at start failed; they stay as flushed'));
+        // A cache that lost the counters is recounted from the records; then the outbox rows a killed
+        // process left unapplied (older than a flush period: the others are still being applied) are.
+        const recover = async (before: number) => {
+          const n = await counters.recoverIfLost(2 * flushMs, before);
+          if (n !== undefined)
+            log.log.info({ videos: n }, 'the cache had lost the counters: recounted from the records');
+        };
+        const sweep = async () => {
+          const before = deps.clock.now() - flushMs;
+          await recover(before);
+          let n = 0;
+          for (let k = 500; k === 500; n += k) k = await counters.applyPending(before);
+          if (n > 0) log.log.warn({ rows: n }, 'counter changes left unapplied by a stopped process applied');
+        };
+        let running: Promise<unknown> = recover(deps.clock.now()).catch((err) =>
+          log.failed(err, 'recounting the counters at start failed; they stay as flushed'),
+        );
         const timer = setInterval(() => {
-          running = running.then(flushAll).catch((err) => {
-            log.failed(err, 'counter flush failed; the videos stay dirty and the next tick retries them');
-          });
+          running = running
+            .then(sweep)
+            .then(flushAll)
+            .catch((err) => {
+              log.failed(err, 'counter flush failed; the videos stay dirty and the next tick retries them');
+            });
         }, flushMs);
         return {
           async stop() {

@@ -2,7 +2,7 @@ import { AppError, isAppError } from '../../core/errors/registry.ts';
 import { newId } from '../../core/ids.ts';
 import { likesRepo } from '../../domain/repos/likes.repo.ts';
 import { notifyMany } from '../notifications/notify.ts';
-import type { CounterField, VideoCounts } from './counters.ts';
+import type { StagedCount, VideoCounts } from './counters.ts';
 import type { EngagementDeps } from './deps.ts';
 import { actorKey, type EngagementEvent } from './events.ts';
 import { engageableVideos, type VideoRef } from './lookups.ts';
@@ -29,10 +29,10 @@ const pairOf = (p: { userId: string; videoId: string }) => `${p.userId}\u0000${p
  * Group commit for likes: likes and unlikes that arrive while `concurrency` groups are committing wait and
  * then go together, each group with one read of its videos and of the blocks among its pairs, one
  * transaction holding one multi-row insert of the likes, one of their notifications and one append of
- * their events, and then one batched counter update (one pipelined round of cache commands for the group,
- * the write-behind flush carrying it to the database). Each caller answers only once its own like row and
- * event are committed, so an acknowledged like is never lost; the counters are recounted from the rows
- * after a crash. A group that fails as a whole is retried one like at a time, so a like that fails, fails
+ * their events, and its counter changes in the counter outbox, then applied to the cache counters once
+ * (the write-behind flush carrying them to the database). Each caller answers only once its own like row,
+ * event and counter change are committed, so an acknowledged like is never lost nor left uncounted: a
+ * process killed before applying leaves the outbox rows to the counter flush. A group that fails as a whole is retried one like at a time, so a like that fails, fails
  * alone. A group never holds the same (user, video) twice: the later one waits for the next group, so a
  * like then an unlike of one pair keep their order.
  */
@@ -102,9 +102,9 @@ export class LikeWriter {
     });
     if (live.length === 0) return;
     const now = d.clock.now();
-    let changed: boolean[];
+    let staged: StagedCount[];
     try {
-      changed = await d.metadata.transaction(async (tx) => {
+      staged = await d.metadata.transaction(async (tx) => {
         const likes = likesRepo(tx);
         const added = await likes.addMany(
           live.filter((l) => l.p.liked).map((l) => l.p),
@@ -136,7 +136,13 @@ export class LikeWriter {
           ts: now,
         }));
         if (events.length > 0) await appendEngagement(d.events, events);
-        return flags;
+        const deltas = new Map<string, { likes: number }>();
+        for (const { p } of done) {
+          const delta = deltas.get(p.videoId) ?? { likes: 0 };
+          delta.likes += p.liked ? 1 : -1;
+          deltas.set(p.videoId, delta);
+        }
+        return d.counters.stage(tx, deltas);
       });
     } catch (err) {
       // Rolled back as a whole: each like again on its own, so only a failing one fails; but a log that
@@ -148,14 +154,7 @@ export class LikeWriter {
     this.groups++;
     this.writes += live.length;
     try {
-      const deltas = new Map<string, Partial<Record<CounterField, number>>>();
-      live.forEach(({ p }, i) => {
-        if (!changed[i]) return;
-        const delta = deltas.get(p.videoId) ?? { likes: 0 };
-        delta.likes! += p.liked ? 1 : -1;
-        deltas.set(p.videoId, delta);
-      });
-      await d.counters.incrementMany(deltas);
+      await d.counters.applyStaged(staged);
       const counts: Map<string, VideoCounts> = await d.counters.get([...new Set(live.map((l) => l.p.videoId))]);
       for (const { p } of live) p.resolve({ liked: p.liked, like_count: counts.get(p.videoId)!.likes });
     } catch (err) {

@@ -16,7 +16,7 @@ export function sharesService(deps: EngagementDeps) {
       const video = await visibleVideo(deps.metadata, videoId, userId);
       const now = deps.clock.now();
       const id = newId(now);
-      await recordAndAppend(deps, async (tx) => {
+      const staged = await recordAndAppend(deps, async (tx) => {
         await tx.run('INSERT INTO shares (id, user_id, video_id, channel, created_at) VALUES ($1, $2, $3, $4, $5)', [
           id,
           userId,
@@ -35,9 +35,10 @@ export function sharesService(deps: EngagementDeps) {
           channel,
           ts: now,
         };
-        return { result: undefined, events: [event] };
+        return { result: await deps.counters.stage(tx, new Map([[videoId, { shares: 1 }]])), events: [event] };
       });
-      const counts = await deps.counters.add(videoId, { shares: 1 });
+      await deps.counters.applyStaged(staged);
+      const counts = (await deps.counters.get([videoId])).get(videoId)!;
       return { id, share_count: counts.shares };
     },
   };

@@ -1,0 +1,3 @@
+import { describeCounterOutbox } from './testing/counter-outbox.suite.ts';
+
+describeCounterOutbox('scaled');
