@@ -8,7 +8,8 @@
  * bench/results/reliability.json. `--only kill|fuzz|bola|outage` runs one part and keeps the others'
  * figures in the file (`--deps redis,postgres,kafka,s3`: the outages of some dependencies, the others'
  * kept); `--soak` runs the soak alone (`--soak-min N`, 30 by default, 1 with --quick; `--soak-load 0.5`,
- * the share of saturation held; `--soak-heap-at 3,12 --soak-heap-dir DIR`, heap snapshots of the API at
+ * the share of saturation held; `--soak-settle-min M`, minutes at that rate before the measured ones, 10
+ * by default, 0 with --quick; `--soak-heap-at 3,12 --soak-heap-dir DIR`, heap snapshots of the API at
  * those minutes), kept out of the default run for its length; `--kills N`, `--fuzz N`, `--fuzz-max-s S`
  * and `--settle-s S` (the bound on acknowledged uploads becoming ready after the last kill) change the
  * sizes; `--backend embedded|scaled` runs the kill loop on one backend. Exits 1 when a goal is missed (a
@@ -36,6 +37,8 @@ const only = argFlag('--soak') ? 'soak' : argValue('--only');
 const SOAK_MIN = Number(argValue('--soak-min') ?? (quick ? 1 : 30));
 /** The soak's rate as a share of saturation (`--soak-load`, 0.5 by default). */
 const SOAK_LOAD = Number(argValue('--soak-load') ?? 0.5);
+/** Minutes at the held rate before the measured ones (`--soak-settle-min`, 10 by default, 0 with --quick). */
+const SOAK_SETTLE_MIN = Number(argValue('--soak-settle-min') ?? (quick ? 0 : 10));
 /** `--soak-heap-at 3,12 --soak-heap-dir DIR`: heap snapshots of the API at those minutes of the soak. */
 const SOAK_HEAP_AT = (argValue('--soak-heap-at') ?? '').split(',').filter(Boolean).map(Number);
 const SOAK_HEAP_DIR = argValue('--soak-heap-dir');
@@ -200,6 +203,7 @@ async function main(): Promise<void> {
         sessionTtlS: 300,
         retentionS: 120,
         loadShare: SOAK_LOAD,
+        settleMin: SOAK_SETTLE_MIN,
         heapSnapshotAtMin: SOAK_HEAP_AT,
         ...(SOAK_HEAP_DIR ? { heapDir: SOAK_HEAP_DIR } : {}),
         rand,
@@ -222,6 +226,7 @@ async function main(): Promise<void> {
         errors: r.errors,
         skipped: r.skipped,
         rss_growth: r.rss_growth,
+        [`rss_growth incl. ${r.settle.minutes} min settle`]: r.settle.rss_growth_from_settle_start,
         p99_first: r.p99_ms_first,
         p99_last: r.p99_ms_last,
         disk_mb: `${r.disk_mb_first} -> ${r.disk_mb_last}`,

@@ -50,6 +50,13 @@ export interface SoakOptions {
   /** The held rate as a share of the measured saturation (0.5: the issue's "half"). */
   loadShare?: number;
   /**
+   * Minutes at the held rate before the measured `minutes` begin: the in-process cache fills to its
+   * bound (memory://?maxMembers) and the sessions and logs to their lifetimes first, so the measured
+   * window shows whether memory keeps growing once the working set is in place (a leak), not the fill.
+   * The fill is reported too (`settle`).
+   */
+  settleMin?: number;
+  /**
    * Minutes (from the soak's start) at which the API writes a V8 heap snapshot into `heapDir`, to compare
    * retained memory by constructor between two points of a run (`--heapsnapshot-signal`).
    */
@@ -107,8 +114,10 @@ export interface SoakResult {
   errors: number;
   /** Requests the pacer skipped because `MAX_IN_FLIGHT` were still waiting (the API falling behind). */
   skipped: number;
-  /** Median RSS of the last minute over that of the first, minus 1. */
+  /** Median RSS of the last measured minute over that of the first, minus 1 (after `settle`). */
   rss_growth: number;
+  /** The held-rate minutes before the measured ones, and the RSS growth counted from their first minute. */
+  settle: { minutes: number; rss_mb_first: number; rss_growth_from_settle_start: number; by_minute_rss_mb: number[] };
   rss_mb_first: number;
   rss_mb_last: number;
   p99_ms_first: number;
@@ -271,11 +280,16 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       () => void scrape(api.base, env.METRICS_TOKEN!).then((m) => (scraped[minuteOf()] = m)),
       15_000,
     );
-    const feedBefore = { ...load.feed };
-    const t0 = performance.now();
-    const minuteOf = () => Math.min(o.minutes - 1, Math.floor((performance.now() - t0) / 60_000));
+    const settleMin = o.settleMin ?? 0;
+    const settleRss: number[][] = Array.from({ length: settleMin }, () => []);
+    let feedBefore = { ...load.feed };
+    const tStart = performance.now();
+    const t0 = tStart + settleMin * 60_000;
+    const settling = () => performance.now() < t0;
+    const minuteOf = () => Math.min(o.minutes - 1, Math.floor(Math.max(0, performance.now() - t0) / 60_000));
     const statuses: Record<string, Record<string, number>> = {};
     sink = (op, ms, status) => {
+      if (settling()) return;
       const byStatus = statuses[op] ?? {};
       byStatus[status] = (byStatus[status] ?? 0) + 1;
       statuses[op] = byStatus;
@@ -286,21 +300,30 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       m.byOp.set(op, opLat);
       if (status === 0 || status >= 500) m.errors++;
     };
-    const sampler = setInterval(() => minutes[minuteOf()]!.rss.push(rssMbOf(pid)), 2_000);
+    const sampler = setInterval(() => {
+      if (settling())
+        settleRss[Math.min(settleMin - 1, Math.floor((performance.now() - tStart) / 60_000))]!.push(rssMbOf(pid));
+      else minutes[minuteOf()]!.rss.push(rssMbOf(pid));
+    }, 2_000);
+    const settled = setTimeout(() => {
+      feedBefore = { ...load.feed };
+    }, settleMin * 60_000);
     const snapshotTimers = snapshots.map((m) =>
       setTimeout(() => {
         o.log(`  minute ${m}: heap snapshot (RSS ${rssMbOf(pid).toFixed(0)} MB)`);
         api.child.kill('SIGUSR2');
       }, m * 60_000),
     );
-    const diskSampler = setInterval(() => disk.push(dirMb(env.DATA_DIR!)), 60_000);
+    const diskSampler = setInterval(() => {
+      if (!settling()) disk.push(dirMb(env.DATA_DIR!));
+    }, 60_000);
     let issued = 0;
     let inFlight = 0;
     let skipped = 0;
     const pending = new Set<Promise<void>>();
     const endAt = t0 + o.minutes * 60_000;
     while (performance.now() < endAt) {
-      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      const due = Math.floor(((performance.now() - tStart) / 1000) * rate);
       for (; issued < due; issued++) {
         if (inFlight >= MAX_IN_FLIGHT) {
           skipped++;
@@ -317,6 +340,7 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
     }
     await Promise.all(pending);
     clearInterval(sampler);
+    clearTimeout(settled);
     clearInterval(diskSampler);
     clearInterval(metricsSampler);
     for (const t of snapshotTimers) clearTimeout(t);
@@ -350,6 +374,15 @@ export async function soak(backend: Backend, o: SoakOptions): Promise<SoakResult
       errors: byMinute.reduce((a, m) => a + m.errors, 0),
       skipped,
       rss_growth: round(last.rss_mb / first.rss_mb - 1, 4),
+      settle: {
+        minutes: settleMin,
+        rss_mb_first: round(settleRss.length ? median(settleRss[0]!) : first.rss_mb),
+        rss_growth_from_settle_start: round(
+          last.rss_mb / (settleRss.length ? median(settleRss[0]!) : first.rss_mb) - 1,
+          4,
+        ),
+        by_minute_rss_mb: settleRss.map((xs) => round(median(xs))),
+      },
       rss_mb_first: first.rss_mb,
       rss_mb_last: last.rss_mb,
       p99_ms_first: first.p99_ms,
