@@ -17,7 +17,12 @@ const DIRTY = 'vc:dirty';
 const ALIVE = 'vc:alive';
 /** How long an applied outbox row's marker lives: far longer than a row waits for the flush's sweep. */
 const APPLIED_TTL_MS = 24 * 3_600_000;
-const applied = (rowId: string) => `vc:applied:${rowId}`;
+const appliedMarker = (rowId: string) => `vc:applied:${rowId}`;
+/** Applied outbox rows waiting for their delete, per metadata store, and the pending delete's timer. */
+const toForget = new WeakMap<MetadataStore, { ids: string[]; timer?: ReturnType<typeof setTimeout> }>();
+const FORGET_AFTER_MS = 500;
+/** Beyond this many waiting, applied rows are left to the flush's sweep (a database refusing deletes). */
+const FORGET_MAX = 100_000;
 const key = (videoId: string, f: CounterField | 'seeded') => `vc:${videoId}:${f}`;
 const zero = (): VideoCounts => ({ views: 0, likes: 0, comments: 0, shares: 0 });
 
@@ -95,15 +100,19 @@ export class VideoCounters {
     return staged;
   }
 
-  /** Applies committed outbox rows to the cache counters, each once (a marker per row), then deletes them. */
-  async applyStaged(staged: readonly StagedCount[]): Promise<void> {
-    if (staged.length === 0) return;
+  /**
+   * Applies committed outbox rows to the cache counters, each once (a marker per row); how many were new.
+   * The rows are deleted a moment later, many groups' in one statement off the answer's path (`forgetApplied`
+   * at once); rows a stopped process did not delete are found applied by the sweep, which deletes them.
+   */
+  async applyStaged(staged: readonly StagedCount[]): Promise<number> {
+    if (staged.length === 0) return 0;
     const ids = [...new Set(staged.map((s) => s.videoId))];
     await this.#seedMany(ids);
-    await Promise.all(
+    const fresh = await Promise.all(
       staged.map((s) =>
         this.#cache.incrByOnce(
-          applied(s.id),
+          appliedMarker(s.id),
           APPLIED_TTL_MS,
           COUNTER_FIELDS.flatMap((f) => (s.deltas[f] ? [{ key: key(s.videoId, f), by: s.deltas[f] }] : [])),
         ),
@@ -114,14 +123,41 @@ export class VideoCounters {
       DIRTY,
       ids.map((member) => ({ score: now, member })),
     );
-    await counterOutboxRepo(this.#db).removeMany(staged.map((s) => s.id));
+    this.#forgetLater(staged.map((s) => s.id));
+    return fresh.filter(Boolean).length;
   }
 
-  /** Applies the outbox rows written at or before `beforeMs` that are still there; returns how many. */
-  async applyPending(beforeMs: number, limit = 500): Promise<number> {
-    const rows = await counterOutboxRepo(this.#db).listBefore(beforeMs, limit);
-    await this.applyStaged(rows);
-    return rows.length;
+  /**
+   * Applies and deletes the outbox rows written at or before `beforeMs` that are still there: `rows` found,
+   * `applied` of them not applied before (a process stopped between its commit and its increment).
+   */
+  async applyPending(beforeMs: number, limit = 500): Promise<{ rows: number; applied: number }> {
+    const outbox = counterOutboxRepo(this.#db);
+    const rows = await outbox.listBefore(beforeMs, limit);
+    const applied = await this.applyStaged(rows);
+    await outbox.removeMany(rows.map((r) => r.id));
+    return { rows: rows.length, applied };
+  }
+
+  /** Deletes the applied outbox rows still waiting for their delete now (on stop, and in tests). */
+  async forgetApplied(): Promise<void> {
+    const q = toForget.get(this.#db);
+    if (!q) return;
+    clearTimeout(q.timer);
+    q.timer = undefined;
+    const ids = q.ids.splice(0);
+    for (let i = 0; i < ids.length; i += 500) await counterOutboxRepo(this.#db).removeMany(ids.slice(i, i + 500));
+  }
+
+  #forgetLater(ids: readonly string[]): void {
+    const q = toForget.get(this.#db) ?? { ids: [] };
+    toForget.set(this.#db, q);
+    if (q.ids.length < FORGET_MAX) q.ids.push(...ids);
+    q.timer ??= setTimeout(() => {
+      // A failed delete leaves the rows to the flush's sweep, which logs them when it deletes them.
+      this.forgetApplied().catch(() => {});
+    }, FORGET_AFTER_MS);
+    q.timer.unref?.();
   }
 
   /**

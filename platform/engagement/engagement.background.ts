@@ -45,9 +45,14 @@ export function engagementBackground(opts: { featureStore: FeatureStore; flushMs
         const sweep = async () => {
           const before = deps.clock.now() - flushMs;
           await recover(before);
-          let n = 0;
-          for (let k = 500; k === 500; n += k) k = await counters.applyPending(before);
-          if (n > 0) log.log.warn({ rows: n }, 'counter changes left unapplied by a stopped process applied');
+          const n = { rows: 0, applied: 0 };
+          for (let k = { rows: 500, applied: 0 }; k.rows === 500; ) {
+            k = await counters.applyPending(before);
+            n.rows += k.rows;
+            n.applied += k.applied;
+          }
+          if (n.applied > 0) log.log.warn(n, 'counter changes a stopped process had not applied are applied');
+          else if (n.rows > 0) log.log.info(n, 'applied counter changes a stopped process had not deleted are deleted');
         };
         let running: Promise<unknown> = recover(deps.clock.now()).catch((err) =>
           log.failed(err, 'recounting the counters at start failed; they stay as flushed'),
@@ -64,6 +69,7 @@ export function engagementBackground(opts: { featureStore: FeatureStore; flushMs
           async stop() {
             clearInterval(timer);
             await running;
+            await counters.forgetApplied();
             await flushAll();
           },
         };
