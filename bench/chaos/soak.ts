@@ -6,12 +6,10 @@
  * so a few would set the pace instead of the API.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { newId } from '../../core/ids.ts';
-import { openMetadataStore } from '../../core/metadata/open.ts';
 import { EXPERIMENTS_DIR } from '../../feed/for-you/config.ts';
 import { PROCESS_ENV } from '../../platform/api/process-env.ts';
 import { startServerProcess } from '../../platform/api/testing/server-process.ts';
@@ -19,6 +17,7 @@ import { quantile } from '../report.ts';
 import { fixtureVideos } from './kill-loop.ts';
 import { MixedLoad, type OpMix, type RequestDone } from './load.ts';
 import { type Backend, stopGracefully } from './processes.ts';
+import { bigFiles, dirMb, eventRows, rssMbOf, scrape, servedRows } from './soak-probes.ts';
 
 /** Feed reads and the writes a viewing session makes. */
 export const SOAK_MIX: OpMix = [
@@ -86,25 +85,6 @@ export interface SoakMinute {
   disk_mb: number;
 }
 
-/** The process and cache figures a soak minute records, read from the API's Prometheus text. */
-async function scrape(base: string, token: string): Promise<Record<string, number>> {
-  try {
-    const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
-    const text = await res.text();
-    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
-    return {
-      heap_used_mb: value(/^nodejs_heap_size_used_bytes (\S+)$/m) / 1048576,
-      heap_total_mb: value(/^nodejs_heap_size_total_bytes (\S+)$/m) / 1048576,
-      external_mb: value(/^nodejs_external_memory_bytes (\S+)$/m) / 1048576,
-      cache_keys: value(/^foryou_cache_keys\{kind="all"\} (\S+)$/m),
-      cache_members: value(/^foryou_cache_volatile_members (\S+)$/m),
-      cache_evictions: value(/^foryou_cache_evictions_total (\S+)$/m),
-    };
-  } catch {
-    return {};
-  }
-}
-
 export interface SoakResult {
   minutes: number;
   saturation_rps: number;
@@ -144,61 +124,6 @@ const SATURATION_CLIENTS = 16;
 /** Fixture videos and their authors: the feed's author-diversity rule keeps one author to a few items a page. */
 const FIXTURE_AUTHORS = 40;
 const FIXTURE_VIDEOS_PER_AUTHOR = 50;
-
-function rssMbOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
-/** Files of at least 1 MB under `dir`, MB by path relative to it. */
-function bigFiles(dir: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const path = join(e.parentPath, e.name);
-    try {
-      const mb = statSync(path).size / 1048576;
-      if (mb >= 1) out[path.slice(dir.length + 1)] = Math.round(mb * 10) / 10;
-    } catch {
-      // removed while walking
-    }
-  }
-  return out;
-}
-
-function dirMb(dir: string): number {
-  let bytes = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) {
-      try {
-        bytes += statSync(join(e.parentPath, e.name)).size;
-      } catch {
-        // removed while walking
-      }
-    }
-  }
-  return bytes / 1048576;
-}
-
-async function servedRows(metadataUrl: string): Promise<number> {
-  const store = await openMetadataStore(metadataUrl);
-  try {
-    const rows = await store.all<{ n: number }>('SELECT COUNT(*) AS n FROM served_items');
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await store.close();
-  }
-}
-
-/** Rows of the embedded event log (`sqlite://path`). */
-function eventRows(eventsUrl: string): number {
-  const db = new DatabaseSync(eventsUrl.replace(/^sqlite:\/\//, ''), { readOnly: true });
-  try {
-    return Number((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n);
-  } finally {
-    db.close();
-  }
-}
 
 const median = (xs: readonly number[]) => quantile(xs, 0.5);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
