@@ -3,19 +3,22 @@
  * experiment at their first impression after the start while the assignment puts them in an arm (the
  * feed serves that impression under the arm). Per user, the aggregates of `config.ts` are summed from
  * the exposure to the look, and over the pre-period before the start for CUPED. Then, per metric and
- * treatment arm: Welch's test on per-user means (CUPED-adjusted, on by default) or the delta method for
+ * treatment arm: Welch's test on per-user means (CUPED-adjusted, on by default: a regression on the
+ * user's pre-exposure facts of covariates.ts, or on the metric's own pre-period value alone) or the delta method for
  * ratios, the group-sequential boundary of the look, Benjamini–Hochberg over the metrics, the sample
  * ratio test and the guardrails.
  */
 import type { PlatformEngagementEvent } from '../feature-store/signals.ts';
+import { aggregate, DAY_MS, type ExposedUser } from './aggregate.ts';
 import { type Assignable, armIndex, eligible } from './assign.ts';
 import type { ExperimentFile, MetricDefinition, UserAggregate } from './config.ts';
+import { covariatesOf } from './covariates.ts';
 import type { Exposure } from './exposure.ts';
+import { inflated, regressionAdjust } from './regression.ts';
 import {
   type ArmEstimate,
   benjaminiHochberg,
   type Comparison,
-  cuped,
   meanEstimate,
   ratioEstimate,
   type Srm,
@@ -26,85 +29,7 @@ import {
   welch,
 } from './stats.ts';
 
-export const DAY_MS = 86_400_000;
-const SESSION_GAP_MS = 30 * 60_000;
-
-/** One exposed user's events (time-ordered) and their pre-period events. */
-export interface ExposedUser {
-  userId: string;
-  arm: string;
-  exposedAt: number;
-  events: PlatformEngagementEvent[];
-  pre: PlatformEngagementEvent[];
-}
-
-/** Sums a user's events in [from, to) into the per-user aggregates. */
-export function aggregate(
-  events: readonly PlatformEngagementEvent[],
-  from: number,
-  to: number,
-): Record<UserAggregate, number> {
-  const a: Record<UserAggregate, number> = {
-    impressions: 0,
-    watch_s: 0,
-    long_views: 0,
-    completes: 0,
-    skips: 0,
-    likes: 0,
-    comments: 0,
-    shares: 0,
-    follows: 0,
-    not_interested: 0,
-    sessions: 0,
-    active_days: 0,
-    returned_next_day: 0,
-  };
-  let lastImpression = Number.NEGATIVE_INFINITY;
-  let firstDay = -1;
-  const days = new Set<number>();
-  for (const e of events) {
-    if (e.timeMs < from || e.timeMs >= to) continue;
-    switch (e.type) {
-      case 'impression': {
-        a.impressions++;
-        if (e.timeMs - lastImpression > SESSION_GAP_MS) a.sessions++;
-        lastImpression = e.timeMs;
-        const day = Math.floor((e.timeMs - from) / DAY_MS);
-        if (firstDay < 0) firstDay = day;
-        if (day > firstDay) a.returned_next_day = 1;
-        days.add(day);
-        break;
-      }
-      case 'complete':
-      case 'skip': {
-        const w = e.watchMs ?? 0;
-        a.watch_s += w / 1000;
-        if (e.type === 'complete') a.completes++;
-        else a.skips++;
-        if (e.type === 'complete' || (e.durationMs && w >= 0.5 * e.durationMs)) a.long_views++;
-        break;
-      }
-      case 'like':
-        a.likes++;
-        break;
-      case 'comment':
-        a.comments++;
-        break;
-      case 'share':
-        a.shares++;
-        break;
-      case 'follow':
-        a.follows++;
-        break;
-      case 'not_interested':
-        a.not_interested++;
-        break;
-      default:
-    }
-  }
-  a.active_days = days.size;
-  return a;
-}
+export { aggregate, DAY_MS, type ExposedUser };
 
 /**
  * The exposed users of an experiment: those of the exposure log, or, for data without one, signed-in
@@ -246,6 +171,17 @@ export function analyse(input: AnalysisInput): Analysis {
   const aggs = users.map((u) => aggregate(u.events, u.exposedAt, input.asOf));
   const preStart = input.start - an.pre_period_days * DAY_MS;
   const pre = users.map((u) => aggregate(u.pre, preStart, input.start));
+  const at = { start: input.start, preDays: an.pre_period_days, asOf: input.asOf };
+  const covariateCache = new Map<UserAggregate, number[][]>();
+  /** Each user's CUPED covariates for a metric's aggregate: its own pre-period value, or every pre-exposure fact. */
+  const covariates = (value: UserAggregate): number[][] => {
+    let c = covariateCache.get(value);
+    if (!c) {
+      c = an.cuped_covariates === 'metric' ? pre.map((p) => [p[value]]) : users.map((u) => covariatesOf(u, value, at));
+      covariateCache.set(value, c);
+    }
+    return c;
+  };
   const armOf = users.map((u) => u.arm);
   const names = [e.metrics.primary, ...e.metrics.secondary];
   const guardNames = e.metrics.guardrails.map((g) => g.metric);
@@ -263,14 +199,20 @@ export function analyse(input: AnalysisInput): Analysis {
       let usedCuped = false;
       if (def.kind === 'mean') {
         let y: Float64Array = Float64Array.from(idx.map((i) => num[i]!));
+        let f = 1;
         if (an.cuped) {
-          const x = Float64Array.from(idx.map((i) => pre[i]![def.value]));
-          const c = cuped(y, x);
+          const cov = covariates(def.value);
+          const c = regressionAdjust(
+            y,
+            idx.map((i) => cov[i]!),
+          );
           y = c.adjusted;
-          vr = c.varianceReduction;
+          f = c.varianceInflation;
+          // The share of variance removed net of what fitting the slopes costs.
+          vr = 1 - (1 - c.varianceReduction) * f;
           usedCuped = true;
         }
-        est = (which) => meanEstimate(y.filter((_, j) => armOf[idx[j]!] === which));
+        est = (which) => inflated(meanEstimate(y.filter((_, j) => armOf[idx[j]!] === which)), f);
       } else
         est = (which) => {
           const ii = idx.filter((i) => armOf[i] === which);

@@ -4,16 +4,24 @@
  * size, and sample-ratio checks against injected bucketing bugs. Used by `npm run bench:experiments`.
  */
 import { unitHash } from './assign.ts';
-import { cuped, meanEstimate, sequentialBoundaries, srm, welch } from './stats.ts';
+import { inflated, regressionAdjust } from './regression.ts';
+import { meanEstimate, sequentialBoundaries, srm, welch } from './stats.ts';
 
-/** One user at each look: the metric accumulated so far (NaN before their exposure) and the pre-period value. */
+/**
+ * One user at each look: the metric accumulated so far (NaN before their exposure) and the pre-period
+ * value; with `covariates` (one vector per look, ab/covariates.ts), CUPED regresses on those instead.
+ */
 export interface UserLooks {
   id: string;
   pre: number;
   looks: number[];
+  covariates?: number[][];
 }
 
-/** z of B − A at look k (Welch on per-user values; CUPED with θ pooled over both groups when `useCuped`). */
+/**
+ * z of B − A at look k (Welch on per-user values; when `useCuped`, CUPED pooled over both groups: on the
+ * users' covariate vectors when they have them, else on `pre` alone).
+ */
 export function zAtLook(a: readonly UserLooks[], b: readonly UserLooks[], k: number, useCuped: boolean): number {
   return testAtLook(a, b, k, useCuped).z;
 }
@@ -30,12 +38,15 @@ export function testAtLook(
   if (ia.length < 2 || ib.length < 2) return { z: 0, se: Number.POSITIVE_INFINITY };
   let ya = ia.map((u) => u.looks[k]!);
   let yb = ib.map((u) => u.looks[k]!);
+  let f = 1;
   if (useCuped) {
-    const c = cuped([...ya, ...yb], [...ia.map((u) => u.pre), ...ib.map((u) => u.pre)]);
+    const x = [...ia, ...ib].map((u) => u.covariates?.[k] ?? [u.pre]);
+    const c = regressionAdjust([...ya, ...yb], x);
     ya = [...c.adjusted.subarray(0, ya.length)];
     yb = [...c.adjusted.subarray(ya.length)];
+    f = c.varianceInflation;
   }
-  const w = welch(meanEstimate(ya), meanEstimate(yb));
+  const w = welch(inflated(meanEstimate(ya), f), inflated(meanEstimate(yb), f));
   return { z: w.se > 0 ? w.diff / w.se : 0, se: w.se };
 }
 

@@ -70,10 +70,24 @@ export const experimentFileSchema = z
         duration_days: z.number().positive().default(14),
         /** CUPED with each user's own metric over the days before the start. */
         cuped: z.boolean().default(true),
+        /**
+         * What CUPED adjusts by: `pre_exposure` (default) every pre-exposure covariate of ab/covariates.ts
+         * (regression adjustment), `metric` only the metric's own pre-period value (classic CUPED).
+         */
+        cuped_covariates: z.enum(['pre_exposure', 'metric']).default('pre_exposure'),
         pre_period_days: z.number().positive().default(7),
       })
       .strict()
-      .default({ alpha: 0.05, power: 0.8, mde: 0.05, looks: 5, duration_days: 14, cuped: true, pre_period_days: 7 }),
+      .default({
+        alpha: 0.05,
+        power: 0.8,
+        mde: 0.05,
+        looks: 5,
+        duration_days: 14,
+        cuped: true,
+        cuped_covariates: 'pre_exposure',
+        pre_period_days: 7,
+      }),
   })
   .strict()
   .superRefine((e, ctx) => {

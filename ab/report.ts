@@ -133,7 +133,7 @@ function markdown(input: AnalysisInput, a: Analysis, state?: ExperimentState): s
     '',
     '## Metrics',
     '',
-    'Relative to control. "95 % CI" is the fixed-horizon Welch interval, valid only at the planned end; "always-valid" is the group-sequential interval of this look, valid however often the report is read. q: Benjamini–Hochberg over the primary and secondary metrics. CUPED column: variance removed by each user\'s pre-period metric.',
+    'Relative to control. "95 % CI" is the fixed-horizon Welch interval, valid only at the planned end; "always-valid" is the group-sequential interval of this look, valid however often the report is read. q: Benjamini–Hochberg over the primary and secondary metrics. CUPED column: share of variance removed by the adjustment for each user\'s pre-exposure facts (net of fitting it).',
     '',
     '| metric | arm | control | treatment | change | 95 % CI | always-valid | p | q | CUPED | |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -160,7 +160,7 @@ function markdown(input: AnalysisInput, a: Analysis, state?: ExperimentState): s
     '',
     '## Method',
     '',
-    `Users enter at their first impression after the start while bucketed into an arm (SHA-256 of salt and user id); metrics are summed per user from the exposure to this look, from the platform's engagement log. Means: Welch's t-test on per-user values, CUPED-adjusted with each user's own metric over the ${e.analysis.pre_period_days} days before the start (θ pooled over arms). Ratios: delta method. Sequential: Lan–DeMets O'Brien–Fleming alpha spending over ${e.analysis.looks} looks at α = ${e.analysis.alpha}, information measured as elapsed share of the planned duration. Sample ratio: χ² against the weights, p < ${SRM_THRESHOLD} flags (0.001 shared over 100 looks, since every look tests it).`,
+    `Users enter at their first impression after the start while bucketed into an arm (SHA-256 of salt and user id); metrics are summed per user from the exposure to this look, from the platform's engagement log. Means: Welch's t-test on per-user values, CUPED-adjusted ${e.analysis.cuped_covariates === 'metric' ? `with each user's own metric over the ${e.analysis.pre_period_days} days before the start (θ pooled over arms)` : `by regression on each user's pre-exposure facts (the metric over the ${e.analysis.pre_period_days} days before the start, over its last day and its log, sessions, active days, active on the last day, hours known, hours since exposure; coefficients pooled over arms)`}. Ratios: delta method. Sequential: Lan–DeMets O'Brien–Fleming alpha spending over ${e.analysis.looks} looks at α = ${e.analysis.alpha}, information measured as elapsed share of the planned duration. Sample ratio: χ² against the weights, p < ${SRM_THRESHOLD} flags (0.001 shared over 100 looks, since every look tests it).`,
     '',
   ].join('\n');
 }
