@@ -151,15 +151,17 @@ export interface OpeComparison extends OpeEstimate {
 /**
  * IPS, SNIPS and doubly robust estimates of a candidate policy's reward per viewed item from the
  * exploration slot's logs (`logged`), each set beside what the policy earned online (`online`: its
- * own served items, at the slot's position). The reward model is fit on the logged policy's other items.
+ * own served items, in the same context as the logged slot decisions). The reward model is fit on the
+ * logged policy's other items (of `training`, by default `logged`).
  */
 export function compareWithOnline(o: {
   logged: readonly ServedOutcome[];
   online: readonly ServedOutcome[];
   target: (videoId: string) => number;
   catalogue: readonly string[];
+  training?: readonly ServedOutcome[];
 }) {
-  const model = videoRewardModel(o.logged.filter((x) => x.features.exploration_slot !== 1));
+  const model = videoRewardModel((o.training ?? o.logged).filter((x) => x.features.exploration_slot !== 1));
   const decisions = slotDecisions(o.logged, o.target, { predict: model, catalogue: o.catalogue });
   const on = onlineValue(o.online);
   const vs = (e: OpeEstimate): OpeComparison => ({

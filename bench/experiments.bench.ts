@@ -14,12 +14,15 @@
  *    5 times; false positives with the sequential boundaries and with naive peeking (|z| > 1.96 at any look);
  *  - power: experiments of the size the report recommends for the planted effect, resampled from the
  *    `control` and `random` users, tested with the same 5 looks;
- *  - CUPED: share of the variance of the watch-time difference removed by each user's pre-period watch
- *    time (control vs control-2), for pre-periods of 1..pre-days days;
+ *  - CUPED: share of the variance of the watch-time difference removed (control vs control-2) by the
+ *    report's adjustment (regression on each user's pre-exposure covariates, ab/covariates.ts), by
+ *    classic CUPED on the pre-period watch time alone, by growing covariate sets, for pre-periods of
+ *    1..pre-days days; how concentrated watch time is in heavy users; transformed watch time as separate metrics;
  *  - SRM: populations of 50,000 ids bucketed 52/48 by a bug, tested against 50/50; false alarms on the A/A
  *    runs, and healthy experiments tested after every 1 % of their users (paused at least once, per threshold);
  *  - OPE: the random arm's policy valued offline from the pipeline's exploration-slot logs (IPS, SNIPS,
- *    doubly robust), against what the random arm earned online at the slot's position.
+ *    doubly robust), against what the random arm earned online at the slot's position, both on the first
+ *    page of a feed session, the same days and users (bench/lib/experiments-ope.ts says why).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,11 +30,12 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { aggregate, analyse, DAY_MS, exposedUsers } from '../ab/analysis.ts';
 import { assignArm } from '../ab/assign.ts';
-import { aaRuns, powerRuns, srmDetection, srmMonitoring, testAtLook, type UserLooks } from '../ab/calibration.ts';
+import { aaRuns, powerRuns, srmDetection, srmMonitoring, type UserLooks } from '../ab/calibration.ts';
 import { readExperimentFile, readMetricsFile } from '../ab/config.ts';
+import { COVARIATE_NAMES, covariatesOf } from '../ab/covariates.ts';
 import { readExposures } from '../ab/exposure.ts';
 import { start, stop } from '../ab/lifecycle.ts';
-import { compareWithOnline, onlineValue, servedOutcomes, servedUnder } from '../ab/ope-log.ts';
+import { servedOutcomes } from '../ab/ope-log.ts';
 import { buildReport, writeReport } from '../ab/report.ts';
 import { platformNow, readState } from '../ab/state.ts';
 import { SRM_THRESHOLD, sequentialBoundaries } from '../ab/stats.ts';
@@ -45,6 +49,8 @@ import { simPlatformEnv, startPlatform } from '../sim/platform-process.ts';
 import { Simulation } from '../sim/runner.ts';
 import { loadWorld, resized } from '../sim/world.ts';
 import { readEngagementLog } from '../training/data/platform.loader.ts';
+import { cupedFigures, seShare, withColumns } from './lib/experiments-cuped.ts';
+import { opeDump, opeFigures } from './lib/experiments-ope.ts';
 import { argValue, printTable, writeResults } from './report.ts';
 
 const USERS = Number(argValue('--users') ?? 2400);
@@ -99,15 +105,6 @@ function writeConfig(dir: string): string {
   return dir;
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-
-/** The most frequent value. */
-function mode(xs: readonly number[]): number {
-  const c = new Map<number, number>();
-  for (const x of xs) c.set(x, (c.get(x) ?? 0) + 1);
-  return [...c].sort((a, b) => b[1] - a[1])[0]?.[0] ?? Number.NaN;
-}
-
 const started = performance.now();
 const world = resized(loadWorld(WORLD), { users: USERS, videos: VIDEOS });
 const dir = mkdtempSync(join(tmpdir(), 'foryou-bench-experiments-'));
@@ -159,15 +156,17 @@ try {
   const a = report.analysis;
   const watch = (arm: string) => a.metrics.find((m) => m.metric === 'watch_time_s' && m.arm === arm)!;
 
-  // Per user: watch time accumulated to each of the 5 looks, and over the pre-period.
+  // Per user: watch time accumulated to each of the 5 looks, over the pre-period, and the pre-exposure
+  // covariates the report's CUPED adjusts by at each look (the last `preDays` days before the start).
   const lookAt = Array.from({ length: LOOKS }, (_, k) => s.started_at + ((end - s.started_at) * (k + 1)) / LOOKS);
-  const looksOf = (arm: string[]): UserLooks[] =>
+  const looksOf = (arm: string[], preDays = PRE_DAYS): UserLooks[] =>
     users
       .filter((u) => arm.includes(u.arm))
       .map((u) => ({
         id: u.userId,
-        pre: aggregate(u.pre, s.started_at - PRE_DAYS * DAY_MS, s.started_at).watch_s,
+        pre: aggregate(u.pre, s.started_at - preDays * DAY_MS, s.started_at).watch_s,
         looks: lookAt.map((t) => (u.exposedAt < t ? aggregate(u.events, u.exposedAt, t).watch_s : Number.NaN)),
+        covariates: lookAt.map((t) => covariatesOf(u, 'watch_s', { start: s.started_at, preDays, asOf: t })),
       }));
   const bounds = sequentialBoundaries(
     Array.from({ length: LOOKS }, (_, k) => (k + 1) / LOOKS),
@@ -220,44 +219,37 @@ try {
   const outcomes = await readServed(db, 0, end + 1)
     .then((served) => servedOutcomes(served, events))
     .finally(() => db.close());
-  const pipeline = outcomes.filter(
-    (x) => x.servedAt < s.started_at || servedUnder(x, NAME, 'control') || servedUnder(x, NAME, 'control-2'),
-  );
-  const slotAt = mode(pipeline.filter((x) => x.features.exploration_slot === 1).map((x) => x.position));
   const randomArm = e.arms.find((x) => x.name === 'random')!;
-  const draw = Number((randomArm.overrides as { sources: { explore: { quota: number } } }).sources.explore.quota);
-  const randomServed = outcomes.filter((x) => servedUnder(x, NAME, 'random'));
-  // The random arm draws `quota` of the N videos: its logged propensity quota / N gives the N it drew from.
-  const n = Math.round(draw / mode(randomServed.map((x) => x.propensity ?? 0)));
-  const ope = compareWithOnline({
-    logged: pipeline,
-    online: randomServed.filter((x) => x.position === slotAt),
-    target: () => 1 / n,
+  const ope = opeFigures({
+    outcomes,
+    experiment: NAME,
+    start: s.started_at,
+    randomQuota: Number((randomArm.overrides as { sources: { explore: { quota: number } } }).sources.explore.quota),
+    pageSize: world.session.page_size,
     catalogue: Object.keys(catalogue.videos),
   });
+  if (dump) writeFileSync(`${dump}.ope.json`, JSON.stringify(opeDump(outcomes, NAME)));
 
   const srmRate = srmDetection(SRM_USERS, SRM_RUNS, [52, 48], [1, 1]);
   const monitoring = srmMonitoring(SRM_USERS, 100, SRM_RUNS * 5, [0.001, SRM_THRESHOLD]);
   const analysisS = (performance.now() - t0) / 1000;
   // CUPED: the share of the variance of the difference of means removed, 1 − (se with CUPED / se without)²,
-  // at the last look; headline on the A/A pair (no treatment effect mixed into the spread), also shown for
-  // the planted effect, and for pre-periods of 1..PRE_DAYS days (the covariate: the last d days before the start).
+  // at the last look; headline on the A/A pair (no treatment effect mixed into the spread) with the
+  // report's estimator, also shown for the planted effect, for classic CUPED, and for pre-periods of
+  // 1..PRE_DAYS days (the covariates: the last d days before the start).
   const last = LOOKS - 1;
-  const seShare = (a: UserLooks[], b: UserLooks[]) =>
-    1 - (testAtLook(a, b, last, true).se / testAtLook(a, b, last, false).se) ** 2;
-  const withPre = (xs: UserLooks[], days: number) => {
-    const byId = new Map(users.map((u) => [u.userId, u]));
-    return xs.map((x) => ({
-      ...x,
-      pre: aggregate(byId.get(x.id)!.pre, s.started_at - days * DAY_MS, s.started_at).watch_s,
-    }));
-  };
   const aaA = looksOf(['control']);
   const aaB = looksOf(['control-2']);
-  const cupedByPreDays = Object.fromEntries(
-    Array.from({ length: PRE_DAYS }, (_, d) => [d + 1, seShare(withPre(aaA, d + 1), withPre(aaB, d + 1))]),
+  const byPreDays = Array.from({ length: PRE_DAYS }, (_, d) => [
+    looksOf(['control'], d + 1),
+    looksOf(['control-2'], d + 1),
+  ]);
+  const cupedByPreDays = Object.fromEntries(byPreDays.map(([a, b], d) => [d + 1, seShare(a!, b!, last)]));
+  const singleByPreDays = Object.fromEntries(
+    byPreDays.map(([a, b], d) => [d + 1, seShare(withColumns(a!, []), withColumns(b!, []), last)]),
   );
-  const cupedVr = seShare(aaA, aaB);
+  const cupedFig = cupedFigures({ a: aaA, b: aaB, control, treated, last });
+  const cupedVr = cupedFig.variance_reduction;
   const result = {
     world: simReport.world,
     users: simReport.users,
@@ -304,11 +296,22 @@ try {
     cuped: {
       definition:
         '1 − (se of the difference of means with CUPED / without)², watch time per user, last look, control vs control-2',
+      estimator:
+        "the report's (cuped_covariates: pre_exposure): Y − (X − X̄)ᵀβ, β the OLS coefficients of Y on the pre-exposure covariates X, pooled over both arms; arm variances × (n − 1)/(n − 1 − p)·(1 + p/n)",
+      covariates: COVARIATE_NAMES,
       pre_days: PRE_DAYS,
-      theta: 'θ = Cov(X, Y) / Var(X), X and Y pooled over both arms (the OLS slope of Y on X)',
       by_pre_days: cupedByPreDays,
-      planted_effect: seShare(control, treated),
+      single_covariate: {
+        theta: 'θ = Cov(X, Y) / Var(X), X = pre-period watch time, X and Y pooled over both arms (classic CUPED)',
+        variance_reduction: cupedFig.single_covariate,
+        by_pre_days: singleByPreDays,
+      },
+      cumulative: cupedFig.cumulative,
+      drop_one: cupedFig.drop_one,
+      planted_effect: cupedFig.planted_effect,
       report_pooled_variance_share: planted.variance_reduction,
+      watch_time_concentration: cupedFig.watch_time_concentration,
+      separate_metrics: cupedFig.separate_metrics,
     },
     srm_detection_rate: srmRate,
     srm: {
@@ -324,20 +327,7 @@ try {
     ope: {
       policy: 'a uniformly random video (the random arm), valued at the exploration slot position',
       reward: 'long view (completed or ≥ half watched) per viewed item',
-      slot_position: slotAt,
-      catalogue_drawn_from: n,
       ...ope,
-      /** The random arm's reward per viewed item at each page position (later positions: viewers who kept watching). */
-      online_by_position: Object.fromEntries(
-        Array.from({ length: 10 }, (_, p) => {
-          const v = onlineValue(randomServed.filter((x) => x.position === p));
-          return [p, { estimate: v.estimate, ci95: v.ci95, items: v.items }];
-        }),
-      ),
-      /** The slot's logged videos' mean reward, unweighted. */
-      logged_slot_mean_reward: mean(
-        pipeline.filter((x) => x.viewed && x.features.exploration_slot === 1).map((x) => x.reward),
-      ),
     },
     seed_s: seedS,
     simulate_s: simS,
@@ -367,6 +357,11 @@ try {
       goal: '≥ 0.8',
     },
     { check: 'CUPED variance reduction, watch time', value: cupedVr.toFixed(3), goal: '≥ 0.30' },
+    {
+      check: 'classic CUPED (pre-period watch time alone)',
+      value: cupedFig.single_covariate.toFixed(3),
+      goal: '(reported)',
+    },
     { check: 'SRM detection, 52/48 bug', value: srmRate.toFixed(3), goal: '1.0' },
     { check: 'SRM false alarms on A/A', value: aa.srm_false_alarm_rate.toFixed(4), goal: '0' },
     ...(['ips', 'snips', 'dr'] as const).map((k) => ({

@@ -26,7 +26,8 @@ export interface ServedItemSink {
  * The logged features of one served item: the ranker's features by name, the head predictions, the
  * score, the retrieval sources, the experiment arms (`arm:<experiment>:<arm>` = 1) and
  * `exploration_slot` = 1 on an exploration-slot item, so any page can be replayed, every arm's items told
- * apart, and the slot's random picks (with their propensity) found for off-policy evaluation.
+ * apart, and the slot's random picks (with their propensity) found for off-policy evaluation;
+ * `session_served`, the items served earlier in the feed session, places the page in its session.
  */
 export function servedFeatures(query: FeedQuery, c: Candidate): Record<string, number> {
   const out: Record<string, number> = {};
@@ -36,6 +37,9 @@ export function servedFeatures(query: FeedQuery, c: Candidate): Record<string, n
   for (const s of c.sources) out[`source:${s.source}`] = s.rank;
   for (const a of query.arms) out[`arm:${a.experiment}:${a.arm}`] = 1;
   if (c.rules.some((r) => r.startsWith(`${EXPLORATION_SLOT_RULE} `))) out.exploration_slot = 1;
+  // How deep into the feed session the page is (items served on its earlier pages; 0 on its first page):
+  // part of the decision's context, as a viewer's reaction depends on what they watched before it.
+  out.session_served = query.sessionSeen.size;
   return out;
 }
 
