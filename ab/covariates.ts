@@ -11,7 +11,10 @@
  *    one who arrived after it), capped at the pre-period;
  *  - how long the user has been in the experiment at the look: hours from the exposure to the look. The
  *    exposure is the first page served under the arm, so its moment is fixed before the arm acts; a user
- *    who entered late has had less time to watch.
+ *    who entered late has had less time to watch;
+ *  - the expected amount so far, rate × time: the pre-period metric per day known (and the last day's)
+ *    times the days from the exposure to the look. A sum over the experiment grows with both a user's
+ *    rate and their time in it, a product no linear term in the two alone can follow.
  * Never post-exposure data: every other event counted here is before the start.
  */
 import type { PlatformEngagementEvent } from '../feature-store/signals.ts';
@@ -30,6 +33,8 @@ export const COVARIATE_NAMES = [
   'active_last_pre_day',
   'hours_known_before_start',
   'hours_exposed_at_look',
+  'pre_rate_x_days_exposed',
+  'last_day_x_days_exposed',
 ] as const;
 
 /** A user as the covariates need them: pre-period events and the moment of exposure. */
@@ -52,6 +57,8 @@ export function covariatesOf(
   const lastDay = aggregate(u.pre, Math.max(preStart, o.start - DAY_MS), o.start);
   let first = o.start;
   for (const e of u.pre) if (e.timeMs >= preStart && e.timeMs < first) first = e.timeMs;
+  const exposedH = Math.max(0, o.asOf - u.exposedAt) / HOUR_MS;
+  const knownH = (o.start - first) / HOUR_MS;
   return [
     all[metric],
     lastDay[metric],
@@ -59,7 +66,9 @@ export function covariatesOf(
     all.sessions,
     all.active_days,
     lastDay.impressions > 0 ? 1 : 0,
-    (o.start - first) / HOUR_MS,
-    Math.max(0, o.asOf - u.exposedAt) / HOUR_MS,
+    knownH,
+    exposedH,
+    (all[metric] / Math.max(1, knownH / 24)) * (exposedH / 24),
+    lastDay[metric] * (exposedH / 24),
   ];
 }

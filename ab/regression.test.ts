@@ -108,6 +108,7 @@ describe('pre-exposure covariates', () => {
       asOf: START + 5 * 3_600_000,
     });
     expect(c).toHaveLength(COVARIATE_NAMES.length);
-    expect(c).toEqual(close([14, 4, Math.log1p(14), 2, 2, 1, 60, 4]));
+    // Known 60 h = 2.5 days: 14 / 2.5 = 5.6 a day, times 4 h = 1/6 day in the experiment; the last day's 4 × 1/6.
+    expect(c).toEqual(close([14, 4, Math.log1p(14), 2, 2, 1, 60, 4, 5.6 / 6, 4 / 6]));
   });
 });

@@ -110,7 +110,11 @@ const world = resized(loadWorld(WORLD), { users: USERS, videos: VIDEOS });
 const dir = mkdtempSync(join(tmpdir(), 'foryou-bench-experiments-'));
 try {
   const configDir = writeConfig(join(dir, 'feed-config'));
-  const env = simPlatformEnv(join(dir, 'data'), { FEED_CONFIG_DIR: configDir });
+  // PORT from the environment, when set, places the platform; else a free port.
+  const env = simPlatformEnv(join(dir, 'data'), {
+    FEED_CONFIG_DIR: configDir,
+    ...(process.env.PORT ? { PORT: process.env.PORT } : {}),
+  });
   const dataDir = env.DATA_DIR!;
   const file = join(configDir, 'ab', `${NAME}.yaml`);
   const catalogue = await buildFastCatalogue(env, world);

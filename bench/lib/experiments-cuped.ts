@@ -60,7 +60,7 @@ export function cupedFigures(o: {
   return {
     variance_reduction: vr(undefined),
     single_covariate: vr([]),
-    /** With the first 1..8 covariates of `covariates` (the first alone is classic CUPED less the df correction). */
+    /** With the first 1, 2, … covariates of `covariates` (the first alone is classic CUPED). */
     cumulative,
     /** With every covariate but the one named. */
     drop_one: dropOne,
