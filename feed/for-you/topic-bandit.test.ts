@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { applyInteraction, newFeatureState } from '../../feature-store/definitions.ts';
+import { applyEvent, applyExample, newFeatureState } from '../../feature-store/definitions.ts';
+import { RankerHolder } from '../../ranking/ranker-holder.ts';
 import { Catalog } from '../../retrieval/catalog.ts';
 import { topicEvidenceOf } from './hydrators/history.hydrator.ts';
 import { fallbackScorer } from './scorers/fallback.scorer.ts';
+import { modelScorer } from './scorers/model.scorer.ts';
+import { VALUE_MODEL_SETTINGS } from './scorers/value-model.settings.ts';
 import { interestsSource } from './sources/interests.source.ts';
-import { candidate, NOW, query, video, withSettings } from './testing/fixtures.ts';
+import { candidate, NOW, query, testSettingsOf, video, withSettings } from './testing/fixtures.ts';
 import { TOPIC_BANDIT_SCHEMA, topicDraws, topicLeaders, topicPosterior } from './topic-bandit.ts';
 import { emptyViewer, type FeedQuery } from './types.ts';
 
@@ -79,18 +82,73 @@ describe('topic bandit', () => {
     expect(got.every((id) => !id.startsWith('tb-travel'))).toBe(true);
   });
 
-  it('evidence counts the affinity per hashtag and the recent impressions that carried it', () => {
+  it('with warm on, serves viewers past the cold start too', () => {
+    const q = withSettings(viewerQuery('u:tb-warm-on', { cats: [4, 4] }), {
+      sources: { interests: { bandit: { warm: true } } },
+    });
+    q.viewer.recentImpressions = new Set(Array.from({ length: 50 }, (_, i) => `tb-w${i}`));
+    expect(topicDraws(q)?.ranked()).toEqual(['cats']);
+    expect(topicLeaders(q, 3)).toEqual(['cats']);
+  });
+
+  it("a trained ranker's score gains ranker_weight × the draw, so the watched topic wins a close call", async () => {
+    const holder = new RankerHolder();
+    holder.swap({ version: 'r', featureDims: 1, predict: async (x) => ({ longView: x.map((v) => v) }) });
+    const make = () => [
+      candidate(video('tb-rc', { hashtags: ['cats'] }), { features: new Float32Array([0.3]) }),
+      candidate(video('tb-rm', { hashtags: ['music'] }), { features: new Float32Array([0.4]) }),
+    ];
+    const alone = viewerQuery('u:tb-ranker', { cats: [4, 4], music: [-3, 4] });
+    const [c0, m0] = make();
+    await modelScorer(holder).score(alone, [c0!, m0!]);
+    expect(m0!.score).toBeGreaterThan(c0!.score);
+    expect(c0!.valueTerms!.topic).toBeUndefined();
+    const blended = withSettings(viewerQuery('u:tb-ranker', { cats: [4, 4], music: [-3, 4] }), {
+      sources: { interests: { bandit: { ranker_weight: 3 } } },
+    });
+    const [c1, m1] = make();
+    await modelScorer(holder).score(blended, [c1!, m1!]);
+    expect(c1!.score).toBeGreaterThan(m1!.score);
+    const draw = topicDraws(blended)!.of('cats');
+    const rw = testSettingsOf(VALUE_MODEL_SETTINGS).combine.ranker_weight;
+    expect(c1!.valueTerms!.topic).toBe(draw);
+    expect(c1!.score - c0!.score).toBeCloseTo(rw * 3 * draw, 6);
+    // A hashtag the viewer's views and picks say nothing of adds the prior mean, not a draw.
+    const other = candidate(video('tb-rt', { hashtags: ['travel'] }), { features: new Float32Array([0.3]) });
+    await modelScorer(holder).score(blended, [other]);
+    expect(other.valueTerms!.topic).toBe(0.1);
+  });
+
+  it('evidence is what the last views of each hashtag said, and how many views carried it', () => {
     const state = newFeatureState();
     const catalog = Catalog.fromVideos([
       video('tb-e1', { hashtags: ['Cats'] }),
       video('tb-e2', { hashtags: ['music'] }),
+      video('tb-e3', { hashtags: ['cats', 'music'] }),
     ]);
     const fv = (id: string, tags: string[]) => ({ id, author: 'a', tags, durationBucket: 1, uploadMs: 0 });
-    applyInteraction(state, 'u:tb-ev', fv('tb-e1', ['Cats']), NOW - 1000, { impression: 1, affinity: 1 });
-    applyInteraction(state, 'u:tb-ev', fv('tb-e2', ['music']), NOW - 500, { impression: 1, affinity: -1 });
+    // A long view of #cats, a quick swipe of #music, then an impression of both not watched yet.
+    applyExample(state, 'u:tb-ev', fv('tb-e1', ['Cats']), NOW - 1000, { longView: 1 });
+    applyExample(state, 'u:tb-ev', fv('tb-e2', ['music']), NOW - 500, {});
+    applyEvent(state, { type: 'impression', userId: 'u:tb-ev', video: fv('tb-e3', ['cats', 'music']), timeMs: NOW });
     const ev = topicEvidenceOf(state, { actor: 'u:tb-ev', nowMs: NOW }, catalog);
-    expect(ev.get('cats')?.shown).toBe(1);
-    expect(ev.get('cats')?.affinity).toBeGreaterThan(0.99);
-    expect(ev.get('music')?.affinity).toBeLessThan(-0.99);
+    expect(ev.get('cats')).toEqual({ affinity: 1, shown: 2 });
+    expect(ev.get('music')).toEqual({ affinity: -1, shown: 2 });
+    expect(topicEvidenceOf(state, { actor: 'u:tb-ev', nowMs: NOW })).toEqual(new Map());
+  });
+
+  it('evidence covers only the views the feature store keeps, so old views leave it', () => {
+    const state = newFeatureState();
+    const ids = Array.from({ length: 60 }, (_, i) => `tb-o${i}`);
+    const catalog = Catalog.fromVideos(ids.map((id, i) => video(id, { hashtags: [i < 10 ? 'old' : 'new'] })));
+    for (const [i, id] of ids.entries()) {
+      const tags = [i < 10 ? 'old' : 'new'];
+      applyExample(state, 'u:tb-old', { id, author: 'a', tags, durationBucket: 1, uploadMs: 0 }, NOW - 60_000 + i, {
+        longView: 1,
+      });
+    }
+    const ev = topicEvidenceOf(state, { actor: 'u:tb-old', nowMs: NOW }, catalog);
+    expect(ev.get('old')).toBeUndefined();
+    expect(ev.get('new')).toEqual({ affinity: 50, shown: 50 });
   });
 });

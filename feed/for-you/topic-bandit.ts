@@ -1,15 +1,16 @@
 /**
- * Cold-start topic exploration: Thompson sampling over the viewer's hashtags, from the online
- * interests alone (no model). Each hashtag's evidence is the viewer's decayed affinity to it (the sum
- * of what their views of it said, `signalsOf`: watch fraction, quick swipes, likes…) and how many of
- * their recent impressions carried it; the mean affinity per impression, shrunk to a prior (higher for
- * a hashtag they picked at sign-up), is the hashtag's estimated appeal. Each request draws one sample
- * per hashtag from that estimate's uncertainty: a hashtag shown a few times keeps a wide draw (it gets
- * tried), one shown often and swiped away sinks, one watched to the end rises after a handful of
- * views. The fallback scorer weighs every candidate by its hashtag's draw and the interests source
- * draws from the best drawn hashtags, so the first pages spread over topics and the next ones follow
- * what the viewer's watching says, instead of summed affinities (which favour whatever was shown most)
- * under a popularity factor.
+ * Topic exploration: Thompson sampling over the viewer's hashtags, from the online interests alone
+ * (no model). Each hashtag's evidence is what the viewer's last 50 views of it said (the sum of each
+ * view's affinity, `signalsOf`: watch fraction, quick swipes, likes…) and how many of those views
+ * carried it; the mean affinity per impression, shrunk to a prior (higher for a hashtag they picked at
+ * sign-up), is the hashtag's estimated appeal. Each request draws one sample per hashtag from that
+ * estimate's uncertainty: a hashtag shown a few times keeps a wide draw (it gets tried), one shown
+ * often and swiped away sinks, one watched to the end rises after a handful of views. The fallback
+ * scorer weighs every candidate by its hashtag's draw (and, with `ranker_weight`, so does a trained
+ * ranker's score) and the interests source draws from the best drawn hashtags, so the first pages
+ * spread over topics and the next ones follow what the viewer's watching says, instead of summed
+ * affinities (which favour whatever was shown most) under a popularity factor. By default only the
+ * cold start is served (`cold_impressions`); `warm` serves every viewer.
  */
 import { z } from 'zod';
 import { seededRandom } from '../../core/random.ts';
@@ -38,12 +39,23 @@ export const TOPIC_BANDIT_SCHEMA = z
      */
     popularity_power: z.number().min(0).max(1).default(1),
     /**
-     * The bandit serves viewers with fewer recent impressions than this (the feature store keeps the
-     * last 50): while their whole history is in them, affinity and impressions cover the same views.
-     * Past it, three days of affinity over the last 50 impressions would favour topics shown earlier,
-     * so the learned tags (summed affinity) take over.
+     * Without `warm`, the bandit serves only viewers with fewer recent impressions than this (the
+     * feature store keeps the last 50), and the learned tags (summed affinity) serve the others.
      */
     cold_impressions: z.number().int().min(0).max(50).default(50),
+    /**
+     * Serve every viewer, past the cold start too. The evidence is the viewer's last 50 views either
+     * way (affinity and impressions over the same views, `topicEvidenceOf`), so it stays an affinity per
+     * impression however long the history, and follows a taste that moves.
+     */
+    warm: z.boolean().default(false),
+    /**
+     * How strongly a hashtag's draw moves a trained ranker's score, in the units of its log value (the
+     * score gains the value model's ranker_weight × this × the draw, as the fallback's log value gains
+     * `weight` × the draw); 0 = the ranker alone. The ranker learnt from logged impressions what
+     * engages on average; the draw is what this viewer's own views said about the topic.
+     */
+    ranker_weight: z.number().min(0).max(20).default(0),
   })
   .prefault({});
 export type TopicBanditSettings = z.infer<typeof TOPIC_BANDIT_SCHEMA>;
@@ -62,8 +74,8 @@ export function topicPosterior(
 ): { mean: number; views: number } {
   const prior = picked ? s.picked_prior : s.prior;
   const affinity = e?.affinity ?? 0;
-  // Views older than the recent impressions still count through the affinity: never fewer views than
-  // it takes to reach that affinity at about two units a view.
+  // Never fewer views than it takes to reach that affinity at about two units a view (evidence built
+  // from summed affinities rather than from the same views).
   const shown = Math.max(e?.shown ?? 0, Math.abs(affinity) / 2);
   const views = shown + s.prior_views;
   return { mean: (affinity + prior * s.prior_views) / views, views };
@@ -81,15 +93,23 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-/** Whether the bandit serves this viewer: on, and their history still within the recent impressions. */
-const isCold = (query: FeedQuery, s: TopicBanditSettings) =>
-  s.weight > 0 && query.viewer.recentImpressions.size < s.cold_impressions;
+/** Whether the bandit serves this viewer: on, and either every viewer or their history still within the recent impressions. */
+const serves = (query: FeedQuery, s: TopicBanditSettings) =>
+  s.weight > 0 && (s.warm || query.viewer.recentImpressions.size < s.cold_impressions);
 
 /** A request's draws: `of(tag)` is the hashtag's sampled appeal, drawn once per request and hashtag. */
 export interface TopicDraws {
   weight: number;
+  /** The draw's weight in a trained ranker's score (`ranker_weight`). */
+  rankerWeight: number;
   popularityPower: number;
   of(tag: string): number;
+  /**
+   * The draw of a known hashtag (evidence or picked); for any other, the prior mean without a draw.
+   * What a trained ranker's score adds: it explores only what the viewer's views or picks put in
+   * play, and a viewer nothing is known about keeps the ranker's order.
+   */
+  ofKnown(tag: string): number;
   /** The known hashtags (evidence or picked), best draw first. */
   ranked(): string[];
 }
@@ -105,7 +125,7 @@ export function topicDraws(query: FeedQuery): TopicDraws | undefined {
   const cached = memo.get(query);
   if (cached !== undefined) return cached ?? undefined;
   const s = banditSettings(query.settings);
-  if (!isCold(query, s)) {
+  if (!serves(query, s)) {
     memo.set(query, null);
     return undefined;
   }
@@ -126,10 +146,13 @@ export function topicDraws(query: FeedQuery): TopicDraws | undefined {
   // Draw the known hashtags first, in a fixed order, so a request's draws do not depend on candidate order.
   const known = [...new Set([...evidence.keys(), ...picked])].sort();
   for (const t of known) of(t);
+  const knownSet = new Set(known);
   const out: TopicDraws = {
     weight: s.weight,
+    rankerWeight: s.ranker_weight,
     popularityPower: s.popularity_power,
     of,
+    ofKnown: (tag) => (knownSet.has(tag.toLowerCase()) ? of(tag) : s.prior),
     ranked: () => [...known].sort((a, b) => of(b) - of(a)),
   };
   memo.set(query, out);
@@ -139,7 +162,7 @@ export function topicDraws(query: FeedQuery): TopicDraws | undefined {
 /** The hashtags ordered by posterior mean (no draw): what the scored list's cache key follows. */
 export function topicLeaders(query: FeedQuery, n: number): string[] {
   const s = banditSettings(query.settings);
-  if (!isCold(query, s)) return [];
+  if (!serves(query, s)) return [];
   const picked = new Set(query.viewer.interests.map((t) => t.toLowerCase()));
   const ev = query.viewer.topicEvidence;
   return [...ev.keys()]
@@ -147,4 +170,11 @@ export function topicLeaders(query: FeedQuery, n: number): string[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([t]) => t);
+}
+
+/** A video's topic draw: its best hashtag's (0 without hashtags). */
+export function topicOf(tags: readonly string[], of: (tag: string) => number): number {
+  let best = Number.NEGATIVE_INFINITY;
+  for (const t of tags) best = Math.max(best, of(t));
+  return Number.isFinite(best) ? best : 0;
 }

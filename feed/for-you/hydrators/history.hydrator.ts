@@ -1,5 +1,6 @@
-import { decayedValue, type FeatureState, strongestTags } from '../../../feature-store/definitions.ts';
+import { type FeatureState, strongestTags } from '../../../feature-store/definitions.ts';
 import type { FeatureStore } from '../../../feature-store/ports.ts';
+import { viewAffinity } from '../../../feature-store/signals.ts';
 import type { Catalog } from '../../../retrieval/catalog.ts';
 import type { FeedQuery, QueryHydrator, TopicEvidence } from '../types.ts';
 import { viewerStateOf } from './viewer-state.ts';
@@ -8,8 +9,11 @@ import { viewerStateOf } from './viewer-state.ts';
 export const LEARNED_TAGS = 8;
 
 /**
- * Per hashtag: the viewer's decayed affinity and how many of their recent impressions carried it (the
- * topic bandit's evidence). Without the catalogue the impressions' hashtags are unknown (counts 0).
+ * Per hashtag: what the viewer's last views of it said (the sum of each view's affinity, `viewAffinity`)
+ * and how many of those views carried it (the topic bandit's evidence). Affinity and impressions cover
+ * the same views (the feature store keeps each viewer's newest 50), so their ratio is an affinity per
+ * impression however long the history is, and it follows a taste that moves. Without the catalogue the
+ * views' hashtags are unknown (no evidence).
  */
 export function topicEvidenceOf(
   state: FeatureState,
@@ -18,20 +22,18 @@ export function topicEvidenceOf(
 ): Map<string, TopicEvidence> {
   const out = new Map<string, TopicEvidence>();
   const us = state.users.get(query.actor);
-  if (!us) return out;
-  const at = (t: string) => {
-    let e = out.get(t);
-    if (!e) {
-      e = { affinity: 0, shown: 0 };
+  if (!us || !catalog) return out;
+  for (const [videoId, view] of us.views) {
+    const tags = catalog.get(String(videoId))?.hashtags ?? [];
+    if (tags.length === 0) continue;
+    const a = viewAffinity(view);
+    for (const t of new Set(tags.map((x) => x.toLowerCase()))) {
+      const e = out.get(t) ?? { affinity: 0, shown: 0 };
+      e.affinity += a;
+      e.shown++;
       out.set(t, e);
     }
-    return e;
-  };
-  for (const [tag, a] of us.tagAffinity)
-    at(String(tag).toLowerCase()).affinity += decayedValue(a, state.config.affinityHalfLifeMs, query.nowMs);
-  if (catalog)
-    for (const r of us.recent)
-      for (const t of catalog.get(String(r.video))?.hashtags ?? []) at(t.toLowerCase()).shown++;
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@ import { combinedScore } from '../../../ranking/value-model.ts';
 import { popularity } from '../../../retrieval/catalog.ts';
 import { settingsOf } from '../../pipeline/settings.ts';
 import { positiveSeeds } from '../sources/history.ts';
-import { topicDraws } from '../topic-bandit.ts';
+import { topicDraws, topicOf } from '../topic-bandit.ts';
 import type { Scorer } from '../types.ts';
 import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
 
@@ -55,10 +55,3 @@ export const fallbackScorer: Scorer = {
     }
   },
 };
-
-/** A video's topic draw: its best hashtag's (0 without hashtags). */
-function topicOf(tags: readonly string[], of: (tag: string) => number): number {
-  let best = Number.NEGATIVE_INFINITY;
-  for (const t of tags) best = Math.max(best, of(t));
-  return Number.isFinite(best) ? best : 0;
-}

@@ -1,6 +1,7 @@
 import type { PinnedRankers, RankerSource } from '../../../ranking/ranker-holder.ts';
 import { combinedScore, valueBreakdown } from '../../../ranking/value-model.ts';
 import { settingsOf } from '../../pipeline/settings.ts';
+import { topicDraws, topicOf } from '../topic-bandit.ts';
 import type { Scorer } from '../types.ts';
 import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
 
@@ -9,7 +10,11 @@ import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
  * the request's (arm-resolved) head weights, and the value is combined with the candidate's retrieval
  * prior (`combinedScore`). Throws when no model is loaded or features are missing, so the pipeline
  * falls back. An arm that pins `value_model.ranker_version` is scored by that version once `pinned` has
- * loaded it (production until then); the version that scored is what the serve log records.
+ * loaded it (production until then); the version that scored is what the serve log records. With the
+ * topic bandit's `ranker_weight`, each score also gains the value model's ranker_weight × that weight ×
+ * the draw of the video's best hashtag (`topic-bandit.ts`; the prior mean for a hashtag the viewer's
+ * views and picks say nothing of), the term the fallback scorer's log value carries, recorded as the
+ * `topic` value term.
  */
 export function modelScorer(holder: RankerSource, pinned?: PinnedRankers): Scorer {
   const used = new WeakMap<object, string>();
@@ -34,6 +39,8 @@ export function modelScorer(holder: RankerSource, pinned?: PinnedRankers): Score
         videoIds: candidates.map((c) => c.video.id),
       });
       const { weights, combine } = settingsOf(query.settings, VALUE_MODEL_SETTINGS);
+      const draws = topicDraws(query);
+      const topicWeight = draws ? combine.ranker_weight * draws.rankerWeight : 0;
       const columns = Object.entries(heads);
       candidates.forEach((c, i) => {
         const h: Record<string, number> = {};
@@ -42,6 +49,11 @@ export function modelScorer(holder: RankerSource, pinned?: PinnedRankers): Score
         c.heads = h;
         c.valueTerms = { ...v.terms, value: v.value, prior: c.prior ?? 0 };
         c.score = combinedScore(c.prior ?? 0, v.value, combine);
+        if (draws && topicWeight > 0) {
+          const topic = topicOf(c.video.hashtags, draws.ofKnown);
+          c.valueTerms.topic = topic;
+          c.score += topicWeight * topic;
+        }
       });
     },
   };
