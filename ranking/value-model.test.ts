@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FEATURE_NAMES } from '../feature-store/definitions.ts';
 import { modelScorer } from '../feed/for-you/scorers/model.scorer.ts';
 import { VALUE_MODEL_SETTINGS } from '../feed/for-you/scorers/value-model.settings.ts';
 import { candidate, query, testSettingsOf, video } from '../feed/for-you/testing/fixtures.ts';
@@ -48,5 +49,46 @@ describe('value model: retrieval prior × ranker value', () => {
     const b = candidate(video('b'), { prior: 0, features: new Float32Array([0.2]) });
     await modelScorer(holder).score(q, [a, b]);
     expect(b.score).toBeGreaterThan(a.score);
+  });
+
+  it('reads median_features at the request median, so exposure no longer orders the candidates', async () => {
+    const d = FEATURE_NAMES.length;
+    const imp = FEATURE_NAMES.indexOf('v_log_impressions_7d');
+    const taste = FEATURE_NAMES.indexOf('x_tag_affinity_mean');
+    const holder = new RankerHolder();
+    // longView = 0.1 × log impressions + taste.
+    holder.swap({
+      version: 'r',
+      featureDims: d,
+      predict: async (x, n) => ({
+        longView: Float32Array.from({ length: n }, (_, i) => 0.1 * x[i * d + imp]! + x[i * d + taste]!),
+      }),
+    });
+    const make = () =>
+      [
+        [9, 0.1],
+        [5, 0.2],
+        [1, 0.3],
+      ].map(([logImp, t], i) => {
+        const f = new Float32Array(d);
+        f[imp] = logImp!;
+        f[taste] = t!;
+        return candidate(video(`med-${i}`), { features: f });
+      });
+    const withMedian = (median_features: string[]) => {
+      const q = query();
+      q.settings = { ...q.settings, value_model: { weights: { longView: 1 }, combine, median_features } };
+      return q;
+    };
+    const asIs = make();
+    await modelScorer(holder).score(withMedian([]), asIs);
+    expect(asIs[0]!.score).toBeGreaterThan(asIs[2]!.score);
+    const atMedian = make();
+    await modelScorer(holder).score(withMedian(['v_log_impressions_7d']), atMedian);
+    expect(atMedian[2]!.score).toBeGreaterThan(atMedian[1]!.score);
+    expect(atMedian[1]!.score).toBeGreaterThan(atMedian[0]!.score);
+    expect(atMedian[1]!.heads!.longView).toBeCloseTo(0.7, 5);
+    // The candidates keep their own features.
+    expect(atMedian[0]!.features![imp]).toBe(9);
   });
 });

@@ -1,3 +1,4 @@
+import { FEATURE_NAMES } from '../../../feature-store/definitions.ts';
 import type { PinnedRankers, RankerSource } from '../../../ranking/ranker-holder.ts';
 import { combinedScore, valueBreakdown } from '../../../ranking/value-model.ts';
 import { settingsOf } from '../../pipeline/settings.ts';
@@ -14,7 +15,8 @@ import { VALUE_MODEL_SETTINGS } from './value-model.settings.ts';
  * topic bandit's `ranker_weight`, each score also gains the value model's ranker_weight × that weight ×
  * the draw of the video's best hashtag (`topic-bandit.ts`; the prior mean for a hashtag the viewer's
  * views and picks say nothing of), the term the fallback scorer's log value carries, recorded as the
- * `topic` value term.
+ * `topic` value term. Features named in `median_features` are read at the
+ * request's median (the candidates' own features stay as hydrated).
  */
 export function modelScorer(holder: RankerSource, pinned?: PinnedRankers): Scorer {
   const used = new WeakMap<object, string>();
@@ -34,6 +36,8 @@ export function modelScorer(holder: RankerSource, pinned?: PinnedRankers): Score
         if (!c.features || c.features.length !== d) throw new Error(`features missing or not ${d} wide`);
         x.set(c.features, i * d);
       });
+      const { median_features: atMedian } = settingsOf(query.settings, VALUE_MODEL_SETTINGS);
+      for (const name of atMedian ?? []) readAtMedian(x, d, candidates.length, FEATURE_NAMES.indexOf(name));
       const heads = await model.predict(x, candidates.length, {
         ...(query.userId ? { userId: query.userId } : {}),
         videoIds: candidates.map((c) => c.video.id),
@@ -57,4 +61,12 @@ export function modelScorer(holder: RankerSource, pinned?: PinnedRankers): Score
       });
     },
   };
+}
+
+/** Sets column `j` of the n × d rows to its median over the rows (the upper one for an even n). */
+function readAtMedian(x: Float32Array, d: number, n: number, j: number): void {
+  if (j < 0 || j >= d || n === 0) return;
+  const col = Array.from({ length: n }, (_, i) => x[i * d + j]!).sort((a, b) => a - b);
+  const m = col[Math.floor(n / 2)]!;
+  for (let i = 0; i < n; i++) x[i * d + j] = m;
 }

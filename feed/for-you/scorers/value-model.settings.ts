@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FEATURE_NAMES } from '../../../feature-store/definitions.ts';
 import { combineSchema, valueWeightsSchema } from '../../../ranking/value-model.ts';
 import { slot } from '../../pipeline/settings.ts';
 
@@ -15,5 +16,13 @@ export const VALUE_MODEL_SETTINGS = slot(
     weights: valueWeightsSchema,
     combine: combineSchema.default(combineSchema.parse({})),
     ranker_version: z.string().min(1).nullable().default(null),
+    /**
+     * Ranker features read at the request's median over its candidates instead of each candidate's
+     * own value (model.scorer.ts). For exposure counts: logged watching rises with how often a video
+     * was shown (people herd on what is popular), so a ranker trained on the platform's own log credits
+     * exposure with what the viewer's taste does not explain; reading every candidate at the same
+     * exposure ranks them by the rest (a do-intervention on exposure). Empty = every feature as is.
+     */
+    median_features: z.array(z.enum(FEATURE_NAMES)).default([]),
   }),
 );
