@@ -170,15 +170,21 @@ export class VideoCounters {
    */
   async recoverIfLost(marginMs: number, before: number): Promise<number | undefined> {
     if (!(await this.#cache.setIfAbsent(ALIVE, '1', 0))) return undefined;
-    const outbox = counterOutboxRepo(this.#db);
-    const leftover = await outbox.listBefore(before, 10_000);
-    const since = Math.max(0, (await this.lastFlushAt()) - marginMs);
-    const n = await this.reconcileSince(
-      since,
-      leftover.map((r) => r.videoId),
-    );
-    await outbox.removeMany(leftover.map((r) => r.id));
-    return n;
+    try {
+      const outbox = counterOutboxRepo(this.#db);
+      const leftover = await outbox.listBefore(before, 10_000);
+      const since = Math.max(0, (await this.lastFlushAt()) - marginMs);
+      const n = await this.reconcileSince(
+        since,
+        leftover.map((r) => r.videoId),
+      );
+      await outbox.removeMany(leftover.map((r) => r.id));
+      return n;
+    } catch (err) {
+      // Not recovered: the marker goes, so the next call recounts again.
+      await this.#cache.del(ALIVE).catch(() => {});
+      throw err;
+    }
   }
 
   /** Current counts of each video (zeros for a video never counted). */

@@ -55,11 +55,15 @@ export function engagementBackground(opts: { featureStore: FeatureStore; flushMs
           else if (n.rows > 0) log.log.info(n, 'applied counter changes a stopped process had not deleted are deleted');
         };
         let running: Promise<unknown> = recover(deps.clock.now()).catch((err) =>
-          log.failed(err, 'recounting the counters at start failed; they stay as flushed'),
+          log.failed(err, 'recounting the counters at start failed; the next tick tries again'),
         );
         const timer = setInterval(() => {
           running = running
-            .then(sweep)
+            .then(() =>
+              sweep().catch((err) =>
+                log.failed(err, 'applying the counter outbox failed; its rows stay for the next tick'),
+              ),
+            )
             .then(flushAll)
             .catch((err) => {
               log.failed(err, 'counter flush failed; the videos stay dirty and the next tick retries them');

@@ -106,6 +106,15 @@ export function describeCounterOutbox(kind: 'embedded' | 'scaled'): void {
       expect((await f.counters.get(['v1'])).get('v1')!.likes).toBe(1);
     });
 
+    it('tries the recount again on the next call when it failed', async () => {
+      await likesService(f).like('b', 'v1');
+      await f.metadata.run('ALTER TABLE video_counters RENAME TO vc_away');
+      await expect(f.counters.recoverIfLost(10_000, f.clock.now())).rejects.toThrow();
+      await f.metadata.run('ALTER TABLE vc_away RENAME TO video_counters');
+      expect(await f.counters.recoverIfLost(10_000, f.clock.now())).toBe(1);
+      expect((await f.counters.get(['v1'])).get('v1')!.likes).toBe(1);
+    });
+
     it('recounts from the records when the cache lost the counters, and drops the outbox rows the recount has', async () => {
       const likes = likesService(f);
       await likes.like('a', 'v1');
