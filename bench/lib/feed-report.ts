@@ -20,9 +20,9 @@ export interface SetResult extends CurveSummary {
   catalog_refresh_ms: number;
   seed_s: number;
   index_build_s: number;
-  /** Peak RSS of the server process while serving (after seeding and index build). */
   /** Building the similar-items neighbour table after the index was installed (a background job). */
   neighbour_table_s: number;
+  /** Peak RSS of the server process while serving (after seeding and index build). */
   peak_rss_mb: number;
   /** After the load: where the memory is (V8 heap, external and array buffers, the rest native). */
   memory_mb: MemoryMb;
