@@ -150,6 +150,9 @@ interface ViewerContext {
   /** Sum of the viewer's positive decayed author affinities. */
   authorTotal: number;
   recent: Set<string | number>;
+  /** Where one video's and its author's decayed counters are read into (reused per video). */
+  videoScratch: Float64Array;
+  authorScratch: Float64Array;
 }
 
 /** The global rate of each counter slot over the long horizon: what a video with no impressions is assumed to have. */
@@ -194,7 +197,17 @@ function viewerContext(state: FeatureState, user: FeatureUser, timeMs: number): 
     }
   }
   const recent = new Set<string | number>(us ? us.recent.map((r) => r.video) : []);
-  return { state, timeMs, priors, head, us, authorTotal, recent };
+  return {
+    state,
+    timeMs,
+    priors,
+    head,
+    us,
+    authorTotal,
+    recent,
+    videoScratch: new Float64Array(2 * SLOTS),
+    authorScratch: new Float64Array(2 * SLOTS),
+  };
 }
 
 function videoFeatures(ctx: ViewerContext, video: FeatureVideo, out: Float32Array): void {
@@ -203,7 +216,7 @@ function videoFeatures(ctx: ViewerContext, video: FeatureVideo, out: Float32Arra
   for (let i = 0; i < 10; i++) out[i] = ctx.head[i]!;
   out[10] = video.durationBucket / DURATION_BUCKET_MAX;
   out[11] = video.uploadMs > 0 ? log1p(Math.max(0, timeMs - video.uploadMs) / 3_600_000) : 0;
-  const vc = read(state.videos.get(video.id), cfg, timeMs);
+  const vc = read(state.videos.get(video.id), cfg, timeMs, ctx.videoScratch);
   const vImp1 = vc[IMP]!;
   const vImp7 = vc[SLOTS + IMP]!;
   out[12] = log1p(vImp1);
@@ -213,7 +226,7 @@ function videoFeatures(ctx: ViewerContext, video: FeatureVideo, out: Float32Arra
   out[16] = longRate7d(vc, priors);
   out[17] = rate(vc[SLOTS + LIKE]!, vImp7, priors[LIKE]!) * 10;
   out[18] = rate(vc[SLOTS + HATE]!, vImp7, priors[HATE]!) * 100;
-  const ac = read(state.authors.get(video.author), cfg, timeMs);
+  const ac = read(state.authors.get(video.author), cfg, timeMs, ctx.authorScratch);
   const aImp7 = ac[SLOTS + IMP]!;
   out[AUTHOR_START] = log1p(aImp7);
   out[AUTHOR_START + 1] = rate(ac[SLOTS + LONG]!, aImp7, priors[LONG]!);

@@ -53,10 +53,15 @@ export interface ValueBreakdown {
  * The value of showing an item: Σ weight(head) × prediction(head). Heads without a weight, and weights
  * without a prediction, contribute nothing, so a model with fewer heads still scores.
  */
-export function valueBreakdown(heads: Readonly<Record<string, number>>, weights: ValueWeights): ValueBreakdown {
+export function valueBreakdown(
+  heads: Readonly<Record<string, number>>,
+  weights: ValueWeights,
+  /** `Object.entries(weights)`, when the caller scores many candidates with the same weights. */
+  entries: readonly (readonly [string, number])[] = Object.entries(weights),
+): ValueBreakdown {
   let value = 0;
   const terms: Record<string, number> = {};
-  for (const [head, w] of Object.entries(weights)) {
+  for (const [head, w] of entries) {
     const p = heads[head];
     if (p === undefined || !Number.isFinite(p)) continue;
     terms[head] = w * p;

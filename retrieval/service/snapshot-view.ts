@@ -81,12 +81,13 @@ function createView(s: IndexSnapshot, now: () => number): RetrievalView {
       });
     },
     async affinities(vector, videoIds) {
+      const { keyOf, vectors, dims } = s;
       return videoIds.map((id) => {
-        const key = s.keyOf.get(id);
-        const row = key === undefined ? undefined : s.vectors[key];
+        const key = keyOf.get(id);
+        const row = key === undefined ? undefined : vectors[key];
         if (!row) return undefined;
         let dot = 0;
-        for (let j = 0; j < s.dims; j++) dot += vector[j]! * row[j]!;
+        for (let j = 0; j < dims; j++) dot += vector[j]! * row[j]!;
         return dot;
       });
     },

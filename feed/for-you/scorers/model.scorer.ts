@@ -46,10 +46,11 @@ export function modelScorer(holder: RankerSource, pinned?: PinnedRankers): Score
       const draws = topicDraws(query);
       const topicWeight = draws ? combine.ranker_weight * draws.rankerWeight : 0;
       const columns = Object.entries(heads);
+      const weighted = Object.entries(weights);
       candidates.forEach((c, i) => {
         const h: Record<string, number> = {};
         for (const [name, arr] of columns) h[name] = arr[i]!;
-        const v = valueBreakdown(h, weights);
+        const v = valueBreakdown(h, weights, weighted);
         c.heads = h;
         c.valueTerms = { ...v.terms, value: v.value, prior: c.prior ?? 0 };
         c.score = combinedScore(c.prior ?? 0, v.value, combine);

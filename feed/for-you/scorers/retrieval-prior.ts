@@ -24,19 +24,26 @@ export async function scoreRetrievalPrior(query: FeedQuery, candidates: Candidat
   const { combine } = settingsOf(query.settings, VALUE_MODEL_SETTINGS);
   const t = s.queryTower ? combine.retrieval_temperature : combine.content_temperature;
   // The ANN already scored its own hits with this query vector; the index scores the rest in one call.
-  const known = candidates.map((c) => c.sources.find((x) => isQueryAnn(x.source))?.score);
-  const ask = candidates.filter((_, i) => known[i] === undefined);
-  const asked =
-    ask.length > 0
-      ? await s.affinities(
-          q,
-          ask.map((c) => c.video.id),
-        )
-      : [];
+  const known: (number | undefined)[] = new Array(candidates.length);
+  const askIds: string[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    let score: number | undefined;
+    for (const x of c.sources) {
+      if (isQueryAnn(x.source)) {
+        score = x.score;
+        break;
+      }
+    }
+    known[i] = score;
+    if (score === undefined) askIds.push(c.video.id);
+  }
+  const asked = askIds.length > 0 ? await s.affinities(q, askIds) : [];
   let next = 0;
   let lowest = Number.POSITIVE_INFINITY;
   const missing: Candidate[] = [];
-  for (const [i, c] of candidates.entries()) {
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
     const a = known[i] ?? asked[next++];
     if (a === undefined) {
       missing.push(c);

@@ -31,7 +31,8 @@ export interface ServedItemSink {
  */
 export function servedFeatures(query: FeedQuery, c: Candidate): Record<string, number> {
   const out: Record<string, number> = {};
-  if (c.features) for (const [i, n] of FEATURE_NAMES.entries()) out[n] = c.features[i]!;
+  const f = c.features;
+  if (f) for (let i = 0; i < FEATURE_NAMES.length; i++) out[FEATURE_NAMES[i]!] = f[i]!;
   for (const [h, p] of Object.entries(c.heads ?? {})) out[`head:${h}`] = p;
   out.score = c.score;
   for (const s of c.sources) out[`source:${s.source}`] = s.rank;
