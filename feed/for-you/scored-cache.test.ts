@@ -6,7 +6,7 @@ import { catalogCandidates, SAFETY_FILTERS } from './pipelines.ts';
 import { viewerScoredCache } from './scored-cache.ts';
 import { fallbackScorer } from './scorers/fallback.scorer.ts';
 import { topSelector } from './selector.ts';
-import { ids, NOW, query, video } from './testing/fixtures.ts';
+import { candidate, ids, NOW, query, video } from './testing/fixtures.ts';
 import type { CandidateSource, FeedQuery, PipelineConfig, Scorer } from './types.ts';
 
 function setup(opts: { ttlMs?: number; scorer?: Scorer } = {}) {
@@ -140,5 +140,48 @@ describe('the per-viewer scored list', () => {
     await off.run(query());
     expect((await off.run(query())).trace.scoredCache).toBeUndefined();
     expect(off.cache.size).toBe(0);
+  });
+
+  it('drops expired lists when another viewer stores one, and keeps at most maxViewers', async () => {
+    let t = 0;
+    const cache = viewerScoredCache({
+      catalog: { get: (id: string) => video(id) },
+      ranker: { current: () => undefined },
+      ttlMs: 1_000,
+      maxViewers: 3,
+      now: () => t,
+    });
+    const store = (actor: string) => {
+      const q = query({ actor });
+      cache.set(cache.key(q)!, [candidate(video('v1'))], q, 'm');
+    };
+    store('u:a');
+    t = 500;
+    store('u:b');
+    t = 1_200;
+    store('u:c');
+    // u:a's list expired at 1,000: gone; u:b's is still live.
+    expect(cache.size).toBe(2);
+    expect(cache.get(cache.key(query({ actor: 'u:b' }))!, query({ actor: 'u:b' }))).toBeDefined();
+    store('u:d');
+    store('u:e');
+    expect(cache.size).toBe(3);
+    expect(cache.get(cache.key(query({ actor: 'u:b' }))!, query({ actor: 'u:b' }))).toBeUndefined();
+    expect(cache.get(cache.key(query({ actor: 'u:e' }))!, query({ actor: 'u:e' }))?.scored).toHaveLength(1);
+  });
+
+  it("keeps a copy of each stored candidate's features, equal to them, not a view of the request's buffer", () => {
+    const cache = viewerScoredCache({
+      catalog: { get: (id: string) => video(id) },
+      ranker: { current: () => undefined },
+    });
+    const buffer = new Float32Array(8).map((_, i) => i);
+    const c = candidate(video('v1'), { features: buffer.subarray(4, 8) });
+    const q = query();
+    cache.set(cache.key(q)!, [c], q, 'm');
+    const stored = cache.get(cache.key(q)!, q)!.scored[0]!.features!;
+    expect([...stored]).toEqual([4, 5, 6, 7]);
+    expect(stored.buffer).not.toBe(buffer.buffer);
+    expect(stored.buffer.byteLength).toBe(4 * 4);
   });
 });

@@ -6,7 +6,7 @@ import type { Candidate, FeedQuery } from './types.ts';
 
 /** How long a viewer's scored list serves their next pages; global signals (counters, trending) lag by up to this. */
 export const SCORED_CACHE_TTL_MS = 10_000;
-/** Viewers whose lists are kept (least recently stored dropped first): about 40 KB each. */
+/** Viewers whose lists are kept (least recently stored dropped first, and every list once expired). */
 const MAX_VIEWERS = 1_000;
 /** Best-scored candidates kept per viewer: a session's next three pages of 10 with room for the filters. */
 const KEEP = 60;
@@ -97,11 +97,20 @@ export function viewerScoredCache(opts: {
         // Exploration picks are kept whatever their score: the exploration slot places them.
         if (i >= keep && !(c.propensity < 1 && c.sources.length === 1)) return;
         const { live: _live, ...copy } = c;
+        // The features are a view into the whole request's feature buffer (every ranked candidate's
+        // row); a copy of the kept row lets that buffer go with the request.
+        if (copy.features) copy.features = copy.features.slice();
         items.push({ c: { ...copy, rules: [] }, score: c.score, rules: [...c.rules] });
       });
+      const t = now();
       byViewer.delete(query.actor);
-      if (byViewer.size >= max) byViewer.delete(byViewer.keys().next().value!);
-      byViewer.set(query.actor, { key, at: now(), modelVersion, items });
+      // Lists are in the order they were stored: expired ones are dropped from the front, so the map
+      // holds the viewers of the last `ttl` ms, not the last `max` viewers whatever their age.
+      for (const [actor, e] of byViewer) {
+        if (t - e.at <= ttl && byViewer.size < max) break;
+        byViewer.delete(actor);
+      }
+      byViewer.set(query.actor, { key, at: t, modelVersion, items });
     },
   };
 }
