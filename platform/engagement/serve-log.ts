@@ -1,5 +1,5 @@
 import type { MetadataStore, SqlValue } from '../../core/metadata/ports.ts';
-import { inList } from '../../core/metadata/sql.ts';
+import { valuesList } from '../../core/metadata/sql.ts';
 import type { Component, Telemetry } from '../../core/telemetry/telemetry.ts';
 import { labelViews, type PairEvent } from '../../feature-store/label-views.ts';
 import { type Labels, labelsOf } from '../../feature-store/signals.ts';
@@ -95,13 +95,25 @@ export class ServeLog {
   }
 }
 
+/** The insert statement of `rows` served items, by row count: built (and hashed by the statement cache) once. */
+const insertSql = new Map<number, string>();
+function insertOf(rows: number): string {
+  let sql = insertSql.get(rows);
+  if (sql === undefined) {
+    sql = `INSERT INTO served_items (request_id, position, user_id, video_id, model_version, index_version, propensity,
+           features, served_at) VALUES ${valuesList(rows, COLUMNS)} ON CONFLICT DO NOTHING`;
+    insertSql.set(rows, sql);
+  }
+  return sql;
+}
+
 /** Inserts served items in one transaction; a (request_id, position) already stored is kept as is. */
 export async function writeServed(db: MetadataStore, items: readonly ServedItem[]): Promise<number> {
   await db.transaction(async (tx) => {
     for (let i = 0; i < items.length; i += ROWS_PER_INSERT) {
       const chunk = items.slice(i, i + ROWS_PER_INSERT);
       const params: SqlValue[] = [];
-      const rows = chunk.map((it, r) => {
+      for (const it of chunk) {
         params.push(
           it.requestId,
           it.position,
@@ -113,13 +125,8 @@ export async function writeServed(db: MetadataStore, items: readonly ServedItem[
           JSON.stringify(it.features),
           it.servedAt,
         );
-        return `(${inList(COLUMNS, r * COLUMNS + 1)})`;
-      });
-      await tx.run(
-        `INSERT INTO served_items (request_id, position, user_id, video_id, model_version, index_version, propensity,
-           features, served_at) VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
-        params,
-      );
+      }
+      await tx.run(insertOf(chunk.length), params);
     }
   });
   return items.length;
