@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { readExperimentFile } from '../../ab/config.ts';
 import { start, stop } from '../../ab/lifecycle.ts';
+import { inflated, regressionAdjust } from '../../ab/regression.ts';
 import { cuped, meanEstimate, welch } from '../../ab/stats.ts';
 import { openSqliteMetadataStore } from '../../core/metadata/metadata.sqlite.ts';
 import type { MetadataStore } from '../../core/metadata/ports.ts';
@@ -112,30 +113,96 @@ function watchPerSession(t: UserTruth, from: number, to: number): number | undef
   return d.sessions > 0 ? d.watchMs / 1000 / d.sessions : undefined;
 }
 
+/** Watch seconds per served item over days [from, to), or undefined without a session then. */
+function watchPerItem(t: UserTruth, from: number, to: number): number | undefined {
+  const d = sumDays(t, from, to);
+  return d.sessions > 0 && d.served > 0 ? d.watchMs / 1000 / d.served : undefined;
+}
+
+/** Names of the A/B's covariates, in the order of `preCovariates`'s vector. */
+export const LOOP_AB_COVARIATES = [
+  'pre_watch_per_session_s',
+  'last_pre_day_watch_per_session_s',
+  'pre_watch_per_item_s',
+  'pre_sessions',
+  'pre_active_days',
+  'active_last_pre_day',
+  'has_pre_period',
+  'first_active_day',
+] as const;
+
+/**
+ * The facts about a user fixed before the compared days [from, ..) (both arms on the same models until
+ * then), declared before the powered run: the metric over the pre-period [0, from) and over its last
+ * day, its finer form per served item (a session's length is mostly chance, an item's watch much less),
+ * sessions and active days in the pre-period, active on its last day, whether the user had a pre-period
+ * at all, and the first day they were active (arrival: the simulator's, not the arm's). A missing
+ * pre-period value is the pre-period users' mean (its own indicator carries the difference); a missing
+ * last day is 0 beside its indicator.
+ */
+function preCovariates(t: UserTruth, from: number, means: { perSession: number; perItem: number }): number[] {
+  const pre = sumDays(t, 0, from);
+  const last = watchPerSession(t, from - 1, from);
+  const first = t.days.findIndex((d) => d.sessions > 0);
+  return [
+    watchPerSession(t, 0, from) ?? means.perSession,
+    last ?? 0,
+    watchPerItem(t, 0, from) ?? means.perItem,
+    pre.sessions,
+    t.days.slice(0, from).filter((d) => d.sessions > 0).length,
+    last !== undefined ? 1 : 0,
+    pre.sessions > 0 ? 1 : 0,
+    first < 0 ? from : first,
+  ];
+}
+
+const meanOf = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
 /**
  * loop − frozen in watch seconds per session over the compared days [from, to), users randomised:
- * Welch's interval on the raw per-user values, and on CUPED-adjusted ones whose covariate is the user's
- * own watch per session over the pre-period [0, from) (both arms on the same models then; 0 for a user
- * without a pre-period session, pooled over arms as `cuped` documents).
+ * Welch's interval on the raw per-user values; on values regression-adjusted (multi-covariate CUPED,
+ * `ab/regression.ts`, coefficients pooled over arms, the arm means' variance inflated for the fitted
+ * slopes) by `preCovariates`, the primary analysis; and, for comparison with earlier runs, on values
+ * adjusted by classic single-covariate CUPED with the user's own watch per session over the pre-period
+ * [0, from) (0 for a user without a pre-period session, pooled over arms as `cuped` documents).
  */
 export function loopVsFrozen(truths: readonly UserTruth[], from: number, to: number) {
   const rows = truths
     .filter((t) => t.arm === LOOP_ARM || t.arm === FROZEN_ARM)
-    .map((t) => ({ arm: t.arm, y: watchPerSession(t, from, to), x: watchPerSession(t, 0, from) }))
-    .filter((r): r is { arm: string; y: number; x: number | undefined } => r.y !== undefined);
-  const adj = cuped(
-    rows.map((r) => r.y),
+    .map((t) => ({ t, arm: t.arm, y: watchPerSession(t, from, to), x: watchPerSession(t, 0, from) }))
+    .filter((r): r is { t: UserTruth; arm: string; y: number; x: number | undefined } => r.y !== undefined);
+  const y = rows.map((r) => r.y);
+  const means = {
+    perSession: meanOf(rows.flatMap((r) => (r.x !== undefined ? [r.x] : []))),
+    perItem: meanOf(rows.flatMap((r) => watchPerItem(r.t, 0, from) ?? [])),
+  };
+  const reg = regressionAdjust(
+    y,
+    rows.map((r) => preCovariates(r.t, from, means)),
+  );
+  const single = cuped(
+    y,
     rows.map((r) => r.x ?? 0),
   );
   const of = (arm: string, v: (i: number) => number) =>
     meanEstimate(rows.flatMap((r, i) => (r.arm === arm ? [v(i)] : [])));
   const raw = welch(
-    of(FROZEN_ARM, (i) => rows[i]!.y),
-    of(LOOP_ARM, (i) => rows[i]!.y),
+    of(FROZEN_ARM, (i) => y[i]!),
+    of(LOOP_ARM, (i) => y[i]!),
   );
   const adjusted = welch(
-    of(FROZEN_ARM, (i) => adj.adjusted[i]!),
-    of(LOOP_ARM, (i) => adj.adjusted[i]!),
+    inflated(
+      of(FROZEN_ARM, (i) => reg.adjusted[i]!),
+      reg.varianceInflation,
+    ),
+    inflated(
+      of(LOOP_ARM, (i) => reg.adjusted[i]!),
+      reg.varianceInflation,
+    ),
+  );
+  const classic = welch(
+    of(FROZEN_ARM, (i) => single.adjusted[i]!),
+    of(LOOP_ARM, (i) => single.adjusted[i]!),
   );
   const count = (arm: string) => rows.filter((r) => r.arm === arm).length;
   return {
@@ -145,6 +212,13 @@ export function loopVsFrozen(truths: readonly UserTruth[], from: number, to: num
     loop: raw.treatment,
     frozen: raw.control,
     raw,
-    cuped: { theta: adj.theta, variance_reduction: adj.varianceReduction, ...adjusted },
+    adjusted: {
+      covariates: Object.fromEntries(LOOP_AB_COVARIATES.map((name, j) => [name, reg.beta[j]!])),
+      used: reg.used,
+      variance_reduction: reg.varianceReduction,
+      variance_inflation: reg.varianceInflation,
+      ...adjusted,
+    },
+    cuped: { theta: single.theta, variance_reduction: single.varianceReduction, ...classic },
   };
 }
