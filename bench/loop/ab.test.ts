@@ -20,6 +20,7 @@ function truths(n: number, lift: number, seed: number): UserTruth[] {
       day.sessions = 2;
       const gain = d >= 2 && t.arm === LOOP_ARM ? lift : 0;
       day.watchMs = 2 * 1000 * (level + gain + 2 * (rng.next() - 0.5));
+      day.served = 20;
     }
     return t;
   });
@@ -35,6 +36,23 @@ describe('loopVsFrozen', () => {
     expect(ab.cuped.ci[0]).toBeGreaterThan(0);
     expect(ab.cuped.variance_reduction).toBeGreaterThan(0.9);
     expect(ab.cuped.ci[1] - ab.cuped.ci[0]).toBeLessThan((ab.raw.ci[1] - ab.raw.ci[0]) / 3);
+  });
+
+  it('the declared regression adjustment finds the lift, a user without a pre-period not taken for a level of 0', () => {
+    const ts = truths(300, 1.5, 7);
+    // Every third user arrives on day 2: no pre-period, a level of their own (new users watch less).
+    for (const t of ts.filter((_, i) => i % 3 === 0)) {
+      for (const d of [0, 1]) Object.assign(dayOf(t, d), { sessions: 0, watchMs: 0, served: 0 });
+      for (const d of [2, 3]) dayOf(t, d).watchMs -= 2 * 1000 * 8;
+    }
+    const ab = loopVsFrozen(ts, 2, 4);
+    expect(ab.users_with_pre_period).toBe(200);
+    expect(ab.adjusted.ci[0]).toBeGreaterThan(0);
+    expect(ab.adjusted.ci[0]).toBeLessThan(1.5);
+    expect(ab.adjusted.ci[1]).toBeGreaterThan(1.5);
+    // Single-covariate CUPED takes the newcomers' 0 for a level: it removes less, and its interval is wider.
+    expect(ab.adjusted.variance_reduction).toBeGreaterThan(ab.cuped.variance_reduction + 0.1);
+    expect(ab.adjusted.ci[1] - ab.adjusted.ci[0]).toBeLessThan(ab.cuped.ci[1] - ab.cuped.ci[0]);
   });
 
   it('counts only users of the two arms with a session on the compared days', () => {
