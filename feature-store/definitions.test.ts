@@ -189,6 +189,19 @@ describe('context features', () => {
     expect(at(3 * 86_400_000 + 6 * 3_600_000)).toEqual(six);
   });
 
+  it("count the viewer's impressions in the session's last 30 minutes as its position, log1p-scaled", () => {
+    const s = newFeatureState();
+    const pos = (ms: number) => featureVector(s, user, video, ms)[idx('c_session_position')]!;
+    expect(pos(0)).toBe(0);
+    const min = 60_000;
+    for (const t of [0, 10 * min, 20 * min]) applyExample(s, 'u', { ...video, id: `v${t}` }, t, { longView: 1 });
+    // Impressions at the request's own time are not before it; one 31 minutes back is another session.
+    expect(pos(20 * min)).toBeCloseTo(Math.log1p(2), 6);
+    expect(pos(25 * min)).toBeCloseTo(Math.log1p(3), 6);
+    expect(pos(31 * min)).toBeCloseTo(Math.log1p(2), 6);
+    expect(pos(60 * min)).toBe(0);
+  });
+
   it("come from each example's own surface in the point-in-time replay", () => {
     const { features } = pointInTimeFeatures(ds, all);
     const want = (tab: number) => `c_tab_${[0, 1, 2, 4, 6].includes(tab) ? tab : 'other'}`;
