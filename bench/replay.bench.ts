@@ -1,7 +1,7 @@
 /**
  * Offline replay of the serving pipeline over KuaiRand's test (or validation) days:
  *   npm run bench:replay -- --data ../shared/data/kuairand-pure [--split test|validation]
- *     [--users 2000] [--no-models] [--epochs 2] [--sweep-ranker-weight 0,0.25,0.5]
+ *     [--users 2000] [--no-models] [--epochs 2 (two-tower)] [--sweep-ranker-weight 0,0.25,0.5] [--sweep-patch '[{…}]']
  * Each (user, day) asks for a page at the time of the user's first impression that day, with features
  * as of then (the shared definitions folded over the log, through the serving features hydrator), the
  * catalogue = KuaiRand's videos, and the For You parts the server builds its pipeline from
@@ -35,7 +35,7 @@ import { DEFAULT_KUAIRAND_DIR, loadKuaiRand } from '../training/data/kuairand.lo
 import { refitDataset } from '../training/data/split.ts';
 import { ndcgAtK, recallAtK } from '../training/eval/metrics.ts';
 import { bootstrapMean, formatEstimate, pairedBootstrap, roundEstimate } from '../training/eval/stats.ts';
-import { DRIFTING_USER_FEATURES, trainRanker } from '../training/models/ranker/train.ts';
+import { DRIFTING_USER_FEATURES, RANKER_FEATURE_SETS, trainRanker } from '../training/models/ranker/train.ts';
 import { trainTwoTower } from '../training/models/two-tower/train.ts';
 import { OfflineState, replayKeys } from '../training/replay/offline-state.ts';
 import { type ReplaySplit, ReplayTrending, replayCatalog, replayRequests } from '../training/replay/requests.ts';
@@ -92,7 +92,12 @@ async function main(): Promise<void> {
           tt.userEmbedding({ user: Number(q.actor.slice(2)), timeMs: q.nowMs, history: q.history.map(Number) }),
       },
     );
-    const rk = await trainRanker(fitDs, { epochs, seed, dropFeatures: DRIFTING_USER_FEATURES });
+    // The ranker as bench:train selects it on validation: its default epochs, without the drifting user
+    // counters and without the author counters.
+    const rk = await trainRanker(fitDs, {
+      seed,
+      dropFeatures: [...DRIFTING_USER_FEATURES, ...RANKER_FEATURE_SETS.no_author!],
+    });
     const d = FEATURE_NAMES.length;
     const noLabels = { click: 0, longView: 0, like: 0, follow: 0, comment: 0, forward: 0, hate: 0, watchRatio: 0 };
     holder.swap({
@@ -176,6 +181,14 @@ async function main(): Promise<void> {
       name: `value model with ranker_weight ${w}`,
       config: { ...full, rerankers: [] },
       settings: withCombine({ ranker_weight: w }),
+    });
+  }
+  // Any other settings to compare on the validation days: a JSON list of patches over the defaults.
+  for (const patch of JSON.parse(argValue('--sweep-patch') ?? '[]') as Record<string, unknown>[]) {
+    variants.push({
+      name: `value model with ${JSON.stringify(patch)}`,
+      config: { ...full, rerankers: [] },
+      settings: patchSettings(slots, settings, patch),
     });
   }
 
@@ -287,7 +300,13 @@ async function main(): Promise<void> {
     data: relative(process.cwd(), resolve(dir)),
     split,
     requests: requests.length,
-    models: { two_tower: !!holder.current(), ranker: !!holder.current(), epochs, seed, fit_on: fitDs.name },
+    models: {
+      two_tower: !!holder.current(),
+      ranker: !!holder.current(),
+      two_tower_epochs: epochs,
+      seed,
+      fit_on: fitDs.name,
+    },
     value_model: settingsOf(settings, VALUE_MODEL_SETTINGS).combine,
     intervals: '95 %: percentile bootstrap over requests (1,000 resamples); differences paired over the same requests',
     ablation,
