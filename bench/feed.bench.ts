@@ -35,6 +35,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROCESS_ENV } from '../platform/api/process-env.ts';
 import { featuresConsumer } from '../platform/engagement/consumers/features.consumer.ts';
 import { startConsumer } from '../platform/engagement/consumers/runner.ts';
 import { type ClusterSetResult, runClusterSet } from './lib/feed-cluster.ts';
@@ -189,7 +190,8 @@ async function runSetInChild(set: string): Promise<SetResult | ClusterSetResult>
       '--set-result',
       file,
     ],
-    { stdio: 'inherit' },
+    // The environment the platform's processes run with (the Dockerfile's and scripts/start.sh's).
+    { stdio: 'inherit', env: { ...process.env, ...PROCESS_ENV } },
   );
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   try {
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
   const loadBefore = +loadavg()[0]!.toFixed(2);
   if (SET_RESULT) {
     const set = sets[0]!;
-    const result = setShape(set).processes > 1 ? await runClustered(set) : await runSet(set);
+    const result = setShape(set).separate ? await runClustered(set) : await runSet(set);
     writeFileSync(SET_RESULT, JSON.stringify({ result, models: modelsInfo }));
     // A cluster's primary keeps handles of its own (the cluster's listening socket): leave when done.
     process.exit(0);

@@ -5,6 +5,8 @@
  * the port the cluster shares, and says so. On `close` it reports its memory and exits.
  */
 import { rmSync } from 'node:fs';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { testConfig } from '../../core/config/config.ts';
 import { openFeatureStore } from '../../feature-store/open.ts';
 import { closeDeps, openDeps } from '../../platform/api/open-deps.ts';
@@ -26,6 +28,22 @@ export interface ClusterWorkerStats {
   pid: number;
   peak_rss_mb: number;
   memory_mb: MemoryMb;
+  /** After the load and one full GC: the V8 heap still reachable, and each heap space's used / size. */
+  live_heap_mb: number;
+  heap_spaces_mb: Record<string, { used: number; size: number }>;
+}
+
+/** Runs a full garbage collection (the process was started without `--expose-gc`). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+function heapSpacesMb(): ClusterWorkerStats['heap_spaces_mb'] {
+  const mb = (b: number) => Math.round(b / 1048576);
+  return Object.fromEntries(
+    getHeapSpaceStatistics().map((s) => [s.space_name, { used: mb(s.space_used_size), size: mb(s.space_size) }]),
+  );
 }
 
 export type ClusterWorkerMessage =
@@ -44,6 +62,9 @@ async function serve(init: ClusterWorkerInit): Promise<void> {
   process.once('message', async () => {
     const peak = rss.stop();
     const mem = memoryMb();
+    const spaces = heapSpacesMb();
+    collectGarbage();
+    const live = memoryMb().heap_used;
     await server.close();
     await tower.close();
     await ranker.close();
@@ -54,6 +75,8 @@ async function serve(init: ClusterWorkerInit): Promise<void> {
       pid: process.pid,
       peak_rss_mb: peak,
       memory_mb: mem,
+      live_heap_mb: live,
+      heap_spaces_mb: spaces,
     };
     process.send!({ closed } satisfies ClusterWorkerMessage, () => process.exit(0));
   });

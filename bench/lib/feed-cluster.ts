@@ -9,6 +9,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PROCESS_ENV } from '../../platform/api/process-env.ts';
 import { rssSampler } from '../report.ts';
 import type { ClusterWorkerInit, ClusterWorkerMessage, ClusterWorkerStats } from './feed-cluster-worker.ts';
 import { type CurveSummary, measureCurve, summariseCurve } from './feed-curve.ts';
@@ -73,7 +74,8 @@ export async function startClusterServer(
     serialization: 'advanced',
     ...(opts.heapMb ? { execArgv: [...process.execArgv, `--max-old-space-size=${opts.heapMb}`] } : {}),
   });
-  const workers = Array.from({ length: processes }, () => cluster.fork());
+  // The environment the platform's processes run with (the Dockerfile's and scripts/start.sh's).
+  const workers = Array.from({ length: processes }, () => cluster.fork({ ...PROCESS_ENV }));
   const ready = workers.map((w) => message(w, 'ready'));
   for (const w of workers) w.send(init);
   const answers = await Promise.all(ready);
@@ -111,6 +113,10 @@ export interface ClusterSetResult extends CurveSummary {
   primary_peak_rss_mb: number;
   /** Each API process after the load. */
   memory_mb: ClusterWorkerStats['memory_mb'][];
+  /** Each API process's V8 heap still reachable after the load and a full GC. */
+  live_heap_mb: number[];
+  /** Each API process's V8 heap spaces after the load (before that GC): used / size, MB. */
+  heap_spaces_mb: ClusterWorkerStats['heap_spaces_mb'][];
 }
 
 export async function runClusterSet(
@@ -182,6 +188,8 @@ export async function runClusterSet(
     peak_rss_mb: stats.reduce((sum, s) => sum + s.peak_rss_mb, 0),
     primary_peak_rss_mb: primaryPeak,
     memory_mb: stats.map((s) => s.memory_mb),
+    live_heap_mb: stats.map((s) => s.live_heap_mb),
+    heap_spaces_mb: stats.map((s) => s.heap_spaces_mb),
   };
   return { result, models };
 }

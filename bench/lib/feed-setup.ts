@@ -7,6 +7,7 @@
  * processes on one port, as `API_PROCESSES=N` runs it. A cluster needs a cache shared by its processes,
  * so the embedded cluster keeps SQLite for metadata, events and queue, and a SQLite file for the feature
  * store, but uses Redis for the cache (the config refuses `API_PROCESSES > 1` with `memory://`).
+ * `-cluster1` runs one API process apart from the benchmark's: its memory is the API's alone.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,8 +26,13 @@ type Deps = Awaited<ReturnType<typeof openDeps>>;
 
 export interface SetShape {
   scaled: boolean;
-  /** API processes: 1 = the server runs inside the benchmark's process. */
+  /** API processes. */
   processes: number;
+  /**
+   * Whether the API runs in processes of its own (`-cluster<N>`, also N = 1), so their memory is the API's
+   * alone; otherwise it serves inside the process that seeded the data.
+   */
+  separate: boolean;
   /** The key of the set in `results`. */
   backend: string;
 }
@@ -37,8 +43,9 @@ export function setShape(set: string): SetShape {
   const scaled = m[1] === 'scaled';
   const processes = m[2] ? Number(m[2]) : 1;
   if (processes < 1) throw new Error(`bench:feed: ${set} needs at least one process`);
-  if (processes === 1) return { scaled, processes, backend: scaled ? 'postgres+redis' : 'sqlite+memory' };
-  return { scaled, processes, backend: `${scaled ? 'postgres+redis' : 'sqlite+redis'}_cluster${processes}` };
+  if (!m[2]) return { scaled, processes, separate: false, backend: scaled ? 'postgres+redis' : 'sqlite+memory' };
+  const backend = `${scaled ? 'postgres+redis' : 'sqlite+redis'}_cluster${processes}`;
+  return { scaled, processes, separate: true, backend };
 }
 
 export interface PreparedSet {
@@ -62,7 +69,7 @@ export async function prepareSet(
 ): Promise<PreparedSet> {
   const shape = setShape(set);
   const { scaled } = shape;
-  const cluster = shape.processes > 1;
+  const cluster = shape.separate;
   const rand = mulberry32(11);
   const dir = mkdtempSync(join(tmpdir(), `foryou-feedbench-${set}-`));
   const env: Record<string, string> = {
