@@ -29,6 +29,8 @@
  * `embedded-cluster2` and `scaled-cluster2` run the API as a node cluster of two processes on one port,
  * as `API_PROCESSES=2` does (`lib/feed-cluster.ts`; the embedded cluster's cache is Redis, which a
  * cluster needs), under the same load points; their in-process probes (stages, likes, uploads) are not run.
+ * `scaled-cluster1` / `embedded-cluster1` serve from one API process apart from the seeding one: the
+ * single-process sets' RSS is the seeding process's (API, seed arrays, model binding), theirs the API's alone.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
