@@ -12,6 +12,7 @@ import {
   encodeEvents,
   redeliveryBackoffMs,
 } from './events.common.ts';
+import { GroupCommit, type PendingAppend } from './events.sqlite.group-commit.ts';
 import type { BatchHandler, EventLog, LoggedEvent, NewEvent, SubscribeOptions, Subscription } from './ports.ts';
 
 /** Tuning of the embedded log; every field has a default fit for production. */
@@ -67,7 +68,8 @@ export async function openSqliteEventLog(url: URL, options: SqliteEventLogOption
 
 /**
  * The embedded event log: one partition per topic in a WAL-mode SQLite file that several processes may share.
- * An append resolves after its transaction is fsynced (synchronous=FULL), so it survives a kill -9 or power loss.
+ * An append resolves after its transaction is fsynced (synchronous=FULL), so it survives a kill -9 or power loss;
+ * appends made in the same event-loop turn share one transaction (group commit, events.sqlite.group-commit.ts).
  * A (topic, group) is consumed by one subscriber at a time, held by a lease, as a Kafka group with one partition.
  */
 export class SqliteEventLog implements EventLog {
@@ -76,6 +78,7 @@ export class SqliteEventLog implements EventLog {
   readonly opts: Required<SqliteEventLogOptions>;
   readonly #waitKey: string;
   readonly #subs = new Set<SqliteSubscription>();
+  readonly #group = new GroupCommit((group) => this.#commitGroup(group));
   #closed = false;
   readonly #st: Record<
     | 'begin'
@@ -141,29 +144,33 @@ export class SqliteEventLog implements EventLog {
     checkTopic(topic);
     const encoded = encodeEvents(events, this.opts.clock.now());
     if (encoded.length === 0) return [];
+    return this.#group.append(topic, encoded);
+  }
+
+  /** One transaction (one fsync) for a group of appends; each topic's offsets continue densely. */
+  #commitGroup(group: readonly PendingAppend[]): LoggedEvent[][] {
     const st = this.#st;
-    const out: LoggedEvent[] = new Array(encoded.length);
+    const next = new Map<string, number>();
+    const out: LoggedEvent[][] = [];
     st.begin.run();
     try {
-      const base = (st.nextOffset.get(topic) as { n: number }).n;
-      for (let i = 0; i < encoded.length; i++) {
-        const e = encoded[i]!;
-        st.insert.run(topic, base + i, e.key, e.json, e.timestamp);
-        out[i] = {
-          topic,
-          partition: 0,
-          offset: base + i,
-          key: e.key,
-          value: JSON.parse(e.json),
-          timestamp: e.timestamp,
-        };
+      for (const { topic, encoded } of group) {
+        let offset = next.get(topic) ?? (st.nextOffset.get(topic) as { n: number }).n;
+        const logged: LoggedEvent[] = new Array(encoded.length);
+        for (let i = 0; i < encoded.length; i++, offset++) {
+          const e = encoded[i]!;
+          st.insert.run(topic, offset, e.key, e.json, e.timestamp);
+          logged[i] = { topic, partition: 0, offset, key: e.key, value: JSON.parse(e.json), timestamp: e.timestamp };
+        }
+        next.set(topic, offset);
+        out.push(logged);
       }
       st.commit.run();
     } catch (err) {
       if (this.db.isTransaction) st.rollback.run();
       throw err;
     }
-    for (const wake of localWaiters.get(this.#topicKey(topic)) ?? []) wake();
+    for (const topic of next.keys()) for (const wake of localWaiters.get(this.#topicKey(topic)) ?? []) wake();
     return out;
   }
 
@@ -271,6 +278,8 @@ export class SqliteEventLog implements EventLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     await Promise.all([...this.#subs].map((s) => s.stop()));
+    // Appends already accepted are written before the file closes.
+    this.#group.flush();
     this.#closed = true;
     this.db.close();
   }
