@@ -2,7 +2,8 @@
  * Engagement write-path benchmark, per backend set (embedded: SQLite + memory cache + SQLite feature
  * store; scaled: PostgreSQL + Redis + Kafka (librdkafka's mock broker) + Redis feature store):
  *  - ingest: client events/s through the service layer (batches of 50, 4 concurrent callers), through
- *    fastify (`inject`, zod validation, the API's error handling; auth stubbed), and likes/s;
+ *    fastify (`inject`, zod validation, the API's error handling; auth stubbed) with 4 and with 64 callers
+ *    (`--likes-concurrency`), and likes/s;
  *  - consume: events/s the views and feature consumers fold while catching up, from their group join (and,
  *    beside it, including the join, which on Kafka waits the broker's initial rebalance delay);
  *  - lag: p50/p99 from a resolved append to the view counter and to the feature store showing it,
@@ -241,19 +242,24 @@ async function runSet(name: string, urls: Urls) {
     appended += accepted;
   });
   const app = await buildTestApp(p);
-  const httpEventsPerS = await throughput(quick ? 2_000 : 10_000, BATCH, CONCURRENCY, async (from) => {
-    const events = Array.from({ length: BATCH }, (_, k) => clientEvent(`h-${from + k}`, from + k));
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/v1/events',
-      headers: { 'content-type': 'application/json', 'x-device-id': `http-${from % 97}` },
-      // One address per simulated device, as real phones have: the per-address device budget stays out of the way.
-      remoteAddress: `10.0.${from % 97}.1`,
-      payload: JSON.stringify({ events }),
+  /** POST /events through fastify with `callers` concurrent devices; ids tagged so no run repeats another's. */
+  const postEvents = (tag: string, callers: number) =>
+    throughput(quick ? 2_000 : 10_000, BATCH, callers, async (from) => {
+      const events = Array.from({ length: BATCH }, (_, k) => clientEvent(`${tag}-${from + k}`, from + k));
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/events',
+        headers: { 'content-type': 'application/json', 'x-device-id': `http-${from % 97}` },
+        // One address per simulated device, as real phones have: the per-address device budget stays out of the way.
+        remoteAddress: `10.0.${from % 97}.1`,
+        payload: JSON.stringify({ events }),
+      });
+      if (res.statusCode !== 202) throw new Error(`POST /events answered ${res.statusCode}: ${res.body}`);
+      appended += res.json().accepted;
     });
-    if (res.statusCode !== 202) throw new Error(`POST /events answered ${res.statusCode}: ${res.body}`);
-    appended += res.json().accepted;
-  });
+  const httpEventsPerS = await postEvents('h', CONCURRENCY);
+  // A node serving many devices has many batches in flight; the embedded log commits those of one turn together.
+  const httpEventsPerSMany = await postEvents('hm', LIKE_CONCURRENCY);
   await app.close();
   // Every like is a new (user, video) pair: the first LIKES with 4 callers, the next LIKES with many.
   const likesPerSFew = await throughput(LIKES, 1, CONCURRENCY, async (i) => {
@@ -306,6 +312,7 @@ async function runSet(name: string, urls: Urls) {
     set: name,
     events_per_s: Math.round(eventsPerS),
     http_events_per_s: Math.round(httpEventsPerS),
+    http_events_per_s_many_callers: Math.round(httpEventsPerSMany),
     likes_per_s: Math.round(likesPerS),
     likes_per_s_4_callers: Math.round(likesPerSFew),
     consume_events_per_s: Math.round(consumePerS),
