@@ -48,7 +48,7 @@ import { printFeedTables, type SetResult } from './lib/feed-report.ts';
 import { benchFeedConfigDir, startCpuProfile, startFeedServer, startHeapProfile } from './lib/feed-server.ts';
 import { prepareSet, setShape } from './lib/feed-setup.ts';
 import { type ServingModelsInfo, servingModels } from './lib/trained-models.ts';
-import { argFlag, argValue, median, memoryMb, rssSampler, writeResults } from './report.ts';
+import { argFlag, argValue, memoryMb, rssSampler, writeResults } from './report.ts';
 
 const quick = argFlag('--quick');
 const VIDEOS = Number(argValue('--videos') ?? (quick ? 10_000 : 100_000));

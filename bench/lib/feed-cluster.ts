@@ -13,7 +13,7 @@ import { PROCESS_ENV } from '../../platform/api/process-env.ts';
 import { rssSampler } from '../report.ts';
 import type { ClusterWorkerInit, ClusterWorkerMessage, ClusterWorkerStats } from './feed-cluster-worker.ts';
 import { type CurveSummary, measureCurve, summariseCurve } from './feed-curve.ts';
-import type { LoadPoint, LoadTarget } from './feed-points.ts';
+import type { LoadTarget } from './feed-points.ts';
 import { benchFeedConfigDir } from './feed-server.ts';
 import { prepareSet } from './feed-setup.ts';
 import { ensureTrainedModels, type ServingModelsInfo } from './trained-models.ts';

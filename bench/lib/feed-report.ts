@@ -6,7 +6,6 @@
 import { type MemoryMb, printTable } from '../report.ts';
 import type { ClusterSetResult } from './feed-cluster.ts';
 import type { CurveSummary } from './feed-curve.ts';
-import type { LoadPoint } from './feed-points.ts';
 
 /** One load run's figures per backend. */
 export interface SetResult extends CurveSummary {
