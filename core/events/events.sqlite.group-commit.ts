@@ -16,19 +16,21 @@ export interface PendingAppend {
 export type CommitGroup = (group: readonly PendingAppend[]) => LoggedEvent[][];
 
 /**
- * Group commit for the embedded log: appends made in the same turn of the event loop are written in one
- * transaction, so they share one fsync (synchronous=FULL makes the fsync, not the insert, the cost of an
- * append). The first append of a turn schedules the commit with `setImmediate`, after the I/O callbacks
- * already waiting (other requests' appends) have queued theirs. Every append still resolves only after the
- * transaction that holds it committed, so an acknowledged append survives a kill -9; a failed transaction
- * rejects every append in it, and none of them was written. Order holds: the group keeps arrival order, and a
- * caller awaiting its append makes its next one in a later group.
+ * Group commit for the embedded log, the SQLite side of what `events.kafka.send-queue.ts` does for Kafka:
+ * the first append of an event-loop turn is written at once, in its own transaction; appends made later in
+ * the same turn (other requests' handlers that ran while that fsync blocked) wait for the turn's end
+ * (`setImmediate`) and are written together, in one transaction and one fsync (synchronous=FULL makes the
+ * fsync, not the insert, the cost of an append). A lone writer so never waits, and many concurrent writers
+ * share fsyncs. Every append resolves only after the transaction that holds it committed, so an acknowledged
+ * append survives a kill -9; a failed transaction rejects every append in it, and none of them was written.
+ * Order holds: groups keep arrival order, and a caller awaiting its append makes its next one later.
  */
 export class GroupCommit {
   readonly #commit: CommitGroup;
   readonly #maxEvents: number;
   #pending: PendingAppend[] = [];
-  #scheduled: Promise<void> | undefined;
+  /** Set from a commit until the end of its turn; appends meanwhile wait for that end. */
+  #turn: Promise<void> | undefined;
 
   /** `maxEvents` bounds one transaction (always at least one whole append). */
   constructor(commit: CommitGroup, maxEvents = 5_000) {
@@ -36,28 +38,25 @@ export class GroupCommit {
     this.#maxEvents = maxEvents;
   }
 
-  /** Queues `encoded` for the next commit; resolves with its logged events once that commit is durable. */
+  /** Writes `encoded` now or with this turn's group; resolves with its logged events once durable. */
   append(topic: string, encoded: EncodedEvent[]): Promise<LoggedEvent[]> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ topic, encoded, resolve, reject });
-      this.#scheduled ??= new Promise<void>((done) =>
+      if (this.#turn) return;
+      this.#turn = new Promise<void>((done) =>
         setImmediate(() => {
-          this.#scheduled = undefined;
           this.flush();
+          this.#turn = undefined;
           done();
         }),
       );
+      this.flush();
     });
   }
 
   /** Commits everything queued now, in groups of at most `maxEvents` events. */
   flush(): void {
     while (this.#pending.length > 0) this.#commitOne(this.#take());
-  }
-
-  /** Resolves once the commit scheduled for this turn (if any) has run. */
-  async settled(): Promise<void> {
-    await this.#scheduled;
   }
 
   #take(): PendingAppend[] {
