@@ -36,6 +36,20 @@ export function encodeEvents(events: readonly NewEvent[], now: number): EncodedE
   });
 }
 
+/**
+ * Removes and returns the oldest entries of `queue`, whole, while their sizes sum to at most `max` (always
+ * at least one): a group commit's next group.
+ */
+export function takeWhole<T>(queue: T[], max: number, size: (entry: T) => number): T[] {
+  let n = 0;
+  let count = 0;
+  while (n < queue.length && (n === 0 || count + size(queue[n]!) <= max)) {
+    count += size(queue[n]!);
+    n++;
+  }
+  return queue.splice(0, n);
+}
+
 /** Checks the read/subscribe numbers a caller passes, with a message naming the bad one. */
 export function checkCount(name: string, n: unknown, min: number): asserts n is number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) {

@@ -1,4 +1,5 @@
 import type { Message, RecordMetadata } from 'kafkajs';
+import { takeWhole } from './events.common.ts';
 
 /** One append waiting for its send: its messages and where to report their positions. */
 interface Waiting {
@@ -51,13 +52,7 @@ export class KafkaSendQueue {
 
   /** The oldest waiting appends, whole, up to `maxMessages` (always at least one). */
   #take(): Waiting[] {
-    let n = 0;
-    let count = 0;
-    while (n < this.#waiting.length && (n === 0 || count + this.#waiting[n]!.messages.length <= this.#maxMessages)) {
-      count += this.#waiting[n]!.messages.length;
-      n++;
-    }
-    return this.#waiting.splice(0, n);
+    return takeWhole(this.#waiting, this.#maxMessages, (w) => w.messages.length);
   }
 
   async #sendOne(group: Waiting[]): Promise<void> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EncodedEvent } from './events.common.ts';
+import { type EncodedEvent, takeWhole } from './events.common.ts';
 import { GroupCommit, type PendingAppend } from './events.sqlite.group-commit.ts';
 import { openEventLog } from './open.ts';
 
@@ -65,6 +65,18 @@ describe('group commit', () => {
     expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     fail = false;
     await expect(gc.append('t', encoded(1, 'c'))).resolves.toHaveLength(1);
+  });
+});
+
+describe('takeWhole', () => {
+  it('takes the oldest entries whole while they fit, and always at least one', () => {
+    const queue = [3, 2, 4, 9, 1];
+    expect(takeWhole(queue, 5, (n) => n)).toEqual([3, 2]);
+    expect(takeWhole(queue, 5, (n) => n)).toEqual([4]);
+    expect(takeWhole(queue, 5, (n) => n)).toEqual([9]);
+    expect(takeWhole(queue, 5, (n) => n)).toEqual([1]);
+    expect(queue).toEqual([]);
+    expect(takeWhole(queue, 5, (n) => n)).toEqual([]);
   });
 });
 

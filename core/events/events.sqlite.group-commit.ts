@@ -1,4 +1,4 @@
-import type { EncodedEvent } from './events.common.ts';
+import { type EncodedEvent, takeWhole } from './events.common.ts';
 import type { LoggedEvent } from './ports.ts';
 
 /** One append waiting for the next commit: its topic, its encoded events and its caller's promise. */
@@ -60,13 +60,7 @@ export class GroupCommit {
   }
 
   #take(): PendingAppend[] {
-    let n = 0;
-    let count = 0;
-    while (n < this.#pending.length && (n === 0 || count + this.#pending[n]!.encoded.length <= this.#maxEvents)) {
-      count += this.#pending[n]!.encoded.length;
-      n++;
-    }
-    return this.#pending.splice(0, n);
+    return takeWhole(this.#pending, this.#maxEvents, (p) => p.encoded.length);
   }
 
   #commitOne(group: PendingAppend[]): void {
