@@ -53,8 +53,15 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
   const opts = defaultTranscodeOptions(options);
   const repo = videosRepo(deps.metadata);
 
-  async function ladderDone(video: VideoRow): Promise<boolean> {
-    return (await repo.progress(video.id)).get(LADDER_STEP) === mediaKeys.prefix(video.id, video.version);
+  /**
+   * Both passes recorded for this version. The upper rungs alone are not enough: they may finish while the
+   * lowest rung, published early, is still being made, and a worker killed then leaves a ready video whose
+   * lowest playlist stops midway and whose renditions name the lowest rung only.
+   */
+  async function bothPassesDone(video: VideoRow): Promise<boolean> {
+    const progress = await repo.progress(video.id);
+    const prefix = mediaKeys.prefix(video.id, video.version);
+    return progress.get(LADDER_STEP) === prefix && progress.get(LOWEST_STEP) === prefix;
   }
 
   const rejected = deps.telemetry?.counter({
@@ -298,7 +305,7 @@ export function transcodeHandler(deps: TranscodeDeps, options: Partial<Transcode
     // ladder. A ready video may still lack its upper rungs (published early, then the worker died).
     if (!video || video.deletedAt !== null || video.version !== version) return;
     if (video.status !== 'processing' && video.status !== 'ready') return;
-    if (video.status === 'ready' && (await ladderDone(video))) return;
+    if (video.status === 'ready' && (await bothPassesDone(video))) return;
     const work = await mkdtemp(join(opts.tempDir, `${WORKDIR_PREFIX}${videoId}-`));
     try {
       await run(video, work);
