@@ -12,6 +12,7 @@ import {
   openMediaTestEnv,
   uploadThroughApi,
   waitFor,
+  workerProcessEnv,
 } from './testing/media.testkit.ts';
 import { TRANSCODE_ATTEMPTS, TRANSCODE_QUEUE, transcodeJobId } from './transcode.jobs.ts';
 import { videosRepo } from './videos.repo.ts';
@@ -38,18 +39,7 @@ describe('a transcode whose worker is killed again and again', () => {
 
   function startWorker(): ChildProcess {
     const child = spawn(process.execPath, [WORKER_MAIN, '--lease-ms', String(LEASE_MS)], {
-      env: {
-        PATH: process.env.PATH,
-        TMPDIR: join(env.dir, 'worker-tmp'),
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        DATA_DIR: env.dir,
-        SIGNING_SECRET: env.config.SIGNING_SECRET,
-        PUBLIC_BASE_URL: env.config.PUBLIC_BASE_URL,
-        METADATA_URL: env.config.METADATA_URL,
-        OBJECTS_URL: env.config.OBJECTS_URL,
-        QUEUE_URL: env.config.QUEUE_URL,
-      },
+      env: workerProcessEnv(env, join(env.dir, 'worker-tmp')),
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(child);

@@ -13,6 +13,7 @@ import {
   openMediaTestEnv,
   uploadThroughApi,
   waitFor,
+  workerProcessEnv,
 } from './testing/media.testkit.ts';
 import { TRANSCODE_QUEUE, transcodeJobId } from './transcode.jobs.ts';
 import { startTranscodeWorker } from './transcode.worker.ts';
@@ -54,18 +55,7 @@ describe('a transcode worker killed mid-ladder', () => {
       // or machine would: orphans left running would only compete with the resumed run for the cores.
       child = spawn(process.execPath, [WORKER_MAIN, '--threads', '1', '--lease-ms', '1500'], {
         detached: true,
-        env: {
-          PATH: process.env.PATH,
-          TMPDIR: childTmp,
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          DATA_DIR: env.dir,
-          SIGNING_SECRET: env.config.SIGNING_SECRET,
-          PUBLIC_BASE_URL: env.config.PUBLIC_BASE_URL,
-          METADATA_URL: env.config.METADATA_URL,
-          OBJECTS_URL: env.config.OBJECTS_URL,
-          QUEUE_URL: env.config.QUEUE_URL,
-        },
+        env: workerProcessEnv(env, childTmp),
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       await waitFor(

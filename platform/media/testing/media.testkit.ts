@@ -41,6 +41,22 @@ export interface MediaTestEnv {
   cleanup(): Promise<void>;
 }
 
+/** The environment of a transcode worker process spawned on `env`'s stores, its temp files under `tmpDir`. */
+export function workerProcessEnv(env: MediaTestEnv, tmpDir: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    TMPDIR: tmpDir,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: env.dir,
+    SIGNING_SECRET: env.config.SIGNING_SECRET,
+    PUBLIC_BASE_URL: env.config.PUBLIC_BASE_URL,
+    METADATA_URL: env.config.METADATA_URL,
+    OBJECTS_URL: env.config.OBJECTS_URL,
+    QUEUE_URL: env.config.QUEUE_URL,
+  };
+}
+
 /** Opens metadata (SQLite file), queue (SQLite file) and objects (`file` in the dir, or a fresh S3 bucket). */
 export async function openMediaTestEnv(
   objectsKind: 'file' | 's3' = 'file',
