@@ -19,6 +19,11 @@ export interface RankerHp {
   headWeights: Record<RankingHead, number>;
   /** Weight of the positive class per binary head (rare heads can be up-weighted). */
   positiveWeights: Record<RankingHead, number>;
+  /**
+   * Wide part beside the deep MLP: per head, a linear term on the normalised dense features and a bias
+   * per video and per author, added to the deep logits (wide & deep). Absent in older models: off.
+   */
+  wide?: boolean;
   seed: number;
 }
 

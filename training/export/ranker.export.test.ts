@@ -45,6 +45,27 @@ describe('ranker export', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
+  it('ONNX reproduces a wide & deep ranker (wide terms trained away from zero) within 1e-5', async () => {
+    const wide = await tinyRanker(ds, { wide: true, learningRate: 0.05 });
+    const wdir = mkdtempSync(join(tmpdir(), 'ranker-export-wide-'));
+    try {
+      exportRanker(wide, wdir, {});
+      expect(wide.params.get('wide.video')!.values.some((v) => v !== 0)).toBe(true);
+      const names = JSON.parse(readFileSync(join(wdir, 'metadata.json'), 'utf8')).graphs.ranker.inputs.map(
+        (i: { name: string }) => i.name,
+      );
+      const out = await runOnnx(readFileSync(join(wdir, RANKER_FILE)), encodeRanker(wide.spec, rows()), names);
+      const ref = wide.scoreRows(rows());
+      expect(out.scores!.reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i]!)), 0)).toBeLessThan(1e-5);
+      const loaded = loadRanker(wdir);
+      expect(Array.from(loaded.scoreRows(rows()))).toEqual(Array.from(ref));
+      loaded.dispose();
+    } finally {
+      wide.dispose();
+      rmSync(wdir, { recursive: true, force: true });
+    }
+  });
+
   it('a saved and loaded ranker predicts exactly as the original', () => {
     const loaded = loadRanker(dir);
     expect(Array.from(loaded.scoreRows(rows()))).toEqual(Array.from(model.scoreRows(rows())));

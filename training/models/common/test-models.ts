@@ -3,7 +3,7 @@
 import type { Dataset } from '../../data/schema.ts';
 import { generateSynthetic } from '../../data/synthetic.ts';
 import type { RankerModel } from '../ranker/ranker.model.ts';
-import { trainRanker } from '../ranker/train.ts';
+import { type RankerConfig, trainRanker } from '../ranker/train.ts';
 import { trainTwoTower } from '../two-tower/train.ts';
 import type { TwoTowerModel } from '../two-tower/two-tower.model.ts';
 
@@ -28,7 +28,7 @@ export function tinyTwoTower(ds: Dataset = tinyDataset()): Promise<TwoTowerModel
 }
 
 /** A tiny ranker trained for a few steps on `tinyDataset()` with the shared point-in-time features. */
-export function tinyRanker(ds: Dataset = tinyDataset()): Promise<RankerModel> {
+export function tinyRanker(ds: Dataset = tinyDataset(), overrides: RankerConfig = {}): Promise<RankerModel> {
   return trainRanker(ds, {
     epochs: 1,
     batchSize: 256,
@@ -38,5 +38,6 @@ export function tinyRanker(ds: Dataset = tinyDataset()): Promise<RankerModel> {
     videoIdDim: 4,
     authorDim: 4,
     seed: 3,
+    ...overrides,
   });
 }

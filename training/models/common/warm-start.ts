@@ -56,6 +56,8 @@ const ID_TABLES: Record<string, { keys: keyof IdKeys; unknownLast: boolean }> = 
   'video.id': { keys: 'videos', unknownLast: true },
   'video.author': { keys: 'authors', unknownLast: false },
   'author.id': { keys: 'authors', unknownLast: false },
+  'wide.video': { keys: 'videos', unknownLast: true },
+  'wide.author': { keys: 'authors', unknownLast: false },
   'video.tags': { keys: 'tags', unknownLast: false },
 };
 
