@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { settingsOf, slot } from '../../pipeline/settings.ts';
-import type { Candidate, Reranker } from '../types.ts';
+import type { Candidate, FeedQuery, Reranker } from '../types.ts';
 import { AUTHOR_DIVERSITY_SETTINGS } from './author-diversity.reranker.ts';
 
 /** This reranker's settings in `experiments/feed.yaml`. */
 export const EXPLORATION_SLOT_SETTINGS = slot(
   'rerankers.exploration_slot',
-  z.strictObject({ slots: z.number().int().min(0).default(1) }),
+  z.strictObject({
+    slots: z.number().int().min(0).default(1),
+    /**
+     * Only the first this many pages of a feed session carry the slot (the page's number being the
+     * items served earlier in the session ÷ the page size); 0 = every page.
+     */
+    first_pages: z.number().int().min(0).default(0),
+  }),
 );
 
 /** The rule an exploration-slot item carries (`exploration_slot @<position>`); the serve log flags it. */
@@ -22,6 +29,11 @@ export const EXPLORATION_SLOT_RULE = 'exploration_slot';
  * video is known: the source's draw probability times min(slots, k) / k. That replaces the item's
  * propensity for the serve log; off-policy evaluation weighs the slot's outcomes by its inverse. A draw
  * other sources also proposed can take the slot too, so the slot covers the whole catalogue.
+ * With `first_pages`, only a feed session's first pages carry the slot: whether a page does depends on
+ * its place in the session alone, never on the viewer or the candidates, so the propensity of a slot
+ * decision is unchanged, and the later pages, where the viewer's own watching has said most, are not
+ * given up to a random video. Off-policy evaluation reads the slot on a session's first page anyway
+ * (`bench/lib/experiments-ope.ts`: a random feed's context).
  */
 export function explorationSlot(random: () => number = Math.random): { pick: Reranker; place: Reranker } {
   const reserved = new WeakMap<object, Candidate[]>();
@@ -30,8 +42,9 @@ export function explorationSlot(random: () => number = Math.random): { pick: Rer
       id: 'exploration_slot',
       settings: EXPLORATION_SLOT_SETTINGS,
       rerank(query, candidates) {
-        const slots = Math.min(settingsOf(query.settings, EXPLORATION_SLOT_SETTINGS).slots, query.limit);
-        if (slots <= 0) return { kept: candidates, removed: [] };
+        const s = settingsOf(query.settings, EXPLORATION_SLOT_SETTINGS);
+        const slots = Math.min(s.slots, query.limit);
+        if (slots <= 0 || !slotPage(query, s.first_pages)) return { kept: candidates, removed: [] };
         const pool = candidates.filter((c) => c.sources.some((s) => s.source === 'explore'));
         // The draw probability is on the draws no other source proposed (the others carry 1).
         const draw = Math.min(...pool.map((c) => c.propensity));
@@ -68,6 +81,11 @@ export function explorationSlot(random: () => number = Math.random): { pick: Rer
 }
 
 export const explorationSlotRerankers = explorationSlot();
+
+/** Whether this page of the feed session is one of its first `firstPages` (0 = every page). */
+function slotPage(query: FeedQuery, firstPages: number): boolean {
+  return firstPages === 0 || Math.floor(query.sessionSeen.size / Math.max(1, query.limit)) < firstPages;
+}
 
 /** The page with the chosen candidates spread evenly through its first `limit` positions. */
 function place(

@@ -112,6 +112,26 @@ describe('rerankers', () => {
     expect(counts).toEqual({ a: 100, b: 100, c: 100 });
   });
 
+  it('exploration_slot fills only the first first_pages pages of a feed session', () => {
+    const page = (served: number) => {
+      const explore = candidate(video('x'), { sources: [{ source: 'explore', rank: 0, score: 0 }], propensity: 0.01 });
+      const ranked = Array.from({ length: 12 }, (_, i) => candidate(video(`r${i}`), { score: 12 - i }));
+      const q = withSettings(
+        query({ limit: 10, sessionSeen: new Set(Array.from({ length: served }, (_, i) => `s${i}`)) }),
+        {
+          rerankers: { exploration_slot: { first_pages: 1 } },
+        },
+      );
+      const slot = explorationSlot(() => 0);
+      return slot.place.rerank(q, slot.pick.rerank(q, [...ranked, explore]).kept).kept;
+    };
+    expect(ids(page(0)).indexOf('x')).toBe(5);
+    expect(ids(page(9)).indexOf('x')).toBe(5);
+    // Second page: no slot; the draw is an ordinary candidate, ranked by its score.
+    expect(ids(page(10)).indexOf('x')).toBe(12);
+    expect(page(10).some((c) => c.rules.length > 0)).toBe(false);
+  });
+
   it('exploration_slot stays empty when no draw carries its probability', () => {
     const c = candidate(video('x'), { sources: [{ source: 'explore', rank: 0, score: 0 }] });
     const q = query({ limit: 10 });
