@@ -197,6 +197,8 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
     scoredCache: viewerScoredCache({
       catalog: p.catalog,
       ranker: p.ranker,
+      // A Redis cache is shared by every API process (and node): a list serves next pages on any of them.
+      ...(p.cache?.kind === 'redis' ? { shared: p.cache } : {}),
       ...(p.scoredCacheMs !== undefined ? { ttlMs: p.scoredCacheMs } : {}),
     }),
   };

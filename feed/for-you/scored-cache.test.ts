@@ -167,10 +167,10 @@ describe('the per-viewer scored list', () => {
     store('u:e');
     expect(cache.size).toBe(3);
     expect(cache.get(cache.key(query({ actor: 'u:b' }))!, query({ actor: 'u:b' }))).toBeUndefined();
-    expect(cache.get(cache.key(query({ actor: 'u:e' }))!, query({ actor: 'u:e' }))?.scored).toHaveLength(1);
+    expect((await cache.get(cache.key(query({ actor: 'u:e' }))!, query({ actor: 'u:e' })))?.scored).toHaveLength(1);
   });
 
-  it("keeps a copy of each stored candidate's features, equal to them, not a view of the request's buffer", () => {
+  it("keeps a copy of each stored candidate's features, equal to them, not a view of the request's buffer", async () => {
     const cache = viewerScoredCache({
       catalog: { get: (id: string) => video(id) },
       ranker: { current: () => undefined },
@@ -179,7 +179,7 @@ describe('the per-viewer scored list', () => {
     const c = candidate(video('v1'), { features: buffer.subarray(4, 8) });
     const q = query();
     cache.set(cache.key(q)!, [c], q, 'm');
-    const stored = cache.get(cache.key(q)!, q)!.scored[0]!.features!;
+    const stored = (await cache.get(cache.key(q)!, q))!.scored[0]!.features!;
     expect([...stored]).toEqual([4, 5, 6, 7]);
     expect(stored.buffer).not.toBe(buffer.buffer);
     expect(stored.buffer.byteLength).toBe(4 * 4);

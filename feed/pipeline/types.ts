@@ -163,8 +163,14 @@ export interface ScoredCache<Q, C> {
    * the sources, hydrators or scorer read of the viewer changes. Undefined: neither read nor stored.
    */
   key(query: Q): string | undefined;
-  /** Fresh copies of the stored list (rerankers may mutate them) and the model version that scored it, or undefined. */
-  get(key: string, query: Q): { scored: C[]; modelVersion: string } | undefined;
+  /**
+   * Fresh copies of the stored list (rerankers may mutate them) and the model version that scored it, or
+   * undefined; a promise when the list may be in a cache shared with other processes.
+   */
+  get(
+    key: string,
+    query: Q,
+  ): { scored: C[]; modelVersion: string } | undefined | Promise<{ scored: C[]; modelVersion: string } | undefined>;
   set(key: string, scored: readonly C[], query: Q, modelVersion: string): void;
 }
 
