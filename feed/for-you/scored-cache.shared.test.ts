@@ -2,53 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../core/cache/cache.memory.ts';
 import type { Cache } from '../../core/cache/ports.ts';
 import { runPipeline } from '../pipeline/runner.ts';
-import { slot, sourceBudgetSchema } from '../pipeline/settings.ts';
-import { alreadySeenFilter } from './filters/already-seen.filter.ts';
-import { catalogCandidates, SAFETY_FILTERS } from './pipelines.ts';
 import { viewerScoredCache } from './scored-cache.ts';
 import { decodeScoredList, encodeScoredList } from './scored-list-codec.ts';
-import { fallbackScorer } from './scorers/fallback.scorer.ts';
-import { topSelector } from './selector.ts';
 import { candidate, ids, NOW, query, video } from './testing/fixtures.ts';
-import type { CandidateSource, FeedQuery, PipelineConfig } from './types.ts';
+import { scoredListPipeline, sixtyPopular, sixtyVideos } from './testing/scored-cache.fixtures.ts';
+import type { FeedQuery } from './types.ts';
 
 /** Two API processes: each its own catalogue, pipeline and in-process lists, one shared cache between them. */
 function twoProcesses(shared: Pick<Cache, 'get' | 'set'>, opts: { ttlMs?: number } = {}) {
   let wall = NOW;
   let fetches = 0;
   const errors: string[] = [];
-  const source: CandidateSource = {
-    id: 'popular',
-    settings: slot('sources.popular', sourceBudgetSchema),
-    fetch: async (_q, quota) => {
-      fetches++;
-      return Array.from({ length: Math.min(quota, 60) }, (_, i) => ({ videoId: `v${i}`, score: -i }));
-    },
-  };
+  const source = sixtyPopular(() => fetches++);
   const processOf = () => {
-    const videos = new Map(Array.from({ length: 60 }, (_, i) => [`v${i}`, video(`v${i}`)]));
-    const catalog = { get: (id: string) => videos.get(id) };
-    const pipeline: PipelineConfig = {
-      id: 'for_you',
-      ...catalogCandidates(catalog),
-      queryHydrators: [],
-      sources: [source],
-      hydrators: [],
-      filters: [alreadySeenFilter, ...SAFETY_FILTERS],
-      scorer: fallbackScorer,
-      fallbackScorer,
-      rerankers: [],
-      selector: topSelector,
-      sideEffects: [],
-      scoredCache: viewerScoredCache({
-        catalog,
-        ranker: { current: () => undefined },
-        shared,
-        onSharedError: (_err, what) => errors.push(what),
-        ...(opts.ttlMs !== undefined ? { ttlMs: opts.ttlMs } : {}),
-        wallNow: () => wall,
-      }),
-    };
+    const { videos, catalog } = sixtyVideos();
+    const scoredCache = viewerScoredCache({
+      catalog,
+      ranker: { current: () => undefined },
+      shared,
+      onSharedError: (_err, what) => errors.push(what),
+      ...(opts.ttlMs !== undefined ? { ttlMs: opts.ttlMs } : {}),
+      wallNow: () => wall,
+    });
+    const pipeline = scoredListPipeline(catalog, source, scoredCache);
     return { videos, run: (q: FeedQuery) => runPipeline(pipeline, q) };
   };
   return {

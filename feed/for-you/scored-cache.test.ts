@@ -1,47 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../pipeline/runner.ts';
-import { slot, sourceBudgetSchema } from '../pipeline/settings.ts';
-import { alreadySeenFilter } from './filters/already-seen.filter.ts';
-import { catalogCandidates, SAFETY_FILTERS } from './pipelines.ts';
 import { viewerScoredCache } from './scored-cache.ts';
-import { fallbackScorer } from './scorers/fallback.scorer.ts';
-import { topSelector } from './selector.ts';
 import { candidate, ids, NOW, query, video } from './testing/fixtures.ts';
-import type { CandidateSource, FeedQuery, PipelineConfig, Scorer } from './types.ts';
+import { scoredListPipeline, sixtyPopular, sixtyVideos } from './testing/scored-cache.fixtures.ts';
+import type { FeedQuery, Scorer } from './types.ts';
 
 function setup(opts: { ttlMs?: number; scorer?: Scorer } = {}) {
   let t = 0;
-  const videos = new Map(Array.from({ length: 60 }, (_, i) => [`v${i}`, video(`v${i}`)]));
-  const catalog = { get: (id: string) => videos.get(id) };
+  const { videos, catalog } = sixtyVideos();
   let fetches = 0;
-  const source: CandidateSource = {
-    id: 'popular',
-    settings: slot('sources.popular', sourceBudgetSchema),
-    fetch: async (_q, quota) => {
-      fetches++;
-      return Array.from({ length: Math.min(quota, 60) }, (_, i) => ({ videoId: `v${i}`, score: -i }));
-    },
-  };
+  const source = sixtyPopular(() => fetches++);
   const cache = viewerScoredCache({
     catalog,
     ranker: { current: () => undefined },
     ...(opts.ttlMs !== undefined ? { ttlMs: opts.ttlMs } : {}),
     now: () => t,
   });
-  const pipeline: PipelineConfig = {
-    id: 'for_you',
-    ...catalogCandidates(catalog),
-    queryHydrators: [],
-    sources: [source],
-    hydrators: [],
-    filters: [alreadySeenFilter, ...SAFETY_FILTERS],
-    scorer: opts.scorer ?? fallbackScorer,
-    fallbackScorer,
-    rerankers: [],
-    selector: topSelector,
-    sideEffects: [],
-    scoredCache: cache,
-  };
+  const pipeline = scoredListPipeline(catalog, source, cache, opts.scorer);
   return {
     videos,
     cache,
