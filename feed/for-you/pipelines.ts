@@ -74,6 +74,8 @@ export interface FeedParts {
   scoredCacheMs?: number;
   /** Counts served and re-served items (metrics); nothing counted without it. */
   reserveCounter?: ReserveCounter;
+  /** Reports a failure the feed absorbed (e.g. the shared scored list unreadable): the host logs and counts it. */
+  onAbsorbedError?: (err: unknown, what: string) => void;
 }
 
 /** Default staleness bound of cached video feature counters: they are decayed to request time anyway. */
@@ -199,6 +201,7 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
       ranker: p.ranker,
       // A Redis cache is shared by every API process (and node): a list serves next pages on any of them.
       ...(p.cache?.kind === 'redis' ? { shared: p.cache } : {}),
+      ...(p.onAbsorbedError ? { onSharedError: p.onAbsorbedError } : {}),
       ...(p.scoredCacheMs !== undefined ? { ttlMs: p.scoredCacheMs } : {}),
     }),
   };

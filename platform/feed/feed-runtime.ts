@@ -178,6 +178,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     sessionTtlMs: () => config.sessionTtlS * 1000,
     ...(o.random ? { random: o.random } : {}),
     reserveCounter: reserveCounter(o.telemetry),
+    onAbsorbedError: (err: unknown, what: string) => log.failed(err, what),
   };
   const pipelines = feedPipelines(parts);
   // Bound to the components of the pipelines that run: a component without settings stops the start.
