@@ -1,4 +1,5 @@
 import type { Cache } from '../../core/cache/ports.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { SqlExecutor } from '../../core/metadata/ports.ts';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import type { PinnedRankers, RankerSource } from '../../ranking/ranker-holder.ts';
@@ -72,6 +73,11 @@ export interface FeedParts {
   videoFeatureCacheMs?: number;
   /** How long a viewer's scored list serves their next pages (ms); default `SCORED_CACHE_TTL_MS`, 0 = off. */
   scoredCacheMs?: number;
+  /**
+   * The platform's clock, which the scored list's age is measured on (the system clock without it). Under
+   * a simulated clock a list then expires in simulated time, not after ten seconds of the machine's.
+   */
+  clock?: Clock;
   /** Counts served and re-served items (metrics); nothing counted without it. */
   reserveCounter?: ReserveCounter;
   /** Reports a failure the feed absorbed (e.g. the shared scored list unreadable): the host logs and counts it. */
@@ -169,6 +175,7 @@ const withStore = <T>(fs: FeatureStore | undefined, make: (fs: FeatureStore) => 
 
 /** For You: every retrieval source, hydrated features, safety filters, the ranker + value model, and reranking rules. */
 export function forYouPipeline(p: FeedParts): PipelineConfig {
+  const { clock } = p;
   return {
     id: 'for_you',
     ...catalogCandidates(p.catalog),
@@ -203,6 +210,7 @@ export function forYouPipeline(p: FeedParts): PipelineConfig {
       ...(p.cache?.kind === 'redis' ? { shared: p.cache } : {}),
       ...(p.onAbsorbedError ? { onSharedError: p.onAbsorbedError } : {}),
       ...(p.scoredCacheMs !== undefined ? { ttlMs: p.scoredCacheMs } : {}),
+      ...(clock ? { now: () => clock.now(), wallNow: () => clock.now() } : {}),
     }),
   };
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../../core/clock.ts';
+import type { Catalog } from '../../retrieval/catalog.ts';
 import { runPipeline } from '../pipeline/runner.ts';
+import { type FeedParts, forYouPipeline } from './pipelines.ts';
 import { viewerScoredCache } from './scored-cache.ts';
 import { candidate, ids, NOW, query, video } from './testing/fixtures.ts';
 import { scoredListPipeline, sixtyPopular, sixtyVideos } from './testing/scored-cache.fixtures.ts';
@@ -158,5 +161,18 @@ describe('the per-viewer scored list', () => {
     expect([...stored]).toEqual([4, 5, 6, 7]);
     expect(stored.buffer).not.toBe(buffer.buffer);
     expect(stored.buffer.byteLength).toBe(4 * 4);
+  });
+
+  it("measures a list's age on the platform clock it is given, so a simulated clock's jump expires it", async () => {
+    const clock = manualClock();
+    const { catalog } = sixtyVideos();
+    const parts = { catalog: catalog as unknown as Catalog, ranker: { current: () => undefined }, clock };
+    const cache = forYouPipeline(parts as unknown as FeedParts).scoredCache!;
+    const q = query();
+    cache.set('k', [], q, 'fallback-v1');
+    expect(await cache.get('k', q)).toBeDefined();
+    // No time passes on the machine; ten minutes pass on the platform's clock.
+    clock.advance(10 * 60_000);
+    expect(await cache.get('k', q)).toBeUndefined();
   });
 });

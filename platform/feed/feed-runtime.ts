@@ -176,6 +176,7 @@ export function createFeedRuntime(o: FeedRuntimeOptions): FeedRuntime {
     ...(featureStore ? { featureStore } : {}),
     ...(o.serveLog ? { serveLog: o.serveLog } : {}),
     sessionTtlMs: () => config.sessionTtlS * 1000,
+    clock: o.clock,
     ...(o.random ? { random: o.random } : {}),
     reserveCounter: reserveCounter(o.telemetry),
     onAbsorbedError: (err: unknown, what: string) => log.failed(err, what),
