@@ -49,6 +49,14 @@ describe('synthetic videos (the simulator fast mode)', () => {
     const rung = text.split('\n').find((l) => l.endsWith('.m3u8'))!;
     expect(rung).toContain(`../../${template}/v1/`);
     expect((await fetch(new URL(rung, master.url))).status).toBe(200);
+    // Stamped in plan order across batches, so the newest-first order does not hang on the ids' random part.
+    const stamps = [];
+    for (const id of ids)
+      stamps.push(
+        Number((await app.deps.metadata.get('SELECT created_at FROM videos WHERE id = $1', [id]))?.created_at),
+      );
+    expect(stamps[1]).toBeGreaterThan(stamps[0]!);
+    expect(stamps[2]).toBeGreaterThan(stamps[1]!);
   });
 
   it('with copyMedia, gives each video its own copy of the files under its own prefix', async () => {

@@ -80,6 +80,11 @@ export async function createSyntheticVideos(
     );
   const ids: string[] = [];
   const batch = opts.batch ?? 500;
+  // Each video is stamped a millisecond after the one planned before it. Videos minted in one
+  // millisecond would otherwise tie on created_at and be ordered by the random part of their ids, and on
+  // a fresh catalogue (no views anywhere) that newest-first order is also the popularity order: a
+  // seeded plan would then start from a different "most popular" list on every run.
+  let lastStamp = Number.NEGATIVE_INFINITY;
   for (let start = 0; start < plan.length; start += batch) {
     const part = plan.slice(start, start + batch);
     const now = deps.clock.now();
@@ -97,9 +102,10 @@ export async function createSyntheticVideos(
     }
     // Stamped after the files are written: copying takes seconds, and the catalogue picks up new videos
     // by processed_at, so a time from before the copy could fall behind its last refresh and be missed.
-    const at = deps.clock.now();
+    const at = Math.max(deps.clock.now(), lastStamp + 1);
+    lastStamp = at + made.length - 1;
     await deps.metadata.transaction(async (tx) => {
-      for (const { p, id, t } of made) {
+      for (const [i, { p, id, t }] of made.entries()) {
         const r = t.row;
         await tx.run(
           `INSERT INTO videos (id, author_id, caption, hashtags, music_id, privacy, status, duration_ms, width, height,
@@ -120,7 +126,7 @@ export async function createSyntheticVideos(
                 : r.renditions,
             ),
             opts.copyMedia && r.posterKey ? moved(r.posterKey, r, id) : r.posterKey,
-            at,
+            at + i,
           ],
         );
         for (const tag of p.hashtags)
