@@ -9,6 +9,7 @@
 
 import type { PlatformEngagementEvent } from '../feature-store/signals.ts';
 import type { ServedItem } from '../feed/for-you/side-effects/serve-log.side-effect.ts';
+import { unitHash } from './assign.ts';
 import { doublyRobust, ips, type LoggedDecision, type OpeEstimate, snips } from './ope.ts';
 import { ratioEstimate } from './stats.ts';
 
@@ -149,10 +150,42 @@ export interface OpeComparison extends OpeEstimate {
 }
 
 /**
+ * The slot's decisions with a reward model cross-fitted on the slot's own decisions, for doubly robust.
+ * Viewers fall into `folds` folds by a hash of their id; a fold's decisions are predicted by the per-video
+ * model fit on the other folds' viewed slot items of `training`, so no decision predicts itself.
+ *
+ * Why the slot and not the pipeline's own items: doubly robust's direct term Σᵥ π(v)·q̂(v) runs over the
+ * whole catalogue, and its correction only over what the slot can draw, which never includes what the
+ * viewer has already seen (the seen filter). Those seen videos are the popular ones the pipeline serves
+ * to the viewers it expects to like them, so a model fit on the pipeline's items gives them a reward rate
+ * far above a random viewer's, and nothing corrects it. Fit on the slot, q̂ is a random draw's rate.
+ */
+export function crossFittedSlotDecisions(o: {
+  logged: readonly ServedOutcome[];
+  training: readonly ServedOutcome[];
+  target: (videoId: string) => number;
+  catalogue: readonly string[];
+  folds?: number;
+}): LoggedDecision[] {
+  const folds = o.folds ?? 5;
+  const fold = (x: ServedOutcome) => Math.floor(unitHash('ope-cross-fit', x.userId) * folds);
+  const slot = o.training.filter((x) => x.features.exploration_slot === 1);
+  return Array.from({ length: folds }, (_, k) =>
+    slotDecisions(
+      o.logged.filter((x) => fold(x) === k),
+      o.target,
+      { predict: videoRewardModel(slot.filter((x) => fold(x) !== k)), catalogue: o.catalogue },
+    ),
+  ).flat();
+}
+
+/**
  * IPS, SNIPS and doubly robust estimates of a candidate policy's reward per viewed item from the
  * exploration slot's logs (`logged`), each set beside what the policy earned online (`online`: its
- * own served items, in the same context as the logged slot decisions). The reward model is fit on the
- * logged policy's other items (of `training`, by default `logged`).
+ * own served items, in the same context as the logged slot decisions). Doubly robust's reward model is
+ * cross-fitted on the slot decisions of `training` (by default `logged`); `rewardModel: 'pipeline'`
+ * fits it on the logged policy's other items instead (biased by the pipeline's targeting; kept for
+ * comparison).
  */
 export function compareWithOnline(o: {
   logged: readonly ServedOutcome[];
@@ -160,9 +193,17 @@ export function compareWithOnline(o: {
   target: (videoId: string) => number;
   catalogue: readonly string[];
   training?: readonly ServedOutcome[];
+  rewardModel?: 'slot' | 'pipeline';
 }) {
-  const model = videoRewardModel((o.training ?? o.logged).filter((x) => x.features.exploration_slot !== 1));
-  const decisions = slotDecisions(o.logged, o.target, { predict: model, catalogue: o.catalogue });
+  const training = o.training ?? o.logged;
+  const decisions = slotDecisions(o.logged, o.target);
+  const modelled =
+    o.rewardModel === 'pipeline'
+      ? slotDecisions(o.logged, o.target, {
+          predict: videoRewardModel(training.filter((x) => x.features.exploration_slot !== 1)),
+          catalogue: o.catalogue,
+        })
+      : crossFittedSlotDecisions({ logged: o.logged, training, target: o.target, catalogue: o.catalogue });
   const on = onlineValue(o.online);
   const vs = (e: OpeEstimate): OpeComparison => ({
     ...e,
@@ -176,6 +217,6 @@ export function compareWithOnline(o: {
     online: on,
     ips: vs(ips(decisions)),
     snips: vs(snips(decisions)),
-    dr: vs(doublyRobust(decisions)),
+    dr: vs(doublyRobust(modelled)),
   };
 }
