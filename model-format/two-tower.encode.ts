@@ -29,6 +29,12 @@ export interface TwoTowerHp {
    * recall@100 0.342 vs 0.296 at 0.5 and 0.087 at 0).
    */
   logQWeight: number;
+  /**
+   * Uniformly drawn catalogue videos added to each batch's in-batch negatives (mixed negative sampling),
+   * so that videos rarely or never positive in training are pushed away too; the logQ correction counts
+   * both draws. Training only; absent (models before it): 0.
+   */
+  uniformNegatives?: number;
   /** Fraction of training rows whose video id is zeroed, so the content-only path learns too. */
   videoIdDropout: number;
   /** Fraction of training rows whose user id becomes the unknown-user bucket, so that bucket learns. */

@@ -4,7 +4,7 @@ import type { Dataset } from '../../data/schema.ts';
 import { generateSynthetic } from '../../data/synthetic.ts';
 import type { RankerModel } from '../ranker/ranker.model.ts';
 import { type RankerConfig, trainRanker } from '../ranker/train.ts';
-import { trainTwoTower } from '../two-tower/train.ts';
+import { type TwoTowerConfig, trainTwoTower } from '../two-tower/train.ts';
 import type { TwoTowerModel } from '../two-tower/two-tower.model.ts';
 
 /** A tiny synthetic dataset (fast to train on): 4 planted clusters, 300 users, 200 videos. */
@@ -13,7 +13,7 @@ export function tinyDataset(): Dataset {
 }
 
 /** A tiny two-tower model trained for a few steps on `tinyDataset()`; hyperparameters pinned for golden values. */
-export function tinyTwoTower(ds: Dataset = tinyDataset()): Promise<TwoTowerModel> {
+export function tinyTwoTower(ds: Dataset = tinyDataset(), overrides: TwoTowerConfig = {}): Promise<TwoTowerModel> {
   return trainTwoTower(ds, {
     epochs: 1,
     logQWeight: 1,
@@ -24,6 +24,7 @@ export function tinyTwoTower(ds: Dataset = tinyDataset()): Promise<TwoTowerModel
     hidden: 32,
     historyLen: 10,
     seed: 5,
+    ...overrides,
   });
 }
 

@@ -7,7 +7,10 @@ import type { Vocab } from '../../data/schema.ts';
 import { dense, l2Normalize, maskedMean, type Ops } from '../common/ops.ts';
 import type { ParamSpec } from '../common/params.ts';
 
-/** Defaults tuned on the KuaiRand slice's validation days (more epochs overfit the id embeddings). */
+/**
+ * Defaults tuned on the KuaiRand slice's validation days (more epochs overfit the id embeddings). Uniform
+ * negatives, validation recall@100 mean over seeds 1-3: 0 → 0.318, 512 → 0.323, 1024 → 0.331.
+ */
 export const DEFAULT_TWO_TOWER_HP: TwoTowerHp = Object.freeze({
   dim: 64,
   userIdDim: 32,
@@ -21,6 +24,7 @@ export const DEFAULT_TWO_TOWER_HP: TwoTowerHp = Object.freeze({
   maxTags: 4,
   temperature: 0.07,
   logQWeight: 1.5,
+  uniformNegatives: 1024,
   videoIdDropout: 0.2,
   userIdDropout: 0.05,
   learningRate: 0.003,

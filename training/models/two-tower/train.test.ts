@@ -49,10 +49,20 @@ describe('two-tower model', () => {
   // Recorded once from this seed on the wasm backend; a change means the model, init or data changed.
   it('reproduces golden values for a fixed seed', () => {
     const u = model.userEmbedding({ user: 0, timeMs: 0, history: [1, 2, 3] });
+    const golden = [-0.069726, 0.01004, -0.305693, -0.420696];
+    Array.from(u.subarray(0, 4)).forEach((v, i) => {
+      expect(v).toBeCloseTo(golden[i]!, 4);
+    });
+  });
+
+  it('trains as before uniform negatives when they are off (the in-batch-only golden values)', async () => {
+    const inBatch = await tinyTwoTower(ds, { uniformNegatives: 0 });
+    const u = inBatch.userEmbedding({ user: 0, timeMs: 0, history: [1, 2, 3] });
     const golden = [-0.131519, -0.026596, -0.284133, -0.379378];
     Array.from(u.subarray(0, 4)).forEach((v, i) => {
       expect(v).toBeCloseTo(golden[i]!, 4);
     });
+    inBatch.dispose();
   });
 
   it('builds point-in-time histories from pre-period likes and long views, then strictly earlier positives', () => {

@@ -1,6 +1,7 @@
 /**
- * Trains the two-tower model with an in-batch sampled softmax over positives (long view or like, the
- * evaluation's definition), logQ-corrected by each video's frequency among training positives.
+ * Trains the two-tower model with a sampled softmax over positives (long view or like, the evaluation's
+ * definition): in-batch negatives plus uniformly drawn catalogue videos (mixed negative sampling),
+ * logQ-corrected by each video's expected share of the negatives.
  */
 
 import type { Artifact } from '../../baselines/artifacts.ts';
@@ -93,7 +94,15 @@ export async function trainTwoTower(
 
   const counts = new Float64Array(ds.vocab.videos);
   for (const i of examples) counts[ds.train[i]!.video]! += 1;
-  const logQ = Float32Array.from(counts, (c) => hp.logQWeight * Math.log(Math.max(c, 1) / examples.length));
+  // Expected share of a batch's negatives that are video j: in-batch draws follow the positives'
+  // frequency, uniform ones 1/videos each (K uniform beside B in-batch), so logQ = log(p_j + K/(B·N)).
+  const N = ds.vocab.videos;
+  const K = Math.max(0, Math.floor(hp.uniformNegatives ?? 0));
+  const uniformShare = K / (Math.min(hp.batchSize, examples.length) * N);
+  const logQ = Float32Array.from(
+    counts,
+    (c) => hp.logQWeight * Math.log(Math.max(c, 1) / examples.length + uniformShare),
+  );
 
   const rand = rng(hp.seed + 1);
   const order = Int32Array.from(stepped);
@@ -126,6 +135,20 @@ export async function trainTwoTower(
         for (let j = 0; j < B; j++) if (i !== j && batch[i]!.video === batch[j]!.video) dup[i * B + j] = -1e9;
       }
       const bq = Float32Array.from(batch, (ex) => logQ[ex.video]!);
+      const negs = Array.from({ length: K }, () => Math.min(N - 1, Math.floor(rand() * N)));
+      const negFeed =
+        K > 0
+          ? encodeVideos(
+              spec,
+              negs.map((id) => ({ id, keepId: rand() >= hp.videoIdDropout, attrs: ds.videos[id]! })),
+            )
+          : undefined;
+      const negMask = new Float32Array(B * K);
+      for (let i = 0; i < B; i++) {
+        for (let j = 0; j < K; j++) {
+          negMask[i * K + j] = batch[i]!.video === negs[j] ? -1e9 : -logQ[negs[j]!]!;
+        }
+      }
       const loss = optimizer.minimize(() => {
         const inputs = { ...feedToTf(userFeed), ...feedToTf(videoFeed) };
         const o = tfOps(vars, inputs);
@@ -137,7 +160,13 @@ export async function trainTwoTower(
           tf.tensor2d(dup, [B, B]),
         );
         const pos = tf.sub(tf.div(tf.sum(tf.mul(u, v), 1), hp.temperature), q);
-        return tf.mean(tf.sub(tf.logSumExp(logits, 1), pos)) as tf.Scalar;
+        let all = logits;
+        if (negFeed) {
+          const n = videoTower(tfOps(vars, feedToTf(negFeed)), spec);
+          const nl = tf.add(tf.div(tf.matMul(u, n, false, true), hp.temperature), tf.tensor2d(negMask, [B, K]));
+          all = tf.concat([logits, nl], 1);
+        }
+        return tf.mean(tf.sub(tf.logSumExp(all, 1), pos)) as tf.Scalar;
       }, true);
       step++;
       if (loss && (step % 20 === 0 || step === total)) {
