@@ -73,10 +73,12 @@ const SET_RESULT = argValue('--set-result');
 const CPU_PROF = argValue('--cpu-prof');
 /** Writes a sampling heap profile of the set's process (what the seeding and the server still hold after the load). */
 const HEAP_PROF = argValue('--heap-prof');
-/** The cluster sets' API processes run with this V8 old-space limit (`--max-old-space-size`, MB). */
 /** Each closed-loop client on a keep-alive connection of its own instead of one shared pool (`lib/feed-load.ts`). */
 const CONNECTION_PER_CLIENT = argFlag('--connection-per-client');
+/** The cluster sets' API processes run with this V8 old-space limit (`--max-old-space-size`, MB). */
 const API_HEAP_MB = argValue('--api-heap-mb') ? Number(argValue('--api-heap-mb')) : undefined;
+/** The cluster sets' API processes run with this V8 semi-space limit (`--max-semi-space-size`, MB). */
+const API_SEMI_SPACE_MB = argValue('--api-semi-space-mb') ? Number(argValue('--api-semi-space-mb')) : undefined;
 
 let modelsInfo: ServingModelsInfo | undefined;
 
@@ -219,6 +221,7 @@ async function runClustered(set: string): Promise<ClusterSetResult> {
     levels: LEVELS,
     sloMs: SLO_MS,
     ...(API_HEAP_MB ? { heapMb: API_HEAP_MB } : {}),
+    ...(API_SEMI_SPACE_MB ? { semiSpaceMb: API_SEMI_SPACE_MB } : {}),
     target: {
       seconds: DURATION_S,
       pagesPerSession: PAGES_PER_SESSION,

@@ -67,12 +67,16 @@ function message(worker: Worker, want: 'ready' | 'closed'): Promise<ClusterWorke
 export async function startClusterServer(
   processes: number,
   init: ClusterWorkerInit,
-  opts: { heapMb?: number } = {},
+  opts: { heapMb?: number; semiSpaceMb?: number } = {},
 ): Promise<ClusterServer> {
+  const v8Flags = [
+    ...(opts.heapMb ? [`--max-old-space-size=${opts.heapMb}`] : []),
+    ...(opts.semiSpaceMb ? [`--max-semi-space-size=${opts.semiSpaceMb}`] : []),
+  ];
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./feed-cluster-worker.ts', import.meta.url)),
     serialization: 'advanced',
-    ...(opts.heapMb ? { execArgv: [...process.execArgv, `--max-old-space-size=${opts.heapMb}`] } : {}),
+    ...(v8Flags.length > 0 ? { execArgv: [...process.execArgv, ...v8Flags] } : {}),
   });
   // The environment the platform's processes run with (the Dockerfile's and scripts/start.sh's).
   const workers = Array.from({ length: processes }, () => cluster.fork({ ...PROCESS_ENV }));
@@ -103,6 +107,8 @@ export interface ClusterSetResult extends CurveSummary {
   processes: number;
   /** The API processes' `--max-old-space-size` (MB), when the run set one. */
   api_heap_mb: number | null;
+  /** The API processes' `--max-semi-space-size` (MB), when the run set one. */
+  api_semi_space_mb: number | null;
   seed_s: number;
   /** Until the slowest API process listened: ports, models, index, neighbour table. */
   api_start_s: number;
@@ -131,6 +137,8 @@ export async function runClusterSet(
     sloMs: number;
     /** The API processes' V8 old-space limit (`--max-old-space-size`); V8's default when unset. */
     heapMb?: number;
+    /** The API processes' young-generation semi-space limit (`--max-semi-space-size`); V8's default when unset. */
+    semiSpaceMb?: number;
     target: Omit<LoadTarget, 'base' | 'tokens' | 'churn' | 'serverCpuMs'> & {
       uploadsPerS: number;
       countersPerS: number;
@@ -152,7 +160,10 @@ export async function runClusterSet(
       dims: opts.dims,
       feedConfigDir,
     },
-    opts.heapMb ? { heapMb: opts.heapMb } : {},
+    {
+      ...(opts.heapMb ? { heapMb: opts.heapMb } : {}),
+      ...(opts.semiSpaceMb ? { semiSpaceMb: opts.semiSpaceMb } : {}),
+    },
   );
   process.stdout.write(`  ${set}: ${shape.processes} API processes listening after ${server.startS.toFixed(1)} s\n`);
   const primaryRss = rssSampler();
@@ -181,6 +192,7 @@ export async function runClusterSet(
     backend: shape.backend,
     processes: shape.processes,
     api_heap_mb: opts.heapMb ?? null,
+    api_semi_space_mb: opts.semiSpaceMb ?? null,
     ...summariseCurve(c),
     seed_s: prepared.seedS,
     api_start_s: server.startS,
