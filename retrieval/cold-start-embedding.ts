@@ -18,7 +18,7 @@ function addMeanOf(
   for (const v of ids) {
     if (n >= PER_GROUP) break;
     const key = v.id === self ? undefined : s.keyOf.get(v.id);
-    const row = key === undefined ? undefined : s.vectors[key];
+    const row = key === undefined ? undefined : s.vectors.row(key);
     if (!row) continue;
     for (let j = 0; j < s.dims; j++) acc[j] = acc[j]! + row[j]!;
     n++;

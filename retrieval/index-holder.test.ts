@@ -41,7 +41,7 @@ describe('serving index: artifacts and promote', () => {
     const back = (await readIndexArtifact(objects, 'models/two-tower/v1'))!;
     expect(back.ids).toEqual(s.ids);
     expect(back.index.kind).toBe('usearch');
-    const q = s.vectors[5]!;
+    const q = s.vectors.row(5)!;
     expect(back.index.search(q, 10).keys).toEqual(s.index.search(q, 10).keys);
     expect(await readIndexArtifact(objects, 'models/none')).toBeUndefined();
   });
@@ -99,6 +99,6 @@ describe('serving index: artifacts and promote', () => {
     expect(holder.add(['fresh'], v)).toBe(1);
     const s = holder.current()!;
     expect(s.ids[s.index.search(v, 1).keys[0]!]).toBe('fresh');
-    expect(s.vectors[s.keyOf.get('fresh')!]).toEqual(v);
+    expect(s.vectors.row(s.keyOf.get('fresh')!)).toEqual(v);
   });
 });

@@ -1,6 +1,7 @@
 import type { ObjectStore } from '../core/objects/ports.ts';
 import { type AnnKind, createAnnIndex, loadAnnIndex } from './ann/open.ts';
 import type { AnnIndex } from './ann/ports.ts';
+import { VectorRows } from './vector-rows.ts';
 
 /**
  * One ANN index with its own key space: key i is video `ids[i]`, with its unit vector kept beside the
@@ -14,7 +15,8 @@ export interface IndexSnapshot {
   readonly index: AnnIndex;
   readonly ids: string[];
   readonly keyOf: Map<string, number>;
-  readonly vectors: Float32Array[];
+  /** Row `key` is video `ids[key]`'s unit vector. */
+  readonly vectors: VectorRows;
   /** The query tower exported with these item vectors; absent for content-only indexes. */
   readonly query?: QueryEmbedder;
 }
@@ -70,7 +72,7 @@ function snapshotOf(
     index,
     ids,
     keyOf: new Map(ids.map((id, i) => [id, i])),
-    vectors: ids.map((_, i) => vectors.subarray(i * dims, (i + 1) * dims)),
+    vectors: new VectorRows(dims, vectors.subarray(0, ids.length * dims)),
   };
 }
 
@@ -117,7 +119,7 @@ export class IndexHolder {
         s.ids.push(id);
         s.keyOf.set(id, key);
       }
-      s.vectors[key] = vectors.slice(r * s.dims, (r + 1) * s.dims);
+      s.vectors.set(key, vectors.subarray(r * s.dims, (r + 1) * s.dims));
       keys.push(key);
     });
     s.index.add(keys, vectors);
@@ -140,8 +142,7 @@ interface IndexMeta {
 /** Writes a snapshot as three objects (serialised index, ids, raw vectors); meta last, so readers never see a partial set. */
 export async function writeIndexArtifact(objects: ObjectStore, prefix: string, s: IndexSnapshot): Promise<void> {
   const keys = indexArtifactKeys(prefix);
-  const flat = new Float32Array(s.ids.length * s.dims);
-  for (const [i, v] of s.vectors.entries()) flat.set(v, i * s.dims);
+  const flat = s.vectors.flat().slice(0, s.ids.length * s.dims);
   await objects.put(keys.index, s.index.serialize(), { contentType: 'application/octet-stream' });
   await objects.put(keys.vectors, Buffer.from(flat.buffer), { contentType: 'application/octet-stream' });
   const meta: IndexMeta = { version: s.version, dims: s.dims, ids: s.ids };

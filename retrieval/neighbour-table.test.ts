@@ -21,7 +21,7 @@ describe('neighbour table', () => {
     const table = (await buildNeighbourTable(s, 12, { chunk: 7 }))!;
     expect(table.rows).toBe(300);
     for (const key of [0, 1, 150, 299]) {
-      const searched = s.index.search(s.vectors[key]!, 12);
+      const searched = s.index.search(s.vectors.row(key)!, 12);
       const row = table.neighbours(key, 12)!;
       expect([...row.keys]).toEqual(searched.keys);
       row.scores.forEach((score, j) => {

@@ -62,7 +62,7 @@ export async function buildNeighbourTable(
       await yieldToLoop();
       if (opts.cancelled?.()) return undefined;
     }
-    const vector = s.vectors[key];
+    const vector = s.vectors.row(key);
     if (!vector) continue;
     const r: AnnResult = s.index.search(vector, k);
     const n = Math.min(k, r.keys.length);

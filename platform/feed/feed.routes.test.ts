@@ -215,8 +215,7 @@ describe('GET /api/v1/feed', () => {
           }),
         );
       }
-      const vectors = new Float32Array(base.ids.length * base.dims);
-      for (const [k, v] of base.vectors.entries()) vectors.set(v, k * base.dims);
+      const vectors = base.vectors.flat().slice();
       t.runtime.index.swap(buildSnapshot(`swap-${round}`, base.ids, vectors));
       await new Promise((r) => setImmediate(r));
     }

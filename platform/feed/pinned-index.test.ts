@@ -49,7 +49,7 @@ describe('an arm pinning the content index beside a promoted two-tower', () => {
     await t.runtime.catalog.load(t.deps.metadata);
     // Production: a trained index (it has a query tower) over the same videos.
     const trained = buildSnapshot('20261207T000000', ids, clusteredUnitVectors(ids.length, 16, 0, 3));
-    t.runtime.index.swap(withQueryTower(trained, { dims: 16, embed: async () => trained.vectors[0]! }));
+    t.runtime.index.swap(withQueryTower(trained, { dims: 16, embed: async () => trained.vectors.row(0)! }));
     const pinned = await t.register('viewer_pinned');
     pinnedActor = `u:${pinned.id}`;
     const other = await t.register('viewer_other');

@@ -37,7 +37,7 @@ function createView(s: IndexSnapshot, now: () => number): RetrievalView {
     const t = now();
     const hit = cache.get(key * 1024 + k);
     if (hit && t - hit.at < NEIGHBOURS_TTL_MS) return hit.result;
-    const result = s.index.search(s.vectors[key]!, k);
+    const result = s.index.search(s.vectors.row(key)!, k);
     if (cache.size >= NEIGHBOURS_MAX) cache.clear();
     cache.set(key * 1024 + k, { at: t, result });
     return result;
@@ -84,7 +84,7 @@ function createView(s: IndexSnapshot, now: () => number): RetrievalView {
       const { keyOf, vectors, dims } = s;
       return videoIds.map((id) => {
         const key = keyOf.get(id);
-        const row = key === undefined ? undefined : vectors[key];
+        const row = key === undefined ? undefined : vectors.row(key);
         if (!row) return undefined;
         let dot = 0;
         for (let j = 0; j < dims; j++) dot += vector[j]! * row[j]!;
@@ -100,7 +100,7 @@ function historyMean(s: IndexSnapshot, seeds: readonly { video: string; weight: 
   if (present.length === 0) return undefined;
   const v = new Float32Array(s.dims);
   for (const { video, weight } of present) {
-    const row = s.vectors[s.keyOf.get(video)!]!;
+    const row = s.vectors.row(s.keyOf.get(video)!)!;
     for (let j = 0; j < s.dims; j++) v[j] = v[j]! + weight * row[j]!;
   }
   let n = 0;
