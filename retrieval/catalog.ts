@@ -39,13 +39,40 @@ function startKeyOf(text: unknown): string | null {
   }
 }
 
+/** Distinct strings kept by `intern` before it starts over (authors and hashtags number far fewer). */
+const INTERN_MAX = 1_000_000;
+
+/**
+ * One string object per distinct author id and hashtag: every row read from the database carries copies
+ * of its own, and 100k catalogue rows held about 100k author ids and 200k hashtags (some 10 MB) where a
+ * few thousand distinct strings do.
+ */
+function interner(): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    const got = seen.get(s);
+    if (got !== undefined) return got;
+    if (seen.size >= INTERN_MAX) seen.clear();
+    seen.set(s, s);
+    return s;
+  };
+}
+
+// Shared by every video without tags; frozen, so no caller can change them all at once.
+const NO_TAGS = Object.freeze([]) as unknown as string[];
+const PRIVACY = new Map<unknown, CatalogVideo['privacy']>([
+  ['public', 'public'],
+  ['private', 'private'],
+  ['friends', 'friends'],
+]);
+
 // A malformed hashtags column (only a hand edit makes one) serves the video without tags.
-function parseTags(text: unknown): string[] {
+function parseTags(text: unknown, intern: (s: string) => string): string[] {
   try {
     const v = JSON.parse(String(text ?? '[]'));
-    return Array.isArray(v) ? v.map(String) : [];
+    return Array.isArray(v) && v.length > 0 ? v.map((t) => intern(String(t))) : NO_TAGS;
   } catch {
-    return [];
+    return NO_TAGS;
   }
 }
 
@@ -92,6 +119,7 @@ export class Catalog {
   readonly #listeners: ((added: CatalogVideo[]) => void)[] = [];
   /** Ms the last refresh took, and when it ran. */
   lastRefresh = { ms: 0, atMs: 0, error: undefined as string | undefined };
+  readonly #toVideo: (r: Record<string, unknown>) => CatalogVideo = videoReader(interner());
 
   /** A catalogue of fixed videos (tests, offline replay). */
   /** `popularEveryMs`: the shortest interval between two popularity rankings (tests pass 0). */
@@ -158,7 +186,7 @@ export class Catalog {
       `SELECT ${COLUMNS} FROM videos WHERE status = 'ready' AND deleted_at IS NULL AND moderation <> 'removed'`,
     );
     const counters = await countersRepo(db).list();
-    const fresh = rows.map(toVideo);
+    const fresh = rows.map(this.#toVideo);
     const keep = new Set(fresh.map((v) => v.id));
     this.#remove([...this.#videos.keys()].filter((id) => !keep.has(id)));
     this.#upsert(fresh);
@@ -184,7 +212,7 @@ export class Catalog {
         r.status === 'ready' && (r.deleted_at === null || r.deleted_at === undefined) && r.moderation !== 'removed',
     );
     this.#remove(rows.filter((r) => !ready.includes(r)).map((r) => String(r.id)));
-    this.#upsert(ready.map(toVideo));
+    this.#upsert(ready.map(this.#toVideo));
     this.#applyCounters(counters);
     this.#readAt = nowMs;
   }
@@ -344,12 +372,17 @@ export class Catalog {
   }
 }
 
-function toVideo(r: Record<string, unknown>): CatalogVideo {
+/** Turns a `videos` row into a catalogue entry, sharing the author ids, hashtags and privacy strings. */
+function videoReader(intern: (s: string) => string): (r: Record<string, unknown>) => CatalogVideo {
+  return (r) => toVideo(r, intern);
+}
+
+function toVideo(r: Record<string, unknown>, intern: (s: string) => string): CatalogVideo {
   return {
     id: String(r.id),
-    authorId: String(r.author_id),
-    privacy: r.privacy as CatalogVideo['privacy'],
-    hashtags: parseTags(r.hashtags),
+    authorId: intern(String(r.author_id)),
+    privacy: PRIVACY.get(r.privacy) ?? (r.privacy as CatalogVideo['privacy']),
+    hashtags: parseTags(r.hashtags, intern),
     caption: typeof r.caption === 'string' ? r.caption : '',
     createdAt: Number(r.created_at),
     durationMs: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
