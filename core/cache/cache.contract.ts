@@ -133,6 +133,25 @@ export function describeCacheContract(
       expect(await cache.incrByMany([])).toEqual([]);
     });
 
+    it('incrByMany sets an entry TTL only when it creates the key', async () => {
+      const [fresh, kept, forever] = [k('incr-many-ttl-a'), k('incr-many-ttl-b'), k('incr-many-ttl-c')];
+      await cache.set(kept, '5');
+      expect(
+        await cache.incrByMany([
+          { key: fresh, by: 1, ttlMs: 60_000 },
+          { key: kept, by: 1, ttlMs: 60_000 },
+          { key: forever, by: 4 },
+          { key: fresh, by: 2, ttlMs: 1 },
+        ]),
+      ).toEqual([1, 6, 4, 3]);
+      const ttl = await cache.ttl(fresh);
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      expect(await cache.ttl(kept)).toBe(-1);
+      expect(await cache.ttl(forever)).toBe(-1);
+      await expect(cache.incrByMany([{ key: fresh, by: 1, ttlMs: -1 }])).rejects.toThrow();
+    });
+
     it('incrByOnce applies its increments once per marker, and again once the marker expired', async () => {
       const [m, a, b, race] = [k('once-marker'), k('once-a'), k('once-b'), k('once-race')];
       const steps = [

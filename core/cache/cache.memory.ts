@@ -238,10 +238,13 @@ export class MemoryCache implements Cache {
     return next;
   }
 
-  async incrByMany(entries: readonly { key: string; by: number }[]): Promise<number[]> {
-    for (const e of entries) checkIncrement(e.by);
+  async incrByMany(entries: readonly { key: string; by: number; ttlMs?: number }[]): Promise<number[]> {
+    for (const e of entries) {
+      checkIncrement(e.by);
+      checkTtl(e.ttlMs);
+    }
     const out: number[] = [];
-    for (const e of entries) out.push(await this.incrBy(e.key, e.by));
+    for (const e of entries) out.push(await this.incrBy(e.key, e.by, e.ttlMs));
     return out;
   }
 

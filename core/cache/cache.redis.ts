@@ -39,9 +39,17 @@ return #KEYS`,
   foryouIncrByOnce: `if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return 0 end
 for i = 2, #KEYS do redis.call('INCRBY', KEYS[i], ARGV[i]) end
 return 1`,
-  /** ARGV: the step per key. Returns the new values. */
+  /**
+   * ARGV: the step per key, then the TTL per key (0: none; otherwise set only when the key is created,
+   * as foryouIncrByTtl does). Returns the new values.
+   */
   foryouIncrByMany: `local out = {}
-for i = 1, #KEYS do out[i] = redis.call('INCRBY', KEYS[i], ARGV[i]) end
+local n = #KEYS
+for i = 1, n do
+  local ttl = tonumber(ARGV[n + i])
+  if ttl > 0 then redis.call('SET', KEYS[i], '0', 'PX', ttl, 'NX') end
+  out[i] = redis.call('INCRBY', KEYS[i], ARGV[i])
+end
 return out`,
 } as const;
 
@@ -120,13 +128,15 @@ export class RedisCache implements Cache {
     return this.#scripts.foryouIncrByTtl(key, by, ttl);
   }
 
-  async incrByMany(entries: readonly { key: string; by: number }[]): Promise<number[]> {
+  async incrByMany(entries: readonly { key: string; by: number; ttlMs?: number }[]): Promise<number[]> {
     for (const e of entries) checkIncrement(e.by);
+    const ttls = entries.map((e) => checkTtl(e.ttlMs));
     if (entries.length === 0) return [];
     return (await this.#scripts.foryouIncrByMany(
       entries.length,
       ...entries.map((e) => e.key),
       ...entries.map((e) => e.by),
+      ...ttls,
     )) as number[];
   }
 

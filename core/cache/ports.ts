@@ -17,8 +17,11 @@ export interface Cache {
   del(key: string): Promise<void>;
   /** Adds `by` and returns the new value; the TTL is set only when the key is created. */
   incrBy(key: string, by: number, ttlMs?: number): Promise<number>;
-  /** `incrBy` (without TTL) of many keys in one round trip; the new values, in order. */
-  incrByMany(entries: readonly { key: string; by: number }[]): Promise<number[]>;
+  /**
+   * `incrBy` of many keys in one round trip; the new values, in order. An entry's `ttlMs` is set only
+   * when its key is created, as `incrBy` does; without one the key never expires.
+   */
+  incrByMany(entries: readonly { key: string; by: number; ttlMs?: number }[]): Promise<number[]>;
   /**
    * Applies the increments only if `marker` is absent, setting it (with `ttlMs` > 0) in the same atomic
    * step: true when applied, false when the marker was there (already applied). Makes an increment that
