@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FeatureStore } from '../../feature-store/ports.ts';
 import { EXPERIMENTS_DIR } from '../../feed/for-you/config.ts';
 import { buildApp } from '../../platform/api/app.ts';
+import { applyHeapGrowth } from '../../platform/api/heap.ts';
 import type { openDeps } from '../../platform/api/open-deps.ts';
 import { ServeLog } from '../../platform/engagement/serve-log.ts';
 import { feedRoutes } from '../../platform/feed/feed.routes.ts';
@@ -77,6 +78,8 @@ export async function startFeedServer(opts: {
   feedConfigDir: string;
 }): Promise<FeedServer> {
   const { deps, featureStore } = opts;
+  // As platform/api/server.ts does when the process starts.
+  applyHeapGrowth(deps.config.API_HEAP_GROWING_PERCENT);
   const serveLog = new ServeLog(deps);
   const runtime = createFeedRuntime({
     ...deps,

@@ -83,6 +83,8 @@ export async function prepareSet(
     RATE_LIMIT_USER_PER_MIN: '100000000',
     RATE_LIMIT_IP_PER_MIN: '100000000',
     API_MAX_IN_FLIGHT: String(size.maxInFlight),
+    // The platform's default unless the benchmark's own environment sets it (to compare settings).
+    ...(process.env.API_HEAP_GROWING_PERCENT ? { API_HEAP_GROWING_PERCENT: process.env.API_HEAP_GROWING_PERCENT } : {}),
   };
   const deps = await openDeps(testConfig(env));
   const featuresUrl = scaled

@@ -58,6 +58,9 @@ describe('loadConfig', () => {
   it('runs several API processes only with a shared cache, and sheds past 64 in flight by default', () => {
     expect(loadConfig({}).API_PROCESSES).toBe(1);
     expect(loadConfig({}).API_MAX_IN_FLIGHT).toBe(64);
+    expect(loadConfig({}).API_HEAP_GROWING_PERCENT).toBe(50);
+    expect(loadConfig({ API_HEAP_GROWING_PERCENT: '0' }).API_HEAP_GROWING_PERCENT).toBe(0);
+    expect(() => loadConfig({ API_HEAP_GROWING_PERCENT: '-1' })).toThrow(/API_HEAP_GROWING_PERCENT/);
     expect(loadConfig({ API_PROCESSES: '2', CACHE_URL: 'redis://127.0.0.1:6379' }).API_PROCESSES).toBe(2);
     expect(() => loadConfig({ API_PROCESSES: '2' })).toThrow(/API_PROCESSES.*shared cache/);
     expect(() => loadConfig({ API_PROCESSES: '0' })).toThrow(/API_PROCESSES/);

@@ -196,6 +196,12 @@ export const configSchema = z.object({
    */
   API_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(64),
   /**
+   * How far past the heap a full GC left live an API process's V8 old generation may grow before the
+   * next one, in per cent (platform/api/heap.ts). V8's own factor is up to 4x on a machine with memory:
+   * with 100k videos ~120-200 MB stay live and the old space stood at 0.7-0.8 GB. 0: V8's default.
+   */
+  API_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(50),
+  /**
    * A worker process (`npm run worker`) serves its own `/metrics` on this port at HOST, since consumers
    * and sweeps count there, not in the API. 0: off.
    */

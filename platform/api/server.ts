@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { type Config, loadConfigOrExit } from '../../core/config/config.ts';
 import { buildApp } from './app.ts';
 import { backgroundServices } from './background.ts';
+import { applyHeapGrowth } from './heap.ts';
 import { closeDeps, openDeps } from './open-deps.ts';
 
 /**
@@ -12,6 +13,7 @@ import { closeDeps, openDeps } from './open-deps.ts';
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  applyHeapGrowth(config.API_HEAP_GROWING_PERCENT);
   if (config.API_PROCESSES > 1 && cluster.isPrimary) return primary(config);
   const deps = await openDeps(config);
   const { app, beginShutdown } = await buildApp(deps, { logRequests: true });
