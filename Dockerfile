@@ -11,4 +11,5 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 # password hashing's 16 MB scrypt buffers otherwise stay in each thread's arena and fragment them).
 ENV MALLOC_MMAP_THRESHOLD_=1048576
 EXPOSE 8080
-CMD ["node", "platform/api/server.ts"]
+# V8 flags of the API process: platform/api/process-env.ts (API_NODE_FLAGS).
+CMD ["node", "--max-semi-space-size=16", "platform/api/server.ts"]

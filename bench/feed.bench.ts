@@ -31,13 +31,15 @@
  * cluster needs), under the same load points; their in-process probes (stages, likes, uploads) are not run.
  * `scaled-cluster1` / `embedded-cluster1` serve from one API process apart from the seeding one: the
  * single-process sets' RSS is the seeding process's (API, seed arrays, model binding), theirs the API's alone.
+ * `api_process_peak_rss_mb` (top level) is the largest peak RSS of one API process in the sets that ran it
+ * apart; `results.<backend>.peak_rss_mb` keeps its meaning (a cluster set's: the sum of its API processes).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROCESS_ENV } from '../platform/api/process-env.ts';
+import { API_NODE_FLAGS, PROCESS_ENV } from '../platform/api/process-env.ts';
 import { featuresConsumer } from '../platform/engagement/consumers/features.consumer.ts';
 import { startConsumer } from '../platform/engagement/consumers/runner.ts';
 import { type ClusterSetResult, runClusterSet } from './lib/feed-cluster.ts';
@@ -187,6 +189,8 @@ async function runSetInChild(set: string): Promise<SetResult | ClusterSetResult>
   const child = spawn(
     process.execPath,
     [
+      // The single-process sets serve in this child: it starts as the API process does.
+      ...API_NODE_FLAGS,
       fileURLToPath(import.meta.url),
       ...args.filter((a) => !a.startsWith('--backends=')),
       '--backends',
@@ -234,6 +238,12 @@ async function runClustered(set: string): Promise<ClusterSetResult> {
   return result;
 }
 
+/** The largest peak RSS of one API process in the sets that ran the API apart (null when none did). */
+function apiProcessPeakRss(results: readonly (SetResult | ClusterSetResult)[]): number | null {
+  const peaks = results.flatMap((r) => ('api_peak_rss_mb' in r ? r.api_peak_rss_mb : []));
+  return peaks.length > 0 ? Math.max(...peaks) : null;
+}
+
 async function main(): Promise<void> {
   const results: (SetResult | ClusterSetResult)[] = [];
   const loadBefore = +loadavg()[0]!.toFixed(2);
@@ -267,6 +277,10 @@ async function main(): Promise<void> {
     models: modelsInfo,
     ceiling_rps: ceilingRps,
     like_to_next_page_ms_p99: Math.max(...single.map((r) => r.like_to_next_page.p99_ms)),
+    // One API process alone (no seeding data, no load generator): the largest peak RSS of any API
+    // process of the cluster sets; `results.<backend>.peak_rss_mb` of a single-process set is the
+    // process that seeded the data and served.
+    api_process_peak_rss_mb: apiProcessPeakRss(results),
     results: Object.fromEntries(results.map((r) => [r.backend, r])),
   });
 }

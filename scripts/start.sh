@@ -17,4 +17,5 @@ if [ "${1:-}" = "--demo" ]; then
 fi
 mkdir -p data
 log "starting on ${PUBLIC_BASE_URL:-http://127.0.0.1:8080} (docs at /docs, Ctrl-C to stop)"
-exec node platform/api/server.ts
+# V8 flags of the API process: platform/api/process-env.ts (API_NODE_FLAGS).
+exec node --max-semi-space-size=16 platform/api/server.ts

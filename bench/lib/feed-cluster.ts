@@ -9,7 +9,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PROCESS_ENV } from '../../platform/api/process-env.ts';
+import { API_NODE_FLAGS, PROCESS_ENV } from '../../platform/api/process-env.ts';
 import { rssSampler } from '../report.ts';
 import type { ClusterWorkerInit, ClusterWorkerMessage, ClusterWorkerStats } from './feed-cluster-worker.ts';
 import { type CurveSummary, measureCurve, summariseCurve } from './feed-curve.ts';
@@ -69,14 +69,16 @@ export async function startClusterServer(
   init: ClusterWorkerInit,
   opts: { heapMb?: number; semiSpaceMb?: number } = {},
 ): Promise<ClusterServer> {
+  // The API process's own flags first (as the Dockerfile starts it); the run's settings after, so they win.
   const v8Flags = [
+    ...API_NODE_FLAGS,
     ...(opts.heapMb ? [`--max-old-space-size=${opts.heapMb}`] : []),
     ...(opts.semiSpaceMb ? [`--max-semi-space-size=${opts.semiSpaceMb}`] : []),
   ];
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./feed-cluster-worker.ts', import.meta.url)),
     serialization: 'advanced',
-    ...(v8Flags.length > 0 ? { execArgv: [...process.execArgv, ...v8Flags] } : {}),
+    execArgv: [...process.execArgv, ...v8Flags],
   });
   // The environment the platform's processes run with (the Dockerfile's and scripts/start.sh's).
   const workers = Array.from({ length: processes }, () => cluster.fork({ ...PROCESS_ENV }));

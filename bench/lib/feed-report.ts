@@ -21,7 +21,11 @@ export interface SetResult extends CurveSummary {
   index_build_s: number;
   /** Building the similar-items neighbour table after the index was installed (a background job). */
   neighbour_table_s: number;
-  /** Peak RSS of the server process while serving (after seeding and index build). */
+  /**
+   * Peak RSS of the server process while serving (after seeding and index build). In the single-process
+   * sets that process also seeded the data and holds the benchmark's own arrays and clients, so it is
+   * the API's plus that; the API alone is `api_process_peak_rss_mb` (from the cluster sets).
+   */
   peak_rss_mb: number;
   /** After the load: where the memory is (V8 heap, external and array buffers, the rest native). */
   memory_mb: MemoryMb;
