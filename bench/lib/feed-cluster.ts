@@ -78,7 +78,8 @@ export async function startClusterServer(
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./feed-cluster-worker.ts', import.meta.url)),
     serialization: 'advanced',
-    execArgv: [...process.execArgv, ...v8Flags],
+    // The set's child process already starts with the API's flags: pass each once.
+    execArgv: [...process.execArgv.filter((f) => !v8Flags.includes(f)), ...v8Flags],
   });
   // The environment the platform's processes run with (the Dockerfile's and scripts/start.sh's).
   const workers = Array.from({ length: processes }, () => cluster.fork({ ...PROCESS_ENV }));
